@@ -1,0 +1,152 @@
+// Transport frame codec: the one place where link frames are laid out.
+//
+//   header (20 B, authenticated as AAD, big-endian):
+//     version u8 | type u8 = 3 | flags u16 = 0 | receiver u32 | generation u32 | counter u64
+//   body: ChaCha20-Poly1305(key[generation], nonce = 0^32 || LE64(counter), aad = header,
+//         inner type u8 | payload length u16 | payload | zero padding to 16 (or 32) bytes)
+//   tag (16 B)
+import type { Aead } from '../crypto/aead.ts';
+import {
+  COUNTER_LIMIT,
+  FRAME_HEADER_BYTES,
+  FRAME_OFFSET,
+  INNER_HEADER_BYTES,
+  MAX_BODY_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MessageType,
+  MIN_FRAME_BYTES,
+  NONCE_BYTES,
+  PROTOCOL_VERSION,
+  TAG_BYTES,
+  type InnerType,
+  type PadBytes,
+} from './constants.ts';
+
+export interface FrameHeader {
+  receiver: number;
+  generation: number;
+  counter: number;
+}
+
+/** Why a frame was not delivered. Each reason is a stats counter; none of them throws. */
+export type FrameReject =
+  | 'truncated'
+  | 'oversized'
+  | 'badVersion'
+  | 'badType'
+  | 'badFlags'
+  | 'counterLimit'
+  | 'badLength'
+  | 'wrongPeer'
+  | 'wrongGeneration'
+  | 'replay'
+  | 'tooOld'
+  | 'badTag'
+  | 'badInner';
+
+/** Noise-style nonce: four zero bytes, then the 64-bit counter little-endian. */
+export function frameNonce(counter: number, out = new Uint8Array(NONCE_BYTES)): Uint8Array {
+  out[0] = out[1] = out[2] = out[3] = 0;
+  const lo = counter >>> 0;
+  const hi = Math.floor(counter / 2 ** 32) >>> 0;
+  out[4] = lo & 0xff;
+  out[5] = (lo >>> 8) & 0xff;
+  out[6] = (lo >>> 16) & 0xff;
+  out[7] = lo >>> 24;
+  out[8] = hi & 0xff;
+  out[9] = (hi >>> 8) & 0xff;
+  out[10] = (hi >>> 16) & 0xff;
+  out[11] = hi >>> 24;
+  return out;
+}
+
+export function writeFrameHeader(out: Uint8Array, h: FrameHeader): void {
+  const v = new DataView(out.buffer, out.byteOffset, FRAME_HEADER_BYTES);
+  v.setUint8(FRAME_OFFSET.version, PROTOCOL_VERSION);
+  v.setUint8(FRAME_OFFSET.type, MessageType.Transport);
+  v.setUint16(FRAME_OFFSET.flags, 0);
+  v.setUint32(FRAME_OFFSET.receiver, h.receiver >>> 0);
+  v.setUint32(FRAME_OFFSET.generation, h.generation >>> 0);
+  v.setUint32(FRAME_OFFSET.counter, Math.floor(h.counter / 2 ** 32));
+  v.setUint32(FRAME_OFFSET.counter + 4, h.counter >>> 0);
+}
+
+/** Reads and checks a transport header. Returns a reject reason for anything malformed. */
+export function readFrameHeader(frame: Uint8Array): FrameHeader | FrameReject {
+  if (frame.length < MIN_FRAME_BYTES) return 'truncated';
+  if (frame.length > MAX_FRAME_BYTES) return 'oversized';
+  if (frame[FRAME_OFFSET.version] !== PROTOCOL_VERSION) return 'badVersion';
+  if (frame[FRAME_OFFSET.type] !== MessageType.Transport) return 'badType';
+  const v = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES);
+  if (v.getUint16(FRAME_OFFSET.flags) !== 0) return 'badFlags';
+  // The body must be whole 16-byte granules; the 32-byte option is a sender choice, so the
+  // receiver accepts either.
+  if ((frame.length - FRAME_HEADER_BYTES - TAG_BYTES) % 16 !== 0) return 'badLength';
+  const hi = v.getUint32(FRAME_OFFSET.counter);
+  const counter = hi * 2 ** 32 + v.getUint32(FRAME_OFFSET.counter + 4);
+  if (counter >= COUNTER_LIMIT) return 'counterLimit';
+  return { receiver: v.getUint32(FRAME_OFFSET.receiver), generation: v.getUint32(FRAME_OFFSET.generation), counter };
+}
+
+/** Padded body size for a payload of `payloadBytes`. */
+export function bodyBytes(payloadBytes: number, pad: PadBytes): number {
+  return Math.ceil((INNER_HEADER_BYTES + payloadBytes) / pad) * pad;
+}
+
+/** Total frame size on the wire for a payload. */
+export function frameBytes(payloadBytes: number, pad: PadBytes): number {
+  return FRAME_HEADER_BYTES + bodyBytes(payloadBytes, pad) + TAG_BYTES;
+}
+
+export function encodeInner(innerType: InnerType, payload: Uint8Array, pad: PadBytes): Uint8Array {
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`payload of ${payload.length} B exceeds ${MAX_PAYLOAD_BYTES} B`);
+  const body = new Uint8Array(bodyBytes(payload.length, pad)); // zero-filled: the padding
+  body[0] = innerType;
+  body[1] = payload.length >>> 8;
+  body[2] = payload.length & 0xff;
+  body.set(payload, INNER_HEADER_BYTES);
+  return body;
+}
+
+export interface Inner {
+  innerType: number;
+  payload: Uint8Array;
+}
+
+/** Parses a decrypted body; null when the length field or the padding is inconsistent. */
+export function decodeInner(body: Uint8Array): Inner | null {
+  if (body.length < INNER_HEADER_BYTES || body.length > MAX_BODY_BYTES) return null;
+  const len = (body[1] << 8) | body[2];
+  const end = INNER_HEADER_BYTES + len;
+  if (end > body.length) return null;
+  // Padding must be zero and shorter than one 32-byte granule: no covert channel, one encoding.
+  if (body.length - end >= 32) return null;
+  for (let i = end; i < body.length; i++) if (body[i] !== 0) return null;
+  return { innerType: body[0], payload: body.subarray(INNER_HEADER_BYTES, end) };
+}
+
+/** Seals one frame. The caller guarantees `counter` was never used under `key`. */
+export function sealFrame(
+  aead: Aead,
+  key: Uint8Array,
+  header: FrameHeader,
+  innerType: InnerType,
+  payload: Uint8Array,
+  pad: PadBytes,
+): Uint8Array {
+  const body = encodeInner(innerType, payload, pad);
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + body.length + TAG_BYTES);
+  writeFrameHeader(frame, header);
+  const aad = frame.subarray(0, FRAME_HEADER_BYTES);
+  frame.set(aead.seal(key, frameNonce(header.counter), aad, body), FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** Opens the body of a frame whose header was read with `readFrameHeader`. */
+export function openFrame(aead: Aead, key: Uint8Array, frame: Uint8Array, header: FrameHeader): Inner | 'badTag' | 'badInner' {
+  const aad = frame.subarray(0, FRAME_HEADER_BYTES);
+  const body = aead.open(key, frameNonce(header.counter), aad, frame.subarray(FRAME_HEADER_BYTES));
+  if (body === null) return 'badTag';
+  return decodeInner(body) ?? 'badInner';
+}

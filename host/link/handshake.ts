@@ -1,0 +1,169 @@
+// The link handshake: two messages that authenticate both static keys with signatures over
+// the transcript and agree on generation-0 keys from an ephemeral-ephemeral ECDH.
+//
+//   I -> R  HandshakeInit: sender id, timestamp, S_i, E_i, sig_i(H(label || init[0..82) || S_r))
+//   R -> I  HandshakeResp: sender id, receiver id, S_r, E_r, sig_r(th)
+//           th = H(label || init || resp[0..78));  keys = HKDF(ECDH(e_i, E_r), salt = th)
+//
+// The initiator may send as soon as it has verified the response (one round trip); the
+// responder starts sending when the first frame under the new keys arrives (key confirmation).
+// The timestamp, strictly increasing per initiator, lets the responder reject a replayed Init.
+import { deriveHandshakeKeys, LABEL, sha256Of, type DirectionalKeys } from '../crypto/kdf.ts';
+import { isValidPublicKey } from '../crypto/ecdh.ts';
+import { signDigest, verifyDigest, type Identity } from '../identity/identity.ts';
+import {
+  HANDSHAKE_INIT_BYTES,
+  HANDSHAKE_RESP_BYTES,
+  MessageType,
+  PROTOCOL_VERSION,
+  PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+} from './constants.ts';
+
+export const INIT_OFFSET = {
+  version: 0,
+  type: 1,
+  reserved: 2,
+  sender: 4,
+  timestamp: 8,
+  staticKey: 16,
+  ephemeral: 16 + PUBLIC_KEY_BYTES,
+  signature: 16 + 2 * PUBLIC_KEY_BYTES,
+} as const;
+
+export const RESP_OFFSET = {
+  version: 0,
+  type: 1,
+  reserved: 2,
+  sender: 4,
+  receiver: 8,
+  staticKey: 12,
+  ephemeral: 12 + PUBLIC_KEY_BYTES,
+  signature: 12 + 2 * PUBLIC_KEY_BYTES,
+} as const;
+
+export type HandshakeReject = 'hsMalformed' | 'hsUnexpectedKey' | 'hsBadSignature' | 'hsBadPoint' | 'hsReplay' | 'hsUnknownReceiver';
+
+export interface HandshakeInit {
+  sender: number;
+  timestamp: number;
+  staticKey: Uint8Array;
+  ephemeral: Uint8Array;
+  signature: Uint8Array;
+  bytes: Uint8Array;
+}
+
+export interface HandshakeResp {
+  sender: number;
+  receiver: number;
+  staticKey: Uint8Array;
+  ephemeral: Uint8Array;
+  signature: Uint8Array;
+  bytes: Uint8Array;
+}
+
+function header(out: Uint8Array, type: number): DataView {
+  const v = new DataView(out.buffer, out.byteOffset, out.length);
+  v.setUint8(0, PROTOCOL_VERSION);
+  v.setUint8(1, type);
+  v.setUint16(2, 0);
+  return v;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+function initDigest(init: Uint8Array, responderStatic: Uint8Array): Uint8Array {
+  return sha256Of(LABEL.handshakeInit, init.subarray(0, INIT_OFFSET.signature), responderStatic);
+}
+
+export function respTranscript(init: Uint8Array, resp: Uint8Array): Uint8Array {
+  return sha256Of(LABEL.handshakeResp, init, resp.subarray(0, RESP_OFFSET.signature));
+}
+
+export function buildInit(p: {
+  identity: Identity;
+  responderStatic: Uint8Array;
+  sender: number;
+  timestamp: number;
+  ephemeralPublic: Uint8Array;
+}): Uint8Array {
+  const out = new Uint8Array(HANDSHAKE_INIT_BYTES);
+  const v = header(out, MessageType.HandshakeInit);
+  v.setUint32(INIT_OFFSET.sender, p.sender >>> 0);
+  v.setUint32(INIT_OFFSET.timestamp, Math.floor(p.timestamp / 2 ** 32));
+  v.setUint32(INIT_OFFSET.timestamp + 4, p.timestamp >>> 0);
+  out.set(p.identity.publicKey, INIT_OFFSET.staticKey);
+  out.set(p.ephemeralPublic, INIT_OFFSET.ephemeral);
+  out.set(signDigest(p.identity, initDigest(out, p.responderStatic)), INIT_OFFSET.signature);
+  return out;
+}
+
+export function parseInit(bytes: Uint8Array): HandshakeInit | HandshakeReject {
+  if (bytes.length !== HANDSHAKE_INIT_BYTES) return 'hsMalformed';
+  if (bytes[0] !== PROTOCOL_VERSION || bytes[1] !== MessageType.HandshakeInit || bytes[2] !== 0 || bytes[3] !== 0) return 'hsMalformed';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return {
+    sender: v.getUint32(INIT_OFFSET.sender),
+    timestamp: v.getUint32(INIT_OFFSET.timestamp) * 2 ** 32 + v.getUint32(INIT_OFFSET.timestamp + 4),
+    staticKey: bytes.subarray(INIT_OFFSET.staticKey, INIT_OFFSET.staticKey + PUBLIC_KEY_BYTES),
+    ephemeral: bytes.subarray(INIT_OFFSET.ephemeral, INIT_OFFSET.ephemeral + PUBLIC_KEY_BYTES),
+    signature: bytes.subarray(INIT_OFFSET.signature, INIT_OFFSET.signature + SIGNATURE_BYTES),
+    bytes,
+  };
+}
+
+/** Responder side: is this Init from the neighbour we expect, correctly signed for us? */
+export function verifyInit(init: HandshakeInit, expectedPeer: Uint8Array, localStatic: Uint8Array): HandshakeReject | null {
+  if (!equalBytes(init.staticKey, expectedPeer)) return 'hsUnexpectedKey';
+  if (!isValidPublicKey(init.ephemeral)) return 'hsBadPoint';
+  if (!verifyDigest(init.staticKey, initDigest(init.bytes, localStatic), init.signature)) return 'hsBadSignature';
+  return null;
+}
+
+export function buildResp(p: {
+  identity: Identity;
+  init: Uint8Array;
+  sender: number;
+  receiver: number;
+  ephemeralPublic: Uint8Array;
+}): Uint8Array {
+  const out = new Uint8Array(HANDSHAKE_RESP_BYTES);
+  const v = header(out, MessageType.HandshakeResp);
+  v.setUint32(RESP_OFFSET.sender, p.sender >>> 0);
+  v.setUint32(RESP_OFFSET.receiver, p.receiver >>> 0);
+  out.set(p.identity.publicKey, RESP_OFFSET.staticKey);
+  out.set(p.ephemeralPublic, RESP_OFFSET.ephemeral);
+  out.set(signDigest(p.identity, respTranscript(p.init, out)), RESP_OFFSET.signature);
+  return out;
+}
+
+export function parseResp(bytes: Uint8Array): HandshakeResp | HandshakeReject {
+  if (bytes.length !== HANDSHAKE_RESP_BYTES) return 'hsMalformed';
+  if (bytes[0] !== PROTOCOL_VERSION || bytes[1] !== MessageType.HandshakeResp || bytes[2] !== 0 || bytes[3] !== 0) return 'hsMalformed';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return {
+    sender: v.getUint32(RESP_OFFSET.sender),
+    receiver: v.getUint32(RESP_OFFSET.receiver),
+    staticKey: bytes.subarray(RESP_OFFSET.staticKey, RESP_OFFSET.staticKey + PUBLIC_KEY_BYTES),
+    ephemeral: bytes.subarray(RESP_OFFSET.ephemeral, RESP_OFFSET.ephemeral + PUBLIC_KEY_BYTES),
+    signature: bytes.subarray(RESP_OFFSET.signature, RESP_OFFSET.signature + SIGNATURE_BYTES),
+    bytes,
+  };
+}
+
+/** Initiator side: is this Resp from the neighbour we dialled, signed over our Init? */
+export function verifyResp(resp: HandshakeResp, init: Uint8Array, expectedPeer: Uint8Array): HandshakeReject | null {
+  if (!equalBytes(resp.staticKey, expectedPeer)) return 'hsUnexpectedKey';
+  if (!isValidPublicKey(resp.ephemeral)) return 'hsBadPoint';
+  if (!verifyDigest(resp.staticKey, respTranscript(init, resp.bytes), resp.signature)) return 'hsBadSignature';
+  return null;
+}
+
+export function handshakeKeys(sharedSecret: Uint8Array, init: Uint8Array, resp: Uint8Array): DirectionalKeys {
+  return deriveHandshakeKeys(sharedSecret, respTranscript(init, resp));
+}

@@ -1,0 +1,598 @@
+// One link to one neighbour: handshake, key rotation and the transport datapath glue.
+//
+// Pure state machine. Events come in as method calls carrying the current time
+// (`receive`, `send`, `tick`); effects go out through `LinkIo` (datagrams to transmit,
+// payloads to deliver) and the key sink. No sockets, no timers, no clock of its own.
+//
+// Rotation (the handshake initiator leads; generation g -> g+1):
+//   leader   --RekeyInit(g+1, E_i)-- under key g -->  follower: computes keys g+1, installs
+//                                                     rx(g+1) and tx(g+1) as "next"
+//   leader  <--RekeyResp(g+1, E_r)-- under key g ---  follower
+//   leader: computes keys g+1, installs rx(g+1), switches tx to g+1 (the follower has
+//           confirmed it holds the receive key), sends a keepalive under g+1
+//   follower: first frame under g+1 = confirmation; switches tx to g+1
+//   both: the old receive key is retired after the drain time (a few RTTs).
+// keys(g+1) = HKDF(ECDH(e_i, e_r), salt = chain(g)): the previous key is hashed into the new one.
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { generateKeyPair, type KeyPair } from '../crypto/ecdh.ts';
+import { deriveRotationKeys, type DirectionalKeys } from '../crypto/kdf.ts';
+import {
+  DRAIN_RTT_MULTIPLE,
+  InnerType,
+  INITIAL_RTO_MS,
+  MAX_HANDSHAKE_RETRIES,
+  MAX_PAYLOAD_BYTES,
+  MAX_RTO_MS,
+  MessageType,
+  MIN_DRAIN_MS,
+  MIN_RTO_MS,
+  PROTOCOL_VERSION,
+  PUBLIC_KEY_BYTES,
+  REJECT_AFTER_INTERVALS,
+  REKEY_PAYLOAD_BYTES,
+} from './constants.ts';
+import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
+import type { SoftwareDatapath } from './datapath.ts';
+import { readFrameHeader } from './frame.ts';
+import { buildInit, buildResp, handshakeKeys, parseInit, parseResp, verifyInit, verifyResp } from './handshake.ts';
+import { TeeKeySink, type KeyDirection, type KeySink } from './key-sink.ts';
+import { newLinkStats, type LinkStats, type RejectReason } from './stats.ts';
+
+export interface LinkIo {
+  /** Put one datagram on the wire to the neighbour. */
+  transmit(datagram: Uint8Array): void;
+  /** Hand one authenticated, decrypted application payload up the stack. */
+  deliver(payload: Uint8Array): void;
+}
+
+export type LinkState = 'idle' | 'handshaking' | 'awaitingConfirm' | 'established';
+
+interface PendingHandshake {
+  ephemeral: KeyPair;
+  sender: number;
+  /** Every Init sent in this attempt (each re-signed with a fresh timestamp); newest last. */
+  inits: Uint8Array[];
+  firstSentAt: number;
+  deadline: number;
+  rto: number;
+  retries: number;
+}
+
+interface Session {
+  localId: number;
+  remoteId: number;
+  leader: boolean;
+  /** Highest generation whose keys both sides have agreed (or, for the follower, computed). */
+  gen: number;
+  /** Chain key of generation `gen`: salt for the next rotation. */
+  chain: Uint8Array;
+  /** Current transmit generation; -1 until the responder's first confirmation. */
+  txGen: number;
+  /** Newest receive generation the peer has used; -1 before the first frame. */
+  rxGen: number;
+  /** Older receive generations still accepted, and when they are retired. */
+  draining: Array<{ gen: number; until: number }>;
+  /** When `gen` was agreed (interval timer and expiry both count from here). */
+  agreedAt: number;
+}
+
+interface LeaderRekey {
+  gen: number;
+  ephemeral: KeyPair;
+  payload: Uint8Array;
+  sentAt: number;
+  retransmitted: boolean;
+  deadline: number;
+  rto: number;
+}
+
+interface FollowerRekey {
+  gen: number;
+  initiatorEphemeral: Uint8Array;
+  payload: Uint8Array;
+  sentAt: number;
+  retransmitted: boolean;
+}
+
+function u32(random: (n: number) => Uint8Array): number {
+  const b = random(4);
+  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function rekeyPayload(gen: number, ephemeral: Uint8Array): Uint8Array {
+  const p = new Uint8Array(REKEY_PAYLOAD_BYTES);
+  new DataView(p.buffer).setUint32(0, gen >>> 0);
+  p.set(ephemeral, 4);
+  return p;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Link {
+  readonly config: ResolvedLinkConfig;
+  readonly stats: LinkStats = newLinkStats();
+  private readonly backend: CryptoBackend;
+  private readonly sink: KeySink;
+  private readonly wallClockMs: () => number;
+
+  private pending: PendingHandshake | null = null;
+  private session: Session | null = null;
+  private leaderRekey: LeaderRekey | null = null;
+  private followerRekey: FollowerRekey | null = null;
+  /** Responder: our HandshakeResp, repeated when the same Init attempt arrives again. */
+  private cachedResp: Uint8Array | null = null;
+  /** Leader: generation whose confirmation keepalive we keep repeating until the follower uses it. */
+  private confirmGen = -1;
+  private confirmDeadline = Infinity;
+  /** Follower asked for an early rotation (its counters are running out). */
+  private rotateRequested = false;
+  private requestDeadline = -Infinity;
+  /** Responder: the newest handshake timestamp accepted from the peer (replay protection). */
+  private lastInitTimestamp = -1;
+  /** Initiator: the last timestamp used, kept strictly increasing. */
+  private lastOwnTimestamp = 0;
+
+  private srtt: number | undefined;
+  private rttvar = 0;
+  private rto = INITIAL_RTO_MS;
+
+  constructor(
+    config: LinkConfig & { wallClockMs?: () => number },
+    private readonly datapath: SoftwareDatapath,
+    private readonly io: LinkIo,
+    observer?: KeySink,
+  ) {
+    this.config = resolveLinkConfig(config);
+    this.backend = this.config.backend;
+    this.sink = observer ? new TeeKeySink([datapath, observer]) : datapath;
+    this.wallClockMs = config.wallClockMs ?? Date.now;
+  }
+
+  // ---- public surface --------------------------------------------------------------
+
+  get state(): LinkState {
+    if (!this.session) return this.pending ? 'handshaking' : 'idle';
+    return this.session.txGen < 0 ? 'awaitingConfirm' : 'established';
+  }
+
+  /** Current transmit generation (-1 when none). */
+  get generation(): number {
+    return this.session?.txGen ?? -1;
+  }
+
+  get smoothedRttMs(): number | undefined {
+    return this.srtt;
+  }
+
+  /** Rotation period in force: the configured interval, or 2 x RTT when that is longer. */
+  get effectiveIntervalMs(): number {
+    return Math.max(this.config.rotationIntervalMs, 2 * (this.srtt ?? 0));
+  }
+
+  /** Initiator: start dialling (no-op when already connected or dialling). */
+  start(now: number): void {
+    if (this.config.role === 'initiator' && !this.session && !this.pending) this.beginHandshake(now);
+  }
+
+  /** Sends one application payload. Returns false (and counts it) when it cannot. */
+  send(payload: Uint8Array, _now: number): boolean {
+    const s = this.session;
+    if (!s || s.txGen < 0 || payload.length > MAX_PAYLOAD_BYTES) {
+      this.stats.txDropped++;
+      return false;
+    }
+    return this.sendInner(InnerType.Data, payload);
+  }
+
+  /** Handles one datagram from the neighbour. Never throws on bad input. */
+  receive(datagram: Uint8Array, now: number): void {
+    if (datagram.length < 2 || datagram[0] !== PROTOCOL_VERSION) return this.reject(datagram.length < 2 ? 'truncated' : 'badVersion');
+    switch (datagram[1]) {
+      case MessageType.Transport:
+        return this.onTransport(datagram, now);
+      case MessageType.HandshakeInit:
+        return this.config.role === 'responder' ? this.onInit(datagram, now) : this.reject('badType');
+      case MessageType.HandshakeResp:
+        return this.config.role === 'initiator' ? this.onResp(datagram, now) : this.reject('badType');
+      default:
+        return this.reject('badType');
+    }
+  }
+
+  /** Runs the timers. Call at least every few ms, or at `nextDeadline()`. */
+  tick(now: number): void {
+    const p = this.pending;
+    if (p && now >= p.deadline) this.retransmitInit(now);
+    const s = this.session;
+    if (!s) return;
+    // Retire drained receive keys.
+    if (s.draining.length && s.draining[0].until <= now) {
+      s.draining = s.draining.filter((d) => {
+        if (d.until > now) return true;
+        this.retire('rx', d.gen);
+        return false;
+      });
+    }
+    // A session that cannot rotate for too long is dead: start over.
+    if (now - s.agreedAt > REJECT_AFTER_INTERVALS * this.effectiveIntervalMs) {
+      this.teardown();
+      this.start(now);
+      return;
+    }
+    if (s.leader) {
+      const r = this.leaderRekey;
+      if (r) {
+        if (now >= r.deadline) {
+          r.retransmitted = true;
+          r.rto = Math.min(r.rto * 2, MAX_RTO_MS);
+          r.deadline = now + r.rto;
+          this.stats.rekeyRetransmits++;
+          this.sendInner(InnerType.RekeyInit, r.payload);
+        }
+      } else if (s.txGen >= 0 && this.rotationDue(s, now)) {
+        this.beginRotation(now);
+      }
+      if (this.confirmGen >= 0 && now >= this.confirmDeadline) {
+        this.confirmDeadline = now + this.rto;
+        this.sendKeepalive();
+      }
+    } else if (s.txGen >= 0 && this.datapath.txCounter(this.config.linkId) >= this.config.rekeyAfterFrames && now >= this.requestDeadline) {
+      this.requestDeadline = now + this.rto;
+      const gen = new Uint8Array(4);
+      new DataView(gen.buffer).setUint32(0, s.gen >>> 0);
+      this.sendInner(InnerType.RekeyRequest, gen);
+    }
+  }
+
+  /** Earliest time at which `tick` has something to do (Infinity when nothing is pending). */
+  nextDeadline(): number {
+    let t = this.pending?.deadline ?? Infinity;
+    const s = this.session;
+    if (s) {
+      if (s.draining.length) t = Math.min(t, s.draining[0].until);
+      t = Math.min(t, s.agreedAt + REJECT_AFTER_INTERVALS * this.effectiveIntervalMs);
+      if (s.leader) {
+        if (this.leaderRekey) t = Math.min(t, this.leaderRekey.deadline);
+        else if (s.txGen >= 0) t = Math.min(t, s.agreedAt + this.effectiveIntervalMs);
+        if (this.confirmGen >= 0) t = Math.min(t, this.confirmDeadline);
+      }
+    }
+    return t;
+  }
+
+  // ---- handshake -------------------------------------------------------------------
+
+  private nextTimestamp(): number {
+    this.lastOwnTimestamp = Math.max(this.lastOwnTimestamp + 1, Math.floor(this.wallClockMs() * 1000));
+    return this.lastOwnTimestamp;
+  }
+
+  private beginHandshake(now: number): void {
+    const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
+    const sender = u32(this.config.random);
+    this.pending = { ephemeral, sender, inits: [], firstSentAt: now, deadline: now + this.rto, rto: this.rto, retries: 0 };
+    this.sendInit(now);
+  }
+
+  private sendInit(_now: number): void {
+    const p = this.pending!;
+    const init = buildInit({
+      identity: this.config.identity,
+      responderStatic: this.config.peerPublicKey,
+      sender: p.sender,
+      timestamp: this.nextTimestamp(),
+      ephemeralPublic: p.ephemeral.publicKey,
+    });
+    p.inits.push(init);
+    this.stats.handshakesSent++;
+    this.io.transmit(init);
+  }
+
+  private retransmitInit(now: number): void {
+    const p = this.pending!;
+    if (p.retries >= MAX_HANDSHAKE_RETRIES) {
+      // Start a fresh attempt (new ephemeral key), still backing off.
+      const rto = p.rto;
+      this.pending = null;
+      this.beginHandshake(now);
+      this.pending!.rto = rto;
+      this.pending!.deadline = now + rto;
+      return;
+    }
+    p.retries++;
+    p.rto = Math.min(p.rto * 2, MAX_RTO_MS);
+    p.deadline = now + p.rto;
+    this.stats.handshakeRetransmits++;
+    this.sendInit(now);
+  }
+
+  private onInit(bytes: Uint8Array, now: number): void {
+    const init = parseInit(bytes);
+    if (typeof init === 'string') return this.reject(init);
+    const bad = verifyInit(init, this.config.peerPublicKey, this.config.identity.publicKey);
+    if (bad) return this.reject(bad);
+    if (init.timestamp <= this.lastInitTimestamp) return this.reject('hsReplay');
+    const cur = this.session;
+    if (cur && cur.txGen < 0 && this.cachedResp && init.sender === cur.remoteId && this.followerRekey?.gen === 0 &&
+        equalBytes(init.ephemeral, this.followerRekey.initiatorEphemeral)) {
+      // A retransmission of the attempt we already answered: our Resp was lost or is late.
+      // Answer again with the same Resp (same keys) instead of starting a competing session.
+      this.lastInitTimestamp = init.timestamp;
+      this.followerRekey.retransmitted = true;
+      this.io.transmit(this.cachedResp);
+      return;
+    }
+    const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
+    const shared = this.backend.ecdh.sharedSecret(ephemeral.secretKey, init.ephemeral);
+    if (!shared) return this.reject('hsBadPoint');
+    this.lastInitTimestamp = init.timestamp;
+    // An authenticated, fresh Init replaces whatever session we had (the peer restarted).
+    this.teardown();
+    const localId = u32(this.config.random);
+    const resp = buildResp({ identity: this.config.identity, init: bytes, sender: localId, receiver: init.sender, ephemeralPublic: ephemeral.publicKey });
+    const keys = handshakeKeys(shared, bytes, resp);
+    this.session = { localId, remoteId: init.sender, leader: false, gen: 0, chain: keys.chain, txGen: -1, rxGen: -1, draining: [], agreedAt: now };
+    this.publish('rx', 0, keys.i2r, 'next');
+    this.publish('tx', 0, keys.r2i, 'next');
+    this.followerRekey = { gen: 0, initiatorEphemeral: Uint8Array.from(init.ephemeral), payload: EMPTY, sentAt: now, retransmitted: false };
+    this.cachedResp = resp;
+    this.io.transmit(resp);
+  }
+
+  private onResp(bytes: Uint8Array, now: number): void {
+    const p = this.pending;
+    const resp = parseResp(bytes);
+    if (typeof resp === 'string') return this.reject(resp);
+    if (!p || resp.receiver !== p.sender) return this.reject('hsUnknownReceiver');
+    // The response signs one of our Inits (a late answer to an earlier retransmission is fine).
+    let init: Uint8Array | undefined;
+    let bad: ReturnType<typeof verifyResp> = 'hsBadSignature';
+    for (let i = p.inits.length - 1; i >= 0 && bad; i--) {
+      bad = verifyResp(resp, p.inits[i], this.config.peerPublicKey);
+      if (!bad) init = p.inits[i];
+      else if (bad !== 'hsBadSignature') break;
+    }
+    if (bad || !init) return this.reject(bad ?? 'hsBadSignature');
+    const shared = this.backend.ecdh.sharedSecret(p.ephemeral.secretKey, resp.ephemeral);
+    if (!shared) return this.reject('hsBadPoint');
+    const keys = handshakeKeys(shared, init, bytes);
+    if (p.retries === 0) this.rttSample(now - p.firstSentAt);
+    this.pending = null;
+    this.teardown();
+    this.session = { localId: p.sender, remoteId: resp.sender, leader: true, gen: 0, chain: keys.chain, txGen: 0, rxGen: -1, draining: [], agreedAt: now };
+    this.publish('rx', 0, keys.r2i, 'next');
+    this.publish('tx', 0, keys.i2r, 'current');
+    this.stats.handshakesCompleted++;
+    this.confirmGen = 0;
+    this.confirmDeadline = now + this.rto;
+    this.sendKeepalive();
+  }
+
+  // ---- transport -------------------------------------------------------------------
+
+  private onTransport(frame: Uint8Array, now: number): void {
+    const header = readFrameHeader(frame);
+    if (typeof header === 'string') return this.reject(header);
+    const s = this.session;
+    if (!s) return this.reject('noSession');
+    if (header.receiver !== s.localId) return this.reject('wrongPeer');
+    const opened = this.datapath.open(this.config.linkId, frame, header);
+    if (typeof opened === 'string') return this.reject(opened);
+    this.stats.rxFrames++;
+    if (opened.generation > s.rxGen) this.peerSwitched(s, opened.generation, now);
+    switch (opened.innerType) {
+      case InnerType.Data:
+        this.stats.delivered++;
+        this.stats.deliveredBytes += opened.payload.length;
+        this.io.deliver(opened.payload);
+        return;
+      case InnerType.Keepalive:
+        return;
+      case InnerType.RekeyInit:
+        return s.leader ? this.reject('badRekey') : this.onRekeyInit(s, opened.payload, now);
+      case InnerType.RekeyResp:
+        return s.leader ? this.onRekeyResp(s, opened.payload, now) : this.reject('badRekey');
+      case InnerType.RekeyRequest:
+        if (s.leader) this.rotateRequested = true;
+        else this.reject('badRekey');
+        return;
+      default:
+        return this.reject('unknownInner');
+    }
+  }
+
+  /** The peer sent under a newer generation: it holds our matching key (confirmation). */
+  private peerSwitched(s: Session, gen: number, now: number): void {
+    if (s.rxGen >= 0) s.draining.push({ gen: s.rxGen, until: now + this.drainMs() });
+    s.rxGen = gen;
+    this.publish('rx', gen, undefined, 'current');
+    if (s.leader) {
+      if (gen >= this.confirmGen) {
+        this.confirmGen = -1;
+        this.confirmDeadline = Infinity;
+      }
+      return;
+    }
+    // Follower: the leader's first frame under `gen` confirms our receive key; switch transmit.
+    if (gen === s.gen && s.txGen < gen) {
+      const old = s.txGen;
+      this.publish('tx', gen, undefined, 'current');
+      if (old >= 0) this.retire('tx', old);
+      s.txGen = gen;
+      const fr = this.followerRekey;
+      if (fr && fr.gen === gen && !fr.retransmitted) this.rttSample(now - fr.sentAt);
+      if (old < 0) {
+        this.stats.handshakesCompleted++;
+        this.cachedResp = null;
+      }
+      else this.stats.rotations++;
+    }
+  }
+
+  private sendInner(type: InnerType, payload: Uint8Array): boolean {
+    const s = this.session!;
+    const frame = this.datapath.seal(this.config.linkId, s.remoteId, type, payload, this.config.padBytes);
+    if (typeof frame === 'string') {
+      this.stats.txDropped++;
+      return false;
+    }
+    this.stats.txFrames++;
+    this.stats.txBytes += frame.length;
+    this.io.transmit(frame);
+    return true;
+  }
+
+  private sendKeepalive(): void {
+    this.stats.keepalivesSent++;
+    this.sendInner(InnerType.Keepalive, EMPTY);
+  }
+
+  // ---- rotation --------------------------------------------------------------------
+
+  private rotationDue(s: Session, now: number): boolean {
+    if (this.rotateRequested) return true;
+    if (now - s.agreedAt >= this.effectiveIntervalMs) return true;
+    return this.datapath.txCounter(this.config.linkId) >= this.config.rekeyAfterFrames;
+  }
+
+  private beginRotation(now: number): void {
+    const s = this.session!;
+    const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
+    const gen = s.gen + 1;
+    const payload = rekeyPayload(gen, ephemeral.publicKey);
+    this.rotateRequested = false;
+    this.leaderRekey = { gen, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rto, rto: this.rto };
+    this.sendInner(InnerType.RekeyInit, payload);
+  }
+
+  private parseRekey(payload: Uint8Array): { gen: number; ephemeral: Uint8Array } | null {
+    if (payload.length !== REKEY_PAYLOAD_BYTES) return null;
+    const gen = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
+    return { gen, ephemeral: payload.subarray(4, 4 + PUBLIC_KEY_BYTES) };
+  }
+
+  private onRekeyInit(s: Session, payload: Uint8Array, now: number): void {
+    const m = this.parseRekey(payload);
+    if (!m) return this.reject('badRekey');
+    const fr = this.followerRekey;
+    if (m.gen === s.gen && fr && fr.gen === m.gen && fr.payload.length && equalBytes(fr.initiatorEphemeral, m.ephemeral)) {
+      // Our response was lost: repeat it (same ephemeral, same keys).
+      fr.retransmitted = true;
+      this.stats.rekeyRetransmits++;
+      this.sendInner(InnerType.RekeyResp, fr.payload);
+      return;
+    }
+    if (m.gen !== s.gen + 1 || s.txGen !== s.gen) return this.reject('badRekey');
+    const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
+    const shared = this.backend.ecdh.sharedSecret(ephemeral.secretKey, m.ephemeral);
+    if (!shared) return this.reject('badRekey');
+    const keys = deriveRotationKeys(s.chain, shared, m.gen, m.ephemeral, ephemeral.publicKey);
+    this.agree(s, m.gen, keys, now);
+    this.publish('rx', m.gen, keys.i2r, 'next');
+    this.publish('tx', m.gen, keys.r2i, 'next');
+    const resp = rekeyPayload(m.gen, ephemeral.publicKey);
+    this.followerRekey = { gen: m.gen, initiatorEphemeral: Uint8Array.from(m.ephemeral), payload: resp, sentAt: now, retransmitted: false };
+    this.sendInner(InnerType.RekeyResp, resp);
+  }
+
+  private onRekeyResp(s: Session, payload: Uint8Array, now: number): void {
+    const m = this.parseRekey(payload);
+    if (!m) return this.reject('badRekey');
+    const r = this.leaderRekey;
+    if (!r || m.gen !== r.gen) {
+      // A duplicate answer to a rotation that already completed is harmless; anything else is not.
+      if (m.gen <= s.gen) return;
+      return this.reject('badRekey');
+    }
+    const shared = this.backend.ecdh.sharedSecret(r.ephemeral.secretKey, m.ephemeral);
+    if (!shared) return this.reject('badRekey');
+    const keys = deriveRotationKeys(s.chain, shared, r.gen, r.ephemeral.publicKey, m.ephemeral);
+    if (!r.retransmitted) this.rttSample(now - r.sentAt);
+    this.leaderRekey = null;
+    this.agree(s, r.gen, keys, now);
+    this.publish('rx', r.gen, keys.r2i, 'next');
+    const old = s.txGen;
+    this.publish('tx', r.gen, keys.i2r, 'current');
+    this.retire('tx', old);
+    s.txGen = r.gen;
+    this.stats.rotations++;
+    this.confirmGen = r.gen;
+    this.confirmDeadline = now + this.rto;
+    this.sendKeepalive();
+  }
+
+  /** Both roles: generation `gen` is agreed. Frees receive slots so at most two stay live. */
+  private agree(s: Session, gen: number, keys: DirectionalKeys, now: number): void {
+    for (const d of s.draining) this.retire('rx', d.gen);
+    s.draining = [];
+    s.gen = gen;
+    s.chain = keys.chain;
+    s.agreedAt = now;
+  }
+
+  private drainMs(): number {
+    return Math.max(MIN_DRAIN_MS, DRAIN_RTT_MULTIPLE * (this.srtt ?? INITIAL_RTO_MS));
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** Key material by generation, so promotions can re-publish without keeping copies around. */
+  private readonly published = new Map<string, Uint8Array>();
+
+  private publish(direction: KeyDirection, generation: number, key: Uint8Array | undefined, role: 'current' | 'next'): void {
+    const id = `${direction}:${generation}`;
+    if (key) this.published.set(id, key);
+    const k = key ?? this.published.get(id);
+    if (!k) return;
+    this.sink.publish({ peer: this.config.linkId, direction, generation, key: k, role });
+  }
+
+  private retire(direction: KeyDirection, generation: number): void {
+    const id = `${direction}:${generation}`;
+    if (!this.published.has(id)) return;
+    wipe(this.published.get(id)!);
+    this.published.delete(id);
+    this.sink.retire({ peer: this.config.linkId, direction, generation });
+  }
+
+  private teardown(): void {
+    for (const id of [...this.published.keys()]) {
+      const [direction, gen] = id.split(':');
+      this.retire(direction as KeyDirection, Number(gen));
+    }
+    this.session = null;
+    this.leaderRekey = null;
+    this.followerRekey = null;
+    this.cachedResp = null;
+    this.confirmGen = -1;
+    this.confirmDeadline = Infinity;
+    this.rotateRequested = false;
+  }
+
+  private rttSample(ms: number): void {
+    const r = Math.max(ms, 0);
+    if (this.srtt === undefined) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
+      this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+    this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + 4 * this.rttvar));
+  }
+
+  private reject(reason: RejectReason): void {
+    this.stats.rejected[reason]++;
+  }
+}
+
+/** Overwrites retired key material in our own copy (best effort in a GC'd runtime). */
+function wipe(key: Uint8Array): void {
+  key.fill(0);
+}

@@ -1,0 +1,59 @@
+// Counters for everything a link does or refuses. Bad input only ever increments one of these.
+import type { FrameReject } from './frame.ts';
+import type { HandshakeReject } from './handshake.ts';
+
+export type RejectReason =
+  | FrameReject
+  | HandshakeReject
+  /** A rekey message with a bad size or an out-of-sequence generation. */
+  | 'badRekey'
+  /** An authenticated inner message of a type we do not know. */
+  | 'unknownInner'
+  /** A transport frame arrived before any session exists. */
+  | 'noSession';
+
+export interface LinkStats {
+  txFrames: number;
+  txBytes: number;
+  rxFrames: number;
+  delivered: number;
+  deliveredBytes: number;
+  /** App sends refused: no session yet, or counters exhausted before a rotation finished. */
+  txDropped: number;
+  handshakesSent: number;
+  handshakesCompleted: number;
+  handshakeRetransmits: number;
+  rotations: number;
+  rekeyRetransmits: number;
+  keepalivesSent: number;
+  rejected: Record<RejectReason, number>;
+}
+
+const REASONS: RejectReason[] = [
+  'truncated', 'oversized', 'badVersion', 'badType', 'badFlags', 'counterLimit', 'badLength', 'wrongPeer',
+  'wrongGeneration', 'replay', 'tooOld', 'badTag', 'badInner',
+  'hsMalformed', 'hsUnexpectedKey', 'hsBadSignature', 'hsBadPoint', 'hsReplay', 'hsUnknownReceiver',
+  'badRekey', 'unknownInner', 'noSession',
+];
+
+export function newLinkStats(): LinkStats {
+  return {
+    txFrames: 0,
+    txBytes: 0,
+    rxFrames: 0,
+    delivered: 0,
+    deliveredBytes: 0,
+    txDropped: 0,
+    handshakesSent: 0,
+    handshakesCompleted: 0,
+    handshakeRetransmits: 0,
+    rotations: 0,
+    rekeyRetransmits: 0,
+    keepalivesSent: 0,
+    rejected: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+  };
+}
+
+export function totalRejected(s: LinkStats): number {
+  return Object.values(s.rejected).reduce((a, b) => a + b, 0);
+}
