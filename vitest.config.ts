@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Verilator builds are cached on disk (build/sim-cache), so the first run of a file
+// pays for compilation and later runs do not. Two workers match the 2-core machines
+// this project is developed and tested on.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: ['default'],
+  },
+});
