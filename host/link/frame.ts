@@ -45,20 +45,32 @@ export type FrameReject =
   | 'badTag'
   | 'badInner';
 
-/** Noise-style nonce: four zero bytes, then the 64-bit counter little-endian. */
-export function frameNonce(counter: number, out = new Uint8Array(NONCE_BYTES)): Uint8Array {
+/** Noise-style nonce: four zero bytes, then the 64-bit counter (hi:lo words) little-endian. */
+export function frameNonceWords(hi: number, lo: number, out = new Uint8Array(NONCE_BYTES)): Uint8Array {
   out[0] = out[1] = out[2] = out[3] = 0;
-  const lo = counter >>> 0;
-  const hi = Math.floor(counter / 2 ** 32) >>> 0;
   out[4] = lo & 0xff;
   out[5] = (lo >>> 8) & 0xff;
   out[6] = (lo >>> 16) & 0xff;
-  out[7] = lo >>> 24;
+  out[7] = (lo >>> 24) & 0xff;
   out[8] = hi & 0xff;
   out[9] = (hi >>> 8) & 0xff;
   out[10] = (hi >>> 16) & 0xff;
-  out[11] = hi >>> 24;
+  out[11] = (hi >>> 24) & 0xff;
   return out;
+}
+
+export function frameNonce(counter: number, out?: Uint8Array): Uint8Array {
+  return frameNonceWords(Math.floor(counter / 2 ** 32) >>> 0, counter >>> 0, out);
+}
+
+/** The frame's AEAD step: seal a padded body under (key, nonce) with the header as AAD. */
+export function sealFrameBody(aead: Aead, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Uint8Array {
+  return aead.seal(key, nonce, aad, body);
+}
+
+/** The frame's AEAD step in reverse; null when the tag does not verify. */
+export function openFrameBody(aead: Aead, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  return aead.open(key, nonce, aad, sealed);
 }
 
 export function writeFrameHeader(out: Uint8Array, h: FrameHeader): void {
@@ -139,14 +151,14 @@ export function sealFrame(
   const frame = new Uint8Array(FRAME_HEADER_BYTES + body.length + TAG_BYTES);
   writeFrameHeader(frame, header);
   const aad = frame.subarray(0, FRAME_HEADER_BYTES);
-  frame.set(aead.seal(key, frameNonce(header.counter), aad, body), FRAME_HEADER_BYTES);
+  frame.set(sealFrameBody(aead, key, frameNonce(header.counter), aad, body), FRAME_HEADER_BYTES);
   return frame;
 }
 
 /** Opens the body of a frame whose header was read with `readFrameHeader`. */
 export function openFrame(aead: Aead, key: Uint8Array, frame: Uint8Array, header: FrameHeader): Inner | 'badTag' | 'badInner' {
   const aad = frame.subarray(0, FRAME_HEADER_BYTES);
-  const body = aead.open(key, frameNonce(header.counter), aad, frame.subarray(FRAME_HEADER_BYTES));
+  const body = openFrameBody(aead, key, frameNonce(header.counter), aad, frame.subarray(FRAME_HEADER_BYTES));
   if (body === null) return 'badTag';
   return decodeInner(body) ?? 'badInner';
 }
