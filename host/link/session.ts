@@ -231,6 +231,7 @@ export class Link {
         if (now >= r.deadline) {
           r.retransmitted = true;
           r.rto = Math.min(r.rto * 2, MAX_RTO_MS);
+          this.backOff(r.rto);
           r.deadline = now + r.rto;
           this.stats.rekeyRetransmits++;
           this.sendInner(InnerType.RekeyInit, r.payload);
@@ -307,6 +308,7 @@ export class Link {
     }
     p.retries++;
     p.rto = Math.min(p.rto * 2, MAX_RTO_MS);
+    this.backOff(p.rto);
     p.deadline = now + p.rto;
     this.stats.handshakeRetransmits++;
     this.sendInit(now);
@@ -430,8 +432,10 @@ export class Link {
       if (old < 0) {
         this.stats.handshakesCompleted++;
         this.cachedResp = null;
-      }
-      else this.stats.rotations++;
+      } else this.stats.rotations++;
+      // Tell the leader at once that we switched, so it can retire its old receive key
+      // on time even when we have no data to send.
+      this.sendKeepalive();
     }
   }
 
@@ -585,6 +589,15 @@ export class Link {
       this.srtt = 0.875 * this.srtt + 0.125 * r;
     }
     this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + 4 * this.rttvar));
+  }
+
+  /**
+   * A timeout keeps the backed-off RTO for the next exchange (RFC 6298, 5.5): answers to
+   * retransmitted messages give no RTT sample (Karn), so without this a path slower than
+   * the initial RTO would never be measured.
+   */
+  private backOff(rto: number): void {
+    this.rto = Math.max(this.rto, rto);
   }
 
   private reject(reason: RejectReason): void {
