@@ -189,15 +189,19 @@ export class Dut {
 
   /** Runs whole clock cycles with the inputs held as they are. */
   tick(cycles = 1): void {
-    this.assertIdle('tick');
+    this.beginBatch(cycles);
     this.native.tick(this.handle, this.requireClock(), cycles);
     this.dirty = true;
   }
 
-  /** @internal batch calls must not interleave with coroutines that wait on edges. */
-  assertIdle(what: string): void {
-    if (this.sched?.inEdge) throw new SimError(`${this.module}: ${what}() cannot run inside a rising-edge callback`);
+  /**
+   * @internal called before a batch call of `cycles` cycles: completes a pending rising edge
+   * (when the caller was resumed by one) and counts the batch's cycles for cycleOf().
+   */
+  beginBatch(cycles: number): void {
+    this.sched?.finishEdge();
     if (this.deferred.length) this.applyDeferred();
+    this.sched?.addCycles(cycles);
   }
 
   /** Closes the waveform (if any). The model itself is freed by the garbage collector. */

@@ -116,6 +116,25 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Called by the test body before a batch call: if it runs inside a rising-edge callback,
+   * the edge is completed first (deferred writes land), so the batch starts from a clean
+   * cycle boundary. Batch cycles are then added to the cycle count.
+   */
+  finishEdge(): void {
+    if (this.phase !== 'high' || !this.inEdge) return;
+    this.inEdge = false;
+    this.dut.native.half(this.dut.handle, this.clkIndex, 1);
+    this.cycle++;
+    this.dut.applyDeferred();
+    this.phase = 'low';
+  }
+
+  /** Accounts for cycles run by a batch call. */
+  addCycles(n: number): void {
+    this.cycle += n;
+  }
+
   /** Counts one edge off every waiter in `list` and resumes those that are done. */
   private release(list: Waiter[]): boolean {
     if (list.length === 0) return false;

@@ -59,9 +59,9 @@ export const blockIterative = defineGenerator(
       });
       results.push(m.instance(qr, `qr${i}`, ins));
     }
-    const fromPattern = (pattern: typeof COLUMN_ROUND, j: number): Expr => {
-      const i = pattern.findIndex((q) => (q as readonly number[]).includes(j));
-      const k = (pattern[i] as readonly number[]).indexOf(j);
+    const fromPattern = (pattern: ReadonlyArray<readonly number[]>, j: number): Expr => {
+      const i = pattern.findIndex((q) => q.includes(j));
+      const k = pattern[i]!.indexOf(j);
       return results[i]![`${'abcd'[k]}_out`]!;
     };
     const next: Expr[] = [];

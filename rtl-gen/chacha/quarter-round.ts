@@ -59,7 +59,7 @@ export function quarterRoundBody(m: Module, input: readonly Expr[], stages: numb
         const r = m.reg(`${prefix}${n}_s${stage}_reg`, 32);
         r.set([a, b, c, d][i]!);
         return r;
-      }) as [Expr, Expr, Expr, Expr];
+      }) as Expr[] as [Expr, Expr, Expr, Expr];
     }
   }
   return [a, b, c, d];

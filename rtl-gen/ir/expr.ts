@@ -113,8 +113,19 @@ export function sliceRef(a: SignalRef, hi: number, lo: number): Expr {
   return { kind: 'slice', a, hi, lo, width: hi - lo + 1 };
 }
 
-/** One bit of a named signal selected by a run-time index. */
+/** Index width Verilog expects for selecting a bit of a `width`-bit signal. */
+export function indexWidth(width: number): number {
+  return Math.max(1, Math.ceil(Math.log2(width)));
+}
+
+/**
+ * One bit of a named signal selected by a run-time index of exactly indexWidth(a.width) bits.
+ * An index past the top bit reads as 0 in simulation; generators should not rely on it.
+ */
 export function bitAt(a: SignalRef, index: Expr): Expr {
+  if (index.width !== indexWidth(a.width)) {
+    throw new GenError(`bit select of ${a.name}: index is ${index.width} bits; a ${a.width}-bit signal needs ${indexWidth(a.width)}`);
+  }
   return { kind: 'index', a, index, width: 1 };
 }
 

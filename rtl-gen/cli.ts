@@ -1,0 +1,68 @@
+// rtl-gen command line: `gen` writes rtl/, `gen --check` compares, `lint` lints every design.
+
+import { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../sim/build.ts';
+import { committedDesigns, committedFiles } from './designs.ts';
+import { lintDesign } from './lint.ts';
+
+export const RTL_DIR = join(PROJECT_ROOT, 'rtl');
+
+/** Files under rtl/ that differ from, are missing from, or are not produced by the generators. */
+export function rtlDrift(): string[] {
+  const want = committedFiles();
+  const have = existsSync(RTL_DIR) ? readdirSync(RTL_DIR).filter((f) => f.endsWith('.v')) : [];
+  const drift: string[] = [];
+  for (const [name, text] of want) {
+    const path = join(RTL_DIR, name);
+    if (!existsSync(path)) drift.push(`${name}: missing`);
+    else if (readFileSync(path, 'utf8') !== text) drift.push(`${name}: differs from its generator`);
+  }
+  for (const f of have) if (!want.has(f)) drift.push(`${f}: no generator produces it`);
+  return drift;
+}
+
+export function writeRtl(): number {
+  const want = committedFiles();
+  mkdirSync(RTL_DIR, { recursive: true });
+  for (const f of readdirSync(RTL_DIR)) if (f.endsWith('.v') && !want.has(f)) rmSync(join(RTL_DIR, f));
+  for (const [name, text] of want) writeFileSync(join(RTL_DIR, name), text);
+  return want.size;
+}
+
+const program = new Command('rtl-gen').description('generate, check and lint the project Verilog');
+program
+  .command('gen')
+  .description('write every committed design under rtl/')
+  .option('--check', 'only compare rtl/ with the generators; exit 1 on any difference')
+  .action((opts: { check?: boolean }) => {
+    if (opts.check) {
+      const drift = rtlDrift();
+      if (drift.length) {
+        console.error(`rtl/ is out of date (run \`npm run gen\`):\n  ${drift.join('\n  ')}`);
+        process.exit(1);
+      }
+      console.log('rtl/ matches the generators');
+      return;
+    }
+    console.log(`wrote ${writeRtl()} files to rtl/`);
+  });
+program
+  .command('lint')
+  .description('verilator --lint-only -Wall and yosys read_verilog on every design')
+  .action(() => {
+    let bad = 0;
+    for (const top of committedDesigns()) {
+      for (const r of lintDesign(top)) {
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.tool.padEnd(9)} ${r.top}`);
+        if (!r.ok) {
+          bad++;
+          console.log(r.output.replace(/^/gm, '     '));
+        }
+      }
+    }
+    if (bad) process.exit(1);
+  });
+
+if (import.meta.url === `file://${process.argv[1]}`) program.parse();
