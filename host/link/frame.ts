@@ -46,7 +46,7 @@ export type FrameReject =
   | 'badInner';
 
 /** Noise-style nonce: four zero bytes, then the 64-bit counter (hi:lo words) little-endian. */
-export function frameNonceWords(hi: number, lo: number, out = new Uint8Array(NONCE_BYTES)): Uint8Array {
+export function frameNonceWords(hi: number, lo: number, out: Uint8Array = new Uint8Array(NONCE_BYTES)): Uint8Array {
   out[0] = out[1] = out[2] = out[3] = 0;
   out[4] = lo & 0xff;
   out[5] = (lo >>> 8) & 0xff;

@@ -29,7 +29,7 @@ export interface LinkStats {
   rejected: Record<RejectReason, number>;
 }
 
-const REASONS: RejectReason[] = [
+export const REJECT_REASONS: readonly RejectReason[] = [
   'truncated', 'oversized', 'badVersion', 'badType', 'badFlags', 'counterLimit', 'badLength', 'wrongPeer',
   'wrongGeneration', 'replay', 'tooOld', 'badTag', 'badInner',
   'hsMalformed', 'hsUnexpectedKey', 'hsBadSignature', 'hsBadPoint', 'hsReplay', 'hsUnknownReceiver',
@@ -50,7 +50,7 @@ export function newLinkStats(): LinkStats {
     rotations: 0,
     rekeyRetransmits: 0,
     keepalivesSent: 0,
-    rejected: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+    rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
   };
 }
 
