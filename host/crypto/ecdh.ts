@@ -1,7 +1,7 @@
 // secp256k1 ECDH behind one interface: @noble/curves (reference) and node:crypto (OpenSSL).
 // The shared secret is the 32-byte x coordinate of the product point, as both libraries
 // agree on (noble returns the compressed point; we drop its prefix byte).
-import { createECDH } from 'node:crypto';
+import { createECDH, type ECDH } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from '../link/constants.ts';
 
@@ -52,19 +52,33 @@ function toU8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
+/**
+ * OpenSSL derives the public key whenever a private key is loaded, so a fresh ECDH object per
+ * call would pay for the base-point multiplication twice per rotation. The object made when the
+ * public key was computed is kept (weakly, keyed by the secret key's array) and reused for the
+ * shared secret: one base-point and one variable-point multiplication per ephemeral key.
+ */
+const nodeHandles = new WeakMap<Uint8Array, ECDH>();
+
+function nodeHandle(secretKey: Uint8Array): ECDH {
+  let e = nodeHandles.get(secretKey);
+  if (!e) {
+    e = createECDH('secp256k1');
+    e.setPrivateKey(secretKey);
+    nodeHandles.set(secretKey, e);
+  }
+  return e;
+}
+
 export const nodeEcdh: Ecdh = {
   name: 'node',
   publicKey(secretKey) {
-    const e = createECDH('secp256k1');
-    e.setPrivateKey(secretKey);
-    return toU8(e.getPublicKey(null, 'compressed'));
+    return toU8(nodeHandle(secretKey).getPublicKey(null, 'compressed'));
   },
   sharedSecret(secretKey, peerPublicKey) {
     if (peerPublicKey.length !== PUBLIC_KEY_BYTES) return null;
     try {
-      const e = createECDH('secp256k1');
-      e.setPrivateKey(secretKey);
-      return toU8(e.computeSecret(peerPublicKey));
+      return toU8(nodeHandle(secretKey).computeSecret(peerPublicKey));
     } catch {
       return null; // OpenSSL rejects points not on the curve
     }

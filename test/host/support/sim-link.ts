@@ -46,6 +46,8 @@ export interface SimOptions {
   counterLimit?: number;
   seed?: string;
   identities?: [Identity, Identity];
+  /** Extra key sinks (e.g. a key RAM model) for side a and side b. */
+  sinks?: [KeySink, KeySink];
 }
 
 export class SimNet {
@@ -78,13 +80,13 @@ export class SimNet {
       { identity: this.idA, peerPublicKey: this.idB.publicKey, role: 'initiator', linkId: 3, backend: ba, random: rand, wallClockMs: clock, ...o.link },
       this.dpA,
       { transmit: (d) => this.put('a', d), deliver: (p) => this.delivered.a.push(p.slice()) },
-      new TeeKeySink([this.sinkA, new LoggingSink(this, 'a')]),
+      new TeeKeySink([this.sinkA, new LoggingSink(this, 'a'), ...(o.sinks ? [o.sinks[0]] : [])]),
     );
     this.b = new Link(
       { identity: this.idB, peerPublicKey: this.idA.publicKey, role: 'responder', linkId: 5, backend: bb, random: rand, wallClockMs: clock, ...o.link },
       this.dpB,
       { transmit: (d) => this.put('b', d), deliver: (p) => this.delivered.b.push(p.slice()) },
-      new TeeKeySink([this.sinkB, new LoggingSink(this, 'b')]),
+      new TeeKeySink([this.sinkB, new LoggingSink(this, 'b'), ...(o.sinks ? [o.sinks[1]] : [])]),
     );
   }
 
