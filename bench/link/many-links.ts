@@ -1,7 +1,8 @@
 // One process, one core: N link pairs over an in-memory wire, rotating every second, while
-// pushing as many 1,400-byte frames through them as the remaining CPU allows. Each frame is
-// sealed by one end and opened by the other, which is exactly the per-frame work of a node
-// that forwards traffic (open on ingress, seal on egress).
+// pushing as many 1,400-byte frames through them as the remaining CPU allows.
+// This is the work of one node with 2N links: N pairs contain 2N link ends, each doing its
+// own side of every rotation; and each frame is sealed by one end and opened by the other,
+// which is the per-frame work of a node that forwards (open on ingress, seal on egress).
 import type { CryptoBackend } from '../../host/crypto/backend.ts';
 import { deterministicRandom, osRandom } from '../../host/crypto/random.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
@@ -9,7 +10,8 @@ import { SoftwareDatapath } from '../../host/link/datapath.ts';
 import { Link } from '../../host/link/session.ts';
 
 export interface ManyLinksResult {
-  links: number;
+  /** Link ends (2 per pair): the number of neighbours of the node this models. */
+  linkEnds: number;
   seconds: number;
   rotationsPerLink: number;
   minRotationsOnALink: number;
@@ -20,6 +22,7 @@ export interface ManyLinksResult {
 }
 
 export async function manyLinks(backend: CryptoBackend, links: number, seconds: number, payloadBytes = 1400): Promise<ManyLinksResult> {
+  // `links` = pairs
   const rand = deterministicRandom('many-links');
   const ids = Array.from({ length: 2 }, () => generateIdentity(rand));
   const dpA = new SoftwareDatapath(backend.aead);
@@ -90,7 +93,7 @@ export async function manyLinks(backend: CryptoBackend, links: number, seconds: 
   const rot = pairs.map(([a], i) => a.stats.rotations - startRot[i]);
   const rejected = pairs.reduce((s, [a, b]) => s + Object.values(a.stats.rejected).reduce((x, y) => x + y, 0) + Object.values(b.stats.rejected).reduce((x, y) => x + y, 0), 0);
   return {
-    links,
+    linkEnds: 2 * links,
     seconds: elapsed,
     rotationsPerLink: rot.reduce((x, y) => x + y, 0) / links,
     minRotationsOnALink: Math.min(...rot),

@@ -9,6 +9,11 @@ export interface Aead {
   readonly name: 'noble' | 'node';
   /** Returns ciphertext || 16-byte tag. Key 32 bytes, nonce 12 bytes. */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Writes ciphertext || tag into `out` at `offset`. `plaintext` may be the very bytes at
+   * out[offset..] (the frame codec encrypts a frame's body where it lies).
+   */
+  sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
   /** Returns the plaintext, or null when the tag does not verify (never throws on bad data). */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }
@@ -24,6 +29,10 @@ export const nobleAead: Aead = {
   seal(key, nonce, aad, plaintext) {
     checkSizes(key, nonce);
     return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  },
+  sealInto(key, nonce, aad, plaintext, out, offset) {
+    checkSizes(key, nonce);
+    out.set(chacha20poly1305(key, nonce, aad).encrypt(plaintext), offset);
   },
   open(key, nonce, aad, sealed) {
     checkSizes(key, nonce);
@@ -41,16 +50,20 @@ const CIPHER = 'chacha20-poly1305';
 export const nodeAead: Aead = {
   name: 'node',
   seal(key, nonce, aad, plaintext) {
-    checkSizes(key, nonce);
-    const c = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_BYTES });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
     const out = new Uint8Array(plaintext.length + TAG_BYTES);
-    const body = c.update(plaintext);
-    out.set(body, 0);
-    const rest = c.final(); // empty for a stream cipher, kept for correctness
-    if (rest.length) out.set(rest, body.length);
-    out.set(c.getAuthTag(), plaintext.length);
+    this.sealInto(key, nonce, aad, plaintext, out, 0);
     return out;
+  },
+  sealInto(key, nonce, aad, plaintext, out, offset) {
+    checkSizes(key, nonce);
+    const n = plaintext.length;
+    const c = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_BYTES });
+    c.setAAD(aad, { plaintextLength: n });
+    const body = c.update(plaintext); // a new buffer, so encrypting in place is safe
+    out.set(body, offset);
+    const rest = c.final(); // empty for a stream cipher, kept for correctness
+    if (rest.length) out.set(rest, offset + body.length);
+    out.set(c.getAuthTag(), offset + n);
   },
   open(key, nonce, aad, sealed) {
     checkSizes(key, nonce);

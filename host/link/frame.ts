@@ -63,9 +63,19 @@ export function frameNonce(counter: number, out?: Uint8Array): Uint8Array {
   return frameNonceWords(Math.floor(counter / 2 ** 32) >>> 0, counter >>> 0, out);
 }
 
-/** The frame's AEAD step: seal a padded body under (key, nonce) with the header as AAD. */
+/**
+ * The frame's AEAD step: seal a padded body under (key, nonce) with the header as AAD,
+ * writing body ciphertext || tag at out[offset..]. `body` may lie at that very place.
+ */
+export function sealFrameBodyInto(aead: Aead, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array, out: Uint8Array, offset: number): void {
+  aead.sealInto(key, nonce, aad, body, out, offset);
+}
+
+/** `sealFrameBodyInto` into a new buffer. */
 export function sealFrameBody(aead: Aead, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Uint8Array {
-  return aead.seal(key, nonce, aad, body);
+  const out = new Uint8Array(body.length + TAG_BYTES);
+  sealFrameBodyInto(aead, key, nonce, aad, body, out, 0);
+  return out;
 }
 
 /** The frame's AEAD step in reverse; null when the tag does not verify. */
@@ -111,13 +121,18 @@ export function frameBytes(payloadBytes: number, pad: PadBytes): number {
   return FRAME_HEADER_BYTES + bodyBytes(payloadBytes, pad) + TAG_BYTES;
 }
 
+/** Writes the inner message and its zero padding into `out` (which must be zero-filled). */
+function writeInner(out: Uint8Array, innerType: InnerType, payload: Uint8Array): void {
+  out[0] = innerType;
+  out[1] = payload.length >>> 8;
+  out[2] = payload.length & 0xff;
+  out.set(payload, INNER_HEADER_BYTES);
+}
+
 export function encodeInner(innerType: InnerType, payload: Uint8Array, pad: PadBytes): Uint8Array {
   if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`payload of ${payload.length} B exceeds ${MAX_PAYLOAD_BYTES} B`);
   const body = new Uint8Array(bodyBytes(payload.length, pad)); // zero-filled: the padding
-  body[0] = innerType;
-  body[1] = payload.length >>> 8;
-  body[2] = payload.length & 0xff;
-  body.set(payload, INNER_HEADER_BYTES);
+  writeInner(body, innerType, payload);
   return body;
 }
 
@@ -147,11 +162,15 @@ export function sealFrame(
   payload: Uint8Array,
   pad: PadBytes,
 ): Uint8Array {
-  const body = encodeInner(innerType, payload, pad);
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + body.length + TAG_BYTES);
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new RangeError(`payload of ${payload.length} B exceeds ${MAX_PAYLOAD_BYTES} B`);
+  const n = bodyBytes(payload.length, pad);
+  // One allocation per frame: header, then the plaintext body (zero-filled, so padded),
+  // encrypted where it lies, then the tag.
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + n + TAG_BYTES);
   writeFrameHeader(frame, header);
-  const aad = frame.subarray(0, FRAME_HEADER_BYTES);
-  frame.set(sealFrameBody(aead, key, frameNonce(header.counter), aad, body), FRAME_HEADER_BYTES);
+  const body = frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + n);
+  writeInner(body, innerType, payload);
+  sealFrameBodyInto(aead, key, frameNonce(header.counter), frame.subarray(0, FRAME_HEADER_BYTES), body, frame, FRAME_HEADER_BYTES);
   return frame;
 }
 

@@ -15,6 +15,7 @@ import {
   readFrameHeader,
   sealFrame,
   sealFrameBody,
+  sealFrameBodyInto,
 } from '../../host/link/frame.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -65,6 +66,11 @@ describe.each(BACKENDS)('ChaCha20-Poly1305 through the frame code ($name backend
     const sealed = sealFrameBody(backend.aead, v.key, v.nonce, v.aad, v.plaintext);
     expect(toHex(sealed)).toBe(toHex(v.ciphertext) + toHex(v.tag));
     expect(openFrameBody(backend.aead, v.key, v.nonce, v.aad, sealed)).toEqual(v.plaintext);
+    // In place, as sealFrame does it: the plaintext lies where the ciphertext goes.
+    const buf = new Uint8Array(v.plaintext.length + 16);
+    buf.set(v.plaintext);
+    sealFrameBodyInto(backend.aead, v.key, v.nonce, v.aad, buf.subarray(0, v.plaintext.length), buf, 0);
+    expect(toHex(buf)).toBe(toHex(v.ciphertext) + toHex(v.tag));
   });
 
   it('opens RFC 8439 A.5 with the nonce the frame code builds from counter 0x0807060504030201', () => {
