@@ -119,5 +119,3 @@ export const DRAIN_RTT_MULTIPLE = 4;
 export const MIN_DRAIN_MS = 50;
 /** A session whose key has not rotated for this many intervals is torn down and re-handshaken. */
 export const REJECT_AFTER_INTERVALS = 30;
-/** Keepalive when we have received but not sent for this long (lets the peer confirm keys and measure RTT). */
-export const KEEPALIVE_MS = 10_000;

@@ -27,6 +27,7 @@ export interface KeyRef {
   generation: number;
 }
 
+/** Sinks must copy `key`: the session overwrites its own copy when the key is retired. */
 export interface KeySink {
   publish(slot: KeySlot): void;
   retire(ref: KeyRef): void;

@@ -317,6 +317,23 @@ counter of a transmit key starts at 0 when it is first published and is never re
 
 ${constantsTable()}
 
+## Implementation map
+
+| File | Concept |
+|---|---|
+| \`host/identity/identity.ts\`, \`address.ts\`, \`base58.ts\`, \`keyfile.ts\` | key pairs, signatures, addresses, key files |
+| \`host/crypto/aead.ts\`, \`ecdh.ts\`, \`backend.ts\` | ChaCha20-Poly1305 and secp256k1 ECDH, @noble and node:crypto backends |
+| \`host/crypto/kdf.ts\` | HKDF, labels, generation-0 and rotation key derivation |
+| \`host/link/constants.ts\` | every size, limit and timer above |
+| \`host/link/handshake.ts\` | HandshakeInit / HandshakeResp codec, signatures, transcript |
+| \`host/link/frame.ts\` | transport frame codec, nonce, padding |
+| \`host/link/replay-window.ts\` | RFC 6479 window |
+| \`host/link/key-sink.ts\`, \`key-ram.ts\` | key-slot interface and a model of the hardware key RAM |
+| \`host/link/datapath.ts\` | software datapath: published keys, counters, windows, seal/open |
+| \`host/link/session.ts\` | handshake, rotation and confirmation state machine (no I/O) |
+| \`host/link/config.ts\`, \`stats.ts\` | validated settings, counters |
+| \`host/link/udp-transport.ts\` | thin UDP driver |
+
 ## Worked example
 
 Generated with a fixed seed; every value below is reproduced by the test suite. Secret keys are

@@ -64,7 +64,7 @@ export interface PairOptions {
   impair?: Impairment;
 }
 
-export async function startPair(o: PairOptions): Promise<{ a: PeerProcess; b: PeerProcess; upMs: number }> {
+export async function startPair(o: PairOptions): Promise<{ a: PeerProcess; b: PeerProcess; upMs: number; initiatorHandshakeMs: number }> {
   const idA = generateIdentity();
   const idB = generateIdentity();
   const a = new PeerProcess('A');
@@ -76,8 +76,8 @@ export async function startPair(o: PairOptions): Promise<{ a: PeerProcess; b: Pe
   const t0 = performance.now();
   b.send({ cmd: 'connect', peerPort: pa.port, impair: o.impair && { ...o.impair, seed: o.impair.seed + 1 } });
   a.send({ cmd: 'connect', peerPort: pb.port, impair: o.impair });
-  await Promise.all([a.next('up'), b.next('up')]);
-  return { a, b, upMs: performance.now() - t0 };
+  const [ua] = await Promise.all([a.next('up'), b.next('up')]);
+  return { a, b, upMs: performance.now() - t0, initiatorHandshakeMs: ua.handshakeMs };
 }
 
 export function bitmap(b64: string): Uint8Array {

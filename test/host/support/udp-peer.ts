@@ -58,7 +58,7 @@ export interface PeerReport {
   receivedBitmap: string;
   impairedBitmap: string;
 }
-export type PeerEvent = { ev: 'bound'; port: number } | { ev: 'up'; atMs: number } | PeerReport;
+export type PeerEvent = { ev: 'bound'; port: number } | { ev: 'up'; atMs: number; handshakeMs: number } | PeerReport;
 
 const MAX_SEQ = 4_000_000;
 
@@ -165,11 +165,14 @@ process.on('message', async (m: PeerCommand) => {
       );
       ep.attach(remote, link);
       ep.startTimers(i.tickMs);
-      link.start(performance.now());
+      const started = performance.now();
+      link.start(started);
+      // Resolution of this poll: about 1 ms.
       const poll = setInterval(() => {
         if (link!.state === 'established') {
           clearInterval(poll);
-          send({ ev: 'up', atMs: performance.now() });
+          const now = performance.now();
+          send({ ev: 'up', atMs: now, handshakeMs: now - started });
         }
       }, 1);
       return;
