@@ -296,8 +296,10 @@ K_i2r(g+1) ‖ K_r2i(g+1) ‖ chain(g+1) = okm
 \`\`\`
 
 The previous key material (\`chain\`) is hashed into every new key, and each rotation adds a fresh
-ephemeral-ephemeral secret, so a key compromised now does not expose later generations once one
-rotation has run unobserved. Rekey messages travel inside authenticated frames, so they need no
+ephemeral-ephemeral secret: someone who learns one generation's keys and only listens cannot derive
+the next (the ephemeral secrets never leave the nodes), and learning a new secret alone is useless
+without the chain. An attacker holding a generation's keys must stay in the path and forge every
+later rotation to keep reading; a fresh handshake, which is signed by the static keys, ends that. Rekey messages travel inside authenticated frames, so they need no
 signatures. A sender switches to a new transmit key only after the receiver has shown it holds the
 matching receive key (RekeyResp, or the leader's first frame under g+1). Lost rekey messages are
 repeated on timeout (the follower repeats its cached RekeyResp for the same E_i); the RTO backs off
