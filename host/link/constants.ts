@@ -111,6 +111,13 @@ export const INITIAL_RTO_MS = 200;
 export const MIN_RTO_MS = 20;
 /** Backoff doubles per retry up to this cap: a dead neighbour costs one packet per 5 s. */
 export const MAX_RTO_MS = 5000;
+/**
+ * A rotation unanswered after this many retries (about 30 RTTs with backoff) means the follower
+ * lost the session: re-handshake. At 10% loss each way a healthy link trips this once an hour.
+ */
+export const MAX_REKEY_RETRIES = 4;
+/** Generations are u32 on the wire; the last one is followed by a new handshake. */
+export const MAX_GENERATION = 2 ** 32 - 1;
 /** Give up a handshake attempt after this many retries, then start over with fresh keys. */
 export const MAX_HANDSHAKE_RETRIES = 10;
 /** The previous receive key is kept this many smoothed RTTs after the peer switched... */

@@ -20,7 +20,9 @@ import {
   DRAIN_RTT_MULTIPLE,
   InnerType,
   INITIAL_RTO_MS,
+  MAX_GENERATION,
   MAX_HANDSHAKE_RETRIES,
+  MAX_REKEY_RETRIES,
   MAX_PAYLOAD_BYTES,
   MAX_RTO_MS,
   MessageType,
@@ -74,10 +76,13 @@ interface Session {
   draining: Array<{ gen: number; until: number }>;
   /** When `gen` was agreed (interval timer and expiry both count from here). */
   agreedAt: number;
+  /** Responder: the initiator's handshake ephemeral, naming the attempt this session answers. */
+  initEphemeral?: Uint8Array;
 }
 
 interface LeaderRekey {
   gen: number;
+  retries: number;
   ephemeral: KeyPair;
   payload: Uint8Array;
   sentAt: number;
@@ -228,7 +233,14 @@ export class Link {
     if (s.leader) {
       const r = this.leaderRekey;
       if (r) {
+        if (now >= r.deadline && r.retries >= MAX_REKEY_RETRIES) {
+          // The follower does not answer (it may have restarted and lost the session): start over.
+          this.teardown();
+          this.start(now);
+          return;
+        }
         if (now >= r.deadline) {
+          r.retries++;
           r.retransmitted = true;
           r.rto = Math.min(r.rto * 2, MAX_RTO_MS);
           this.backOff(r.rto);
@@ -321,12 +333,13 @@ export class Link {
     if (bad) return this.reject(bad);
     if (init.timestamp <= this.lastInitTimestamp) return this.reject('hsReplay');
     const cur = this.session;
-    if (cur && cur.txGen < 0 && this.cachedResp && init.sender === cur.remoteId && this.followerRekey?.gen === 0 &&
-        equalBytes(init.ephemeral, this.followerRekey.initiatorEphemeral)) {
-      // A retransmission of the attempt we already answered: our Resp was lost or is late.
-      // Answer again with the same Resp (same keys) instead of starting a competing session.
+    if (cur && init.sender === cur.remoteId && cur.initEphemeral && equalBytes(init.ephemeral, cur.initEphemeral)) {
+      // A retransmission of the attempt this session already answers (same ephemeral key).
       this.lastInitTimestamp = init.timestamp;
-      this.followerRekey.retransmitted = true;
+      if (cur.txGen >= 0 || !this.cachedResp) return this.reject('hsReplay'); // late: already confirmed
+      // Our Resp was lost or is late: answer again with the same Resp (same keys) rather than
+      // starting a competing session.
+      if (this.followerRekey) this.followerRekey.retransmitted = true;
       this.io.transmit(this.cachedResp);
       return;
     }
@@ -339,7 +352,10 @@ export class Link {
     const localId = u32(this.config.random);
     const resp = buildResp({ identity: this.config.identity, init: bytes, sender: localId, receiver: init.sender, ephemeralPublic: ephemeral.publicKey });
     const keys = handshakeKeys(shared, bytes, resp);
-    this.session = { localId, remoteId: init.sender, leader: false, gen: 0, chain: keys.chain, txGen: -1, rxGen: -1, draining: [], agreedAt: now };
+    this.session = {
+      localId, remoteId: init.sender, leader: false, gen: 0, chain: keys.chain, txGen: -1, rxGen: -1, draining: [], agreedAt: now,
+      initEphemeral: Uint8Array.from(init.ephemeral),
+    };
     this.publish('rx', 0, keys.i2r, 'next');
     this.publish('tx', 0, keys.r2i, 'next');
     this.followerRekey = { gen: 0, initiatorEphemeral: Uint8Array.from(init.ephemeral), payload: EMPTY, sentAt: now, retransmitted: false };
@@ -467,11 +483,17 @@ export class Link {
 
   private beginRotation(now: number): void {
     const s = this.session!;
+    if (s.gen >= MAX_GENERATION) {
+      // Generations are u32 on the wire; after 2^32 - 1 rotations a new handshake starts over at 0.
+      this.teardown();
+      this.start(now);
+      return;
+    }
     const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
     const gen = s.gen + 1;
     const payload = rekeyPayload(gen, ephemeral.publicKey);
     this.rotateRequested = false;
-    this.leaderRekey = { gen, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rto, rto: this.rto };
+    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rto, rto: this.rto };
     this.sendInner(InnerType.RekeyInit, payload);
   }
 

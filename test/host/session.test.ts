@@ -220,6 +220,40 @@ describe('loss and retransmission', () => {
   });
 });
 
+describe('restarts and stragglers', () => {
+  it('ignores a retransmitted Init that arrives after the session was confirmed', () => {
+    const net = new SimNet({ latencyMs: 150 }); // RTT 300 ms > initial RTO: the Init is sent twice
+    let inits = 0;
+    net.hook = (w) => [{ bytes: w.bytes, extraDelay: w.bytes[1] === MessageType.HandshakeInit && inits++ === 1 ? 1000 : 0 }];
+    up(net);
+    net.run(net.now + 1500);
+    expect(inits).toBe(2);
+    expect(net.b.stats.rejected.hsReplay).toBe(1);
+    expect(net.b.stats.handshakesCompleted).toBe(1);
+    net.a.send(numberedPayload(1, 10), net.now);
+    net.run(net.now + 200);
+    expect(deliveredSeqs(net, 'b')).toEqual([1]);
+  });
+
+  it('re-handshakes when the follower restarted and lost the session', () => {
+    const net = new SimNet({ latencyMs: 10 });
+    up(net);
+    net.run(net.now + 500);
+    net.restartB();
+    const t = net.now;
+    net.runUntil(() => net.b.state === 'established', 10_000);
+    expect(net.b.state).toBe('established');
+    // Next rotation due (500 ms), four backed-off retries (60+120+240+480+960 ms), a handshake.
+    expect(net.now - t).toBeLessThan(3000);
+    expect(net.a.stats.handshakesSent).toBe(2);
+    net.a.send(numberedPayload(7, 10), net.now);
+    net.b.send(numberedPayload(8, 10), net.now);
+    net.run(net.now + 100);
+    expect(deliveredSeqs(net, 'b')).toEqual([7]);
+    expect(deliveredSeqs(net, 'a')).toEqual([8]);
+  });
+});
+
 describe('counter exhaustion', () => {
   it('rotates before a key runs out of counters and never repeats a (generation, counter) pair', () => {
     const net = new SimNet({ latencyMs: 2, counterLimit: 400, link: { rotationIntervalMs: 600_000, rekeyAfterFrames: 200 } });

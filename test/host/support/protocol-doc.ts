@@ -124,6 +124,8 @@ function constantsTable(): string {
     ['INITIAL_RTO_MS', C.INITIAL_RTO_MS, 'first retransmission timeout'],
     ['MIN/MAX_RTO_MS', `${C.MIN_RTO_MS} / ${C.MAX_RTO_MS}`, 'RTO bounds; doubles per retry'],
     ['MAX_HANDSHAKE_RETRIES', C.MAX_HANDSHAKE_RETRIES, 'then a fresh attempt with a new ephemeral key'],
+    ['MAX_REKEY_RETRIES', C.MAX_REKEY_RETRIES, 'an unanswered rotation then means the peer lost the session: new handshake'],
+    ['MAX_GENERATION', '2^32 − 1', 'the last generation; a new handshake follows'],
     ['DRAIN_RTT_MULTIPLE / MIN_DRAIN_MS', `${C.DRAIN_RTT_MULTIPLE} / ${C.MIN_DRAIN_MS}`, 'old receive key kept max(4·srtt, 50 ms)'],
     ['REJECT_AFTER_INTERVALS', C.REJECT_AFTER_INTERVALS, 'no rotation for this many intervals: session torn down'],
   ];
@@ -304,7 +306,10 @@ signatures. A sender switches to a new transmit key only after the receiver has 
 matching receive key (RekeyResp, or the leader's first frame under g+1). Lost rekey messages are
 repeated on timeout (the follower repeats its cached RekeyResp for the same E_i); the RTO backs off
 exponentially, ${C.MIN_RTO_MS}..${C.MAX_RTO_MS} ms, starting at ${C.INITIAL_RTO_MS} ms. Lost handshake Inits are repeated the
-same way (re-signed with a new timestamp); the responder answers a repeated attempt with its cached Resp.
+same way (re-signed with a new timestamp); the responder answers a repeated attempt with its cached Resp,
+and ignores (\`hsReplay\`) a repeat that arrives after the session was confirmed. When a rotation stays
+unanswered after \`MAX_REKEY_RETRIES\` repeats, the leader assumes the follower restarted and starts a new
+handshake; a fresh, authenticated Init replaces the responder's session.
 At most two generations per direction are live, so \`generation & 1\` selects a key slot.
 
 ## Key slots

@@ -53,9 +53,9 @@ export interface SimOptions {
 export class SimNet {
   now = 0;
   readonly a: Link;
-  readonly b: Link;
+  b: Link;
   readonly dpA: SoftwareDatapath;
-  readonly dpB: SoftwareDatapath;
+  dpB: SoftwareDatapath;
   readonly delivered: Record<Side, Uint8Array[]> = { a: [], b: [] };
   readonly wireLog: Wire[] = [];
   readonly keyLog: GlobalKeyEvent[] = [];
@@ -75,19 +75,40 @@ export class SimNet {
     const [ba, bb] = o.backends ?? [nodeBackend, nobleBackend];
     this.dpA = new SoftwareDatapath(ba.aead, { counterLimit: o.counterLimit });
     this.dpB = new SoftwareDatapath(bb.aead, { counterLimit: o.counterLimit });
-    const clock = () => 1_700_000_000_000 + this.now;
-    this.a = new Link(
-      { identity: this.idA, peerPublicKey: this.idB.publicKey, role: 'initiator', linkId: 3, backend: ba, random: rand, wallClockMs: clock, ...o.link },
-      this.dpA,
-      { transmit: (d) => this.put('a', d), deliver: (p) => this.delivered.a.push(p.slice()) },
-      new TeeKeySink([this.sinkA, new LoggingSink(this, 'a'), ...(o.sinks ? [o.sinks[0]] : [])]),
+    this.clock = () => 1_700_000_000_000 + this.now;
+    this.linkOpts = { backends: [ba, bb], rand, link: o.link, sinks: o.sinks };
+    this.a = this.makeLink('a');
+    this.b = this.makeLink('b');
+  }
+
+  private readonly clock: () => number;
+  private readonly linkOpts: { backends: [CryptoBackend, CryptoBackend]; rand: (n: number) => Uint8Array; link?: Partial<LinkConfig>; sinks?: [KeySink, KeySink] };
+
+  private makeLink(side: Side): Link {
+    const o = this.linkOpts;
+    const isA = side === 'a';
+    const backend = o.backends[isA ? 0 : 1];
+    return new Link(
+      {
+        identity: isA ? this.idA : this.idB,
+        peerPublicKey: (isA ? this.idB : this.idA).publicKey,
+        role: isA ? 'initiator' : 'responder',
+        linkId: isA ? 3 : 5,
+        backend,
+        random: o.rand,
+        wallClockMs: this.clock,
+        ...o.link,
+      },
+      isA ? this.dpA : this.dpB,
+      { transmit: (d) => this.put(side, d), deliver: (p) => this.delivered[side].push(p.slice()) },
+      new TeeKeySink([isA ? this.sinkA : this.sinkB, new LoggingSink(this, side), ...(o.sinks ? [o.sinks[isA ? 0 : 1]] : [])]),
     );
-    this.b = new Link(
-      { identity: this.idB, peerPublicKey: this.idA.publicKey, role: 'responder', linkId: 5, backend: bb, random: rand, wallClockMs: clock, ...o.link },
-      this.dpB,
-      { transmit: (d) => this.put('b', d), deliver: (p) => this.delivered.b.push(p.slice()) },
-      new TeeKeySink([this.sinkB, new LoggingSink(this, 'b'), ...(o.sinks ? [o.sinks[1]] : [])]),
-    );
+  }
+
+  /** Simulates a crash and restart of B: a new Link and an empty datapath, same identity. */
+  restartB(): void {
+    this.dpB = new SoftwareDatapath(this.linkOpts.backends[1].aead);
+    this.b = this.makeLink('b');
   }
 
   link(side: Side): Link {
