@@ -27,17 +27,16 @@ import {
   MAX_RTO_MS,
   MessageType,
   MIN_DRAIN_MS,
-  MIN_RTO_MS,
   PROTOCOL_VERSION,
-  PUBLIC_KEY_BYTES,
   REJECT_AFTER_INTERVALS,
-  REKEY_PAYLOAD_BYTES,
 } from './constants.ts';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
 import type { SoftwareDatapath } from './datapath.ts';
 import { readFrameHeader } from './frame.ts';
 import { buildInit, buildResp, handshakeKeys, parseInit, parseResp, verifyInit, verifyResp } from './handshake.ts';
 import { TeeKeySink, type KeyDirection, type KeySink } from './key-sink.ts';
+import { decodeRekey, encodeRekey, encodeRekeyRequest } from './rekey.ts';
+import { RttEstimator } from './rtt.ts';
 import { newLinkStats, type LinkStats, type RejectReason } from './stats.ts';
 
 export interface LinkIo {
@@ -110,13 +109,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function rekeyPayload(gen: number, ephemeral: Uint8Array): Uint8Array {
-  const p = new Uint8Array(REKEY_PAYLOAD_BYTES);
-  new DataView(p.buffer).setUint32(0, gen >>> 0);
-  p.set(ephemeral, 4);
-  return p;
-}
-
 const EMPTY = new Uint8Array(0);
 
 export class Link {
@@ -143,9 +135,7 @@ export class Link {
   /** Initiator: the last timestamp used, kept strictly increasing. */
   private lastOwnTimestamp = 0;
 
-  private srtt: number | undefined;
-  private rttvar = 0;
-  private rto = INITIAL_RTO_MS;
+  private readonly rtt = new RttEstimator();
 
   constructor(
     config: LinkConfig & { wallClockMs?: () => number },
@@ -172,12 +162,12 @@ export class Link {
   }
 
   get smoothedRttMs(): number | undefined {
-    return this.srtt;
+    return this.rtt.srtt;
   }
 
   /** Rotation period in force: the configured interval, or 2 x RTT when that is longer. */
   get effectiveIntervalMs(): number {
-    return Math.max(this.config.rotationIntervalMs, 2 * (this.srtt ?? 0));
+    return Math.max(this.config.rotationIntervalMs, 2 * (this.rtt.srtt ?? 0));
   }
 
   /** Initiator: start dialling (no-op when already connected or dialling). */
@@ -243,7 +233,7 @@ export class Link {
           r.retries++;
           r.retransmitted = true;
           r.rto = Math.min(r.rto * 2, MAX_RTO_MS);
-          this.backOff(r.rto);
+          this.rtt.backOff(r.rto);
           r.deadline = now + r.rto;
           this.stats.rekeyRetransmits++;
           this.sendInner(InnerType.RekeyInit, r.payload);
@@ -252,14 +242,12 @@ export class Link {
         this.beginRotation(now);
       }
       if (this.confirmGen >= 0 && now >= this.confirmDeadline) {
-        this.confirmDeadline = now + this.rto;
+        this.confirmDeadline = now + this.rtt.rto;
         this.sendKeepalive();
       }
     } else if (s.txGen >= 0 && this.datapath.txCounter(this.config.linkId) >= this.config.rekeyAfterFrames && now >= this.requestDeadline) {
-      this.requestDeadline = now + this.rto;
-      const gen = new Uint8Array(4);
-      new DataView(gen.buffer).setUint32(0, s.gen >>> 0);
-      this.sendInner(InnerType.RekeyRequest, gen);
+      this.requestDeadline = now + this.rtt.rto;
+      this.sendInner(InnerType.RekeyRequest, encodeRekeyRequest(s.gen));
     }
   }
 
@@ -289,7 +277,7 @@ export class Link {
   private beginHandshake(now: number): void {
     const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
     const sender = u32(this.config.random);
-    this.pending = { ephemeral, sender, inits: [], firstSentAt: now, deadline: now + this.rto, rto: this.rto, retries: 0 };
+    this.pending = { ephemeral, sender, inits: [], firstSentAt: now, deadline: now + this.rtt.rto, rto: this.rtt.rto, retries: 0 };
     this.sendInit(now);
   }
 
@@ -320,7 +308,7 @@ export class Link {
     }
     p.retries++;
     p.rto = Math.min(p.rto * 2, MAX_RTO_MS);
-    this.backOff(p.rto);
+    this.rtt.backOff(p.rto);
     p.deadline = now + p.rto;
     this.stats.handshakeRetransmits++;
     this.sendInit(now);
@@ -380,7 +368,7 @@ export class Link {
     const shared = this.backend.ecdh.sharedSecret(p.ephemeral.secretKey, resp.ephemeral);
     if (!shared) return this.reject('hsBadPoint');
     const keys = handshakeKeys(shared, init, bytes);
-    if (p.retries === 0) this.rttSample(now - p.firstSentAt);
+    if (p.retries === 0) this.rtt.sample(now - p.firstSentAt);
     this.pending = null;
     this.teardown();
     this.session = { localId: p.sender, remoteId: resp.sender, leader: true, gen: 0, chain: keys.chain, txGen: 0, rxGen: -1, draining: [], agreedAt: now };
@@ -388,7 +376,7 @@ export class Link {
     this.publish('tx', 0, keys.i2r, 'current');
     this.stats.handshakesCompleted++;
     this.confirmGen = 0;
-    this.confirmDeadline = now + this.rto;
+    this.confirmDeadline = now + this.rtt.rto;
     this.sendKeepalive();
   }
 
@@ -444,7 +432,7 @@ export class Link {
       if (old >= 0) this.retire('tx', old);
       s.txGen = gen;
       const fr = this.followerRekey;
-      if (fr && fr.gen === gen && !fr.retransmitted) this.rttSample(now - fr.sentAt);
+      if (fr && fr.gen === gen && !fr.retransmitted) this.rtt.sample(now - fr.sentAt);
       if (old < 0) {
         this.stats.handshakesCompleted++;
         this.cachedResp = null;
@@ -491,55 +479,49 @@ export class Link {
     }
     const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
     const gen = s.gen + 1;
-    const payload = rekeyPayload(gen, ephemeral.publicKey);
+    const payload = encodeRekey(gen, ephemeral.publicKey);
     this.rotateRequested = false;
-    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rto, rto: this.rto };
+    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rtt.rto, rto: this.rtt.rto };
     this.sendInner(InnerType.RekeyInit, payload);
   }
 
-  private parseRekey(payload: Uint8Array): { gen: number; ephemeral: Uint8Array } | null {
-    if (payload.length !== REKEY_PAYLOAD_BYTES) return null;
-    const gen = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
-    return { gen, ephemeral: payload.subarray(4, 4 + PUBLIC_KEY_BYTES) };
-  }
-
   private onRekeyInit(s: Session, payload: Uint8Array, now: number): void {
-    const m = this.parseRekey(payload);
+    const m = decodeRekey(payload);
     if (!m) return this.reject('badRekey');
     const fr = this.followerRekey;
-    if (m.gen === s.gen && fr && fr.gen === m.gen && fr.payload.length && equalBytes(fr.initiatorEphemeral, m.ephemeral)) {
+    if (m.generation === s.gen && fr && fr.gen === m.generation && fr.payload.length && equalBytes(fr.initiatorEphemeral, m.ephemeral)) {
       // Our response was lost: repeat it (same ephemeral, same keys).
       fr.retransmitted = true;
       this.stats.rekeyRetransmits++;
       this.sendInner(InnerType.RekeyResp, fr.payload);
       return;
     }
-    if (m.gen !== s.gen + 1 || s.txGen !== s.gen) return this.reject('badRekey');
+    if (m.generation !== s.gen + 1 || s.txGen !== s.gen) return this.reject('badRekey');
     const ephemeral = generateKeyPair(this.backend.ecdh, this.config.random);
     const shared = this.backend.ecdh.sharedSecret(ephemeral.secretKey, m.ephemeral);
     if (!shared) return this.reject('badRekey');
-    const keys = deriveRotationKeys(s.chain, shared, m.gen, m.ephemeral, ephemeral.publicKey);
-    this.agree(s, m.gen, keys, now);
-    this.publish('rx', m.gen, keys.i2r, 'next');
-    this.publish('tx', m.gen, keys.r2i, 'next');
-    const resp = rekeyPayload(m.gen, ephemeral.publicKey);
-    this.followerRekey = { gen: m.gen, initiatorEphemeral: Uint8Array.from(m.ephemeral), payload: resp, sentAt: now, retransmitted: false };
+    const keys = deriveRotationKeys(s.chain, shared, m.generation, m.ephemeral, ephemeral.publicKey);
+    this.agree(s, m.generation, keys, now);
+    this.publish('rx', m.generation, keys.i2r, 'next');
+    this.publish('tx', m.generation, keys.r2i, 'next');
+    const resp = encodeRekey(m.generation, ephemeral.publicKey);
+    this.followerRekey = { gen: m.generation, initiatorEphemeral: Uint8Array.from(m.ephemeral), payload: resp, sentAt: now, retransmitted: false };
     this.sendInner(InnerType.RekeyResp, resp);
   }
 
   private onRekeyResp(s: Session, payload: Uint8Array, now: number): void {
-    const m = this.parseRekey(payload);
+    const m = decodeRekey(payload);
     if (!m) return this.reject('badRekey');
     const r = this.leaderRekey;
-    if (!r || m.gen !== r.gen) {
+    if (!r || m.generation !== r.gen) {
       // A duplicate answer to a rotation that already completed is harmless; anything else is not.
-      if (m.gen <= s.gen) return;
+      if (m.generation <= s.gen) return;
       return this.reject('badRekey');
     }
     const shared = this.backend.ecdh.sharedSecret(r.ephemeral.secretKey, m.ephemeral);
     if (!shared) return this.reject('badRekey');
     const keys = deriveRotationKeys(s.chain, shared, r.gen, r.ephemeral.publicKey, m.ephemeral);
-    if (!r.retransmitted) this.rttSample(now - r.sentAt);
+    if (!r.retransmitted) this.rtt.sample(now - r.sentAt);
     this.leaderRekey = null;
     this.agree(s, r.gen, keys, now);
     this.publish('rx', r.gen, keys.r2i, 'next');
@@ -549,7 +531,7 @@ export class Link {
     s.txGen = r.gen;
     this.stats.rotations++;
     this.confirmGen = r.gen;
-    this.confirmDeadline = now + this.rto;
+    this.confirmDeadline = now + this.rtt.rto;
     this.sendKeepalive();
   }
 
@@ -563,7 +545,7 @@ export class Link {
   }
 
   private drainMs(): number {
-    return Math.max(MIN_DRAIN_MS, DRAIN_RTT_MULTIPLE * (this.srtt ?? INITIAL_RTO_MS));
+    return Math.max(MIN_DRAIN_MS, DRAIN_RTT_MULTIPLE * (this.rtt.srtt ?? INITIAL_RTO_MS));
   }
 
   // ---- helpers ---------------------------------------------------------------------
@@ -599,27 +581,6 @@ export class Link {
     this.confirmGen = -1;
     this.confirmDeadline = Infinity;
     this.rotateRequested = false;
-  }
-
-  private rttSample(ms: number): void {
-    const r = Math.max(ms, 0);
-    if (this.srtt === undefined) {
-      this.srtt = r;
-      this.rttvar = r / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
-    }
-    this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + 4 * this.rttvar));
-  }
-
-  /**
-   * A timeout keeps the backed-off RTO for the next exchange (RFC 6298, 5.5): answers to
-   * retransmitted messages give no RTT sample (Karn), so without this a path slower than
-   * the initial RTO would never be measured.
-   */
-  private backOff(rto: number): void {
-    this.rto = Math.max(this.rto, rto);
   }
 
   private reject(reason: RejectReason): void {

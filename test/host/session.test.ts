@@ -6,6 +6,7 @@ import { generateIdentity } from '../../host/identity/identity.ts';
 import { MessageType } from '../../host/link/constants.ts';
 import { SoftwareDatapath } from '../../host/link/datapath.ts';
 import { readFrameHeader } from '../../host/link/frame.ts';
+import { RttEstimator } from '../../host/link/rtt.ts';
 import { Link } from '../../host/link/session.ts';
 import { totalRejected } from '../../host/link/stats.ts';
 import { checkPayload, numberedPayload, SimNet, type Side } from './support/sim-link.ts';
@@ -309,5 +310,21 @@ describe('configuration', () => {
   });
   it('accepts the test-only fast rotation only when asked for', () => {
     expect(() => new Link({ ...base, rotationIntervalMs: 5, testOnlyFastRotation: true }, dp, io)).not.toThrow();
+  });
+});
+
+describe('RTT estimator', () => {
+  it('follows RFC 6298: first sample sets srtt and rttvar = r/2, then 1/8 and 1/4 gains', () => {
+    const r = new RttEstimator();
+    expect(r.rto).toBe(200);
+    r.sample(100);
+    expect(r.srtt).toBe(100);
+    expect(r.rto).toBe(100 + 4 * 50);
+    r.sample(180);
+    // rttvar = 0.75*50 + 0.25*|100-180| = 57.5; srtt = 0.875*100 + 0.125*180 = 110
+    expect(r.srtt).toBe(110);
+    expect(r.rto).toBe(110 + 4 * 57.5);
+    r.backOff(100_000);
+    expect(r.rto).toBe(5000);
   });
 });

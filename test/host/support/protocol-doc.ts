@@ -334,6 +334,8 @@ ${constantsTable()}
 | \`host/link/constants.ts\` | every size, limit and timer above |
 | \`host/link/handshake.ts\` | HandshakeInit / HandshakeResp codec, signatures, transcript |
 | \`host/link/frame.ts\` | transport frame codec, nonce, padding |
+| \`host/link/rekey.ts\` | rotation messages inside frames |
+| \`host/link/rtt.ts\` | RTT estimate and retransmission timeout (RFC 6298) |
 | \`host/link/replay-window.ts\` | RFC 6479 window |
 | \`host/link/key-sink.ts\`, \`key-ram.ts\` | key-slot interface and a model of the hardware key RAM |
 | \`host/link/datapath.ts\` | software datapath: published keys, counters, windows, seal/open |
