@@ -14,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CACHE_DIR = process.env.SIM_CACHE_DIR ?? join(PROJECT_ROOT, 'build', 'sim-cache');
 const HARNESS = join(PROJECT_ROOT, 'sim', 'native', 'harness.cpp');
-const NODE_INCLUDE = process.env.NODE_INCLUDE_DIR ?? '/usr/include/node';
+/** Node's C headers: NODE_INCLUDE_DIR, beside the running node binary, or Debian's place. */
+function nodeInclude(): string {
+  const candidates = [process.env.NODE_INCLUDE_DIR, join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'];
+  const found = candidates.find((d) => d && existsSync(join(d, 'node_api.h')));
+  if (!found) throw new SimBuildError('node_api.h not found: set NODE_INCLUDE_DIR to the folder with the Node.js C headers');
+  return found;
+}
 
 /** Verilator flags for speed (see shared/ANCHORS.md): X handling fast, assertions off. */
 const VERILATOR_FLAGS = ['-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert'];
@@ -151,7 +157,7 @@ export async function buildModel(req: BuildRequest): Promise<BuiltModel> {
   writeFileSync(join(obj, 'ports.inc'), portsInclude(obj));
   const cpps = readdirSync(obj).filter((f) => f.endsWith('.cpp') && !f.endsWith('__ALL.cpp'));
   const flags = [...CXX_COMMON, CXX_OPT, ...defines(!!req.trace), `-I${root}/include`, `-I${root}/include/vltstd`, `-I${obj}`,
-    `-I${NODE_INCLUDE}`, '-DNODE_GYP_MODULE_NAME=verilated_model', '-DNAPI_VERSION=8'];
+    `-I${nodeInclude()}`, '-DNODE_GYP_MODULE_NAME=verilated_model', '-DNAPI_VERSION=8'];
   const units = [...cpps.map((f) => join(obj, f)), HARNESS];
   await pool(units, JOBS, (u) => run('g++', [...flags, '-c', u, '-o', join(obj, `${basename(u)}.o`)], obj, `compiling ${req.top} (${basename(u)})`));
   const objs = units.map((u) => join(obj, `${basename(u)}.o`));

