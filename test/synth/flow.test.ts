@@ -1,0 +1,36 @@
+// The synthesis flow end to end on a small core: yosys area figures are read from
+// `stat -json`, nextpnr's fmax from its JSON report agrees with the last "Max frequency"
+// line of its log (the one that counts), and utilisation covers the core.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { quarterRound } from '../../rtl-gen/chacha/quarter-round.ts';
+import { synthesize } from '../../synth/flow.ts';
+
+function lastMaxFrequency(log: string): number {
+  const all = [...log.matchAll(/Max frequency for clock '[^']*clk[^']*': ([\d.]+) MHz/g)];
+  if (all.length === 0) throw new Error('no Max frequency line in the nextpnr log');
+  return Number(all[all.length - 1]![1]);
+}
+
+describe.each([
+  ['ice40-hx8k', 'ICESTORM_LC'],
+  ['ecp5-85', 'TRELLIS_COMB'],
+])('synthesis flow on %s', (dev, lcName) => {
+  it('reports area from yosys and fmax from nextpnr for a 4-stage quarter round', async () => {
+    const r = await synthesize(quarterRound({ stages: 4 }), { device: dev, freqMHz: 100 });
+    // 4 stages x 4 words x 32 bits of pipeline registers.
+    expect(r.area.ffs).toBe(512);
+    expect(r.area.luts).toBeGreaterThan(100);
+    expect(r.pnr).toBeDefined();
+    const log = readFileSync(join(r.dir, 'pnr', 'nextpnr.log'), 'utf8');
+    expect(r.pnr!.fmaxMHz).toBeCloseTo(lastMaxFrequency(log), 1);
+    expect(r.pnr!.utilization[lcName]!.used).toBeGreaterThanOrEqual(r.area.luts * (dev === 'ecp5-85' ? 0.5 : 1));
+  });
+});
+
+describe('synthesis errors', () => {
+  it('names the unknown device', async () => {
+    await expect(synthesize(quarterRound({ stages: 1 }), { device: 'ice41' })).rejects.toThrow(/unknown device "ice41"; known: ice40-hx8k/);
+  });
+});
