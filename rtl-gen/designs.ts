@@ -1,20 +1,14 @@
 // The designs whose Verilog is committed under rtl/. `npm run gen` prints exactly these;
 // a test fails when rtl/ differs from what they print now.
 
-import { blockIterative } from './chacha/block-iterative.ts';
-import { quarterRound } from './chacha/quarter-round.ts';
+import { camDesigns } from './cam/designs.ts';
+import { chachaDesigns } from './chacha/designs.ts';
 import type { Module } from './ir/module.ts';
 import { printDesign } from './verilog/printer.ts';
 
-/** Top-level modules, each with its submodules. */
+/** Top-level modules, each with its submodules; one list per design family. */
 export function committedDesigns(): Module[] {
-  return [
-    quarterRound({ stages: 0 }),
-    quarterRound({ stages: 1 }),
-    quarterRound({ stages: 2 }),
-    quarterRound({ stages: 4 }),
-    blockIterative({ rounds: 20 }),
-  ];
+  return [...chachaDesigns(), ...camDesigns()];
 }
 
 /** Every file of every committed design: file name to text. */
