@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
   },
 });
