@@ -1,6 +1,10 @@
-// Route-lookup designs committed under rtl/ (filled in by the CAM generators).
+// Route-lookup designs committed under rtl/: each CAM style at the sizes CI tests.
 import type { Module } from '../ir/module.ts';
+import { registerCam } from './register-cam.ts';
 
 export function camDesigns(): Module[] {
-  return [];
+  return [
+    registerCam({ entries: 64, keyWidth: 128, valueWidth: 64, tagWidth: 16 }),
+    registerCam({ entries: 8, keyWidth: 32, valueWidth: 32, tagWidth: 4 }),
+  ];
 }
