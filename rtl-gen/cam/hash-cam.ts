@@ -1,0 +1,233 @@
+// Hashed exact-match route table for thousands of routes: `ways` block RAMs, each indexed by
+// its own H3 hash of the route ID (host/table/hash.ts), plus a small stash of registers for
+// the routes no cuckoo chain can place. The host's table manager computes every placement
+// (cuckoo moves included) and writes slots; the hardware only reads and writes words, so it
+// never fails an insert silently.
+//
+// Lookup pipeline (one lookup per cycle, latency 6):
+//   s1  route ID and tag registered
+//   s2  hash of each way registered                 stash: compare (reads stash keys)
+//   s3  block-RAM read of each way's word           stash: one-hot match registered
+//   s4  word moved to fabric flip-flops              stash: value of the match (reads stash values)
+//   s5  per way: word key == route ID and valid
+//   out first hit in the order way 0 .. way N-1, stash
+// Commands are registered (cmd_*_reg), then registered again (cmd_d1_*_reg). Stash keys are
+// written from the first stage, block-RAM words and stash values from the second, so the
+// RAM read, the stash key compare and the stash value read all see the same commands: a
+// lookup accepted in cycle t sees the commands accepted up to and including cycle t. When a
+// RAM write and a read hit the same address in the same cycle the written word is forwarded
+// (the block RAM's own collision behaviour is never relied on).
+//
+// After reset a clear pass writes zero to every RAM word (depth cycles); s_cmd_ready is low
+// and lookups miss until it ends.
+
+import { HashGeometry } from '../../host/table/geometry.ts';
+import { maskBig } from '../../host/table/hash.ts';
+import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
+import { defineGenerator } from '../ir/generator.ts';
+import { Module } from '../ir/module.ts';
+import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
+import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
+
+export const hashCamSchema = {
+  entries: powerOfTwo('block-RAM slots (ways x depth)', 4096, 64, 65536),
+  ways: oneOf<number>('ways: block RAMs, each with its own hash function', 4, [2, 4, 8]),
+  stash: intRange('stash slots (registers) for routes no cuckoo chain can place', 4, 0, 16),
+  ...commonSchema,
+};
+
+export function hashCamGeometry(p: { entries: number; ways: number; stash: number; keyWidth: number; valueWidth: number }): HashGeometry {
+  return new HashGeometry(p.entries, p.ways, p.stash, p.keyWidth, p.valueWidth);
+}
+
+export function hashCamTiming(p: { entries: number; ways: number }): CamTiming {
+  return { latency: 6, visibility: 0, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
+}
+
+export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (p, info) => {
+  const g = hashCamGeometry(p);
+  const layout = layoutFor(p.valueWidth);
+  const t = hashCamTiming(p);
+  const kw = p.keyWidth;
+  const vw = p.valueWidth;
+  const ww = kw + vw;
+  const ib = g.indexBits;
+  const m = new Module(`route_cam_hash_e${p.entries}_w${p.ways}_s${p.stash}_k${kw}_v${vw}`, info);
+  m.describe(
+    `Route lookup, hashed exact match: ${p.ways} ways x ${g.depth} words in block RAM + ${p.stash} stash slots,`,
+    `${kw}-bit route ID, ${vw}-bit value. Slot numbers: way w index i is slot w*${g.depth}+i; stash j is slot ${p.entries}+j.`,
+    `One lookup per cycle; the result appears ${t.latency} cycles after the request, with its tag.`,
+    'A lookup sees every command accepted up to and including its own cycle, and none later.',
+    `Commands are accepted every cycle, except during the ${t.clearCycles}-cycle clear pass after reset.`,
+    'Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.',
+    ...layoutDocs(layout),
+  );
+  m.clock();
+  const rst = m.reset();
+  const lk = lookupPorts(m, kw, vw, p.tagWidth);
+  lk.ready.drive(constant(1, 1));
+
+  // Clear pass after reset.
+  const clearing = m.reg('clearing_reg', 1, { reset: 1, doc: 'writing zero to every RAM word after reset' });
+  const clearIndex = m.reg('clear_index_reg', ib, { reset: 0 });
+  const clearLast = m.wire('clear_last', eq(clearIndex, constant(g.depth - 1, ib)));
+  clearing.set(and(clearing, not(clearLast)));
+  clearIndex.set(add(clearIndex, constant(1, ib)), clearing);
+
+  const cmd = commandPort(m, kw, vw, g.slotBits, not(clearing));
+  void rst;
+
+  // Second command stage: RAM words and stash values are written from here.
+  const d1Valid = m.reg('cmd_d1_valid_reg', 1, { reset: 0 });
+  const d1Slot = m.reg('cmd_d1_slot_reg', g.slotBits);
+  const d1Word = m.reg('cmd_d1_word_reg', ww, { doc: '{route ID, value} to write; zero for a delete' });
+  const d1Stores = m.wire('cmd_stores', and(cmd.valid, or(cmd.is('write'), or(cmd.is('update'), cmd.is('delete')))));
+  d1Valid.set(d1Stores);
+  d1Slot.set(cmd.slot);
+  d1Word.set(mux(cmd.is('delete'), constant(0, ww), concat(cmd.key, cmd.value)));
+  const d1Value = m.slice(d1Word, vw - 1, 0);
+
+  const slotHi = g.slotBits - 1;
+  const waysBits = Math.log2(p.ways);
+  const inWays = (slot: Expr): Expr => (p.stash > 0 ? not(m.slice(slot, slotHi, slotHi)) : constant(1, 1));
+  const wayOf = (slot: Expr, w: number): Expr => (waysBits === 0 ? constant(1, 1) : eq(m.slice(slot, ib + waysBits - 1, ib), constant(w, waysBits)));
+
+  // s1: request.
+  const validS1 = m.reg('lookup_valid_s1_reg', 1, { reset: 0 });
+  const keyS1 = m.reg('lookup_key_s1_reg', kw);
+  const tagS1 = m.reg('lookup_tag_s1_reg', p.tagWidth);
+  validS1.set(lk.valid);
+  keyS1.set(lk.key);
+  tagS1.set(lk.tag);
+
+  // s2: hashes.
+  const validS2 = m.reg('lookup_valid_s2_reg', 1, { reset: 0 });
+  const keyS2 = m.reg('lookup_key_s2_reg', kw);
+  const tagS2 = m.reg('lookup_tag_s2_reg', p.tagWidth);
+  validS2.set(validS1);
+  keyS2.set(keyS1);
+  tagS2.set(tagS1);
+  const indexS2: Expr[] = [];
+  for (let w = 0; w < p.ways; w++) {
+    const bits = g.hash.masks[w]!.map((mask) => reduce('xor', and(keyS1, constant(maskBig(mask), kw))));
+    const h = m.wire(`way${w}_hash`, concat(...bits.reverse()));
+    const r = m.reg(`way${w}_index_s2_reg`, ib);
+    r.set(h);
+    indexS2.push(r);
+  }
+
+  // s3: RAM reads (with forwarding of a same-cycle write), stash compare.
+  const validS3 = m.reg('lookup_valid_s3_reg', 1, { reset: 0 });
+  const keyS3 = m.reg('lookup_key_s3_reg', kw);
+  const tagS3 = m.reg('lookup_tag_s3_reg', p.tagWidth);
+  const clearS3 = m.reg('lookup_clearing_s3_reg', 1, { doc: 'the read may see words the clear pass has not reached' });
+  validS3.set(validS2);
+  keyS3.set(keyS2);
+  tagS3.set(tagS2);
+  clearS3.set(clearing);
+  const wordS3: Expr[] = [];
+  const bypassS3: Expr[] = [];
+  const bypassWordS3 = m.reg('bypass_word_s3_reg', ww, { doc: 'word written in the cycle of the read' });
+  bypassWordS3.set(d1Word);
+  const d1Index = m.slice(d1Slot, ib - 1, 0);
+  for (let w = 0; w < p.ways; w++) {
+    const mem = m.memory(`way${w}_mem`, ww, g.depth, `way ${w}: {route ID, value} per index`);
+    const cmdWrite = m.wire(`way${w}_cmd_write`, and(d1Valid, and(inWays(d1Slot), wayOf(d1Slot, w))));
+    mem.write(or(clearing, cmdWrite), mux(clearing, clearIndex, d1Index), mux(clearing, constant(0, ww), d1Word));
+    wordS3.push(mem.readSync(`way${w}_read_s3`, indexS2[w]!));
+    const bypass = m.reg(`way${w}_bypass_s3_reg`, 1);
+    bypass.set(and(cmdWrite, eq(d1Index, indexS2[w]!)));
+    bypassS3.push(bypass);
+  }
+
+  // Stash: keys and valid bits written from the first command stage, values from the second.
+  const stashMatch: Expr[] = [];
+  const stashValues: Expr[] = [];
+  for (let j = 0; j < p.stash; j++) {
+    const slot = constant(p.entries + j, g.slotBits);
+    const sel = m.wire(`cmd_stash${j}`, and(cmd.valid, eq(cmd.slot, slot)));
+    const key = m.reg(`stash${j}_key_reg`, kw);
+    key.set(cmd.key, and(sel, cmd.is('write')));
+    const valid = m.reg(`stash${j}_valid_reg`, 1, { reset: 0 });
+    valid.set(and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)), sel);
+    const value = m.reg(`stash${j}_value_reg`, vw);
+    value.set(d1Value, and(d1Valid, eq(d1Slot, slot)));
+    stashMatch.push(and(valid, eq(key, keyS2)));
+    stashValues.push(value);
+  }
+  const stashMatchS3 = p.stash > 0 ? m.reg('stash_match_s3_reg', p.stash) : undefined;
+  stashMatchS3?.set(concat(...[...stashMatch].reverse()));
+
+  // s4: words into fabric flip-flops; stash value of the lowest match.
+  const validS4 = m.reg('lookup_valid_s4_reg', 1, { reset: 0 });
+  const keyS4 = m.reg('lookup_key_s4_reg', kw);
+  const tagS4 = m.reg('lookup_tag_s4_reg', p.tagWidth);
+  const clearS4 = m.reg('lookup_clearing_s4_reg', 1);
+  validS4.set(validS3);
+  keyS4.set(keyS3);
+  tagS4.set(tagS3);
+  clearS4.set(clearS3);
+  const wordS4 = wordS3.map((word, w) => {
+    const r = m.reg(`way${w}_word_s4_reg`, ww);
+    r.set(mux(bypassS3[w]!, bypassWordS3, word));
+    return r;
+  });
+  const zeroV = constant(0, vw);
+  let stashHitS4: Expr | undefined;
+  let stashValueS4: Expr | undefined;
+  if (stashMatchS3) {
+    const hit = m.reg('stash_hit_s4_reg', 1);
+    hit.set(reduce('or', stashMatchS3));
+    const val = m.reg('stash_value_s4_reg', vw);
+    let chain: Expr = zeroV;
+    for (let j = p.stash - 1; j >= 0; j--) chain = mux(m.slice(stashMatchS3, j, j), stashValues[j]!, chain);
+    val.set(m.named(chain, 'stash_value'));
+    stashHitS4 = hit;
+    stashValueS4 = val;
+  }
+
+  // s5: compare each way's word.
+  const validS5 = m.reg('lookup_valid_s5_reg', 1, { reset: 0 });
+  const tagS5 = m.reg('lookup_tag_s5_reg', p.tagWidth);
+  validS5.set(validS4);
+  tagS5.set(tagS4);
+  const wayHitS5: Expr[] = [];
+  const wayValueS5: Expr[] = [];
+  for (let w = 0; w < p.ways; w++) {
+    const word = wordS4[w]!;
+    const hit = m.reg(`way${w}_hit_s5_reg`, 1);
+    hit.set(and(not(clearS4), and(m.slice(word, VALID_BIT, VALID_BIT), eq(m.slice(word, ww - 1, vw), keyS4))));
+    const val = m.reg(`way${w}_value_s5_reg`, vw);
+    val.set(m.slice(word, vw - 1, 0));
+    wayHitS5.push(hit);
+    wayValueS5.push(val);
+  }
+  let stashHitS5: Expr | undefined;
+  let stashValueS5: Expr | undefined;
+  if (stashHitS4 && stashValueS4) {
+    const h = m.reg('stash_hit_s5_reg', 1);
+    h.set(stashHitS4);
+    const v = m.reg('stash_value_s5_reg', vw);
+    v.set(stashValueS4);
+    stashHitS5 = h;
+    stashValueS5 = v;
+  }
+
+  // out: first hit, ways in order, then the stash.
+  let value: Expr = stashValueS5 ?? zeroV;
+  for (let w = p.ways - 1; w >= 0; w--) value = mux(wayHitS5[w]!, wayValueS5[w]!, value);
+  const hitAny = fold('or', stashHitS5 ? [...wayHitS5, stashHitS5] : wayHitS5);
+  const outValid = m.reg('result_valid_reg', 1, { reset: 0 });
+  const outHit = m.reg('result_hit_reg', 1);
+  const outValue = m.reg('result_value_reg', vw);
+  const outTag = m.reg('result_tag_reg', p.tagWidth);
+  outValid.set(validS5);
+  outHit.set(hitAny);
+  outValue.set(m.named(value, 'selected_value'));
+  outTag.set(tagS5);
+  lk.resultValid.drive(outValid);
+  lk.resultHit.drive(outHit);
+  lk.resultValue.drive(outValue);
+  lk.resultTag.drive(outTag);
+  return m;
+});
