@@ -1,7 +1,20 @@
 // ChaCha designs committed under rtl/.
 import type { Module } from '../ir/module.ts';
 import { blockIterative } from './block-iterative.ts';
+import { chachaPipeline } from './pipeline.ts';
 import { quarterRound } from './quarter-round.ts';
+
+/**
+ * Packet-cipher configurations committed and tested in CI: the iterative core, a folded
+ * core, the fully unrolled 512-bit pipeline, ChaCha8 and ChaCha12 (original layout).
+ */
+export const PIPELINE_CONFIGS = [
+  { rounds: 20, units: 1, stages: 1, width: 64, keySlots: 4, layout: 'ietf' },
+  { rounds: 20, units: 4, stages: 2, width: 128, keySlots: 4, layout: 'ietf' },
+  { rounds: 20, units: 20, stages: 4, width: 512, keySlots: 8, layout: 'ietf' },
+  { rounds: 8, units: 8, stages: 2, width: 256, keySlots: 2, layout: 'ietf' },
+  { rounds: 12, units: 3, stages: 1, width: 64, keySlots: 4, layout: 'original' },
+] as const;
 
 export function chachaDesigns(): Module[] {
   return [
@@ -10,5 +23,6 @@ export function chachaDesigns(): Module[] {
     quarterRound({ stages: 2 }),
     quarterRound({ stages: 4 }),
     blockIterative({ rounds: 20 }),
+    ...PIPELINE_CONFIGS.map((c) => chachaPipeline(c)),
   ];
 }

@@ -81,6 +81,7 @@ export function compare(op: CompareOp, a: Expr, b: Expr): Expr {
 }
 export const eq = (a: Expr, b: Expr): Expr => compare('eq', a, b);
 export const ne = (a: Expr, b: Expr): Expr => compare('ne', a, b);
+export const lt = (a: Expr, b: Expr): Expr => compare('lt', a, b);
 
 export function shiftLeft(a: Expr, amount: number): Expr {
   return shift('left', a, amount);

@@ -272,11 +272,15 @@ export class Module {
   }
 
   /**
-   * Instantiates a submodule. Inputs are connected to the given expressions; every output is
-   * connected to a new wire named `<instance>_<port>`, returned by port name.
+   * Instantiates a submodule. Inputs are connected to the given expressions (a submodule's
+   * `clk` and `rst` default to this module's); every output is connected to a new wire named
+   * `<instance>_<port>`, returned by port name.
    */
-  instance(sub: Module, name: string, inputs: Record<string, Expr>): Record<string, SignalRef> {
+  instance(sub: Module, name: string, given: Record<string, Expr>): Record<string, SignalRef> {
     this.declare(name, 'instance');
+    const inputs: Record<string, Expr> = { ...given };
+    if (sub.ports.some((q) => q.name === 'clk') && !inputs.clk) inputs.clk = this.clock();
+    if (sub.ports.some((q) => q.name === 'rst') && !inputs.rst) inputs.rst = this.reset();
     const connections: Array<readonly [string, Expr]> = [];
     const outs: Record<string, SignalRef> = {};
     for (const key of Object.keys(inputs)) {

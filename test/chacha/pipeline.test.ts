@@ -1,0 +1,148 @@
+// The generated ChaCha packet cipher in Verilator against the golden model, across a
+// matrix of configurations: RFC 8439 vectors, thousands of random packets under random
+// gaps and stalls, counter wrap, reset in the middle of traffic, key-slot rewrites, and
+// the rate and latency each configuration promises.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE_CONFIGS } from '../../rtl-gen/chacha/designs.ts';
+import { pipelineLatency } from '../../rtl-gen/chacha/pipeline.ts';
+import { encodeContext } from '../../rtl-gen/chacha/stream-format.ts';
+import { Rng, Scoreboard, StreamSink, StreamSource, risingEdge } from '../../sim/index.ts';
+import { ENCRYPT_2_4_2, ENCRYPT_A_2 } from '../vectors/rfc8439.ts';
+import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from './support/pipeline-driver.ts';
+
+/** The committed configurations, each with how many random packets CI sends through it. */
+const PACKETS = [600, 1500, 3000, 2000, 1000];
+const CONFIGS: Array<PipelineConfig & { packets: number }> = PIPELINE_CONFIGS.map((c, i) => ({ ...c, packets: PACKETS[i] ?? 1000 }));
+
+/** Packet lengths weighted toward the small end, up to a 9,216-byte jumbo frame. */
+function randomLength(rng: Rng): number {
+  const r = rng.next();
+  if (r < 0.55) return rng.int(1, 128);
+  if (r < 0.9) return rng.int(129, 1500);
+  return rng.int(1501, 9216);
+}
+
+function randomPacket(rng: Rng, drv: PipelineDriver, length = randomLength(rng)): Packet {
+  const bits = drv.fmt.counterBits;
+  // Counters mostly mid-range, never near the top (wrap has its own test).
+  const counter = bits === 32 ? BigInt(rng.int(0, 0x7fffffff)) : rng.bits(62);
+  return { slot: rng.int(0, drv.cfg.keySlots - 1), nonce: rng.bytes(drv.fmt.nonceBits / 8), counter, data: rng.bytes(length) };
+}
+
+describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layout', (cfg) => {
+  let drv: PipelineDriver;
+  let rng: Rng;
+  beforeAll(async () => {
+    const { packets: _n, ...params } = cfg;
+    drv = await PipelineDriver.create(params);
+    rng = new Rng(cfg.units * 100 + cfg.width);
+    for (let s = 0; s < cfg.keySlots; s++) drv.writeKey(s, rng.bytes(32));
+  });
+
+  if (cfg.rounds === 20 && cfg.layout === 'ietf') it('encrypts RFC 8439 2.4.2 and A.2 through the core', () => {
+    const vectors = [ENCRYPT_2_4_2, ...ENCRYPT_A_2];
+    vectors.forEach((v, i) => drv.writeKey(i % cfg.keySlots, v.key));
+    const packets = vectors.map((v, i) => ({ slot: i % cfg.keySlots, nonce: v.nonce, counter: BigInt(v.counter), data: v.plaintext }));
+    const r = drv.run(packets);
+    r.out.forEach((o, i) => expect(Buffer.from(o.data).toString('hex')).toBe(Buffer.from(vectors[i]!.ciphertext).toString('hex')));
+    expect(r.out.map((o) => o.wrappedBeats.some(Boolean))).toEqual(vectors.map(() => false));
+  });
+
+  it(`matches the golden model on ${cfg.packets} random packets of 1 to 9,216 bytes under random gaps and stalls`, () => {
+    const packets = Array.from({ length: cfg.packets }, () => randomPacket(rng, drv));
+    const r = drv.run(packets, { gaps: rng.pattern(1009, 0.25), stalls: rng.pattern(1013, 0.3) });
+    checkPackets(drv, packets, r.out);
+    expect(r.beatsOut).toBe(r.beatsIn);
+  });
+
+  it('flags packets whose block counter wraps, and only those', () => {
+    const max = (1n << BigInt(drv.fmt.counterBits)) - 1n;
+    const packets: Packet[] = [
+      { ...randomPacket(rng, drv, 300), counter: max - 1n }, // blocks max-1, max, then 0, 1, 2: wraps on block 3
+      { ...randomPacket(rng, drv, 128), counter: max - 1n }, // exactly two blocks: no wrap
+      { ...randomPacket(rng, drv, 64), counter: max }, // one block at the top: no wrap
+      { ...randomPacket(rng, drv, 65), counter: max }, // needs a second block: wraps
+      randomPacket(rng, drv, 200),
+    ];
+    const r = drv.run(packets, { stalls: rng.pattern(101, 0.2) });
+    checkPackets(drv, packets, r.out);
+    expect(r.out.map((o) => o.wrappedBeats[o.wrappedBeats.length - 1])).toEqual([true, false, false, true, false]);
+  });
+
+  it('emits nothing from before a reset in the middle of traffic', () => {
+    const before = Array.from({ length: 40 }, () => randomPacket(rng, drv, rng.int(1, 700)));
+    const partial = drv.run(before, { maxCycles: 150, expectBeats: 1 << 20 });
+    expect(partial.beatsIn).toBeLessThan(partial.sent); // really cut off mid-stream
+    drv.reset();
+    const after = Array.from({ length: 30 }, () => randomPacket(rng, drv));
+    const r = drv.run(after, { gaps: rng.pattern(97, 0.2), stalls: rng.pattern(89, 0.2) });
+    checkPackets(drv, after, r.out);
+    expect(r.beatsOut).toBe(r.beatsIn);
+  });
+
+  it('uses a rewritten key slot only for packets after the write', async () => {
+    drv.reset();
+    const dut = drv.dut;
+    const slot = cfg.keySlots - 1;
+    const batch1 = Array.from({ length: 12 }, () => ({ ...randomPacket(rng, drv, rng.int(200, 600)), slot }));
+    const batch2 = Array.from({ length: 12 }, () => ({ ...randomPacket(rng, drv, rng.int(1, 600)), slot }));
+    const want = batch1.map((p) => drv.expected(p).data);
+    const src = new StreamSource(dut, 's_axis', { idle: 0.1, rng });
+    const sink = new StreamSink(dut, 'm_axis', { idle: 0.2, rng });
+    const sb = new Scoreboard('packets', dut.clk);
+    sink.onBeat = () => undefined;
+    sink.onPacket = (bytes) => sb.got(bytes);
+    for (const p of batch1) src.sendPacket(p.data, {}, { tuser: encodeContext(drv.fmt, p) });
+    want.forEach((w) => sb.expect(w));
+    // Once batch 1 is all accepted, most of its blocks are still in the ring: rewrite the key now.
+    while (src.pending > 0) await risingEdge(dut.clk);
+    const newKey = rng.bytes(32);
+    let waited = 0;
+    for (let w = 0; w < 8; w++) {
+      dut.key_wr_valid.value = 1;
+      dut.key_wr_slot.value = slot;
+      dut.key_wr_word.value = w;
+      dut.key_wr_data.value = new DataView(newKey.buffer).getUint32(4 * w, true);
+      for (;;) {
+        await risingEdge(dut.clk);
+        if (dut.key_wr_ready.value === 1) break; // written at this edge
+        waited++;
+      }
+    }
+    dut.key_wr_valid.value = 0;
+    drv.keys[slot] = newKey;
+    expect(waited).toBeGreaterThan(0); // the write waited for batch 1's blocks to leave the ring
+    for (const p of batch2) {
+      src.sendPacket(p.data, {}, { tuser: encodeContext(drv.fmt, p) });
+      sb.expect(drv.expected(p).data);
+    }
+    for (let i = 0; i < 200_000 && sb.outstanding > 0; i++) await risingEdge(dut.clk);
+    sb.finish();
+    src.stop();
+    sink.stop();
+    await risingEdge(dut.clk);
+  });
+
+    it('has the documented latency on an idle core', () => {
+    drv.reset();
+    const r = drv.run([randomPacket(rng, drv, 1)]);
+    // The beat is accepted on cycle 0 and leaves on the cycle runStreams counts last.
+    expect(r.cycles - 1).toBe(pipelineLatency(cfg.rounds, cfg.stages));
+  });
+
+  it('sustains the rate its units promise on back-to-back packets', () => {
+    drv.reset();
+    // 64-byte packets: one block each, so one block per beat at W = 512 and 1/8 at W = 64.
+    const packets = Array.from({ length: 400 }, () => randomPacket(rng, drv, 64));
+    const r = drv.run(packets);
+    checkPackets(drv, packets, r.out);
+    const beatsPerPacket = Math.ceil(64 / drv.beatBytes);
+    const blocksPerCycle = cfg.units / cfg.rounds;
+    const promised = Math.min(1, blocksPerCycle * beatsPerPacket); // beats per cycle
+    const measured = r.beatsIn / r.cycles;
+    // Within the fill and drain of one pipeline of latency at most rounds*stages + 20.
+    const overhead = cfg.rounds * cfg.stages + 20;
+    expect(measured).toBeGreaterThanOrEqual((r.beatsIn / (r.beatsIn / promised + overhead)) * 0.98);
+    expect(measured).toBeLessThanOrEqual(promised + 1e-9);
+  });
+});
