@@ -231,6 +231,13 @@ export class SafEngine {
     };
   }
 
+  /** The receiving side of a route entering through `neighbour` with hop route ID `route`. */
+  receiverView(neighbour: number, route: number): { epoch: number; base: number; contiguous: number; held: number; grantLimit: number; delivered: number } | undefined {
+    const r = this.byIn.get(key(neighbour, route));
+    if (!r) return undefined;
+    return { epoch: r.epoch, base: r.base, contiguous: r.contiguous, held: r.occupancy, grantLimit: r.grantLimit, delivered: r.delivered };
+  }
+
   /** Bytes held for every route at this node (never above its configured buffer). */
   occupancies(): Array<{ route: string; held: number; bufferBytes: number }> {
     return this.routes.map((r) => ({ route: isLocal(r.cfg.in) ? `local:${r.cfg.in.local}` : key(r.cfg.in.neighbour, r.cfg.in.route), held: r.occupancy, bufferBytes: r.size }));
@@ -409,8 +416,13 @@ export class SafEngine {
 
   // ---- sending -----------------------------------------------------------------------
 
+  /**
+   * A route's credit is refreshed while data flows, while it holds bytes, and for a while
+   * after its grant last grew: the upstream may be blocked waiting for exactly that credit,
+   * and a single lost update must not leave it waiting forever.
+   */
   private routeActive(r: RouteState, now: number): boolean {
-    return now - r.lastActive < ROUTE_IDLE_MS || r.occupancy > 0;
+    return now - Math.max(r.lastActive, r.grantGrewAt) < ROUTE_IDLE_MS || r.occupancy > 0;
   }
 
   private needsSync(r: RouteState): boolean {
@@ -423,6 +435,7 @@ export class SafEngine {
     if (r.epoch < 0) return null;
     if (r.creditSentEpoch !== r.epoch) return 'now';
     const changed = r.base !== r.creditSentFreed || r.e2e !== r.creditSentE2e;
+    if (r.base !== r.creditSentFreed && r.grantGrewAt < now) r.grantGrewAt = now;
     // Urgent once an eighth of the buffer was freed: upstream may be waiting on it.
     if (changed && r.base - r.creditSentFreed >= r.size / 8) return 'now';
     if (this.routeActive(r, now) && now - r.lastCreditSentAt >= CREDIT_REFRESH_MS) return 'now';
@@ -511,10 +524,16 @@ export class SafEngine {
     return ok;
   }
 
-  /** Real-time routes first; bulk only when no real-time data waits. Round robin within a class. */
+  /**
+   * Real-time routes first; bulk only when no real-time data waits. A datagram that carries
+   * real-time bytes carries no bulk: it stays short, so the real-time message is not made
+   * to wait for a full datagram of bulk serialised around it at every hop. Round robin
+   * within a class.
+   */
   private fillData(nb: Neighbour, w: DatagramWriter, items: InflightItem[]): void {
+    const before = items.length;
     this.fillClass(nb.outRealtime, 'rrRealtime', nb, w, items);
-    if (nb.outRealtime.some((r) => r.hasSendable())) return;
+    if (items.length > before || nb.outRealtime.some((r) => r.hasSendable())) return;
     this.fillClass(nb.outBulk, 'rrBulk', nb, w, items);
   }
 

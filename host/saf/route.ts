@@ -52,6 +52,8 @@ export class RouteState {
   resetPending = false;
   resetSentAt = -Infinity;
   lastActive = -Infinity;
+  /** When the grant we advertise last grew (keeps the credit refreshed for a while). */
+  grantGrewAt = -Infinity;
 
   // ---- send side ----
   readonly unsent = new RangeSet();
