@@ -35,6 +35,8 @@ const NEEDS = [
   { what: 'g++ (builds the Verilator models)', ok: () => onPath('g++'), pkg: 'g++' },
   { what: 'zlib headers (FST waveforms)', ok: () => existsSync('/usr/include/zlib.h'), pkg: 'zlib1g-dev' },
   { what: 'python3 (venv for ECP5 tools)', ok: () => onPath('python3'), pkg: 'python3' },
+  { what: 'ip and tc (namespace test bed: netns, TUN links, tbf rate)', ok: () => onPath('ip') && onPath('tc'), pkg: 'iproute2' },
+  { what: 'nft (namespace test bed: random loss per link)', ok: () => onPath('nft'), pkg: 'nftables' },
 ];
 
 function aptInstall(pkgs) {

@@ -1,0 +1,101 @@
+// tcp-xfer: one bulk TCP transfer with the congestion control chosen per socket, for
+// comparing Linux TCP with store-and-forward on the same emulated links.
+//
+//   tcp-xfer server <port> <seconds>              receive; print bytes per 100 ms as JSON
+//   tcp-xfer client <host> <port> <cc> <seconds>  send as fast as TCP allows, then close
+//
+// Both sides stop after <seconds> whatever happens, so a benchmark point is bounded in time.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+#define SLOTS 10000
+
+static int server(int port, double secs) {
+  int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = INADDR_ANY };
+  if (bind(s, (void *)&a, sizeof a) < 0 || listen(s, 1) < 0) { perror("bind"); return 2; }
+  printf("{\"ev\":\"listening\"}\n");
+  fflush(stdout);
+  double t0 = now_s(), end = t0 + secs;
+  struct pollfd p = { s, POLLIN, 0 };
+  if (poll(&p, 1, (int)(secs * 1000)) <= 0) { printf("{\"ev\":\"done\",\"bytes\":0,\"series\":[]}\n"); return 0; }
+  int c = accept(s, 0, 0);
+  double start = now_s();
+  static uint64_t series[SLOTS];
+  uint64_t total = 0;
+  char buf[65536];
+  for (;;) {
+    double t = now_s();
+    if (t >= end) break;
+    struct pollfd q = { c, POLLIN, 0 };
+    int r = poll(&q, 1, (int)((end - t) * 1000) + 1);
+    if (r <= 0) continue;
+    ssize_t n = read(c, buf, sizeof buf);
+    if (n <= 0) break;
+    total += (uint64_t)n;
+    int slot = (int)((now_s() - start) * 10);
+    if (slot >= 0 && slot < SLOTS) series[slot] = total;
+  }
+  int last = (int)((now_s() - start) * 10);
+  if (last >= SLOTS) last = SLOTS - 1;
+  printf("{\"ev\":\"done\",\"bytes\":%llu,\"startedAfterMs\":%.1f,\"series\":[", (unsigned long long)total, (start - t0) * 1000);
+  uint64_t carry = 0;
+  for (int i = 0; i <= last; i++) {
+    if (series[i] > carry) carry = series[i];
+    printf("%s%llu", i ? "," : "", (unsigned long long)carry);
+  }
+  printf("]}\n");
+  return 0;
+}
+
+static int client(const char *host, int port, const char *cc, double secs) {
+  double end = now_s() + secs;
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)) < 0) { perror("TCP_CONGESTION"); return 2; }
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+  inet_pton(AF_INET, host, &a.sin_addr);
+  struct timeval tv = { (time_t)secs, 0 };
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(s, (void *)&a, sizeof a) < 0) { perror("connect"); return 3; }
+  char got[16] = { 0 };
+  socklen_t gl = sizeof got;
+  getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, got, &gl);
+  static char buf[65536];
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)(i * 31 + 7);
+  uint64_t sent = 0;
+  while (now_s() < end) {
+    struct pollfd q = { s, POLLOUT, 0 };
+    if (poll(&q, 1, 100) <= 0) continue;
+    ssize_t n = send(s, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) sent += (uint64_t)n;
+    else if (n < 0 && errno != EAGAIN) break;
+  }
+  printf("{\"ev\":\"sent\",\"cc\":\"%s\",\"bytes\":%llu}\n", got, (unsigned long long)sent);
+  close(s);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "server")) return server(atoi(argv[2]), atof(argv[3]));
+  if (argc == 6 && !strcmp(argv[1], "client")) return client(argv[2], atoi(argv[3]), argv[4], atof(argv[5]));
+  fprintf(stderr, "usage: tcp-xfer server <port> <secs> | client <host> <port> <cc> <secs>\n");
+  return 1;
+}

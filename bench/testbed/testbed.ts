@@ -1,0 +1,340 @@
+// Test bed: a chain of hosts in network namespaces, one node process per namespace, joined
+// by emulated links whose loss (nftables, numgen random, on ingress), rate (tbf, on egress)
+// and one-way delay (delay-link, a user-space TUN pair) are set per link and act alike on
+// the kernel's TCP and on our UDP. Everything stays on this machine; `close()` removes every
+// namespace and process, and is also run on exit.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
+import type { AppConfig, NodeConfig } from '../../host/node/config.ts';
+import type { RouteConfig } from '../../host/saf/config.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TOOLS = join(ROOT, 'build', 'testbed');
+/** Every namespace we create starts with this, so leftovers of a killed run can be found. */
+export const NS_PREFIX = 'saftb';
+const NODE_PORT = 7700;
+const TCP_PORT = 5201;
+
+export interface LinkSpec {
+  /** Random drop per direction, percent. */
+  lossPct: number;
+  /** One-way delay, ms. */
+  delayMs: number;
+  /** Rate per direction, Mb/s. */
+  rateMbit: number;
+}
+
+function run(cmd: string, args: string[], input?: string): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** Compiles the two small C tools when missing or older than their source. */
+export function ensureTools(): void {
+  mkdirSync(TOOLS, { recursive: true });
+  for (const t of ['delay-link', 'tcp-xfer']) {
+    const src = join(ROOT, 'bench', 'testbed', `${t}.c`);
+    const bin = join(TOOLS, t);
+    if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) run('cc', ['-O2', '-Wall', '-o', bin, src]);
+  }
+}
+
+/** What this machine allows; each entry is null when it works, or why not. */
+export function probeHost(): Record<string, string | null> {
+  const ns = `${NS_PREFIX}probe${process.pid}`;
+  const out: Record<string, string | null> = {};
+  const tryRun = (k: string, cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    out[k] = r.status === 0 ? null : (r.stderr || String(r.error)).trim().slice(0, 200);
+  };
+  tryRun('netns', 'ip', ['netns', 'add', ns]);
+  tryRun('veth', 'ip', ['-n', ns, 'link', 'add', 'pv0', 'type', 'veth', 'peer', 'name', 'pv1']);
+  tryRun('tbf', 'ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'pv0', 'root', 'tbf', 'rate', '10mbit', 'burst', '3000', 'latency', '50ms']);
+  tryRun('netem', 'ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'pv1', 'root', 'netem', 'delay', '10ms']);
+  tryRun('nft', 'ip', ['netns', 'exec', ns, 'nft', 'add table netdev p; add chain netdev p c { type filter hook ingress device pv0 priority 0; }; add rule netdev p c numgen random mod 100 < 5 drop']);
+  out.tun = existsSync('/dev/net/tun') ? null : 'no /dev/net/tun';
+  const cc = spawnSync('sysctl', ['-n', 'net.ipv4.tcp_available_congestion_control'], { encoding: 'utf8' }).stdout.trim();
+  out.cubic = cc.split(/\s+/).includes('cubic') ? null : `available: ${cc}`;
+  out.bbr = cc.split(/\s+/).includes('bbr') ? null : `available: ${cc}`;
+  spawnSync('ip', ['netns', 'del', ns]);
+  return out;
+}
+
+/** Removes namespaces left by a run that was killed before it could clean up. */
+export function removeStaleNamespaces(): void {
+  const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+  for (const line of list.split('\n')) {
+    const name = line.split(' ')[0];
+    if (name.startsWith(NS_PREFIX)) spawnSync('ip', ['netns', 'del', name]);
+  }
+}
+
+/** One node process, spoken to in JSON lines. */
+export class NodeProc {
+  readonly child: ChildProcess;
+  private readonly seen: Array<Record<string, unknown>> = [];
+  private waiters: Array<{ ev: string; resolve: (e: Record<string, unknown>) => void }> = [];
+  readonly linkEvents: Array<Record<string, unknown>> = [];
+
+  constructor(
+    readonly name: string,
+    ns: string,
+    cfgPath: string,
+  ) {
+    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'host/node/main.ts'), cfgPath], { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT });
+    createInterface({ input: this.child.stdout! }).on('line', (l) => {
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(l);
+      } catch {
+        return;
+      }
+      if (e.ev === 'link') this.linkEvents.push(e);
+      const i = this.waiters.findIndex((w) => w.ev === e.ev);
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(e);
+      else this.seen.push(e);
+    });
+  }
+
+  send(cmd: object): void {
+    this.child.stdin?.write(JSON.stringify(cmd) + '\n');
+  }
+
+  next(ev: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const i = this.seen.findIndex((e) => e.ev === ev);
+    if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${this.name}: no '${ev}' within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        ev,
+        resolve: (e) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  async report(): Promise<NodeReport> {
+    this.send({ cmd: 'report' });
+    return (await this.next('report')) as unknown as NodeReport;
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const done = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.send({ cmd: 'exit' });
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await done;
+    clearTimeout(t);
+  }
+}
+
+export interface NodeReport {
+  name: string;
+  apps: Array<{ kind: string; local: number; written?: number; bytes?: number; sha256?: string | null; series?: Array<[number, number]>; latencies?: number[]; sent?: number }>;
+  saf: Record<string, unknown> & { dropped: Record<string, number>; retransmittedBytes: number; datagramsSent: number };
+  occupancy: Array<{ route: string; held: number; bufferBytes: number }>;
+}
+
+export interface ChainRoutes {
+  /** Bulk route, local 1 at both ends. */
+  bulk: { relayBuffer: number; sourceBuffer: number; mode?: 'saf' | 'plain' };
+  /** Optional real-time route, local 2. */
+  realtime?: { buffer: number; intervalMs: number; size: number };
+  sourceBytes?: number;
+  seed?: number;
+}
+
+export class Chain {
+  readonly ns: string[];
+  private readonly delayLinks: ChildProcess[] = [];
+  nodes: NodeProc[] = [];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'saftb-'));
+  private closed = false;
+  private readonly onExit = () => this.closeSync();
+
+  private constructor(
+    readonly hops: number,
+    readonly links: LinkSpec[],
+  ) {
+    this.ns = Array.from({ length: hops + 1 }, (_, i) => `${NS_PREFIX}${process.pid % 100000}n${i}`);
+    process.on('exit', this.onExit);
+  }
+
+  /** Address of node `i` on link `l` (l = i - 1 or i). */
+  addr(l: number, side: 'a' | 'b'): string {
+    return `10.77.${l}.${side === 'a' ? 1 : 2}`;
+  }
+
+  static async create(hops: number, link: LinkSpec | LinkSpec[]): Promise<Chain> {
+    ensureTools();
+    const links = Array.isArray(link) ? link : Array.from({ length: hops }, () => link);
+    const c = new Chain(hops, links);
+    try {
+      for (const ns of c.ns) {
+        run('ip', ['netns', 'add', ns]);
+        run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+        run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      }
+      for (let l = 0; l < hops; l++) await c.addLink(l);
+      // Static IP routes for the kernel's TCP: everything behind a side goes out that side.
+      for (let i = 0; i <= hops; i++) {
+        for (let l = 0; l < hops; l++) {
+          if (l === i - 1 || l === i) continue;
+          const dev = l < i ? `l${i - 1}b` : `l${i}a`;
+          run('ip', ['-n', c.ns[i], 'route', 'add', `10.77.${l}.0/24`, 'dev', dev]);
+        }
+      }
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  private async addLink(l: number): Promise<void> {
+    const spec = this.links[l];
+    const [a, b] = [this.ns[l], this.ns[l + 1]];
+    const p = spawn(join(TOOLS, 'delay-link'), [a, `l${l}a`, b, `l${l}b`, String(Math.round(spec.delayMs * 1000))], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.delayLinks.push(p);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('delay-link did not start')), 5000);
+      p.stdout!.once('data', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      p.once('exit', (code) => reject(new Error(`delay-link exited ${code}`)));
+    });
+    for (const [ns, dev, me, peer] of [
+      [a, `l${l}a`, this.addr(l, 'a'), this.addr(l, 'b')],
+      [b, `l${l}b`, this.addr(l, 'b'), this.addr(l, 'a')],
+    ]) {
+      run('ip', ['-n', ns, 'addr', 'add', me, 'peer', peer, 'dev', dev]);
+      run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+      run('ip', ['netns', 'exec', ns, 'nft', `add table netdev saf; add chain netdev saf in_${dev} { type filter hook ingress device ${dev} priority 0; }`]);
+    }
+    this.setLink(l, spec, true);
+  }
+
+  /** Changes loss and rate of link `l` (both directions). */
+  setLink(l: number, spec: LinkSpec, fresh = false): void {
+    this.links[l] = { ...spec, delayMs: this.links[l].delayMs };
+    for (const [ns, dev] of [
+      [this.ns[l], `l${l}a`],
+      [this.ns[l + 1], `l${l}b`],
+    ]) {
+      // tbf queue: 100 ms at the link rate (generous for TCP; our traffic is paced and never fills it).
+      const limit = Math.max(16_000, Math.round((spec.rateMbit * 1e6) / 8 / 10));
+      run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', fresh ? 'add' : 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${spec.rateMbit}mbit`, 'burst', '3200', 'limit', String(limit)]);
+      const perMille = Math.round(spec.lossPct * 10);
+      const rule = perMille > 0 ? `; add rule netdev saf in_${dev} numgen random mod 1000 < ${perMille} drop` : '';
+      run('ip', ['netns', 'exec', ns, 'nft', `flush chain netdev saf in_${dev}${rule}`]);
+    }
+  }
+
+  setAllLinks(spec: LinkSpec): void {
+    for (let l = 0; l < this.hops; l++) this.setLink(l, spec);
+  }
+
+  /** Starts one node process per namespace for a route from node 0 to the last node. */
+  async startNodes(r: ChainRoutes): Promise<void> {
+    const ids: Identity[] = this.ns.map(() => generateIdentity());
+    const n = this.hops + 1;
+    for (let i = 0; i < n; i++) {
+      const neighbours = [i - 1, i + 1]
+        .filter((j) => j >= 0 && j < n)
+        .map((j) => ({
+          id: j,
+          host: j < i ? this.addr(j, 'a') : this.addr(i, 'b'),
+          port: NODE_PORT,
+          publicKey: bytesToHex(ids[j].publicKey),
+          role: (j > i ? 'initiator' : 'responder') as 'initiator' | 'responder',
+          rateBytesPerSec: (this.links[Math.min(i, j)].rateMbit * 1e6) / 8,
+        }));
+      const routes: RouteConfig[] = [];
+      const apps: AppConfig[] = [];
+      const add = (local: number, base: number, buf: number, srcBuf: number, qos: 'bulk' | 'realtime', mode: 'saf' | 'plain') =>
+        routes.push({
+          in: i === 0 ? { local } : { neighbour: i - 1, route: base + i - 1 },
+          out: i === n - 1 ? { local } : { neighbour: i + 1, route: base + i },
+          bufferBytes: i === 0 ? srcBuf : buf,
+          qos,
+          mode,
+        });
+      add(1, 100, r.bulk.relayBuffer, r.bulk.sourceBuffer, 'bulk', r.bulk.mode ?? 'saf');
+      if (i === 0) apps.push({ kind: 'source', local: 1, seed: r.seed ?? 1, bytes: r.sourceBytes });
+      if (i === n - 1) apps.push({ kind: 'sink', local: 1 });
+      if (r.realtime) {
+        add(2, 200, r.realtime.buffer, r.realtime.buffer, 'realtime', 'saf');
+        if (i === 0) apps.push({ kind: 'rt-source', local: 2, intervalMs: r.realtime.intervalMs, size: r.realtime.size });
+        if (i === n - 1) apps.push({ kind: 'rt-sink', local: 2 });
+      }
+      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes, apps };
+      const path = join(this.dir, `n${i}.json`);
+      writeFileSync(path, JSON.stringify(cfg, null, 1));
+      this.nodes.push(new NodeProc(`n${i}`, this.ns[i], path));
+    }
+    await Promise.all(this.nodes.map((p) => p.next('ready', 30_000)));
+    // Every link up at both ends.
+    const deadline = Date.now() + 30_000;
+    while (this.nodes.some((p, i) => new Set(p.linkEvents.map((e) => e.neighbour)).size < (i === 0 || i === n - 1 ? 1 : 2))) {
+      if (Date.now() > deadline) throw new Error('links did not come up within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async stopNodes(): Promise<void> {
+    await Promise.all(this.nodes.map((p) => p.close()));
+    this.nodes = [];
+  }
+
+  /** One TCP transfer from node 0 to the last node with congestion control `cc`, for `seconds`. */
+  async tcp(cc: 'cubic' | 'bbr', seconds: number): Promise<{ bytes: number; series: number[] }> {
+    const dst = this.addr(this.hops - 1, 'b');
+    const srv = spawn('ip', ['netns', 'exec', this.ns[this.hops], join(TOOLS, 'tcp-xfer'), 'server', String(TCP_PORT), String(seconds + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    createInterface({ input: srv.stdout! }).on('line', (l) => lines.push(l));
+    const listening = Date.now();
+    while (!lines.length && Date.now() - listening < 5000) await new Promise((r) => setTimeout(r, 10));
+    const cli = spawnSync('ip', ['netns', 'exec', this.ns[0], join(TOOLS, 'tcp-xfer'), 'client', dst, String(TCP_PORT), cc, String(seconds)], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
+    if (cli.status !== 0 && !/connect/.test(cli.stderr)) throw new Error(`tcp client: ${cli.stderr}`);
+    if (cli.stdout && !cli.stdout.includes(`"cc":"${cc}"`)) throw new Error(`tcp client did not get ${cc}: ${cli.stdout}`);
+    await new Promise<void>((r) => (srv.exitCode !== null ? r() : srv.once('exit', () => r())));
+    const done = JSON.parse(lines.at(-1)!);
+    return { bytes: done.bytes, series: done.series };
+  }
+
+  private closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.nodes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const p of this.delayLinks) if (p.exitCode === null) p.kill('SIGTERM');
+    for (const ns of this.ns) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(this.dir, { recursive: true, force: true });
+    process.off('exit', this.onExit);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.nodes.map((p) => p.close()));
+    this.nodes = [];
+    await Promise.all(
+      this.delayLinks.map(
+        (p) =>
+          new Promise<void>((r) => {
+            if (p.exitCode !== null || p.signalCode !== null) return r();
+            p.once('exit', () => r());
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
+    this.closeSync();
+  }
+}
