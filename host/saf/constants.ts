@@ -47,8 +47,14 @@ export const HOP_ACK_BYTES = 1 + 4 + ACK_BITMAP_BITS / 8;
 export const CREDIT_BYTES = 1 + 1 + 4 + 2 + OFFSET_BYTES + 4 + OFFSET_BYTES;
 /** Credit flag: the receiver has no state for this route (it restarted); the route must resync. */
 export const CREDIT_FLAG_UNSYNCED = 0x01;
-/** type u8 | route u32 | epoch u16 | base u48 */
-export const SYNC_BYTES = 1 + 4 + 2 + OFFSET_BYTES;
+/** type u8 | flags u8 | route u32 | epoch u16 | base u48 */
+export const SYNC_BYTES = 1 + 1 + 4 + 2 + OFFSET_BYTES;
+/**
+ * Sync flag: only verify. Sent after a link session restarts: a next hop that holds this
+ * epoch answers with its credit; one that lost its state (it restarted) answers unsynced,
+ * and only then does the route restart from the source.
+ */
+export const SYNC_FLAG_VERIFY = 0x01;
 /** type u8 | route u32 | epoch u16 */
 export const RESET_REQUEST_BYTES = 1 + 4 + 2;
 /** Largest route payload in one Data message (when it travels alone in a datagram). */

@@ -162,8 +162,10 @@ export class SafEngine {
 
   /**
    * The link to `neighbour` (re)established a session: the neighbour may have restarted and
-   * lost its buffers. Datagrams in flight are resent, and every route leaving through it
-   * restarts from the source's end-to-end point.
+   * lost its buffers, or the session was merely renewed. Datagrams in flight are resent,
+   * and every route leaving through it asks the neighbour (Sync with the verify flag)
+   * whether it still holds the route's epoch; only a neighbour that lost it makes the
+   * route restart from the source's end-to-end point.
    */
   linkUp(neighbour: number, now: number): void {
     const nb = this.neighbours.get(neighbour);
@@ -171,7 +173,12 @@ export class SafEngine {
     for (const rec of [...nb.inflight.values()]) this.lost(nb, rec, false);
     nb.resetReceive();
     nb.backoff = 0;
-    for (const r of [...nb.outRealtime, ...nb.outBulk]) this.downstreamLost(r);
+    for (const r of [...nb.outRealtime, ...nb.outBulk]) {
+      if (r.mode === 'saf' && r.epoch >= 0 && r.downSynced) {
+        r.verifyPending = true;
+        r.syncSentAt = -Infinity;
+      }
+    }
     this.flush(now);
   }
 
@@ -359,6 +366,7 @@ export class SafEngine {
       return;
     }
     r.downSynced = true;
+    r.verifyPending = false;
     r.downFreed = Math.max(r.downFreed, m.freed);
     r.downWindow = m.window;
     if (m.e2e > r.e2e) {
@@ -374,6 +382,15 @@ export class SafEngine {
       return;
     }
     r.lastActive = now;
+    if (m.verify) {
+      // Do we still hold this epoch? Yes: answer with our credit. No (we restarted): say so.
+      if (r.epoch >= 0 && m.epoch === r.epoch) r.creditSentEpoch = -2;
+      else {
+        r.reportUnsynced = true;
+        r.unsyncedEpoch = m.epoch;
+      }
+      return;
+    }
     if (r.epoch < 0 || epochNewer(m.epoch, r.epoch)) {
       if (r.role === 'destination') {
         // The application's stream goes on: bytes below what was delivered arrive as duplicates.
@@ -426,7 +443,7 @@ export class SafEngine {
   }
 
   private needsSync(r: RouteState): boolean {
-    return r.mode === 'saf' && r.epoch >= 0 && !r.downSynced && !r.resetPending;
+    return r.mode === 'saf' && r.epoch >= 0 && (!r.downSynced || r.verifyPending) && !r.resetPending;
   }
 
   private creditDue(r: RouteState, now: number): 'now' | 'piggyback' | null {
@@ -499,7 +516,7 @@ export class SafEngine {
     }
     for (const r of [...nb.outRealtime, ...nb.outBulk]) {
       if (!this.needsSync(r) || now - r.syncSentAt < CONTROL_RETRY_MS) continue;
-      if (w.add({ type: SafMsg.Sync, route: (r.cfg.out as { route: number }).route, epoch: r.epoch, base: r.base })) {
+      if (w.add({ type: SafMsg.Sync, verify: r.downSynced && r.verifyPending, route: (r.cfg.out as { route: number }).route, epoch: r.epoch, base: r.base })) {
         r.syncSentAt = now;
         items.push({ route: r, epoch: r.epoch, offset: r.base, len: 0, sync: true });
         this.stats.syncsSent++;

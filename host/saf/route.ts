@@ -64,6 +64,8 @@ export class RouteState {
   /** The next hop confirmed our epoch (its credit carries it); no data goes out before. */
   downSynced = false;
   syncSentAt = -Infinity;
+  /** A link session to the next hop restarted: ask it whether it still holds our epoch. */
+  verifyPending = false;
   downFreed = 0;
   downWindow = 0;
   /** End-to-end point learned from downstream (destination: what it delivered). */
@@ -133,6 +135,7 @@ export class RouteState {
     this.retx.clear();
     this.downSynced = this.mode === 'plain';
     this.syncSentAt = -Infinity;
+    this.verifyPending = false;
     this.downFreed = this.base;
     this.downWindow = 0;
   }
@@ -147,6 +150,7 @@ export class RouteState {
     this.retx.clear();
     this.downSynced = this.mode === 'plain';
     this.syncSentAt = -Infinity;
+    this.verifyPending = false;
     this.downFreed = base;
     this.downWindow = 0;
     this.e2e = Math.max(this.e2e, base);

@@ -5,7 +5,7 @@
 //   Data:         type=1 | flags u8 | route u32 | epoch u16 | offset u48 | length u16 | bytes
 //   HopAck:       type=2 | largest u32 | bitmap u64 (bit i: seq largest-1-i arrived)
 //   Credit:       type=3 | flags u8 | route u32 | epoch u16 | freed u48 | window u32 | e2e u48
-//   Sync:         type=4 | route u32 | epoch u16 | base u48
+//   Sync:         type=4 | flags u8 | route u32 | epoch u16 | base u48
 //   ResetRequest: type=5 | route u32 | epoch u16
 // All integers big-endian. Decoding never throws: it returns a reject reason.
 import {
@@ -22,6 +22,7 @@ import {
   SAF_VERSION,
   SafMsg,
   SYNC_BYTES,
+  SYNC_FLAG_VERIFY,
 } from './constants.ts';
 
 export interface DataMsg {
@@ -53,6 +54,8 @@ export interface CreditMsg {
 }
 export interface SyncMsg {
   type: typeof SafMsg.Sync;
+  /** Only check that the next hop holds this epoch (after a link session restart). */
+  verify: boolean;
   route: number;
   epoch: number;
   base: number;
@@ -147,6 +150,7 @@ export class DatagramWriter {
         put48(v, p + 16, m.e2e);
         break;
       case SafMsg.Sync:
+        v.setUint8(p++, m.verify ? SYNC_FLAG_VERIFY : 0);
         v.setUint32(p, m.route);
         v.setUint16(p + 4, m.epoch);
         put48(v, p + 6, m.base);
@@ -213,11 +217,14 @@ export function decodeDatagram(b: Uint8Array): Datagram | SafReject {
         p += CREDIT_BYTES;
         break;
       }
-      case SafMsg.Sync:
+      case SafMsg.Sync: {
         if (left < SYNC_BYTES) return 'truncated';
-        messages.push({ type, route: v.getUint32(p + 1), epoch: v.getUint16(p + 5), base: get48(v, p + 7) });
+        const f = v.getUint8(p + 1);
+        if (f & ~SYNC_FLAG_VERIFY) return 'badFlags';
+        messages.push({ type, verify: (f & SYNC_FLAG_VERIFY) !== 0, route: v.getUint32(p + 2), epoch: v.getUint16(p + 6), base: get48(v, p + 8) });
         p += SYNC_BYTES;
         break;
+      }
       case SafMsg.ResetRequest:
         if (left < RESET_REQUEST_BYTES) return 'truncated';
         messages.push({ type, route: v.getUint32(p + 1), epoch: v.getUint16(p + 5) });

@@ -13,7 +13,7 @@ const sample: SafMessage[] = [
   { type: SafMsg.Data, plain: false, route: 0xdeadbeef, epoch: 7, offset: 2 ** 40 + 5, bytes: Uint8Array.from([1, 2, 3]) },
   { type: SafMsg.HopAck, largest: 0xfffffff0, lo: 0x80000001, hi: 0x12345678 },
   { type: SafMsg.Credit, unsynced: false, route: 9, epoch: 65535, freed: 2 ** 47, window: 2 ** 30, e2e: 123456789 },
-  { type: SafMsg.Sync, route: 1, epoch: 3, base: 77 },
+  { type: SafMsg.Sync, verify: true, route: 1, epoch: 3, base: 77 },
   { type: SafMsg.ResetRequest, route: 2, epoch: 4 },
   { type: SafMsg.Data, plain: true, route: 5, epoch: 0, offset: 0, bytes: new Uint8Array(10).fill(9) },
 ];
