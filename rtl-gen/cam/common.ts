@@ -19,11 +19,10 @@ export interface CamTiming {
   /** A lookup in cycle t is on m_axis_result (sampled by the clock edge ending cycle t + latency). */
   readonly latency: number;
   /**
-   * A lookup accepted in cycle t sees every command accepted in a cycle up to t - visibility
-   * and none later (a negative value would mean commands just after it; 0 means up to and
-   * including its own cycle).
+   * Per op: a lookup accepted in cycle t sees a command accepted in cycle e exactly when
+   * t >= e + visibility (0: from its own cycle on). Before that it sees the slot as it was.
    */
-  readonly visibility: number;
+  readonly visibility: Readonly<Record<keyof typeof CMD_OPS, number>>;
   /** Cycles s_cmd_ready stays low after a command of each kind is accepted. */
   readonly busyAfter: Readonly<Record<keyof typeof CMD_OPS, number>>;
   /** Cycles after reset before s_cmd_ready rises (the clear pass). */

@@ -4,12 +4,13 @@
 // (cuckoo moves included) and writes slots; the hardware only reads and writes words, so it
 // never fails an insert silently.
 //
-// Lookup pipeline (one lookup per cycle, latency 6):
+// Lookup pipeline (one lookup per cycle, latency 7):
 //   s1  route ID and tag registered
 //   s2  hash of each way registered                 stash: compare (reads stash keys)
 //   s3  block-RAM read of each way's word           stash: one-hot match registered
 //   s4  word moved to fabric flip-flops              stash: value of the match (reads stash values)
-//   s5  per way: word key == route ID and valid
+//   s5  per way: key compared in 8-bit groups (the forwarded word if one was written at the read)
+//   s6  per way: all groups equal and valid
 //   out first hit in the order way 0 .. way N-1, stash
 // Commands are registered (cmd_*_reg), then registered again (cmd_d1_*_reg). Stash keys are
 // written from the first stage, block-RAM words and stash values from the second, so the
@@ -25,9 +26,12 @@ import { HashGeometry } from '../../host/table/geometry.ts';
 import { maskBig } from '../../host/table/hash.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
-import { Module } from '../ir/module.ts';
+import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
 import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
+
+/** Key bits compared per LUT group in the first compare stage. */
+const COMPARE_GROUP = 8;
 
 export const hashCamSchema = {
   entries: powerOfTwo('block-RAM slots (ways x depth)', 4096, 64, 65536),
@@ -41,7 +45,7 @@ export function hashCamGeometry(p: { entries: number; ways: number; stash: numbe
 }
 
 export function hashCamTiming(p: { entries: number; ways: number }): CamTiming {
-  return { latency: 6, visibility: 0, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
+  return { latency: 7, visibility: { write: 0, update: 0, delete: 0 }, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
 }
 
 export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (p, info) => {
@@ -158,23 +162,31 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const stashMatchS3 = p.stash > 0 ? m.reg('stash_match_s3_reg', p.stash) : undefined;
   stashMatchS3?.set(concat(...[...stashMatch].reverse()));
 
-  // s4: words into fabric flip-flops; stash value of the lowest match.
+  // s4: words straight from the block RAM into fabric flip-flops (nothing else on that path:
+  // the RAM's clock-to-output is most of the cycle); stash value of the lowest match.
   const validS4 = m.reg('lookup_valid_s4_reg', 1, { reset: 0 });
   const keyS4 = m.reg('lookup_key_s4_reg', kw);
   const tagS4 = m.reg('lookup_tag_s4_reg', p.tagWidth);
   const clearS4 = m.reg('lookup_clearing_s4_reg', 1);
+  const bypassWordS4 = m.reg('bypass_word_s4_reg', ww);
   validS4.set(validS3);
   keyS4.set(keyS3);
   tagS4.set(tagS3);
   clearS4.set(clearS3);
+  bypassWordS4.set(bypassWordS3);
   const wordS4 = wordS3.map((word, w) => {
     const r = m.reg(`way${w}_word_s4_reg`, ww);
-    r.set(mux(bypassS3[w]!, bypassWordS3, word));
+    r.set(word);
+    return r;
+  });
+  const bypassS4 = bypassS3.map((b, w) => {
+    const r = m.reg(`way${w}_bypass_s4_reg`, 1);
+    r.set(b);
     return r;
   });
   const zeroV = constant(0, vw);
-  let stashHitS4: Expr | undefined;
-  let stashValueS4: Expr | undefined;
+  const stashHit: RegHandle[] = [];
+  const stashValue: RegHandle[] = [];
   if (stashMatchS3) {
     const hit = m.reg('stash_hit_s4_reg', 1);
     hit.set(reduce('or', stashMatchS3));
@@ -182,49 +194,81 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     let chain: Expr = zeroV;
     for (let j = p.stash - 1; j >= 0; j--) chain = mux(m.slice(stashMatchS3, j, j), stashValues[j]!, chain);
     val.set(m.named(chain, 'stash_value'));
-    stashHitS4 = hit;
-    stashValueS4 = val;
+    stashHit.push(hit);
+    stashValue.push(val);
+  }
+  // The stash result waits for the ways (s5, s6).
+  for (const s of [5, 6]) {
+    if (!stashMatchS3) break;
+    const h = m.reg(`stash_hit_s${s}_reg`, 1);
+    h.set(stashHit.at(-1)!);
+    const v = m.reg(`stash_value_s${s}_reg`, vw);
+    v.set(stashValue.at(-1)!);
+    stashHit.push(h);
+    stashValue.push(v);
   }
 
-  // s5: compare each way's word.
+  // s5: per way, the word (or the word written in the cycle of its read) compared in
+  // 8-bit groups (COMPARE_GROUP).
   const validS5 = m.reg('lookup_valid_s5_reg', 1, { reset: 0 });
   const tagS5 = m.reg('lookup_tag_s5_reg', p.tagWidth);
+  const clearS5 = m.reg('lookup_clearing_s5_reg', 1);
   validS5.set(validS4);
   tagS5.set(tagS4);
-  const wayHitS5: Expr[] = [];
+  clearS5.set(clearS4);
+  const groups = Math.ceil(kw / COMPARE_GROUP);
+  const partsS5: Expr[] = [];
+  const wordValidS5: Expr[] = [];
   const wayValueS5: Expr[] = [];
   for (let w = 0; w < p.ways; w++) {
-    const word = wordS4[w]!;
-    const hit = m.reg(`way${w}_hit_s5_reg`, 1);
-    hit.set(and(not(clearS4), and(m.slice(word, VALID_BIT, VALID_BIT), eq(m.slice(word, ww - 1, vw), keyS4))));
+    const word = m.named(mux(bypassS4[w]!, bypassWordS4, wordS4[w]!), `way${w}_word`);
+    const parts: Expr[] = [];
+    for (let gi = 0; gi < groups; gi++) {
+      const lo = gi * COMPARE_GROUP;
+      const hi = Math.min(kw, lo + COMPARE_GROUP) - 1;
+      parts.push(eq(m.slice(word, vw + hi, vw + lo), m.slice(keyS4, hi, lo)));
+    }
+    const pr = m.reg(`way${w}_key_equal_s5_reg`, groups, { doc: `1 per ${COMPARE_GROUP}-bit group of the key that matches` });
+    pr.set(concat(...parts.reverse()));
+    partsS5.push(pr);
+    const vr = m.reg(`way${w}_valid_s5_reg`, 1);
+    vr.set(m.slice(word, VALID_BIT, VALID_BIT));
+    wordValidS5.push(vr);
     const val = m.reg(`way${w}_value_s5_reg`, vw);
     val.set(m.slice(word, vw - 1, 0));
-    wayHitS5.push(hit);
     wayValueS5.push(val);
   }
-  let stashHitS5: Expr | undefined;
-  let stashValueS5: Expr | undefined;
-  if (stashHitS4 && stashValueS4) {
-    const h = m.reg('stash_hit_s5_reg', 1);
-    h.set(stashHitS4);
-    const v = m.reg('stash_value_s5_reg', vw);
-    v.set(stashValueS4);
-    stashHitS5 = h;
-    stashValueS5 = v;
+
+  // s6: hit per way.
+  const validS6 = m.reg('lookup_valid_s6_reg', 1, { reset: 0 });
+  const tagS6 = m.reg('lookup_tag_s6_reg', p.tagWidth);
+  validS6.set(validS5);
+  tagS6.set(tagS5);
+  const wayHitS6: Expr[] = [];
+  const wayValueS6: Expr[] = [];
+  for (let w = 0; w < p.ways; w++) {
+    const hit = m.reg(`way${w}_hit_s6_reg`, 1);
+    hit.set(and(not(clearS5), and(wordValidS5[w]!, reduce('and', partsS5[w]!))));
+    const val = m.reg(`way${w}_value_s6_reg`, vw);
+    val.set(wayValueS5[w]!);
+    wayHitS6.push(hit);
+    wayValueS6.push(val);
   }
+  const stashHitS6 = stashHit.at(-1);
+  const stashValueS6 = stashValue.at(-1);
 
   // out: first hit, ways in order, then the stash.
-  let value: Expr = stashValueS5 ?? zeroV;
-  for (let w = p.ways - 1; w >= 0; w--) value = mux(wayHitS5[w]!, wayValueS5[w]!, value);
-  const hitAny = fold('or', stashHitS5 ? [...wayHitS5, stashHitS5] : wayHitS5);
+  let value: Expr = stashValueS6 ?? zeroV;
+  for (let w = p.ways - 1; w >= 0; w--) value = mux(wayHitS6[w]!, wayValueS6[w]!, value);
+  const hitAny = fold('or', stashHitS6 ? [...wayHitS6, stashHitS6] : wayHitS6);
   const outValid = m.reg('result_valid_reg', 1, { reset: 0 });
   const outHit = m.reg('result_hit_reg', 1);
   const outValue = m.reg('result_value_reg', vw);
   const outTag = m.reg('result_tag_reg', p.tagWidth);
-  outValid.set(validS5);
+  outValid.set(validS6);
   outHit.set(hitAny);
   outValue.set(m.named(value, 'selected_value'));
-  outTag.set(tagS5);
+  outTag.set(tagS6);
   lk.resultValid.drive(outValid);
   lk.resultHit.drive(outHit);
   lk.resultValue.drive(outValue);

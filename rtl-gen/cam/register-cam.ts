@@ -21,7 +21,7 @@ import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layou
 
 export const REGISTER_CAM_TIMING: CamTiming = {
   latency: 4,
-  visibility: 1,
+  visibility: { write: 1, update: 1, delete: 1 },
   busyAfter: { write: 0, update: 0, delete: 0 },
   clearCycles: 0,
 };

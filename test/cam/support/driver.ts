@@ -78,7 +78,7 @@ export class Schedule {
       this.cmdKey.push(c.key);
       this.cmdValue.push(c.value);
       this.cmdFreeAt = t + 1 + this.timing.busyAfter[c.op];
-      const at = t + this.timing.visibility;
+      const at = t + this.timing.visibility[c.op];
       const effect = opts.routeEffect;
       this.effects.push({ at, apply: () => this.slots.apply(c) });
       if (effect) this.effects.push({ at, apply: () => effect(this.route) });

@@ -1,0 +1,36 @@
+// docs/route-table.md is generated from the code; this fails when the two drift apart.
+// Rewrite it with: UPDATE_ROUTE_TABLE_DOC=1 npx vitest run test/cam/route-table-doc.test.ts
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeAction, valueLayout } from '../../host/table/layout.ts';
+import { generateRouteTableDoc } from './support/route-table-doc.ts';
+
+const DOC = fileURLToPath(new URL('../../docs/route-table.md', import.meta.url));
+
+describe('docs/route-table.md', () => {
+  const text = generateRouteTableDoc();
+
+  it('matches the implementation', () => {
+    if (process.env.UPDATE_ROUTE_TABLE_DOC) writeFileSync(DOC, text);
+    expect(existsSync(DOC), 'docs/route-table.md missing: run with UPDATE_ROUTE_TABLE_DOC=1').toBe(true);
+    expect(readFileSync(DOC, 'utf8') === text, 'docs/route-table.md is stale: run UPDATE_ROUTE_TABLE_DOC=1 npx vitest run test/cam/route-table-doc.test.ts').toBe(true);
+  });
+
+  it('documents a layout whose rows tile the value, and examples the codec decodes as described', () => {
+    const rows = [...text.matchAll(/^\| (\d+)(?::(\d+))? \| `(\w+)` \| (\d+) \|/gm)];
+    let next = 0;
+    for (const r of rows) {
+      const lo = Number(r[2] ?? r[1]);
+      const hi = Number(r[1]);
+      expect(lo).toBe(next);
+      expect(hi - lo + 1).toBe(Number(r[4]));
+      next = hi + 1;
+    }
+    expect(next).toBe(64);
+    const fwd = BigInt(/next route 0x123456789abc, QoS\npriority = `(0x[0-9a-f]+)`/.exec(text)![1]!);
+    expect(decodeAction(valueLayout(64), fwd)).toEqual({ kind: 'forward', port: 3, nextRoute: 0x123456789abcn, qos: true });
+    const local = BigInt(/channel 42 = `(0x[0-9a-f]+)`/.exec(text)![1]!);
+    expect(decodeAction(valueLayout(64), local)).toEqual({ kind: 'local', channel: 42n, qos: false });
+  });
+});

@@ -1,0 +1,120 @@
+// Generates docs/route-table.md from the code: the value layout table comes from
+// host/table/layout.ts, op codes and slot numbering from host/table/geometry.ts, ports from a
+// generated module, timing from each generator's timing constants. test/cam/route-table-doc
+// fails when the committed file differs; UPDATE_ROUTE_TABLE_DOC=1 rewrites it.
+import { CMD_OPS, CMD_OP_BITS } from '../../../host/table/geometry.ts';
+import { DEFAULT_VALUE_WIDTH, MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, encodeAction, valueLayout } from '../../../host/table/layout.ts';
+import { MAX_CUCKOO_MOVES } from '../../../host/table/manager.ts';
+import { bramCamTiming } from '../../../rtl-gen/cam/bram-cam.ts';
+import type { CamTiming } from '../../../rtl-gen/cam/common.ts';
+import { hashCam, hashCamTiming } from '../../../rtl-gen/cam/hash-cam.ts';
+import { REGISTER_CAM_TIMING } from '../../../rtl-gen/cam/register-cam.ts';
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function generateRouteTableDoc(): string {
+  const l = valueLayout(DEFAULT_VALUE_WIDTH);
+  const layoutRows = l.fields.map((f) => [f.width === 1 ? `${f.offset}` : `${f.offset + f.width - 1}:${f.offset}`, `\`${f.name}\``, `${f.width}`, f.doc]);
+  const exampleFwd = encodeAction(l, { kind: 'forward', port: 3, nextRoute: 0x1234_5678_9abcn, qos: true });
+  const exampleLocal = encodeAction(l, { kind: 'local', channel: 42n, qos: false });
+  const m = hashCam({});
+  const ports = m.ports.map((p) => [`\`${p.name}\``, p.dir === 'input' ? 'in' : 'out', p.name === 'clk' || p.name === 'rst' ? '1' : `${p.width}`, p.doc ?? '']);
+  const hashT = hashCamTiming({ entries: 4096, ways: 4 });
+  const bramT = bramCamTiming({ entries: 256 });
+  const seen = (v: number): string => (v === 0 ? 'e <= t' : `e <= t - ${v}`);
+  const timingRow = (style: string, t: CamTiming, clear: string): string[] => [
+    style, `${t.latency}`, `${seen(t.visibility.write)} / ${seen(t.visibility.update)} / ${seen(t.visibility.delete)}`,
+    `${1 + t.busyAfter.write} / ${1 + t.busyAfter.update} / ${1 + t.busyAfter.delete}`, clear,
+  ];
+  return `# Route table: value layout, management port and write ordering
+
+Every Skywire packet is forwarded by looking up its route ID in the route table. This page is
+generated from the code (\`host/table/layout.ts\`, \`host/table/geometry.ts\`,
+\`host/table/manager.ts\` and the generators in \`rtl-gen/cam/\`) by
+\`test/cam/route-table-doc.test.ts\`, which fails when the two drift apart.
+
+## Table entry
+
+Key: the route ID, ${m.generator.params.keyWidth} bits by default (parameter \`keyWidth\`, 32 to 128).
+Value: ${DEFAULT_VALUE_WIDTH} bits by default (parameter \`valueWidth\`, ${MIN_VALUE_WIDTH} to ${MAX_VALUE_WIDTH});
+the \`arg\` field takes every bit above bit 15, so a ${DEFAULT_VALUE_WIDTH}-bit value carries a
+${l.fields.at(-1)!.width}-bit next route ID (a 144-bit value carries a full 128-bit one).
+
+${table(['Bits', 'Field', 'Width', 'Meaning'], layoutRows)}
+
+The valid bit is what the hardware matches on: a slot whose value has bit 0 clear never hits.
+Examples (${DEFAULT_VALUE_WIDTH}-bit): forward to port 3 with next route 0x123456789abc, QoS
+priority = \`0x${exampleFwd.toString(16)}\`; deliver locally to channel 42 = \`0x${exampleLocal.toString(16)}\`.
+
+## Lookup port
+
+One lookup is accepted every cycle (\`s_axis_lookup_tready\` is always 1). The result comes
+out a fixed number of cycles later on \`m_axis_result_*\` with the request's tag, so the
+forwarding plane can match results to packets without a queue. There is no backpressure on
+results. A miss returns \`hit = 0\` and value 0.
+
+Ports of the hashed table (the other styles have the same ports; only \`s_cmd_slot\` differs in width):
+
+${table(['Port', 'Dir', 'Width', 'Meaning'], ports)}
+
+## Management port
+
+\`s_cmd_*\` is a valid/ready port; a command moves when \`s_cmd_valid\` and \`s_cmd_ready\`
+are both 1. Each command writes one slot; the table manager chooses slots.
+
+${table(['op', 'Code', 'Effect'], [
+  ['write', `${CMD_OPS.write}`, 'slot := {key, value}; used for inserts and cuckoo moves'],
+  ['update', `${CMD_OPS.update}`, 'slot value := value; the key field must repeat the slot\'s key'],
+  ['delete', `${CMD_OPS.delete}`, 'slot emptied (key and value fields ignored)'],
+])}
+
+\`s_cmd_op\` is ${CMD_OP_BITS} bits; code 3 is reserved and does nothing.
+
+Slot numbering:
+
+- register CAM and transposed block-RAM CAM: slot = entry number, 0 to entries - 1; when
+  several entries match, the lowest wins;
+- hashed table: way *w*, index *i* is slot *w* x depth + *i* (depth = entries / ways), stash
+  entry *j* is slot entries + *j*. A route can be found only at index hash_w(route ID) of way
+  *w* (H3 hashes, masks from \`host/table/hash.ts\`) or in the stash; the first match in the
+  order way 0, way 1, ..., stash wins.
+
+## Timing
+
+${table(['Style', 'Latency (cycles)', 'A lookup in cycle t sees a write / update / delete accepted in cycle e when', 'Cycles per write / update / delete', 'After reset'], [
+  timingRow('register CAM', REGISTER_CAM_TIMING, 'empty at once'),
+  timingRow('transposed block-RAM CAM (256 entries)', bramT, `clear pass of ${bramT.clearCycles} cycles (ready low)`),
+  timingRow('hashed (4,096 slots, 4 ways)', hashT, `clear pass of entries/ways = ${hashT.clearCycles} cycles (ready low, lookups miss)`),
+])}
+
+Each command is atomic for lookups: a lookup sees the slot entirely before or entirely after
+it. The register CAM writes an entry's value two cycles after its key and valid bit, exactly
+the distance between its compare and value-read stages; the hashed table stores key and
+value in one RAM word and forwards a word written in the cycle it is read; the block-RAM CAM
+keeps an entry invalid while its bitmaps change, so its \`write\` must go to an empty entry
+(the table manager only writes empty entries there; a route's value changes with \`update\`).
+
+## Write ordering (what the table manager guarantees)
+
+A host operation may need several commands. The manager (\`host/table/manager.ts\`) issues
+them so that at every command boundary:
+
+1. a route present before and after the operation is found with its value: a cuckoo move
+   first copies the entry to its new slot (for a moment it is in both, with the same value)
+   and only then overwrites the old slot; moves along a chain are issued from its free end;
+2. a new route appears with one write, the last command of its insert;
+3. an update is a single \`update\` of the route's slot, so a lookup sees the old value or the
+   new one;
+4. a delete is a single \`delete\`; the route never hits after it. Stash entries that now fit in
+   a way are moved there afterwards (written to the way, then deleted from the stash).
+
+Placement in the hashed table: the manager looks for a free slot among the route's way slots,
+then for the shortest chain of at most ${MAX_CUCKOO_MOVES} cuckoo moves (breadth-first), then
+for a free stash slot. When none exists it throws \`TableFullError\` before issuing anything, so
+the shadow copy and the hardware never diverge and no insert fails silently. Inserting a route
+twice throws \`DuplicateRouteError\`; updating or deleting an unknown route throws
+\`UnknownRouteError\`.
+`;
+}
