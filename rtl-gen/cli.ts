@@ -4,10 +4,17 @@ import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../sim/build.ts';
+import { BOARDS, constraintFile, printConstraints } from '../constraints/boards.ts';
 import { committedDesigns, committedFiles } from './designs.ts';
 import { lintDesign } from './lint.ts';
 
 export const RTL_DIR = join(PROJECT_ROOT, 'rtl');
+export const CONSTRAINTS_DIR = join(PROJECT_ROOT, 'constraints');
+
+/** Pin files printed from constraints/boards.ts. */
+function constraintFiles(): Map<string, string> {
+  return new Map(Object.values(BOARDS).map((b) => [constraintFile(b), printConstraints(b)]));
+}
 
 /** Files under rtl/ that differ from, are missing from, or are not produced by the generators. */
 export function rtlDrift(): string[] {
@@ -20,6 +27,10 @@ export function rtlDrift(): string[] {
     else if (readFileSync(path, 'utf8') !== text) drift.push(`${name}: differs from its generator`);
   }
   for (const f of have) if (!want.has(f)) drift.push(`${f}: no generator produces it`);
+  for (const [name, text] of constraintFiles()) {
+    const path = join(CONSTRAINTS_DIR, name);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) drift.push(`constraints/${name}: differs from constraints/boards.ts`);
+  }
   return drift;
 }
 
@@ -28,6 +39,7 @@ export function writeRtl(): number {
   mkdirSync(RTL_DIR, { recursive: true });
   for (const f of readdirSync(RTL_DIR)) if (f.endsWith('.v') && !want.has(f)) rmSync(join(RTL_DIR, f));
   for (const [name, text] of want) writeFileSync(join(RTL_DIR, name), text);
+  for (const [name, text] of constraintFiles()) writeFileSync(join(CONSTRAINTS_DIR, name), text);
   return want.size;
 }
 

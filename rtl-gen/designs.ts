@@ -1,6 +1,7 @@
 // The designs whose Verilog is committed under rtl/. `npm run gen` prints exactly these;
 // a test fails when rtl/ differs from what they print now.
 
+import { boardDesigns } from './board/designs.ts';
 import { camDesigns } from './cam/designs.ts';
 import { chachaDesigns } from './chacha/designs.ts';
 import type { Module } from './ir/module.ts';
@@ -8,7 +9,7 @@ import { printDesign } from './verilog/printer.ts';
 
 /** Top-level modules, each with its submodules; one list per design family. */
 export function committedDesigns(): Module[] {
-  return [...chachaDesigns(), ...camDesigns()];
+  return [...chachaDesigns(), ...camDesigns(), ...boardDesigns()];
 }
 
 /** Every file of every committed design: file name to text. */

@@ -39,7 +39,7 @@ module chacha_pipe_r12_u3_s1_w64_k4_orig (
     input  wire [31:0]  key_wr_data,                // key bytes, the lowest-numbered in bits 7:0
     output wire         key_wr_ready,
     output wire         status_error,
-    output wire [6:0]   status_blocks_outstanding
+    output wire [4:0]   status_blocks_outstanding
 );
 
 reg in_packet_reg;  // the next beat continues a packet
@@ -71,7 +71,7 @@ wire engine_req_ready;
 wire engine_ks_valid;
 wire [511:0] engine_ks_data;
 wire engine_status_ks_overflow;
-wire [6:0] engine_status_outstanding;
+wire [4:0] engine_status_outstanding;
 wire out_valid;
 wire [63:0] keystream_slice;
 
@@ -131,7 +131,7 @@ fifo_w78_d32 data_fifo (
     .m_data (data_fifo_m_data)
 );
 
-chacha_ks_r12_u3_s1_k4_orig engine (
+chacha_ks_r12_u3_s1_k4_orig_d8 engine (
     .clk               (clk),
     .rst               (rst),
     .key_wr_valid      (key_wr_valid),

@@ -126,7 +126,7 @@ fifo_w579_d128 data_fifo (
     .m_data (data_fifo_m_data)
 );
 
-chacha_ks_r20_u20_s4_k8_ietf engine (
+chacha_ks_r20_u20_s4_k8_ietf_d128 engine (
     .clk               (clk),
     .rst               (rst),
     .key_wr_valid      (key_wr_valid),

@@ -39,7 +39,7 @@ module chacha_pipe_r20_u4_s2_w128_k4_ietf (
     input  wire [31:0]  key_wr_data,                // key bytes, the lowest-numbered in bits 7:0
     output wire         key_wr_ready,
     output wire         status_error,
-    output wire [7:0]   status_blocks_outstanding
+    output wire [5:0]   status_blocks_outstanding
 );
 
 reg in_packet_reg;  // the next beat continues a packet
@@ -71,7 +71,7 @@ wire engine_req_ready;
 wire engine_ks_valid;
 wire [511:0] engine_ks_data;
 wire engine_status_ks_overflow;
-wire [7:0] engine_status_outstanding;
+wire [5:0] engine_status_outstanding;
 wire out_valid;
 wire [127:0] keystream_slice;
 
@@ -131,7 +131,7 @@ fifo_w149_d64 data_fifo (
     .m_data (data_fifo_m_data)
 );
 
-chacha_ks_r20_u4_s2_k4_ietf engine (
+chacha_ks_r20_u4_s2_k4_ietf_d16 engine (
     .clk               (clk),
     .rst               (rst),
     .key_wr_valid      (key_wr_valid),

@@ -131,7 +131,7 @@ fifo_w292_d32 data_fifo (
     .m_data (data_fifo_m_data)
 );
 
-chacha_ks_r8_u8_s2_k2_ietf engine (
+chacha_ks_r8_u8_s2_k2_ietf_d32 engine (
     .clk               (clk),
     .rst               (rst),
     .key_wr_valid      (key_wr_valid),

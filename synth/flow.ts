@@ -49,7 +49,8 @@ export class ToolError extends Error {
   }
 }
 
-function run(cmd: string, args: string[], cwd: string, log: string): Promise<number> {
+/** Runs a tool in `cwd`, its output saved to `log`; resolves to the seconds it took. */
+export function runTool(cmd: string, args: string[], cwd: string, log: string): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,14 +134,14 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
   const areaFiles = write(areaDir, core);
   writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev));
   const doPnr = !opts.noPnr && dev.pnr !== undefined;
-  const jobs: Array<Promise<number>> = [run('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
+  const jobs: Array<Promise<number>> = [runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
   let wrapper: Module | undefined;
   if (doPnr) {
     mkdirSync(pnrDir, { recursive: true });
     wrapper = ioWrapper(core);
     const files = write(pnrDir, wrapper);
     writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev, 'netlist.json'));
-    jobs.push(run('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
+    jobs.push(runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
   }
   const [synthSeconds] = await Promise.all(jobs);
   const area = areaFrom(dev.family, readStat(areaDir, core.name));
@@ -152,7 +153,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     const freq = opts.freqMHz ?? 100;
     const args = [...dev.pnr.args, '--json', 'netlist.json', '--freq', String(freq), '--report', 'report.json', '--timing-allow-fail',
       '--seed', String(opts.seed ?? 1)];
-    const seconds = await run(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
+    const seconds = await runTool(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
     result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds };
   }
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);

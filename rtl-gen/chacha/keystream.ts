@@ -27,9 +27,16 @@ import { contextFormat } from './stream-format.ts';
 
 export const KEY_WORDS = 8;
 
-/** Keystream FIFO depth: enough credits to keep the ring full through the output path. */
-export function keystreamFifoDepth(rounds: number, stages: number): number {
-  return 2 ** Math.ceil(Math.log2(rounds * stages + 8));
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * Keystream FIFO depth, from Little's law: the engine makes U/R blocks per cycle and a
+ * block is held from acceptance for R*s ring cycles plus about 6 of entry, final addition
+ * and FIFO, plus the B beats its packet takes to use it. Credits for that many blocks keep
+ * the ring full; more would only cost block RAM (a 512-bit word is 32 iCE40 RAMs wide).
+ */
+export function keystreamFifoDepth(rounds: number, units: number, stages: number, beatsPerBlock = 1): number {
+  return Math.max(2, pow2AtLeast(units * stages + Math.ceil(((6 + beatsPerBlock) * units) / rounds)));
 }
 
 export const keystreamEngine = defineGenerator(
@@ -41,6 +48,7 @@ export const keystreamEngine = defineGenerator(
     stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
     keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
     layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
+    fifoDepth: oneOf<number>('keystream FIFO depth in blocks; 0 picks keystreamFifoDepth()', 0, [0, ...Array.from({ length: 12 }, (_, i) => 2 ** (i + 1))]),
   },
   (p, info) => {
     const R = p.rounds;
@@ -53,10 +61,10 @@ export const keystreamEngine = defineGenerator(
     const sb = fmt.slotBits;
     // Pass counter bits; a straight pipeline (one pass) carries none.
     const pw = passes === 1 ? 0 : Math.max(1, Math.ceil(Math.log2(passes)));
-    const depth = keystreamFifoDepth(R, S);
+    const depth = p.fifoDepth || keystreamFifoDepth(R, U, S);
     const cw = Math.log2(depth) + 2;
 
-    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}`, info);
+    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}`, info);
     m.describe(
       `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) per block,`,
       `${U}/${R} blocks per cycle, ${R * S} cycles from ring entry to exit, blocks leave in request order.`,

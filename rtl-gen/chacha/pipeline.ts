@@ -51,7 +51,11 @@ export const chachaPipeline = defineGenerator(
     const bb = Math.log2(B);
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
     const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}`, info);
-    const depth = keystreamFifoDepth(R, S);
+    const ksDepth = keystreamFifoDepth(R, U, S, B);
+    // Beats wait in the data FIFO while their block is made: the latency times the rate at
+    // which beats can enter (one per cycle, or fewer when blocks are the limit).
+    const beatRate = Math.min(1, (B * U) / R);
+    const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (pipelineLatency(R, S) + 2)) + 4)));
     m.describe(
       `ChaCha${R} packet cipher, ${W}-bit AXI-Stream, ${U} round unit(s) x ${S} stage(s): ${U}/${R} blocks per cycle.`,
       `s_axis_tuser (first beat of a packet): counter [${fmt.counterLo + fmt.counterBits - 1}:${fmt.counterLo}],` +
@@ -124,7 +128,7 @@ export const chachaPipeline = defineGenerator(
 
     // ---- keystream engine ----------------------------------------------------------------------
     const req = m.named(reqFifo.m_data!, 'req_head');
-    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout }), 'engine', {
+    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, fifoDepth: ksDepth }), 'engine', {
       ...kw,
       req_valid: reqFifo.m_valid!,
       req_slot: m.slice(req, sb - 1, 0),

@@ -7,7 +7,7 @@ import { PIPELINE_CONFIGS } from '../../rtl-gen/chacha/designs.ts';
 import { pipelineLatency } from '../../rtl-gen/chacha/pipeline.ts';
 import { encodeContext } from '../../rtl-gen/chacha/stream-format.ts';
 import { Rng, Scoreboard, StreamSink, StreamSource, risingEdge } from '../../sim/index.ts';
-import { ENCRYPT_2_4_2, ENCRYPT_A_2 } from '../vectors/rfc8439.ts';
+import { ENCRYPT_2_4_2, ENCRYPT_A_2 } from '../../sim/golden/rfc8439-vectors.ts';
 import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from './support/pipeline-driver.ts';
 
 /** The committed configurations, each with how many random packets CI sends through it. */

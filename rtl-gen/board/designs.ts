@@ -1,0 +1,21 @@
+// Board tops committed under rtl/: the self-test of each board in constraints/boards.ts,
+// with the ChaCha20 core that board carries.
+import { BOARDS, type Board } from '../../constraints/boards.ts';
+import type { Module } from '../ir/module.ts';
+import { selfTestTop } from './selftest.ts';
+
+export const UART_BAUD = 115_200;
+
+/** The core each board's self-test carries: the fastest that fits (iCE40) or the 20 Gb/s class (ECP5). */
+export const BOARD_CORES: Readonly<Record<string, { units: number; stages: number; width: number }>> = {
+  'ice40-hx8k-breakout': { units: 1, stages: 1, width: 64 },
+  'ecp5-evn': { units: 5, stages: 2, width: 128 },
+};
+
+export function boardTop(b: Board, core = BOARD_CORES[b.name]!): Module {
+  return selfTestTop({ ...core, clocksPerBit: Math.round((b.clockMHz * 1e6) / UART_BAUD), windowLog2: 24, ledActiveLow: b.ledActiveLow });
+}
+
+export function boardDesigns(): Module[] {
+  return Object.values(BOARDS).map((b) => boardTop(b));
+}

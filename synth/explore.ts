@@ -1,0 +1,159 @@
+// npm run explore -- --target-gbps 10 --device ecp5-85
+//
+// Design-space explorer for the ChaCha packet cipher: for each configuration (round units
+// U, stages per round s, stream width W) it measures payload bits per cycle in Verilator at
+// full load for back-to-back 64-byte and 1,500-byte packets, synthesizes and places it
+// (two jobs at once), and reports area, the clock nextpnr closed and Gb/s = bits/cycle x
+// fmax. It writes JSON and an SVG plot (area against throughput, Pareto front) under
+// bench/results/, and names the smallest configuration meeting the target.
+
+import { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chachaPipeline, pipelineLatency } from '../rtl-gen/chacha/pipeline.ts';
+import { PROJECT_ROOT } from '../sim/build.ts';
+import { Rng } from '../sim/random.ts';
+import { type Packet, PipelineDriver, type PipelineConfig } from '../test/chacha/support/pipeline-driver.ts';
+import { device } from './devices.ts';
+import { type SynthResult, synthesize } from './flow.ts';
+import { paretoFront, scatterSvg } from './svg-plot.ts';
+
+export interface ExploreRow {
+  config: string;
+  rounds: number;
+  units: number;
+  stages: number;
+  width: number;
+  luts: number;
+  ffs: number;
+  brams: number;
+  fmaxMHz: number | null;
+  bitsPerCycle64: number;
+  bitsPerCycle1500: number;
+  gbps64: number | null;
+  gbps1500: number | null;
+  gbpsPerKlut: number | null;
+}
+
+/** Stream width matched to the keystream rate 512*U/R bits per cycle. */
+export function matchedWidth(rounds: number, units: number): number {
+  const rate = (512 * units) / rounds;
+  return Math.min(512, Math.max(64, 2 ** Math.ceil(Math.log2(rate))));
+}
+
+export function defaultSweep(rounds: number, maxUnits: number): PipelineConfig[] {
+  const divisors = Array.from({ length: rounds }, (_, i) => i + 1).filter((u) => rounds % u === 0 && u <= maxUnits);
+  return divisors.flatMap((units) =>
+    [1, 2, 4].map((stages) => ({ rounds, units, stages, width: matchedWidth(rounds, units), keySlots: 4, layout: 'ietf' as const })),
+  );
+}
+
+const label = (c: PipelineConfig): string => `u${c.units} s${c.stages} w${c.width}`;
+
+/** Payload bits per cycle for back-to-back packets of one size, fill and drain excluded. */
+export async function measureRate(cfg: PipelineConfig, bytes: number, packets: number): Promise<number> {
+  const drv = await PipelineDriver.create(cfg);
+  const rng = new Rng(bytes);
+  const list: Packet[] = Array.from({ length: packets }, () => ({ slot: 0, nonce: rng.bytes(12), counter: 1n, data: rng.bytes(bytes) }));
+  const r = drv.run(list);
+  if (r.out.length !== packets) throw new Error(`${drv.name}: ${r.out.length} of ${packets} packets came out`);
+  return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg.rounds, cfg.stages));
+}
+
+async function pool<T, R>(items: T[], limit: number, job: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await job(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function explore(opts: { device: string; targetGbps: number; configs: PipelineConfig[]; freqMHz: number; jobs: number; pnr: boolean }): Promise<{ rows: ExploreRow[]; best?: ExploreRow }> {
+  const dev = device(opts.device);
+  const rates: Array<[number, number]> = [];
+  for (const c of opts.configs) {
+    const r64 = await measureRate(c, 64, 400);
+    const r1500 = await measureRate(c, 1500, 60);
+    rates.push([r64, r1500]);
+    console.log(`simulated ${label(c).padEnd(14)} ${r64.toFixed(1).padStart(6)} bits/cycle (64 B)  ${r1500.toFixed(1).padStart(6)} bits/cycle (1500 B)`);
+  }
+  const synth = await pool(opts.configs, opts.jobs, async (c): Promise<SynthResult> => {
+    const r = await synthesize(chachaPipeline(c), { device: dev.name, freqMHz: opts.freqMHz, noPnr: !opts.pnr });
+    console.log(`placed    ${label(c).padEnd(14)} ${r.area.luts} LUT ${r.area.ffs} FF ${r.area.brams} BRAM${r.pnr ? `  fmax ${r.pnr.fmaxMHz.toFixed(1)} MHz (${r.pnr.seconds.toFixed(0)} s)` : ''}`);
+    return r;
+  });
+  const rows: ExploreRow[] = opts.configs.map((c, i) => {
+    const s = synth[i]!;
+    const f = s.pnr?.fmaxMHz ?? null;
+    const [b64, b1500] = rates[i]!;
+    return {
+      config: label(c), rounds: c.rounds, units: c.units, stages: c.stages, width: c.width,
+      luts: s.area.luts, ffs: s.area.ffs, brams: s.area.brams, fmaxMHz: f,
+      bitsPerCycle64: b64, bitsPerCycle1500: b1500,
+      gbps64: f === null ? null : (b64 * f) / 1000,
+      gbps1500: f === null ? null : (b1500 * f) / 1000,
+      gbpsPerKlut: f === null ? null : ((b64 * f) / 1000) / (s.area.luts / 1000),
+    };
+  });
+  const meeting = rows.filter((r) => r.gbps64 !== null && r.gbps64 >= opts.targetGbps).sort((a, b) => a.luts - b.luts);
+  return { rows, best: meeting[0] };
+}
+
+function table(rows: ExploreRow[]): string {
+  const head = 'config          LUT      FF  BRAM  fmax MHz  b/cyc 64B  b/cyc 1500B  Gb/s 64B  Gb/s 1500B  Gb/s per kLUT';
+  const fmt = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
+  return [head, ...rows.map((r) =>
+    `${r.config.padEnd(14)} ${String(r.luts).padStart(5)} ${String(r.ffs).padStart(7)} ${String(r.brams).padStart(5)} ${fmt(r.fmaxMHz).padStart(9)} ${fmt(r.bitsPerCycle64).padStart(10)} ${fmt(r.bitsPerCycle1500).padStart(12)} ${fmt(r.gbps64, 2).padStart(9)} ${fmt(r.gbps1500, 2).padStart(11)} ${fmt(r.gbpsPerKlut, 3).padStart(14)}`)].join('\n');
+}
+
+const program = new Command('explore')
+  .description('sweep ChaCha pipeline configurations: simulate, synthesize, place and route, plot')
+  .option('--device <name>', 'target device', 'ecp5-85')
+  .option('--target-gbps <n>', 'throughput the chosen configuration must reach (64-byte packets)', '10')
+  .option('--rounds <n>', 'ChaCha rounds', '20')
+  .option('--max-units <n>', 'largest number of round units to try', '20')
+  .option('--configs <list>', 'explicit list "U:s:W,U:s:W" instead of the default sweep')
+  .option('--freq <MHz>', 'place-and-route clock target', '200')
+  .option('--jobs <n>', 'place-and-route jobs at once', '2')
+  .option('--no-pnr', 'area only (no fmax, no Gb/s)')
+  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean }) => {
+    const rounds = Number(o.rounds);
+    const configs = o.configs
+      ? o.configs.split(',').map((t) => {
+          const [units, stages, width] = t.split(':').map(Number);
+          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const };
+        })
+      : defaultSweep(rounds, Number(o.maxUnits));
+    const t0 = performance.now();
+    const { rows, best } = await explore({ device: o.device, targetGbps: Number(o.targetGbps), configs, freqMHz: Number(o.freq), jobs: Number(o.jobs), pnr: o.pnr });
+    console.log(`\n${table(rows)}\n`);
+    console.log(best
+      ? `smallest configuration reaching ${o.targetGbps} Gb/s with 64-byte packets on ${o.device}: ${best.config} (${best.luts} LUT, ${best.fmaxMHz?.toFixed(1)} MHz, ${best.gbps64?.toFixed(2)} Gb/s)`
+      : `no configuration reached ${o.targetGbps} Gb/s with 64-byte packets on ${o.device}`);
+    const dir = join(PROJECT_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `explore-${o.device}`);
+    writeFileSync(`${base}.json`, `${JSON.stringify({ date: new Date().toISOString(), device: o.device, targetGbps: Number(o.targetGbps), seconds: (performance.now() - t0) / 1000, rows, best: best?.config ?? null }, null, 2)}\n`);
+    const pts = rows.filter((r) => r.gbps64 !== null).map((r) => ({ x: r.luts, y: r.gbps64!, label: r.config }));
+    const front = paretoFront(pts);
+    writeFileSync(`${base}.svg`, scatterSvg({
+      title: `ChaCha20 pipelines on ${o.device}: area against throughput (64-byte packets)`,
+      xLabel: 'LUTs (yosys)', yLabel: 'Gb/s (bits/cycle in simulation x fmax from nextpnr)', logX: true,
+      points: pts.map((p) => ({ ...p, front: front.has(p) })),
+      target: { y: Number(o.targetGbps), label: `${o.targetGbps} Gb/s target` },
+    }));
+    console.log(`written: ${base}.json, ${base}.svg`);
+  });
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  program.parseAsync().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
