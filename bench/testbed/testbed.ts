@@ -151,6 +151,8 @@ export interface ChainRoutes {
   realtime?: { buffer: number; intervalMs: number; size: number };
   sourceBytes?: number;
   seed?: number;
+  rotationIntervalMs?: number;
+  pacerBurstDatagrams?: number;
 }
 
 export class Chain {
@@ -258,6 +260,7 @@ export class Chain {
           publicKey: bytesToHex(ids[j].publicKey),
           role: (j > i ? 'initiator' : 'responder') as 'initiator' | 'responder',
           rateBytesPerSec: (this.links[Math.min(i, j)].rateMbit * 1e6) / 8,
+          pacerBurstDatagrams: r.pacerBurstDatagrams,
         }));
       const routes: RouteConfig[] = [];
       const apps: AppConfig[] = [];
@@ -277,7 +280,7 @@ export class Chain {
         if (i === 0) apps.push({ kind: 'rt-source', local: 2, intervalMs: r.realtime.intervalMs, size: r.realtime.size });
         if (i === n - 1) apps.push({ kind: 'rt-sink', local: 2 });
       }
-      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes, apps };
+      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes, apps, rotationIntervalMs: r.rotationIntervalMs };
       const path = join(this.dir, `n${i}.json`);
       writeFileSync(path, JSON.stringify(cfg, null, 1));
       this.nodes.push(new NodeProc(`n${i}`, this.ns[i], path));

@@ -71,7 +71,9 @@ export class SinkApp {
     this.bytes += b.length;
     this.hash.update(b);
   }
-  sample(now: number): void {
+  /** Records [wall time ms, bytes] every 100 ms (wall time: comparable across processes). */
+  sample(): void {
+    const now = wallMs();
     const last = this.series.at(-1);
     if (!last || now - last[0] >= 100) this.series.push([now, this.bytes]);
   }

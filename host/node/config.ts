@@ -12,6 +12,8 @@ export interface NodeNeighbour {
   role: 'initiator' | 'responder';
   /** Link rate on the wire, bytes/s: the engine paces at it (omit: unpaced). */
   rateBytesPerSec?: number;
+  /** Datagrams the pacer may send back to back (see NeighbourConfig.pacerBurstDatagrams). */
+  pacerBurstDatagrams?: number;
 }
 
 export type AppConfig =
@@ -29,6 +31,8 @@ export interface NodeConfig {
   apps: AppConfig[];
   /** Timer period, ms (default 1). */
   tickMs?: number;
+  /** Link key rotation period, ms (the link layer's default when omitted). */
+  rotationIntervalMs?: number;
 }
 
 export class NodeConfigError extends RangeError {
@@ -59,5 +63,5 @@ export function parseNodeConfig(text: string): NodeConfig {
 }
 
 export function safConfigOf(c: NodeConfig): SafConfig {
-  return { neighbours: c.neighbours.map((n) => ({ id: n.id, rateBytesPerSec: n.rateBytesPerSec })), routes: c.routes };
+  return { neighbours: c.neighbours.map((n) => ({ id: n.id, rateBytesPerSec: n.rateBytesPerSec, pacerBurstDatagrams: n.pacerBurstDatagrams })), routes: c.routes };
 }

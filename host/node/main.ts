@@ -42,7 +42,7 @@ const sessions = new Map<number, number>();
 for (const n of cfg.neighbours) {
   const remote = { host: n.host, port: n.port };
   const link = new Link(
-    { identity, peerPublicKey: hexToBytes(n.publicKey), role: n.role, linkId: n.id, backend: nodeBackend },
+    { identity, peerPublicKey: hexToBytes(n.publicKey), role: n.role, linkId: n.id, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs },
     datapath,
     ep.io(remote, (payload) => engine.receive(n.id, payload, clock())),
   );
@@ -66,7 +66,7 @@ const timer = setInterval(() => {
   }
   engine.tick(now);
   for (const s of sources) s.pump(engine, now);
-  for (const s of sinks.values()) if (s instanceof SinkApp) s.sample(now);
+  for (const s of sinks.values()) if (s instanceof SinkApp) s.sample();
 }, cfg.tickMs ?? 1);
 
 say({ ev: 'ready', name: cfg.name, port: ep.port });

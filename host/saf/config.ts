@@ -28,6 +28,12 @@ export interface NeighbourConfig {
   rateBytesPerSec?: number;
   /** Bytes the link adds per datagram on the wire (default DEFAULT_LINK_OVERHEAD_BYTES). */
   overheadBytes?: number;
+  /**
+   * Full datagrams the pacer may send back to back (default PACER_BURST_DATAGRAMS). A node
+   * whose timers fire every few ms needs more than one to keep a fast link busy; each extra
+   * one can add a datagram time of queueing per hop for real-time traffic.
+   */
+  pacerBurstDatagrams?: number;
 }
 
 export interface SafConfig {
@@ -67,6 +73,7 @@ export function validateSafConfig(c: SafConfig): SafConfig {
       throw new SafConfigError(`neighbours[${i}].rateBytesPerSec`, `must be in (0, 1e11], got ${n.rateBytesPerSec}`);
     }
     if (n.overheadBytes !== undefined) checkInt(`neighbours[${i}].overheadBytes`, n.overheadBytes, 0, 1024);
+    if (n.pacerBurstDatagrams !== undefined) checkInt(`neighbours[${i}].pacerBurstDatagrams`, n.pacerBurstDatagrams, 1, 64);
   });
   const ins = new Set<string>();
   const outs = new Set<string>();

@@ -57,7 +57,7 @@ export class Neighbour {
   rrBulk = 0;
 
   constructor(readonly cfg: NeighbourConfig) {
-    this.pacer = new Pacer(cfg.rateBytesPerSec === undefined ? undefined : cfg.rateBytesPerSec / 1000, cfg.overheadBytes ?? DEFAULT_LINK_OVERHEAD_BYTES);
+    this.pacer = new Pacer(cfg.rateBytesPerSec === undefined ? undefined : cfg.rateBytesPerSec / 1000, cfg.overheadBytes ?? DEFAULT_LINK_OVERHEAD_BYTES, cfg.pacerBurstDatagrams);
   }
 
   get id(): number {

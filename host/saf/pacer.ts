@@ -13,9 +13,10 @@ export class Pacer {
   constructor(
     private readonly rate: number | undefined,
     private readonly overhead: number,
+    burstDatagrams = PACER_BURST_DATAGRAMS,
   ) {
     this.full = SAF_MTU_BYTES + overhead;
-    this.burst = PACER_BURST_DATAGRAMS * this.full;
+    this.burst = burstDatagrams * this.full;
     this.tokens = this.burst;
   }
 
