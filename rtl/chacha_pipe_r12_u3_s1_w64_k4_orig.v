@@ -4,9 +4,9 @@
 //   rounds   = 12
 //   units    = 3
 //   stages   = 1
-//   width    = 64
 //   keySlots = 4
 //   layout   = original
+//   width    = 64
 //
 // ChaCha12 packet cipher, 64-bit AXI-Stream, 3 round unit(s) x 1 stage(s): 3/12 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [129:66], nonce [65:2], key slot [1:0]; ignored on later beats.

@@ -4,9 +4,9 @@
 //   rounds   = 20
 //   units    = 1
 //   stages   = 1
-//   width    = 64
 //   keySlots = 4
 //   layout   = ietf
+//   width    = 64
 //
 // ChaCha20 packet cipher, 64-bit AXI-Stream, 1 round unit(s) x 1 stage(s): 1/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.

@@ -4,9 +4,9 @@
 //   rounds   = 20
 //   units    = 20
 //   stages   = 4
-//   width    = 512
 //   keySlots = 8
 //   layout   = ietf
+//   width    = 512
 //
 // ChaCha20 packet cipher, 512-bit AXI-Stream, 20 round unit(s) x 4 stage(s): 20/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [130:99], nonce [98:3], key slot [2:0]; ignored on later beats.

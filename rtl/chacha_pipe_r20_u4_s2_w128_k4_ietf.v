@@ -4,9 +4,9 @@
 //   rounds   = 20
 //   units    = 4
 //   stages   = 2
-//   width    = 128
 //   keySlots = 4
 //   layout   = ietf
+//   width    = 128
 //
 // ChaCha20 packet cipher, 128-bit AXI-Stream, 4 round unit(s) x 2 stage(s): 4/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.

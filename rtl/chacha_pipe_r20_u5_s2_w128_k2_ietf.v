@@ -4,9 +4,9 @@
 //   rounds   = 20
 //   units    = 5
 //   stages   = 2
-//   width    = 128
 //   keySlots = 2
 //   layout   = ietf
+//   width    = 128
 //
 // ChaCha20 packet cipher, 128-bit AXI-Stream, 5 round unit(s) x 2 stage(s): 5/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [128:97], nonce [96:1], key slot [0:0]; ignored on later beats.

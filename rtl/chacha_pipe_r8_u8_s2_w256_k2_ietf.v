@@ -4,9 +4,9 @@
 //   rounds   = 8
 //   units    = 8
 //   stages   = 2
-//   width    = 256
 //   keySlots = 2
 //   layout   = ietf
+//   width    = 256
 //
 // ChaCha8 packet cipher, 256-bit AXI-Stream, 8 round unit(s) x 2 stage(s): 8/8 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [128:97], nonce [96:1], key slot [0:0]; ignored on later beats.

@@ -29,24 +29,42 @@ export interface StreamOptions {
   rng?: Rng;
 }
 
-/** Drives a sink port of the DUT (s_axis_*). */
-export class StreamSource {
-  private readonly queue: Beat[] = [];
-  private readonly fields: Map<string, Signal>;
-  private readonly valid: Signal;
-  private readonly ready: Signal;
-  sent = 0;
+/** What a driver and a monitor share: the stream's ports, its coroutine, and stopping it. */
+abstract class StreamEndpoint {
+  protected readonly fields: Map<string, Signal>;
+  protected readonly valid: Signal;
+  protected readonly ready: Signal;
+  protected stopped = false;
 
   constructor(
-    private readonly dut: SimDut,
+    protected readonly dut: SimDut,
     readonly prefix: string,
-    private readonly opts: StreamOptions = {},
+    protected readonly opts: StreamOptions,
+    /** The handshake signal this side drives, held low until the coroutine starts. */
+    drives: 'tvalid' | 'tready',
   ) {
     this.fields = streamFields(dut, prefix);
     this.valid = dut.signal(`${prefix}_tvalid`);
     this.ready = dut.signal(`${prefix}_tready`);
-    this.valid.value = 0;
+    (drives === 'tvalid' ? this.valid : this.ready).value = 0;
     start(dut.clk, () => this.run());
+  }
+
+  /** Ends the coroutine at the next edge, driving its handshake signal low. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  protected abstract run(): Promise<void>;
+}
+
+/** Drives a sink port of the DUT (s_axis_*). */
+export class StreamSource extends StreamEndpoint {
+  private readonly queue: Beat[] = [];
+  sent = 0;
+
+  constructor(dut: SimDut, prefix: string, opts: StreamOptions = {}) {
+    super(dut, prefix, opts, 'tvalid');
   }
 
   get dataBytes(): number {
@@ -85,13 +103,7 @@ export class StreamSource {
     return this.queue.length;
   }
 
-  private stopped = false;
-  /** Ends the driver at the next edge (tvalid goes low); beats still queued are dropped. */
-  stop(): void {
-    this.stopped = true;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const rng = this.opts.rng;
     const idle = this.opts.idle ?? 0;
     let driving = false;
@@ -118,10 +130,7 @@ export class StreamSource {
 }
 
 /** Takes beats from a source port of the DUT (m_axis_*). */
-export class StreamSink {
-  private readonly fields: Map<string, Signal>;
-  private readonly valid: Signal;
-  private readonly ready: Signal;
+export class StreamSink extends StreamEndpoint {
   readonly beats: Beat[] = [];
   /** Called with each beat and the cycle it was taken on. */
   onBeat?: (beat: Beat) => void;
@@ -130,25 +139,11 @@ export class StreamSink {
   /** Called with each whole packet (bytes by tkeep up to tlast) and its first beat. */
   onPacket?: (bytes: Uint8Array, first: Beat) => void;
 
-  constructor(
-    private readonly dut: SimDut,
-    readonly prefix: string,
-    private readonly opts: StreamOptions = {},
-  ) {
-    this.fields = streamFields(dut, prefix);
-    this.valid = dut.signal(`${prefix}_tvalid`);
-    this.ready = dut.signal(`${prefix}_tready`);
-    this.ready.value = 0;
-    start(dut.clk, () => this.run());
+  constructor(dut: SimDut, prefix: string, opts: StreamOptions = {}) {
+    super(dut, prefix, opts, 'tready');
   }
 
-  private stopped = false;
-  /** Ends the monitor at the next edge (tready goes low). */
-  stop(): void {
-    this.stopped = true;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const rng = this.opts.rng;
     const idle = this.opts.idle ?? 0;
     this.ready.value = rng && rng.next() < idle ? 0 : 1;

@@ -39,22 +39,32 @@ export function keystreamFifoDepth(rounds: number, units: number, stages: number
   return Math.max(2, pow2AtLeast(units * stages + Math.ceil(((6 + beatsPerBlock) * units) / rounds)));
 }
 
+/** Parameters shared by the keystream engine and the packet cipher built on it. */
+export const CHACHA_CORE_PARAMS = {
+  rounds: oneOf<number>('ChaCha rounds', 20, [8, 12, 20]),
+  units: oneOf<number>('round units in the ring (a divisor of rounds)', 20, [1, 2, 3, 4, 5, 6, 8, 10, 12, 20]),
+  stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
+  keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
+  layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
+};
+
+/** The one rule the schema cannot express: U must divide R. */
+export function checkUnits(generator: string, rounds: number, units: number): void {
+  if (rounds % units !== 0) throw new GenError(`${generator}: parameter "units" is ${units}; it must divide rounds (${rounds})`);
+}
+
 export const keystreamEngine = defineGenerator(
   'chacha/keystream',
   '1.0.0',
   {
-    rounds: oneOf<number>('ChaCha rounds', 20, [8, 12, 20]),
-    units: oneOf<number>('round units in the ring (a divisor of rounds)', 20, [1, 2, 3, 4, 5, 6, 8, 10, 12, 20]),
-    stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
-    keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
-    layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
+    ...CHACHA_CORE_PARAMS,
     fifoDepth: oneOf<number>('keystream FIFO depth in blocks; 0 picks keystreamFifoDepth()', 0, [0, ...Array.from({ length: 12 }, (_, i) => 2 ** (i + 1))]),
   },
   (p, info) => {
     const R = p.rounds;
     const U = p.units;
     const S = p.stages;
-    if (R % U !== 0) throw new GenError(`chacha/keystream: parameter "units" is ${U}; it must divide rounds (${R})`);
+    checkUnits('chacha/keystream', R, U);
     const passes = R / U;
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
     const fmt = contextFormat(p.layout as 'ietf' | 'original', p.keySlots);

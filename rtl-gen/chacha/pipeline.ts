@@ -14,13 +14,12 @@
 // always with U = R, and for 64-byte packets at W = 64 from U/R >= 1/8.
 
 import { type Expr, add, and, concat, constant, eq, mux, not, or, xor } from '../ir/expr.ts';
-import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
-import { oneOf, powerOfTwo } from '../ir/params.ts';
+import { oneOf } from '../ir/params.ts';
 import { fifo } from '../lib/fifo.ts';
-import { keystreamEngine, keystreamFifoDepth } from './keystream.ts';
+import { CHACHA_CORE_PARAMS, checkUnits, keystreamEngine, keystreamFifoDepth } from './keystream.ts';
 import { contextFormat } from './stream-format.ts';
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
@@ -35,16 +34,12 @@ export const chachaPipeline = defineGenerator(
   'chacha/pipeline',
   '1.0.0',
   {
-    rounds: oneOf<number>('ChaCha rounds', 20, [8, 12, 20]),
-    units: oneOf<number>('round units in the ring (a divisor of rounds)', 20, [1, 2, 3, 4, 5, 6, 8, 10, 12, 20]),
-    stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
+    ...CHACHA_CORE_PARAMS,
     width: oneOf<number>('packet stream width in bits', 512, [64, 128, 256, 512]),
-    keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
-    layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
   },
   (p, info) => {
     const { rounds: R, units: U, stages: S, width: W } = p;
-    if (R % U !== 0) throw new GenError(`chacha/pipeline: parameter "units" is ${U}; it must divide rounds (${R})`);
+    checkUnits('chacha/pipeline', R, U);
     const fmt = contextFormat(p.layout as 'ietf' | 'original', p.keySlots);
     const sb = fmt.slotBits;
     const B = 512 / W; // beats per block
