@@ -43,6 +43,7 @@ module route_cam_bram_e20_s5_k32_v32 (
     input  wire [31:0] s_cmd_value            // value (write, update)
 );
 
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [31:0] key_mem [0:19];  // route ID of each entry
 reg [31:0] old_key;
 reg [19:0] slice0_mem [0:31];  // bitmaps of key bits 4:0
@@ -66,6 +67,7 @@ reg [19:0] slice5_bitmap_s2;
 reg [19:0] slice6_mem [0:3];  // bitmaps of key bits 31:30
 reg [19:0] slice6_mgmt_word;
 reg [19:0] slice6_bitmap_s2;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [31:0] value_mem [0:19];  // value of each entry
 reg [31:0] value_read_s6;
 reg clearing_reg;  // zeroing the bitmaps after reset

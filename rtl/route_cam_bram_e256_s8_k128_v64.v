@@ -43,6 +43,7 @@ module route_cam_bram_e256_s8_k128_v64 (
     input  wire [63:0]  s_cmd_value            // value (write, update)
 );
 
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [127:0] key_mem [0:255];  // route ID of each entry
 reg [127:0] old_key;
 reg [255:0] slice0_mem [0:255];  // bitmaps of key bits 7:0
@@ -93,6 +94,7 @@ reg [255:0] slice14_bitmap_s2;
 reg [255:0] slice15_mem [0:255];  // bitmaps of key bits 127:120
 reg [255:0] slice15_mgmt_word;
 reg [255:0] slice15_bitmap_s2;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [63:0] value_mem [0:255];  // value of each entry
 reg [63:0] value_read_s6;
 reg clearing_reg;  // zeroing the bitmaps after reset

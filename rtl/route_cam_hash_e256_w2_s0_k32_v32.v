@@ -44,8 +44,10 @@ module route_cam_hash_e256_w2_s0_k32_v32 (
     input  wire [31:0] s_cmd_value            // value (write, update)
 );
 
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [63:0] way0_mem [0:127];  // way 0: {route ID, value} per index
 reg [63:0] way0_read_s3;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [63:0] way1_mem [0:127];  // way 1: {route ID, value} per index
 reg [63:0] way1_read_s3;
 reg clearing_reg;  // writing zero to every RAM word after reset

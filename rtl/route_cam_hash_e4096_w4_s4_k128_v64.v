@@ -44,12 +44,16 @@ module route_cam_hash_e4096_w4_s4_k128_v64 (
     input  wire [63:0]  s_cmd_value            // value (write, update)
 );
 
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [191:0] way0_mem [0:1023];  // way 0: {route ID, value} per index
 reg [191:0] way0_read_s3;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [191:0] way1_mem [0:1023];  // way 1: {route ID, value} per index
 reg [191:0] way1_read_s3;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [191:0] way2_mem [0:1023];  // way 2: {route ID, value} per index
 reg [191:0] way2_read_s3;
+(* no_rw_check *)  // reads of a word written at the same edge are never used
 reg [191:0] way3_mem [0:1023];  // way 3: {route ID, value} per index
 reg [191:0] way3_read_s3;
 reg clearing_reg;  // writing zero to every RAM word after reset

@@ -118,7 +118,8 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
   validBits.set(or(and(validBits, not(mux(clearValid, entryOnehot, zeroN))), mux(setValid, entryOnehot, zeroN)));
 
   // Key RAM: each entry's key, to find its old bitmap words.
-  const keyMem = m.memory('key_mem', kw, n, 'route ID of each entry');
+  // old_key is used only in steps 1 and 2, long before the key is rewritten in step 4.
+  const keyMem = m.memory('key_mem', kw, n, 'route ID of each entry', { readDuringWrite: 'undefined' });
   keyMem.write(setBit, cmd.slot, cmd.key);
   const oldKey = keyMem.readSync('old_key', cmd.slot);
 
@@ -193,7 +194,7 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
     d.push({ valid: v, slot: sl, value: da });
   }
   const last = d[4]!;
-  const valueMem = m.memory('value_mem', vw, n, 'value of each entry');
+  const valueMem = m.memory('value_mem', vw, n, 'value of each entry', { readDuringWrite: 'undefined' });
   valueMem.write(last.valid, last.slot, last.value);
   const valueRead = valueMem.readSync('value_read_s6', indexS5);
   const validS6 = m.reg('lookup_valid_s6_reg', 1, { reset: 0 });

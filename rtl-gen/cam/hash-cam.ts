@@ -135,7 +135,9 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   bypassWordS3.set(d1Word);
   const d1Index = m.slice(d1Slot, ib - 1, 0);
   for (let w = 0; w < p.ways; w++) {
-    const mem = m.memory(`way${w}_mem`, ww, g.depth, `way ${w}: {route ID, value} per index`);
+    // A read of the word written at the same edge is replaced by the forwarded word, so the
+    // RAM's own collision behaviour does not matter.
+    const mem = m.memory(`way${w}_mem`, ww, g.depth, `way ${w}: {route ID, value} per index`, { readDuringWrite: 'undefined' });
     const cmdWrite = m.wire(`way${w}_cmd_write`, and(d1Valid, and(inWays(d1Slot), wayOf(d1Slot, w))));
     mem.write(or(clearing, cmdWrite), mux(clearing, clearIndex, d1Index), mux(clearing, constant(0, ww), d1Word));
     wordS3.push(mem.readSync(`way${w}_read_s3`, indexS2[w]!));

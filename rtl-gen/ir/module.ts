@@ -74,6 +74,13 @@ export interface Memory {
   readonly writes: MemoryWrite[];
   readonly reads: MemoryRead[];
   readonly doc?: string;
+  /**
+   * What a synchronous read returns when it reads the word being written at the same edge:
+   * 'old' (the default: the word before the write, as simulated) or 'undefined' (the design
+   * never uses that value, e.g. it forwards the written word itself). 'undefined' prints the
+   * yosys `no_rw_check` attribute, so synthesis adds no collision logic after the block RAM.
+   */
+  readonly readDuringWrite: 'old' | 'undefined';
 }
 
 export interface Instance {
@@ -253,7 +260,7 @@ export class Module {
   }
 
   /** A memory of `depth` words; inferred as block RAM when read synchronously. */
-  memory(name: string, width: number, depth: number, doc?: string): MemoryHandle {
+  memory(name: string, width: number, depth: number, doc?: string, opts: { readDuringWrite?: 'old' | 'undefined' } = {}): MemoryHandle {
     this.clock();
     this.declare(name, 'memory');
     checkWidth(width, `${this.name}.${name}`);
@@ -261,7 +268,7 @@ export class Module {
       throw new GenError(`${this.name}: memory "${name}" depth ${depth} must be an integer from 2 to ${1 << 20}`);
     }
     const addrWidth = Math.ceil(Math.log2(depth));
-    const mem: Memory = { name, width, depth, addrWidth, writes: [], reads: [], doc };
+    const mem: Memory = { name, width, depth, addrWidth, writes: [], reads: [], doc, readDuringWrite: opts.readDuringWrite ?? 'old' };
     this.memories.push(mem);
     return new MemoryHandle(this, mem);
   }

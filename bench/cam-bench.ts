@@ -1,0 +1,175 @@
+// Route-lookup CAM benchmark: for each style and size, yosys area (LUT, FF, block RAM) and
+// nextpnr fmax on ECP5-85 (and iCE40 area where the table fits), lookups per second (one per
+// cycle times fmax), cycles per management write, the occupancy the table manager reaches,
+// and long random soaks in Verilator against the golden models.
+// Prints a table and writes bench/results/cam.json.
+//   npm run bench:cam                       (place and route of every design: about 15 minutes)
+//   npm run bench:cam -- --quick            (area only, short soaks)
+//   npm run bench:cam -- --only hash        (one style: register, bram or hash)
+//   npm run bench:cam -- --soak 2000000     (cycles per soak; default 1,000,000)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TableGeometry } from '../host/table/geometry.ts';
+import { valueLayout } from '../host/table/layout.ts';
+import { TableFullError, TableManager } from '../host/table/manager.ts';
+import { bramCam, bramCamGeometry, bramCamTiming } from '../rtl-gen/cam/bram-cam.ts';
+import type { CamTiming } from '../rtl-gen/cam/common.ts';
+import { hashCam, hashCamGeometry, hashCamTiming } from '../rtl-gen/cam/hash-cam.ts';
+import { REGISTER_CAM_TIMING, registerCam, registerCamGeometry } from '../rtl-gen/cam/register-cam.ts';
+import type { Module } from '../rtl-gen/ir/module.ts';
+import { PROJECT_ROOT } from '../sim/build.ts';
+import { simulate } from '../sim/index.ts';
+import { type SynthResult, synthesize } from '../synth/flow.ts';
+import { Rng, Schedule, randomWorkload } from '../test/cam/support/driver.ts';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const SOAK = Number(argv.includes('--soak') ? argv[argv.indexOf('--soak') + 1] : quick ? 100_000 : 1_000_000);
+const TARGET_MHZ = 156.25;
+/** Minimum-size 10 GbE frames: 10e9 / ((64 + 20) * 8) packets per second. */
+const MIN_FRAME_PPS = 10e9 / (84 * 8);
+
+interface Case {
+  style: 'register' | 'bram' | 'hash';
+  label: string;
+  module: () => Module;
+  geometry: TableGeometry;
+  timing: CamTiming;
+  tagWidth: number;
+  /** Fill target of the soak. */
+  occupancy: number;
+  /** Place and route on ECP5 (too big for the iCE40 parts when false). */
+  ice40: boolean;
+}
+
+const reg = (entries: number, keyWidth: number, valueWidth: number, tagWidth: number): Case => ({
+  style: 'register', label: `register ${entries} x ${keyWidth}`, module: () => registerCam({ entries, keyWidth, valueWidth, tagWidth }),
+  geometry: registerCamGeometry({ entries, keyWidth, valueWidth }), timing: REGISTER_CAM_TIMING, tagWidth, occupancy: 0.9, ice40: entries <= 16,
+});
+const bram = (entries: number, sliceBits: number, keyWidth: number, valueWidth: number, tagWidth: number): Case => ({
+  style: 'bram', label: `bram ${entries} x ${keyWidth}`, module: () => bramCam({ entries, sliceBits, keyWidth, valueWidth, tagWidth }),
+  geometry: bramCamGeometry({ entries, keyWidth, valueWidth }), timing: bramCamTiming({ entries, sliceBits }), tagWidth, occupancy: 0.9, ice40: entries <= 32,
+});
+const hash = (entries: number, ways: number, stash: number, keyWidth: number, valueWidth: number, tagWidth: number, occupancy: number): Case => ({
+  style: 'hash', label: `hash ${entries} x ${keyWidth} (${ways} ways)`, module: () => hashCam({ entries, ways, stash, keyWidth, valueWidth, tagWidth }),
+  geometry: hashCamGeometry({ entries, ways, stash, keyWidth, valueWidth }), timing: hashCamTiming({ entries, ways }), tagWidth, occupancy, ice40: entries <= 256,
+});
+
+const CASES: Case[] = [
+  reg(64, 128, 64, 16),
+  reg(8, 32, 32, 4),
+  bram(256, 8, 128, 64, 16),
+  bram(64, 8, 128, 64, 16),
+  bram(20, 5, 32, 32, 4),
+  hash(4096, 4, 4, 128, 64, 16, 0.9),
+  hash(256, 2, 0, 32, 32, 4, 0.45),
+].filter((c) => !only || c.style === only);
+
+/** Fills a fresh table with random routes until the first failed insert. */
+function fill(g: TableGeometry): { occupancyAtFirstFailure: number; commandsPerInsert: number; longestMoveChain: number; stashUsed: number } {
+  const mgr = new TableManager(g);
+  const rng = new Rng(2026);
+  let commands = 0;
+  try {
+    for (;;) commands += mgr.insert(rng.bits(g.keyWidth), 1n).length;
+  } catch (e) {
+    if (!(e instanceof TableFullError)) throw e;
+  }
+  return { occupancyAtFirstFailure: mgr.size / g.capacity, commandsPerInsert: commands / mgr.size, longestMoveChain: mgr.stats.longestMoveChain, stashUsed: mgr.stats.stashPlacements };
+}
+
+async function soak(c: Case): Promise<Record<string, number>> {
+  const dut = await simulate(c.module(), { name: `cam-bench-${c.label}` });
+  const s = new Schedule(c.geometry, c.timing, c.tagWidth);
+  s.step({ reset: true });
+  s.idle(c.timing.clearCycles);
+  const mgr = new TableManager(c.geometry);
+  const t0 = performance.now();
+  const st = randomWorkload(s, mgr, valueLayout(c.geometry.valueWidth), new Rng(99), {
+    cycles: SOAK, lookupRate: 0.9, opRate: 0.5, targetOccupancy: c.occupancy, cmdGap: 0.05, resetEvery: Math.floor(SOAK / 3),
+  });
+  const t1 = performance.now();
+  const r = s.run(dut);
+  const t2 = performance.now();
+  return {
+    cycles: r.cycles, lookupsChecked: r.checked, inserts: st.inserts, updates: st.updates, deletes: st.deletes, commands: st.commands,
+    maxOccupancy: st.maxOccupancy, cuckooMoves: mgr.stats.cuckooMoves, buildSeconds: (t1 - t0) / 1000, simSeconds: (t2 - t1) / 1000,
+    simCyclesPerSecond: r.cycles / ((t2 - t1) / 1000),
+  };
+}
+
+function areaOf(r: SynthResult | undefined): Record<string, number> | undefined {
+  if (!r) return undefined;
+  return { luts: r.area.luts, ffs: r.area.ffs, brams: r.area.brams, ...(r.pnr ? { fmaxMHz: Number(r.pnr.fmaxMHz.toFixed(2)), pnrSeconds: Math.round(r.pnr.seconds) } : {}) };
+}
+
+const results: Array<Record<string, unknown>> = [];
+const t0 = performance.now();
+for (const c of CASES) {
+  console.log(`== ${c.label}`);
+  const m = c.module();
+  const soakResult = await soak(c);
+  console.log(`   soak: ${soakResult.cycles} cycles, ${soakResult.lookupsChecked} lookups checked, ${soakResult.inserts} inserts, ${soakResult.deletes} deletes, max occupancy ${(soakResult.maxOccupancy * 100).toFixed(1)}%`);
+  const filled = fill(c.geometry);
+  let ecp5: SynthResult | undefined;
+  let ice40: SynthResult | undefined;
+  try {
+    ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick });
+    if (c.ice40) ice40 = await synthesize(m, { device: 'ice40-hx8k', noPnr: true });
+  } catch (e) {
+    console.log(`   synthesis failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const fmax = ecp5?.pnr?.fmaxMHz;
+  const cyclesPerWrite = 1 + c.timing.busyAfter.write;
+  const row = {
+    design: m.name,
+    style: c.style,
+    label: c.label,
+    capacity: c.geometry.capacity,
+    keyWidth: c.geometry.keyWidth,
+    valueWidth: c.geometry.valueWidth,
+    latencyCycles: c.timing.latency,
+    lookupsPerCycle: 1,
+    ecp5: areaOf(ecp5),
+    ice40hx8kArea: areaOf(ice40),
+    lookupsPerSecond: fmax ? fmax * 1e6 : undefined,
+    timesMinFrame10GbE: fmax ? (fmax * 1e6) / MIN_FRAME_PPS : undefined,
+    closesAtTarget: fmax ? fmax >= TARGET_MHZ : undefined,
+    cyclesPerCommand: { write: cyclesPerWrite, update: 1 + c.timing.busyAfter.update, delete: 1 + c.timing.busyAfter.delete },
+    cyclesPerInsert: filled.commandsPerInsert * cyclesPerWrite,
+    occupancyAtFirstFailedInsert: filled.occupancyAtFirstFailure,
+    longestCuckooChain: filled.longestMoveChain,
+    soak: soakResult,
+  };
+  console.log(`   ecp5-85: ${row.ecp5?.luts} LUT, ${row.ecp5?.ffs} FF, ${row.ecp5?.brams} BRAM, fmax ${fmax?.toFixed(1) ?? '-'} MHz` +
+    `${fmax ? ` (${(fmax / 1).toFixed(1)} M lookups/s, ${row.timesMinFrame10GbE!.toFixed(1)}x min-size 10GbE)` : ''}`);
+  if (ice40) console.log(`   ice40-hx8k area: ${ice40.area.luts} LUT, ${ice40.area.ffs} FF, ${ice40.area.brams} BRAM`);
+  console.log(`   management: ${cyclesPerWrite} cycle(s) per write, ${row.cyclesPerInsert.toFixed(2)} cycles per insert on average to full; full at ${(filled.occupancyAtFirstFailure * 100).toFixed(1)}%`);
+  results.push(row);
+}
+
+// The hashed table at 65,536 slots: manager and simulation only (it does not fit an ECP5-85).
+const big = hash(65536, 4, 4, 128, 64, 16, 0.9);
+if (!only || only === 'hash') {
+  console.log(`== ${big.label} (simulation and placement only)`);
+  const filled = fill(big.geometry);
+  const s = await soak(big);
+  results.push({ design: big.module().name, style: 'hash', label: big.label, capacity: big.geometry.capacity, occupancyAtFirstFailedInsert: filled.occupancyAtFirstFailure,
+    cyclesPerInsert: filled.commandsPerInsert, longestCuckooChain: filled.longestMoveChain, soak: s });
+  console.log(`   full at ${(filled.occupancyAtFirstFailure * 100).toFixed(1)}%, ${filled.commandsPerInsert.toFixed(2)} commands per insert; soak ${s.lookupsChecked} lookups checked`);
+}
+
+const out = {
+  date: new Date().toISOString(),
+  targetMHz: TARGET_MHZ,
+  minFrame10GbEPacketsPerSecond: MIN_FRAME_PPS,
+  quick,
+  soakCycles: SOAK,
+  seconds: (performance.now() - t0) / 1000,
+  results,
+};
+const dir = join(PROJECT_ROOT, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, only ? `cam-${only}.json` : 'cam.json'), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`wrote bench/results/${only ? `cam-${only}.json` : 'cam.json'}`);
