@@ -9,7 +9,7 @@
 //
 // Route lookup, transposed block-RAM CAM: 20 entries, 32-bit route ID in 7 slices of 5 bits, 32-bit value.
 // One lookup per cycle; the result appears 7 cycles after the request, with its tag.
-// A write takes 6 cycles (s_cmd_ready low for 5) and must go to an empty entry; lookups see
+// A write takes 5 cycles (s_cmd_ready low for 4) and must go to an empty entry; lookups see
 // the entry from 5 cycles after the command. Update and delete take one cycle and are seen from their own cycle.
 // After reset a 32-cycle clear pass zeroes the bitmaps (s_cmd_ready low).
 // When several entries match, the lowest-numbered wins.
@@ -150,7 +150,7 @@ assign cmd_ready = ~clearing_reg & (~write_start & ((write_step_reg == 3'h0) | w
 assign cmd_fire = s_cmd_valid & cmd_ready;
 assign cmd_is_write = cmd_op_reg == 2'h0;
 assign write_start = cmd_valid_reg & cmd_is_write;
-assign write_step_last = write_step_reg == 3'h5;
+assign write_step_last = write_step_reg == 3'h4;
 assign write_old_key_phase = (write_step_reg == 3'h1) | (write_step_reg == 3'h2);
 assign write_clear_bit = write_step_reg == 3'h2;
 assign write_set_bit = write_step_reg == 3'h4;

@@ -17,8 +17,8 @@
 // address for its read and write, so it maps onto the RAM's second port). A write of entry i:
 //   cycle 1  valid[i] := 0; read the entry's old key from the key RAM
 //   2, 3     read and write back each old-key bitmap word with bit i cleared
-//   4, 5     read and write back each new-key bitmap word with bit i set; key RAM := key
-//   6        valid[i] := value bit 0
+//   4, 5     read and write back each new-key bitmap word with bit i set; key RAM := key;
+//            valid[i] := value bit 0 (the new bits are read by lookups from the next cycle)
 // and the value RAM is written in cycle 5, after every lookup that matched the old entry has
 // read its value. While the entry's bitmaps change it is invalid, so lookups miss it: the
 // table manager writes only empty entries, and a lookup sees the entry absent or complete.
@@ -41,12 +41,12 @@ export const bramCamSchema = {
 };
 
 /** Sequencer steps of a write, after the cycle the command is registered in. */
-const WRITE_STEPS = 5;
+const WRITE_STEPS = 4;
 
 export function bramCamTiming(p: { entries: number; sliceBits?: number }): CamTiming {
   return {
     latency: 7,
-    visibility: { write: WRITE_STEPS, update: 0, delete: 0 },
+    visibility: { write: WRITE_STEPS + 1, update: 0, delete: 0 },
     busyAfter: { write: WRITE_STEPS, update: 0, delete: 0 },
     clearCycles: 1 << (p.sliceBits ?? 8),
   };
@@ -71,7 +71,7 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
     `Route lookup, transposed block-RAM CAM: ${n} entries, ${kw}-bit route ID in ${slices} slices of ${sb} bits, ${vw}-bit value.`,
     `One lookup per cycle; the result appears ${t.latency} cycles after the request, with its tag.`,
     `A write takes ${1 + WRITE_STEPS} cycles (s_cmd_ready low for ${WRITE_STEPS}) and must go to an empty entry; lookups see`,
-    `the entry from ${WRITE_STEPS} cycles after the command. Update and delete take one cycle and are seen from their own cycle.`,
+    `the entry from ${WRITE_STEPS + 1} cycles after the command. Update and delete take one cycle and are seen from their own cycle.`,
     `After reset a ${t.clearCycles}-cycle clear pass zeroes the bitmaps (s_cmd_ready low).`,
     'When several entries match, the lowest-numbered wins.',
     ...layoutDocs(layout),
