@@ -96,11 +96,14 @@ int main(int argc, char **argv) {
     uint64_t next = UINT64_MAX;
     if (ab.head != ab.tail) next = ab.q[ab.head % QUEUE].due;
     if (ba.head != ba.tail && ba.q[ba.head % QUEUE].due < next) next = ba.q[ba.head % QUEUE].due;
-    int timeout = 100;
-    if (next != UINT64_MAX) timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
-    /* poll has ms granularity: sleep to the last ms, then spin the remainder for precision. */
-    if (timeout > 0) timeout -= 1;
-    if (poll(fds, 3, timeout) < 0 && errno != EINTR) break;
+    /* Sleep exactly until the next packet is due (ppoll takes nanoseconds; no spinning). */
+    struct timespec ts = { 0, 100 * 1000000L };
+    if (next != UINT64_MAX) {
+      uint64_t wait = next > now ? next - now : 0;
+      ts.tv_sec = (time_t)(wait / 1000000u);
+      ts.tv_nsec = (long)(wait % 1000000u) * 1000L;
+    }
+    if (ppoll(fds, 3, &ts, NULL) < 0 && errno != EINTR) break;
     if (fds[2].revents & (POLLIN | POLLHUP)) {
       char c;
       if (read(0, &c, 1) <= 0) break;

@@ -1,10 +1,15 @@
 // tcp-xfer: one bulk TCP transfer with the congestion control chosen per socket, for
 // comparing Linux TCP with store-and-forward on the same emulated links.
 //
-//   tcp-xfer server <port> <seconds>              receive; print bytes per 100 ms as JSON
-//   tcp-xfer client <host> <port> <cc> <seconds>  send as fast as TCP allows, then close
+//   tcp-xfer server <port> <seconds>              receive; print bytes per 100 ms (from the
+//                                                 first byte) as JSON
+//   tcp-xfer client <host> <port> <cc> <seconds>  connect, print {"ev":"connected"}, wait for a
+//                                                 line on stdin, then send as fast as TCP
+//                                                 allows for <seconds>, then close
 //
-// Both sides stop after <seconds> whatever happens, so a benchmark point is bounded in time.
+// Both sides stop after a bounded time whatever happens, so a benchmark point is bounded.
+// The pause after connecting lets the test bed set the links' loss after the handshake, as
+// it does for store-and-forward.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,7 +43,7 @@ static int server(int port, double secs) {
   struct pollfd p = { s, POLLIN, 0 };
   if (poll(&p, 1, (int)(secs * 1000)) <= 0) { printf("{\"ev\":\"done\",\"bytes\":0,\"series\":[]}\n"); return 0; }
   int c = accept(s, 0, 0);
-  double start = now_s();
+  double start = 0;
   static uint64_t series[SLOTS];
   uint64_t total = 0;
   char buf[65536];
@@ -50,10 +55,12 @@ static int server(int port, double secs) {
     if (r <= 0) continue;
     ssize_t n = read(c, buf, sizeof buf);
     if (n <= 0) break;
+    if (!total) start = now_s();
     total += (uint64_t)n;
     int slot = (int)((now_s() - start) * 10);
     if (slot >= 0 && slot < SLOTS) series[slot] = total;
   }
+  if (!total) start = now_s();
   int last = (int)((now_s() - start) * 10);
   if (last >= SLOTS) last = SLOTS - 1;
   printf("{\"ev\":\"done\",\"bytes\":%llu,\"startedAfterMs\":%.1f,\"series\":[", (unsigned long long)total, (start - t0) * 1000);
@@ -67,7 +74,6 @@ static int server(int port, double secs) {
 }
 
 static int client(const char *host, int port, const char *cc, double secs) {
-  double end = now_s() + secs;
   int s = socket(AF_INET, SOCK_STREAM, 0);
   if (setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)) < 0) { perror("TCP_CONGESTION"); return 2; }
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -75,6 +81,11 @@ static int client(const char *host, int port, const char *cc, double secs) {
   struct timeval tv = { (time_t)secs, 0 };
   setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (connect(s, (void *)&a, sizeof a) < 0) { perror("connect"); return 3; }
+  printf("{\"ev\":\"connected\"}\n");
+  fflush(stdout);
+  char line[16];
+  if (!fgets(line, sizeof line, stdin)) return 4;
+  double end = now_s() + secs;
   char got[16] = { 0 };
   socklen_t gl = sizeof got;
   getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, got, &gl);

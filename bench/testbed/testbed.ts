@@ -155,7 +155,21 @@ export interface ChainRoutes {
   pacerBurstDatagrams?: number;
 }
 
-export class Chain {
+/** One route through the test bed: the nodes it visits, and what runs at its ends. */
+export interface RouteSpec {
+  path: number[];
+  /** Local ID at both ends; hop route IDs are 100 x local + hop index. */
+  local: number;
+  relayBuffer: number;
+  sourceBuffer: number;
+  qos?: 'bulk' | 'realtime';
+  mode?: 'saf' | 'plain';
+  /** Bulk source of deterministic bytes (default), or a real-time probe. */
+  app?: { kind: 'bulk'; bytes?: number; seed: number } | { kind: 'rt'; intervalMs: number; size: number };
+}
+
+/** Hosts in namespaces joined by emulated links; `links[l]` joins two node indexes. */
+export class Testbed {
   readonly ns: string[];
   private readonly delayLinks: ChildProcess[] = [];
   nodes: NodeProc[] = [];
@@ -163,48 +177,57 @@ export class Chain {
   private closed = false;
   private readonly onExit = () => this.closeSync();
 
-  private constructor(
-    readonly hops: number,
+  protected constructor(
+    readonly nodeCount: number,
+    readonly edges: Array<[number, number]>,
     readonly links: LinkSpec[],
   ) {
-    this.ns = Array.from({ length: hops + 1 }, (_, i) => `${NS_PREFIX}${process.pid % 100000}n${i}`);
+    this.ns = Array.from({ length: nodeCount }, (_, i) => `${NS_PREFIX}${process.pid % 100000}n${i}`);
     process.on('exit', this.onExit);
   }
 
-  /** Address of node `i` on link `l` (l = i - 1 or i). */
+  /** Address of link `l`'s first ('a') or second ('b') end. */
   addr(l: number, side: 'a' | 'b'): string {
     return `10.77.${l}.${side === 'a' ? 1 : 2}`;
   }
 
-  static async create(hops: number, link: LinkSpec | LinkSpec[]): Promise<Chain> {
+  /** Device name of link `l` at node `i`. */
+  dev(l: number, i: number): string {
+    return `l${l}${this.edges[l][0] === i ? 'a' : 'b'}`;
+  }
+
+  private linkBetween(i: number, j: number): number {
+    const l = this.edges.findIndex(([a, b]) => (a === i && b === j) || (a === j && b === i));
+    if (l < 0) throw new Error(`no link between nodes ${i} and ${j}`);
+    return l;
+  }
+
+  /** Builds namespaces and links; the caller owns `close()`. */
+  static async graph(nodeCount: number, edges: Array<[number, number]>, link: LinkSpec | LinkSpec[]): Promise<Testbed> {
+    const t = new Testbed(nodeCount, edges, Array.isArray(link) ? link : edges.map(() => link));
+    await t.build();
+    return t;
+  }
+
+  protected async build(): Promise<void> {
     ensureTools();
-    const links = Array.isArray(link) ? link : Array.from({ length: hops }, () => link);
-    const c = new Chain(hops, links);
     try {
-      for (const ns of c.ns) {
+      for (const ns of this.ns) {
         run('ip', ['netns', 'add', ns]);
         run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
         run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
       }
-      for (let l = 0; l < hops; l++) await c.addLink(l);
-      // Static IP routes for the kernel's TCP: everything behind a side goes out that side.
-      for (let i = 0; i <= hops; i++) {
-        for (let l = 0; l < hops; l++) {
-          if (l === i - 1 || l === i) continue;
-          const dev = l < i ? `l${i - 1}b` : `l${i}a`;
-          run('ip', ['-n', c.ns[i], 'route', 'add', `10.77.${l}.0/24`, 'dev', dev]);
-        }
-      }
+      for (let l = 0; l < this.edges.length; l++) await this.addLink(l);
     } catch (e) {
-      await c.close();
+      await this.close();
       throw e;
     }
-    return c;
   }
 
   private async addLink(l: number): Promise<void> {
     const spec = this.links[l];
-    const [a, b] = [this.ns[l], this.ns[l + 1]];
+    const [i, j] = this.edges[l];
+    const [a, b] = [this.ns[i], this.ns[j]];
     const p = spawn(join(TOOLS, 'delay-link'), [a, `l${l}a`, b, `l${l}b`, String(Math.round(spec.delayMs * 1000))], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.delayLinks.push(p);
     await new Promise<void>((resolve, reject) => {
@@ -229,9 +252,10 @@ export class Chain {
   /** Changes loss and rate of link `l` (both directions). */
   setLink(l: number, spec: LinkSpec, fresh = false): void {
     this.links[l] = { ...spec, delayMs: this.links[l].delayMs };
+    const [i, j] = this.edges[l];
     for (const [ns, dev] of [
-      [this.ns[l], `l${l}a`],
-      [this.ns[l + 1], `l${l}b`],
+      [this.ns[i], `l${l}a`],
+      [this.ns[j], `l${l}b`],
     ]) {
       // tbf queue: 100 ms at the link rate (generous for TCP; our traffic is paced and never fills it).
       const limit = Math.max(16_000, Math.round((spec.rateMbit * 1e6) / 8 / 10));
@@ -243,52 +267,53 @@ export class Chain {
   }
 
   setAllLinks(spec: LinkSpec): void {
-    for (let l = 0; l < this.hops; l++) this.setLink(l, spec);
+    for (let l = 0; l < this.edges.length; l++) this.setLink(l, spec);
   }
 
-  /** Starts one node process per namespace for a route from node 0 to the last node. */
-  async startNodes(r: ChainRoutes): Promise<void> {
+  /** Starts one node process per namespace with the given routes, and waits for every link. */
+  async startRoutes(routes: RouteSpec[], o: { rotationIntervalMs?: number; pacerBurstDatagrams?: number } = {}): Promise<void> {
     const ids: Identity[] = this.ns.map(() => generateIdentity());
-    const n = this.hops + 1;
-    for (let i = 0; i < n; i++) {
-      const neighbours = [i - 1, i + 1]
-        .filter((j) => j >= 0 && j < n)
-        .map((j) => ({
+    const degree = this.ns.map((_, i) => this.edges.filter(([a, b]) => a === i || b === i).length);
+    for (let i = 0; i < this.nodeCount; i++) {
+      const neighbours = this.edges
+        .map(([a, b], l) => ({ l, j: a === i ? b : b === i ? a : -1 }))
+        .filter((x) => x.j >= 0)
+        .map(({ l, j }) => ({
           id: j,
-          host: j < i ? this.addr(j, 'a') : this.addr(i, 'b'),
+          host: this.addr(l, this.edges[l][0] === j ? 'a' : 'b'),
           port: NODE_PORT,
           publicKey: bytesToHex(ids[j].publicKey),
           role: (j > i ? 'initiator' : 'responder') as 'initiator' | 'responder',
-          rateBytesPerSec: (this.links[Math.min(i, j)].rateMbit * 1e6) / 8,
-          pacerBurstDatagrams: r.pacerBurstDatagrams,
+          rateBytesPerSec: (this.links[l].rateMbit * 1e6) / 8,
+          pacerBurstDatagrams: o.pacerBurstDatagrams,
         }));
-      const routes: RouteConfig[] = [];
+      const rc: RouteConfig[] = [];
       const apps: AppConfig[] = [];
-      const add = (local: number, base: number, buf: number, srcBuf: number, qos: 'bulk' | 'realtime', mode: 'saf' | 'plain') =>
-        routes.push({
-          in: i === 0 ? { local } : { neighbour: i - 1, route: base + i - 1 },
-          out: i === n - 1 ? { local } : { neighbour: i + 1, route: base + i },
-          bufferBytes: i === 0 ? srcBuf : buf,
-          qos,
-          mode,
+      for (const r of routes) {
+        const h = r.path.indexOf(i);
+        if (h < 0) continue;
+        const last = r.path.length - 1;
+        for (let k = 0; k < last; k++) this.linkBetween(r.path[k], r.path[k + 1]);
+        const hopRoute = (k: number) => 100 * r.local + k;
+        rc.push({
+          in: h === 0 ? { local: r.local } : { neighbour: r.path[h - 1], route: hopRoute(h - 1) },
+          out: h === last ? { local: r.local } : { neighbour: r.path[h + 1], route: hopRoute(h) },
+          bufferBytes: h === 0 ? r.sourceBuffer : r.relayBuffer,
+          qos: r.qos ?? 'bulk',
+          mode: r.mode ?? 'saf',
         });
-      add(1, 100, r.bulk.relayBuffer, r.bulk.sourceBuffer, 'bulk', r.bulk.mode ?? 'saf');
-      if (i === 0) apps.push({ kind: 'source', local: 1, seed: r.seed ?? 1, bytes: r.sourceBytes });
-      if (i === n - 1) apps.push({ kind: 'sink', local: 1 });
-      if (r.realtime) {
-        add(2, 200, r.realtime.buffer, r.realtime.buffer, 'realtime', 'saf');
-        if (i === 0) apps.push({ kind: 'rt-source', local: 2, intervalMs: r.realtime.intervalMs, size: r.realtime.size });
-        if (i === n - 1) apps.push({ kind: 'rt-sink', local: 2 });
+        const app = r.app ?? { kind: 'bulk', seed: r.local };
+        if (h === 0) apps.push(app.kind === 'bulk' ? { kind: 'source', local: r.local, seed: app.seed, bytes: app.bytes } : { kind: 'rt-source', local: r.local, intervalMs: app.intervalMs, size: app.size });
+        if (h === last) apps.push(app.kind === 'bulk' ? { kind: 'sink', local: r.local } : { kind: 'rt-sink', local: r.local });
       }
-      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes, apps, rotationIntervalMs: r.rotationIntervalMs };
+      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes: rc, apps, rotationIntervalMs: o.rotationIntervalMs };
       const path = join(this.dir, `n${i}.json`);
       writeFileSync(path, JSON.stringify(cfg, null, 1));
       this.nodes.push(new NodeProc(`n${i}`, this.ns[i], path));
     }
     await Promise.all(this.nodes.map((p) => p.next('ready', 30_000)));
-    // Every link up at both ends.
     const deadline = Date.now() + 30_000;
-    while (this.nodes.some((p, i) => new Set(p.linkEvents.map((e) => e.neighbour)).size < (i === 0 || i === n - 1 ? 1 : 2))) {
+    while (this.nodes.some((p, i) => new Set(p.linkEvents.map((e) => e.neighbour)).size < degree[i])) {
       if (Date.now() > deadline) throw new Error('links did not come up within 30 s');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -299,17 +324,32 @@ export class Chain {
     this.nodes = [];
   }
 
-  /** One TCP transfer from node 0 to the last node with congestion control `cc`, for `seconds`. */
-  async tcp(cc: 'cubic' | 'bbr', seconds: number): Promise<{ bytes: number; series: number[] }> {
-    const dst = this.addr(this.hops - 1, 'b');
-    const srv = spawn('ip', ['netns', 'exec', this.ns[this.hops], join(TOOLS, 'tcp-xfer'), 'server', String(TCP_PORT), String(seconds + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  /**
+   * One TCP transfer from node `from` to address `dst` in node `to` with congestion control
+   * `cc`: connect, run `beforeSend` (the bench sets the loss here, after the handshake, as for
+   * store-and-forward), then send for `seconds`. The series counts from the first byte.
+   */
+  async tcpBetween(from: number, to: number, dst: string, cc: 'cubic' | 'bbr', seconds: number, beforeSend?: () => void): Promise<{ bytes: number; series: number[] }> {
+    const srv = spawn('ip', ['netns', 'exec', this.ns[to], join(TOOLS, 'tcp-xfer'), 'server', String(TCP_PORT), String(seconds + 4)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     createInterface({ input: srv.stdout! }).on('line', (l) => lines.push(l));
-    const listening = Date.now();
-    while (!lines.length && Date.now() - listening < 5000) await new Promise((r) => setTimeout(r, 10));
-    const cli = spawnSync('ip', ['netns', 'exec', this.ns[0], join(TOOLS, 'tcp-xfer'), 'client', dst, String(TCP_PORT), cc, String(seconds)], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
-    if (cli.status !== 0 && !/connect/.test(cli.stderr)) throw new Error(`tcp client: ${cli.stderr}`);
-    if (cli.stdout && !cli.stdout.includes(`"cc":"${cc}"`)) throw new Error(`tcp client did not get ${cc}: ${cli.stdout}`);
+    const t0 = Date.now();
+    while (!lines.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    const cli = spawn('ip', ['netns', 'exec', this.ns[from], join(TOOLS, 'tcp-xfer'), 'client', dst, String(TCP_PORT), cc, String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out: string[] = [];
+    createInterface({ input: cli.stdout! }).on('line', (l) => out.push(l));
+    const t1 = Date.now();
+    while (!out.length && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    if (!out.length) {
+      cli.kill('SIGKILL');
+      srv.kill('SIGKILL');
+      throw new Error('tcp client did not connect');
+    }
+    beforeSend?.();
+    cli.stdin!.write('go\n');
+    await new Promise<void>((r) => (cli.exitCode !== null ? r() : cli.once('exit', () => r())));
+    if (!out.some((l) => l.includes(`"cc":"${cc}"`))) throw new Error(`tcp client did not get ${cc}: ${out.join(' ')}`);
+    // The server ends when the sender closes, or 4 s after it would have (a FIN lost to loss).
     await new Promise<void>((r) => (srv.exitCode !== null ? r() : srv.once('exit', () => r())));
     const done = JSON.parse(lines.at(-1)!);
     return { bytes: done.bytes, series: done.series };
@@ -339,5 +379,47 @@ export class Chain {
       ),
     );
     this.closeSync();
+  }
+}
+
+/** A chain 0 - 1 - ... - hops, with kernel IP routes so TCP runs end to end over the same links. */
+export class Chain extends Testbed {
+  private constructor(readonly hops: number, link: LinkSpec | LinkSpec[]) {
+    const edges = Array.from({ length: hops }, (_, l) => [l, l + 1] as [number, number]);
+    super(hops + 1, edges, Array.isArray(link) ? link : edges.map(() => link));
+  }
+
+  static async create(hops: number, link: LinkSpec | LinkSpec[]): Promise<Chain> {
+    const c = new Chain(hops, link);
+    await c.build();
+    try {
+      // Static IP routes: everything behind a side goes out that side.
+      for (let i = 0; i <= hops; i++) {
+        for (let l = 0; l < hops; l++) {
+          if (l === i - 1 || l === i) continue;
+          const dev = l < i ? `l${i - 1}b` : `l${i}a`;
+          run('ip', ['-n', c.ns[i], 'route', 'add', `10.77.${l}.0/24`, 'dev', dev]);
+        }
+      }
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** A bulk route (local 1) from node 0 to the last node, and optionally a real-time one (local 2). */
+  async startNodes(r: ChainRoutes): Promise<void> {
+    const path = Array.from({ length: this.hops + 1 }, (_, i) => i);
+    const routes: RouteSpec[] = [
+      { path, local: 1, relayBuffer: r.bulk.relayBuffer, sourceBuffer: r.bulk.sourceBuffer, mode: r.bulk.mode, app: { kind: 'bulk', seed: r.seed ?? 1, bytes: r.sourceBytes } },
+    ];
+    if (r.realtime) routes.push({ path, local: 2, relayBuffer: r.realtime.buffer, sourceBuffer: r.realtime.buffer, qos: 'realtime', app: { kind: 'rt', intervalMs: r.realtime.intervalMs, size: r.realtime.size } });
+    await this.startRoutes(routes, { rotationIntervalMs: r.rotationIntervalMs, pacerBurstDatagrams: r.pacerBurstDatagrams });
+  }
+
+  /** One TCP transfer from node 0 to the last node. */
+  tcp(cc: 'cubic' | 'bbr', seconds: number, beforeSend?: () => void): Promise<{ bytes: number; series: number[] }> {
+    return this.tcpBetween(0, this.hops, this.addr(this.hops - 1, 'b'), cc, seconds, beforeSend);
   }
 }

@@ -326,7 +326,8 @@ export class SafEngine {
     }
     if (progressed) nb.backoff = 0;
     // The gap rule: a datagram REORDER_THRESHOLD older than one acknowledged is lost.
-    for (const rec of [...nb.inflight.values()]) {
+    // (Deleting the entry being visited is safe while iterating a Map.)
+    for (const rec of nb.inflight.values()) {
       const d = (largest - rec.seq) >>> 0;
       if (d >= 2 ** 31 || d < REORDER_THRESHOLD) break;
       this.lost(nb, rec, true);

@@ -11,6 +11,10 @@ export class RangeSet {
   get count(): number {
     return this.r.length / 2;
   }
+  /** End of the last range (or `fallback` when empty). */
+  lastEnd(fallback: number): number {
+    return this.r.length ? this.r[this.r.length - 1] : fallback;
+  }
   /** First range, or undefined. */
   first(): [number, number] | undefined {
     return this.r.length ? [this.r[0], this.r[1]] : undefined;

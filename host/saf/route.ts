@@ -91,7 +91,7 @@ export class RouteState {
 
   /** Bytes held in the buffer (never above `size`). */
   get occupancy(): number {
-    const top = Math.max(this.contiguous, this.present.empty ? 0 : this.present.ranges().at(-1)![1]);
+    const top = Math.max(this.contiguous, this.present.lastEnd(0));
     return top - this.base;
   }
 
