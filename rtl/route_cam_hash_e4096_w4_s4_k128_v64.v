@@ -85,19 +85,29 @@ reg way0_bypass_s3_reg;
 reg way1_bypass_s3_reg;
 reg way2_bypass_s3_reg;
 reg way3_bypass_s3_reg;
+reg cmd_d2_valid_reg;
+reg [12:0] cmd_d2_slot_reg;
+reg [63:0] cmd_d2_value_reg;
 reg [127:0] stash0_key_reg;
 reg stash0_valid_reg;
 reg [63:0] stash0_value_reg;
+reg [15:0] stash0_key_equal_s3_reg;
+reg stash0_valid_s3_reg;
 reg [127:0] stash1_key_reg;
 reg stash1_valid_reg;
 reg [63:0] stash1_value_reg;
+reg [15:0] stash1_key_equal_s3_reg;
+reg stash1_valid_s3_reg;
 reg [127:0] stash2_key_reg;
 reg stash2_valid_reg;
 reg [63:0] stash2_value_reg;
+reg [15:0] stash2_key_equal_s3_reg;
+reg stash2_valid_s3_reg;
 reg [127:0] stash3_key_reg;
 reg stash3_valid_reg;
 reg [63:0] stash3_value_reg;
-reg [3:0] stash_match_s3_reg;
+reg [15:0] stash3_key_equal_s3_reg;
+reg stash3_valid_s3_reg;
 reg lookup_valid_s4_reg;
 reg [127:0] lookup_key_s4_reg;
 reg [15:0] lookup_tag_s4_reg;
@@ -111,8 +121,7 @@ reg way0_bypass_s4_reg;
 reg way1_bypass_s4_reg;
 reg way2_bypass_s4_reg;
 reg way3_bypass_s4_reg;
-reg stash_hit_s4_reg;
-reg [63:0] stash_value_s4_reg;
+reg [3:0] stash_match_s4_reg;
 reg stash_hit_s5_reg;
 reg [63:0] stash_value_s5_reg;
 reg stash_hit_s6_reg;
@@ -233,7 +242,7 @@ assign cmd_stash0 = cmd_valid_reg & (cmd_slot_reg == 13'h1000);
 assign cmd_stash1 = cmd_valid_reg & (cmd_slot_reg == 13'h1001);
 assign cmd_stash2 = cmd_valid_reg & (cmd_slot_reg == 13'h1002);
 assign cmd_stash3 = cmd_valid_reg & (cmd_slot_reg == 13'h1003);
-assign stash_value = stash_match_s3_reg[0] ? stash0_value_reg : stash_match_s3_reg[1] ? stash1_value_reg : stash_match_s3_reg[2] ? stash2_value_reg : stash_match_s3_reg[3] ? stash3_value_reg : 64'h0;
+assign stash_value = stash_match_s4_reg[0] ? stash0_value_reg : stash_match_s4_reg[1] ? stash1_value_reg : stash_match_s4_reg[2] ? stash2_value_reg : stash_match_s4_reg[3] ? stash3_value_reg : 64'h0;
 assign way0_word = way0_bypass_s4_reg ? bypass_word_s4_reg : way0_word_s4_reg;
 assign way1_word = way1_bypass_s4_reg ? bypass_word_s4_reg : way1_word_s4_reg;
 assign way2_word = way2_bypass_s4_reg ? bypass_word_s4_reg : way2_word_s4_reg;
@@ -248,6 +257,7 @@ always @(posedge clk) begin
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
+        cmd_d2_valid_reg <= 1'b0;
         lookup_valid_s4_reg <= 1'b0;
         lookup_valid_s5_reg <= 1'b0;
         lookup_valid_s6_reg <= 1'b0;
@@ -259,6 +269,7 @@ always @(posedge clk) begin
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
+        cmd_d2_valid_reg <= cmd_d1_valid_reg;
         lookup_valid_s4_reg <= lookup_valid_s3_reg;
         lookup_valid_s5_reg <= lookup_valid_s4_reg;
         lookup_valid_s6_reg <= lookup_valid_s5_reg;
@@ -302,7 +313,16 @@ always @(posedge clk) begin
     way1_bypass_s3_reg <= way1_cmd_write & (cmd_d1_slot_reg[9:0] == way1_index_s2_reg);
     way2_bypass_s3_reg <= way2_cmd_write & (cmd_d1_slot_reg[9:0] == way2_index_s2_reg);
     way3_bypass_s3_reg <= way3_cmd_write & (cmd_d1_slot_reg[9:0] == way3_index_s2_reg);
-    stash_match_s3_reg <= {stash3_valid_reg & (stash3_key_reg == lookup_key_s2_reg), stash2_valid_reg & (stash2_key_reg == lookup_key_s2_reg), stash1_valid_reg & (stash1_key_reg == lookup_key_s2_reg), stash0_valid_reg & (stash0_key_reg == lookup_key_s2_reg)};
+    cmd_d2_slot_reg <= cmd_d1_slot_reg;
+    cmd_d2_value_reg <= cmd_d1_word_reg[63:0];
+    stash0_key_equal_s3_reg <= {stash0_key_reg[127:120] == lookup_key_s2_reg[127:120], stash0_key_reg[119:112] == lookup_key_s2_reg[119:112], stash0_key_reg[111:104] == lookup_key_s2_reg[111:104], stash0_key_reg[103:96] == lookup_key_s2_reg[103:96], stash0_key_reg[95:88] == lookup_key_s2_reg[95:88], stash0_key_reg[87:80] == lookup_key_s2_reg[87:80], stash0_key_reg[79:72] == lookup_key_s2_reg[79:72], stash0_key_reg[71:64] == lookup_key_s2_reg[71:64], stash0_key_reg[63:56] == lookup_key_s2_reg[63:56], stash0_key_reg[55:48] == lookup_key_s2_reg[55:48], stash0_key_reg[47:40] == lookup_key_s2_reg[47:40], stash0_key_reg[39:32] == lookup_key_s2_reg[39:32], stash0_key_reg[31:24] == lookup_key_s2_reg[31:24], stash0_key_reg[23:16] == lookup_key_s2_reg[23:16], stash0_key_reg[15:8] == lookup_key_s2_reg[15:8], stash0_key_reg[7:0] == lookup_key_s2_reg[7:0]};
+    stash0_valid_s3_reg <= stash0_valid_reg;
+    stash1_key_equal_s3_reg <= {stash1_key_reg[127:120] == lookup_key_s2_reg[127:120], stash1_key_reg[119:112] == lookup_key_s2_reg[119:112], stash1_key_reg[111:104] == lookup_key_s2_reg[111:104], stash1_key_reg[103:96] == lookup_key_s2_reg[103:96], stash1_key_reg[95:88] == lookup_key_s2_reg[95:88], stash1_key_reg[87:80] == lookup_key_s2_reg[87:80], stash1_key_reg[79:72] == lookup_key_s2_reg[79:72], stash1_key_reg[71:64] == lookup_key_s2_reg[71:64], stash1_key_reg[63:56] == lookup_key_s2_reg[63:56], stash1_key_reg[55:48] == lookup_key_s2_reg[55:48], stash1_key_reg[47:40] == lookup_key_s2_reg[47:40], stash1_key_reg[39:32] == lookup_key_s2_reg[39:32], stash1_key_reg[31:24] == lookup_key_s2_reg[31:24], stash1_key_reg[23:16] == lookup_key_s2_reg[23:16], stash1_key_reg[15:8] == lookup_key_s2_reg[15:8], stash1_key_reg[7:0] == lookup_key_s2_reg[7:0]};
+    stash1_valid_s3_reg <= stash1_valid_reg;
+    stash2_key_equal_s3_reg <= {stash2_key_reg[127:120] == lookup_key_s2_reg[127:120], stash2_key_reg[119:112] == lookup_key_s2_reg[119:112], stash2_key_reg[111:104] == lookup_key_s2_reg[111:104], stash2_key_reg[103:96] == lookup_key_s2_reg[103:96], stash2_key_reg[95:88] == lookup_key_s2_reg[95:88], stash2_key_reg[87:80] == lookup_key_s2_reg[87:80], stash2_key_reg[79:72] == lookup_key_s2_reg[79:72], stash2_key_reg[71:64] == lookup_key_s2_reg[71:64], stash2_key_reg[63:56] == lookup_key_s2_reg[63:56], stash2_key_reg[55:48] == lookup_key_s2_reg[55:48], stash2_key_reg[47:40] == lookup_key_s2_reg[47:40], stash2_key_reg[39:32] == lookup_key_s2_reg[39:32], stash2_key_reg[31:24] == lookup_key_s2_reg[31:24], stash2_key_reg[23:16] == lookup_key_s2_reg[23:16], stash2_key_reg[15:8] == lookup_key_s2_reg[15:8], stash2_key_reg[7:0] == lookup_key_s2_reg[7:0]};
+    stash2_valid_s3_reg <= stash2_valid_reg;
+    stash3_key_equal_s3_reg <= {stash3_key_reg[127:120] == lookup_key_s2_reg[127:120], stash3_key_reg[119:112] == lookup_key_s2_reg[119:112], stash3_key_reg[111:104] == lookup_key_s2_reg[111:104], stash3_key_reg[103:96] == lookup_key_s2_reg[103:96], stash3_key_reg[95:88] == lookup_key_s2_reg[95:88], stash3_key_reg[87:80] == lookup_key_s2_reg[87:80], stash3_key_reg[79:72] == lookup_key_s2_reg[79:72], stash3_key_reg[71:64] == lookup_key_s2_reg[71:64], stash3_key_reg[63:56] == lookup_key_s2_reg[63:56], stash3_key_reg[55:48] == lookup_key_s2_reg[55:48], stash3_key_reg[47:40] == lookup_key_s2_reg[47:40], stash3_key_reg[39:32] == lookup_key_s2_reg[39:32], stash3_key_reg[31:24] == lookup_key_s2_reg[31:24], stash3_key_reg[23:16] == lookup_key_s2_reg[23:16], stash3_key_reg[15:8] == lookup_key_s2_reg[15:8], stash3_key_reg[7:0] == lookup_key_s2_reg[7:0]};
+    stash3_valid_s3_reg <= stash3_valid_reg;
     lookup_key_s4_reg <= lookup_key_s3_reg;
     lookup_tag_s4_reg <= lookup_tag_s3_reg;
     lookup_clearing_s4_reg <= lookup_clearing_s3_reg;
@@ -315,10 +335,9 @@ always @(posedge clk) begin
     way1_bypass_s4_reg <= way1_bypass_s3_reg;
     way2_bypass_s4_reg <= way2_bypass_s3_reg;
     way3_bypass_s4_reg <= way3_bypass_s3_reg;
-    stash_hit_s4_reg <= |stash_match_s3_reg;
-    stash_value_s4_reg <= stash_value;
-    stash_hit_s5_reg <= stash_hit_s4_reg;
-    stash_value_s5_reg <= stash_value_s4_reg;
+    stash_match_s4_reg <= {stash3_valid_s3_reg & &stash3_key_equal_s3_reg, stash2_valid_s3_reg & &stash2_key_equal_s3_reg, stash1_valid_s3_reg & &stash1_key_equal_s3_reg, stash0_valid_s3_reg & &stash0_key_equal_s3_reg};
+    stash_hit_s5_reg <= |stash_match_s4_reg;
+    stash_value_s5_reg <= stash_value;
     stash_hit_s6_reg <= stash_hit_s5_reg;
     stash_value_s6_reg <= stash_value_s5_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
@@ -364,8 +383,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1000)) begin
-        stash0_value_reg <= cmd_d1_word_reg[63:0];
+    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1000)) begin
+        stash0_value_reg <= cmd_d2_value_reg;
     end
 end
 
@@ -384,8 +403,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1001)) begin
-        stash1_value_reg <= cmd_d1_word_reg[63:0];
+    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1001)) begin
+        stash1_value_reg <= cmd_d2_value_reg;
     end
 end
 
@@ -404,8 +423,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1002)) begin
-        stash2_value_reg <= cmd_d1_word_reg[63:0];
+    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1002)) begin
+        stash2_value_reg <= cmd_d2_value_reg;
     end
 end
 
@@ -424,8 +443,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1003)) begin
-        stash3_value_reg <= cmd_d1_word_reg[63:0];
+    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1003)) begin
+        stash3_value_reg <= cmd_d2_value_reg;
     end
 end
 

@@ -6,16 +6,18 @@
 //
 // Lookup pipeline (one lookup per cycle, latency 7):
 //   s1  route ID and tag registered
-//   s2  hash of each way registered                 stash: compare (reads stash keys)
-//   s3  block-RAM read of each way's word           stash: one-hot match registered
-//   s4  word moved to fabric flip-flops              stash: value of the match (reads stash values)
-//   s5  per way: key compared in 8-bit groups (the forwarded word if one was written at the read)
+//   s2  hash of each way registered
+//   s3  block-RAM read of each way's word    stash: key compared in 8-bit groups (reads stash keys)
+//   s4  word moved to fabric flip-flops       stash: match vector
+//   s5  per way: key compared in 8-bit groups  stash: value of the lowest match (reads stash values)
+//       (the forwarded word if one was written at the read)
 //   s6  per way: all groups equal and valid
 //   out first hit in the order way 0 .. way N-1, stash
-// Commands are registered (cmd_*_reg), then registered again (cmd_d1_*_reg). Stash keys are
-// written from the first stage, block-RAM words and stash values from the second, so the
-// RAM read, the stash key compare and the stash value read all see the same commands: a
-// lookup accepted in cycle t sees the commands accepted up to and including cycle t. When a
+// Commands are registered (cmd_*_reg), then again (cmd_d1_*_reg, cmd_d2_*_reg). Stash keys
+// are written from the first stage, block-RAM words from the second, stash values from the
+// third, so the RAM read, the stash key compare and the stash value read all see the same
+// commands: a lookup accepted in cycle t sees the commands accepted up to and including cycle
+// t. When a
 // RAM write and a read hit the same address in the same cycle the written word is forwarded
 // (the block RAM's own collision behaviour is never relied on).
 //
@@ -146,23 +148,48 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     bypassS3.push(bypass);
   }
 
-  // Stash: keys and valid bits written from the first command stage, values from the second.
-  const stashMatch: Expr[] = [];
+  // Stash: keys and valid bits written from the first command stage and compared (in
+  // COMPARE_GROUP-bit groups) in the same cycle as the RAM read; values written from the third
+  // command stage and read two cycles after the compare.
+  const groups = Math.ceil(kw / COMPARE_GROUP);
+  /** One bit per COMPARE_GROUP-bit group: bits lo.. of `a` (from bit aLo) equal those of `b`. */
+  const groupEqual = (a: Expr, aLo: number, b: Expr): Expr => {
+    const bits: Expr[] = [];
+    for (let gi = 0; gi < groups; gi++) {
+      const lo = gi * COMPARE_GROUP;
+      const hi = Math.min(kw, lo + COMPARE_GROUP) - 1;
+      bits.push(eq(m.slice(a, aLo + hi, aLo + lo), m.slice(b, hi, lo)));
+    }
+    return concat(...bits.reverse());
+  };
+  const stashEqualS3: Expr[] = [];
+  const stashValidS3: Expr[] = [];
   const stashValues: Expr[] = [];
-  for (let j = 0; j < p.stash; j++) {
-    const slot = constant(p.entries + j, g.slotBits);
-    const sel = m.wire(`cmd_stash${j}`, and(cmd.valid, eq(cmd.slot, slot)));
-    const key = m.reg(`stash${j}_key_reg`, kw);
-    key.set(cmd.key, and(sel, cmd.is('write')));
-    const valid = m.reg(`stash${j}_valid_reg`, 1, { reset: 0 });
-    valid.set(and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)), sel);
-    const value = m.reg(`stash${j}_value_reg`, vw);
-    value.set(d1Value, and(d1Valid, eq(d1Slot, slot)));
-    stashMatch.push(and(valid, eq(key, keyS2)));
-    stashValues.push(value);
+  if (p.stash > 0) {
+    const d2Valid = m.reg('cmd_d2_valid_reg', 1, { reset: 0 });
+    const d2Slot = m.reg('cmd_d2_slot_reg', g.slotBits);
+    const d2Value = m.reg('cmd_d2_value_reg', vw);
+    d2Valid.set(d1Valid);
+    d2Slot.set(d1Slot);
+    d2Value.set(d1Value);
+    for (let j = 0; j < p.stash; j++) {
+      const slot = constant(p.entries + j, g.slotBits);
+      const sel = m.wire(`cmd_stash${j}`, and(cmd.valid, eq(cmd.slot, slot)));
+      const key = m.reg(`stash${j}_key_reg`, kw);
+      key.set(cmd.key, and(sel, cmd.is('write')));
+      const valid = m.reg(`stash${j}_valid_reg`, 1, { reset: 0 });
+      valid.set(and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)), sel);
+      const value = m.reg(`stash${j}_value_reg`, vw);
+      value.set(d2Value, and(d2Valid, eq(d2Slot, slot)));
+      const eqr = m.reg(`stash${j}_key_equal_s3_reg`, groups);
+      eqr.set(groupEqual(key, 0, keyS2));
+      const vr = m.reg(`stash${j}_valid_s3_reg`, 1);
+      vr.set(valid);
+      stashEqualS3.push(eqr);
+      stashValidS3.push(vr);
+      stashValues.push(value);
+    }
   }
-  const stashMatchS3 = p.stash > 0 ? m.reg('stash_match_s3_reg', p.stash) : undefined;
-  stashMatchS3?.set(concat(...[...stashMatch].reverse()));
 
   // s4: words straight from the block RAM into fabric flip-flops (nothing else on that path:
   // the RAM's clock-to-output is most of the cycle); stash value of the lowest match.
@@ -189,25 +216,22 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const zeroV = constant(0, vw);
   const stashHit: RegHandle[] = [];
   const stashValue: RegHandle[] = [];
-  if (stashMatchS3) {
-    const hit = m.reg('stash_hit_s4_reg', 1);
-    hit.set(reduce('or', stashMatchS3));
-    const val = m.reg('stash_value_s4_reg', vw);
+  if (p.stash > 0) {
+    // s4: stash match vector; s5: value of the lowest match (reads stash values); s6: wait.
+    const match = m.reg('stash_match_s4_reg', p.stash);
+    match.set(concat(...stashEqualS3.map((e, j) => and(stashValidS3[j]!, reduce('and', e))).reverse()));
+    const hit = m.reg('stash_hit_s5_reg', 1);
+    hit.set(reduce('or', match));
+    const val = m.reg('stash_value_s5_reg', vw);
     let chain: Expr = zeroV;
-    for (let j = p.stash - 1; j >= 0; j--) chain = mux(m.slice(stashMatchS3, j, j), stashValues[j]!, chain);
+    for (let j = p.stash - 1; j >= 0; j--) chain = mux(m.slice(match, j, j), stashValues[j]!, chain);
     val.set(m.named(chain, 'stash_value'));
-    stashHit.push(hit);
-    stashValue.push(val);
-  }
-  // The stash result waits for the ways (s5, s6).
-  for (const s of [5, 6]) {
-    if (!stashMatchS3) break;
-    const h = m.reg(`stash_hit_s${s}_reg`, 1);
-    h.set(stashHit.at(-1)!);
-    const v = m.reg(`stash_value_s${s}_reg`, vw);
-    v.set(stashValue.at(-1)!);
-    stashHit.push(h);
-    stashValue.push(v);
+    const h6 = m.reg('stash_hit_s6_reg', 1);
+    h6.set(hit);
+    const v6 = m.reg('stash_value_s6_reg', vw);
+    v6.set(val);
+    stashHit.push(h6);
+    stashValue.push(v6);
   }
 
   // s5: per way, the word (or the word written in the cycle of its read) compared in
@@ -218,20 +242,13 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   validS5.set(validS4);
   tagS5.set(tagS4);
   clearS5.set(clearS4);
-  const groups = Math.ceil(kw / COMPARE_GROUP);
   const partsS5: Expr[] = [];
   const wordValidS5: Expr[] = [];
   const wayValueS5: Expr[] = [];
   for (let w = 0; w < p.ways; w++) {
     const word = m.named(mux(bypassS4[w]!, bypassWordS4, wordS4[w]!), `way${w}_word`);
-    const parts: Expr[] = [];
-    for (let gi = 0; gi < groups; gi++) {
-      const lo = gi * COMPARE_GROUP;
-      const hi = Math.min(kw, lo + COMPARE_GROUP) - 1;
-      parts.push(eq(m.slice(word, vw + hi, vw + lo), m.slice(keyS4, hi, lo)));
-    }
     const pr = m.reg(`way${w}_key_equal_s5_reg`, groups, { doc: `1 per ${COMPARE_GROUP}-bit group of the key that matches` });
-    pr.set(concat(...parts.reverse()));
+    pr.set(groupEqual(word, vw, keyS4));
     partsS5.push(pr);
     const vr = m.reg(`way${w}_valid_s5_reg`, 1);
     vr.set(m.slice(word, VALID_BIT, VALID_BIT));
