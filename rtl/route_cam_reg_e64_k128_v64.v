@@ -7,7 +7,7 @@
 //   tagWidth   = 16
 //
 // Route lookup, register CAM: 64 entries of 128-bit route ID and 64-bit value.
-// One lookup per cycle; the result appears 4 cycles after the request, with its tag.
+// One lookup per cycle; the result appears 6 cycles after the request, with its tag.
 // A lookup sees every command accepted in an earlier cycle and none later; commands are accepted every cycle.
 // When several entries match, the lowest-numbered wins (the table manager never stores a key twice).
 // Value layout (64 bits), from host/table/layout.ts:
@@ -46,11 +46,14 @@ reg [5:0] cmd_slot_reg;
 reg [127:0] cmd_key_reg;
 reg [63:0] cmd_value_reg;
 reg value_write_d1_reg;
-reg value_write_d2_reg;
 reg [5:0] value_slot_d1_reg;
-reg [5:0] value_slot_d2_reg;
 reg [63:0] value_data_d1_reg;
+reg value_write_d2_reg;
+reg [5:0] value_slot_d2_reg;
 reg [63:0] value_data_d2_reg;
+reg value_write_d3_reg;
+reg [5:0] value_slot_d3_reg;
+reg [63:0] value_data_d3_reg;
 reg [127:0] entry0_key_reg;
 reg entry0_valid_reg;
 reg [63:0] entry0_value_reg;
@@ -248,11 +251,88 @@ reg [127:0] lookup_key_s1_reg;
 reg [15:0] lookup_tag_s1_reg;
 reg lookup_valid_s2_reg;
 reg [15:0] lookup_tag_s2_reg;
-reg [63:0] match_s2_reg;
+reg [16:0] entry0_equal_s2_reg;  // entry 0: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry1_equal_s2_reg;  // entry 1: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry2_equal_s2_reg;  // entry 2: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry3_equal_s2_reg;  // entry 3: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry4_equal_s2_reg;  // entry 4: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry5_equal_s2_reg;  // entry 5: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry6_equal_s2_reg;  // entry 6: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry7_equal_s2_reg;  // entry 7: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry8_equal_s2_reg;  // entry 8: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry9_equal_s2_reg;  // entry 9: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry10_equal_s2_reg;  // entry 10: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry11_equal_s2_reg;  // entry 11: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry12_equal_s2_reg;  // entry 12: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry13_equal_s2_reg;  // entry 13: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry14_equal_s2_reg;  // entry 14: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry15_equal_s2_reg;  // entry 15: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry16_equal_s2_reg;  // entry 16: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry17_equal_s2_reg;  // entry 17: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry18_equal_s2_reg;  // entry 18: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry19_equal_s2_reg;  // entry 19: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry20_equal_s2_reg;  // entry 20: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry21_equal_s2_reg;  // entry 21: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry22_equal_s2_reg;  // entry 22: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry23_equal_s2_reg;  // entry 23: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry24_equal_s2_reg;  // entry 24: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry25_equal_s2_reg;  // entry 25: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry26_equal_s2_reg;  // entry 26: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry27_equal_s2_reg;  // entry 27: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry28_equal_s2_reg;  // entry 28: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry29_equal_s2_reg;  // entry 29: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry30_equal_s2_reg;  // entry 30: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry31_equal_s2_reg;  // entry 31: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry32_equal_s2_reg;  // entry 32: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry33_equal_s2_reg;  // entry 33: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry34_equal_s2_reg;  // entry 34: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry35_equal_s2_reg;  // entry 35: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry36_equal_s2_reg;  // entry 36: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry37_equal_s2_reg;  // entry 37: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry38_equal_s2_reg;  // entry 38: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry39_equal_s2_reg;  // entry 39: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry40_equal_s2_reg;  // entry 40: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry41_equal_s2_reg;  // entry 41: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry42_equal_s2_reg;  // entry 42: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry43_equal_s2_reg;  // entry 43: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry44_equal_s2_reg;  // entry 44: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry45_equal_s2_reg;  // entry 45: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry46_equal_s2_reg;  // entry 46: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry47_equal_s2_reg;  // entry 47: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry48_equal_s2_reg;  // entry 48: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry49_equal_s2_reg;  // entry 49: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry50_equal_s2_reg;  // entry 50: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry51_equal_s2_reg;  // entry 51: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry52_equal_s2_reg;  // entry 52: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry53_equal_s2_reg;  // entry 53: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry54_equal_s2_reg;  // entry 54: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry55_equal_s2_reg;  // entry 55: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry56_equal_s2_reg;  // entry 56: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry57_equal_s2_reg;  // entry 57: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry58_equal_s2_reg;  // entry 58: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry59_equal_s2_reg;  // entry 59: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry60_equal_s2_reg;  // entry 60: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry61_equal_s2_reg;  // entry 61: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry62_equal_s2_reg;  // entry 62: valid bit, then one bit per equal 8-bit key group
+reg [16:0] entry63_equal_s2_reg;  // entry 63: valid bit, then one bit per equal 8-bit key group
 reg lookup_valid_s3_reg;
 reg [15:0] lookup_tag_s3_reg;
-reg [63:0] lowest_match_s3_reg;
-reg hit_s3_reg;
+reg [63:0] match_s3_reg;
+reg lookup_valid_s4_reg;
+reg [15:0] lookup_tag_s4_reg;
+reg [63:0] lowest_match_s4_reg;
+reg hit_s4_reg;
+reg lookup_valid_s5_reg;
+reg [15:0] lookup_tag_s5_reg;
+reg hit_s5_reg;
+reg [63:0] selected_part0_s5_reg;
+reg [63:0] selected_part1_s5_reg;
+reg [63:0] selected_part2_s5_reg;
+reg [63:0] selected_part3_s5_reg;
+reg [63:0] selected_part4_s5_reg;
+reg [63:0] selected_part5_s5_reg;
+reg [63:0] selected_part6_s5_reg;
+reg [63:0] selected_part7_s5_reg;
 reg result_valid_reg;
 reg result_hit_reg;
 reg [63:0] result_value_reg;
@@ -326,9 +406,15 @@ wire cmd_slot_is_60;
 wire cmd_slot_is_61;
 wire cmd_slot_is_62;
 wire cmd_slot_is_63;
-wire [63:0] match;
 wire [63:0] lowest_match;
-wire [63:0] selected_value;
+wire [63:0] selected_part0;
+wire [63:0] selected_part1;
+wire [63:0] selected_part2;
+wire [63:0] selected_part3;
+wire [63:0] selected_part4;
+wire [63:0] selected_part5;
+wire [63:0] selected_part6;
+wire [63:0] selected_part7;
 
 assign cmd_is_write = cmd_op_reg == 2'h0;
 assign cmd_is_update = cmd_op_reg == 2'h1;
@@ -399,92 +485,39 @@ assign cmd_slot_is_60 = cmd_valid_reg & (cmd_slot_reg == 6'h3c);
 assign cmd_slot_is_61 = cmd_valid_reg & (cmd_slot_reg == 6'h3d);
 assign cmd_slot_is_62 = cmd_valid_reg & (cmd_slot_reg == 6'h3e);
 assign cmd_slot_is_63 = cmd_valid_reg & (cmd_slot_reg == 6'h3f);
-assign match = {
-    entry63_valid_reg & (entry63_key_reg == lookup_key_s1_reg),
-    entry62_valid_reg & (entry62_key_reg == lookup_key_s1_reg),
-    entry61_valid_reg & (entry61_key_reg == lookup_key_s1_reg),
-    entry60_valid_reg & (entry60_key_reg == lookup_key_s1_reg),
-    entry59_valid_reg & (entry59_key_reg == lookup_key_s1_reg),
-    entry58_valid_reg & (entry58_key_reg == lookup_key_s1_reg),
-    entry57_valid_reg & (entry57_key_reg == lookup_key_s1_reg),
-    entry56_valid_reg & (entry56_key_reg == lookup_key_s1_reg),
-    entry55_valid_reg & (entry55_key_reg == lookup_key_s1_reg),
-    entry54_valid_reg & (entry54_key_reg == lookup_key_s1_reg),
-    entry53_valid_reg & (entry53_key_reg == lookup_key_s1_reg),
-    entry52_valid_reg & (entry52_key_reg == lookup_key_s1_reg),
-    entry51_valid_reg & (entry51_key_reg == lookup_key_s1_reg),
-    entry50_valid_reg & (entry50_key_reg == lookup_key_s1_reg),
-    entry49_valid_reg & (entry49_key_reg == lookup_key_s1_reg),
-    entry48_valid_reg & (entry48_key_reg == lookup_key_s1_reg),
-    entry47_valid_reg & (entry47_key_reg == lookup_key_s1_reg),
-    entry46_valid_reg & (entry46_key_reg == lookup_key_s1_reg),
-    entry45_valid_reg & (entry45_key_reg == lookup_key_s1_reg),
-    entry44_valid_reg & (entry44_key_reg == lookup_key_s1_reg),
-    entry43_valid_reg & (entry43_key_reg == lookup_key_s1_reg),
-    entry42_valid_reg & (entry42_key_reg == lookup_key_s1_reg),
-    entry41_valid_reg & (entry41_key_reg == lookup_key_s1_reg),
-    entry40_valid_reg & (entry40_key_reg == lookup_key_s1_reg),
-    entry39_valid_reg & (entry39_key_reg == lookup_key_s1_reg),
-    entry38_valid_reg & (entry38_key_reg == lookup_key_s1_reg),
-    entry37_valid_reg & (entry37_key_reg == lookup_key_s1_reg),
-    entry36_valid_reg & (entry36_key_reg == lookup_key_s1_reg),
-    entry35_valid_reg & (entry35_key_reg == lookup_key_s1_reg),
-    entry34_valid_reg & (entry34_key_reg == lookup_key_s1_reg),
-    entry33_valid_reg & (entry33_key_reg == lookup_key_s1_reg),
-    entry32_valid_reg & (entry32_key_reg == lookup_key_s1_reg),
-    entry31_valid_reg & (entry31_key_reg == lookup_key_s1_reg),
-    entry30_valid_reg & (entry30_key_reg == lookup_key_s1_reg),
-    entry29_valid_reg & (entry29_key_reg == lookup_key_s1_reg),
-    entry28_valid_reg & (entry28_key_reg == lookup_key_s1_reg),
-    entry27_valid_reg & (entry27_key_reg == lookup_key_s1_reg),
-    entry26_valid_reg & (entry26_key_reg == lookup_key_s1_reg),
-    entry25_valid_reg & (entry25_key_reg == lookup_key_s1_reg),
-    entry24_valid_reg & (entry24_key_reg == lookup_key_s1_reg),
-    entry23_valid_reg & (entry23_key_reg == lookup_key_s1_reg),
-    entry22_valid_reg & (entry22_key_reg == lookup_key_s1_reg),
-    entry21_valid_reg & (entry21_key_reg == lookup_key_s1_reg),
-    entry20_valid_reg & (entry20_key_reg == lookup_key_s1_reg),
-    entry19_valid_reg & (entry19_key_reg == lookup_key_s1_reg),
-    entry18_valid_reg & (entry18_key_reg == lookup_key_s1_reg),
-    entry17_valid_reg & (entry17_key_reg == lookup_key_s1_reg),
-    entry16_valid_reg & (entry16_key_reg == lookup_key_s1_reg),
-    entry15_valid_reg & (entry15_key_reg == lookup_key_s1_reg),
-    entry14_valid_reg & (entry14_key_reg == lookup_key_s1_reg),
-    entry13_valid_reg & (entry13_key_reg == lookup_key_s1_reg),
-    entry12_valid_reg & (entry12_key_reg == lookup_key_s1_reg),
-    entry11_valid_reg & (entry11_key_reg == lookup_key_s1_reg),
-    entry10_valid_reg & (entry10_key_reg == lookup_key_s1_reg),
-    entry9_valid_reg & (entry9_key_reg == lookup_key_s1_reg),
-    entry8_valid_reg & (entry8_key_reg == lookup_key_s1_reg),
-    entry7_valid_reg & (entry7_key_reg == lookup_key_s1_reg),
-    entry6_valid_reg & (entry6_key_reg == lookup_key_s1_reg),
-    entry5_valid_reg & (entry5_key_reg == lookup_key_s1_reg),
-    entry4_valid_reg & (entry4_key_reg == lookup_key_s1_reg),
-    entry3_valid_reg & (entry3_key_reg == lookup_key_s1_reg),
-    entry2_valid_reg & (entry2_key_reg == lookup_key_s1_reg),
-    entry1_valid_reg & (entry1_key_reg == lookup_key_s1_reg),
-    entry0_valid_reg & (entry0_key_reg == lookup_key_s1_reg)
-};
-assign lowest_match = match_s2_reg & ~(match_s2_reg - 64'h1);
-assign selected_value = (lowest_match_s3_reg[0] ? entry0_value_reg : 64'h0) | (lowest_match_s3_reg[1] ? entry1_value_reg : 64'h0) | (lowest_match_s3_reg[2] ? entry2_value_reg : 64'h0) | (lowest_match_s3_reg[3] ? entry3_value_reg : 64'h0) | (lowest_match_s3_reg[4] ? entry4_value_reg : 64'h0) | (lowest_match_s3_reg[5] ? entry5_value_reg : 64'h0) | (lowest_match_s3_reg[6] ? entry6_value_reg : 64'h0) | (lowest_match_s3_reg[7] ? entry7_value_reg : 64'h0) | (lowest_match_s3_reg[8] ? entry8_value_reg : 64'h0) | (lowest_match_s3_reg[9] ? entry9_value_reg : 64'h0) | (lowest_match_s3_reg[10] ? entry10_value_reg : 64'h0) | (lowest_match_s3_reg[11] ? entry11_value_reg : 64'h0) | (lowest_match_s3_reg[12] ? entry12_value_reg : 64'h0) | (lowest_match_s3_reg[13] ? entry13_value_reg : 64'h0) | (lowest_match_s3_reg[14] ? entry14_value_reg : 64'h0) | (lowest_match_s3_reg[15] ? entry15_value_reg : 64'h0) | (lowest_match_s3_reg[16] ? entry16_value_reg : 64'h0) | (lowest_match_s3_reg[17] ? entry17_value_reg : 64'h0) | (lowest_match_s3_reg[18] ? entry18_value_reg : 64'h0) | (lowest_match_s3_reg[19] ? entry19_value_reg : 64'h0) | (lowest_match_s3_reg[20] ? entry20_value_reg : 64'h0) | (lowest_match_s3_reg[21] ? entry21_value_reg : 64'h0) | (lowest_match_s3_reg[22] ? entry22_value_reg : 64'h0) | (lowest_match_s3_reg[23] ? entry23_value_reg : 64'h0) | (lowest_match_s3_reg[24] ? entry24_value_reg : 64'h0) | (lowest_match_s3_reg[25] ? entry25_value_reg : 64'h0) | (lowest_match_s3_reg[26] ? entry26_value_reg : 64'h0) | (lowest_match_s3_reg[27] ? entry27_value_reg : 64'h0) | (lowest_match_s3_reg[28] ? entry28_value_reg : 64'h0) | (lowest_match_s3_reg[29] ? entry29_value_reg : 64'h0) | (lowest_match_s3_reg[30] ? entry30_value_reg : 64'h0) | (lowest_match_s3_reg[31] ? entry31_value_reg : 64'h0) | (lowest_match_s3_reg[32] ? entry32_value_reg : 64'h0) | (lowest_match_s3_reg[33] ? entry33_value_reg : 64'h0) | (lowest_match_s3_reg[34] ? entry34_value_reg : 64'h0) | (lowest_match_s3_reg[35] ? entry35_value_reg : 64'h0) | (lowest_match_s3_reg[36] ? entry36_value_reg : 64'h0) | (lowest_match_s3_reg[37] ? entry37_value_reg : 64'h0) | (lowest_match_s3_reg[38] ? entry38_value_reg : 64'h0) | (lowest_match_s3_reg[39] ? entry39_value_reg : 64'h0) | (lowest_match_s3_reg[40] ? entry40_value_reg : 64'h0) | (lowest_match_s3_reg[41] ? entry41_value_reg : 64'h0) | (lowest_match_s3_reg[42] ? entry42_value_reg : 64'h0) | (lowest_match_s3_reg[43] ? entry43_value_reg : 64'h0) | (lowest_match_s3_reg[44] ? entry44_value_reg : 64'h0) | (lowest_match_s3_reg[45] ? entry45_value_reg : 64'h0) | (lowest_match_s3_reg[46] ? entry46_value_reg : 64'h0) | (lowest_match_s3_reg[47] ? entry47_value_reg : 64'h0) | (lowest_match_s3_reg[48] ? entry48_value_reg : 64'h0) | (lowest_match_s3_reg[49] ? entry49_value_reg : 64'h0) | (lowest_match_s3_reg[50] ? entry50_value_reg : 64'h0) | (lowest_match_s3_reg[51] ? entry51_value_reg : 64'h0) | (lowest_match_s3_reg[52] ? entry52_value_reg : 64'h0) | (lowest_match_s3_reg[53] ? entry53_value_reg : 64'h0) | (lowest_match_s3_reg[54] ? entry54_value_reg : 64'h0) | (lowest_match_s3_reg[55] ? entry55_value_reg : 64'h0) | (lowest_match_s3_reg[56] ? entry56_value_reg : 64'h0) | (lowest_match_s3_reg[57] ? entry57_value_reg : 64'h0) | (lowest_match_s3_reg[58] ? entry58_value_reg : 64'h0) | (lowest_match_s3_reg[59] ? entry59_value_reg : 64'h0) | (lowest_match_s3_reg[60] ? entry60_value_reg : 64'h0) | (lowest_match_s3_reg[61] ? entry61_value_reg : 64'h0) | (lowest_match_s3_reg[62] ? entry62_value_reg : 64'h0) | (lowest_match_s3_reg[63] ? entry63_value_reg : 64'h0);
+assign lowest_match = match_s3_reg & ~(match_s3_reg - 64'h1);
+assign selected_part0 = (lowest_match_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_match_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_match_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_match_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_match_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_match_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_match_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_match_s4_reg[7] ? entry7_value_reg : 64'h0);
+assign selected_part1 = (lowest_match_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_match_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_match_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_match_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_match_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_match_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_match_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_match_s4_reg[15] ? entry15_value_reg : 64'h0);
+assign selected_part2 = (lowest_match_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_match_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_match_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_match_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_match_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_match_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_match_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_match_s4_reg[23] ? entry23_value_reg : 64'h0);
+assign selected_part3 = (lowest_match_s4_reg[24] ? entry24_value_reg : 64'h0) | (lowest_match_s4_reg[25] ? entry25_value_reg : 64'h0) | (lowest_match_s4_reg[26] ? entry26_value_reg : 64'h0) | (lowest_match_s4_reg[27] ? entry27_value_reg : 64'h0) | (lowest_match_s4_reg[28] ? entry28_value_reg : 64'h0) | (lowest_match_s4_reg[29] ? entry29_value_reg : 64'h0) | (lowest_match_s4_reg[30] ? entry30_value_reg : 64'h0) | (lowest_match_s4_reg[31] ? entry31_value_reg : 64'h0);
+assign selected_part4 = (lowest_match_s4_reg[32] ? entry32_value_reg : 64'h0) | (lowest_match_s4_reg[33] ? entry33_value_reg : 64'h0) | (lowest_match_s4_reg[34] ? entry34_value_reg : 64'h0) | (lowest_match_s4_reg[35] ? entry35_value_reg : 64'h0) | (lowest_match_s4_reg[36] ? entry36_value_reg : 64'h0) | (lowest_match_s4_reg[37] ? entry37_value_reg : 64'h0) | (lowest_match_s4_reg[38] ? entry38_value_reg : 64'h0) | (lowest_match_s4_reg[39] ? entry39_value_reg : 64'h0);
+assign selected_part5 = (lowest_match_s4_reg[40] ? entry40_value_reg : 64'h0) | (lowest_match_s4_reg[41] ? entry41_value_reg : 64'h0) | (lowest_match_s4_reg[42] ? entry42_value_reg : 64'h0) | (lowest_match_s4_reg[43] ? entry43_value_reg : 64'h0) | (lowest_match_s4_reg[44] ? entry44_value_reg : 64'h0) | (lowest_match_s4_reg[45] ? entry45_value_reg : 64'h0) | (lowest_match_s4_reg[46] ? entry46_value_reg : 64'h0) | (lowest_match_s4_reg[47] ? entry47_value_reg : 64'h0);
+assign selected_part6 = (lowest_match_s4_reg[48] ? entry48_value_reg : 64'h0) | (lowest_match_s4_reg[49] ? entry49_value_reg : 64'h0) | (lowest_match_s4_reg[50] ? entry50_value_reg : 64'h0) | (lowest_match_s4_reg[51] ? entry51_value_reg : 64'h0) | (lowest_match_s4_reg[52] ? entry52_value_reg : 64'h0) | (lowest_match_s4_reg[53] ? entry53_value_reg : 64'h0) | (lowest_match_s4_reg[54] ? entry54_value_reg : 64'h0) | (lowest_match_s4_reg[55] ? entry55_value_reg : 64'h0);
+assign selected_part7 = (lowest_match_s4_reg[56] ? entry56_value_reg : 64'h0) | (lowest_match_s4_reg[57] ? entry57_value_reg : 64'h0) | (lowest_match_s4_reg[58] ? entry58_value_reg : 64'h0) | (lowest_match_s4_reg[59] ? entry59_value_reg : 64'h0) | (lowest_match_s4_reg[60] ? entry60_value_reg : 64'h0) | (lowest_match_s4_reg[61] ? entry61_value_reg : 64'h0) | (lowest_match_s4_reg[62] ? entry62_value_reg : 64'h0) | (lowest_match_s4_reg[63] ? entry63_value_reg : 64'h0);
 
 always @(posedge clk) begin
     if (rst) begin
         cmd_valid_reg <= 1'b0;
         value_write_d1_reg <= 1'b0;
         value_write_d2_reg <= 1'b0;
+        value_write_d3_reg <= 1'b0;
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
+        lookup_valid_s4_reg <= 1'b0;
+        lookup_valid_s5_reg <= 1'b0;
         result_valid_reg <= 1'b0;
     end else begin
         cmd_valid_reg <= s_cmd_valid;
         value_write_d1_reg <= value_write;
         value_write_d2_reg <= value_write_d1_reg;
+        value_write_d3_reg <= value_write_d2_reg;
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
-        result_valid_reg <= lookup_valid_s3_reg;
+        lookup_valid_s4_reg <= lookup_valid_s3_reg;
+        lookup_valid_s5_reg <= lookup_valid_s4_reg;
+        result_valid_reg <= lookup_valid_s5_reg;
     end
 end
 
@@ -499,19 +532,96 @@ end
 
 always @(posedge clk) begin
     value_slot_d1_reg <= cmd_slot_reg;
-    value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d1_reg <= cmd_value_reg;
+    value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d2_reg <= value_data_d1_reg;
+    value_slot_d3_reg <= value_slot_d2_reg;
+    value_data_d3_reg <= value_data_d2_reg;
     lookup_key_s1_reg <= s_axis_lookup_tdata;
     lookup_tag_s1_reg <= s_axis_lookup_tuser;
     lookup_tag_s2_reg <= lookup_tag_s1_reg;
-    match_s2_reg <= match;
+    entry0_equal_s2_reg <= {entry0_valid_reg, entry0_key_reg[127:120] == lookup_key_s1_reg[127:120], entry0_key_reg[119:112] == lookup_key_s1_reg[119:112], entry0_key_reg[111:104] == lookup_key_s1_reg[111:104], entry0_key_reg[103:96] == lookup_key_s1_reg[103:96], entry0_key_reg[95:88] == lookup_key_s1_reg[95:88], entry0_key_reg[87:80] == lookup_key_s1_reg[87:80], entry0_key_reg[79:72] == lookup_key_s1_reg[79:72], entry0_key_reg[71:64] == lookup_key_s1_reg[71:64], entry0_key_reg[63:56] == lookup_key_s1_reg[63:56], entry0_key_reg[55:48] == lookup_key_s1_reg[55:48], entry0_key_reg[47:40] == lookup_key_s1_reg[47:40], entry0_key_reg[39:32] == lookup_key_s1_reg[39:32], entry0_key_reg[31:24] == lookup_key_s1_reg[31:24], entry0_key_reg[23:16] == lookup_key_s1_reg[23:16], entry0_key_reg[15:8] == lookup_key_s1_reg[15:8], entry0_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry1_equal_s2_reg <= {entry1_valid_reg, entry1_key_reg[127:120] == lookup_key_s1_reg[127:120], entry1_key_reg[119:112] == lookup_key_s1_reg[119:112], entry1_key_reg[111:104] == lookup_key_s1_reg[111:104], entry1_key_reg[103:96] == lookup_key_s1_reg[103:96], entry1_key_reg[95:88] == lookup_key_s1_reg[95:88], entry1_key_reg[87:80] == lookup_key_s1_reg[87:80], entry1_key_reg[79:72] == lookup_key_s1_reg[79:72], entry1_key_reg[71:64] == lookup_key_s1_reg[71:64], entry1_key_reg[63:56] == lookup_key_s1_reg[63:56], entry1_key_reg[55:48] == lookup_key_s1_reg[55:48], entry1_key_reg[47:40] == lookup_key_s1_reg[47:40], entry1_key_reg[39:32] == lookup_key_s1_reg[39:32], entry1_key_reg[31:24] == lookup_key_s1_reg[31:24], entry1_key_reg[23:16] == lookup_key_s1_reg[23:16], entry1_key_reg[15:8] == lookup_key_s1_reg[15:8], entry1_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry2_equal_s2_reg <= {entry2_valid_reg, entry2_key_reg[127:120] == lookup_key_s1_reg[127:120], entry2_key_reg[119:112] == lookup_key_s1_reg[119:112], entry2_key_reg[111:104] == lookup_key_s1_reg[111:104], entry2_key_reg[103:96] == lookup_key_s1_reg[103:96], entry2_key_reg[95:88] == lookup_key_s1_reg[95:88], entry2_key_reg[87:80] == lookup_key_s1_reg[87:80], entry2_key_reg[79:72] == lookup_key_s1_reg[79:72], entry2_key_reg[71:64] == lookup_key_s1_reg[71:64], entry2_key_reg[63:56] == lookup_key_s1_reg[63:56], entry2_key_reg[55:48] == lookup_key_s1_reg[55:48], entry2_key_reg[47:40] == lookup_key_s1_reg[47:40], entry2_key_reg[39:32] == lookup_key_s1_reg[39:32], entry2_key_reg[31:24] == lookup_key_s1_reg[31:24], entry2_key_reg[23:16] == lookup_key_s1_reg[23:16], entry2_key_reg[15:8] == lookup_key_s1_reg[15:8], entry2_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry3_equal_s2_reg <= {entry3_valid_reg, entry3_key_reg[127:120] == lookup_key_s1_reg[127:120], entry3_key_reg[119:112] == lookup_key_s1_reg[119:112], entry3_key_reg[111:104] == lookup_key_s1_reg[111:104], entry3_key_reg[103:96] == lookup_key_s1_reg[103:96], entry3_key_reg[95:88] == lookup_key_s1_reg[95:88], entry3_key_reg[87:80] == lookup_key_s1_reg[87:80], entry3_key_reg[79:72] == lookup_key_s1_reg[79:72], entry3_key_reg[71:64] == lookup_key_s1_reg[71:64], entry3_key_reg[63:56] == lookup_key_s1_reg[63:56], entry3_key_reg[55:48] == lookup_key_s1_reg[55:48], entry3_key_reg[47:40] == lookup_key_s1_reg[47:40], entry3_key_reg[39:32] == lookup_key_s1_reg[39:32], entry3_key_reg[31:24] == lookup_key_s1_reg[31:24], entry3_key_reg[23:16] == lookup_key_s1_reg[23:16], entry3_key_reg[15:8] == lookup_key_s1_reg[15:8], entry3_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry4_equal_s2_reg <= {entry4_valid_reg, entry4_key_reg[127:120] == lookup_key_s1_reg[127:120], entry4_key_reg[119:112] == lookup_key_s1_reg[119:112], entry4_key_reg[111:104] == lookup_key_s1_reg[111:104], entry4_key_reg[103:96] == lookup_key_s1_reg[103:96], entry4_key_reg[95:88] == lookup_key_s1_reg[95:88], entry4_key_reg[87:80] == lookup_key_s1_reg[87:80], entry4_key_reg[79:72] == lookup_key_s1_reg[79:72], entry4_key_reg[71:64] == lookup_key_s1_reg[71:64], entry4_key_reg[63:56] == lookup_key_s1_reg[63:56], entry4_key_reg[55:48] == lookup_key_s1_reg[55:48], entry4_key_reg[47:40] == lookup_key_s1_reg[47:40], entry4_key_reg[39:32] == lookup_key_s1_reg[39:32], entry4_key_reg[31:24] == lookup_key_s1_reg[31:24], entry4_key_reg[23:16] == lookup_key_s1_reg[23:16], entry4_key_reg[15:8] == lookup_key_s1_reg[15:8], entry4_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry5_equal_s2_reg <= {entry5_valid_reg, entry5_key_reg[127:120] == lookup_key_s1_reg[127:120], entry5_key_reg[119:112] == lookup_key_s1_reg[119:112], entry5_key_reg[111:104] == lookup_key_s1_reg[111:104], entry5_key_reg[103:96] == lookup_key_s1_reg[103:96], entry5_key_reg[95:88] == lookup_key_s1_reg[95:88], entry5_key_reg[87:80] == lookup_key_s1_reg[87:80], entry5_key_reg[79:72] == lookup_key_s1_reg[79:72], entry5_key_reg[71:64] == lookup_key_s1_reg[71:64], entry5_key_reg[63:56] == lookup_key_s1_reg[63:56], entry5_key_reg[55:48] == lookup_key_s1_reg[55:48], entry5_key_reg[47:40] == lookup_key_s1_reg[47:40], entry5_key_reg[39:32] == lookup_key_s1_reg[39:32], entry5_key_reg[31:24] == lookup_key_s1_reg[31:24], entry5_key_reg[23:16] == lookup_key_s1_reg[23:16], entry5_key_reg[15:8] == lookup_key_s1_reg[15:8], entry5_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry6_equal_s2_reg <= {entry6_valid_reg, entry6_key_reg[127:120] == lookup_key_s1_reg[127:120], entry6_key_reg[119:112] == lookup_key_s1_reg[119:112], entry6_key_reg[111:104] == lookup_key_s1_reg[111:104], entry6_key_reg[103:96] == lookup_key_s1_reg[103:96], entry6_key_reg[95:88] == lookup_key_s1_reg[95:88], entry6_key_reg[87:80] == lookup_key_s1_reg[87:80], entry6_key_reg[79:72] == lookup_key_s1_reg[79:72], entry6_key_reg[71:64] == lookup_key_s1_reg[71:64], entry6_key_reg[63:56] == lookup_key_s1_reg[63:56], entry6_key_reg[55:48] == lookup_key_s1_reg[55:48], entry6_key_reg[47:40] == lookup_key_s1_reg[47:40], entry6_key_reg[39:32] == lookup_key_s1_reg[39:32], entry6_key_reg[31:24] == lookup_key_s1_reg[31:24], entry6_key_reg[23:16] == lookup_key_s1_reg[23:16], entry6_key_reg[15:8] == lookup_key_s1_reg[15:8], entry6_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry7_equal_s2_reg <= {entry7_valid_reg, entry7_key_reg[127:120] == lookup_key_s1_reg[127:120], entry7_key_reg[119:112] == lookup_key_s1_reg[119:112], entry7_key_reg[111:104] == lookup_key_s1_reg[111:104], entry7_key_reg[103:96] == lookup_key_s1_reg[103:96], entry7_key_reg[95:88] == lookup_key_s1_reg[95:88], entry7_key_reg[87:80] == lookup_key_s1_reg[87:80], entry7_key_reg[79:72] == lookup_key_s1_reg[79:72], entry7_key_reg[71:64] == lookup_key_s1_reg[71:64], entry7_key_reg[63:56] == lookup_key_s1_reg[63:56], entry7_key_reg[55:48] == lookup_key_s1_reg[55:48], entry7_key_reg[47:40] == lookup_key_s1_reg[47:40], entry7_key_reg[39:32] == lookup_key_s1_reg[39:32], entry7_key_reg[31:24] == lookup_key_s1_reg[31:24], entry7_key_reg[23:16] == lookup_key_s1_reg[23:16], entry7_key_reg[15:8] == lookup_key_s1_reg[15:8], entry7_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry8_equal_s2_reg <= {entry8_valid_reg, entry8_key_reg[127:120] == lookup_key_s1_reg[127:120], entry8_key_reg[119:112] == lookup_key_s1_reg[119:112], entry8_key_reg[111:104] == lookup_key_s1_reg[111:104], entry8_key_reg[103:96] == lookup_key_s1_reg[103:96], entry8_key_reg[95:88] == lookup_key_s1_reg[95:88], entry8_key_reg[87:80] == lookup_key_s1_reg[87:80], entry8_key_reg[79:72] == lookup_key_s1_reg[79:72], entry8_key_reg[71:64] == lookup_key_s1_reg[71:64], entry8_key_reg[63:56] == lookup_key_s1_reg[63:56], entry8_key_reg[55:48] == lookup_key_s1_reg[55:48], entry8_key_reg[47:40] == lookup_key_s1_reg[47:40], entry8_key_reg[39:32] == lookup_key_s1_reg[39:32], entry8_key_reg[31:24] == lookup_key_s1_reg[31:24], entry8_key_reg[23:16] == lookup_key_s1_reg[23:16], entry8_key_reg[15:8] == lookup_key_s1_reg[15:8], entry8_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry9_equal_s2_reg <= {entry9_valid_reg, entry9_key_reg[127:120] == lookup_key_s1_reg[127:120], entry9_key_reg[119:112] == lookup_key_s1_reg[119:112], entry9_key_reg[111:104] == lookup_key_s1_reg[111:104], entry9_key_reg[103:96] == lookup_key_s1_reg[103:96], entry9_key_reg[95:88] == lookup_key_s1_reg[95:88], entry9_key_reg[87:80] == lookup_key_s1_reg[87:80], entry9_key_reg[79:72] == lookup_key_s1_reg[79:72], entry9_key_reg[71:64] == lookup_key_s1_reg[71:64], entry9_key_reg[63:56] == lookup_key_s1_reg[63:56], entry9_key_reg[55:48] == lookup_key_s1_reg[55:48], entry9_key_reg[47:40] == lookup_key_s1_reg[47:40], entry9_key_reg[39:32] == lookup_key_s1_reg[39:32], entry9_key_reg[31:24] == lookup_key_s1_reg[31:24], entry9_key_reg[23:16] == lookup_key_s1_reg[23:16], entry9_key_reg[15:8] == lookup_key_s1_reg[15:8], entry9_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry10_equal_s2_reg <= {entry10_valid_reg, entry10_key_reg[127:120] == lookup_key_s1_reg[127:120], entry10_key_reg[119:112] == lookup_key_s1_reg[119:112], entry10_key_reg[111:104] == lookup_key_s1_reg[111:104], entry10_key_reg[103:96] == lookup_key_s1_reg[103:96], entry10_key_reg[95:88] == lookup_key_s1_reg[95:88], entry10_key_reg[87:80] == lookup_key_s1_reg[87:80], entry10_key_reg[79:72] == lookup_key_s1_reg[79:72], entry10_key_reg[71:64] == lookup_key_s1_reg[71:64], entry10_key_reg[63:56] == lookup_key_s1_reg[63:56], entry10_key_reg[55:48] == lookup_key_s1_reg[55:48], entry10_key_reg[47:40] == lookup_key_s1_reg[47:40], entry10_key_reg[39:32] == lookup_key_s1_reg[39:32], entry10_key_reg[31:24] == lookup_key_s1_reg[31:24], entry10_key_reg[23:16] == lookup_key_s1_reg[23:16], entry10_key_reg[15:8] == lookup_key_s1_reg[15:8], entry10_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry11_equal_s2_reg <= {entry11_valid_reg, entry11_key_reg[127:120] == lookup_key_s1_reg[127:120], entry11_key_reg[119:112] == lookup_key_s1_reg[119:112], entry11_key_reg[111:104] == lookup_key_s1_reg[111:104], entry11_key_reg[103:96] == lookup_key_s1_reg[103:96], entry11_key_reg[95:88] == lookup_key_s1_reg[95:88], entry11_key_reg[87:80] == lookup_key_s1_reg[87:80], entry11_key_reg[79:72] == lookup_key_s1_reg[79:72], entry11_key_reg[71:64] == lookup_key_s1_reg[71:64], entry11_key_reg[63:56] == lookup_key_s1_reg[63:56], entry11_key_reg[55:48] == lookup_key_s1_reg[55:48], entry11_key_reg[47:40] == lookup_key_s1_reg[47:40], entry11_key_reg[39:32] == lookup_key_s1_reg[39:32], entry11_key_reg[31:24] == lookup_key_s1_reg[31:24], entry11_key_reg[23:16] == lookup_key_s1_reg[23:16], entry11_key_reg[15:8] == lookup_key_s1_reg[15:8], entry11_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry12_equal_s2_reg <= {entry12_valid_reg, entry12_key_reg[127:120] == lookup_key_s1_reg[127:120], entry12_key_reg[119:112] == lookup_key_s1_reg[119:112], entry12_key_reg[111:104] == lookup_key_s1_reg[111:104], entry12_key_reg[103:96] == lookup_key_s1_reg[103:96], entry12_key_reg[95:88] == lookup_key_s1_reg[95:88], entry12_key_reg[87:80] == lookup_key_s1_reg[87:80], entry12_key_reg[79:72] == lookup_key_s1_reg[79:72], entry12_key_reg[71:64] == lookup_key_s1_reg[71:64], entry12_key_reg[63:56] == lookup_key_s1_reg[63:56], entry12_key_reg[55:48] == lookup_key_s1_reg[55:48], entry12_key_reg[47:40] == lookup_key_s1_reg[47:40], entry12_key_reg[39:32] == lookup_key_s1_reg[39:32], entry12_key_reg[31:24] == lookup_key_s1_reg[31:24], entry12_key_reg[23:16] == lookup_key_s1_reg[23:16], entry12_key_reg[15:8] == lookup_key_s1_reg[15:8], entry12_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry13_equal_s2_reg <= {entry13_valid_reg, entry13_key_reg[127:120] == lookup_key_s1_reg[127:120], entry13_key_reg[119:112] == lookup_key_s1_reg[119:112], entry13_key_reg[111:104] == lookup_key_s1_reg[111:104], entry13_key_reg[103:96] == lookup_key_s1_reg[103:96], entry13_key_reg[95:88] == lookup_key_s1_reg[95:88], entry13_key_reg[87:80] == lookup_key_s1_reg[87:80], entry13_key_reg[79:72] == lookup_key_s1_reg[79:72], entry13_key_reg[71:64] == lookup_key_s1_reg[71:64], entry13_key_reg[63:56] == lookup_key_s1_reg[63:56], entry13_key_reg[55:48] == lookup_key_s1_reg[55:48], entry13_key_reg[47:40] == lookup_key_s1_reg[47:40], entry13_key_reg[39:32] == lookup_key_s1_reg[39:32], entry13_key_reg[31:24] == lookup_key_s1_reg[31:24], entry13_key_reg[23:16] == lookup_key_s1_reg[23:16], entry13_key_reg[15:8] == lookup_key_s1_reg[15:8], entry13_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry14_equal_s2_reg <= {entry14_valid_reg, entry14_key_reg[127:120] == lookup_key_s1_reg[127:120], entry14_key_reg[119:112] == lookup_key_s1_reg[119:112], entry14_key_reg[111:104] == lookup_key_s1_reg[111:104], entry14_key_reg[103:96] == lookup_key_s1_reg[103:96], entry14_key_reg[95:88] == lookup_key_s1_reg[95:88], entry14_key_reg[87:80] == lookup_key_s1_reg[87:80], entry14_key_reg[79:72] == lookup_key_s1_reg[79:72], entry14_key_reg[71:64] == lookup_key_s1_reg[71:64], entry14_key_reg[63:56] == lookup_key_s1_reg[63:56], entry14_key_reg[55:48] == lookup_key_s1_reg[55:48], entry14_key_reg[47:40] == lookup_key_s1_reg[47:40], entry14_key_reg[39:32] == lookup_key_s1_reg[39:32], entry14_key_reg[31:24] == lookup_key_s1_reg[31:24], entry14_key_reg[23:16] == lookup_key_s1_reg[23:16], entry14_key_reg[15:8] == lookup_key_s1_reg[15:8], entry14_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry15_equal_s2_reg <= {entry15_valid_reg, entry15_key_reg[127:120] == lookup_key_s1_reg[127:120], entry15_key_reg[119:112] == lookup_key_s1_reg[119:112], entry15_key_reg[111:104] == lookup_key_s1_reg[111:104], entry15_key_reg[103:96] == lookup_key_s1_reg[103:96], entry15_key_reg[95:88] == lookup_key_s1_reg[95:88], entry15_key_reg[87:80] == lookup_key_s1_reg[87:80], entry15_key_reg[79:72] == lookup_key_s1_reg[79:72], entry15_key_reg[71:64] == lookup_key_s1_reg[71:64], entry15_key_reg[63:56] == lookup_key_s1_reg[63:56], entry15_key_reg[55:48] == lookup_key_s1_reg[55:48], entry15_key_reg[47:40] == lookup_key_s1_reg[47:40], entry15_key_reg[39:32] == lookup_key_s1_reg[39:32], entry15_key_reg[31:24] == lookup_key_s1_reg[31:24], entry15_key_reg[23:16] == lookup_key_s1_reg[23:16], entry15_key_reg[15:8] == lookup_key_s1_reg[15:8], entry15_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry16_equal_s2_reg <= {entry16_valid_reg, entry16_key_reg[127:120] == lookup_key_s1_reg[127:120], entry16_key_reg[119:112] == lookup_key_s1_reg[119:112], entry16_key_reg[111:104] == lookup_key_s1_reg[111:104], entry16_key_reg[103:96] == lookup_key_s1_reg[103:96], entry16_key_reg[95:88] == lookup_key_s1_reg[95:88], entry16_key_reg[87:80] == lookup_key_s1_reg[87:80], entry16_key_reg[79:72] == lookup_key_s1_reg[79:72], entry16_key_reg[71:64] == lookup_key_s1_reg[71:64], entry16_key_reg[63:56] == lookup_key_s1_reg[63:56], entry16_key_reg[55:48] == lookup_key_s1_reg[55:48], entry16_key_reg[47:40] == lookup_key_s1_reg[47:40], entry16_key_reg[39:32] == lookup_key_s1_reg[39:32], entry16_key_reg[31:24] == lookup_key_s1_reg[31:24], entry16_key_reg[23:16] == lookup_key_s1_reg[23:16], entry16_key_reg[15:8] == lookup_key_s1_reg[15:8], entry16_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry17_equal_s2_reg <= {entry17_valid_reg, entry17_key_reg[127:120] == lookup_key_s1_reg[127:120], entry17_key_reg[119:112] == lookup_key_s1_reg[119:112], entry17_key_reg[111:104] == lookup_key_s1_reg[111:104], entry17_key_reg[103:96] == lookup_key_s1_reg[103:96], entry17_key_reg[95:88] == lookup_key_s1_reg[95:88], entry17_key_reg[87:80] == lookup_key_s1_reg[87:80], entry17_key_reg[79:72] == lookup_key_s1_reg[79:72], entry17_key_reg[71:64] == lookup_key_s1_reg[71:64], entry17_key_reg[63:56] == lookup_key_s1_reg[63:56], entry17_key_reg[55:48] == lookup_key_s1_reg[55:48], entry17_key_reg[47:40] == lookup_key_s1_reg[47:40], entry17_key_reg[39:32] == lookup_key_s1_reg[39:32], entry17_key_reg[31:24] == lookup_key_s1_reg[31:24], entry17_key_reg[23:16] == lookup_key_s1_reg[23:16], entry17_key_reg[15:8] == lookup_key_s1_reg[15:8], entry17_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry18_equal_s2_reg <= {entry18_valid_reg, entry18_key_reg[127:120] == lookup_key_s1_reg[127:120], entry18_key_reg[119:112] == lookup_key_s1_reg[119:112], entry18_key_reg[111:104] == lookup_key_s1_reg[111:104], entry18_key_reg[103:96] == lookup_key_s1_reg[103:96], entry18_key_reg[95:88] == lookup_key_s1_reg[95:88], entry18_key_reg[87:80] == lookup_key_s1_reg[87:80], entry18_key_reg[79:72] == lookup_key_s1_reg[79:72], entry18_key_reg[71:64] == lookup_key_s1_reg[71:64], entry18_key_reg[63:56] == lookup_key_s1_reg[63:56], entry18_key_reg[55:48] == lookup_key_s1_reg[55:48], entry18_key_reg[47:40] == lookup_key_s1_reg[47:40], entry18_key_reg[39:32] == lookup_key_s1_reg[39:32], entry18_key_reg[31:24] == lookup_key_s1_reg[31:24], entry18_key_reg[23:16] == lookup_key_s1_reg[23:16], entry18_key_reg[15:8] == lookup_key_s1_reg[15:8], entry18_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry19_equal_s2_reg <= {entry19_valid_reg, entry19_key_reg[127:120] == lookup_key_s1_reg[127:120], entry19_key_reg[119:112] == lookup_key_s1_reg[119:112], entry19_key_reg[111:104] == lookup_key_s1_reg[111:104], entry19_key_reg[103:96] == lookup_key_s1_reg[103:96], entry19_key_reg[95:88] == lookup_key_s1_reg[95:88], entry19_key_reg[87:80] == lookup_key_s1_reg[87:80], entry19_key_reg[79:72] == lookup_key_s1_reg[79:72], entry19_key_reg[71:64] == lookup_key_s1_reg[71:64], entry19_key_reg[63:56] == lookup_key_s1_reg[63:56], entry19_key_reg[55:48] == lookup_key_s1_reg[55:48], entry19_key_reg[47:40] == lookup_key_s1_reg[47:40], entry19_key_reg[39:32] == lookup_key_s1_reg[39:32], entry19_key_reg[31:24] == lookup_key_s1_reg[31:24], entry19_key_reg[23:16] == lookup_key_s1_reg[23:16], entry19_key_reg[15:8] == lookup_key_s1_reg[15:8], entry19_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry20_equal_s2_reg <= {entry20_valid_reg, entry20_key_reg[127:120] == lookup_key_s1_reg[127:120], entry20_key_reg[119:112] == lookup_key_s1_reg[119:112], entry20_key_reg[111:104] == lookup_key_s1_reg[111:104], entry20_key_reg[103:96] == lookup_key_s1_reg[103:96], entry20_key_reg[95:88] == lookup_key_s1_reg[95:88], entry20_key_reg[87:80] == lookup_key_s1_reg[87:80], entry20_key_reg[79:72] == lookup_key_s1_reg[79:72], entry20_key_reg[71:64] == lookup_key_s1_reg[71:64], entry20_key_reg[63:56] == lookup_key_s1_reg[63:56], entry20_key_reg[55:48] == lookup_key_s1_reg[55:48], entry20_key_reg[47:40] == lookup_key_s1_reg[47:40], entry20_key_reg[39:32] == lookup_key_s1_reg[39:32], entry20_key_reg[31:24] == lookup_key_s1_reg[31:24], entry20_key_reg[23:16] == lookup_key_s1_reg[23:16], entry20_key_reg[15:8] == lookup_key_s1_reg[15:8], entry20_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry21_equal_s2_reg <= {entry21_valid_reg, entry21_key_reg[127:120] == lookup_key_s1_reg[127:120], entry21_key_reg[119:112] == lookup_key_s1_reg[119:112], entry21_key_reg[111:104] == lookup_key_s1_reg[111:104], entry21_key_reg[103:96] == lookup_key_s1_reg[103:96], entry21_key_reg[95:88] == lookup_key_s1_reg[95:88], entry21_key_reg[87:80] == lookup_key_s1_reg[87:80], entry21_key_reg[79:72] == lookup_key_s1_reg[79:72], entry21_key_reg[71:64] == lookup_key_s1_reg[71:64], entry21_key_reg[63:56] == lookup_key_s1_reg[63:56], entry21_key_reg[55:48] == lookup_key_s1_reg[55:48], entry21_key_reg[47:40] == lookup_key_s1_reg[47:40], entry21_key_reg[39:32] == lookup_key_s1_reg[39:32], entry21_key_reg[31:24] == lookup_key_s1_reg[31:24], entry21_key_reg[23:16] == lookup_key_s1_reg[23:16], entry21_key_reg[15:8] == lookup_key_s1_reg[15:8], entry21_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry22_equal_s2_reg <= {entry22_valid_reg, entry22_key_reg[127:120] == lookup_key_s1_reg[127:120], entry22_key_reg[119:112] == lookup_key_s1_reg[119:112], entry22_key_reg[111:104] == lookup_key_s1_reg[111:104], entry22_key_reg[103:96] == lookup_key_s1_reg[103:96], entry22_key_reg[95:88] == lookup_key_s1_reg[95:88], entry22_key_reg[87:80] == lookup_key_s1_reg[87:80], entry22_key_reg[79:72] == lookup_key_s1_reg[79:72], entry22_key_reg[71:64] == lookup_key_s1_reg[71:64], entry22_key_reg[63:56] == lookup_key_s1_reg[63:56], entry22_key_reg[55:48] == lookup_key_s1_reg[55:48], entry22_key_reg[47:40] == lookup_key_s1_reg[47:40], entry22_key_reg[39:32] == lookup_key_s1_reg[39:32], entry22_key_reg[31:24] == lookup_key_s1_reg[31:24], entry22_key_reg[23:16] == lookup_key_s1_reg[23:16], entry22_key_reg[15:8] == lookup_key_s1_reg[15:8], entry22_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry23_equal_s2_reg <= {entry23_valid_reg, entry23_key_reg[127:120] == lookup_key_s1_reg[127:120], entry23_key_reg[119:112] == lookup_key_s1_reg[119:112], entry23_key_reg[111:104] == lookup_key_s1_reg[111:104], entry23_key_reg[103:96] == lookup_key_s1_reg[103:96], entry23_key_reg[95:88] == lookup_key_s1_reg[95:88], entry23_key_reg[87:80] == lookup_key_s1_reg[87:80], entry23_key_reg[79:72] == lookup_key_s1_reg[79:72], entry23_key_reg[71:64] == lookup_key_s1_reg[71:64], entry23_key_reg[63:56] == lookup_key_s1_reg[63:56], entry23_key_reg[55:48] == lookup_key_s1_reg[55:48], entry23_key_reg[47:40] == lookup_key_s1_reg[47:40], entry23_key_reg[39:32] == lookup_key_s1_reg[39:32], entry23_key_reg[31:24] == lookup_key_s1_reg[31:24], entry23_key_reg[23:16] == lookup_key_s1_reg[23:16], entry23_key_reg[15:8] == lookup_key_s1_reg[15:8], entry23_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry24_equal_s2_reg <= {entry24_valid_reg, entry24_key_reg[127:120] == lookup_key_s1_reg[127:120], entry24_key_reg[119:112] == lookup_key_s1_reg[119:112], entry24_key_reg[111:104] == lookup_key_s1_reg[111:104], entry24_key_reg[103:96] == lookup_key_s1_reg[103:96], entry24_key_reg[95:88] == lookup_key_s1_reg[95:88], entry24_key_reg[87:80] == lookup_key_s1_reg[87:80], entry24_key_reg[79:72] == lookup_key_s1_reg[79:72], entry24_key_reg[71:64] == lookup_key_s1_reg[71:64], entry24_key_reg[63:56] == lookup_key_s1_reg[63:56], entry24_key_reg[55:48] == lookup_key_s1_reg[55:48], entry24_key_reg[47:40] == lookup_key_s1_reg[47:40], entry24_key_reg[39:32] == lookup_key_s1_reg[39:32], entry24_key_reg[31:24] == lookup_key_s1_reg[31:24], entry24_key_reg[23:16] == lookup_key_s1_reg[23:16], entry24_key_reg[15:8] == lookup_key_s1_reg[15:8], entry24_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry25_equal_s2_reg <= {entry25_valid_reg, entry25_key_reg[127:120] == lookup_key_s1_reg[127:120], entry25_key_reg[119:112] == lookup_key_s1_reg[119:112], entry25_key_reg[111:104] == lookup_key_s1_reg[111:104], entry25_key_reg[103:96] == lookup_key_s1_reg[103:96], entry25_key_reg[95:88] == lookup_key_s1_reg[95:88], entry25_key_reg[87:80] == lookup_key_s1_reg[87:80], entry25_key_reg[79:72] == lookup_key_s1_reg[79:72], entry25_key_reg[71:64] == lookup_key_s1_reg[71:64], entry25_key_reg[63:56] == lookup_key_s1_reg[63:56], entry25_key_reg[55:48] == lookup_key_s1_reg[55:48], entry25_key_reg[47:40] == lookup_key_s1_reg[47:40], entry25_key_reg[39:32] == lookup_key_s1_reg[39:32], entry25_key_reg[31:24] == lookup_key_s1_reg[31:24], entry25_key_reg[23:16] == lookup_key_s1_reg[23:16], entry25_key_reg[15:8] == lookup_key_s1_reg[15:8], entry25_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry26_equal_s2_reg <= {entry26_valid_reg, entry26_key_reg[127:120] == lookup_key_s1_reg[127:120], entry26_key_reg[119:112] == lookup_key_s1_reg[119:112], entry26_key_reg[111:104] == lookup_key_s1_reg[111:104], entry26_key_reg[103:96] == lookup_key_s1_reg[103:96], entry26_key_reg[95:88] == lookup_key_s1_reg[95:88], entry26_key_reg[87:80] == lookup_key_s1_reg[87:80], entry26_key_reg[79:72] == lookup_key_s1_reg[79:72], entry26_key_reg[71:64] == lookup_key_s1_reg[71:64], entry26_key_reg[63:56] == lookup_key_s1_reg[63:56], entry26_key_reg[55:48] == lookup_key_s1_reg[55:48], entry26_key_reg[47:40] == lookup_key_s1_reg[47:40], entry26_key_reg[39:32] == lookup_key_s1_reg[39:32], entry26_key_reg[31:24] == lookup_key_s1_reg[31:24], entry26_key_reg[23:16] == lookup_key_s1_reg[23:16], entry26_key_reg[15:8] == lookup_key_s1_reg[15:8], entry26_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry27_equal_s2_reg <= {entry27_valid_reg, entry27_key_reg[127:120] == lookup_key_s1_reg[127:120], entry27_key_reg[119:112] == lookup_key_s1_reg[119:112], entry27_key_reg[111:104] == lookup_key_s1_reg[111:104], entry27_key_reg[103:96] == lookup_key_s1_reg[103:96], entry27_key_reg[95:88] == lookup_key_s1_reg[95:88], entry27_key_reg[87:80] == lookup_key_s1_reg[87:80], entry27_key_reg[79:72] == lookup_key_s1_reg[79:72], entry27_key_reg[71:64] == lookup_key_s1_reg[71:64], entry27_key_reg[63:56] == lookup_key_s1_reg[63:56], entry27_key_reg[55:48] == lookup_key_s1_reg[55:48], entry27_key_reg[47:40] == lookup_key_s1_reg[47:40], entry27_key_reg[39:32] == lookup_key_s1_reg[39:32], entry27_key_reg[31:24] == lookup_key_s1_reg[31:24], entry27_key_reg[23:16] == lookup_key_s1_reg[23:16], entry27_key_reg[15:8] == lookup_key_s1_reg[15:8], entry27_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry28_equal_s2_reg <= {entry28_valid_reg, entry28_key_reg[127:120] == lookup_key_s1_reg[127:120], entry28_key_reg[119:112] == lookup_key_s1_reg[119:112], entry28_key_reg[111:104] == lookup_key_s1_reg[111:104], entry28_key_reg[103:96] == lookup_key_s1_reg[103:96], entry28_key_reg[95:88] == lookup_key_s1_reg[95:88], entry28_key_reg[87:80] == lookup_key_s1_reg[87:80], entry28_key_reg[79:72] == lookup_key_s1_reg[79:72], entry28_key_reg[71:64] == lookup_key_s1_reg[71:64], entry28_key_reg[63:56] == lookup_key_s1_reg[63:56], entry28_key_reg[55:48] == lookup_key_s1_reg[55:48], entry28_key_reg[47:40] == lookup_key_s1_reg[47:40], entry28_key_reg[39:32] == lookup_key_s1_reg[39:32], entry28_key_reg[31:24] == lookup_key_s1_reg[31:24], entry28_key_reg[23:16] == lookup_key_s1_reg[23:16], entry28_key_reg[15:8] == lookup_key_s1_reg[15:8], entry28_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry29_equal_s2_reg <= {entry29_valid_reg, entry29_key_reg[127:120] == lookup_key_s1_reg[127:120], entry29_key_reg[119:112] == lookup_key_s1_reg[119:112], entry29_key_reg[111:104] == lookup_key_s1_reg[111:104], entry29_key_reg[103:96] == lookup_key_s1_reg[103:96], entry29_key_reg[95:88] == lookup_key_s1_reg[95:88], entry29_key_reg[87:80] == lookup_key_s1_reg[87:80], entry29_key_reg[79:72] == lookup_key_s1_reg[79:72], entry29_key_reg[71:64] == lookup_key_s1_reg[71:64], entry29_key_reg[63:56] == lookup_key_s1_reg[63:56], entry29_key_reg[55:48] == lookup_key_s1_reg[55:48], entry29_key_reg[47:40] == lookup_key_s1_reg[47:40], entry29_key_reg[39:32] == lookup_key_s1_reg[39:32], entry29_key_reg[31:24] == lookup_key_s1_reg[31:24], entry29_key_reg[23:16] == lookup_key_s1_reg[23:16], entry29_key_reg[15:8] == lookup_key_s1_reg[15:8], entry29_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry30_equal_s2_reg <= {entry30_valid_reg, entry30_key_reg[127:120] == lookup_key_s1_reg[127:120], entry30_key_reg[119:112] == lookup_key_s1_reg[119:112], entry30_key_reg[111:104] == lookup_key_s1_reg[111:104], entry30_key_reg[103:96] == lookup_key_s1_reg[103:96], entry30_key_reg[95:88] == lookup_key_s1_reg[95:88], entry30_key_reg[87:80] == lookup_key_s1_reg[87:80], entry30_key_reg[79:72] == lookup_key_s1_reg[79:72], entry30_key_reg[71:64] == lookup_key_s1_reg[71:64], entry30_key_reg[63:56] == lookup_key_s1_reg[63:56], entry30_key_reg[55:48] == lookup_key_s1_reg[55:48], entry30_key_reg[47:40] == lookup_key_s1_reg[47:40], entry30_key_reg[39:32] == lookup_key_s1_reg[39:32], entry30_key_reg[31:24] == lookup_key_s1_reg[31:24], entry30_key_reg[23:16] == lookup_key_s1_reg[23:16], entry30_key_reg[15:8] == lookup_key_s1_reg[15:8], entry30_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry31_equal_s2_reg <= {entry31_valid_reg, entry31_key_reg[127:120] == lookup_key_s1_reg[127:120], entry31_key_reg[119:112] == lookup_key_s1_reg[119:112], entry31_key_reg[111:104] == lookup_key_s1_reg[111:104], entry31_key_reg[103:96] == lookup_key_s1_reg[103:96], entry31_key_reg[95:88] == lookup_key_s1_reg[95:88], entry31_key_reg[87:80] == lookup_key_s1_reg[87:80], entry31_key_reg[79:72] == lookup_key_s1_reg[79:72], entry31_key_reg[71:64] == lookup_key_s1_reg[71:64], entry31_key_reg[63:56] == lookup_key_s1_reg[63:56], entry31_key_reg[55:48] == lookup_key_s1_reg[55:48], entry31_key_reg[47:40] == lookup_key_s1_reg[47:40], entry31_key_reg[39:32] == lookup_key_s1_reg[39:32], entry31_key_reg[31:24] == lookup_key_s1_reg[31:24], entry31_key_reg[23:16] == lookup_key_s1_reg[23:16], entry31_key_reg[15:8] == lookup_key_s1_reg[15:8], entry31_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry32_equal_s2_reg <= {entry32_valid_reg, entry32_key_reg[127:120] == lookup_key_s1_reg[127:120], entry32_key_reg[119:112] == lookup_key_s1_reg[119:112], entry32_key_reg[111:104] == lookup_key_s1_reg[111:104], entry32_key_reg[103:96] == lookup_key_s1_reg[103:96], entry32_key_reg[95:88] == lookup_key_s1_reg[95:88], entry32_key_reg[87:80] == lookup_key_s1_reg[87:80], entry32_key_reg[79:72] == lookup_key_s1_reg[79:72], entry32_key_reg[71:64] == lookup_key_s1_reg[71:64], entry32_key_reg[63:56] == lookup_key_s1_reg[63:56], entry32_key_reg[55:48] == lookup_key_s1_reg[55:48], entry32_key_reg[47:40] == lookup_key_s1_reg[47:40], entry32_key_reg[39:32] == lookup_key_s1_reg[39:32], entry32_key_reg[31:24] == lookup_key_s1_reg[31:24], entry32_key_reg[23:16] == lookup_key_s1_reg[23:16], entry32_key_reg[15:8] == lookup_key_s1_reg[15:8], entry32_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry33_equal_s2_reg <= {entry33_valid_reg, entry33_key_reg[127:120] == lookup_key_s1_reg[127:120], entry33_key_reg[119:112] == lookup_key_s1_reg[119:112], entry33_key_reg[111:104] == lookup_key_s1_reg[111:104], entry33_key_reg[103:96] == lookup_key_s1_reg[103:96], entry33_key_reg[95:88] == lookup_key_s1_reg[95:88], entry33_key_reg[87:80] == lookup_key_s1_reg[87:80], entry33_key_reg[79:72] == lookup_key_s1_reg[79:72], entry33_key_reg[71:64] == lookup_key_s1_reg[71:64], entry33_key_reg[63:56] == lookup_key_s1_reg[63:56], entry33_key_reg[55:48] == lookup_key_s1_reg[55:48], entry33_key_reg[47:40] == lookup_key_s1_reg[47:40], entry33_key_reg[39:32] == lookup_key_s1_reg[39:32], entry33_key_reg[31:24] == lookup_key_s1_reg[31:24], entry33_key_reg[23:16] == lookup_key_s1_reg[23:16], entry33_key_reg[15:8] == lookup_key_s1_reg[15:8], entry33_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry34_equal_s2_reg <= {entry34_valid_reg, entry34_key_reg[127:120] == lookup_key_s1_reg[127:120], entry34_key_reg[119:112] == lookup_key_s1_reg[119:112], entry34_key_reg[111:104] == lookup_key_s1_reg[111:104], entry34_key_reg[103:96] == lookup_key_s1_reg[103:96], entry34_key_reg[95:88] == lookup_key_s1_reg[95:88], entry34_key_reg[87:80] == lookup_key_s1_reg[87:80], entry34_key_reg[79:72] == lookup_key_s1_reg[79:72], entry34_key_reg[71:64] == lookup_key_s1_reg[71:64], entry34_key_reg[63:56] == lookup_key_s1_reg[63:56], entry34_key_reg[55:48] == lookup_key_s1_reg[55:48], entry34_key_reg[47:40] == lookup_key_s1_reg[47:40], entry34_key_reg[39:32] == lookup_key_s1_reg[39:32], entry34_key_reg[31:24] == lookup_key_s1_reg[31:24], entry34_key_reg[23:16] == lookup_key_s1_reg[23:16], entry34_key_reg[15:8] == lookup_key_s1_reg[15:8], entry34_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry35_equal_s2_reg <= {entry35_valid_reg, entry35_key_reg[127:120] == lookup_key_s1_reg[127:120], entry35_key_reg[119:112] == lookup_key_s1_reg[119:112], entry35_key_reg[111:104] == lookup_key_s1_reg[111:104], entry35_key_reg[103:96] == lookup_key_s1_reg[103:96], entry35_key_reg[95:88] == lookup_key_s1_reg[95:88], entry35_key_reg[87:80] == lookup_key_s1_reg[87:80], entry35_key_reg[79:72] == lookup_key_s1_reg[79:72], entry35_key_reg[71:64] == lookup_key_s1_reg[71:64], entry35_key_reg[63:56] == lookup_key_s1_reg[63:56], entry35_key_reg[55:48] == lookup_key_s1_reg[55:48], entry35_key_reg[47:40] == lookup_key_s1_reg[47:40], entry35_key_reg[39:32] == lookup_key_s1_reg[39:32], entry35_key_reg[31:24] == lookup_key_s1_reg[31:24], entry35_key_reg[23:16] == lookup_key_s1_reg[23:16], entry35_key_reg[15:8] == lookup_key_s1_reg[15:8], entry35_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry36_equal_s2_reg <= {entry36_valid_reg, entry36_key_reg[127:120] == lookup_key_s1_reg[127:120], entry36_key_reg[119:112] == lookup_key_s1_reg[119:112], entry36_key_reg[111:104] == lookup_key_s1_reg[111:104], entry36_key_reg[103:96] == lookup_key_s1_reg[103:96], entry36_key_reg[95:88] == lookup_key_s1_reg[95:88], entry36_key_reg[87:80] == lookup_key_s1_reg[87:80], entry36_key_reg[79:72] == lookup_key_s1_reg[79:72], entry36_key_reg[71:64] == lookup_key_s1_reg[71:64], entry36_key_reg[63:56] == lookup_key_s1_reg[63:56], entry36_key_reg[55:48] == lookup_key_s1_reg[55:48], entry36_key_reg[47:40] == lookup_key_s1_reg[47:40], entry36_key_reg[39:32] == lookup_key_s1_reg[39:32], entry36_key_reg[31:24] == lookup_key_s1_reg[31:24], entry36_key_reg[23:16] == lookup_key_s1_reg[23:16], entry36_key_reg[15:8] == lookup_key_s1_reg[15:8], entry36_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry37_equal_s2_reg <= {entry37_valid_reg, entry37_key_reg[127:120] == lookup_key_s1_reg[127:120], entry37_key_reg[119:112] == lookup_key_s1_reg[119:112], entry37_key_reg[111:104] == lookup_key_s1_reg[111:104], entry37_key_reg[103:96] == lookup_key_s1_reg[103:96], entry37_key_reg[95:88] == lookup_key_s1_reg[95:88], entry37_key_reg[87:80] == lookup_key_s1_reg[87:80], entry37_key_reg[79:72] == lookup_key_s1_reg[79:72], entry37_key_reg[71:64] == lookup_key_s1_reg[71:64], entry37_key_reg[63:56] == lookup_key_s1_reg[63:56], entry37_key_reg[55:48] == lookup_key_s1_reg[55:48], entry37_key_reg[47:40] == lookup_key_s1_reg[47:40], entry37_key_reg[39:32] == lookup_key_s1_reg[39:32], entry37_key_reg[31:24] == lookup_key_s1_reg[31:24], entry37_key_reg[23:16] == lookup_key_s1_reg[23:16], entry37_key_reg[15:8] == lookup_key_s1_reg[15:8], entry37_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry38_equal_s2_reg <= {entry38_valid_reg, entry38_key_reg[127:120] == lookup_key_s1_reg[127:120], entry38_key_reg[119:112] == lookup_key_s1_reg[119:112], entry38_key_reg[111:104] == lookup_key_s1_reg[111:104], entry38_key_reg[103:96] == lookup_key_s1_reg[103:96], entry38_key_reg[95:88] == lookup_key_s1_reg[95:88], entry38_key_reg[87:80] == lookup_key_s1_reg[87:80], entry38_key_reg[79:72] == lookup_key_s1_reg[79:72], entry38_key_reg[71:64] == lookup_key_s1_reg[71:64], entry38_key_reg[63:56] == lookup_key_s1_reg[63:56], entry38_key_reg[55:48] == lookup_key_s1_reg[55:48], entry38_key_reg[47:40] == lookup_key_s1_reg[47:40], entry38_key_reg[39:32] == lookup_key_s1_reg[39:32], entry38_key_reg[31:24] == lookup_key_s1_reg[31:24], entry38_key_reg[23:16] == lookup_key_s1_reg[23:16], entry38_key_reg[15:8] == lookup_key_s1_reg[15:8], entry38_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry39_equal_s2_reg <= {entry39_valid_reg, entry39_key_reg[127:120] == lookup_key_s1_reg[127:120], entry39_key_reg[119:112] == lookup_key_s1_reg[119:112], entry39_key_reg[111:104] == lookup_key_s1_reg[111:104], entry39_key_reg[103:96] == lookup_key_s1_reg[103:96], entry39_key_reg[95:88] == lookup_key_s1_reg[95:88], entry39_key_reg[87:80] == lookup_key_s1_reg[87:80], entry39_key_reg[79:72] == lookup_key_s1_reg[79:72], entry39_key_reg[71:64] == lookup_key_s1_reg[71:64], entry39_key_reg[63:56] == lookup_key_s1_reg[63:56], entry39_key_reg[55:48] == lookup_key_s1_reg[55:48], entry39_key_reg[47:40] == lookup_key_s1_reg[47:40], entry39_key_reg[39:32] == lookup_key_s1_reg[39:32], entry39_key_reg[31:24] == lookup_key_s1_reg[31:24], entry39_key_reg[23:16] == lookup_key_s1_reg[23:16], entry39_key_reg[15:8] == lookup_key_s1_reg[15:8], entry39_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry40_equal_s2_reg <= {entry40_valid_reg, entry40_key_reg[127:120] == lookup_key_s1_reg[127:120], entry40_key_reg[119:112] == lookup_key_s1_reg[119:112], entry40_key_reg[111:104] == lookup_key_s1_reg[111:104], entry40_key_reg[103:96] == lookup_key_s1_reg[103:96], entry40_key_reg[95:88] == lookup_key_s1_reg[95:88], entry40_key_reg[87:80] == lookup_key_s1_reg[87:80], entry40_key_reg[79:72] == lookup_key_s1_reg[79:72], entry40_key_reg[71:64] == lookup_key_s1_reg[71:64], entry40_key_reg[63:56] == lookup_key_s1_reg[63:56], entry40_key_reg[55:48] == lookup_key_s1_reg[55:48], entry40_key_reg[47:40] == lookup_key_s1_reg[47:40], entry40_key_reg[39:32] == lookup_key_s1_reg[39:32], entry40_key_reg[31:24] == lookup_key_s1_reg[31:24], entry40_key_reg[23:16] == lookup_key_s1_reg[23:16], entry40_key_reg[15:8] == lookup_key_s1_reg[15:8], entry40_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry41_equal_s2_reg <= {entry41_valid_reg, entry41_key_reg[127:120] == lookup_key_s1_reg[127:120], entry41_key_reg[119:112] == lookup_key_s1_reg[119:112], entry41_key_reg[111:104] == lookup_key_s1_reg[111:104], entry41_key_reg[103:96] == lookup_key_s1_reg[103:96], entry41_key_reg[95:88] == lookup_key_s1_reg[95:88], entry41_key_reg[87:80] == lookup_key_s1_reg[87:80], entry41_key_reg[79:72] == lookup_key_s1_reg[79:72], entry41_key_reg[71:64] == lookup_key_s1_reg[71:64], entry41_key_reg[63:56] == lookup_key_s1_reg[63:56], entry41_key_reg[55:48] == lookup_key_s1_reg[55:48], entry41_key_reg[47:40] == lookup_key_s1_reg[47:40], entry41_key_reg[39:32] == lookup_key_s1_reg[39:32], entry41_key_reg[31:24] == lookup_key_s1_reg[31:24], entry41_key_reg[23:16] == lookup_key_s1_reg[23:16], entry41_key_reg[15:8] == lookup_key_s1_reg[15:8], entry41_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry42_equal_s2_reg <= {entry42_valid_reg, entry42_key_reg[127:120] == lookup_key_s1_reg[127:120], entry42_key_reg[119:112] == lookup_key_s1_reg[119:112], entry42_key_reg[111:104] == lookup_key_s1_reg[111:104], entry42_key_reg[103:96] == lookup_key_s1_reg[103:96], entry42_key_reg[95:88] == lookup_key_s1_reg[95:88], entry42_key_reg[87:80] == lookup_key_s1_reg[87:80], entry42_key_reg[79:72] == lookup_key_s1_reg[79:72], entry42_key_reg[71:64] == lookup_key_s1_reg[71:64], entry42_key_reg[63:56] == lookup_key_s1_reg[63:56], entry42_key_reg[55:48] == lookup_key_s1_reg[55:48], entry42_key_reg[47:40] == lookup_key_s1_reg[47:40], entry42_key_reg[39:32] == lookup_key_s1_reg[39:32], entry42_key_reg[31:24] == lookup_key_s1_reg[31:24], entry42_key_reg[23:16] == lookup_key_s1_reg[23:16], entry42_key_reg[15:8] == lookup_key_s1_reg[15:8], entry42_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry43_equal_s2_reg <= {entry43_valid_reg, entry43_key_reg[127:120] == lookup_key_s1_reg[127:120], entry43_key_reg[119:112] == lookup_key_s1_reg[119:112], entry43_key_reg[111:104] == lookup_key_s1_reg[111:104], entry43_key_reg[103:96] == lookup_key_s1_reg[103:96], entry43_key_reg[95:88] == lookup_key_s1_reg[95:88], entry43_key_reg[87:80] == lookup_key_s1_reg[87:80], entry43_key_reg[79:72] == lookup_key_s1_reg[79:72], entry43_key_reg[71:64] == lookup_key_s1_reg[71:64], entry43_key_reg[63:56] == lookup_key_s1_reg[63:56], entry43_key_reg[55:48] == lookup_key_s1_reg[55:48], entry43_key_reg[47:40] == lookup_key_s1_reg[47:40], entry43_key_reg[39:32] == lookup_key_s1_reg[39:32], entry43_key_reg[31:24] == lookup_key_s1_reg[31:24], entry43_key_reg[23:16] == lookup_key_s1_reg[23:16], entry43_key_reg[15:8] == lookup_key_s1_reg[15:8], entry43_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry44_equal_s2_reg <= {entry44_valid_reg, entry44_key_reg[127:120] == lookup_key_s1_reg[127:120], entry44_key_reg[119:112] == lookup_key_s1_reg[119:112], entry44_key_reg[111:104] == lookup_key_s1_reg[111:104], entry44_key_reg[103:96] == lookup_key_s1_reg[103:96], entry44_key_reg[95:88] == lookup_key_s1_reg[95:88], entry44_key_reg[87:80] == lookup_key_s1_reg[87:80], entry44_key_reg[79:72] == lookup_key_s1_reg[79:72], entry44_key_reg[71:64] == lookup_key_s1_reg[71:64], entry44_key_reg[63:56] == lookup_key_s1_reg[63:56], entry44_key_reg[55:48] == lookup_key_s1_reg[55:48], entry44_key_reg[47:40] == lookup_key_s1_reg[47:40], entry44_key_reg[39:32] == lookup_key_s1_reg[39:32], entry44_key_reg[31:24] == lookup_key_s1_reg[31:24], entry44_key_reg[23:16] == lookup_key_s1_reg[23:16], entry44_key_reg[15:8] == lookup_key_s1_reg[15:8], entry44_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry45_equal_s2_reg <= {entry45_valid_reg, entry45_key_reg[127:120] == lookup_key_s1_reg[127:120], entry45_key_reg[119:112] == lookup_key_s1_reg[119:112], entry45_key_reg[111:104] == lookup_key_s1_reg[111:104], entry45_key_reg[103:96] == lookup_key_s1_reg[103:96], entry45_key_reg[95:88] == lookup_key_s1_reg[95:88], entry45_key_reg[87:80] == lookup_key_s1_reg[87:80], entry45_key_reg[79:72] == lookup_key_s1_reg[79:72], entry45_key_reg[71:64] == lookup_key_s1_reg[71:64], entry45_key_reg[63:56] == lookup_key_s1_reg[63:56], entry45_key_reg[55:48] == lookup_key_s1_reg[55:48], entry45_key_reg[47:40] == lookup_key_s1_reg[47:40], entry45_key_reg[39:32] == lookup_key_s1_reg[39:32], entry45_key_reg[31:24] == lookup_key_s1_reg[31:24], entry45_key_reg[23:16] == lookup_key_s1_reg[23:16], entry45_key_reg[15:8] == lookup_key_s1_reg[15:8], entry45_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry46_equal_s2_reg <= {entry46_valid_reg, entry46_key_reg[127:120] == lookup_key_s1_reg[127:120], entry46_key_reg[119:112] == lookup_key_s1_reg[119:112], entry46_key_reg[111:104] == lookup_key_s1_reg[111:104], entry46_key_reg[103:96] == lookup_key_s1_reg[103:96], entry46_key_reg[95:88] == lookup_key_s1_reg[95:88], entry46_key_reg[87:80] == lookup_key_s1_reg[87:80], entry46_key_reg[79:72] == lookup_key_s1_reg[79:72], entry46_key_reg[71:64] == lookup_key_s1_reg[71:64], entry46_key_reg[63:56] == lookup_key_s1_reg[63:56], entry46_key_reg[55:48] == lookup_key_s1_reg[55:48], entry46_key_reg[47:40] == lookup_key_s1_reg[47:40], entry46_key_reg[39:32] == lookup_key_s1_reg[39:32], entry46_key_reg[31:24] == lookup_key_s1_reg[31:24], entry46_key_reg[23:16] == lookup_key_s1_reg[23:16], entry46_key_reg[15:8] == lookup_key_s1_reg[15:8], entry46_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry47_equal_s2_reg <= {entry47_valid_reg, entry47_key_reg[127:120] == lookup_key_s1_reg[127:120], entry47_key_reg[119:112] == lookup_key_s1_reg[119:112], entry47_key_reg[111:104] == lookup_key_s1_reg[111:104], entry47_key_reg[103:96] == lookup_key_s1_reg[103:96], entry47_key_reg[95:88] == lookup_key_s1_reg[95:88], entry47_key_reg[87:80] == lookup_key_s1_reg[87:80], entry47_key_reg[79:72] == lookup_key_s1_reg[79:72], entry47_key_reg[71:64] == lookup_key_s1_reg[71:64], entry47_key_reg[63:56] == lookup_key_s1_reg[63:56], entry47_key_reg[55:48] == lookup_key_s1_reg[55:48], entry47_key_reg[47:40] == lookup_key_s1_reg[47:40], entry47_key_reg[39:32] == lookup_key_s1_reg[39:32], entry47_key_reg[31:24] == lookup_key_s1_reg[31:24], entry47_key_reg[23:16] == lookup_key_s1_reg[23:16], entry47_key_reg[15:8] == lookup_key_s1_reg[15:8], entry47_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry48_equal_s2_reg <= {entry48_valid_reg, entry48_key_reg[127:120] == lookup_key_s1_reg[127:120], entry48_key_reg[119:112] == lookup_key_s1_reg[119:112], entry48_key_reg[111:104] == lookup_key_s1_reg[111:104], entry48_key_reg[103:96] == lookup_key_s1_reg[103:96], entry48_key_reg[95:88] == lookup_key_s1_reg[95:88], entry48_key_reg[87:80] == lookup_key_s1_reg[87:80], entry48_key_reg[79:72] == lookup_key_s1_reg[79:72], entry48_key_reg[71:64] == lookup_key_s1_reg[71:64], entry48_key_reg[63:56] == lookup_key_s1_reg[63:56], entry48_key_reg[55:48] == lookup_key_s1_reg[55:48], entry48_key_reg[47:40] == lookup_key_s1_reg[47:40], entry48_key_reg[39:32] == lookup_key_s1_reg[39:32], entry48_key_reg[31:24] == lookup_key_s1_reg[31:24], entry48_key_reg[23:16] == lookup_key_s1_reg[23:16], entry48_key_reg[15:8] == lookup_key_s1_reg[15:8], entry48_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry49_equal_s2_reg <= {entry49_valid_reg, entry49_key_reg[127:120] == lookup_key_s1_reg[127:120], entry49_key_reg[119:112] == lookup_key_s1_reg[119:112], entry49_key_reg[111:104] == lookup_key_s1_reg[111:104], entry49_key_reg[103:96] == lookup_key_s1_reg[103:96], entry49_key_reg[95:88] == lookup_key_s1_reg[95:88], entry49_key_reg[87:80] == lookup_key_s1_reg[87:80], entry49_key_reg[79:72] == lookup_key_s1_reg[79:72], entry49_key_reg[71:64] == lookup_key_s1_reg[71:64], entry49_key_reg[63:56] == lookup_key_s1_reg[63:56], entry49_key_reg[55:48] == lookup_key_s1_reg[55:48], entry49_key_reg[47:40] == lookup_key_s1_reg[47:40], entry49_key_reg[39:32] == lookup_key_s1_reg[39:32], entry49_key_reg[31:24] == lookup_key_s1_reg[31:24], entry49_key_reg[23:16] == lookup_key_s1_reg[23:16], entry49_key_reg[15:8] == lookup_key_s1_reg[15:8], entry49_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry50_equal_s2_reg <= {entry50_valid_reg, entry50_key_reg[127:120] == lookup_key_s1_reg[127:120], entry50_key_reg[119:112] == lookup_key_s1_reg[119:112], entry50_key_reg[111:104] == lookup_key_s1_reg[111:104], entry50_key_reg[103:96] == lookup_key_s1_reg[103:96], entry50_key_reg[95:88] == lookup_key_s1_reg[95:88], entry50_key_reg[87:80] == lookup_key_s1_reg[87:80], entry50_key_reg[79:72] == lookup_key_s1_reg[79:72], entry50_key_reg[71:64] == lookup_key_s1_reg[71:64], entry50_key_reg[63:56] == lookup_key_s1_reg[63:56], entry50_key_reg[55:48] == lookup_key_s1_reg[55:48], entry50_key_reg[47:40] == lookup_key_s1_reg[47:40], entry50_key_reg[39:32] == lookup_key_s1_reg[39:32], entry50_key_reg[31:24] == lookup_key_s1_reg[31:24], entry50_key_reg[23:16] == lookup_key_s1_reg[23:16], entry50_key_reg[15:8] == lookup_key_s1_reg[15:8], entry50_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry51_equal_s2_reg <= {entry51_valid_reg, entry51_key_reg[127:120] == lookup_key_s1_reg[127:120], entry51_key_reg[119:112] == lookup_key_s1_reg[119:112], entry51_key_reg[111:104] == lookup_key_s1_reg[111:104], entry51_key_reg[103:96] == lookup_key_s1_reg[103:96], entry51_key_reg[95:88] == lookup_key_s1_reg[95:88], entry51_key_reg[87:80] == lookup_key_s1_reg[87:80], entry51_key_reg[79:72] == lookup_key_s1_reg[79:72], entry51_key_reg[71:64] == lookup_key_s1_reg[71:64], entry51_key_reg[63:56] == lookup_key_s1_reg[63:56], entry51_key_reg[55:48] == lookup_key_s1_reg[55:48], entry51_key_reg[47:40] == lookup_key_s1_reg[47:40], entry51_key_reg[39:32] == lookup_key_s1_reg[39:32], entry51_key_reg[31:24] == lookup_key_s1_reg[31:24], entry51_key_reg[23:16] == lookup_key_s1_reg[23:16], entry51_key_reg[15:8] == lookup_key_s1_reg[15:8], entry51_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry52_equal_s2_reg <= {entry52_valid_reg, entry52_key_reg[127:120] == lookup_key_s1_reg[127:120], entry52_key_reg[119:112] == lookup_key_s1_reg[119:112], entry52_key_reg[111:104] == lookup_key_s1_reg[111:104], entry52_key_reg[103:96] == lookup_key_s1_reg[103:96], entry52_key_reg[95:88] == lookup_key_s1_reg[95:88], entry52_key_reg[87:80] == lookup_key_s1_reg[87:80], entry52_key_reg[79:72] == lookup_key_s1_reg[79:72], entry52_key_reg[71:64] == lookup_key_s1_reg[71:64], entry52_key_reg[63:56] == lookup_key_s1_reg[63:56], entry52_key_reg[55:48] == lookup_key_s1_reg[55:48], entry52_key_reg[47:40] == lookup_key_s1_reg[47:40], entry52_key_reg[39:32] == lookup_key_s1_reg[39:32], entry52_key_reg[31:24] == lookup_key_s1_reg[31:24], entry52_key_reg[23:16] == lookup_key_s1_reg[23:16], entry52_key_reg[15:8] == lookup_key_s1_reg[15:8], entry52_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry53_equal_s2_reg <= {entry53_valid_reg, entry53_key_reg[127:120] == lookup_key_s1_reg[127:120], entry53_key_reg[119:112] == lookup_key_s1_reg[119:112], entry53_key_reg[111:104] == lookup_key_s1_reg[111:104], entry53_key_reg[103:96] == lookup_key_s1_reg[103:96], entry53_key_reg[95:88] == lookup_key_s1_reg[95:88], entry53_key_reg[87:80] == lookup_key_s1_reg[87:80], entry53_key_reg[79:72] == lookup_key_s1_reg[79:72], entry53_key_reg[71:64] == lookup_key_s1_reg[71:64], entry53_key_reg[63:56] == lookup_key_s1_reg[63:56], entry53_key_reg[55:48] == lookup_key_s1_reg[55:48], entry53_key_reg[47:40] == lookup_key_s1_reg[47:40], entry53_key_reg[39:32] == lookup_key_s1_reg[39:32], entry53_key_reg[31:24] == lookup_key_s1_reg[31:24], entry53_key_reg[23:16] == lookup_key_s1_reg[23:16], entry53_key_reg[15:8] == lookup_key_s1_reg[15:8], entry53_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry54_equal_s2_reg <= {entry54_valid_reg, entry54_key_reg[127:120] == lookup_key_s1_reg[127:120], entry54_key_reg[119:112] == lookup_key_s1_reg[119:112], entry54_key_reg[111:104] == lookup_key_s1_reg[111:104], entry54_key_reg[103:96] == lookup_key_s1_reg[103:96], entry54_key_reg[95:88] == lookup_key_s1_reg[95:88], entry54_key_reg[87:80] == lookup_key_s1_reg[87:80], entry54_key_reg[79:72] == lookup_key_s1_reg[79:72], entry54_key_reg[71:64] == lookup_key_s1_reg[71:64], entry54_key_reg[63:56] == lookup_key_s1_reg[63:56], entry54_key_reg[55:48] == lookup_key_s1_reg[55:48], entry54_key_reg[47:40] == lookup_key_s1_reg[47:40], entry54_key_reg[39:32] == lookup_key_s1_reg[39:32], entry54_key_reg[31:24] == lookup_key_s1_reg[31:24], entry54_key_reg[23:16] == lookup_key_s1_reg[23:16], entry54_key_reg[15:8] == lookup_key_s1_reg[15:8], entry54_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry55_equal_s2_reg <= {entry55_valid_reg, entry55_key_reg[127:120] == lookup_key_s1_reg[127:120], entry55_key_reg[119:112] == lookup_key_s1_reg[119:112], entry55_key_reg[111:104] == lookup_key_s1_reg[111:104], entry55_key_reg[103:96] == lookup_key_s1_reg[103:96], entry55_key_reg[95:88] == lookup_key_s1_reg[95:88], entry55_key_reg[87:80] == lookup_key_s1_reg[87:80], entry55_key_reg[79:72] == lookup_key_s1_reg[79:72], entry55_key_reg[71:64] == lookup_key_s1_reg[71:64], entry55_key_reg[63:56] == lookup_key_s1_reg[63:56], entry55_key_reg[55:48] == lookup_key_s1_reg[55:48], entry55_key_reg[47:40] == lookup_key_s1_reg[47:40], entry55_key_reg[39:32] == lookup_key_s1_reg[39:32], entry55_key_reg[31:24] == lookup_key_s1_reg[31:24], entry55_key_reg[23:16] == lookup_key_s1_reg[23:16], entry55_key_reg[15:8] == lookup_key_s1_reg[15:8], entry55_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry56_equal_s2_reg <= {entry56_valid_reg, entry56_key_reg[127:120] == lookup_key_s1_reg[127:120], entry56_key_reg[119:112] == lookup_key_s1_reg[119:112], entry56_key_reg[111:104] == lookup_key_s1_reg[111:104], entry56_key_reg[103:96] == lookup_key_s1_reg[103:96], entry56_key_reg[95:88] == lookup_key_s1_reg[95:88], entry56_key_reg[87:80] == lookup_key_s1_reg[87:80], entry56_key_reg[79:72] == lookup_key_s1_reg[79:72], entry56_key_reg[71:64] == lookup_key_s1_reg[71:64], entry56_key_reg[63:56] == lookup_key_s1_reg[63:56], entry56_key_reg[55:48] == lookup_key_s1_reg[55:48], entry56_key_reg[47:40] == lookup_key_s1_reg[47:40], entry56_key_reg[39:32] == lookup_key_s1_reg[39:32], entry56_key_reg[31:24] == lookup_key_s1_reg[31:24], entry56_key_reg[23:16] == lookup_key_s1_reg[23:16], entry56_key_reg[15:8] == lookup_key_s1_reg[15:8], entry56_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry57_equal_s2_reg <= {entry57_valid_reg, entry57_key_reg[127:120] == lookup_key_s1_reg[127:120], entry57_key_reg[119:112] == lookup_key_s1_reg[119:112], entry57_key_reg[111:104] == lookup_key_s1_reg[111:104], entry57_key_reg[103:96] == lookup_key_s1_reg[103:96], entry57_key_reg[95:88] == lookup_key_s1_reg[95:88], entry57_key_reg[87:80] == lookup_key_s1_reg[87:80], entry57_key_reg[79:72] == lookup_key_s1_reg[79:72], entry57_key_reg[71:64] == lookup_key_s1_reg[71:64], entry57_key_reg[63:56] == lookup_key_s1_reg[63:56], entry57_key_reg[55:48] == lookup_key_s1_reg[55:48], entry57_key_reg[47:40] == lookup_key_s1_reg[47:40], entry57_key_reg[39:32] == lookup_key_s1_reg[39:32], entry57_key_reg[31:24] == lookup_key_s1_reg[31:24], entry57_key_reg[23:16] == lookup_key_s1_reg[23:16], entry57_key_reg[15:8] == lookup_key_s1_reg[15:8], entry57_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry58_equal_s2_reg <= {entry58_valid_reg, entry58_key_reg[127:120] == lookup_key_s1_reg[127:120], entry58_key_reg[119:112] == lookup_key_s1_reg[119:112], entry58_key_reg[111:104] == lookup_key_s1_reg[111:104], entry58_key_reg[103:96] == lookup_key_s1_reg[103:96], entry58_key_reg[95:88] == lookup_key_s1_reg[95:88], entry58_key_reg[87:80] == lookup_key_s1_reg[87:80], entry58_key_reg[79:72] == lookup_key_s1_reg[79:72], entry58_key_reg[71:64] == lookup_key_s1_reg[71:64], entry58_key_reg[63:56] == lookup_key_s1_reg[63:56], entry58_key_reg[55:48] == lookup_key_s1_reg[55:48], entry58_key_reg[47:40] == lookup_key_s1_reg[47:40], entry58_key_reg[39:32] == lookup_key_s1_reg[39:32], entry58_key_reg[31:24] == lookup_key_s1_reg[31:24], entry58_key_reg[23:16] == lookup_key_s1_reg[23:16], entry58_key_reg[15:8] == lookup_key_s1_reg[15:8], entry58_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry59_equal_s2_reg <= {entry59_valid_reg, entry59_key_reg[127:120] == lookup_key_s1_reg[127:120], entry59_key_reg[119:112] == lookup_key_s1_reg[119:112], entry59_key_reg[111:104] == lookup_key_s1_reg[111:104], entry59_key_reg[103:96] == lookup_key_s1_reg[103:96], entry59_key_reg[95:88] == lookup_key_s1_reg[95:88], entry59_key_reg[87:80] == lookup_key_s1_reg[87:80], entry59_key_reg[79:72] == lookup_key_s1_reg[79:72], entry59_key_reg[71:64] == lookup_key_s1_reg[71:64], entry59_key_reg[63:56] == lookup_key_s1_reg[63:56], entry59_key_reg[55:48] == lookup_key_s1_reg[55:48], entry59_key_reg[47:40] == lookup_key_s1_reg[47:40], entry59_key_reg[39:32] == lookup_key_s1_reg[39:32], entry59_key_reg[31:24] == lookup_key_s1_reg[31:24], entry59_key_reg[23:16] == lookup_key_s1_reg[23:16], entry59_key_reg[15:8] == lookup_key_s1_reg[15:8], entry59_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry60_equal_s2_reg <= {entry60_valid_reg, entry60_key_reg[127:120] == lookup_key_s1_reg[127:120], entry60_key_reg[119:112] == lookup_key_s1_reg[119:112], entry60_key_reg[111:104] == lookup_key_s1_reg[111:104], entry60_key_reg[103:96] == lookup_key_s1_reg[103:96], entry60_key_reg[95:88] == lookup_key_s1_reg[95:88], entry60_key_reg[87:80] == lookup_key_s1_reg[87:80], entry60_key_reg[79:72] == lookup_key_s1_reg[79:72], entry60_key_reg[71:64] == lookup_key_s1_reg[71:64], entry60_key_reg[63:56] == lookup_key_s1_reg[63:56], entry60_key_reg[55:48] == lookup_key_s1_reg[55:48], entry60_key_reg[47:40] == lookup_key_s1_reg[47:40], entry60_key_reg[39:32] == lookup_key_s1_reg[39:32], entry60_key_reg[31:24] == lookup_key_s1_reg[31:24], entry60_key_reg[23:16] == lookup_key_s1_reg[23:16], entry60_key_reg[15:8] == lookup_key_s1_reg[15:8], entry60_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry61_equal_s2_reg <= {entry61_valid_reg, entry61_key_reg[127:120] == lookup_key_s1_reg[127:120], entry61_key_reg[119:112] == lookup_key_s1_reg[119:112], entry61_key_reg[111:104] == lookup_key_s1_reg[111:104], entry61_key_reg[103:96] == lookup_key_s1_reg[103:96], entry61_key_reg[95:88] == lookup_key_s1_reg[95:88], entry61_key_reg[87:80] == lookup_key_s1_reg[87:80], entry61_key_reg[79:72] == lookup_key_s1_reg[79:72], entry61_key_reg[71:64] == lookup_key_s1_reg[71:64], entry61_key_reg[63:56] == lookup_key_s1_reg[63:56], entry61_key_reg[55:48] == lookup_key_s1_reg[55:48], entry61_key_reg[47:40] == lookup_key_s1_reg[47:40], entry61_key_reg[39:32] == lookup_key_s1_reg[39:32], entry61_key_reg[31:24] == lookup_key_s1_reg[31:24], entry61_key_reg[23:16] == lookup_key_s1_reg[23:16], entry61_key_reg[15:8] == lookup_key_s1_reg[15:8], entry61_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry62_equal_s2_reg <= {entry62_valid_reg, entry62_key_reg[127:120] == lookup_key_s1_reg[127:120], entry62_key_reg[119:112] == lookup_key_s1_reg[119:112], entry62_key_reg[111:104] == lookup_key_s1_reg[111:104], entry62_key_reg[103:96] == lookup_key_s1_reg[103:96], entry62_key_reg[95:88] == lookup_key_s1_reg[95:88], entry62_key_reg[87:80] == lookup_key_s1_reg[87:80], entry62_key_reg[79:72] == lookup_key_s1_reg[79:72], entry62_key_reg[71:64] == lookup_key_s1_reg[71:64], entry62_key_reg[63:56] == lookup_key_s1_reg[63:56], entry62_key_reg[55:48] == lookup_key_s1_reg[55:48], entry62_key_reg[47:40] == lookup_key_s1_reg[47:40], entry62_key_reg[39:32] == lookup_key_s1_reg[39:32], entry62_key_reg[31:24] == lookup_key_s1_reg[31:24], entry62_key_reg[23:16] == lookup_key_s1_reg[23:16], entry62_key_reg[15:8] == lookup_key_s1_reg[15:8], entry62_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry63_equal_s2_reg <= {entry63_valid_reg, entry63_key_reg[127:120] == lookup_key_s1_reg[127:120], entry63_key_reg[119:112] == lookup_key_s1_reg[119:112], entry63_key_reg[111:104] == lookup_key_s1_reg[111:104], entry63_key_reg[103:96] == lookup_key_s1_reg[103:96], entry63_key_reg[95:88] == lookup_key_s1_reg[95:88], entry63_key_reg[87:80] == lookup_key_s1_reg[87:80], entry63_key_reg[79:72] == lookup_key_s1_reg[79:72], entry63_key_reg[71:64] == lookup_key_s1_reg[71:64], entry63_key_reg[63:56] == lookup_key_s1_reg[63:56], entry63_key_reg[55:48] == lookup_key_s1_reg[55:48], entry63_key_reg[47:40] == lookup_key_s1_reg[47:40], entry63_key_reg[39:32] == lookup_key_s1_reg[39:32], entry63_key_reg[31:24] == lookup_key_s1_reg[31:24], entry63_key_reg[23:16] == lookup_key_s1_reg[23:16], entry63_key_reg[15:8] == lookup_key_s1_reg[15:8], entry63_key_reg[7:0] == lookup_key_s1_reg[7:0]};
     lookup_tag_s3_reg <= lookup_tag_s2_reg;
-    lowest_match_s3_reg <= lowest_match;
-    hit_s3_reg <= |match_s2_reg;
-    result_hit_reg <= hit_s3_reg;
-    result_value_reg <= selected_value;
-    result_tag_reg <= lookup_tag_s3_reg;
+    match_s3_reg <= {&entry63_equal_s2_reg, &entry62_equal_s2_reg, &entry61_equal_s2_reg, &entry60_equal_s2_reg, &entry59_equal_s2_reg, &entry58_equal_s2_reg, &entry57_equal_s2_reg, &entry56_equal_s2_reg, &entry55_equal_s2_reg, &entry54_equal_s2_reg, &entry53_equal_s2_reg, &entry52_equal_s2_reg, &entry51_equal_s2_reg, &entry50_equal_s2_reg, &entry49_equal_s2_reg, &entry48_equal_s2_reg, &entry47_equal_s2_reg, &entry46_equal_s2_reg, &entry45_equal_s2_reg, &entry44_equal_s2_reg, &entry43_equal_s2_reg, &entry42_equal_s2_reg, &entry41_equal_s2_reg, &entry40_equal_s2_reg, &entry39_equal_s2_reg, &entry38_equal_s2_reg, &entry37_equal_s2_reg, &entry36_equal_s2_reg, &entry35_equal_s2_reg, &entry34_equal_s2_reg, &entry33_equal_s2_reg, &entry32_equal_s2_reg, &entry31_equal_s2_reg, &entry30_equal_s2_reg, &entry29_equal_s2_reg, &entry28_equal_s2_reg, &entry27_equal_s2_reg, &entry26_equal_s2_reg, &entry25_equal_s2_reg, &entry24_equal_s2_reg, &entry23_equal_s2_reg, &entry22_equal_s2_reg, &entry21_equal_s2_reg, &entry20_equal_s2_reg, &entry19_equal_s2_reg, &entry18_equal_s2_reg, &entry17_equal_s2_reg, &entry16_equal_s2_reg, &entry15_equal_s2_reg, &entry14_equal_s2_reg, &entry13_equal_s2_reg, &entry12_equal_s2_reg, &entry11_equal_s2_reg, &entry10_equal_s2_reg, &entry9_equal_s2_reg, &entry8_equal_s2_reg, &entry7_equal_s2_reg, &entry6_equal_s2_reg, &entry5_equal_s2_reg, &entry4_equal_s2_reg, &entry3_equal_s2_reg, &entry2_equal_s2_reg, &entry1_equal_s2_reg, &entry0_equal_s2_reg};
+    lookup_tag_s4_reg <= lookup_tag_s3_reg;
+    lowest_match_s4_reg <= lowest_match;
+    hit_s4_reg <= |match_s3_reg;
+    lookup_tag_s5_reg <= lookup_tag_s4_reg;
+    hit_s5_reg <= hit_s4_reg;
+    selected_part0_s5_reg <= selected_part0;
+    selected_part1_s5_reg <= selected_part1;
+    selected_part2_s5_reg <= selected_part2;
+    selected_part3_s5_reg <= selected_part3;
+    selected_part4_s5_reg <= selected_part4;
+    selected_part5_s5_reg <= selected_part5;
+    selected_part6_s5_reg <= selected_part6;
+    selected_part7_s5_reg <= selected_part7;
+    result_hit_reg <= hit_s5_reg;
+    result_value_reg <= selected_part0_s5_reg | selected_part1_s5_reg | selected_part2_s5_reg | selected_part3_s5_reg | selected_part4_s5_reg | selected_part5_s5_reg | selected_part6_s5_reg | selected_part7_s5_reg;
+    result_tag_reg <= lookup_tag_s5_reg;
 end
 
 always @(posedge clk) begin
@@ -529,8 +639,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h0)) begin
-        entry0_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h0)) begin
+        entry0_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -549,8 +659,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1)) begin
-        entry1_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1)) begin
+        entry1_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -569,8 +679,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2)) begin
-        entry2_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2)) begin
+        entry2_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -589,8 +699,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3)) begin
-        entry3_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3)) begin
+        entry3_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -609,8 +719,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h4)) begin
-        entry4_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h4)) begin
+        entry4_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -629,8 +739,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h5)) begin
-        entry5_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h5)) begin
+        entry5_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -649,8 +759,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h6)) begin
-        entry6_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h6)) begin
+        entry6_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -669,8 +779,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h7)) begin
-        entry7_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h7)) begin
+        entry7_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -689,8 +799,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h8)) begin
-        entry8_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h8)) begin
+        entry8_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -709,8 +819,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h9)) begin
-        entry9_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h9)) begin
+        entry9_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -729,8 +839,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'ha)) begin
-        entry10_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'ha)) begin
+        entry10_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -749,8 +859,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'hb)) begin
-        entry11_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'hb)) begin
+        entry11_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -769,8 +879,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'hc)) begin
-        entry12_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'hc)) begin
+        entry12_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -789,8 +899,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'hd)) begin
-        entry13_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'hd)) begin
+        entry13_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -809,8 +919,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'he)) begin
-        entry14_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'he)) begin
+        entry14_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -829,8 +939,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'hf)) begin
-        entry15_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'hf)) begin
+        entry15_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -849,8 +959,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h10)) begin
-        entry16_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h10)) begin
+        entry16_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -869,8 +979,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h11)) begin
-        entry17_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h11)) begin
+        entry17_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -889,8 +999,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h12)) begin
-        entry18_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h12)) begin
+        entry18_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -909,8 +1019,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h13)) begin
-        entry19_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h13)) begin
+        entry19_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -929,8 +1039,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h14)) begin
-        entry20_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h14)) begin
+        entry20_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -949,8 +1059,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h15)) begin
-        entry21_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h15)) begin
+        entry21_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -969,8 +1079,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h16)) begin
-        entry22_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h16)) begin
+        entry22_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -989,8 +1099,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h17)) begin
-        entry23_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h17)) begin
+        entry23_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1009,8 +1119,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h18)) begin
-        entry24_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h18)) begin
+        entry24_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1029,8 +1139,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h19)) begin
-        entry25_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h19)) begin
+        entry25_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1049,8 +1159,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1a)) begin
-        entry26_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1a)) begin
+        entry26_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1069,8 +1179,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1b)) begin
-        entry27_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1b)) begin
+        entry27_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1089,8 +1199,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1c)) begin
-        entry28_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1c)) begin
+        entry28_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1109,8 +1219,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1d)) begin
-        entry29_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1d)) begin
+        entry29_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1129,8 +1239,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1e)) begin
-        entry30_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1e)) begin
+        entry30_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1149,8 +1259,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h1f)) begin
-        entry31_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1f)) begin
+        entry31_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1169,8 +1279,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h20)) begin
-        entry32_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h20)) begin
+        entry32_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1189,8 +1299,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h21)) begin
-        entry33_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h21)) begin
+        entry33_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1209,8 +1319,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h22)) begin
-        entry34_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h22)) begin
+        entry34_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1229,8 +1339,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h23)) begin
-        entry35_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h23)) begin
+        entry35_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1249,8 +1359,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h24)) begin
-        entry36_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h24)) begin
+        entry36_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1269,8 +1379,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h25)) begin
-        entry37_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h25)) begin
+        entry37_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1289,8 +1399,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h26)) begin
-        entry38_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h26)) begin
+        entry38_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1309,8 +1419,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h27)) begin
-        entry39_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h27)) begin
+        entry39_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1329,8 +1439,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h28)) begin
-        entry40_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h28)) begin
+        entry40_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1349,8 +1459,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h29)) begin
-        entry41_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h29)) begin
+        entry41_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1369,8 +1479,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2a)) begin
-        entry42_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2a)) begin
+        entry42_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1389,8 +1499,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2b)) begin
-        entry43_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2b)) begin
+        entry43_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1409,8 +1519,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2c)) begin
-        entry44_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2c)) begin
+        entry44_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1429,8 +1539,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2d)) begin
-        entry45_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2d)) begin
+        entry45_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1449,8 +1559,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2e)) begin
-        entry46_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2e)) begin
+        entry46_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1469,8 +1579,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h2f)) begin
-        entry47_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2f)) begin
+        entry47_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1489,8 +1599,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h30)) begin
-        entry48_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h30)) begin
+        entry48_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1509,8 +1619,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h31)) begin
-        entry49_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h31)) begin
+        entry49_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1529,8 +1639,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h32)) begin
-        entry50_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h32)) begin
+        entry50_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1549,8 +1659,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h33)) begin
-        entry51_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h33)) begin
+        entry51_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1569,8 +1679,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h34)) begin
-        entry52_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h34)) begin
+        entry52_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1589,8 +1699,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h35)) begin
-        entry53_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h35)) begin
+        entry53_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1609,8 +1719,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h36)) begin
-        entry54_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h36)) begin
+        entry54_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1629,8 +1739,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h37)) begin
-        entry55_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h37)) begin
+        entry55_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1649,8 +1759,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h38)) begin
-        entry56_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h38)) begin
+        entry56_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1669,8 +1779,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h39)) begin
-        entry57_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h39)) begin
+        entry57_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1689,8 +1799,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3a)) begin
-        entry58_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3a)) begin
+        entry58_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1709,8 +1819,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3b)) begin
-        entry59_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3b)) begin
+        entry59_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1729,8 +1839,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3c)) begin
-        entry60_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3c)) begin
+        entry60_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1749,8 +1859,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3d)) begin
-        entry61_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3d)) begin
+        entry61_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1769,8 +1879,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3e)) begin
-        entry62_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3e)) begin
+        entry62_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -1789,8 +1899,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 6'h3f)) begin
-        entry63_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3f)) begin
+        entry63_value_reg <= value_data_d3_reg;
     end
 end
 

@@ -7,7 +7,7 @@
 //   tagWidth   = 4
 //
 // Route lookup, register CAM: 8 entries of 32-bit route ID and 32-bit value.
-// One lookup per cycle; the result appears 4 cycles after the request, with its tag.
+// One lookup per cycle; the result appears 6 cycles after the request, with its tag.
 // A lookup sees every command accepted in an earlier cycle and none later; commands are accepted every cycle.
 // When several entries match, the lowest-numbered wins (the table manager never stores a key twice).
 // Value layout (32 bits), from host/table/layout.ts:
@@ -46,11 +46,14 @@ reg [2:0] cmd_slot_reg;
 reg [31:0] cmd_key_reg;
 reg [31:0] cmd_value_reg;
 reg value_write_d1_reg;
-reg value_write_d2_reg;
 reg [2:0] value_slot_d1_reg;
-reg [2:0] value_slot_d2_reg;
 reg [31:0] value_data_d1_reg;
+reg value_write_d2_reg;
+reg [2:0] value_slot_d2_reg;
 reg [31:0] value_data_d2_reg;
+reg value_write_d3_reg;
+reg [2:0] value_slot_d3_reg;
+reg [31:0] value_data_d3_reg;
 reg [31:0] entry0_key_reg;
 reg entry0_valid_reg;
 reg [31:0] entry0_value_reg;
@@ -80,11 +83,25 @@ reg [31:0] lookup_key_s1_reg;
 reg [3:0] lookup_tag_s1_reg;
 reg lookup_valid_s2_reg;
 reg [3:0] lookup_tag_s2_reg;
-reg [7:0] match_s2_reg;
+reg [4:0] entry0_equal_s2_reg;  // entry 0: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry1_equal_s2_reg;  // entry 1: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry2_equal_s2_reg;  // entry 2: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry3_equal_s2_reg;  // entry 3: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry4_equal_s2_reg;  // entry 4: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry5_equal_s2_reg;  // entry 5: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry6_equal_s2_reg;  // entry 6: valid bit, then one bit per equal 8-bit key group
+reg [4:0] entry7_equal_s2_reg;  // entry 7: valid bit, then one bit per equal 8-bit key group
 reg lookup_valid_s3_reg;
 reg [3:0] lookup_tag_s3_reg;
-reg [7:0] lowest_match_s3_reg;
-reg hit_s3_reg;
+reg [7:0] match_s3_reg;
+reg lookup_valid_s4_reg;
+reg [3:0] lookup_tag_s4_reg;
+reg [7:0] lowest_match_s4_reg;
+reg hit_s4_reg;
+reg lookup_valid_s5_reg;
+reg [3:0] lookup_tag_s5_reg;
+reg hit_s5_reg;
+reg [31:0] selected_part0_s5_reg;
 reg result_valid_reg;
 reg result_hit_reg;
 reg [31:0] result_value_reg;
@@ -102,9 +119,8 @@ wire cmd_slot_is_4;
 wire cmd_slot_is_5;
 wire cmd_slot_is_6;
 wire cmd_slot_is_7;
-wire [7:0] match;
 wire [7:0] lowest_match;
-wire [31:0] selected_value;
+wire [31:0] selected_part0;
 
 assign cmd_is_write = cmd_op_reg == 2'h0;
 assign cmd_is_update = cmd_op_reg == 2'h1;
@@ -119,36 +135,32 @@ assign cmd_slot_is_4 = cmd_valid_reg & (cmd_slot_reg == 3'h4);
 assign cmd_slot_is_5 = cmd_valid_reg & (cmd_slot_reg == 3'h5);
 assign cmd_slot_is_6 = cmd_valid_reg & (cmd_slot_reg == 3'h6);
 assign cmd_slot_is_7 = cmd_valid_reg & (cmd_slot_reg == 3'h7);
-assign match = {
-    entry7_valid_reg & (entry7_key_reg == lookup_key_s1_reg),
-    entry6_valid_reg & (entry6_key_reg == lookup_key_s1_reg),
-    entry5_valid_reg & (entry5_key_reg == lookup_key_s1_reg),
-    entry4_valid_reg & (entry4_key_reg == lookup_key_s1_reg),
-    entry3_valid_reg & (entry3_key_reg == lookup_key_s1_reg),
-    entry2_valid_reg & (entry2_key_reg == lookup_key_s1_reg),
-    entry1_valid_reg & (entry1_key_reg == lookup_key_s1_reg),
-    entry0_valid_reg & (entry0_key_reg == lookup_key_s1_reg)
-};
-assign lowest_match = match_s2_reg & ~(match_s2_reg - 8'h1);
-assign selected_value = (lowest_match_s3_reg[0] ? entry0_value_reg : 32'h0) | (lowest_match_s3_reg[1] ? entry1_value_reg : 32'h0) | (lowest_match_s3_reg[2] ? entry2_value_reg : 32'h0) | (lowest_match_s3_reg[3] ? entry3_value_reg : 32'h0) | (lowest_match_s3_reg[4] ? entry4_value_reg : 32'h0) | (lowest_match_s3_reg[5] ? entry5_value_reg : 32'h0) | (lowest_match_s3_reg[6] ? entry6_value_reg : 32'h0) | (lowest_match_s3_reg[7] ? entry7_value_reg : 32'h0);
+assign lowest_match = match_s3_reg & ~(match_s3_reg - 8'h1);
+assign selected_part0 = (lowest_match_s4_reg[0] ? entry0_value_reg : 32'h0) | (lowest_match_s4_reg[1] ? entry1_value_reg : 32'h0) | (lowest_match_s4_reg[2] ? entry2_value_reg : 32'h0) | (lowest_match_s4_reg[3] ? entry3_value_reg : 32'h0) | (lowest_match_s4_reg[4] ? entry4_value_reg : 32'h0) | (lowest_match_s4_reg[5] ? entry5_value_reg : 32'h0) | (lowest_match_s4_reg[6] ? entry6_value_reg : 32'h0) | (lowest_match_s4_reg[7] ? entry7_value_reg : 32'h0);
 
 always @(posedge clk) begin
     if (rst) begin
         cmd_valid_reg <= 1'b0;
         value_write_d1_reg <= 1'b0;
         value_write_d2_reg <= 1'b0;
+        value_write_d3_reg <= 1'b0;
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
+        lookup_valid_s4_reg <= 1'b0;
+        lookup_valid_s5_reg <= 1'b0;
         result_valid_reg <= 1'b0;
     end else begin
         cmd_valid_reg <= s_cmd_valid;
         value_write_d1_reg <= value_write;
         value_write_d2_reg <= value_write_d1_reg;
+        value_write_d3_reg <= value_write_d2_reg;
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
-        result_valid_reg <= lookup_valid_s3_reg;
+        lookup_valid_s4_reg <= lookup_valid_s3_reg;
+        lookup_valid_s5_reg <= lookup_valid_s4_reg;
+        result_valid_reg <= lookup_valid_s5_reg;
     end
 end
 
@@ -163,19 +175,33 @@ end
 
 always @(posedge clk) begin
     value_slot_d1_reg <= cmd_slot_reg;
-    value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d1_reg <= cmd_value_reg;
+    value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d2_reg <= value_data_d1_reg;
+    value_slot_d3_reg <= value_slot_d2_reg;
+    value_data_d3_reg <= value_data_d2_reg;
     lookup_key_s1_reg <= s_axis_lookup_tdata;
     lookup_tag_s1_reg <= s_axis_lookup_tuser;
     lookup_tag_s2_reg <= lookup_tag_s1_reg;
-    match_s2_reg <= match;
+    entry0_equal_s2_reg <= {entry0_valid_reg, entry0_key_reg[31:24] == lookup_key_s1_reg[31:24], entry0_key_reg[23:16] == lookup_key_s1_reg[23:16], entry0_key_reg[15:8] == lookup_key_s1_reg[15:8], entry0_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry1_equal_s2_reg <= {entry1_valid_reg, entry1_key_reg[31:24] == lookup_key_s1_reg[31:24], entry1_key_reg[23:16] == lookup_key_s1_reg[23:16], entry1_key_reg[15:8] == lookup_key_s1_reg[15:8], entry1_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry2_equal_s2_reg <= {entry2_valid_reg, entry2_key_reg[31:24] == lookup_key_s1_reg[31:24], entry2_key_reg[23:16] == lookup_key_s1_reg[23:16], entry2_key_reg[15:8] == lookup_key_s1_reg[15:8], entry2_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry3_equal_s2_reg <= {entry3_valid_reg, entry3_key_reg[31:24] == lookup_key_s1_reg[31:24], entry3_key_reg[23:16] == lookup_key_s1_reg[23:16], entry3_key_reg[15:8] == lookup_key_s1_reg[15:8], entry3_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry4_equal_s2_reg <= {entry4_valid_reg, entry4_key_reg[31:24] == lookup_key_s1_reg[31:24], entry4_key_reg[23:16] == lookup_key_s1_reg[23:16], entry4_key_reg[15:8] == lookup_key_s1_reg[15:8], entry4_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry5_equal_s2_reg <= {entry5_valid_reg, entry5_key_reg[31:24] == lookup_key_s1_reg[31:24], entry5_key_reg[23:16] == lookup_key_s1_reg[23:16], entry5_key_reg[15:8] == lookup_key_s1_reg[15:8], entry5_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry6_equal_s2_reg <= {entry6_valid_reg, entry6_key_reg[31:24] == lookup_key_s1_reg[31:24], entry6_key_reg[23:16] == lookup_key_s1_reg[23:16], entry6_key_reg[15:8] == lookup_key_s1_reg[15:8], entry6_key_reg[7:0] == lookup_key_s1_reg[7:0]};
+    entry7_equal_s2_reg <= {entry7_valid_reg, entry7_key_reg[31:24] == lookup_key_s1_reg[31:24], entry7_key_reg[23:16] == lookup_key_s1_reg[23:16], entry7_key_reg[15:8] == lookup_key_s1_reg[15:8], entry7_key_reg[7:0] == lookup_key_s1_reg[7:0]};
     lookup_tag_s3_reg <= lookup_tag_s2_reg;
-    lowest_match_s3_reg <= lowest_match;
-    hit_s3_reg <= |match_s2_reg;
-    result_hit_reg <= hit_s3_reg;
-    result_value_reg <= selected_value;
-    result_tag_reg <= lookup_tag_s3_reg;
+    match_s3_reg <= {&entry7_equal_s2_reg, &entry6_equal_s2_reg, &entry5_equal_s2_reg, &entry4_equal_s2_reg, &entry3_equal_s2_reg, &entry2_equal_s2_reg, &entry1_equal_s2_reg, &entry0_equal_s2_reg};
+    lookup_tag_s4_reg <= lookup_tag_s3_reg;
+    lowest_match_s4_reg <= lowest_match;
+    hit_s4_reg <= |match_s3_reg;
+    lookup_tag_s5_reg <= lookup_tag_s4_reg;
+    hit_s5_reg <= hit_s4_reg;
+    selected_part0_s5_reg <= selected_part0;
+    result_hit_reg <= hit_s5_reg;
+    result_value_reg <= selected_part0_s5_reg;
+    result_tag_reg <= lookup_tag_s5_reg;
 end
 
 always @(posedge clk) begin
@@ -193,8 +219,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h0)) begin
-        entry0_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h0)) begin
+        entry0_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -213,8 +239,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h1)) begin
-        entry1_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h1)) begin
+        entry1_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -233,8 +259,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h2)) begin
-        entry2_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h2)) begin
+        entry2_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -253,8 +279,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h3)) begin
-        entry3_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h3)) begin
+        entry3_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -273,8 +299,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h4)) begin
-        entry4_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h4)) begin
+        entry4_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -293,8 +319,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h5)) begin
-        entry5_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h5)) begin
+        entry5_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -313,8 +339,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h6)) begin
-        entry6_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h6)) begin
+        entry6_value_reg <= value_data_d3_reg;
     end
 end
 
@@ -333,8 +359,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (value_write_d2_reg & (value_slot_d2_reg == 3'h7)) begin
-        entry7_value_reg <= value_data_d2_reg;
+    if (value_write_d3_reg & (value_slot_d3_reg == 3'h7)) begin
+        entry7_value_reg <= value_data_d3_reg;
     end
 end
 

@@ -2,25 +2,34 @@
 // compared in parallel with the lookup key; a priority encoder picks the lowest matching
 // entry and its value is read out.
 //
-// Pipeline (one lookup per cycle, latency 4):
+// Pipeline (one lookup per cycle, latency 6):
 //   s1  lookup key, tag registered
-//   s2  match vector: entry valid and entry key == key        (reads key state)
-//   s3  lowest set bit of the match vector (one-hot), hit
-//   out value of the one-hot entry                           (reads value state)
+//   s2  per entry: valid bit and 8-bit groups of key == entry key   (reads key state)
+//   s3  match vector
+//   s4  lowest set bit of the match vector (one-hot), hit
+//   s5  value of the one-hot entry, OR-ed within groups of 8 entries (reads value state)
+//   out OR of the groups
 // Commands are registered, then write the entry's key and valid bit one cycle later and its
-// value three cycles later: the value state lags the key state by exactly the two stages
+// value four cycles later: the value state lags the key state by exactly the three stages
 // between the compare and the value read, so a lookup always pairs a key with the value
 // written by the same command (old entry or new entry, never a mix).
 
 import { AssociativeGeometry } from '../../host/table/geometry.ts';
 import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce, sub } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
-import { Module } from '../ir/module.ts';
+import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange } from '../ir/params.ts';
 import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
 
+/** Key bits compared per LUT group in the first compare stage. */
+const COMPARE_GROUP = 8;
+/** Entries whose values are OR-ed together in the first of the two value-select stages. */
+const VALUE_GROUP = 8;
+/** Cycles between an entry's key write and its value write: the compare-to-value-read distance. */
+export const VALUE_DELAY = 3;
+
 export const REGISTER_CAM_TIMING: CamTiming = {
-  latency: 4,
+  latency: 6,
   visibility: { write: 1, update: 1, delete: 1 },
   busyAfter: { write: 0, update: 0, delete: 0 },
   clearCycles: 0,
@@ -54,20 +63,19 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   lk.ready.drive(constant(1, 1));
   const cmd = commandPort(m, p.keyWidth, p.valueWidth, g.slotBits);
 
-  // Value writes trail the key writes by two cycles (see the header).
-  const valWrite = m.wire('value_write', and(cmd.valid, or(cmd.is('write'), cmd.is('update'))));
-  const valD1 = m.reg('value_write_d1_reg', 1, { reset: 0 });
-  const valD2 = m.reg('value_write_d2_reg', 1, { reset: 0 });
-  const slotD1 = m.reg('value_slot_d1_reg', g.slotBits);
-  const slotD2 = m.reg('value_slot_d2_reg', g.slotBits);
-  const dataD1 = m.reg('value_data_d1_reg', p.valueWidth);
-  const dataD2 = m.reg('value_data_d2_reg', p.valueWidth);
-  valD1.set(valWrite);
-  valD2.set(valD1);
-  slotD1.set(cmd.slot);
-  slotD2.set(slotD1);
-  dataD1.set(cmd.value);
-  dataD2.set(dataD1);
+  // Value writes trail the key writes by VALUE_DELAY cycles (see the header).
+  let valWrite: Expr = m.wire('value_write', and(cmd.valid, or(cmd.is('write'), cmd.is('update'))));
+  let valSlot: Expr = cmd.slot;
+  let valData: Expr = cmd.value;
+  for (let k = 1; k <= VALUE_DELAY; k++) {
+    const v = m.reg(`value_write_d${k}_reg`, 1, { reset: 0 });
+    const sl = m.reg(`value_slot_d${k}_reg`, g.slotBits);
+    const da = m.reg(`value_data_d${k}_reg`, p.valueWidth);
+    v.set(valWrite);
+    sl.set(valSlot);
+    da.set(valData);
+    [valWrite, valSlot, valData] = [v, sl, da];
+  }
 
   const newValid = m.wire('cmd_entry_valid', and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
   const keys: Expr[] = [];
@@ -81,7 +89,7 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
     const valid = m.reg(`entry${i}_valid_reg`, 1, { reset: 0 });
     valid.set(newValid, hit);
     const value = m.reg(`entry${i}_value_reg`, p.valueWidth);
-    value.set(dataD2, and(valD2, eq(slotD2, slotConst)));
+    value.set(valData, and(valWrite, eq(valSlot, slotConst)));
     keys.push(key);
     valids.push(valid);
     values.push(value);
@@ -94,38 +102,64 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   validS1.set(lk.valid);
   keyS1.set(lk.key);
   tagS1.set(lk.tag);
+  const stage = (name: string, valid: Expr, tag: Expr): { valid: RegHandle; tag: RegHandle } => {
+    const v = m.reg(`lookup_valid_${name}_reg`, 1, { reset: 0 });
+    const t = m.reg(`lookup_tag_${name}_reg`, p.tagWidth);
+    v.set(valid);
+    t.set(tag);
+    return { valid: v, tag: t };
+  };
 
-  // s2: parallel compare.
-  const match = m.wire('match', concat(...keys.map((k, i) => and(valids[i]!, eq(k, keyS1))).reverse()));
-  const validS2 = m.reg('lookup_valid_s2_reg', 1, { reset: 0 });
-  const tagS2 = m.reg('lookup_tag_s2_reg', p.tagWidth);
-  const matchS2 = m.reg('match_s2_reg', n);
-  validS2.set(validS1);
-  tagS2.set(tagS1);
-  matchS2.set(match);
+  // s2: every entry's key compared in COMPARE_GROUP-bit groups (reads key and valid state).
+  const s2 = stage('s2', validS1, tagS1);
+  const groups = Math.ceil(p.keyWidth / COMPARE_GROUP);
+  const equalS2 = keys.map((k, i) => {
+    const bits: Expr[] = [];
+    for (let gi = 0; gi < groups; gi++) {
+      const lo = gi * COMPARE_GROUP;
+      const hi = Math.min(p.keyWidth, lo + COMPARE_GROUP) - 1;
+      bits.push(eq(m.slice(k, hi, lo), m.slice(keyS1, hi, lo)));
+    }
+    const r = m.reg(`entry${i}_equal_s2_reg`, groups + 1, { doc: `entry ${i}: valid bit, then one bit per equal ${COMPARE_GROUP}-bit key group` });
+    r.set(concat(valids[i]!, ...bits.reverse()));
+    return r;
+  });
 
-  // s3: priority encoder, lowest match first (x & ~(x - 1) keeps the lowest set bit).
-  const first = m.wire('lowest_match', n === 1 ? matchS2 : and(matchS2, not(sub(matchS2, constant(1, n)))));
-  const validS3 = m.reg('lookup_valid_s3_reg', 1, { reset: 0 });
-  const tagS3 = m.reg('lookup_tag_s3_reg', p.tagWidth);
-  const firstS3 = m.reg('lowest_match_s3_reg', n);
-  const hitS3 = m.reg('hit_s3_reg', 1);
-  validS3.set(validS2);
-  tagS3.set(tagS2);
-  firstS3.set(first);
-  hitS3.set(reduce('or', matchS2));
+  // s3: match vector.
+  const s3 = stage('s3', s2.valid, s2.tag);
+  const matchS3 = m.reg('match_s3_reg', n);
+  matchS3.set(concat(...equalS2.map((e) => reduce('and', e)).reverse()));
 
-  // out: value of the one-hot entry.
+  // s4: priority encoder, lowest match first (x & ~(x - 1) keeps the lowest set bit).
+  const s4 = stage('s4', s3.valid, s3.tag);
+  const lowestS4 = m.reg('lowest_match_s4_reg', n);
+  const hitS4 = m.reg('hit_s4_reg', 1);
+  lowestS4.set(m.named(n === 1 ? matchS3 : and(matchS3, not(sub(matchS3, constant(1, n)))), 'lowest_match'));
+  hitS4.set(reduce('or', matchS3));
+
+  // s5: the one-hot entry's value, OR-ed within groups of VALUE_GROUP entries (reads value state).
+  const s5 = stage('s5', s4.valid, s4.tag);
+  const hitS5 = m.reg('hit_s5_reg', 1);
+  hitS5.set(hitS4);
   const zero = constant(0, p.valueWidth);
-  const selected = m.wire('selected_value', fold('or', values.map((v, i) => mux(m.slice(firstS3, i, i), v, zero))));
+  const parts: Expr[] = [];
+  for (let lo = 0; lo < n; lo += VALUE_GROUP) {
+    const k = lo / VALUE_GROUP;
+    const r = m.reg(`selected_part${k}_s5_reg`, p.valueWidth);
+    const members = values.slice(lo, lo + VALUE_GROUP).map((v, j) => mux(m.slice(lowestS4, lo + j, lo + j), v, zero));
+    r.set(m.named(fold('or', members), `selected_part${k}`));
+    parts.push(r);
+  }
+
+  // out: OR of the groups.
   const outValid = m.reg('result_valid_reg', 1, { reset: 0 });
   const outHit = m.reg('result_hit_reg', 1);
   const outValue = m.reg('result_value_reg', p.valueWidth);
   const outTag = m.reg('result_tag_reg', p.tagWidth);
-  outValid.set(validS3);
-  outHit.set(hitS3);
-  outValue.set(selected);
-  outTag.set(tagS3);
+  outValid.set(s5.valid);
+  outHit.set(hitS5);
+  outValue.set(fold('or', parts));
+  outTag.set(s5.tag);
   lk.resultValid.drive(outValid);
   lk.resultHit.drive(outHit);
   lk.resultValue.drive(outValue);

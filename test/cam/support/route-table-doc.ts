@@ -8,7 +8,7 @@ import { MAX_CUCKOO_MOVES } from '../../../host/table/manager.ts';
 import { bramCamTiming } from '../../../rtl-gen/cam/bram-cam.ts';
 import type { CamTiming } from '../../../rtl-gen/cam/common.ts';
 import { hashCam, hashCamTiming } from '../../../rtl-gen/cam/hash-cam.ts';
-import { REGISTER_CAM_TIMING } from '../../../rtl-gen/cam/register-cam.ts';
+import { REGISTER_CAM_TIMING, VALUE_DELAY } from '../../../rtl-gen/cam/register-cam.ts';
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -90,7 +90,7 @@ ${table(['Style', 'Latency (cycles)', 'A lookup in cycle t sees a write / update
 ])}
 
 Each command is atomic for lookups: a lookup sees the slot entirely before or entirely after
-it. The register CAM writes an entry's value two cycles after its key and valid bit, exactly
+it. The register CAM writes an entry's value ${VALUE_DELAY} cycles after its key and valid bit, exactly
 the distance between its compare and value-read stages; the hashed table stores key and
 value in one RAM word and forwards a word written in the cycle it is read; the block-RAM CAM
 keeps an entry invalid while its bitmaps change, so its \`write\` must go to an empty entry
