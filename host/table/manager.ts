@@ -16,6 +16,7 @@
 
 import { type CamCommand, HashGeometry, type TableGeometry, isValid } from './geometry.ts';
 import { keyWords } from './hash.ts';
+import { type RouteAction, type ValueLayout, ValueCodecError, decodeAction, encodeAction, valueLayout } from './layout.ts';
 
 export class RouteTableError extends Error {
   constructor(message: string) {
@@ -57,7 +58,11 @@ export class TableManager {
   private freeAssoc: number[] = [];
   readonly stats: ManagerStats = { inserts: 0, updates: 0, deletes: 0, commands: 0, cuckooMoves: 0, longestMoveChain: 0, stashPlacements: 0 };
 
+  /** The value layout of this table (from its value width). */
+  readonly layout: ValueLayout;
+
   constructor(readonly geometry: TableGeometry) {
+    this.layout = valueLayout(geometry.valueWidth);
     this.bySlot = new Array<Entry | undefined>(geometry.capacity).fill(undefined);
     this.reset();
   }
@@ -132,6 +137,31 @@ export class TableManager {
     if (this.geometry instanceof HashGeometry) cmds.push(...this.drainStash(this.geometry));
     else this.freeAssoc.push(e.slot);
     return this.out(cmds);
+  }
+
+  /** insert() with the value encoded from a route action. */
+  insertRoute(key: bigint, action: RouteAction): CamCommand[] {
+    return this.insert(key, this.encode(action));
+  }
+
+  /** update() with the value encoded from a route action. */
+  updateRoute(key: bigint, action: RouteAction): CamCommand[] {
+    return this.update(key, this.encode(action));
+  }
+
+  /** The shadow copy's action for a route. */
+  route(key: bigint): RouteAction | undefined {
+    const v = this.get(key);
+    return v === undefined ? undefined : decodeAction(this.layout, v);
+  }
+
+  private encode(action: RouteAction): bigint {
+    try {
+      return encodeAction(this.layout, action);
+    } catch (e) {
+      if (e instanceof ValueCodecError) throw new RouteValueError(e.message);
+      throw e;
+    }
   }
 
   // ---- fully associative ------------------------------------------------------------------

@@ -162,6 +162,18 @@ describe('table manager', () => {
     expect(mgr.size / 4096).toBeGreaterThan(0.95);
   });
 
+  it('encodes and decodes route actions through the layout', () => {
+    const mgr = new TableManager(new HashGeometry(64, 4, 0, 128, 64));
+    const fwd = { kind: 'forward', port: 7, nextRoute: 0xabcdefn, qos: false } as const;
+    const [cmd] = mgr.insertRoute(5n, fwd);
+    expect(decodeAction(valueLayout(64), cmd!.value)).toEqual(fwd);
+    expect(mgr.route(5n)).toEqual(fwd);
+    mgr.updateRoute(5n, { kind: 'local', channel: 9n, qos: true });
+    expect(mgr.route(5n)).toEqual({ kind: 'local', channel: 9n, qos: true });
+    expect(() => mgr.insertRoute(6n, { kind: 'forward', port: 300, nextRoute: 0n, qos: false })).toThrow(RouteValueError);
+    expect(mgr.route(6n)).toBeUndefined();
+  });
+
   it('names every misuse', () => {
     const mgr = new TableManager(new AssociativeGeometry('register', 2, 32, 32));
     mgr.insert(1n, 1n);
