@@ -6,6 +6,7 @@
 //   stages    = 4
 //   keySlots  = 8
 //   layout    = ietf
+//   fifoRam   = lut
 //   fifoDepth = 128
 //
 // ChaCha20 keystream engine: 20 round unit(s) x 4 stage(s), 1 pass(es) per block,
@@ -625,7 +626,7 @@ chacha_round_diag_s4_m132_t4 unit19 (
     .meta_taps(unit19_meta_taps)
 );
 
-fifo_w512_d128 ks_fifo (
+fifo_w512_d128_lut ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

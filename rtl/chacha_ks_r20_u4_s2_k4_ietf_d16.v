@@ -6,6 +6,7 @@
 //   stages    = 2
 //   keySlots  = 4
 //   layout    = ietf
+//   fifoRam   = lut
 //   fifoDepth = 16
 //
 // ChaCha20 keystream engine: 4 round unit(s) x 2 stage(s), 5 pass(es) per block,
@@ -275,7 +276,7 @@ chacha_round_diag_s2_m134_t3 unit3 (
     .meta_taps(unit3_meta_taps)
 );
 
-fifo_w512_d16 ks_fifo (
+fifo_w512_d16_lut ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

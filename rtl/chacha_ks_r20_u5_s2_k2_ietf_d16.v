@@ -6,6 +6,7 @@
 //   stages    = 2
 //   keySlots  = 2
 //   layout    = ietf
+//   fifoRam   = lut
 //   fifoDepth = 16
 //
 // ChaCha20 keystream engine: 5 round unit(s) x 2 stage(s), 4 pass(es) per block,
@@ -297,7 +298,7 @@ chacha_round_alt_s2_m132_t2 unit4 (
     .meta_taps(unit4_meta_taps)
 );
 
-fifo_w512_d16 ks_fifo (
+fifo_w512_d16_lut ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

@@ -6,6 +6,7 @@
 //   stages    = 2
 //   keySlots  = 2
 //   layout    = ietf
+//   fifoRam   = lut
 //   fifoDepth = 32
 //
 // ChaCha8 keystream engine: 8 round unit(s) x 2 stage(s), 1 pass(es) per block,
@@ -341,7 +342,7 @@ chacha_round_diag_s2_m130_t2 unit7 (
     .meta_taps(unit7_meta_taps)
 );
 
-fifo_w512_d32 ks_fifo (
+fifo_w512_d32_lut ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

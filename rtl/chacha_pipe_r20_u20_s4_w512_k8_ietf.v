@@ -7,6 +7,7 @@
 //   keySlots = 8
 //   layout   = ietf
 //   width    = 512
+//   fifoRam  = lut
 //
 // ChaCha20 packet cipher, 512-bit AXI-Stream, 20 round unit(s) x 4 stage(s): 20/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [130:99], nonce [98:3], key slot [2:0]; ignored on later beats.
@@ -104,7 +105,7 @@ always @(posedge clk) begin
     end
 end
 
-fifo_w131_d8 req_fifo (
+fifo_w131_d8_lut req_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire & new_block),
@@ -115,7 +116,7 @@ fifo_w131_d8 req_fifo (
     .m_data (req_fifo_m_data)
 );
 
-fifo_w579_d128 data_fifo (
+fifo_w579_d128_lut data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

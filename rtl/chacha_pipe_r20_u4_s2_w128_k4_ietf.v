@@ -7,6 +7,7 @@
 //   keySlots = 4
 //   layout   = ietf
 //   width    = 128
+//   fifoRam  = lut
 //
 // ChaCha20 packet cipher, 128-bit AXI-Stream, 4 round unit(s) x 2 stage(s): 4/20 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.
@@ -109,7 +110,7 @@ always @(posedge clk) begin
     end
 end
 
-fifo_w130_d8 req_fifo (
+fifo_w130_d8_lut req_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire & new_block),
@@ -120,7 +121,7 @@ fifo_w130_d8 req_fifo (
     .m_data (req_fifo_m_data)
 );
 
-fifo_w149_d64 data_fifo (
+fifo_w149_d64_lut data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

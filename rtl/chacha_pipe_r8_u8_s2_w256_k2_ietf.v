@@ -7,6 +7,7 @@
 //   keySlots = 2
 //   layout   = ietf
 //   width    = 256
+//   fifoRam  = lut
 //
 // ChaCha8 packet cipher, 256-bit AXI-Stream, 8 round unit(s) x 2 stage(s): 8/8 blocks per cycle.
 // s_axis_tuser (first beat of a packet): counter [128:97], nonce [96:1], key slot [0:0]; ignored on later beats.
@@ -109,7 +110,7 @@ always @(posedge clk) begin
     end
 end
 
-fifo_w129_d8 req_fifo (
+fifo_w129_d8_lut req_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire & new_block),
@@ -120,7 +121,7 @@ fifo_w129_d8 req_fifo (
     .m_data (req_fifo_m_data)
 );
 
-fifo_w292_d32 data_fifo (
+fifo_w292_d32_lut data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

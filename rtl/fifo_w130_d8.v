@@ -4,6 +4,7 @@
 //   width     = 130
 //   depth     = 8
 //   withLevel = false
+//   ram       = block
 //
 // First-word-fall-through FIFO: 8 words of 130 bits in RAM plus the head register.
 // A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.

@@ -4,6 +4,7 @@
 //   width     = 512
 //   depth     = 2
 //   withLevel = false
+//   ram       = block
 //
 // First-word-fall-through FIFO: 2 words of 512 bits in RAM plus the head register.
 // A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.

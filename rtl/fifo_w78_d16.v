@@ -4,6 +4,7 @@
 //   width     = 78
 //   depth     = 16
 //   withLevel = false
+//   ram       = block
 //
 // First-word-fall-through FIFO: 16 words of 78 bits in RAM plus the head register.
 // A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.

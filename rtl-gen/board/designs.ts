@@ -13,7 +13,14 @@ export const BOARD_CORES: Readonly<Record<string, { units: number; stages: numbe
 };
 
 export function boardTop(b: Board, core = BOARD_CORES[b.name]!): Module {
-  return selfTestTop({ ...core, clocksPerBit: Math.round((b.clockMHz * 1e6) / UART_BAUD), windowLog2: 24, ledActiveLow: b.ledActiveLow });
+  return selfTestTop({
+    ...core,
+    clocksPerBit: Math.round((b.clockMHz * 1e6) / UART_BAUD),
+    windowLog2: 24,
+    ledActiveLow: b.ledActiveLow,
+    // iCE40 has no LUT RAM: LUT-RAM FIFOs would become flip-flops there.
+    fifoRam: b.family === 'ice40' ? 'block' : 'lut',
+  });
 }
 
 export function boardDesigns(): Module[] {

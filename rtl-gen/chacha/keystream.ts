@@ -58,6 +58,7 @@ export const keystreamEngine = defineGenerator(
   '1.0.0',
   {
     ...CHACHA_CORE_PARAMS,
+    fifoRam: oneOf<string>('FIFO memory: lut (fast on ECP5) or block (saves logic on iCE40)', 'lut', ['lut', 'block']),
     fifoDepth: oneOf<number>('keystream FIFO depth in blocks; 0 picks keystreamFifoDepth()', 0, [0, ...Array.from({ length: 12 }, (_, i) => 2 ** (i + 1))]),
   },
   (p, info) => {
@@ -74,7 +75,7 @@ export const keystreamEngine = defineGenerator(
     const depth = p.fifoDepth || keystreamFifoDepth(R, U, S);
     const cw = Math.log2(depth) + 2;
 
-    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}`, info);
+    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}${p.fifoRam === 'block' ? '_bram' : ''}`, info);
     m.describe(
       `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) per block,`,
       `${U}/${R} blocks per cycle, ${R * S} cycles from ring entry to exit, blocks leave in request order.`,
@@ -195,7 +196,7 @@ export const keystreamEngine = defineGenerator(
     finValid.set(tailExits);
     finData.set(concat(...sums.reverse()), tailExits);
 
-    const out = m.instance(fifo({ width: 512, depth }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
+    const out = m.instance(fifo({ width: 512, depth, ram: p.fifoRam }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
     const ksPop = m.wire('ks_pop', and(out.m_valid!, ksReady));
     const one = constant(1, cw);
     outstanding.set(mux(reqFire, mux(ksPop, outstanding, add(outstanding, one)), mux(ksPop, sub(outstanding, one), outstanding)));

@@ -36,6 +36,7 @@ export const chachaPipeline = defineGenerator(
   {
     ...CHACHA_CORE_PARAMS,
     width: oneOf<number>('packet stream width in bits', 512, [64, 128, 256, 512]),
+    fifoRam: oneOf<string>('FIFO memory: lut (fast on ECP5) or block (saves logic on iCE40)', 'lut', ['lut', 'block']),
   },
   (p, info) => {
     const { rounds: R, units: U, stages: S, width: W } = p;
@@ -45,7 +46,7 @@ export const chachaPipeline = defineGenerator(
     const B = 512 / W; // beats per block
     const bb = Math.log2(B);
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
-    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}`, info);
+    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}${p.fifoRam === 'block' ? '_bram' : ''}`, info);
     const ksDepth = keystreamFifoDepth(R, U, S, B);
     // Beats wait in the data FIFO while their block is made: the latency times the rate at
     // which beats can enter (one per cycle, or fewer when blocks are the limit).
@@ -98,7 +99,7 @@ export const chachaPipeline = defineGenerator(
     const outFire = m.wire('out_fire', 1);
     const ksPop = m.wire('ks_pop', 1);
 
-    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH }), 'req_fifo', {
+    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH, ram: p.fifoRam }), 'req_fifo', {
       s_valid: and(accept, newBlock),
       s_data: concat(curCounter, curNonce, curSlot),
       m_ready: reqTake,
@@ -106,7 +107,7 @@ export const chachaPipeline = defineGenerator(
     // Data FIFO word: {wrapped, last in block, beat index in block, tlast, tkeep, tdata}.
     const dataWidth = 1 + 1 + bb + 1 + W / 8 + W;
     const dataIn: Expr[] = [curWrapped, lastInBlock, ...(blkBeat ? [blkBeat] : []), s.tlast, s.tkeep, s.tdata];
-    const dataFifo = m.instance(fifo({ width: dataWidth, depth }), 'data_fifo', {
+    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam }), 'data_fifo', {
       s_valid: accept,
       s_data: concat(...dataIn),
       m_ready: outFire,
@@ -123,7 +124,7 @@ export const chachaPipeline = defineGenerator(
 
     // ---- keystream engine ----------------------------------------------------------------------
     const req = m.named(reqFifo.m_data!, 'req_head');
-    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, fifoDepth: ksDepth }), 'engine', {
+    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, fifoDepth: ksDepth, fifoRam: p.fifoRam }), 'engine', {
       ...kw,
       req_valid: reqFifo.m_valid!,
       req_slot: m.slice(req, sb - 1, 0),

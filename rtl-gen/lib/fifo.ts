@@ -1,6 +1,6 @@
-// A first-word-fall-through FIFO on an inferred block RAM.
+// A first-word-fall-through FIFO on an inferred block RAM (or LUT RAM).
 //
-// The RAM's registered read port is itself the head of the queue: a read is issued
+// The RAM's registered read port (or, for LUT RAM, a register after its read) is the head of the queue: a read is issued
 // whenever the head is empty or being taken, so one word moves per cycle with no extra
 // output register and no read-during-write hazard (the read and write pointers only meet
 // when the RAM part is empty, and then nothing is read). An empty FIFO shows a new word two
@@ -18,9 +18,10 @@ export const fifo = defineGenerator(
     width: intRange('word width in bits', 32, 1, 4096),
     depth: powerOfTwo('words in the RAM (the head register holds one more)', 16, 2, 65536),
     withLevel: oneOf<boolean>('bring out the fill level', false, [false, true]),
+    ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register', 'block', ['block', 'lut']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.withLevel ? '_lvl' : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}`, info);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
     m.describe(
@@ -45,7 +46,16 @@ export const fifo = defineGenerator(
 
     const mem = m.memory('ram', p.width, p.depth);
     mem.write(push, wrPtr, inData);
-    const head = mem.readSync('head_reg', rdPtr, fetch);
+    let head;
+    if (p.ram === 'block') {
+      head = mem.readSync('head_reg', rdPtr, fetch);
+    } else {
+      // ECP5 block RAM without its output register has a slow clock-to-out (about 5.6 ns in
+      // nextpnr's model, and yosys never enables the register); LUT RAM reads in a LUT delay.
+      const h = m.reg('head_reg', p.width);
+      h.set(mem.readAsync('ram_rd_data', rdPtr), fetch);
+      head = h;
+    }
 
     wrPtr.set(add(wrPtr, constant(1, aw)), push);
     rdPtr.set(add(rdPtr, constant(1, aw)), fetch);

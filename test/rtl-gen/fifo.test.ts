@@ -8,6 +8,7 @@ import { Rng, runCycles, simulate } from '../../sim/index.ts';
 describe.each([
   { width: 8, depth: 4, withLevel: true },
   { width: 77, depth: 16, withLevel: true },
+  { width: 40, depth: 8, withLevel: true, ram: 'lut' },
 ])('FIFO %o', (cfg) => {
   it('behaves as a queue under random pushes and pops (20,000 cycles)', async () => {
     const dut = await simulate(fifo(cfg));
