@@ -7,7 +7,7 @@
 //   npm run bench:cam -- --quick            (area only, short soaks)
 //   npm run bench:cam -- --only hash        (one style: register, bram or hash)
 //   npm run bench:cam -- --soak 2000000     (cycles per soak; default 1,000,000)
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TableGeometry } from '../host/table/geometry.ts';
 import { valueLayout } from '../host/table/layout.ts';
@@ -181,7 +181,7 @@ if (!only || only === 'hash') {
   console.log(`   full at ${(filled.occupancyAtFirstFailure * 100).toFixed(1)}%, ${filled.commandsPerInsert.toFixed(2)} commands per insert; soak ${s.lookupsChecked} lookups checked`);
 }
 
-const out = {
+const out: { date: string; targetMHz: number; minFrame10GbEPacketsPerSecond: number; quick: boolean; soakCycles: number; seconds: number; results: Array<Record<string, unknown>> } = {
   date: new Date().toISOString(),
   targetMHz: TARGET_MHZ,
   minFrame10GbEPacketsPerSecond: MIN_FRAME_PPS,
@@ -192,5 +192,12 @@ const out = {
 };
 const dir = join(PROJECT_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, only ? `cam-${only}.json` : 'cam.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`wrote bench/results/${only ? `cam-${only}.json` : 'cam.json'}`);
+const file = join(dir, 'cam.json');
+if (only && existsSync(file)) {
+  // One style rerun: replace its rows in the full results, keep the others.
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as typeof out;
+  out.results = [...prev.results.filter((r) => r.style !== only), ...results];
+  out.soakCycles = SOAK;
+}
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log('wrote bench/results/cam.json');
