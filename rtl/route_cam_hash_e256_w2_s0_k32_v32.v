@@ -10,7 +10,7 @@
 //
 // Route lookup, hashed exact match: 2 ways x 128 words in block RAM + 0 stash slots,
 // 32-bit route ID, 32-bit value. Slot numbers: way w index i is slot w*128+i; stash j is slot 256+j.
-// One lookup per cycle; the result appears 8 cycles after the request, with its tag.
+// One lookup per cycle; the result appears 7 cycles after the request, with its tag.
 // A lookup sees every command accepted up to and including its own cycle, and none later.
 // Commands are accepted every cycle, except during the 128-cycle clear pass after reset.
 // Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.
@@ -85,29 +85,20 @@ reg [63:0] way1_word_s4_reg;
 reg way0_bypass_s4_reg;
 reg way1_bypass_s4_reg;
 reg lookup_valid_s5_reg;
-reg [31:0] lookup_key_s5_reg;
 reg [3:0] lookup_tag_s5_reg;
 reg lookup_clearing_s5_reg;
-reg [63:0] bypass_word_s5_reg;
-reg [63:0] way0_word_s5_reg;
-reg [63:0] way1_word_s5_reg;
-reg way0_bypass_s5_reg;
-reg way1_bypass_s5_reg;
+reg [3:0] way0_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way0_valid_s5_reg;
+reg [31:0] way0_value_s5_reg;
+reg [3:0] way1_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way1_valid_s5_reg;
+reg [31:0] way1_value_s5_reg;
 reg lookup_valid_s6_reg;
 reg [3:0] lookup_tag_s6_reg;
-reg lookup_clearing_s6_reg;
-reg [3:0] way0_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way0_valid_s6_reg;
+reg way0_hit_s6_reg;
 reg [31:0] way0_value_s6_reg;
-reg [3:0] way1_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way1_valid_s6_reg;
+reg way1_hit_s6_reg;
 reg [31:0] way1_value_s6_reg;
-reg lookup_valid_s7_reg;
-reg [3:0] lookup_tag_s7_reg;
-reg way0_hit_s7_reg;
-reg [31:0] way0_value_s7_reg;
-reg way1_hit_s7_reg;
-reg [31:0] way1_value_s7_reg;
 reg result_valid_reg;
 reg result_hit_reg;
 reg [31:0] result_value_reg;
@@ -152,9 +143,9 @@ assign way1_hash = {
 };
 assign way0_cmd_write = cmd_d1_valid_reg & (1'b1 & (cmd_d1_slot_reg[7] == 1'b0));
 assign way1_cmd_write = cmd_d1_valid_reg & (1'b1 & (cmd_d1_slot_reg[7] == 1'b1));
-assign way0_word = way0_bypass_s5_reg ? bypass_word_s5_reg : way0_word_s5_reg;
-assign way1_word = way1_bypass_s5_reg ? bypass_word_s5_reg : way1_word_s5_reg;
-assign selected_value = way0_hit_s7_reg ? way0_value_s7_reg : way1_hit_s7_reg ? way1_value_s7_reg : 32'h0;
+assign way0_word = way0_bypass_s4_reg ? bypass_word_s4_reg : way0_word_s4_reg;
+assign way1_word = way1_bypass_s4_reg ? bypass_word_s4_reg : way1_word_s4_reg;
+assign selected_value = way0_hit_s6_reg ? way0_value_s6_reg : way1_hit_s6_reg ? way1_value_s6_reg : 32'h0;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -167,7 +158,6 @@ always @(posedge clk) begin
         lookup_valid_s4_reg <= 1'b0;
         lookup_valid_s5_reg <= 1'b0;
         lookup_valid_s6_reg <= 1'b0;
-        lookup_valid_s7_reg <= 1'b0;
         result_valid_reg <= 1'b0;
     end else begin
         clearing_reg <= clearing_reg & ~clear_last;
@@ -179,8 +169,7 @@ always @(posedge clk) begin
         lookup_valid_s4_reg <= lookup_valid_s3_reg;
         lookup_valid_s5_reg <= lookup_valid_s4_reg;
         lookup_valid_s6_reg <= lookup_valid_s5_reg;
-        lookup_valid_s7_reg <= lookup_valid_s6_reg;
-        result_valid_reg <= lookup_valid_s7_reg;
+        result_valid_reg <= lookup_valid_s6_reg;
     end
 end
 
@@ -224,30 +213,22 @@ always @(posedge clk) begin
     way1_word_s4_reg <= way1_read_s3;
     way0_bypass_s4_reg <= way0_bypass_s3_reg;
     way1_bypass_s4_reg <= way1_bypass_s3_reg;
-    lookup_key_s5_reg <= lookup_key_s4_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     lookup_clearing_s5_reg <= lookup_clearing_s4_reg;
-    bypass_word_s5_reg <= bypass_word_s4_reg;
-    way0_word_s5_reg <= way0_word_s4_reg;
-    way1_word_s5_reg <= way1_word_s4_reg;
-    way0_bypass_s5_reg <= way0_bypass_s4_reg;
-    way1_bypass_s5_reg <= way1_bypass_s4_reg;
+    way0_key_equal_s5_reg <= {way0_word[63:56] == lookup_key_s4_reg[31:24], way0_word[55:48] == lookup_key_s4_reg[23:16], way0_word[47:40] == lookup_key_s4_reg[15:8], way0_word[39:32] == lookup_key_s4_reg[7:0]};
+    way0_valid_s5_reg <= way0_word[0];
+    way0_value_s5_reg <= way0_word[31:0];
+    way1_key_equal_s5_reg <= {way1_word[63:56] == lookup_key_s4_reg[31:24], way1_word[55:48] == lookup_key_s4_reg[23:16], way1_word[47:40] == lookup_key_s4_reg[15:8], way1_word[39:32] == lookup_key_s4_reg[7:0]};
+    way1_valid_s5_reg <= way1_word[0];
+    way1_value_s5_reg <= way1_word[31:0];
     lookup_tag_s6_reg <= lookup_tag_s5_reg;
-    lookup_clearing_s6_reg <= lookup_clearing_s5_reg;
-    way0_key_equal_s6_reg <= {way0_word[63:56] == lookup_key_s5_reg[31:24], way0_word[55:48] == lookup_key_s5_reg[23:16], way0_word[47:40] == lookup_key_s5_reg[15:8], way0_word[39:32] == lookup_key_s5_reg[7:0]};
-    way0_valid_s6_reg <= way0_word[0];
-    way0_value_s6_reg <= way0_word[31:0];
-    way1_key_equal_s6_reg <= {way1_word[63:56] == lookup_key_s5_reg[31:24], way1_word[55:48] == lookup_key_s5_reg[23:16], way1_word[47:40] == lookup_key_s5_reg[15:8], way1_word[39:32] == lookup_key_s5_reg[7:0]};
-    way1_valid_s6_reg <= way1_word[0];
-    way1_value_s6_reg <= way1_word[31:0];
-    lookup_tag_s7_reg <= lookup_tag_s6_reg;
-    way0_hit_s7_reg <= ~lookup_clearing_s6_reg & (way0_valid_s6_reg & &way0_key_equal_s6_reg);
-    way0_value_s7_reg <= way0_value_s6_reg;
-    way1_hit_s7_reg <= ~lookup_clearing_s6_reg & (way1_valid_s6_reg & &way1_key_equal_s6_reg);
-    way1_value_s7_reg <= way1_value_s6_reg;
-    result_hit_reg <= way0_hit_s7_reg | way1_hit_s7_reg;
+    way0_hit_s6_reg <= ~lookup_clearing_s5_reg & (way0_valid_s5_reg & &way0_key_equal_s5_reg);
+    way0_value_s6_reg <= way0_value_s5_reg;
+    way1_hit_s6_reg <= ~lookup_clearing_s5_reg & (way1_valid_s5_reg & &way1_key_equal_s5_reg);
+    way1_value_s6_reg <= way1_value_s5_reg;
+    result_hit_reg <= way0_hit_s6_reg | way1_hit_s6_reg;
     result_value_reg <= selected_value;
-    result_tag_reg <= lookup_tag_s7_reg;
+    result_tag_reg <= lookup_tag_s6_reg;
 end
 
 always @(posedge clk) begin

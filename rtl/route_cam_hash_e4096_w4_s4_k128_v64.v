@@ -10,7 +10,7 @@
 //
 // Route lookup, hashed exact match: 4 ways x 1024 words in block RAM + 4 stash slots,
 // 128-bit route ID, 64-bit value. Slot numbers: way w index i is slot w*1024+i; stash j is slot 4096+j.
-// One lookup per cycle; the result appears 8 cycles after the request, with its tag.
+// One lookup per cycle; the result appears 7 cycles after the request, with its tag.
 // A lookup sees every command accepted up to and including its own cycle, and none later.
 // Commands are accepted every cycle, except during the 1024-cycle clear pass after reset.
 // Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.
@@ -121,49 +121,36 @@ reg way0_bypass_s4_reg;
 reg way1_bypass_s4_reg;
 reg way2_bypass_s4_reg;
 reg way3_bypass_s4_reg;
-reg lookup_valid_s5_reg;
-reg [127:0] lookup_key_s5_reg;
-reg [15:0] lookup_tag_s5_reg;
-reg lookup_clearing_s5_reg;
-reg [191:0] bypass_word_s5_reg;
-reg [191:0] way0_word_s5_reg;
-reg [191:0] way1_word_s5_reg;
-reg [191:0] way2_word_s5_reg;
-reg [191:0] way3_word_s5_reg;
-reg way0_bypass_s5_reg;
-reg way1_bypass_s5_reg;
-reg way2_bypass_s5_reg;
-reg way3_bypass_s5_reg;
 reg [3:0] stash_match_s4_reg;
+reg stash_hit_s5_reg;
+reg [63:0] stash_value_s5_reg;
 reg stash_hit_s6_reg;
 reg [63:0] stash_value_s6_reg;
-reg stash_hit_s7_reg;
-reg [63:0] stash_value_s7_reg;
+reg lookup_valid_s5_reg;
+reg [15:0] lookup_tag_s5_reg;
+reg lookup_clearing_s5_reg;
+reg [15:0] way0_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way0_valid_s5_reg;
+reg [63:0] way0_value_s5_reg;
+reg [15:0] way1_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way1_valid_s5_reg;
+reg [63:0] way1_value_s5_reg;
+reg [15:0] way2_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way2_valid_s5_reg;
+reg [63:0] way2_value_s5_reg;
+reg [15:0] way3_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
+reg way3_valid_s5_reg;
+reg [63:0] way3_value_s5_reg;
 reg lookup_valid_s6_reg;
 reg [15:0] lookup_tag_s6_reg;
-reg lookup_clearing_s6_reg;
-reg [15:0] way0_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way0_valid_s6_reg;
+reg way0_hit_s6_reg;
 reg [63:0] way0_value_s6_reg;
-reg [15:0] way1_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way1_valid_s6_reg;
+reg way1_hit_s6_reg;
 reg [63:0] way1_value_s6_reg;
-reg [15:0] way2_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way2_valid_s6_reg;
+reg way2_hit_s6_reg;
 reg [63:0] way2_value_s6_reg;
-reg [15:0] way3_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
-reg way3_valid_s6_reg;
+reg way3_hit_s6_reg;
 reg [63:0] way3_value_s6_reg;
-reg lookup_valid_s7_reg;
-reg [15:0] lookup_tag_s7_reg;
-reg way0_hit_s7_reg;
-reg [63:0] way0_value_s7_reg;
-reg way1_hit_s7_reg;
-reg [63:0] way1_value_s7_reg;
-reg way2_hit_s7_reg;
-reg [63:0] way2_value_s7_reg;
-reg way3_hit_s7_reg;
-reg [63:0] way3_value_s7_reg;
 reg result_valid_reg;
 reg result_hit_reg;
 reg [63:0] result_value_reg;
@@ -256,11 +243,11 @@ assign cmd_stash1 = cmd_valid_reg & (cmd_slot_reg == 13'h1001);
 assign cmd_stash2 = cmd_valid_reg & (cmd_slot_reg == 13'h1002);
 assign cmd_stash3 = cmd_valid_reg & (cmd_slot_reg == 13'h1003);
 assign stash_value = stash_match_s4_reg[0] ? stash0_value_reg : stash_match_s4_reg[1] ? stash1_value_reg : stash_match_s4_reg[2] ? stash2_value_reg : stash_match_s4_reg[3] ? stash3_value_reg : 64'h0;
-assign way0_word = way0_bypass_s5_reg ? bypass_word_s5_reg : way0_word_s5_reg;
-assign way1_word = way1_bypass_s5_reg ? bypass_word_s5_reg : way1_word_s5_reg;
-assign way2_word = way2_bypass_s5_reg ? bypass_word_s5_reg : way2_word_s5_reg;
-assign way3_word = way3_bypass_s5_reg ? bypass_word_s5_reg : way3_word_s5_reg;
-assign selected_value = way0_hit_s7_reg ? way0_value_s7_reg : way1_hit_s7_reg ? way1_value_s7_reg : way2_hit_s7_reg ? way2_value_s7_reg : way3_hit_s7_reg ? way3_value_s7_reg : stash_value_s7_reg;
+assign way0_word = way0_bypass_s4_reg ? bypass_word_s4_reg : way0_word_s4_reg;
+assign way1_word = way1_bypass_s4_reg ? bypass_word_s4_reg : way1_word_s4_reg;
+assign way2_word = way2_bypass_s4_reg ? bypass_word_s4_reg : way2_word_s4_reg;
+assign way3_word = way3_bypass_s4_reg ? bypass_word_s4_reg : way3_word_s4_reg;
+assign selected_value = way0_hit_s6_reg ? way0_value_s6_reg : way1_hit_s6_reg ? way1_value_s6_reg : way2_hit_s6_reg ? way2_value_s6_reg : way3_hit_s6_reg ? way3_value_s6_reg : stash_value_s6_reg;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -274,7 +261,6 @@ always @(posedge clk) begin
         lookup_valid_s4_reg <= 1'b0;
         lookup_valid_s5_reg <= 1'b0;
         lookup_valid_s6_reg <= 1'b0;
-        lookup_valid_s7_reg <= 1'b0;
         result_valid_reg <= 1'b0;
     end else begin
         clearing_reg <= clearing_reg & ~clear_last;
@@ -287,8 +273,7 @@ always @(posedge clk) begin
         lookup_valid_s4_reg <= lookup_valid_s3_reg;
         lookup_valid_s5_reg <= lookup_valid_s4_reg;
         lookup_valid_s6_reg <= lookup_valid_s5_reg;
-        lookup_valid_s7_reg <= lookup_valid_s6_reg;
-        result_valid_reg <= lookup_valid_s7_reg;
+        result_valid_reg <= lookup_valid_s6_reg;
     end
 end
 
@@ -350,49 +335,37 @@ always @(posedge clk) begin
     way1_bypass_s4_reg <= way1_bypass_s3_reg;
     way2_bypass_s4_reg <= way2_bypass_s3_reg;
     way3_bypass_s4_reg <= way3_bypass_s3_reg;
-    lookup_key_s5_reg <= lookup_key_s4_reg;
+    stash_match_s4_reg <= {stash3_valid_s3_reg & &stash3_key_equal_s3_reg, stash2_valid_s3_reg & &stash2_key_equal_s3_reg, stash1_valid_s3_reg & &stash1_key_equal_s3_reg, stash0_valid_s3_reg & &stash0_key_equal_s3_reg};
+    stash_hit_s5_reg <= |stash_match_s4_reg;
+    stash_value_s5_reg <= stash_value;
+    stash_hit_s6_reg <= stash_hit_s5_reg;
+    stash_value_s6_reg <= stash_value_s5_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     lookup_clearing_s5_reg <= lookup_clearing_s4_reg;
-    bypass_word_s5_reg <= bypass_word_s4_reg;
-    way0_word_s5_reg <= way0_word_s4_reg;
-    way1_word_s5_reg <= way1_word_s4_reg;
-    way2_word_s5_reg <= way2_word_s4_reg;
-    way3_word_s5_reg <= way3_word_s4_reg;
-    way0_bypass_s5_reg <= way0_bypass_s4_reg;
-    way1_bypass_s5_reg <= way1_bypass_s4_reg;
-    way2_bypass_s5_reg <= way2_bypass_s4_reg;
-    way3_bypass_s5_reg <= way3_bypass_s4_reg;
-    stash_match_s4_reg <= {stash3_valid_s3_reg & &stash3_key_equal_s3_reg, stash2_valid_s3_reg & &stash2_key_equal_s3_reg, stash1_valid_s3_reg & &stash1_key_equal_s3_reg, stash0_valid_s3_reg & &stash0_key_equal_s3_reg};
-    stash_hit_s6_reg <= |stash_match_s4_reg;
-    stash_value_s6_reg <= stash_value;
-    stash_hit_s7_reg <= stash_hit_s6_reg;
-    stash_value_s7_reg <= stash_value_s6_reg;
+    way0_key_equal_s5_reg <= {way0_word[191:184] == lookup_key_s4_reg[127:120], way0_word[183:176] == lookup_key_s4_reg[119:112], way0_word[175:168] == lookup_key_s4_reg[111:104], way0_word[167:160] == lookup_key_s4_reg[103:96], way0_word[159:152] == lookup_key_s4_reg[95:88], way0_word[151:144] == lookup_key_s4_reg[87:80], way0_word[143:136] == lookup_key_s4_reg[79:72], way0_word[135:128] == lookup_key_s4_reg[71:64], way0_word[127:120] == lookup_key_s4_reg[63:56], way0_word[119:112] == lookup_key_s4_reg[55:48], way0_word[111:104] == lookup_key_s4_reg[47:40], way0_word[103:96] == lookup_key_s4_reg[39:32], way0_word[95:88] == lookup_key_s4_reg[31:24], way0_word[87:80] == lookup_key_s4_reg[23:16], way0_word[79:72] == lookup_key_s4_reg[15:8], way0_word[71:64] == lookup_key_s4_reg[7:0]};
+    way0_valid_s5_reg <= way0_word[0];
+    way0_value_s5_reg <= way0_word[63:0];
+    way1_key_equal_s5_reg <= {way1_word[191:184] == lookup_key_s4_reg[127:120], way1_word[183:176] == lookup_key_s4_reg[119:112], way1_word[175:168] == lookup_key_s4_reg[111:104], way1_word[167:160] == lookup_key_s4_reg[103:96], way1_word[159:152] == lookup_key_s4_reg[95:88], way1_word[151:144] == lookup_key_s4_reg[87:80], way1_word[143:136] == lookup_key_s4_reg[79:72], way1_word[135:128] == lookup_key_s4_reg[71:64], way1_word[127:120] == lookup_key_s4_reg[63:56], way1_word[119:112] == lookup_key_s4_reg[55:48], way1_word[111:104] == lookup_key_s4_reg[47:40], way1_word[103:96] == lookup_key_s4_reg[39:32], way1_word[95:88] == lookup_key_s4_reg[31:24], way1_word[87:80] == lookup_key_s4_reg[23:16], way1_word[79:72] == lookup_key_s4_reg[15:8], way1_word[71:64] == lookup_key_s4_reg[7:0]};
+    way1_valid_s5_reg <= way1_word[0];
+    way1_value_s5_reg <= way1_word[63:0];
+    way2_key_equal_s5_reg <= {way2_word[191:184] == lookup_key_s4_reg[127:120], way2_word[183:176] == lookup_key_s4_reg[119:112], way2_word[175:168] == lookup_key_s4_reg[111:104], way2_word[167:160] == lookup_key_s4_reg[103:96], way2_word[159:152] == lookup_key_s4_reg[95:88], way2_word[151:144] == lookup_key_s4_reg[87:80], way2_word[143:136] == lookup_key_s4_reg[79:72], way2_word[135:128] == lookup_key_s4_reg[71:64], way2_word[127:120] == lookup_key_s4_reg[63:56], way2_word[119:112] == lookup_key_s4_reg[55:48], way2_word[111:104] == lookup_key_s4_reg[47:40], way2_word[103:96] == lookup_key_s4_reg[39:32], way2_word[95:88] == lookup_key_s4_reg[31:24], way2_word[87:80] == lookup_key_s4_reg[23:16], way2_word[79:72] == lookup_key_s4_reg[15:8], way2_word[71:64] == lookup_key_s4_reg[7:0]};
+    way2_valid_s5_reg <= way2_word[0];
+    way2_value_s5_reg <= way2_word[63:0];
+    way3_key_equal_s5_reg <= {way3_word[191:184] == lookup_key_s4_reg[127:120], way3_word[183:176] == lookup_key_s4_reg[119:112], way3_word[175:168] == lookup_key_s4_reg[111:104], way3_word[167:160] == lookup_key_s4_reg[103:96], way3_word[159:152] == lookup_key_s4_reg[95:88], way3_word[151:144] == lookup_key_s4_reg[87:80], way3_word[143:136] == lookup_key_s4_reg[79:72], way3_word[135:128] == lookup_key_s4_reg[71:64], way3_word[127:120] == lookup_key_s4_reg[63:56], way3_word[119:112] == lookup_key_s4_reg[55:48], way3_word[111:104] == lookup_key_s4_reg[47:40], way3_word[103:96] == lookup_key_s4_reg[39:32], way3_word[95:88] == lookup_key_s4_reg[31:24], way3_word[87:80] == lookup_key_s4_reg[23:16], way3_word[79:72] == lookup_key_s4_reg[15:8], way3_word[71:64] == lookup_key_s4_reg[7:0]};
+    way3_valid_s5_reg <= way3_word[0];
+    way3_value_s5_reg <= way3_word[63:0];
     lookup_tag_s6_reg <= lookup_tag_s5_reg;
-    lookup_clearing_s6_reg <= lookup_clearing_s5_reg;
-    way0_key_equal_s6_reg <= {way0_word[191:184] == lookup_key_s5_reg[127:120], way0_word[183:176] == lookup_key_s5_reg[119:112], way0_word[175:168] == lookup_key_s5_reg[111:104], way0_word[167:160] == lookup_key_s5_reg[103:96], way0_word[159:152] == lookup_key_s5_reg[95:88], way0_word[151:144] == lookup_key_s5_reg[87:80], way0_word[143:136] == lookup_key_s5_reg[79:72], way0_word[135:128] == lookup_key_s5_reg[71:64], way0_word[127:120] == lookup_key_s5_reg[63:56], way0_word[119:112] == lookup_key_s5_reg[55:48], way0_word[111:104] == lookup_key_s5_reg[47:40], way0_word[103:96] == lookup_key_s5_reg[39:32], way0_word[95:88] == lookup_key_s5_reg[31:24], way0_word[87:80] == lookup_key_s5_reg[23:16], way0_word[79:72] == lookup_key_s5_reg[15:8], way0_word[71:64] == lookup_key_s5_reg[7:0]};
-    way0_valid_s6_reg <= way0_word[0];
-    way0_value_s6_reg <= way0_word[63:0];
-    way1_key_equal_s6_reg <= {way1_word[191:184] == lookup_key_s5_reg[127:120], way1_word[183:176] == lookup_key_s5_reg[119:112], way1_word[175:168] == lookup_key_s5_reg[111:104], way1_word[167:160] == lookup_key_s5_reg[103:96], way1_word[159:152] == lookup_key_s5_reg[95:88], way1_word[151:144] == lookup_key_s5_reg[87:80], way1_word[143:136] == lookup_key_s5_reg[79:72], way1_word[135:128] == lookup_key_s5_reg[71:64], way1_word[127:120] == lookup_key_s5_reg[63:56], way1_word[119:112] == lookup_key_s5_reg[55:48], way1_word[111:104] == lookup_key_s5_reg[47:40], way1_word[103:96] == lookup_key_s5_reg[39:32], way1_word[95:88] == lookup_key_s5_reg[31:24], way1_word[87:80] == lookup_key_s5_reg[23:16], way1_word[79:72] == lookup_key_s5_reg[15:8], way1_word[71:64] == lookup_key_s5_reg[7:0]};
-    way1_valid_s6_reg <= way1_word[0];
-    way1_value_s6_reg <= way1_word[63:0];
-    way2_key_equal_s6_reg <= {way2_word[191:184] == lookup_key_s5_reg[127:120], way2_word[183:176] == lookup_key_s5_reg[119:112], way2_word[175:168] == lookup_key_s5_reg[111:104], way2_word[167:160] == lookup_key_s5_reg[103:96], way2_word[159:152] == lookup_key_s5_reg[95:88], way2_word[151:144] == lookup_key_s5_reg[87:80], way2_word[143:136] == lookup_key_s5_reg[79:72], way2_word[135:128] == lookup_key_s5_reg[71:64], way2_word[127:120] == lookup_key_s5_reg[63:56], way2_word[119:112] == lookup_key_s5_reg[55:48], way2_word[111:104] == lookup_key_s5_reg[47:40], way2_word[103:96] == lookup_key_s5_reg[39:32], way2_word[95:88] == lookup_key_s5_reg[31:24], way2_word[87:80] == lookup_key_s5_reg[23:16], way2_word[79:72] == lookup_key_s5_reg[15:8], way2_word[71:64] == lookup_key_s5_reg[7:0]};
-    way2_valid_s6_reg <= way2_word[0];
-    way2_value_s6_reg <= way2_word[63:0];
-    way3_key_equal_s6_reg <= {way3_word[191:184] == lookup_key_s5_reg[127:120], way3_word[183:176] == lookup_key_s5_reg[119:112], way3_word[175:168] == lookup_key_s5_reg[111:104], way3_word[167:160] == lookup_key_s5_reg[103:96], way3_word[159:152] == lookup_key_s5_reg[95:88], way3_word[151:144] == lookup_key_s5_reg[87:80], way3_word[143:136] == lookup_key_s5_reg[79:72], way3_word[135:128] == lookup_key_s5_reg[71:64], way3_word[127:120] == lookup_key_s5_reg[63:56], way3_word[119:112] == lookup_key_s5_reg[55:48], way3_word[111:104] == lookup_key_s5_reg[47:40], way3_word[103:96] == lookup_key_s5_reg[39:32], way3_word[95:88] == lookup_key_s5_reg[31:24], way3_word[87:80] == lookup_key_s5_reg[23:16], way3_word[79:72] == lookup_key_s5_reg[15:8], way3_word[71:64] == lookup_key_s5_reg[7:0]};
-    way3_valid_s6_reg <= way3_word[0];
-    way3_value_s6_reg <= way3_word[63:0];
-    lookup_tag_s7_reg <= lookup_tag_s6_reg;
-    way0_hit_s7_reg <= ~lookup_clearing_s6_reg & (way0_valid_s6_reg & &way0_key_equal_s6_reg);
-    way0_value_s7_reg <= way0_value_s6_reg;
-    way1_hit_s7_reg <= ~lookup_clearing_s6_reg & (way1_valid_s6_reg & &way1_key_equal_s6_reg);
-    way1_value_s7_reg <= way1_value_s6_reg;
-    way2_hit_s7_reg <= ~lookup_clearing_s6_reg & (way2_valid_s6_reg & &way2_key_equal_s6_reg);
-    way2_value_s7_reg <= way2_value_s6_reg;
-    way3_hit_s7_reg <= ~lookup_clearing_s6_reg & (way3_valid_s6_reg & &way3_key_equal_s6_reg);
-    way3_value_s7_reg <= way3_value_s6_reg;
-    result_hit_reg <= way0_hit_s7_reg | way1_hit_s7_reg | way2_hit_s7_reg | way3_hit_s7_reg | stash_hit_s7_reg;
+    way0_hit_s6_reg <= ~lookup_clearing_s5_reg & (way0_valid_s5_reg & &way0_key_equal_s5_reg);
+    way0_value_s6_reg <= way0_value_s5_reg;
+    way1_hit_s6_reg <= ~lookup_clearing_s5_reg & (way1_valid_s5_reg & &way1_key_equal_s5_reg);
+    way1_value_s6_reg <= way1_value_s5_reg;
+    way2_hit_s6_reg <= ~lookup_clearing_s5_reg & (way2_valid_s5_reg & &way2_key_equal_s5_reg);
+    way2_value_s6_reg <= way2_value_s5_reg;
+    way3_hit_s6_reg <= ~lookup_clearing_s5_reg & (way3_valid_s5_reg & &way3_key_equal_s5_reg);
+    way3_value_s6_reg <= way3_value_s5_reg;
+    result_hit_reg <= way0_hit_s6_reg | way1_hit_s6_reg | way2_hit_s6_reg | way3_hit_s6_reg | stash_hit_s6_reg;
     result_value_reg <= selected_value;
-    result_tag_reg <= lookup_tag_s7_reg;
+    result_tag_reg <= lookup_tag_s6_reg;
 end
 
 always @(posedge clk) begin
