@@ -127,6 +127,7 @@ async function main(): Promise<void> {
         const datagramMs = ((SAF_MTU_BYTES + DEFAULT_LINK_OVERHEAD_BYTES) * 8) / (RATE * 1e3);
         const row = {
           hops,
+          protocol: 'saf',
           rateMbit: RATE,
           idleP50: pct(idle, 50),
           idleMax: Math.max(...idle),
@@ -141,6 +142,15 @@ async function main(): Promise<void> {
         };
         latency.push(row);
         console.log(`real-time latency, ${hops} hops: idle p50 ${row.idleP50.toFixed(2)} ms; under bulk p50 ${row.busyP50.toFixed(2)} p99 ${row.busyP99.toFixed(2)} max ${row.busyMax.toFixed(2)} ms; bound (idle p50 + ${hops} datagram times) ${row.boundP50.toFixed(2)} ms; bulk ${(row.bulkGoodput * 100).toFixed(1)}%`);
+        if (opts.tcp) {
+          for (const cc of ['cubic', 'bbr'] as const) {
+            const tIdle = await chain.tcpProbe0(cc, SECONDS, rt.intervalMs, false);
+            const tBusy = (await chain.tcpProbe0(cc, SECONDS, rt.intervalMs, true)).slice(Math.round((WARMUP * 1000) / rt.intervalMs));
+            const t = { hops, protocol: `tcp-${cc}`, idleP50: pct(tIdle, 50), busyP50: pct(tBusy, 50), busyP99: pct(tBusy, 99), busyMax: Math.max(...tBusy), samples: tBusy.length };
+            latency.push(t);
+            console.log(`  TCP ${cc} probes beside bulk ${cc}: idle p50 ${t.idleP50.toFixed(2)} ms; under bulk p50 ${t.busyP50.toFixed(2)} p99 ${t.busyP99.toFixed(2)} max ${t.busyMax.toFixed(2)} ms`);
+          }
+        }
       }
     } finally {
       await chain.close();

@@ -355,6 +355,30 @@ export class Testbed {
     return { bytes: done.bytes, series: done.series };
   }
 
+  /**
+   * TCP's answer to the real-time question: 64-byte probes every `intervalMs` on their own
+   * connection (TCP_NODELAY, congestion control `cc`), alone or beside a bulk transfer with
+   * the same congestion control, from node `from` to node `to`. One-way latencies in ms.
+   */
+  async tcpProbe(from: number, to: number, dst: string, cc: 'cubic' | 'bbr', seconds: number, intervalMs: number, withBulk: boolean): Promise<number[]> {
+    const rtSrv = spawn('ip', ['netns', 'exec', this.ns[to], join(TOOLS, 'tcp-xfer'), 'rtserver', String(TCP_PORT + 1), String(seconds + 4)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    createInterface({ input: rtSrv.stdout! }).on('line', (l) => lines.push(l));
+    const t0 = Date.now();
+    while (!lines.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    const cli = spawn('ip', ['netns', 'exec', this.ns[from], join(TOOLS, 'tcp-xfer'), 'rtclient', dst, String(TCP_PORT + 1), cc, String(seconds), String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out: string[] = [];
+    createInterface({ input: cli.stdout! }).on('line', (l) => out.push(l));
+    const t1 = Date.now();
+    while (!out.length && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    const go = () => cli.stdin!.write('go\n');
+    if (withBulk) await this.tcpBetween(from, to, dst, cc, seconds, go);
+    else go();
+    await new Promise<void>((r) => (cli.exitCode !== null ? r() : cli.once('exit', () => r())));
+    await new Promise<void>((r) => (rtSrv.exitCode !== null ? r() : rtSrv.once('exit', () => r())));
+    return JSON.parse(lines.at(-1)!).latencies as number[];
+  }
+
   private closeSync(): void {
     if (this.closed) return;
     this.closed = true;
@@ -416,6 +440,11 @@ export class Chain extends Testbed {
     ];
     if (r.realtime) routes.push({ path, local: 2, relayBuffer: r.realtime.buffer, sourceBuffer: r.realtime.buffer, qos: 'realtime', app: { kind: 'rt', intervalMs: r.realtime.intervalMs, size: r.realtime.size } });
     await this.startRoutes(routes, { rotationIntervalMs: r.rotationIntervalMs, pacerBurstDatagrams: r.pacerBurstDatagrams });
+  }
+
+  /** Real-time probes over TCP from node 0 to the last node, alone or beside bulk TCP. */
+  tcpProbe0(cc: 'cubic' | 'bbr', seconds: number, intervalMs: number, withBulk: boolean): Promise<number[]> {
+    return this.tcpProbe(0, this.hops, this.addr(this.hops - 1, 'b'), cc, seconds, intervalMs, withBulk);
   }
 
   /** One TCP transfer from node 0 to the last node. */
