@@ -45,14 +45,15 @@ reg [1:0] cmd_op_reg;
 reg [5:0] cmd_slot_reg;
 reg [127:0] cmd_key_reg;
 reg [63:0] cmd_value_reg;
+reg [63:0] entry_key_write_reg;  // entries whose key the registered command writes
+reg [63:0] entry_valid_write_reg;  // entries whose valid bit the registered command writes
 reg value_write_d1_reg;
 reg [5:0] value_slot_d1_reg;
 reg [63:0] value_data_d1_reg;
 reg value_write_d2_reg;
 reg [5:0] value_slot_d2_reg;
 reg [63:0] value_data_d2_reg;
-reg value_write_d3_reg;
-reg [5:0] value_slot_d3_reg;
+reg [63:0] value_write_d3_reg;  // entries whose value is written now
 reg [63:0] value_data_d3_reg;
 reg [127:0] entry0_key_reg;
 reg entry0_valid_reg;
@@ -337,75 +338,13 @@ reg result_valid_reg;
 reg result_hit_reg;
 reg [63:0] result_value_reg;
 reg [15:0] result_tag_reg;
+wire [63:0] cmd_in_entry_select;
 wire cmd_is_write;
 wire cmd_is_update;
 wire value_write;
+wire [63:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
-wire cmd_slot_is_0;
-wire cmd_slot_is_1;
-wire cmd_slot_is_2;
-wire cmd_slot_is_3;
-wire cmd_slot_is_4;
-wire cmd_slot_is_5;
-wire cmd_slot_is_6;
-wire cmd_slot_is_7;
-wire cmd_slot_is_8;
-wire cmd_slot_is_9;
-wire cmd_slot_is_10;
-wire cmd_slot_is_11;
-wire cmd_slot_is_12;
-wire cmd_slot_is_13;
-wire cmd_slot_is_14;
-wire cmd_slot_is_15;
-wire cmd_slot_is_16;
-wire cmd_slot_is_17;
-wire cmd_slot_is_18;
-wire cmd_slot_is_19;
-wire cmd_slot_is_20;
-wire cmd_slot_is_21;
-wire cmd_slot_is_22;
-wire cmd_slot_is_23;
-wire cmd_slot_is_24;
-wire cmd_slot_is_25;
-wire cmd_slot_is_26;
-wire cmd_slot_is_27;
-wire cmd_slot_is_28;
-wire cmd_slot_is_29;
-wire cmd_slot_is_30;
-wire cmd_slot_is_31;
-wire cmd_slot_is_32;
-wire cmd_slot_is_33;
-wire cmd_slot_is_34;
-wire cmd_slot_is_35;
-wire cmd_slot_is_36;
-wire cmd_slot_is_37;
-wire cmd_slot_is_38;
-wire cmd_slot_is_39;
-wire cmd_slot_is_40;
-wire cmd_slot_is_41;
-wire cmd_slot_is_42;
-wire cmd_slot_is_43;
-wire cmd_slot_is_44;
-wire cmd_slot_is_45;
-wire cmd_slot_is_46;
-wire cmd_slot_is_47;
-wire cmd_slot_is_48;
-wire cmd_slot_is_49;
-wire cmd_slot_is_50;
-wire cmd_slot_is_51;
-wire cmd_slot_is_52;
-wire cmd_slot_is_53;
-wire cmd_slot_is_54;
-wire cmd_slot_is_55;
-wire cmd_slot_is_56;
-wire cmd_slot_is_57;
-wire cmd_slot_is_58;
-wire cmd_slot_is_59;
-wire cmd_slot_is_60;
-wire cmd_slot_is_61;
-wire cmd_slot_is_62;
-wire cmd_slot_is_63;
 wire [63:0] lowest_match;
 wire [63:0] selected_part0;
 wire [63:0] selected_part1;
@@ -416,75 +355,143 @@ wire [63:0] selected_part5;
 wire [63:0] selected_part6;
 wire [63:0] selected_part7;
 
+assign cmd_in_entry_select = {
+    s_cmd_slot == 6'h3f,
+    s_cmd_slot == 6'h3e,
+    s_cmd_slot == 6'h3d,
+    s_cmd_slot == 6'h3c,
+    s_cmd_slot == 6'h3b,
+    s_cmd_slot == 6'h3a,
+    s_cmd_slot == 6'h39,
+    s_cmd_slot == 6'h38,
+    s_cmd_slot == 6'h37,
+    s_cmd_slot == 6'h36,
+    s_cmd_slot == 6'h35,
+    s_cmd_slot == 6'h34,
+    s_cmd_slot == 6'h33,
+    s_cmd_slot == 6'h32,
+    s_cmd_slot == 6'h31,
+    s_cmd_slot == 6'h30,
+    s_cmd_slot == 6'h2f,
+    s_cmd_slot == 6'h2e,
+    s_cmd_slot == 6'h2d,
+    s_cmd_slot == 6'h2c,
+    s_cmd_slot == 6'h2b,
+    s_cmd_slot == 6'h2a,
+    s_cmd_slot == 6'h29,
+    s_cmd_slot == 6'h28,
+    s_cmd_slot == 6'h27,
+    s_cmd_slot == 6'h26,
+    s_cmd_slot == 6'h25,
+    s_cmd_slot == 6'h24,
+    s_cmd_slot == 6'h23,
+    s_cmd_slot == 6'h22,
+    s_cmd_slot == 6'h21,
+    s_cmd_slot == 6'h20,
+    s_cmd_slot == 6'h1f,
+    s_cmd_slot == 6'h1e,
+    s_cmd_slot == 6'h1d,
+    s_cmd_slot == 6'h1c,
+    s_cmd_slot == 6'h1b,
+    s_cmd_slot == 6'h1a,
+    s_cmd_slot == 6'h19,
+    s_cmd_slot == 6'h18,
+    s_cmd_slot == 6'h17,
+    s_cmd_slot == 6'h16,
+    s_cmd_slot == 6'h15,
+    s_cmd_slot == 6'h14,
+    s_cmd_slot == 6'h13,
+    s_cmd_slot == 6'h12,
+    s_cmd_slot == 6'h11,
+    s_cmd_slot == 6'h10,
+    s_cmd_slot == 6'hf,
+    s_cmd_slot == 6'he,
+    s_cmd_slot == 6'hd,
+    s_cmd_slot == 6'hc,
+    s_cmd_slot == 6'hb,
+    s_cmd_slot == 6'ha,
+    s_cmd_slot == 6'h9,
+    s_cmd_slot == 6'h8,
+    s_cmd_slot == 6'h7,
+    s_cmd_slot == 6'h6,
+    s_cmd_slot == 6'h5,
+    s_cmd_slot == 6'h4,
+    s_cmd_slot == 6'h3,
+    s_cmd_slot == 6'h2,
+    s_cmd_slot == 6'h1,
+    s_cmd_slot == 6'h0
+};
 assign cmd_is_write = cmd_op_reg == 2'h0;
 assign cmd_is_update = cmd_op_reg == 2'h1;
 assign value_write = cmd_valid_reg & (cmd_is_write | cmd_is_update);
+assign value_entry_select = {
+    value_slot_d2_reg == 6'h3f,
+    value_slot_d2_reg == 6'h3e,
+    value_slot_d2_reg == 6'h3d,
+    value_slot_d2_reg == 6'h3c,
+    value_slot_d2_reg == 6'h3b,
+    value_slot_d2_reg == 6'h3a,
+    value_slot_d2_reg == 6'h39,
+    value_slot_d2_reg == 6'h38,
+    value_slot_d2_reg == 6'h37,
+    value_slot_d2_reg == 6'h36,
+    value_slot_d2_reg == 6'h35,
+    value_slot_d2_reg == 6'h34,
+    value_slot_d2_reg == 6'h33,
+    value_slot_d2_reg == 6'h32,
+    value_slot_d2_reg == 6'h31,
+    value_slot_d2_reg == 6'h30,
+    value_slot_d2_reg == 6'h2f,
+    value_slot_d2_reg == 6'h2e,
+    value_slot_d2_reg == 6'h2d,
+    value_slot_d2_reg == 6'h2c,
+    value_slot_d2_reg == 6'h2b,
+    value_slot_d2_reg == 6'h2a,
+    value_slot_d2_reg == 6'h29,
+    value_slot_d2_reg == 6'h28,
+    value_slot_d2_reg == 6'h27,
+    value_slot_d2_reg == 6'h26,
+    value_slot_d2_reg == 6'h25,
+    value_slot_d2_reg == 6'h24,
+    value_slot_d2_reg == 6'h23,
+    value_slot_d2_reg == 6'h22,
+    value_slot_d2_reg == 6'h21,
+    value_slot_d2_reg == 6'h20,
+    value_slot_d2_reg == 6'h1f,
+    value_slot_d2_reg == 6'h1e,
+    value_slot_d2_reg == 6'h1d,
+    value_slot_d2_reg == 6'h1c,
+    value_slot_d2_reg == 6'h1b,
+    value_slot_d2_reg == 6'h1a,
+    value_slot_d2_reg == 6'h19,
+    value_slot_d2_reg == 6'h18,
+    value_slot_d2_reg == 6'h17,
+    value_slot_d2_reg == 6'h16,
+    value_slot_d2_reg == 6'h15,
+    value_slot_d2_reg == 6'h14,
+    value_slot_d2_reg == 6'h13,
+    value_slot_d2_reg == 6'h12,
+    value_slot_d2_reg == 6'h11,
+    value_slot_d2_reg == 6'h10,
+    value_slot_d2_reg == 6'hf,
+    value_slot_d2_reg == 6'he,
+    value_slot_d2_reg == 6'hd,
+    value_slot_d2_reg == 6'hc,
+    value_slot_d2_reg == 6'hb,
+    value_slot_d2_reg == 6'ha,
+    value_slot_d2_reg == 6'h9,
+    value_slot_d2_reg == 6'h8,
+    value_slot_d2_reg == 6'h7,
+    value_slot_d2_reg == 6'h6,
+    value_slot_d2_reg == 6'h5,
+    value_slot_d2_reg == 6'h4,
+    value_slot_d2_reg == 6'h3,
+    value_slot_d2_reg == 6'h2,
+    value_slot_d2_reg == 6'h1,
+    value_slot_d2_reg == 6'h0
+};
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
-assign cmd_slot_is_0 = cmd_valid_reg & (cmd_slot_reg == 6'h0);
-assign cmd_slot_is_1 = cmd_valid_reg & (cmd_slot_reg == 6'h1);
-assign cmd_slot_is_2 = cmd_valid_reg & (cmd_slot_reg == 6'h2);
-assign cmd_slot_is_3 = cmd_valid_reg & (cmd_slot_reg == 6'h3);
-assign cmd_slot_is_4 = cmd_valid_reg & (cmd_slot_reg == 6'h4);
-assign cmd_slot_is_5 = cmd_valid_reg & (cmd_slot_reg == 6'h5);
-assign cmd_slot_is_6 = cmd_valid_reg & (cmd_slot_reg == 6'h6);
-assign cmd_slot_is_7 = cmd_valid_reg & (cmd_slot_reg == 6'h7);
-assign cmd_slot_is_8 = cmd_valid_reg & (cmd_slot_reg == 6'h8);
-assign cmd_slot_is_9 = cmd_valid_reg & (cmd_slot_reg == 6'h9);
-assign cmd_slot_is_10 = cmd_valid_reg & (cmd_slot_reg == 6'ha);
-assign cmd_slot_is_11 = cmd_valid_reg & (cmd_slot_reg == 6'hb);
-assign cmd_slot_is_12 = cmd_valid_reg & (cmd_slot_reg == 6'hc);
-assign cmd_slot_is_13 = cmd_valid_reg & (cmd_slot_reg == 6'hd);
-assign cmd_slot_is_14 = cmd_valid_reg & (cmd_slot_reg == 6'he);
-assign cmd_slot_is_15 = cmd_valid_reg & (cmd_slot_reg == 6'hf);
-assign cmd_slot_is_16 = cmd_valid_reg & (cmd_slot_reg == 6'h10);
-assign cmd_slot_is_17 = cmd_valid_reg & (cmd_slot_reg == 6'h11);
-assign cmd_slot_is_18 = cmd_valid_reg & (cmd_slot_reg == 6'h12);
-assign cmd_slot_is_19 = cmd_valid_reg & (cmd_slot_reg == 6'h13);
-assign cmd_slot_is_20 = cmd_valid_reg & (cmd_slot_reg == 6'h14);
-assign cmd_slot_is_21 = cmd_valid_reg & (cmd_slot_reg == 6'h15);
-assign cmd_slot_is_22 = cmd_valid_reg & (cmd_slot_reg == 6'h16);
-assign cmd_slot_is_23 = cmd_valid_reg & (cmd_slot_reg == 6'h17);
-assign cmd_slot_is_24 = cmd_valid_reg & (cmd_slot_reg == 6'h18);
-assign cmd_slot_is_25 = cmd_valid_reg & (cmd_slot_reg == 6'h19);
-assign cmd_slot_is_26 = cmd_valid_reg & (cmd_slot_reg == 6'h1a);
-assign cmd_slot_is_27 = cmd_valid_reg & (cmd_slot_reg == 6'h1b);
-assign cmd_slot_is_28 = cmd_valid_reg & (cmd_slot_reg == 6'h1c);
-assign cmd_slot_is_29 = cmd_valid_reg & (cmd_slot_reg == 6'h1d);
-assign cmd_slot_is_30 = cmd_valid_reg & (cmd_slot_reg == 6'h1e);
-assign cmd_slot_is_31 = cmd_valid_reg & (cmd_slot_reg == 6'h1f);
-assign cmd_slot_is_32 = cmd_valid_reg & (cmd_slot_reg == 6'h20);
-assign cmd_slot_is_33 = cmd_valid_reg & (cmd_slot_reg == 6'h21);
-assign cmd_slot_is_34 = cmd_valid_reg & (cmd_slot_reg == 6'h22);
-assign cmd_slot_is_35 = cmd_valid_reg & (cmd_slot_reg == 6'h23);
-assign cmd_slot_is_36 = cmd_valid_reg & (cmd_slot_reg == 6'h24);
-assign cmd_slot_is_37 = cmd_valid_reg & (cmd_slot_reg == 6'h25);
-assign cmd_slot_is_38 = cmd_valid_reg & (cmd_slot_reg == 6'h26);
-assign cmd_slot_is_39 = cmd_valid_reg & (cmd_slot_reg == 6'h27);
-assign cmd_slot_is_40 = cmd_valid_reg & (cmd_slot_reg == 6'h28);
-assign cmd_slot_is_41 = cmd_valid_reg & (cmd_slot_reg == 6'h29);
-assign cmd_slot_is_42 = cmd_valid_reg & (cmd_slot_reg == 6'h2a);
-assign cmd_slot_is_43 = cmd_valid_reg & (cmd_slot_reg == 6'h2b);
-assign cmd_slot_is_44 = cmd_valid_reg & (cmd_slot_reg == 6'h2c);
-assign cmd_slot_is_45 = cmd_valid_reg & (cmd_slot_reg == 6'h2d);
-assign cmd_slot_is_46 = cmd_valid_reg & (cmd_slot_reg == 6'h2e);
-assign cmd_slot_is_47 = cmd_valid_reg & (cmd_slot_reg == 6'h2f);
-assign cmd_slot_is_48 = cmd_valid_reg & (cmd_slot_reg == 6'h30);
-assign cmd_slot_is_49 = cmd_valid_reg & (cmd_slot_reg == 6'h31);
-assign cmd_slot_is_50 = cmd_valid_reg & (cmd_slot_reg == 6'h32);
-assign cmd_slot_is_51 = cmd_valid_reg & (cmd_slot_reg == 6'h33);
-assign cmd_slot_is_52 = cmd_valid_reg & (cmd_slot_reg == 6'h34);
-assign cmd_slot_is_53 = cmd_valid_reg & (cmd_slot_reg == 6'h35);
-assign cmd_slot_is_54 = cmd_valid_reg & (cmd_slot_reg == 6'h36);
-assign cmd_slot_is_55 = cmd_valid_reg & (cmd_slot_reg == 6'h37);
-assign cmd_slot_is_56 = cmd_valid_reg & (cmd_slot_reg == 6'h38);
-assign cmd_slot_is_57 = cmd_valid_reg & (cmd_slot_reg == 6'h39);
-assign cmd_slot_is_58 = cmd_valid_reg & (cmd_slot_reg == 6'h3a);
-assign cmd_slot_is_59 = cmd_valid_reg & (cmd_slot_reg == 6'h3b);
-assign cmd_slot_is_60 = cmd_valid_reg & (cmd_slot_reg == 6'h3c);
-assign cmd_slot_is_61 = cmd_valid_reg & (cmd_slot_reg == 6'h3d);
-assign cmd_slot_is_62 = cmd_valid_reg & (cmd_slot_reg == 6'h3e);
-assign cmd_slot_is_63 = cmd_valid_reg & (cmd_slot_reg == 6'h3f);
 assign lowest_match = match_s3_reg & ~(match_s3_reg - 64'h1);
 assign selected_part0 = (lowest_match_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_match_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_match_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_match_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_match_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_match_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_match_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_match_s4_reg[7] ? entry7_value_reg : 64'h0);
 assign selected_part1 = (lowest_match_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_match_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_match_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_match_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_match_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_match_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_match_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_match_s4_reg[15] ? entry15_value_reg : 64'h0);
@@ -498,9 +505,11 @@ assign selected_part7 = (lowest_match_s4_reg[56] ? entry56_value_reg : 64'h0) | 
 always @(posedge clk) begin
     if (rst) begin
         cmd_valid_reg <= 1'b0;
+        entry_key_write_reg <= 64'h0;
+        entry_valid_write_reg <= 64'h0;
         value_write_d1_reg <= 1'b0;
         value_write_d2_reg <= 1'b0;
-        value_write_d3_reg <= 1'b0;
+        value_write_d3_reg <= 64'h0;
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
@@ -509,9 +518,11 @@ always @(posedge clk) begin
         result_valid_reg <= 1'b0;
     end else begin
         cmd_valid_reg <= s_cmd_valid;
+        entry_key_write_reg <= (s_cmd_valid & (s_cmd_op == 2'h0)) ? cmd_in_entry_select : 64'h0;
+        entry_valid_write_reg <= s_cmd_valid ? cmd_in_entry_select : 64'h0;
         value_write_d1_reg <= value_write;
         value_write_d2_reg <= value_write_d1_reg;
-        value_write_d3_reg <= value_write_d2_reg;
+        value_write_d3_reg <= value_write_d2_reg ? value_entry_select : 64'h0;
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
@@ -535,7 +546,6 @@ always @(posedge clk) begin
     value_data_d1_reg <= cmd_value_reg;
     value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d2_reg <= value_data_d1_reg;
-    value_slot_d3_reg <= value_slot_d2_reg;
     value_data_d3_reg <= value_data_d2_reg;
     lookup_key_s1_reg <= s_axis_lookup_tdata;
     lookup_tag_s1_reg <= s_axis_lookup_tuser;
@@ -625,7 +635,7 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_0 & cmd_is_write) begin
+    if (entry_key_write_reg[0]) begin
         entry0_key_reg <= cmd_key_reg;
     end
 end
@@ -633,19 +643,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry0_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_0) begin
+    end else if (entry_valid_write_reg[0]) begin
         entry0_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h0)) begin
+    if (value_write_d3_reg[0]) begin
         entry0_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_1 & cmd_is_write) begin
+    if (entry_key_write_reg[1]) begin
         entry1_key_reg <= cmd_key_reg;
     end
 end
@@ -653,19 +663,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry1_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_1) begin
+    end else if (entry_valid_write_reg[1]) begin
         entry1_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1)) begin
+    if (value_write_d3_reg[1]) begin
         entry1_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_2 & cmd_is_write) begin
+    if (entry_key_write_reg[2]) begin
         entry2_key_reg <= cmd_key_reg;
     end
 end
@@ -673,19 +683,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry2_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_2) begin
+    end else if (entry_valid_write_reg[2]) begin
         entry2_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2)) begin
+    if (value_write_d3_reg[2]) begin
         entry2_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_3 & cmd_is_write) begin
+    if (entry_key_write_reg[3]) begin
         entry3_key_reg <= cmd_key_reg;
     end
 end
@@ -693,19 +703,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry3_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_3) begin
+    end else if (entry_valid_write_reg[3]) begin
         entry3_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3)) begin
+    if (value_write_d3_reg[3]) begin
         entry3_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_4 & cmd_is_write) begin
+    if (entry_key_write_reg[4]) begin
         entry4_key_reg <= cmd_key_reg;
     end
 end
@@ -713,19 +723,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry4_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_4) begin
+    end else if (entry_valid_write_reg[4]) begin
         entry4_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h4)) begin
+    if (value_write_d3_reg[4]) begin
         entry4_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_5 & cmd_is_write) begin
+    if (entry_key_write_reg[5]) begin
         entry5_key_reg <= cmd_key_reg;
     end
 end
@@ -733,19 +743,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry5_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_5) begin
+    end else if (entry_valid_write_reg[5]) begin
         entry5_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h5)) begin
+    if (value_write_d3_reg[5]) begin
         entry5_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_6 & cmd_is_write) begin
+    if (entry_key_write_reg[6]) begin
         entry6_key_reg <= cmd_key_reg;
     end
 end
@@ -753,19 +763,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry6_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_6) begin
+    end else if (entry_valid_write_reg[6]) begin
         entry6_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h6)) begin
+    if (value_write_d3_reg[6]) begin
         entry6_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_7 & cmd_is_write) begin
+    if (entry_key_write_reg[7]) begin
         entry7_key_reg <= cmd_key_reg;
     end
 end
@@ -773,19 +783,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry7_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_7) begin
+    end else if (entry_valid_write_reg[7]) begin
         entry7_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h7)) begin
+    if (value_write_d3_reg[7]) begin
         entry7_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_8 & cmd_is_write) begin
+    if (entry_key_write_reg[8]) begin
         entry8_key_reg <= cmd_key_reg;
     end
 end
@@ -793,19 +803,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry8_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_8) begin
+    end else if (entry_valid_write_reg[8]) begin
         entry8_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h8)) begin
+    if (value_write_d3_reg[8]) begin
         entry8_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_9 & cmd_is_write) begin
+    if (entry_key_write_reg[9]) begin
         entry9_key_reg <= cmd_key_reg;
     end
 end
@@ -813,19 +823,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry9_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_9) begin
+    end else if (entry_valid_write_reg[9]) begin
         entry9_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h9)) begin
+    if (value_write_d3_reg[9]) begin
         entry9_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_10 & cmd_is_write) begin
+    if (entry_key_write_reg[10]) begin
         entry10_key_reg <= cmd_key_reg;
     end
 end
@@ -833,19 +843,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry10_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_10) begin
+    end else if (entry_valid_write_reg[10]) begin
         entry10_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'ha)) begin
+    if (value_write_d3_reg[10]) begin
         entry10_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_11 & cmd_is_write) begin
+    if (entry_key_write_reg[11]) begin
         entry11_key_reg <= cmd_key_reg;
     end
 end
@@ -853,19 +863,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry11_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_11) begin
+    end else if (entry_valid_write_reg[11]) begin
         entry11_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'hb)) begin
+    if (value_write_d3_reg[11]) begin
         entry11_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_12 & cmd_is_write) begin
+    if (entry_key_write_reg[12]) begin
         entry12_key_reg <= cmd_key_reg;
     end
 end
@@ -873,19 +883,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry12_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_12) begin
+    end else if (entry_valid_write_reg[12]) begin
         entry12_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'hc)) begin
+    if (value_write_d3_reg[12]) begin
         entry12_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_13 & cmd_is_write) begin
+    if (entry_key_write_reg[13]) begin
         entry13_key_reg <= cmd_key_reg;
     end
 end
@@ -893,19 +903,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry13_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_13) begin
+    end else if (entry_valid_write_reg[13]) begin
         entry13_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'hd)) begin
+    if (value_write_d3_reg[13]) begin
         entry13_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_14 & cmd_is_write) begin
+    if (entry_key_write_reg[14]) begin
         entry14_key_reg <= cmd_key_reg;
     end
 end
@@ -913,19 +923,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry14_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_14) begin
+    end else if (entry_valid_write_reg[14]) begin
         entry14_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'he)) begin
+    if (value_write_d3_reg[14]) begin
         entry14_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_15 & cmd_is_write) begin
+    if (entry_key_write_reg[15]) begin
         entry15_key_reg <= cmd_key_reg;
     end
 end
@@ -933,19 +943,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry15_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_15) begin
+    end else if (entry_valid_write_reg[15]) begin
         entry15_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'hf)) begin
+    if (value_write_d3_reg[15]) begin
         entry15_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_16 & cmd_is_write) begin
+    if (entry_key_write_reg[16]) begin
         entry16_key_reg <= cmd_key_reg;
     end
 end
@@ -953,19 +963,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry16_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_16) begin
+    end else if (entry_valid_write_reg[16]) begin
         entry16_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h10)) begin
+    if (value_write_d3_reg[16]) begin
         entry16_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_17 & cmd_is_write) begin
+    if (entry_key_write_reg[17]) begin
         entry17_key_reg <= cmd_key_reg;
     end
 end
@@ -973,19 +983,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry17_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_17) begin
+    end else if (entry_valid_write_reg[17]) begin
         entry17_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h11)) begin
+    if (value_write_d3_reg[17]) begin
         entry17_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_18 & cmd_is_write) begin
+    if (entry_key_write_reg[18]) begin
         entry18_key_reg <= cmd_key_reg;
     end
 end
@@ -993,19 +1003,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry18_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_18) begin
+    end else if (entry_valid_write_reg[18]) begin
         entry18_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h12)) begin
+    if (value_write_d3_reg[18]) begin
         entry18_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_19 & cmd_is_write) begin
+    if (entry_key_write_reg[19]) begin
         entry19_key_reg <= cmd_key_reg;
     end
 end
@@ -1013,19 +1023,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry19_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_19) begin
+    end else if (entry_valid_write_reg[19]) begin
         entry19_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h13)) begin
+    if (value_write_d3_reg[19]) begin
         entry19_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_20 & cmd_is_write) begin
+    if (entry_key_write_reg[20]) begin
         entry20_key_reg <= cmd_key_reg;
     end
 end
@@ -1033,19 +1043,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry20_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_20) begin
+    end else if (entry_valid_write_reg[20]) begin
         entry20_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h14)) begin
+    if (value_write_d3_reg[20]) begin
         entry20_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_21 & cmd_is_write) begin
+    if (entry_key_write_reg[21]) begin
         entry21_key_reg <= cmd_key_reg;
     end
 end
@@ -1053,19 +1063,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry21_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_21) begin
+    end else if (entry_valid_write_reg[21]) begin
         entry21_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h15)) begin
+    if (value_write_d3_reg[21]) begin
         entry21_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_22 & cmd_is_write) begin
+    if (entry_key_write_reg[22]) begin
         entry22_key_reg <= cmd_key_reg;
     end
 end
@@ -1073,19 +1083,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry22_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_22) begin
+    end else if (entry_valid_write_reg[22]) begin
         entry22_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h16)) begin
+    if (value_write_d3_reg[22]) begin
         entry22_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_23 & cmd_is_write) begin
+    if (entry_key_write_reg[23]) begin
         entry23_key_reg <= cmd_key_reg;
     end
 end
@@ -1093,19 +1103,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry23_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_23) begin
+    end else if (entry_valid_write_reg[23]) begin
         entry23_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h17)) begin
+    if (value_write_d3_reg[23]) begin
         entry23_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_24 & cmd_is_write) begin
+    if (entry_key_write_reg[24]) begin
         entry24_key_reg <= cmd_key_reg;
     end
 end
@@ -1113,19 +1123,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry24_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_24) begin
+    end else if (entry_valid_write_reg[24]) begin
         entry24_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h18)) begin
+    if (value_write_d3_reg[24]) begin
         entry24_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_25 & cmd_is_write) begin
+    if (entry_key_write_reg[25]) begin
         entry25_key_reg <= cmd_key_reg;
     end
 end
@@ -1133,19 +1143,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry25_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_25) begin
+    end else if (entry_valid_write_reg[25]) begin
         entry25_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h19)) begin
+    if (value_write_d3_reg[25]) begin
         entry25_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_26 & cmd_is_write) begin
+    if (entry_key_write_reg[26]) begin
         entry26_key_reg <= cmd_key_reg;
     end
 end
@@ -1153,19 +1163,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry26_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_26) begin
+    end else if (entry_valid_write_reg[26]) begin
         entry26_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1a)) begin
+    if (value_write_d3_reg[26]) begin
         entry26_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_27 & cmd_is_write) begin
+    if (entry_key_write_reg[27]) begin
         entry27_key_reg <= cmd_key_reg;
     end
 end
@@ -1173,19 +1183,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry27_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_27) begin
+    end else if (entry_valid_write_reg[27]) begin
         entry27_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1b)) begin
+    if (value_write_d3_reg[27]) begin
         entry27_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_28 & cmd_is_write) begin
+    if (entry_key_write_reg[28]) begin
         entry28_key_reg <= cmd_key_reg;
     end
 end
@@ -1193,19 +1203,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry28_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_28) begin
+    end else if (entry_valid_write_reg[28]) begin
         entry28_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1c)) begin
+    if (value_write_d3_reg[28]) begin
         entry28_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_29 & cmd_is_write) begin
+    if (entry_key_write_reg[29]) begin
         entry29_key_reg <= cmd_key_reg;
     end
 end
@@ -1213,19 +1223,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry29_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_29) begin
+    end else if (entry_valid_write_reg[29]) begin
         entry29_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1d)) begin
+    if (value_write_d3_reg[29]) begin
         entry29_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_30 & cmd_is_write) begin
+    if (entry_key_write_reg[30]) begin
         entry30_key_reg <= cmd_key_reg;
     end
 end
@@ -1233,19 +1243,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry30_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_30) begin
+    end else if (entry_valid_write_reg[30]) begin
         entry30_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1e)) begin
+    if (value_write_d3_reg[30]) begin
         entry30_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_31 & cmd_is_write) begin
+    if (entry_key_write_reg[31]) begin
         entry31_key_reg <= cmd_key_reg;
     end
 end
@@ -1253,19 +1263,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry31_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_31) begin
+    end else if (entry_valid_write_reg[31]) begin
         entry31_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h1f)) begin
+    if (value_write_d3_reg[31]) begin
         entry31_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_32 & cmd_is_write) begin
+    if (entry_key_write_reg[32]) begin
         entry32_key_reg <= cmd_key_reg;
     end
 end
@@ -1273,19 +1283,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry32_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_32) begin
+    end else if (entry_valid_write_reg[32]) begin
         entry32_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h20)) begin
+    if (value_write_d3_reg[32]) begin
         entry32_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_33 & cmd_is_write) begin
+    if (entry_key_write_reg[33]) begin
         entry33_key_reg <= cmd_key_reg;
     end
 end
@@ -1293,19 +1303,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry33_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_33) begin
+    end else if (entry_valid_write_reg[33]) begin
         entry33_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h21)) begin
+    if (value_write_d3_reg[33]) begin
         entry33_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_34 & cmd_is_write) begin
+    if (entry_key_write_reg[34]) begin
         entry34_key_reg <= cmd_key_reg;
     end
 end
@@ -1313,19 +1323,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry34_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_34) begin
+    end else if (entry_valid_write_reg[34]) begin
         entry34_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h22)) begin
+    if (value_write_d3_reg[34]) begin
         entry34_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_35 & cmd_is_write) begin
+    if (entry_key_write_reg[35]) begin
         entry35_key_reg <= cmd_key_reg;
     end
 end
@@ -1333,19 +1343,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry35_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_35) begin
+    end else if (entry_valid_write_reg[35]) begin
         entry35_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h23)) begin
+    if (value_write_d3_reg[35]) begin
         entry35_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_36 & cmd_is_write) begin
+    if (entry_key_write_reg[36]) begin
         entry36_key_reg <= cmd_key_reg;
     end
 end
@@ -1353,19 +1363,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry36_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_36) begin
+    end else if (entry_valid_write_reg[36]) begin
         entry36_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h24)) begin
+    if (value_write_d3_reg[36]) begin
         entry36_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_37 & cmd_is_write) begin
+    if (entry_key_write_reg[37]) begin
         entry37_key_reg <= cmd_key_reg;
     end
 end
@@ -1373,19 +1383,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry37_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_37) begin
+    end else if (entry_valid_write_reg[37]) begin
         entry37_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h25)) begin
+    if (value_write_d3_reg[37]) begin
         entry37_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_38 & cmd_is_write) begin
+    if (entry_key_write_reg[38]) begin
         entry38_key_reg <= cmd_key_reg;
     end
 end
@@ -1393,19 +1403,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry38_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_38) begin
+    end else if (entry_valid_write_reg[38]) begin
         entry38_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h26)) begin
+    if (value_write_d3_reg[38]) begin
         entry38_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_39 & cmd_is_write) begin
+    if (entry_key_write_reg[39]) begin
         entry39_key_reg <= cmd_key_reg;
     end
 end
@@ -1413,19 +1423,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry39_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_39) begin
+    end else if (entry_valid_write_reg[39]) begin
         entry39_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h27)) begin
+    if (value_write_d3_reg[39]) begin
         entry39_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_40 & cmd_is_write) begin
+    if (entry_key_write_reg[40]) begin
         entry40_key_reg <= cmd_key_reg;
     end
 end
@@ -1433,19 +1443,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry40_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_40) begin
+    end else if (entry_valid_write_reg[40]) begin
         entry40_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h28)) begin
+    if (value_write_d3_reg[40]) begin
         entry40_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_41 & cmd_is_write) begin
+    if (entry_key_write_reg[41]) begin
         entry41_key_reg <= cmd_key_reg;
     end
 end
@@ -1453,19 +1463,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry41_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_41) begin
+    end else if (entry_valid_write_reg[41]) begin
         entry41_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h29)) begin
+    if (value_write_d3_reg[41]) begin
         entry41_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_42 & cmd_is_write) begin
+    if (entry_key_write_reg[42]) begin
         entry42_key_reg <= cmd_key_reg;
     end
 end
@@ -1473,19 +1483,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry42_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_42) begin
+    end else if (entry_valid_write_reg[42]) begin
         entry42_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2a)) begin
+    if (value_write_d3_reg[42]) begin
         entry42_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_43 & cmd_is_write) begin
+    if (entry_key_write_reg[43]) begin
         entry43_key_reg <= cmd_key_reg;
     end
 end
@@ -1493,19 +1503,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry43_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_43) begin
+    end else if (entry_valid_write_reg[43]) begin
         entry43_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2b)) begin
+    if (value_write_d3_reg[43]) begin
         entry43_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_44 & cmd_is_write) begin
+    if (entry_key_write_reg[44]) begin
         entry44_key_reg <= cmd_key_reg;
     end
 end
@@ -1513,19 +1523,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry44_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_44) begin
+    end else if (entry_valid_write_reg[44]) begin
         entry44_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2c)) begin
+    if (value_write_d3_reg[44]) begin
         entry44_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_45 & cmd_is_write) begin
+    if (entry_key_write_reg[45]) begin
         entry45_key_reg <= cmd_key_reg;
     end
 end
@@ -1533,19 +1543,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry45_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_45) begin
+    end else if (entry_valid_write_reg[45]) begin
         entry45_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2d)) begin
+    if (value_write_d3_reg[45]) begin
         entry45_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_46 & cmd_is_write) begin
+    if (entry_key_write_reg[46]) begin
         entry46_key_reg <= cmd_key_reg;
     end
 end
@@ -1553,19 +1563,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry46_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_46) begin
+    end else if (entry_valid_write_reg[46]) begin
         entry46_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2e)) begin
+    if (value_write_d3_reg[46]) begin
         entry46_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_47 & cmd_is_write) begin
+    if (entry_key_write_reg[47]) begin
         entry47_key_reg <= cmd_key_reg;
     end
 end
@@ -1573,19 +1583,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry47_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_47) begin
+    end else if (entry_valid_write_reg[47]) begin
         entry47_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h2f)) begin
+    if (value_write_d3_reg[47]) begin
         entry47_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_48 & cmd_is_write) begin
+    if (entry_key_write_reg[48]) begin
         entry48_key_reg <= cmd_key_reg;
     end
 end
@@ -1593,19 +1603,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry48_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_48) begin
+    end else if (entry_valid_write_reg[48]) begin
         entry48_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h30)) begin
+    if (value_write_d3_reg[48]) begin
         entry48_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_49 & cmd_is_write) begin
+    if (entry_key_write_reg[49]) begin
         entry49_key_reg <= cmd_key_reg;
     end
 end
@@ -1613,19 +1623,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry49_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_49) begin
+    end else if (entry_valid_write_reg[49]) begin
         entry49_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h31)) begin
+    if (value_write_d3_reg[49]) begin
         entry49_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_50 & cmd_is_write) begin
+    if (entry_key_write_reg[50]) begin
         entry50_key_reg <= cmd_key_reg;
     end
 end
@@ -1633,19 +1643,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry50_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_50) begin
+    end else if (entry_valid_write_reg[50]) begin
         entry50_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h32)) begin
+    if (value_write_d3_reg[50]) begin
         entry50_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_51 & cmd_is_write) begin
+    if (entry_key_write_reg[51]) begin
         entry51_key_reg <= cmd_key_reg;
     end
 end
@@ -1653,19 +1663,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry51_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_51) begin
+    end else if (entry_valid_write_reg[51]) begin
         entry51_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h33)) begin
+    if (value_write_d3_reg[51]) begin
         entry51_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_52 & cmd_is_write) begin
+    if (entry_key_write_reg[52]) begin
         entry52_key_reg <= cmd_key_reg;
     end
 end
@@ -1673,19 +1683,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry52_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_52) begin
+    end else if (entry_valid_write_reg[52]) begin
         entry52_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h34)) begin
+    if (value_write_d3_reg[52]) begin
         entry52_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_53 & cmd_is_write) begin
+    if (entry_key_write_reg[53]) begin
         entry53_key_reg <= cmd_key_reg;
     end
 end
@@ -1693,19 +1703,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry53_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_53) begin
+    end else if (entry_valid_write_reg[53]) begin
         entry53_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h35)) begin
+    if (value_write_d3_reg[53]) begin
         entry53_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_54 & cmd_is_write) begin
+    if (entry_key_write_reg[54]) begin
         entry54_key_reg <= cmd_key_reg;
     end
 end
@@ -1713,19 +1723,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry54_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_54) begin
+    end else if (entry_valid_write_reg[54]) begin
         entry54_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h36)) begin
+    if (value_write_d3_reg[54]) begin
         entry54_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_55 & cmd_is_write) begin
+    if (entry_key_write_reg[55]) begin
         entry55_key_reg <= cmd_key_reg;
     end
 end
@@ -1733,19 +1743,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry55_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_55) begin
+    end else if (entry_valid_write_reg[55]) begin
         entry55_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h37)) begin
+    if (value_write_d3_reg[55]) begin
         entry55_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_56 & cmd_is_write) begin
+    if (entry_key_write_reg[56]) begin
         entry56_key_reg <= cmd_key_reg;
     end
 end
@@ -1753,19 +1763,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry56_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_56) begin
+    end else if (entry_valid_write_reg[56]) begin
         entry56_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h38)) begin
+    if (value_write_d3_reg[56]) begin
         entry56_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_57 & cmd_is_write) begin
+    if (entry_key_write_reg[57]) begin
         entry57_key_reg <= cmd_key_reg;
     end
 end
@@ -1773,19 +1783,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry57_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_57) begin
+    end else if (entry_valid_write_reg[57]) begin
         entry57_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h39)) begin
+    if (value_write_d3_reg[57]) begin
         entry57_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_58 & cmd_is_write) begin
+    if (entry_key_write_reg[58]) begin
         entry58_key_reg <= cmd_key_reg;
     end
 end
@@ -1793,19 +1803,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry58_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_58) begin
+    end else if (entry_valid_write_reg[58]) begin
         entry58_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3a)) begin
+    if (value_write_d3_reg[58]) begin
         entry58_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_59 & cmd_is_write) begin
+    if (entry_key_write_reg[59]) begin
         entry59_key_reg <= cmd_key_reg;
     end
 end
@@ -1813,19 +1823,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry59_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_59) begin
+    end else if (entry_valid_write_reg[59]) begin
         entry59_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3b)) begin
+    if (value_write_d3_reg[59]) begin
         entry59_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_60 & cmd_is_write) begin
+    if (entry_key_write_reg[60]) begin
         entry60_key_reg <= cmd_key_reg;
     end
 end
@@ -1833,19 +1843,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry60_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_60) begin
+    end else if (entry_valid_write_reg[60]) begin
         entry60_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3c)) begin
+    if (value_write_d3_reg[60]) begin
         entry60_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_61 & cmd_is_write) begin
+    if (entry_key_write_reg[61]) begin
         entry61_key_reg <= cmd_key_reg;
     end
 end
@@ -1853,19 +1863,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry61_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_61) begin
+    end else if (entry_valid_write_reg[61]) begin
         entry61_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3d)) begin
+    if (value_write_d3_reg[61]) begin
         entry61_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_62 & cmd_is_write) begin
+    if (entry_key_write_reg[62]) begin
         entry62_key_reg <= cmd_key_reg;
     end
 end
@@ -1873,19 +1883,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry62_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_62) begin
+    end else if (entry_valid_write_reg[62]) begin
         entry62_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3e)) begin
+    if (value_write_d3_reg[62]) begin
         entry62_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_63 & cmd_is_write) begin
+    if (entry_key_write_reg[63]) begin
         entry63_key_reg <= cmd_key_reg;
     end
 end
@@ -1893,13 +1903,13 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry63_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_63) begin
+    end else if (entry_valid_write_reg[63]) begin
         entry63_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 6'h3f)) begin
+    if (value_write_d3_reg[63]) begin
         entry63_value_reg <= value_data_d3_reg;
     end
 end

@@ -45,14 +45,15 @@ reg [1:0] cmd_op_reg;
 reg [2:0] cmd_slot_reg;
 reg [31:0] cmd_key_reg;
 reg [31:0] cmd_value_reg;
+reg [7:0] entry_key_write_reg;  // entries whose key the registered command writes
+reg [7:0] entry_valid_write_reg;  // entries whose valid bit the registered command writes
 reg value_write_d1_reg;
 reg [2:0] value_slot_d1_reg;
 reg [31:0] value_data_d1_reg;
 reg value_write_d2_reg;
 reg [2:0] value_slot_d2_reg;
 reg [31:0] value_data_d2_reg;
-reg value_write_d3_reg;
-reg [2:0] value_slot_d3_reg;
+reg [7:0] value_write_d3_reg;  // entries whose value is written now
 reg [31:0] value_data_d3_reg;
 reg [31:0] entry0_key_reg;
 reg entry0_valid_reg;
@@ -106,44 +107,52 @@ reg result_valid_reg;
 reg result_hit_reg;
 reg [31:0] result_value_reg;
 reg [3:0] result_tag_reg;
+wire [7:0] cmd_in_entry_select;
 wire cmd_is_write;
 wire cmd_is_update;
 wire value_write;
+wire [7:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
-wire cmd_slot_is_0;
-wire cmd_slot_is_1;
-wire cmd_slot_is_2;
-wire cmd_slot_is_3;
-wire cmd_slot_is_4;
-wire cmd_slot_is_5;
-wire cmd_slot_is_6;
-wire cmd_slot_is_7;
 wire [7:0] lowest_match;
 wire [31:0] selected_part0;
 
+assign cmd_in_entry_select = {
+    s_cmd_slot == 3'h7,
+    s_cmd_slot == 3'h6,
+    s_cmd_slot == 3'h5,
+    s_cmd_slot == 3'h4,
+    s_cmd_slot == 3'h3,
+    s_cmd_slot == 3'h2,
+    s_cmd_slot == 3'h1,
+    s_cmd_slot == 3'h0
+};
 assign cmd_is_write = cmd_op_reg == 2'h0;
 assign cmd_is_update = cmd_op_reg == 2'h1;
 assign value_write = cmd_valid_reg & (cmd_is_write | cmd_is_update);
+assign value_entry_select = {
+    value_slot_d2_reg == 3'h7,
+    value_slot_d2_reg == 3'h6,
+    value_slot_d2_reg == 3'h5,
+    value_slot_d2_reg == 3'h4,
+    value_slot_d2_reg == 3'h3,
+    value_slot_d2_reg == 3'h2,
+    value_slot_d2_reg == 3'h1,
+    value_slot_d2_reg == 3'h0
+};
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
-assign cmd_slot_is_0 = cmd_valid_reg & (cmd_slot_reg == 3'h0);
-assign cmd_slot_is_1 = cmd_valid_reg & (cmd_slot_reg == 3'h1);
-assign cmd_slot_is_2 = cmd_valid_reg & (cmd_slot_reg == 3'h2);
-assign cmd_slot_is_3 = cmd_valid_reg & (cmd_slot_reg == 3'h3);
-assign cmd_slot_is_4 = cmd_valid_reg & (cmd_slot_reg == 3'h4);
-assign cmd_slot_is_5 = cmd_valid_reg & (cmd_slot_reg == 3'h5);
-assign cmd_slot_is_6 = cmd_valid_reg & (cmd_slot_reg == 3'h6);
-assign cmd_slot_is_7 = cmd_valid_reg & (cmd_slot_reg == 3'h7);
 assign lowest_match = match_s3_reg & ~(match_s3_reg - 8'h1);
 assign selected_part0 = (lowest_match_s4_reg[0] ? entry0_value_reg : 32'h0) | (lowest_match_s4_reg[1] ? entry1_value_reg : 32'h0) | (lowest_match_s4_reg[2] ? entry2_value_reg : 32'h0) | (lowest_match_s4_reg[3] ? entry3_value_reg : 32'h0) | (lowest_match_s4_reg[4] ? entry4_value_reg : 32'h0) | (lowest_match_s4_reg[5] ? entry5_value_reg : 32'h0) | (lowest_match_s4_reg[6] ? entry6_value_reg : 32'h0) | (lowest_match_s4_reg[7] ? entry7_value_reg : 32'h0);
 
 always @(posedge clk) begin
     if (rst) begin
         cmd_valid_reg <= 1'b0;
+        entry_key_write_reg <= 8'h0;
+        entry_valid_write_reg <= 8'h0;
         value_write_d1_reg <= 1'b0;
         value_write_d2_reg <= 1'b0;
-        value_write_d3_reg <= 1'b0;
+        value_write_d3_reg <= 8'h0;
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
@@ -152,9 +161,11 @@ always @(posedge clk) begin
         result_valid_reg <= 1'b0;
     end else begin
         cmd_valid_reg <= s_cmd_valid;
+        entry_key_write_reg <= (s_cmd_valid & (s_cmd_op == 2'h0)) ? cmd_in_entry_select : 8'h0;
+        entry_valid_write_reg <= s_cmd_valid ? cmd_in_entry_select : 8'h0;
         value_write_d1_reg <= value_write;
         value_write_d2_reg <= value_write_d1_reg;
-        value_write_d3_reg <= value_write_d2_reg;
+        value_write_d3_reg <= value_write_d2_reg ? value_entry_select : 8'h0;
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
@@ -178,7 +189,6 @@ always @(posedge clk) begin
     value_data_d1_reg <= cmd_value_reg;
     value_slot_d2_reg <= value_slot_d1_reg;
     value_data_d2_reg <= value_data_d1_reg;
-    value_slot_d3_reg <= value_slot_d2_reg;
     value_data_d3_reg <= value_data_d2_reg;
     lookup_key_s1_reg <= s_axis_lookup_tdata;
     lookup_tag_s1_reg <= s_axis_lookup_tuser;
@@ -205,7 +215,7 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_0 & cmd_is_write) begin
+    if (entry_key_write_reg[0]) begin
         entry0_key_reg <= cmd_key_reg;
     end
 end
@@ -213,19 +223,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry0_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_0) begin
+    end else if (entry_valid_write_reg[0]) begin
         entry0_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h0)) begin
+    if (value_write_d3_reg[0]) begin
         entry0_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_1 & cmd_is_write) begin
+    if (entry_key_write_reg[1]) begin
         entry1_key_reg <= cmd_key_reg;
     end
 end
@@ -233,19 +243,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry1_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_1) begin
+    end else if (entry_valid_write_reg[1]) begin
         entry1_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h1)) begin
+    if (value_write_d3_reg[1]) begin
         entry1_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_2 & cmd_is_write) begin
+    if (entry_key_write_reg[2]) begin
         entry2_key_reg <= cmd_key_reg;
     end
 end
@@ -253,19 +263,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry2_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_2) begin
+    end else if (entry_valid_write_reg[2]) begin
         entry2_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h2)) begin
+    if (value_write_d3_reg[2]) begin
         entry2_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_3 & cmd_is_write) begin
+    if (entry_key_write_reg[3]) begin
         entry3_key_reg <= cmd_key_reg;
     end
 end
@@ -273,19 +283,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry3_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_3) begin
+    end else if (entry_valid_write_reg[3]) begin
         entry3_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h3)) begin
+    if (value_write_d3_reg[3]) begin
         entry3_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_4 & cmd_is_write) begin
+    if (entry_key_write_reg[4]) begin
         entry4_key_reg <= cmd_key_reg;
     end
 end
@@ -293,19 +303,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry4_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_4) begin
+    end else if (entry_valid_write_reg[4]) begin
         entry4_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h4)) begin
+    if (value_write_d3_reg[4]) begin
         entry4_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_5 & cmd_is_write) begin
+    if (entry_key_write_reg[5]) begin
         entry5_key_reg <= cmd_key_reg;
     end
 end
@@ -313,19 +323,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry5_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_5) begin
+    end else if (entry_valid_write_reg[5]) begin
         entry5_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h5)) begin
+    if (value_write_d3_reg[5]) begin
         entry5_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_6 & cmd_is_write) begin
+    if (entry_key_write_reg[6]) begin
         entry6_key_reg <= cmd_key_reg;
     end
 end
@@ -333,19 +343,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry6_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_6) begin
+    end else if (entry_valid_write_reg[6]) begin
         entry6_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h6)) begin
+    if (value_write_d3_reg[6]) begin
         entry6_value_reg <= value_data_d3_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_slot_is_7 & cmd_is_write) begin
+    if (entry_key_write_reg[7]) begin
         entry7_key_reg <= cmd_key_reg;
     end
 end
@@ -353,13 +363,13 @@ end
 always @(posedge clk) begin
     if (rst) begin
         entry7_valid_reg <= 1'b0;
-    end else if (cmd_slot_is_7) begin
+    end else if (entry_valid_write_reg[7]) begin
         entry7_valid_reg <= cmd_entry_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (value_write_d3_reg & (value_slot_d3_reg == 3'h7)) begin
+    if (value_write_d3_reg[7]) begin
         entry7_value_reg <= value_data_d3_reg;
     end
 end

@@ -14,7 +14,7 @@
 // between the compare and the value read, so a lookup always pairs a key with the value
 // written by the same command (old entry or new entry, never a mix).
 
-import { AssociativeGeometry } from '../../host/table/geometry.ts';
+import { AssociativeGeometry, CMD_OPS, CMD_OP_BITS } from '../../host/table/geometry.ts';
 import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce, sub } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
@@ -63,11 +63,22 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   lk.ready.drive(constant(1, 1));
   const cmd = commandPort(m, p.keyWidth, p.valueWidth, g.slotBits);
 
+  // Write enables are decoded one stage ahead and registered, one bit per entry, so the
+  // flip-flops of an entry are enabled straight from a register.
+  const zeroN = constant(0, n);
+  const decode = (slot: Expr, name: string): Expr =>
+    m.wire(name, concat(...Array.from({ length: n }, (_, i) => eq(slot, constant(i, g.slotBits))).reverse()));
+  const inSelect = decode(cmd.inSlot, 'cmd_in_entry_select');
+  const keyWrite = m.reg('entry_key_write_reg', n, { reset: 0, doc: 'entries whose key the registered command writes' });
+  keyWrite.set(mux(and(cmd.inValid, eq(cmd.inOp, constant(CMD_OPS.write, CMD_OP_BITS))), inSelect, zeroN));
+  const validWrite = m.reg('entry_valid_write_reg', n, { reset: 0, doc: 'entries whose valid bit the registered command writes' });
+  validWrite.set(mux(cmd.inValid, inSelect, zeroN));
+
   // Value writes trail the key writes by VALUE_DELAY cycles (see the header).
   let valWrite: Expr = m.wire('value_write', and(cmd.valid, or(cmd.is('write'), cmd.is('update'))));
   let valSlot: Expr = cmd.slot;
   let valData: Expr = cmd.value;
-  for (let k = 1; k <= VALUE_DELAY; k++) {
+  for (let k = 1; k < VALUE_DELAY; k++) {
     const v = m.reg(`value_write_d${k}_reg`, 1, { reset: 0 });
     const sl = m.reg(`value_slot_d${k}_reg`, g.slotBits);
     const da = m.reg(`value_data_d${k}_reg`, p.valueWidth);
@@ -76,20 +87,22 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
     da.set(valData);
     [valWrite, valSlot, valData] = [v, sl, da];
   }
+  const valueWrite = m.reg(`value_write_d${VALUE_DELAY}_reg`, n, { reset: 0, doc: 'entries whose value is written now' });
+  valueWrite.set(mux(valWrite, decode(valSlot, 'value_entry_select'), zeroN));
+  const valueData = m.reg(`value_data_d${VALUE_DELAY}_reg`, p.valueWidth);
+  valueData.set(valData);
 
   const newValid = m.wire('cmd_entry_valid', and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
   const keys: Expr[] = [];
   const valids: Expr[] = [];
   const values: Expr[] = [];
   for (let i = 0; i < n; i++) {
-    const slotConst = constant(i, g.slotBits);
-    const hit = m.wire(`cmd_slot_is_${i}`, and(cmd.valid, eq(cmd.slot, slotConst)));
     const key = m.reg(`entry${i}_key_reg`, p.keyWidth);
-    key.set(cmd.key, and(hit, cmd.is('write')));
+    key.set(cmd.key, m.slice(keyWrite, i, i));
     const valid = m.reg(`entry${i}_valid_reg`, 1, { reset: 0 });
-    valid.set(newValid, hit);
+    valid.set(newValid, m.slice(validWrite, i, i));
     const value = m.reg(`entry${i}_value_reg`, p.valueWidth);
-    value.set(valData, and(valWrite, eq(valSlot, slotConst)));
+    value.set(valueData, m.slice(valueWrite, i, i));
     keys.push(key);
     valids.push(valid);
     values.push(value);
