@@ -23,6 +23,7 @@ module fifo_w129_d8_lut (
     output wire [128:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [128:0] ram [0:7];
 wire [128:0] ram_rd_data;
 reg [2:0] wr_ptr_reg;

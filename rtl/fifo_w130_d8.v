@@ -23,6 +23,7 @@ module fifo_w130_d8 (
     output wire [129:0] m_data
 );
 
+(* ram_style = "block" *)
 reg [129:0] ram [0:7];
 reg [129:0] head_reg;
 reg [2:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w149_d64_lut (
     output wire [148:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [148:0] ram [0:63];
 wire [148:0] ram_rd_data;
 reg [5:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w292_d32_lut (
     output wire [291:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [291:0] ram [0:31];
 wire [291:0] ram_rd_data;
 reg [4:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w512_d128_lut (
     output wire [511:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [511:0] ram [0:127];
 wire [511:0] ram_rd_data;
 reg [6:0] wr_ptr_reg;

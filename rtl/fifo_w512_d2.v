@@ -23,6 +23,7 @@ module fifo_w512_d2 (
     output wire [511:0] m_data
 );
 
+(* ram_style = "block" *)
 reg [511:0] ram [0:1];
 reg [511:0] head_reg;
 reg wr_ptr_reg;

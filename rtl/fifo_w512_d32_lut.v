@@ -23,6 +23,7 @@ module fifo_w512_d32_lut (
     output wire [511:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [511:0] ram [0:31];
 wire [511:0] ram_rd_data;
 reg [4:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w579_d128_lut (
     output wire [578:0] m_data
 );
 
+(* ram_style = "distributed" *)
 reg [578:0] ram [0:127];
 wire [578:0] ram_rd_data;
 reg [6:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w78_d16 (
     output wire [77:0] m_data
 );
 
+(* ram_style = "block" *)
 reg [77:0] ram [0:15];
 reg [77:0] head_reg;
 reg [3:0] wr_ptr_reg;

@@ -23,6 +23,7 @@ module fifo_w78_d32 (
     output wire [77:0] m_data
 );
 
+(* ram_style = "block" *)
 reg [77:0] ram [0:31];
 reg [77:0] head_reg;
 reg [4:0] wr_ptr_reg;

@@ -74,6 +74,8 @@ export interface Memory {
   readonly writes: MemoryWrite[];
   readonly reads: MemoryRead[];
   readonly doc?: string;
+  /** Synthesis hint printed as (* ram_style *): block RAM or LUT ("distributed") RAM. */
+  readonly style?: 'block' | 'distributed';
   /**
    * What a synchronous read returns when it reads the word being written at the same edge:
    * 'old' (the default: the word before the write, as simulated) or 'undefined' (the design
@@ -260,7 +262,13 @@ export class Module {
   }
 
   /** A memory of `depth` words; inferred as block RAM when read synchronously. */
-  memory(name: string, width: number, depth: number, doc?: string, opts: { readDuringWrite?: 'old' | 'undefined' } = {}): MemoryHandle {
+  memory(
+    name: string,
+    width: number,
+    depth: number,
+    doc?: string,
+    opts: { readDuringWrite?: 'old' | 'undefined'; style?: 'block' | 'distributed' } = {},
+  ): MemoryHandle {
     this.clock();
     this.declare(name, 'memory');
     checkWidth(width, `${this.name}.${name}`);
@@ -268,7 +276,7 @@ export class Module {
       throw new GenError(`${this.name}: memory "${name}" depth ${depth} must be an integer from 2 to ${1 << 20}`);
     }
     const addrWidth = Math.ceil(Math.log2(depth));
-    const mem: Memory = { name, width, depth, addrWidth, writes: [], reads: [], doc, readDuringWrite: opts.readDuringWrite ?? 'old' };
+    const mem: Memory = { name, width, depth, addrWidth, writes: [], reads: [], doc, readDuringWrite: opts.readDuringWrite ?? 'old', style: opts.style };
     this.memories.push(mem);
     return new MemoryHandle(this, mem);
   }

@@ -44,7 +44,7 @@ export const fifo = defineGenerator(
     const pop = m.wire('pop', and(headValid, outReady));
     const fetch = m.wire('fetch', and(ne(stored, constant(0, cw)), or(not(headValid), pop)));
 
-    const mem = m.memory('ram', p.width, p.depth);
+    const mem = m.memory('ram', p.width, p.depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
     mem.write(push, wrPtr, inData);
     let head;
     if (p.ram === 'block') {

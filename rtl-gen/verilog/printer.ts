@@ -122,6 +122,7 @@ export function printModule(m: Module): string {
   const declLines: string[] = [];
   for (const mem of m.memories) {
     if (mem.readDuringWrite === 'undefined') declLines.push('(* no_rw_check *)  // reads of a word written at the same edge are never used');
+    if (mem.style) declLines.push(`(* ram_style = "${mem.style}" *)`);
     declLines.push(`${decl('reg', mem.width, mem.name)} [0:${mem.depth - 1}];${mem.doc ? `  // ${mem.doc}` : ''}`);
     for (const rd of mem.reads) declLines.push(`${decl(rd.kind === 'sync' ? 'reg' : 'wire', mem.width, rd.name)};`);
   }
