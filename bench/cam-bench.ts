@@ -50,7 +50,7 @@ const reg = (entries: number, keyWidth: number, valueWidth: number, tagWidth: nu
   geometry: registerCamGeometry({ entries, keyWidth, valueWidth }), timing: REGISTER_CAM_TIMING, tagWidth, occupancy: 0.9, ice40: entries <= 16,
 });
 const bram = (entries: number, sliceBits: number, keyWidth: number, valueWidth: number, tagWidth: number): Case => ({
-  style: 'bram', label: `bram ${entries} x ${keyWidth}`, module: () => bramCam({ entries, sliceBits, keyWidth, valueWidth, tagWidth }),
+  style: 'bram', label: `bram ${entries} x ${keyWidth} (${sliceBits}-bit slices)`, module: () => bramCam({ entries, sliceBits, keyWidth, valueWidth, tagWidth }),
   geometry: bramCamGeometry({ entries, keyWidth, valueWidth }), timing: bramCamTiming({ entries, sliceBits }), tagWidth, occupancy: 0.9, ice40: entries <= 32,
 });
 const hash = (entries: number, ways: number, stash: number, keyWidth: number, valueWidth: number, tagWidth: number, occupancy: number): Case => ({
@@ -62,6 +62,8 @@ const CASES: Case[] = [
   reg(64, 128, 64, 16),
   reg(8, 32, 32, 4),
   bram(256, 8, 128, 64, 16),
+  bram(256, 10, 128, 64, 16),
+  bram(128, 8, 128, 64, 16),
   bram(64, 8, 128, 64, 16),
   bram(20, 5, 32, 32, 4),
   hash(4096, 4, 4, 128, 64, 16, 0.9),
