@@ -183,7 +183,7 @@ export class TableManager {
    * Breadth-first search for the shortest chain of moves that frees one of `ways` (the key's
    * own way slots): returns the slots from the key's slot to an empty one, or undefined.
    */
-  private cuckooPath(g: HashGeometry, ways: number[]): number[] | undefined {
+  private cuckooPath(ways: number[]): number[] | undefined {
     const parent = new Map<number, number>();
     let frontier: number[] = [];
     for (const s of ways) {
@@ -209,7 +209,6 @@ export class TableManager {
       }
       frontier = next;
     }
-    void g;
     return undefined;
   }
 
@@ -232,7 +231,7 @@ export class TableManager {
 
   private placeHashed(g: HashGeometry, key: bigint, value: bigint): CamCommand[] {
     const ways = g.wayIndices(keyWords(key, g.keyWidth));
-    const path = this.cuckooPath(g, ways);
+    const path = this.cuckooPath(ways);
     let slot: number;
     const cmds: CamCommand[] = [];
     if (path) {
@@ -263,7 +262,7 @@ export class TableManager {
     for (let j = 0; j < g.stash; j++) {
       const e = this.bySlot[g.stashSlot(j)];
       if (!e) continue;
-      const path = this.cuckooPath(g, e.ways);
+      const path = this.cuckooPath(e.ways);
       if (!path) continue;
       cmds.push(...this.shift(path));
       const from = e.slot;

@@ -8,6 +8,7 @@
 
 import { CMD_OPS, type CamCommand, type TableGeometry } from '../../../host/table/geometry.ts';
 import { type ValueLayout, encodeAction } from '../../../host/table/layout.ts';
+import { DuplicateRouteError, TableFullError, type TableManager } from '../../../host/table/manager.ts';
 import { type LookupResult, RouteModel, SlotModel } from '../../../host/table/model.ts';
 import type { CamTiming } from '../../../rtl-gen/cam/common.ts';
 import { Rng, type SimDut, runCycles } from '../../../sim/index.ts';
@@ -191,7 +192,6 @@ export { Rng };
 
 // ---- random workloads ---------------------------------------------------------------------
 
-import { DuplicateRouteError, TableFullError, type TableManager } from '../../../host/table/manager.ts';
 
 export interface WorkloadOptions {
   cycles: number;
