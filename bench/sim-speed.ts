@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { blockIterative } from '../rtl-gen/chacha/block-iterative.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng, packBeats, risingEdge, runCycles, runStreams, simulate } from '../sim/index.ts';
+import { PipelineDriver } from '../test/chacha/support/pipeline-driver.ts';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 1_000_000);
 const dut = await simulate(blockIterative({ rounds: 20 }));
@@ -20,7 +21,7 @@ async function timeIt(what: string, cycles: number, fn: () => Promise<void> | vo
   await fn();
   const seconds = (performance.now() - t0) / 1000;
   const r = { what, cycles, seconds, cyclesPerSecond: cycles / seconds };
-  console.log(`${what.padEnd(64)} ${(r.cyclesPerSecond / 1000).toFixed(0).padStart(7)} k cycles/s`);
+  if (cycles > 0) console.log(`${what.padEnd(66)} ${(r.cyclesPerSecond / 1000).toFixed(0).padStart(7)} k cycles/s`);
   return r;
 }
 
@@ -61,7 +62,35 @@ results.push(await timeIt('(b) runCycles: per-cycle inputs in, 512-bit output ou
   runCycles(dut, { inputs: stim, outputs: ['m_axis_tdata', 'm_axis_tvalid'], cycles: n });
 }));
 
-const out = { date: new Date().toISOString(), design: 'chacha_block_iter_r20', widestPortBits: 512, results, targets: { awaitPerCycle: 200_000, batched: 1_000_000 } };
+// The same two paths on the fully unrolled 512-bit packet cipher (80 pipeline stages), the
+// design the shared/ANCHORS.md floor was measured on.
+const pipe = await PipelineDriver.create({ rounds: 20, units: 20, stages: 4, width: 512, keySlots: 8, layout: 'ietf' });
+const pkts = Array.from({ length: Math.floor(CYCLES / 2) }, () => ({ slot: 0, nonce: rng.bytes(12), counter: 1n, data: rng.bytes(64) }));
+const FIELDS = ['tdata', 'tkeep', 'tlast', 'tuser'];
+const pipeBeats = packBeats(pipe.dut, 's_axis', FIELDS, pkts.flatMap((p) => pipe.beatsOf(p)));
+let pipeCycles = 0;
+results.push(await timeIt('(b) unrolled pipeline, runStreams, back-to-back 64-byte packets', 0, () => {
+  pipeCycles = runStreams(pipe.dut, {
+    sources: [{ prefix: 's_axis', fields: FIELDS, beats: pipeBeats, count: pkts.length }],
+    sinks: [{ prefix: 'm_axis', fields: FIELDS, expect: pkts.length }],
+    maxCycles: pkts.length * 4,
+  }).cycles;
+}));
+results[results.length - 1]!.cycles = pipeCycles;
+results[results.length - 1]!.cyclesPerSecond = pipeCycles / results[results.length - 1]!.seconds;
+console.log(`${'(b) unrolled pipeline, runStreams, back-to-back 64-byte packets'.padEnd(66)} ${(results[results.length - 1]!.cyclesPerSecond / 1000).toFixed(0).padStart(7)} k cycles/s`);
+const pdut = pipe.dut;
+results.push(await timeIt('(a) unrolled pipeline, await risingEdge every cycle, 512-bit read', CYCLES / 4, async () => {
+  pdut.m_axis_tready.value = 1;
+  let x = 0n;
+  for (let i = 0; i < CYCLES / 4; i++) {
+    await risingEdge(pdut.clk);
+    if (pdut.m_axis_tvalid.value) x ^= pdut.m_axis_tdata.value as bigint;
+  }
+  if (x === -1n) console.log(x);
+}));
+
+const out = { date: new Date().toISOString(), designs: ['chacha_block_iter_r20', pipe.name], widestPortBits: 512, results, targets: { awaitPerCycle: 200_000, batched: 1_000_000 } };
 mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(join(PROJECT_ROOT, 'bench', 'results', 'sim.json'), `${JSON.stringify(out, null, 2)}\n`);
 console.log('written to bench/results/sim.json');
