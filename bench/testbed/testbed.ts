@@ -67,12 +67,27 @@ export function probeHost(): Record<string, string | null> {
   return out;
 }
 
-/** Removes namespaces left by a run that was killed before it could clean up. */
+/**
+ * Removes namespaces left by a run that was killed before it could clean up. Names carry the
+ * creating process's id, and namespaces of a process that is still running (another test or
+ * benchmark on this machine) are left alone.
+ */
 export function removeStaleNamespaces(): void {
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0];
-    if (name.startsWith(NS_PREFIX)) spawnSync('ip', ['netns', 'del', name]);
+    const m = new RegExp(`^${NS_PREFIX}(?:probe)?(\\d+)`).exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    spawnSync('ip', ['netns', 'del', name]);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -182,7 +197,7 @@ export class Testbed {
     readonly edges: Array<[number, number]>,
     readonly links: LinkSpec[],
   ) {
-    this.ns = Array.from({ length: nodeCount }, (_, i) => `${NS_PREFIX}${process.pid % 100000}n${i}`);
+    this.ns = Array.from({ length: nodeCount }, (_, i) => `${NS_PREFIX}${process.pid}n${i}`);
     process.on('exit', this.onExit);
   }
 
