@@ -67,18 +67,32 @@ export function probeHost(): Record<string, string | null> {
   return out;
 }
 
+/** Namespaces of the CI test and of the benchmark (kept apart so neither disturbs the other). */
+const ALL_PREFIXES = [NS_PREFIX, 'safbn'];
+/** A leftover namespace is removed only once it is this old (a benchmark run lasts under 30 min). */
+const STALE_AFTER_MS = 45 * 60_000;
+
 /**
  * Removes namespaces left by a run that was killed before it could clean up. Names carry the
- * creating process's id, and namespaces of a process that is still running (another test or
- * benchmark on this machine) are left alone.
+ * creating process's id; a namespace is removed only when that process is gone and the
+ * namespace is older than STALE_AFTER_MS, so runs of other sessions on this machine (whose
+ * process ids we may not see) are never disturbed.
  */
 export function removeStaleNamespaces(): void {
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0];
-    const m = new RegExp(`^${NS_PREFIX}(?:probe)?(\\d+)`).exec(name);
+    const prefix = ALL_PREFIXES.find((p) => name.startsWith(p));
+    if (!prefix) continue;
+    const m = /^(?:probe)?(\d+)/.exec(name.slice(prefix.length));
     if (!m || pidAlive(Number(m[1]))) continue;
-    spawnSync('ip', ['netns', 'del', name]);
+    let age = 0;
+    try {
+      age = Date.now() - statSync(`/var/run/netns/${name}`).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (age > STALE_AFTER_MS) spawnSync('ip', ['netns', 'del', name]);
   }
 }
 
@@ -192,12 +206,15 @@ export class Testbed {
   private closed = false;
   private readonly onExit = () => this.closeSync();
 
+  /** Prefix of this process's namespace names (the benchmark uses its own). */
+  static prefix = NS_PREFIX;
+
   protected constructor(
     readonly nodeCount: number,
     readonly edges: Array<[number, number]>,
     readonly links: LinkSpec[],
   ) {
-    this.ns = Array.from({ length: nodeCount }, (_, i) => `${NS_PREFIX}${process.pid}n${i}`);
+    this.ns = Array.from({ length: nodeCount }, (_, i) => `${Testbed.prefix}${process.pid}n${i}`);
     process.on('exit', this.onExit);
   }
 
