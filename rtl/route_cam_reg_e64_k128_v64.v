@@ -321,7 +321,8 @@ reg [15:0] lookup_tag_s3_reg;
 reg [63:0] match_s3_reg;
 reg lookup_valid_s4_reg;
 reg [15:0] lookup_tag_s4_reg;
-reg [63:0] lowest_match_s4_reg;
+reg [63:0] lowest_in_group_s4_reg;  // lowest match within each group of 8 entries
+reg [7:0] group_match_s4_reg;  // groups with at least one match
 reg hit_s4_reg;
 reg lookup_valid_s5_reg;
 reg [15:0] lookup_tag_s5_reg;
@@ -345,15 +346,16 @@ wire value_write;
 wire [63:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
-wire [63:0] lowest_match;
-wire [63:0] selected_part0;
-wire [63:0] selected_part1;
-wire [63:0] selected_part2;
-wire [63:0] selected_part3;
-wire [63:0] selected_part4;
-wire [63:0] selected_part5;
-wire [63:0] selected_part6;
-wire [63:0] selected_part7;
+wire [63:0] lowest_in_group;
+wire [7:0] first_group;
+wire [63:0] selected_in_group0;
+wire [63:0] selected_in_group1;
+wire [63:0] selected_in_group2;
+wire [63:0] selected_in_group3;
+wire [63:0] selected_in_group4;
+wire [63:0] selected_in_group5;
+wire [63:0] selected_in_group6;
+wire [63:0] selected_in_group7;
 
 assign cmd_in_entry_select = {
     s_cmd_slot == 6'h3f,
@@ -492,15 +494,25 @@ assign value_entry_select = {
 };
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
-assign lowest_match = match_s3_reg & ~(match_s3_reg - 64'h1);
-assign selected_part0 = (lowest_match_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_match_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_match_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_match_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_match_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_match_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_match_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_match_s4_reg[7] ? entry7_value_reg : 64'h0);
-assign selected_part1 = (lowest_match_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_match_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_match_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_match_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_match_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_match_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_match_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_match_s4_reg[15] ? entry15_value_reg : 64'h0);
-assign selected_part2 = (lowest_match_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_match_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_match_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_match_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_match_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_match_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_match_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_match_s4_reg[23] ? entry23_value_reg : 64'h0);
-assign selected_part3 = (lowest_match_s4_reg[24] ? entry24_value_reg : 64'h0) | (lowest_match_s4_reg[25] ? entry25_value_reg : 64'h0) | (lowest_match_s4_reg[26] ? entry26_value_reg : 64'h0) | (lowest_match_s4_reg[27] ? entry27_value_reg : 64'h0) | (lowest_match_s4_reg[28] ? entry28_value_reg : 64'h0) | (lowest_match_s4_reg[29] ? entry29_value_reg : 64'h0) | (lowest_match_s4_reg[30] ? entry30_value_reg : 64'h0) | (lowest_match_s4_reg[31] ? entry31_value_reg : 64'h0);
-assign selected_part4 = (lowest_match_s4_reg[32] ? entry32_value_reg : 64'h0) | (lowest_match_s4_reg[33] ? entry33_value_reg : 64'h0) | (lowest_match_s4_reg[34] ? entry34_value_reg : 64'h0) | (lowest_match_s4_reg[35] ? entry35_value_reg : 64'h0) | (lowest_match_s4_reg[36] ? entry36_value_reg : 64'h0) | (lowest_match_s4_reg[37] ? entry37_value_reg : 64'h0) | (lowest_match_s4_reg[38] ? entry38_value_reg : 64'h0) | (lowest_match_s4_reg[39] ? entry39_value_reg : 64'h0);
-assign selected_part5 = (lowest_match_s4_reg[40] ? entry40_value_reg : 64'h0) | (lowest_match_s4_reg[41] ? entry41_value_reg : 64'h0) | (lowest_match_s4_reg[42] ? entry42_value_reg : 64'h0) | (lowest_match_s4_reg[43] ? entry43_value_reg : 64'h0) | (lowest_match_s4_reg[44] ? entry44_value_reg : 64'h0) | (lowest_match_s4_reg[45] ? entry45_value_reg : 64'h0) | (lowest_match_s4_reg[46] ? entry46_value_reg : 64'h0) | (lowest_match_s4_reg[47] ? entry47_value_reg : 64'h0);
-assign selected_part6 = (lowest_match_s4_reg[48] ? entry48_value_reg : 64'h0) | (lowest_match_s4_reg[49] ? entry49_value_reg : 64'h0) | (lowest_match_s4_reg[50] ? entry50_value_reg : 64'h0) | (lowest_match_s4_reg[51] ? entry51_value_reg : 64'h0) | (lowest_match_s4_reg[52] ? entry52_value_reg : 64'h0) | (lowest_match_s4_reg[53] ? entry53_value_reg : 64'h0) | (lowest_match_s4_reg[54] ? entry54_value_reg : 64'h0) | (lowest_match_s4_reg[55] ? entry55_value_reg : 64'h0);
-assign selected_part7 = (lowest_match_s4_reg[56] ? entry56_value_reg : 64'h0) | (lowest_match_s4_reg[57] ? entry57_value_reg : 64'h0) | (lowest_match_s4_reg[58] ? entry58_value_reg : 64'h0) | (lowest_match_s4_reg[59] ? entry59_value_reg : 64'h0) | (lowest_match_s4_reg[60] ? entry60_value_reg : 64'h0) | (lowest_match_s4_reg[61] ? entry61_value_reg : 64'h0) | (lowest_match_s4_reg[62] ? entry62_value_reg : 64'h0) | (lowest_match_s4_reg[63] ? entry63_value_reg : 64'h0);
+assign lowest_in_group = {
+    match_s3_reg[63:56] & ~(match_s3_reg[63:56] - 8'h1),
+    match_s3_reg[55:48] & ~(match_s3_reg[55:48] - 8'h1),
+    match_s3_reg[47:40] & ~(match_s3_reg[47:40] - 8'h1),
+    match_s3_reg[39:32] & ~(match_s3_reg[39:32] - 8'h1),
+    match_s3_reg[31:24] & ~(match_s3_reg[31:24] - 8'h1),
+    match_s3_reg[23:16] & ~(match_s3_reg[23:16] - 8'h1),
+    match_s3_reg[15:8] & ~(match_s3_reg[15:8] - 8'h1),
+    match_s3_reg[7:0] & ~(match_s3_reg[7:0] - 8'h1)
+};
+assign first_group = group_match_s4_reg & ~(group_match_s4_reg - 8'h1);
+assign selected_in_group0 = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 64'h0);
+assign selected_in_group1 = (lowest_in_group_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_in_group_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_in_group_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_in_group_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_in_group_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_in_group_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_in_group_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_in_group_s4_reg[15] ? entry15_value_reg : 64'h0);
+assign selected_in_group2 = (lowest_in_group_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_in_group_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_in_group_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_in_group_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_in_group_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_in_group_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_in_group_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_in_group_s4_reg[23] ? entry23_value_reg : 64'h0);
+assign selected_in_group3 = (lowest_in_group_s4_reg[24] ? entry24_value_reg : 64'h0) | (lowest_in_group_s4_reg[25] ? entry25_value_reg : 64'h0) | (lowest_in_group_s4_reg[26] ? entry26_value_reg : 64'h0) | (lowest_in_group_s4_reg[27] ? entry27_value_reg : 64'h0) | (lowest_in_group_s4_reg[28] ? entry28_value_reg : 64'h0) | (lowest_in_group_s4_reg[29] ? entry29_value_reg : 64'h0) | (lowest_in_group_s4_reg[30] ? entry30_value_reg : 64'h0) | (lowest_in_group_s4_reg[31] ? entry31_value_reg : 64'h0);
+assign selected_in_group4 = (lowest_in_group_s4_reg[32] ? entry32_value_reg : 64'h0) | (lowest_in_group_s4_reg[33] ? entry33_value_reg : 64'h0) | (lowest_in_group_s4_reg[34] ? entry34_value_reg : 64'h0) | (lowest_in_group_s4_reg[35] ? entry35_value_reg : 64'h0) | (lowest_in_group_s4_reg[36] ? entry36_value_reg : 64'h0) | (lowest_in_group_s4_reg[37] ? entry37_value_reg : 64'h0) | (lowest_in_group_s4_reg[38] ? entry38_value_reg : 64'h0) | (lowest_in_group_s4_reg[39] ? entry39_value_reg : 64'h0);
+assign selected_in_group5 = (lowest_in_group_s4_reg[40] ? entry40_value_reg : 64'h0) | (lowest_in_group_s4_reg[41] ? entry41_value_reg : 64'h0) | (lowest_in_group_s4_reg[42] ? entry42_value_reg : 64'h0) | (lowest_in_group_s4_reg[43] ? entry43_value_reg : 64'h0) | (lowest_in_group_s4_reg[44] ? entry44_value_reg : 64'h0) | (lowest_in_group_s4_reg[45] ? entry45_value_reg : 64'h0) | (lowest_in_group_s4_reg[46] ? entry46_value_reg : 64'h0) | (lowest_in_group_s4_reg[47] ? entry47_value_reg : 64'h0);
+assign selected_in_group6 = (lowest_in_group_s4_reg[48] ? entry48_value_reg : 64'h0) | (lowest_in_group_s4_reg[49] ? entry49_value_reg : 64'h0) | (lowest_in_group_s4_reg[50] ? entry50_value_reg : 64'h0) | (lowest_in_group_s4_reg[51] ? entry51_value_reg : 64'h0) | (lowest_in_group_s4_reg[52] ? entry52_value_reg : 64'h0) | (lowest_in_group_s4_reg[53] ? entry53_value_reg : 64'h0) | (lowest_in_group_s4_reg[54] ? entry54_value_reg : 64'h0) | (lowest_in_group_s4_reg[55] ? entry55_value_reg : 64'h0);
+assign selected_in_group7 = (lowest_in_group_s4_reg[56] ? entry56_value_reg : 64'h0) | (lowest_in_group_s4_reg[57] ? entry57_value_reg : 64'h0) | (lowest_in_group_s4_reg[58] ? entry58_value_reg : 64'h0) | (lowest_in_group_s4_reg[59] ? entry59_value_reg : 64'h0) | (lowest_in_group_s4_reg[60] ? entry60_value_reg : 64'h0) | (lowest_in_group_s4_reg[61] ? entry61_value_reg : 64'h0) | (lowest_in_group_s4_reg[62] ? entry62_value_reg : 64'h0) | (lowest_in_group_s4_reg[63] ? entry63_value_reg : 64'h0);
 
 always @(posedge clk) begin
     if (rst) begin
@@ -617,18 +629,19 @@ always @(posedge clk) begin
     lookup_tag_s3_reg <= lookup_tag_s2_reg;
     match_s3_reg <= {&entry63_equal_s2_reg, &entry62_equal_s2_reg, &entry61_equal_s2_reg, &entry60_equal_s2_reg, &entry59_equal_s2_reg, &entry58_equal_s2_reg, &entry57_equal_s2_reg, &entry56_equal_s2_reg, &entry55_equal_s2_reg, &entry54_equal_s2_reg, &entry53_equal_s2_reg, &entry52_equal_s2_reg, &entry51_equal_s2_reg, &entry50_equal_s2_reg, &entry49_equal_s2_reg, &entry48_equal_s2_reg, &entry47_equal_s2_reg, &entry46_equal_s2_reg, &entry45_equal_s2_reg, &entry44_equal_s2_reg, &entry43_equal_s2_reg, &entry42_equal_s2_reg, &entry41_equal_s2_reg, &entry40_equal_s2_reg, &entry39_equal_s2_reg, &entry38_equal_s2_reg, &entry37_equal_s2_reg, &entry36_equal_s2_reg, &entry35_equal_s2_reg, &entry34_equal_s2_reg, &entry33_equal_s2_reg, &entry32_equal_s2_reg, &entry31_equal_s2_reg, &entry30_equal_s2_reg, &entry29_equal_s2_reg, &entry28_equal_s2_reg, &entry27_equal_s2_reg, &entry26_equal_s2_reg, &entry25_equal_s2_reg, &entry24_equal_s2_reg, &entry23_equal_s2_reg, &entry22_equal_s2_reg, &entry21_equal_s2_reg, &entry20_equal_s2_reg, &entry19_equal_s2_reg, &entry18_equal_s2_reg, &entry17_equal_s2_reg, &entry16_equal_s2_reg, &entry15_equal_s2_reg, &entry14_equal_s2_reg, &entry13_equal_s2_reg, &entry12_equal_s2_reg, &entry11_equal_s2_reg, &entry10_equal_s2_reg, &entry9_equal_s2_reg, &entry8_equal_s2_reg, &entry7_equal_s2_reg, &entry6_equal_s2_reg, &entry5_equal_s2_reg, &entry4_equal_s2_reg, &entry3_equal_s2_reg, &entry2_equal_s2_reg, &entry1_equal_s2_reg, &entry0_equal_s2_reg};
     lookup_tag_s4_reg <= lookup_tag_s3_reg;
-    lowest_match_s4_reg <= lowest_match;
+    lowest_in_group_s4_reg <= lowest_in_group;
+    group_match_s4_reg <= {|match_s3_reg[63:56], |match_s3_reg[55:48], |match_s3_reg[47:40], |match_s3_reg[39:32], |match_s3_reg[31:24], |match_s3_reg[23:16], |match_s3_reg[15:8], |match_s3_reg[7:0]};
     hit_s4_reg <= |match_s3_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     hit_s5_reg <= hit_s4_reg;
-    selected_part0_s5_reg <= selected_part0;
-    selected_part1_s5_reg <= selected_part1;
-    selected_part2_s5_reg <= selected_part2;
-    selected_part3_s5_reg <= selected_part3;
-    selected_part4_s5_reg <= selected_part4;
-    selected_part5_s5_reg <= selected_part5;
-    selected_part6_s5_reg <= selected_part6;
-    selected_part7_s5_reg <= selected_part7;
+    selected_part0_s5_reg <= first_group[0] ? selected_in_group0 : 64'h0;
+    selected_part1_s5_reg <= first_group[1] ? selected_in_group1 : 64'h0;
+    selected_part2_s5_reg <= first_group[2] ? selected_in_group2 : 64'h0;
+    selected_part3_s5_reg <= first_group[3] ? selected_in_group3 : 64'h0;
+    selected_part4_s5_reg <= first_group[4] ? selected_in_group4 : 64'h0;
+    selected_part5_s5_reg <= first_group[5] ? selected_in_group5 : 64'h0;
+    selected_part6_s5_reg <= first_group[6] ? selected_in_group6 : 64'h0;
+    selected_part7_s5_reg <= first_group[7] ? selected_in_group7 : 64'h0;
     result_hit_reg <= hit_s5_reg;
     result_value_reg <= selected_part0_s5_reg | selected_part1_s5_reg | selected_part2_s5_reg | selected_part3_s5_reg | selected_part4_s5_reg | selected_part5_s5_reg | selected_part6_s5_reg | selected_part7_s5_reg;
     result_tag_reg <= lookup_tag_s5_reg;

@@ -93,6 +93,13 @@ describe.each(configs)('register CAM %o', (cfg) => {
     for (let i = 0; i < 5; i++) s.step({ lookup: key });
     s.step({ cmd: { op: 'update', slot: hi, key, value: v2 }, lookup: key });
     for (let i = 0; i < 5; i++) s.step({ lookup: key });
+    // Two matches in one group of eight, then in two groups.
+    s.step({ cmd: { op: 'write', slot: 5, key, value: randomValue(rng, layout) }, lookup: key });
+    s.step({ cmd: { op: 'write', slot: 2, key, value: randomValue(rng, layout) }, lookup: key });
+    for (let i = 0; i < 5; i++) s.step({ lookup: key });
+    s.step({ cmd: { op: 'delete', slot: 2, key: 0n, value: 0n }, lookup: key });
+    s.step({ cmd: { op: 'delete', slot: 5, key: 0n, value: 0n }, lookup: key });
+    for (let i = 0; i < 5; i++) s.step({ lookup: key });
     const r = s.run(dut);
     expect(r.checked).toBe(s.lookups);
   });
