@@ -120,6 +120,8 @@ export class Link {
 
   private pending: PendingHandshake | null = null;
   private session: Session | null = null;
+  /** When a frame from the peer last authenticated: proof that the peer still holds the session. */
+  private lastPeerFrameAt = -Infinity;
   private leaderRekey: LeaderRekey | null = null;
   private followerRekey: FollowerRekey | null = null;
   /** Responder: our HandshakeResp, repeated when the same Init attempt arrives again. */
@@ -224,10 +226,17 @@ export class Link {
       const r = this.leaderRekey;
       if (r) {
         if (now >= r.deadline && r.retries >= MAX_REKEY_RETRIES) {
-          // The follower does not answer (it may have restarted and lost the session): start over.
-          this.teardown();
-          this.start(now);
-          return;
+          if (this.lastPeerFrameAt <= r.sentAt) {
+            // Nothing authentic from the follower since the rotation began: it may have restarted
+            // and lost the session. Start over.
+            this.teardown();
+            this.start(now);
+            return;
+          }
+          // The follower still sends under the current key, so it holds the session and the
+          // rotation messages were lost (heavy loss): keep trying at the capped backoff rather
+          // than tear a working link down. REJECT_AFTER_INTERVALS still bounds the key's age.
+          r.retries = 0;
         }
         if (now >= r.deadline) {
           r.retries++;
@@ -391,6 +400,7 @@ export class Link {
     const opened = this.datapath.open(this.config.linkId, frame, header);
     if (typeof opened === 'string') return this.reject(opened);
     this.stats.rxFrames++;
+    this.lastPeerFrameAt = now;
     if (opened.generation > s.rxGen) this.peerSwitched(s, opened.generation, now);
     switch (opened.innerType) {
       case InnerType.Data:

@@ -221,6 +221,24 @@ describe('loss and retransmission', () => {
   });
 });
 
+describe('rotation under heavy loss', () => {
+  it('keeps a working link up through lost rotation messages at 50% loss each way', () => {
+    const net = new SimNet({ latencyMs: 10, seed: 'heavy-loss' });
+    let x = 777;
+    const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    up(net);
+    net.hook = (w) => (rnd() < 0.5 ? [] : [{ bytes: w.bytes, extraDelay: 0 }]);
+    const tr = traffic(net, 5);
+    net.run(net.now + 60_000, tr.each);
+    // One handshake for the whole minute: lost rotations were retried, not treated as a dead peer.
+    expect(net.a.stats.handshakesCompleted).toBe(1);
+    expect(net.b.stats.handshakesCompleted).toBe(1);
+    // Keys still rotate, only slower: each exchange needs several tries at this loss.
+    expect(net.a.stats.rotations).toBeGreaterThanOrEqual(3);
+    expect(deliveredSeqs(net, 'b').length).toBeGreaterThan(tr.sent.a * 0.4);
+  });
+});
+
 describe('restarts and stragglers', () => {
   it('ignores a retransmitted Init that arrives after the session was confirmed', () => {
     const net = new SimNet({ latencyMs: 150 }); // RTT 300 ms > initial RTO: the Init is sent twice
