@@ -2,6 +2,7 @@
 // each one is rejected and counted exactly once, nothing throws, and nothing is delivered.
 // The CI test runs a short campaign; `npm run bench:link` runs a million inputs.
 import { totalRejected } from '../../../host/link/stats.ts';
+import { Rng } from '../../../sim/random.ts';
 import { MessageType } from '../../../host/link/constants.ts';
 import { numberedPayload, SimNet } from './sim-link.ts';
 
@@ -14,17 +15,10 @@ export interface FuzzResult {
   seconds: number;
 }
 
-/** xorshift32: fast, seedable, good enough to pick mutations. */
+/** 32 seeded random bits per call (the harness's xorshift generator), to pick mutations. */
 function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const rng = new Rng(seed >>> 0 || 1);
+  return () => rng.u32();
 }
 
 export function runFuzz(inputs: number, seed = 1): FuzzResult {

@@ -12,6 +12,7 @@ import { Link } from '../../../host/link/session.ts';
 import { UdpEndpoint } from '../../../host/link/udp-transport.ts';
 import type { LinkStats } from '../../../host/link/stats.ts';
 import { checkPayload, numberedPayload } from './sim-link.ts';
+import { Rng } from '../../../sim/random.ts';
 
 export interface PeerInit {
   cmd: 'init';
@@ -100,16 +101,10 @@ function onDeliver(p: Uint8Array): void {
   lastDelivery = now;
 }
 
+/** Uniform [0, 1) from the harness's seeded generator. */
 function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const rng = new Rng(seed >>> 0 || 1);
+  return () => rng.next();
 }
 
 function sendOne(size: number): void {
