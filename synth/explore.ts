@@ -122,7 +122,8 @@ const program = new Command('explore')
   .option('--freq <MHz>', 'place-and-route clock target', '200')
   .option('--jobs <n>', 'place-and-route jobs at once', '2')
   .option('--no-pnr', 'area only (no fmax, no Gb/s)')
-  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean }) => {
+  .option('--out <name>', 'results file name under bench/results/ (default explore-<device>)')
+  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string }) => {
     const rounds = Number(o.rounds);
     const configs = o.configs
       ? o.configs.split(',').map((t) => {
@@ -138,7 +139,7 @@ const program = new Command('explore')
       : `no configuration reached ${o.targetGbps} Gb/s with 64-byte packets on ${o.device}`);
     const dir = join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    const base = join(dir, `explore-${o.device}`);
+    const base = join(dir, o.out ?? `explore-${o.device}`);
     writeFileSync(`${base}.json`, `${JSON.stringify({ date: new Date().toISOString(), device: o.device, targetGbps: Number(o.targetGbps), seconds: (performance.now() - t0) / 1000, rows, best: best?.config ?? null }, null, 2)}\n`);
     const pts = rows.filter((r) => r.gbps64 !== null).map((r) => ({ x: r.luts, y: r.gbps64!, label: r.config }));
     const front = paretoFront(pts);
