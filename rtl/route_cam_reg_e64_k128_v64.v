@@ -322,7 +322,7 @@ reg [63:0] match_s3_reg;
 reg lookup_valid_s4_reg;
 reg [15:0] lookup_tag_s4_reg;
 reg [63:0] lowest_in_group_s4_reg;  // lowest match within each group of 8 entries
-reg [7:0] first_group_s4_reg;  // the lowest group with a match (one-hot)
+reg [7:0] group_match_s4_reg;  // groups with at least one match
 reg hit_s4_reg;
 reg lookup_valid_s5_reg;
 reg [15:0] lookup_tag_s5_reg;
@@ -347,7 +347,7 @@ wire [63:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
 wire [63:0] lowest_in_group;
-wire [7:0] group_match;
+wire [7:0] first_group;
 wire [63:0] selected_in_group0;
 wire [63:0] selected_in_group1;
 wire [63:0] selected_in_group2;
@@ -504,16 +504,7 @@ assign lowest_in_group = {
     match_s3_reg[15:8] & ~(match_s3_reg[15:8] - 8'h1),
     match_s3_reg[7:0] & ~(match_s3_reg[7:0] - 8'h1)
 };
-assign group_match = {
-    |match_s3_reg[63:56],
-    |match_s3_reg[55:48],
-    |match_s3_reg[47:40],
-    |match_s3_reg[39:32],
-    |match_s3_reg[31:24],
-    |match_s3_reg[23:16],
-    |match_s3_reg[15:8],
-    |match_s3_reg[7:0]
-};
+assign first_group = group_match_s4_reg & ~(group_match_s4_reg - 8'h1);
 assign selected_in_group0 = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 64'h0);
 assign selected_in_group1 = (lowest_in_group_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_in_group_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_in_group_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_in_group_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_in_group_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_in_group_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_in_group_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_in_group_s4_reg[15] ? entry15_value_reg : 64'h0);
 assign selected_in_group2 = (lowest_in_group_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_in_group_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_in_group_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_in_group_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_in_group_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_in_group_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_in_group_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_in_group_s4_reg[23] ? entry23_value_reg : 64'h0);
@@ -639,18 +630,18 @@ always @(posedge clk) begin
     match_s3_reg <= {&entry63_equal_s2_reg, &entry62_equal_s2_reg, &entry61_equal_s2_reg, &entry60_equal_s2_reg, &entry59_equal_s2_reg, &entry58_equal_s2_reg, &entry57_equal_s2_reg, &entry56_equal_s2_reg, &entry55_equal_s2_reg, &entry54_equal_s2_reg, &entry53_equal_s2_reg, &entry52_equal_s2_reg, &entry51_equal_s2_reg, &entry50_equal_s2_reg, &entry49_equal_s2_reg, &entry48_equal_s2_reg, &entry47_equal_s2_reg, &entry46_equal_s2_reg, &entry45_equal_s2_reg, &entry44_equal_s2_reg, &entry43_equal_s2_reg, &entry42_equal_s2_reg, &entry41_equal_s2_reg, &entry40_equal_s2_reg, &entry39_equal_s2_reg, &entry38_equal_s2_reg, &entry37_equal_s2_reg, &entry36_equal_s2_reg, &entry35_equal_s2_reg, &entry34_equal_s2_reg, &entry33_equal_s2_reg, &entry32_equal_s2_reg, &entry31_equal_s2_reg, &entry30_equal_s2_reg, &entry29_equal_s2_reg, &entry28_equal_s2_reg, &entry27_equal_s2_reg, &entry26_equal_s2_reg, &entry25_equal_s2_reg, &entry24_equal_s2_reg, &entry23_equal_s2_reg, &entry22_equal_s2_reg, &entry21_equal_s2_reg, &entry20_equal_s2_reg, &entry19_equal_s2_reg, &entry18_equal_s2_reg, &entry17_equal_s2_reg, &entry16_equal_s2_reg, &entry15_equal_s2_reg, &entry14_equal_s2_reg, &entry13_equal_s2_reg, &entry12_equal_s2_reg, &entry11_equal_s2_reg, &entry10_equal_s2_reg, &entry9_equal_s2_reg, &entry8_equal_s2_reg, &entry7_equal_s2_reg, &entry6_equal_s2_reg, &entry5_equal_s2_reg, &entry4_equal_s2_reg, &entry3_equal_s2_reg, &entry2_equal_s2_reg, &entry1_equal_s2_reg, &entry0_equal_s2_reg};
     lookup_tag_s4_reg <= lookup_tag_s3_reg;
     lowest_in_group_s4_reg <= lowest_in_group;
-    first_group_s4_reg <= group_match & ~(group_match - 8'h1);
+    group_match_s4_reg <= {|match_s3_reg[63:56], |match_s3_reg[55:48], |match_s3_reg[47:40], |match_s3_reg[39:32], |match_s3_reg[31:24], |match_s3_reg[23:16], |match_s3_reg[15:8], |match_s3_reg[7:0]};
     hit_s4_reg <= |match_s3_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     hit_s5_reg <= hit_s4_reg;
-    selected_part0_s5_reg <= first_group_s4_reg[0] ? selected_in_group0 : 64'h0;
-    selected_part1_s5_reg <= first_group_s4_reg[1] ? selected_in_group1 : 64'h0;
-    selected_part2_s5_reg <= first_group_s4_reg[2] ? selected_in_group2 : 64'h0;
-    selected_part3_s5_reg <= first_group_s4_reg[3] ? selected_in_group3 : 64'h0;
-    selected_part4_s5_reg <= first_group_s4_reg[4] ? selected_in_group4 : 64'h0;
-    selected_part5_s5_reg <= first_group_s4_reg[5] ? selected_in_group5 : 64'h0;
-    selected_part6_s5_reg <= first_group_s4_reg[6] ? selected_in_group6 : 64'h0;
-    selected_part7_s5_reg <= first_group_s4_reg[7] ? selected_in_group7 : 64'h0;
+    selected_part0_s5_reg <= first_group[0] ? selected_in_group0 : 64'h0;
+    selected_part1_s5_reg <= first_group[1] ? selected_in_group1 : 64'h0;
+    selected_part2_s5_reg <= first_group[2] ? selected_in_group2 : 64'h0;
+    selected_part3_s5_reg <= first_group[3] ? selected_in_group3 : 64'h0;
+    selected_part4_s5_reg <= first_group[4] ? selected_in_group4 : 64'h0;
+    selected_part5_s5_reg <= first_group[5] ? selected_in_group5 : 64'h0;
+    selected_part6_s5_reg <= first_group[6] ? selected_in_group6 : 64'h0;
+    selected_part7_s5_reg <= first_group[7] ? selected_in_group7 : 64'h0;
     result_hit_reg <= hit_s5_reg;
     result_value_reg <= selected_part0_s5_reg | selected_part1_s5_reg | selected_part2_s5_reg | selected_part3_s5_reg | selected_part4_s5_reg | selected_part5_s5_reg | selected_part6_s5_reg | selected_part7_s5_reg;
     result_tag_reg <= lookup_tag_s5_reg;

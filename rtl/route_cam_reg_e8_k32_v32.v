@@ -98,7 +98,7 @@ reg [7:0] match_s3_reg;
 reg lookup_valid_s4_reg;
 reg [3:0] lookup_tag_s4_reg;
 reg [7:0] lowest_in_group_s4_reg;  // lowest match within each group of 8 entries
-reg first_group_s4_reg;  // the lowest group with a match (one-hot)
+reg group_match_s4_reg;  // groups with at least one match
 reg hit_s4_reg;
 reg lookup_valid_s5_reg;
 reg [3:0] lookup_tag_s5_reg;
@@ -116,7 +116,7 @@ wire [7:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
 wire [7:0] lowest_in_group;
-wire group_match;
+wire first_group;
 wire [31:0] selected_in_group0;
 
 assign cmd_in_entry_select = {
@@ -145,7 +145,7 @@ assign value_entry_select = {
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
 assign lowest_in_group = match_s3_reg & ~(match_s3_reg - 8'h1);
-assign group_match = |match_s3_reg;
+assign first_group = group_match_s4_reg;
 assign selected_in_group0 = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 32'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 32'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 32'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 32'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 32'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 32'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 32'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 32'h0);
 
 always @(posedge clk) begin
@@ -208,11 +208,11 @@ always @(posedge clk) begin
     match_s3_reg <= {&entry7_equal_s2_reg, &entry6_equal_s2_reg, &entry5_equal_s2_reg, &entry4_equal_s2_reg, &entry3_equal_s2_reg, &entry2_equal_s2_reg, &entry1_equal_s2_reg, &entry0_equal_s2_reg};
     lookup_tag_s4_reg <= lookup_tag_s3_reg;
     lowest_in_group_s4_reg <= lowest_in_group;
-    first_group_s4_reg <= group_match;
+    group_match_s4_reg <= |match_s3_reg;
     hit_s4_reg <= |match_s3_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     hit_s5_reg <= hit_s4_reg;
-    selected_part0_s5_reg <= first_group_s4_reg ? selected_in_group0 : 32'h0;
+    selected_part0_s5_reg <= first_group ? selected_in_group0 : 32'h0;
     result_hit_reg <= hit_s5_reg;
     result_value_reg <= selected_part0_s5_reg;
     result_tag_reg <= lookup_tag_s5_reg;

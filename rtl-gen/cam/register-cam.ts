@@ -6,8 +6,8 @@
 //   s1  lookup key, tag registered
 //   s2  per entry: valid bit and 8-bit groups of key == entry key   (reads key state)
 //   s3  match vector
-//   s4  lowest match within each group of 8 entries, lowest matching group, hit
-//   s5  value of that entry, per group                                   (reads value state)
+//   s4  lowest match within each group of 8 entries, which groups match, hit
+//   s5  lowest matching group; its lowest entry's value                 (reads value state)
 //   out OR of the groups
 // Commands are registered, then write the entry's key and valid bit one cycle later and its
 // value four cycles later: the value state lags the key state by exactly the three stages
@@ -143,8 +143,8 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   const matchS3 = m.reg('match_s3_reg', n);
   matchS3.set(concat(...equalS2.map((e) => reduce('and', e)).reverse()));
 
-  // s4: priority encoder in two levels of short carry chains (x & ~(x - 1) keeps the lowest
-  // set bit): the lowest match within each group of VALUE_GROUP entries, and the lowest group.
+  // s4: priority encoder, first level: the lowest match within each group of VALUE_GROUP
+  // entries (x & ~(x - 1) keeps the lowest set bit; short carry chains), and which groups match.
   const s4 = stage('s4', s3.valid, s3.tag);
   const groupCount = Math.ceil(n / VALUE_GROUP);
   const lowestIn: Expr[] = [];
@@ -159,17 +159,17 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   }
   const lowestS4 = m.reg('lowest_in_group_s4_reg', n, { doc: `lowest match within each group of ${VALUE_GROUP} entries` });
   lowestS4.set(m.named(concat(...[...lowestIn].reverse()), 'lowest_in_group'));
-  const groupAnyV = m.named(concat(...[...groupAny].reverse()), 'group_match');
-  const firstGroupS4 = m.reg('first_group_s4_reg', groupCount, { doc: 'the lowest group with a match (one-hot)' });
-  firstGroupS4.set(groupCount === 1 ? groupAnyV : and(groupAnyV, not(sub(groupAnyV, constant(1, groupCount)))));
+  const groupAnyS4 = m.reg('group_match_s4_reg', groupCount, { doc: 'groups with at least one match' });
+  groupAnyS4.set(concat(...[...groupAny].reverse()));
   const hitS4 = m.reg('hit_s4_reg', 1);
   hitS4.set(reduce('or', matchS3));
 
-  // s5: the value of the one-hot entry: OR within each group, kept for the lowest group only
-  // (reads value state).
+  // s5: second level (the lowest matching group) and the value of the one-hot entry, OR-ed
+  // within each group (reads value state).
   const s5 = stage('s5', s4.valid, s4.tag);
   const hitS5 = m.reg('hit_s5_reg', 1);
   hitS5.set(hitS4);
+  const firstGroup = m.wire('first_group', groupCount === 1 ? groupAnyS4 : and(groupAnyS4, not(sub(groupAnyS4, constant(1, groupCount)))));
   const zero = constant(0, p.valueWidth);
   const parts: Expr[] = [];
   for (let k = 0; k < groupCount; k++) {
@@ -177,7 +177,7 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
     const r = m.reg(`selected_part${k}_s5_reg`, p.valueWidth);
     const members = values.slice(lo, lo + VALUE_GROUP).map((v, j) => mux(m.slice(lowestS4, lo + j, lo + j), v, zero));
     const inGroup = m.named(fold('or', members), `selected_in_group${k}`);
-    r.set(mux(m.slice(firstGroupS4, k, k), inGroup, zero));
+    r.set(mux(m.slice(firstGroup, k, k), inGroup, zero));
     parts.push(r);
   }
 
