@@ -4,14 +4,14 @@
 // a JSON report land in build/bitstreams/.
 
 import { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOARD_CORES, boardTop } from '../rtl-gen/board/designs.ts';
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { printDesign } from '../rtl-gen/verilog/printer.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { type Board, board, constraintFile } from '../constraints/boards.ts';
-import { ToolError, areaFrom, readReport, runTool } from './flow.ts';
+import { ToolError, areaFrom, readReport, readStat, runTool, yosysScript } from './flow.ts';
 
 export const BITSTREAM_DIR = join(PROJECT_ROOT, 'build', 'bitstreams');
 const VENV_BIN = join(PROJECT_ROOT, '.venv', 'bin');
@@ -37,7 +37,7 @@ export async function buildBitstream(b: Board, top: Module): Promise<BitstreamRe
   const files = printDesign(top);
   for (const [n, t] of files) writeFileSync(join(dir, n), t);
   const synth = b.family === 'ice40' ? 'synth_ice40' : 'synth_ecp5';
-  writeFileSync(join(dir, 'synth.ys'), [...[...files.keys()].map((f) => `read_verilog ${f}`), `${synth} -top ${top.name} -json netlist.json`, 'tee -q -o stat.json stat -json'].join('\n'));
+  writeFileSync(join(dir, 'synth.ys'), yosysScript([...files.keys()], top.name, synth, 'netlist.json'));
   await runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], dir, 'yosys.out');
   const pins = join(PROJECT_ROOT, 'constraints', constraintFile(b));
   if (!existsSync(pins)) throw new ToolError(`${pins} is missing: run \`npm run gen\``);
@@ -52,8 +52,7 @@ export async function buildBitstream(b: Board, top: Module): Promise<BitstreamRe
     out = join(dir, `${top.name}.bit`);
     await runTool(join(VENV_BIN, 'yowasp-ecppack'), ['--input', 'top.config', '--bit', out], dir, 'pack.log');
   }
-  const stat = JSON.parse(readFileSync(join(dir, 'stat.json'), 'utf8')) as { design?: { num_cells_by_type?: Record<string, number> } };
-  const area = areaFrom(b.family, stat.design?.num_cells_by_type ?? {});
+  const area = areaFrom(b.family, readStat(dir, top.name));
   const rep = readReport(join(dir, 'report.json'));
   const result: BitstreamResult = {
     board: b.name, top: top.name, bitstream: out, bytes: statSync(out).size, luts: area.luts, ffs: area.ffs, brams: area.brams,

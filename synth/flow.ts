@@ -93,16 +93,18 @@ export function areaFrom(family: Device['family'], cells: Record<string, number>
   }
 }
 
-function yosysScript(files: string[], top: string, dev: Device, netlist?: string): string {
+/** The yosys script every flow runs: read, check the hierarchy, synthesize, write cell counts. */
+export function yosysScript(files: string[], top: string, synthCommand: string, netlist?: string): string {
   return [
     ...files.map((f) => `read_verilog ${f}`),
     `hierarchy -check -top ${top}`,
-    `${dev.synth} -top ${top}${netlist ? ` -json ${netlist}` : ''}`,
+    `${synthCommand} -top ${top}${netlist ? ` -json ${netlist}` : ''}`,
     'tee -q -o stat.json stat -json',
   ].join('\n');
 }
 
-function readStat(dir: string, top: string): Record<string, number> {
+/** Cell counts by type from the `stat -json` output yosysScript() writes. */
+export function readStat(dir: string, top: string): Record<string, number> {
   const stat = JSON.parse(readFileSync(join(dir, 'stat.json'), 'utf8')) as {
     modules: Record<string, { num_cells_by_type?: Record<string, number> }>;
     design?: { num_cells_by_type?: Record<string, number> };
@@ -132,7 +134,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     return [...files.keys()];
   };
   const areaFiles = write(areaDir, core);
-  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev));
+  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev.synth));
   const doPnr = !opts.noPnr && dev.pnr !== undefined;
   const jobs: Array<Promise<number>> = [runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
   let wrapper: Module | undefined;
@@ -140,7 +142,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     mkdirSync(pnrDir, { recursive: true });
     wrapper = ioWrapper(core);
     const files = write(pnrDir, wrapper);
-    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev, 'netlist.json'));
+    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev.synth, 'netlist.json'));
     jobs.push(runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
   }
   const [synthSeconds] = await Promise.all(jobs);

@@ -9,6 +9,7 @@
 // LEDs: 0 = pass, 1 = fail, 2 = toggles every window, 3 = blocks in flight in the core.
 
 import { ENCRYPT_2_4_2 } from '../../sim/golden/rfc8439-vectors.ts';
+import { bytesToBig } from '../../sim/values.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, ne, not, or, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
@@ -17,7 +18,6 @@ import { chachaPipeline } from '../chacha/pipeline.ts';
 import { contextFormat, encodeContext } from '../chacha/stream-format.ts';
 import { uartTx } from '../lib/uart-tx.ts';
 
-const bytesToBig = (b: Uint8Array): bigint => b.reduceRight((v, x) => (v << 8n) | BigInt(x), 0n);
 
 /** The report line: "PASS " / "FAIL ", eight hex digits, CR LF. */
 export const REPORT_CHARS = 15;
