@@ -1,0 +1,297 @@
+// The daemon's config file (JSON): who the node is, where it listens, who its neighbours are,
+// what it offers, and the limits that bound what a neighbour can cost it. Everything is
+// checked on load; an error names the field the way a reader would find it in the file
+// (`neighbours[2].publicKey: expected ...`), and unknown fields are errors too, because a
+// misspelt limit silently left at its default is worse than a refusal to start.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { isValidPublicKey } from '../crypto/ecdh.ts';
+import { readKeyFile } from '../identity/keyfile.ts';
+import type { Identity } from '../identity/identity.ts';
+import { MAX_ROTATION_INTERVAL_MS, MIN_ROTATION_INTERVAL_MS } from '../link/constants.ts';
+
+export type TransportKind = 'udp' | 'tcp';
+export const TRANSPORTS: readonly TransportKind[] = ['udp', 'tcp'];
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ListenConfig extends HostPort {
+  transport: TransportKind;
+}
+
+export interface NeighbourConfig {
+  /** A label for status output and logs; defaults to the first characters of the key. */
+  name: string;
+  /** Compressed secp256k1 public key, hex (66 digits). */
+  publicKey: string;
+  transport: TransportKind;
+  /** Where the neighbour listens for this transport. */
+  address: HostPort;
+  /**
+   * Drop this percentage of datagrams sent to the neighbour. Emulates a lossy radio link
+   * where network namespaces and tc are not available (the loopback demo and tests).
+   */
+  emulatedLossPct: number;
+  /** Link capacity, bytes/s, when known (discovery reports the smallest on a path). */
+  capacityBytesPerSec?: number;
+}
+
+/**
+ * Limits handed to the route layer (host/mesh). Omitted ones take the mesh's defaults, which
+ * are defined once there; the daemon does not keep a second copy of them.
+ */
+export interface LimitsConfig {
+  /** Routes any one neighbour may have set up through us. */
+  maxRoutesPerNeighbour?: number;
+  /** Route setup requests per second accepted from one neighbour, sustained. */
+  setupsPerSecondPerNeighbour?: number;
+  /** A forwarding rule unused for this long is removed, ms. */
+  ruleIdleMs?: number;
+  /** A source keeps an idle route alive this often, ms (must be below ruleIdleMs). */
+  keepaliveMs?: number;
+  /** A source route silent this long while an answer is due is declared failed and repaired, ms. */
+  routeFailMs?: number;
+  /** Unacknowledged bytes a stream (a file transfer) may have in flight. */
+  streamBufferBytes?: number;
+}
+
+export interface DaemonConfig {
+  name: string;
+  /** Absolute path of the key file (resolved against the config file's folder). */
+  identityFile: string;
+  listen: ListenConfig[];
+  /** Unix domain socket of the control interface (absolute path). */
+  controlSocket: string;
+  neighbours: NeighbourConfig[];
+  /** Services this node offers to discovery (e.g. "gateway"). */
+  services: string[];
+  limits: LimitsConfig;
+  /** Link key rotation period, ms. */
+  rotationIntervalMs: number;
+  /** Folder where received files are written (absolute path). */
+  inbox: string;
+}
+
+export const DEFAULT_ROTATION_INTERVAL_MS = 1000;
+
+export const MAX_NEIGHBOURS = 256;
+
+/** Unix socket paths are limited to 108 bytes including the terminator on Linux. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(field ? `${field}: ${reason}` : reason);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+function join2(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+}
+
+function rejectUnknown(o: Json, path: string, known: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new ConfigError(join2(path, k), `unknown field (known: ${known.join(', ')})`);
+  }
+}
+
+function str(o: Json, key: string, path: string, fallback?: string): string {
+  const v = o[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(join2(path, key), `expected a non-empty string, got ${v === undefined ? 'nothing' : describe(v)}`);
+  return v;
+}
+
+function int(o: Json, key: string, path: string, lo: number, hi: number, fallback?: number): number {
+  const v = o[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new ConfigError(join2(path, key), `expected an integer in [${lo}, ${hi}], got ${v === undefined ? 'nothing' : describe(v)}`);
+  }
+  return v;
+}
+
+function num(o: Json, key: string, path: string, lo: number, hi: number, fallback: number): number {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw new ConfigError(join2(path, key), `expected a number in [${lo}, ${hi}], got ${describe(v)}`);
+  return v;
+}
+
+function transport(o: Json, key: string, path: string): TransportKind {
+  const v = o[key] ?? 'udp';
+  if (!TRANSPORTS.includes(v as TransportKind)) throw new ConfigError(join2(path, key), `expected one of ${TRANSPORTS.join(', ')}, got ${describe(v)}`);
+  return v as TransportKind;
+}
+
+/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). */
+export function parseHostPort(text: unknown, field: string): HostPort {
+  if (typeof text !== 'string') throw new ConfigError(field, `expected "host:port", got ${describe(text)}`);
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new ConfigError(field, `expected "host:port" with a port in [1, 65535], got ${describe(text)}`);
+  return { host: m[1] ?? m[2], port };
+}
+
+function parseListen(v: unknown, path: string): ListenConfig {
+  if (!isObject(v)) throw new ConfigError(path, `expected an object like {"transport": "udp", "address": "0.0.0.0:7700"}, got ${describe(v)}`);
+  rejectUnknown(v, path, ['transport', 'address']);
+  return { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address')) };
+}
+
+function parsePublicKey(v: unknown, field: string): string {
+  const bad = () => new ConfigError(field, 'expected 33-byte compressed secp256k1 key in hex');
+  if (typeof v !== 'string' || !/^[0-9a-fA-F]{66}$/.test(v)) throw bad();
+  if (!isValidPublicKey(hexToBytes(v))) throw bad();
+  return v.toLowerCase();
+}
+
+function parseNeighbour(v: unknown, path: string): NeighbourConfig {
+  if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
+  rejectUnknown(v, path, ['name', 'publicKey', 'transport', 'address', 'emulatedLossPct', 'capacityMbps']);
+  const publicKey = parsePublicKey(v.publicKey, join2(path, 'publicKey'));
+  return {
+    name: str(v, 'name', path, publicKey.slice(0, 10)),
+    publicKey,
+    transport: transport(v, 'transport', path),
+    address: parseHostPort(v.address, join2(path, 'address')),
+    emulatedLossPct: num(v, 'emulatedLossPct', path, 0, 100, 0),
+    capacityBytesPerSec: v.capacityMbps === undefined ? undefined : (num(v, 'capacityMbps', path, 0.001, 1e6, 0) * 1e6) / 8,
+  };
+}
+
+const LIMIT_RANGES: Record<keyof LimitsConfig, [number, number]> = {
+  maxRoutesPerNeighbour: [1, 1 << 20],
+  setupsPerSecondPerNeighbour: [1, 100_000],
+  ruleIdleMs: [100, 24 * 3600_000],
+  keepaliveMs: [10, 3600_000],
+  routeFailMs: [50, 3600_000],
+  streamBufferBytes: [4096, 1 << 30],
+};
+
+function parseLimits(v: unknown, path: string): LimitsConfig {
+  if (v === undefined) return {};
+  if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
+  const names = Object.keys(LIMIT_RANGES) as Array<keyof LimitsConfig>;
+  rejectUnknown(v, path, names);
+  const out: LimitsConfig = {};
+  for (const k of names) if (v[k] !== undefined) out[k] = int(v, k, path, ...LIMIT_RANGES[k]);
+  if (out.keepaliveMs !== undefined && out.ruleIdleMs !== undefined && out.keepaliveMs * 2 > out.ruleIdleMs) {
+    // A relay must see at least two keepalives per idle period, or one lost keepalive kills a live route.
+    throw new ConfigError(`${path}.keepaliveMs`, `is ${out.keepaliveMs} ms; it must be at most half of ruleIdleMs (${out.ruleIdleMs} ms)`);
+  }
+  return out;
+}
+
+function resolvePath(base: string, p: string): string {
+  return isAbsolute(p) ? p : join(base, p);
+}
+
+const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox'] as const;
+
+/**
+ * Checks a parsed config. `baseDir` resolves relative paths (the config file's folder).
+ * Throws ConfigError naming the first bad field.
+ */
+export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
+  if (!isObject(raw)) throw new ConfigError('', `the config must be a JSON object, got ${describe(raw)}`);
+  rejectUnknown(raw, '', TOP_LEVEL);
+  const name = str(raw, 'name', '');
+  if (!/^[A-Za-z0-9._-]{1,32}$/.test(name)) throw new ConfigError('name', 'expected 1-32 letters, digits, ".", "_" or "-"');
+  const identityFile = resolvePath(baseDir, str(raw, 'identityFile', ''));
+
+  if (!Array.isArray(raw.listen) || raw.listen.length === 0) throw new ConfigError('listen', `expected a non-empty array of {transport, address}, got ${describe(raw.listen)}`);
+  const listen = raw.listen.map((l, i) => parseListen(l, `listen[${i}]`));
+  for (const t of TRANSPORTS) {
+    const n = listen.filter((l) => l.transport === t).length;
+    if (n > 1) throw new ConfigError('listen', `more than one ${t} address; one per transport`);
+  }
+
+  const controlSocket = resolvePath(baseDir, str(raw, 'controlSocket', '', `/tmp/skywire-${name}.sock`));
+  if (Buffer.byteLength(controlSocket) > MAX_SOCKET_PATH_BYTES) {
+    throw new ConfigError('controlSocket', `path is ${Buffer.byteLength(controlSocket)} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);
+  }
+
+  const rawNeighbours = raw.neighbours ?? [];
+  if (!Array.isArray(rawNeighbours)) throw new ConfigError('neighbours', `expected an array, got ${describe(rawNeighbours)}`);
+  // Neighbour numbers are the route table's output ports (host/mesh: 0..255).
+  if (rawNeighbours.length > MAX_NEIGHBOURS) throw new ConfigError('neighbours', `has ${rawNeighbours.length} entries; at most ${MAX_NEIGHBOURS}`);
+  const neighbours = rawNeighbours.map((n, i) => parseNeighbour(n, `neighbours[${i}]`));
+  neighbours.forEach((n, i) => {
+    const j = neighbours.findIndex((m) => m.publicKey === n.publicKey);
+    if (j !== i) throw new ConfigError(`neighbours[${i}].publicKey`, `same key as neighbours[${j}]; one entry per neighbour`);
+    // A link needs a socket of its transport at this end: for UDP to send and receive, for
+    // TCP to accept the neighbour when it is the one that dials.
+    if (!listen.some((l) => l.transport === n.transport)) {
+      throw new ConfigError(`neighbours[${i}].transport`, `is ${n.transport} but listen has no ${n.transport} address`);
+    }
+  });
+
+  const rawServices = raw.services ?? [];
+  if (!Array.isArray(rawServices)) throw new ConfigError('services', `expected an array of names, got ${describe(rawServices)}`);
+  const services = rawServices.map((s, i) => {
+    if (typeof s !== 'string' || !/^[a-z0-9-]{1,32}$/.test(s)) throw new ConfigError(`services[${i}]`, `expected a name of 1-32 lowercase letters, digits or "-", got ${describe(s)}`);
+    return s;
+  });
+
+  return {
+    name,
+    identityFile,
+    listen,
+    controlSocket,
+    neighbours,
+    services,
+    limits: parseLimits(raw.limits, 'limits'),
+    rotationIntervalMs: int(raw, 'rotationIntervalMs', '', MIN_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, DEFAULT_ROTATION_INTERVAL_MS),
+    inbox: resolvePath(baseDir, str(raw, 'inbox', '', `/tmp/skywire-${name}-inbox`)),
+  };
+}
+
+/** Reads, parses and checks a config file. Errors name the file and the field. */
+export function loadConfig(path: string): DaemonConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('', `cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('', `config ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateConfig(raw, dirname(path));
+}
+
+/** Loads the identity the config names; errors name the field. */
+export function loadIdentity(c: DaemonConfig): Identity {
+  try {
+    return readKeyFile(c.identityFile);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError('identityFile', code ? `cannot read ${c.identityFile}: ${code}` : (e as Error).message);
+  }
+}
