@@ -208,6 +208,12 @@ export interface MeshCounters {
   segmentsRetransmitted: number;
   /** Transport refused a send. */
   sendFailures: number;
+  /** Bytes from a neighbour that is not up (or was never attached). */
+  unknownNeighbour: number;
+  /** End-to-end packets whose counter was already seen (replays, duplicates). */
+  replays: number;
+  /** A Hello claimed a key other than the one the link layer authenticated. */
+  helloMismatch: number;
 }
 
 export interface MeshStatus {
@@ -263,7 +269,7 @@ export interface MeshStream {
   writeAll(bytes: Uint8Array): Promise<void>;
   /** No more data; the peer sees end-of-stream after the last byte. */
   end(): void;
-  /** Resolves when every byte written has been acknowledged end to end (after `end`, the end too). */
+  /** Resolves once `end` was called and every byte and the end were acknowledged end to end; rejects if the stream is closed first. */
   readonly finished: Promise<void>;
   /** In-order received bytes. */
   onData: ((bytes: Uint8Array) => void) | undefined;
