@@ -99,8 +99,14 @@ export const DEFAULT_SETUP_RTO_MS = 200;
 /** Retransmission timeouts never go below this: scheduler jitter is not loss. */
 export const MIN_RTO_MS = 10;
 export const MAX_RTO_MS = 2000;
-/** Setup step retries before the setup fails (about 6 s with backoff from 200 ms). */
-export const DEFAULT_SETUP_RETRIES = 5;
+/**
+ * Setup step retries before the setup fails. An extension's round trip crosses every link of
+ * the partial route, so on lossy links it fails far more often than one link does (at 10%
+ * loss per link, a 5-hop round trip gets through 43% of the time): retry often, back off gently.
+ */
+export const DEFAULT_SETUP_RETRIES = 10;
+/** Each setup retransmission waits this much longer than the one before. */
+export const SETUP_BACKOFF = 1.5;
 /** Idle rules are removed after this: a source that vanished costs its relays 30 s of state. */
 export const DEFAULT_RULE_IDLE_MS = 30_000;
 /** Keepalive period of an idle source route: three per idle period keep rules alive through loss. */

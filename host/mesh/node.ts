@@ -58,6 +58,7 @@ import {
   RefuseReason,
   ROUTE_CHANNEL,
   RouteMsg,
+  SETUP_BACKOFF,
   SETUP_ID_BYTES,
   STREAM_ID_BYTES,
 } from './constants.ts';
@@ -453,7 +454,7 @@ export class MeshNode implements MeshNodeApi {
       if (hop.extending !== x || hop.removed) return;
       if (x.retries >= this.setupRetries) return this.failExtension(hop, RefuseReason.NoSuchNeighbour);
       x.retries++;
-      x.rto = Math.min(MAX_RTO_MS, x.rto * 2);
+      x.rto = Math.min(MAX_RTO_MS, x.rto * SETUP_BACKOFF);
       this.counters.setupRetransmits++;
       this.sendFrame(x.neighbour, x.create);
       this.armExtendTimer(hop);
@@ -693,7 +694,7 @@ export class MeshNode implements MeshNodeApi {
       if (s.retries >= this.setupRetries) return this.failRoute(r, `hop ${s.index} did not answer after ${s.retries} retransmissions`, false);
       s.retries++;
       s.retransmitted = true;
-      s.rto = Math.min(MAX_RTO_MS, s.rto * 2);
+      s.rto = Math.min(MAX_RTO_MS, s.rto * SETUP_BACKOFF);
       this.counters.setupRetransmits++;
       this.sendStep(r);
     }, s.rto);

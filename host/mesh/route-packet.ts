@@ -11,6 +11,7 @@ import { PUBLIC_KEY_BYTES, TAG_BYTES } from '../link/constants.ts';
 import { decodeWith, Writer } from './bytes.ts';
 import { FRAME_HEADER_BYTES, MAX_SACK_RANGES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from './constants.ts';
 import { writeFrameHeader } from './framing.ts';
+import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from './hop-crypto.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -114,10 +115,10 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
     let m: RouteInner;
     switch (type) {
       case RouteMsg.Extend:
-        m = { type: RouteMsg.Extend, setupId: r.bytes(SETUP_ID_BYTES).slice(), nextKey: r.bytes(PUBLIC_KEY_BYTES).slice(), blob: r.rest().slice() };
+        m = { type: RouteMsg.Extend, setupId: r.bytes(SETUP_ID_BYTES).slice(), nextKey: r.bytes(PUBLIC_KEY_BYTES).slice(), blob: r.bytes(CREATE_BLOB_BYTES).slice() };
         break;
       case RouteMsg.Extended:
-        m = { type: RouteMsg.Extended, setupId: r.bytes(SETUP_ID_BYTES).slice(), reply: r.rest().slice() };
+        m = { type: RouteMsg.Extended, setupId: r.bytes(SETUP_ID_BYTES).slice(), reply: r.bytes(CREATED_REPLY_BYTES).slice() };
         break;
       case RouteMsg.ExtendAck:
         m = { type: RouteMsg.ExtendAck, setupId: r.bytes(SETUP_ID_BYTES).slice() };

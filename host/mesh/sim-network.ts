@@ -54,6 +54,8 @@ export class SimMesh {
   readonly clock = new VirtualClock();
   readonly nodes = new Map<string, SimNode>();
   readonly observers: Array<(e: WireEvent) => void> = [];
+  /** Drop rules: a datagram for which any returns true is lost (tests lose chosen messages). */
+  readonly dropRules: Array<(e: WireEvent) => boolean> = [];
   private readonly rand: RandomSource;
   datagramsSent = 0;
   datagramsLost = 0;
@@ -137,7 +139,7 @@ export class SimMesh {
     this.datagramsSent++;
     const now = this.clock.now();
     const copy = bytes.slice();
-    let lost = this.chance() < d.opts.loss;
+    let lost = this.chance() < d.opts.loss || this.dropRules.some((f) => f({ at: now, from: from.name, to: d.to.name, bytes: copy, delivered: false }));
     let departs = now;
     if (d.opts.rateBytesPerSec) {
       const start = Math.max(now, d.busyUntil);
