@@ -41,8 +41,12 @@ interface Search {
   startedAt: number;
   maxResults: number;
   results: PathCandidate[];
+  /** Paths already reported (a repeated query may find the same path again). */
+  paths: Set<string>;
   resolve: (r: PathCandidate[]) => void;
   timer: TimerHandle;
+  /** Query IDs of this search (the first, and the repeat if the first found nothing). */
+  ids: string[];
 }
 
 function wireTarget(t: DiscoverTarget): DiscoverTargetWire {
@@ -61,21 +65,37 @@ export class Discovery {
 
   search(target: DiscoverTarget, options: DiscoverOptions = {}): Promise<PathCandidate[]> {
     const h = this.host;
-    const queryId = h.random(QUERY_ID_BYTES);
-    const id = hex(queryId);
     const ttl = Math.min(options.maxHops ?? DEFAULT_DISCOVERY_HOPS, 255);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
     return new Promise((resolve) => {
-      const timer = h.timers.setTimeout(() => this.finish(id), options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS);
-      this.searches.set(id, { startedAt: h.timers.now(), maxResults: options.maxResults ?? DEFAULT_DISCOVERY_RESULTS, results: [], resolve, timer });
-      const m: Control = { type: ControlMsg.DiscoverQuery, queryId, ttl, target: wireTarget(target), path: [] };
-      for (const n of h.upNeighbours()) h.sendControl(n, m);
+      const s: Search = {
+        startedAt: h.timers.now(),
+        maxResults: options.maxResults ?? DEFAULT_DISCOVERY_RESULTS,
+        results: [],
+        paths: new Set(),
+        resolve,
+        timer: h.timers.setTimeout(() => this.finish(s), timeoutMs),
+        ids: [],
+      };
+      const send = () => {
+        const queryId = h.random(QUERY_ID_BYTES);
+        s.ids.push(hex(queryId));
+        this.searches.set(hex(queryId), s);
+        const m: Control = { type: ControlMsg.DiscoverQuery, queryId, ttl, target: wireTarget(target), path: [] };
+        for (const n of h.upNeighbours()) h.sendControl(n, m);
+      };
+      send();
+      // A query lost on a lossy link loses a whole branch of the search: when nothing has
+      // come back by half the timeout, ask once more (under a new ID, so nodes pass it on).
+      h.timers.setTimeout(() => {
+        if (s.results.length === 0 && this.searches.get(s.ids[0]) === s) send();
+      }, timeoutMs / 2);
     });
   }
 
-  private finish(id: string): void {
-    const s = this.searches.get(id);
-    if (!s) return;
-    this.searches.delete(id);
+  private finish(s: Search): void {
+    if (!s.ids.some((id) => this.searches.get(id) === s)) return;
+    for (const id of s.ids) this.searches.delete(id);
     this.host.timers.clearTimeout(s.timer);
     s.resolve(s.results.sort((a, b) => a.latencyMs - b.latencyMs || a.hopCount - b.hopCount));
   }
@@ -130,8 +150,11 @@ export class Discovery {
       // Only a reply whose path starts at the neighbour that sent it is ours to use.
       const first = h.keyOf(from);
       if (!first || !equalBytes(first, m.path[0].publicKey)) return;
+      const key = m.path.map((e) => hex(e.publicKey)).join('/');
+      if (search.paths.has(key)) return;
+      search.paths.add(key);
       search.results.push(candidateOf(from, m.path, h.timers.now() - search.startedAt));
-      if (search.results.length >= search.maxResults) this.finish(id);
+      if (search.results.length >= search.maxResults) this.finish(search);
       return;
     }
     const i = m.path.findIndex((e) => equalBytes(e.publicKey, h.publicKey));

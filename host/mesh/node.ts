@@ -982,7 +982,8 @@ export class MeshNode implements MeshNodeApi {
     const inUse = new Set<string>();
     for (const id of s.carrierIds()) for (const h of this.sourceRoutes.get(id)?.hops.slice(0, -1) ?? []) inUse.add(hex(h.publicKey));
     const attempt = async (): Promise<boolean> => {
-      const found = await this.discover({ publicKey: meta.dest });
+      // Short and small: the stream is waiting (the other routes, if any, carry it meanwhile).
+      const found = await this.discover({ publicKey: meta.dest }, { timeoutMs: Math.max(200, this.routeFailMs), maxResults: 8 });
       const fresh = avoiding(found, new Set([...avoid, ...inUse]));
       const fallback = avoiding(found, avoid);
       const sameAsFailed = (c: PathCandidate) => c.hops.length === failed.hops.length && c.hops.every((h, i) => equalBytes(h.publicKey, failed.hops[i].publicKey));

@@ -16,6 +16,7 @@
 import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
 import { RttEstimator } from '../link/rtt.ts';
+import { MAX_RTO_MS } from '../link/constants.ts';
 import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES, RouteMsg } from './constants.ts';
 import { hex } from './bytes.ts';
 import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } from './route-packet.ts';
@@ -24,6 +25,12 @@ import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } 
 export const MAX_SEGMENT_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATA_HEADER_BYTES;
 /** Duplicate-ack threshold: a segment three sends older than one acknowledged is lost. */
 const REORDER_THRESHOLD = 3;
+/**
+ * Consecutive timeouts multiply the RTO by at most this. A lossy radio path loses
+ * retransmissions too; backing off to seconds would stall a route that is merely lossy.
+ * A dead route is the failure detector's business (routeFailMs), not the RTO's.
+ */
+const MAX_BACKOFF = 4;
 /** Open is repeated this often until the destination answers. */
 const OPEN_RETRY_MS = 200;
 
@@ -56,6 +63,18 @@ interface CarrierState {
   sendSeq: number;
   highestAckedSeq: number;
   rtt: RttEstimator;
+  /** Consecutive timeouts double the RTO; any new sample resets it. */
+  backoff: number;
+}
+
+/**
+ * Retransmission timeout of a route. RFC 6298's srtt + 4 rttvar collapses to about srtt on a
+ * path with steady delay, and then an ack held back by the receiver's ack delay looks like a
+ * loss; the floor keeps a quarter of an RTT and two ack delays of slack above srtt.
+ */
+function rtoOf(cs: CarrierState): number {
+  const base = cs.rtt.srtt === undefined ? cs.rtt.rto : Math.max(cs.rtt.rto, 1.25 * cs.rtt.srtt + 2 * ACK_DELAY_MS);
+  return Math.min(MAX_RTO_MS, base * cs.backoff);
 }
 
 export interface StreamHooks {
@@ -215,7 +234,7 @@ export class StreamEndpoint implements MeshStream {
   /** Adds a route. The initiator first opens the stream on it (Open until OpenOk). */
   attach(carrier: Carrier): void {
     if (this.closed || this.carriers.has(carrier.id)) return;
-    const cs: CarrierState = { carrier, open: this.role === 'acceptor', openSentAt: -Infinity, openRetried: false, inflight: 0, sendSeq: 0, highestAckedSeq: 0, rtt: new RttEstimator() };
+    const cs: CarrierState = { carrier, open: this.role === 'acceptor', openSentAt: -Infinity, openRetried: false, inflight: 0, sendSeq: 0, highestAckedSeq: 0, rtt: new RttEstimator(), backoff: 1 };
     this.carriers.set(carrier.id, cs);
     if (!cs.open) this.sendOpen(cs);
     this.pump();
@@ -341,6 +360,7 @@ export class StreamEndpoint implements MeshStream {
         const cs = s.carrier;
         cs.inflight -= segLen(s);
         if (!s.retransmitted) cs.rtt.sample(now - s.sentAt);
+        cs.backoff = 1; // the route delivers: whatever timed out was loss, not a dead path
         cs.highestAckedSeq = Math.max(cs.highestAckedSeq, s.seq);
       }
       if (s.fin) this.finAcked = true;
@@ -361,7 +381,7 @@ export class StreamEndpoint implements MeshStream {
 
   private armTimer(): void {
     let at = Infinity;
-    for (const s of this.segments) if (!s.acked && !s.queued && s.carrier) at = Math.min(at, s.sentAt + s.carrier.rtt.rto);
+    for (const s of this.segments) if (!s.acked && !s.queued && s.carrier) at = Math.min(at, s.sentAt + rtoOf(s.carrier));
     if (at === this.timerAt) return;
     if (this.timer !== undefined) this.hooks.timers.clearTimeout(this.timer);
     this.timer = undefined;
@@ -379,13 +399,11 @@ export class StreamEndpoint implements MeshStream {
     for (const s of [...this.segments]) {
       if (s.acked || s.queued || !s.carrier) continue;
       const cs = s.carrier;
-      if (now - s.sentAt < cs.rtt.rto) continue;
-      if (!backedOff.has(cs)) {
-        backedOff.add(cs);
-        cs.rtt.backOff(cs.rtt.rto * 2);
-      }
+      if (now - s.sentAt < rtoOf(cs)) continue;
+      backedOff.add(cs);
       this.requeue(s, true);
     }
+    for (const cs of backedOff) cs.backoff = Math.min(cs.backoff * 2, MAX_BACKOFF);
     this.pump();
   }
 
