@@ -198,7 +198,7 @@ export class TcpEndpoint {
     s.once('connect', () => {
       peer.backoffMs = RECONNECT_INITIAL_MS;
       s.write(encodePreamble(this.localKey));
-      this.adopt(peer, s, new Uint8Array(0));
+      this.adopt(peer, s, new Uint8Array(0), true);
     });
     s.once('close', () => {
       if (peer.socket === s) peer.socket = undefined;
@@ -231,15 +231,25 @@ export class TcpEndpoint {
         return;
       }
       this.counters.accepts++;
-      this.adopt(peer, s, head.subarray(STREAM_PREAMBLE_BYTES));
+      this.adopt(peer, s, head.subarray(STREAM_PREAMBLE_BYTES), false);
     };
     s.on('data', onData);
   }
 
-  /** Makes `s` the neighbour's connection (the newest wins: the other end has restarted). */
-  private adopt(peer: Peer, s: Socket, rest: Uint8Array): void {
-    if (peer.socket && peer.socket !== s) peer.socket.destroy();
-    peer.socket = s;
+  /**
+   * Takes `s` as a connection of the neighbour. A connection we dialled is the neighbour's at
+   * once. An accepted one replaces a live connection only after a frame arriving on it
+   * authenticates: the preamble is not proof, and anyone who can connect must not be able to
+   * cut a working link by claiming a neighbour's key. (When the old connection is gone, as
+   * after the neighbour restarts, the new one is used right away.)
+   */
+  private adopt(peer: Peer, s: Socket, rest: Uint8Array, proven: boolean): void {
+    const promote = () => {
+      if (peer.socket === s) return;
+      peer.socket?.destroy();
+      peer.socket = s;
+    };
+    if (proven || !peer.socket || peer.socket.destroyed) promote();
     const deframer = new StreamDeframer();
     const feed = (chunk: Uint8Array) => {
       const frames = deframer.push(chunk);
@@ -249,7 +259,9 @@ export class TcpEndpoint {
         return;
       }
       const now = this.clock();
+      const before = peer.link.stats.rxFrames;
       for (const f of frames) peer.link.receive(f, now);
+      if (peer.link.stats.rxFrames !== before) promote();
     };
     s.on('data', (chunk: Buffer) => feed(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     s.on('close', () => {

@@ -1,0 +1,95 @@
+// Config validation: every bad field is refused with an error that names it, in the form a
+// reader finds it in the file; good configs resolve paths and defaults.
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadIdentity, validateConfig } from '../../host/daemon/config.ts';
+import { generateIdentity } from '../../host/identity/identity.ts';
+import { writeKeyFile } from '../../host/identity/keyfile.ts';
+
+const peerA = bytesToHex(generateIdentity().publicKey);
+const peerB = bytesToHex(generateIdentity().publicKey);
+
+function good(): Record<string, any> {
+  return {
+    name: 'relay-1',
+    identityFile: 'keys/relay-1.json',
+    listen: [{ transport: 'udp', address: '127.0.0.1:7701' }, { transport: 'tcp', address: '0.0.0.0:7701' }],
+    neighbours: [
+      { name: 'a', publicKey: peerA, address: '127.0.0.1:7702' },
+      { name: 'b', publicKey: peerB, transport: 'tcp', address: '[::1]:7703', emulatedLossPct: 5, capacityMbps: 8 },
+    ],
+    services: ['gateway'],
+    limits: { maxRoutesPerNeighbour: 10, keepaliveMs: 1000, ruleIdleMs: 5000 },
+  };
+}
+
+function refusal(mutate: (c: Record<string, any>) => void): string {
+  const c = good();
+  mutate(c);
+  try {
+    validateConfig(c, '/etc/skywire');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('daemon config', () => {
+  it('accepts a good config, resolving paths against its folder and filling defaults', () => {
+    const c = validateConfig(good(), '/etc/skywire');
+    expect(c.identityFile).toBe('/etc/skywire/keys/relay-1.json');
+    expect(c.controlSocket).toBe('/tmp/skywire-relay-1.sock');
+    expect(c.listen).toEqual([
+      { transport: 'udp', host: '127.0.0.1', port: 7701 },
+      { transport: 'tcp', host: '0.0.0.0', port: 7701 },
+    ]);
+    expect(c.neighbours[0]).toMatchObject({ transport: 'udp', address: { host: '127.0.0.1', port: 7702 }, emulatedLossPct: 0 });
+    expect(c.neighbours[1]).toMatchObject({ transport: 'tcp', address: { host: '::1', port: 7703 }, emulatedLossPct: 5, capacityBytesPerSec: 1_000_000 });
+    expect(c.limits).toEqual({ maxRoutesPerNeighbour: 10, keepaliveMs: 1000, ruleIdleMs: 5000 });
+    expect(c.rotationIntervalMs).toBe(1000);
+  });
+
+  it.each([
+    ['a key of the wrong length', (c: any) => (c.neighbours[1].publicKey = peerA.slice(2)), 'neighbours[1].publicKey: expected 33-byte compressed secp256k1 key in hex'],
+    ['a key that is not a curve point', (c: any) => (c.neighbours[0].publicKey = '02' + 'ff'.repeat(32)), 'neighbours[0].publicKey: expected 33-byte compressed secp256k1 key in hex'],
+    ['an uncompressed prefix', (c: any) => (c.neighbours[0].publicKey = '04' + peerA.slice(2)), 'neighbours[0].publicKey: expected 33-byte compressed secp256k1 key in hex'],
+    ['a port out of range', (c: any) => (c.neighbours[0].address = '127.0.0.1:70000'), 'neighbours[0].address: expected "host:port" with a port in [1, 65535], got "127.0.0.1:70000"'],
+    ['an unknown transport', (c: any) => (c.listen[1].transport = 'sctp'), 'listen[1].transport: expected one of udp, tcp, got "sctp"'],
+    ['a misspelt limit', (c: any) => (c.limits.maxRoutesPerNeighbor = 3), 'limits.maxRoutesPerNeighbor: unknown field'],
+    ['a limit out of range', (c: any) => (c.limits.ruleIdleMs = 5), 'limits.ruleIdleMs: expected an integer in [100, 86400000], got 5'],
+    ['keepalive too slow for the idle expiry', (c: any) => (c.limits.keepaliveMs = 4000), 'limits.keepaliveMs: is 4000 ms; it must be at most half of ruleIdleMs (5000 ms)'],
+    ['a tcp neighbour without a tcp listener', (c: any) => c.listen.pop(), 'neighbours[1].transport: is tcp but listen has no tcp address'],
+    ['the same neighbour twice', (c: any) => (c.neighbours[1].publicKey = peerA), 'neighbours[1].publicKey: same key as neighbours[0]'],
+    ['loss above 100 %', (c: any) => (c.neighbours[0].emulatedLossPct = 120), 'neighbours[0].emulatedLossPct: expected a number in [0, 100], got 120'],
+    ['no identity file', (c: any) => delete c.identityFile, 'identityFile: expected a non-empty string, got nothing'],
+    ['a bad name', (c: any) => (c.name = 'relay one'), 'name: expected 1-32 letters'],
+    ['an empty listen list', (c: any) => (c.listen = []), 'listen: expected a non-empty array'],
+    ['a bad service name', (c: any) => (c.services = ['Gateway!']), 'services[0]: expected a name'],
+    ['an unknown top-level field', (c: any) => (c.neighbors = []), 'neighbors: unknown field'],
+    ['a socket path too long for AF_UNIX', (c: any) => (c.controlSocket = '/tmp/' + 'x'.repeat(120)), 'controlSocket: path is 125 bytes'],
+  ])('refuses %s, naming the field', (_what, mutate, message) => {
+    expect(refusal(mutate)).toContain(message);
+  });
+
+  it('loadConfig names the file when it is missing or not JSON; loadIdentity names identityFile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swcfg-'));
+    expect(() => loadConfig(join(dir, 'none.json'))).toThrow(`cannot read config ${join(dir, 'none.json')}: ENOENT`);
+    writeFileSync(join(dir, 'bad.json'), '{"name": ');
+    expect(() => loadConfig(join(dir, 'bad.json'))).toThrow(/is not valid JSON/);
+
+    const c = good();
+    c.identityFile = 'node.key';
+    writeFileSync(join(dir, 'node.json'), JSON.stringify(c));
+    const cfg = loadConfig(join(dir, 'node.json'));
+    expect(() => loadIdentity(cfg)).toThrow(`identityFile: cannot read ${join(dir, 'node.key')}: ENOENT`);
+    const id = generateIdentity();
+    writeKeyFile(join(dir, 'node.key'), id);
+    expect(loadIdentity(cfg).address).toBe(id.address);
+    chmodSync(join(dir, 'node.key'), 0o644);
+    expect(() => loadIdentity(cfg)).toThrow(/^identityFile: refusing key file .* lets others access it/);
+  });
+});
