@@ -7,10 +7,11 @@
 //   keyWidth   = 128
 //   valueWidth = 64
 //   tagWidth   = 16
+//   ram        = ecp5
 //
 // Route lookup, hashed exact match: 4 ways x 1024 words in block RAM + 4 stash slots,
 // 128-bit route ID, 64-bit value. Slot numbers: way w index i is slot w*1024+i; stash j is slot 4096+j.
-// One lookup per cycle; the result appears 7 cycles after the request, with its tag.
+// One lookup per cycle; the result appears 8 cycles after the request, with its tag.
 // A lookup sees every command accepted up to and including its own cycle, and none later.
 // Commands are accepted every cycle, except during the 1024-cycle clear pass after reset.
 // Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.
@@ -44,18 +45,6 @@ module route_cam_hash_e4096_w4_s4_k128_v64 (
     input  wire [63:0]  s_cmd_value            // value (write, update)
 );
 
-(* no_rw_check *)  // reads of a word written at the same edge are never used
-reg [191:0] way0_mem [0:1023];  // way 0: {route ID, value} per index
-reg [191:0] way0_read_s3;
-(* no_rw_check *)  // reads of a word written at the same edge are never used
-reg [191:0] way1_mem [0:1023];  // way 1: {route ID, value} per index
-reg [191:0] way1_read_s3;
-(* no_rw_check *)  // reads of a word written at the same edge are never used
-reg [191:0] way2_mem [0:1023];  // way 2: {route ID, value} per index
-reg [191:0] way2_read_s3;
-(* no_rw_check *)  // reads of a word written at the same edge are never used
-reg [191:0] way3_mem [0:1023];  // way 3: {route ID, value} per index
-reg [191:0] way3_read_s3;
 reg clearing_reg;  // writing zero to every RAM word after reset
 reg [9:0] clear_index_reg;
 reg cmd_valid_reg;  // a command was accepted last cycle
@@ -63,9 +52,12 @@ reg [1:0] cmd_op_reg;
 reg [12:0] cmd_slot_reg;
 reg [127:0] cmd_key_reg;
 reg [63:0] cmd_value_reg;
-reg cmd_d1_valid_reg;
-reg [12:0] cmd_d1_slot_reg;
-reg [191:0] cmd_d1_word_reg;  // {route ID, value} to write; zero for a delete
+reg [191:0] cmd_d1_word_reg;  // {route ID, value} to write; zero for a delete and the clear pass
+reg [9:0] ram_write_index_d1_reg;  // block-RAM index written now
+reg way0_write_d1_reg;  // way 0 is written now (command or clear pass)
+reg way1_write_d1_reg;  // way 1 is written now (command or clear pass)
+reg way2_write_d1_reg;  // way 2 is written now (command or clear pass)
+reg way3_write_d1_reg;  // way 3 is written now (command or clear pass)
 reg lookup_valid_s1_reg;
 reg [127:0] lookup_key_s1_reg;
 reg [15:0] lookup_tag_s1_reg;
@@ -85,24 +77,36 @@ reg way0_bypass_s3_reg;
 reg way1_bypass_s3_reg;
 reg way2_bypass_s3_reg;
 reg way3_bypass_s3_reg;
-reg cmd_d2_valid_reg;
-reg [12:0] cmd_d2_slot_reg;
 reg [63:0] cmd_d2_value_reg;
+reg cmd_d1_valid_reg;
+reg [12:0] cmd_d1_slot_reg;
+reg stash0_key_write_reg;  // the registered command writes stash 0's key
+reg stash0_valid_write_reg;  // the registered command writes stash 0's valid bit
+reg stash0_value_write_d2_reg;  // stash 0's value is written now
 reg [127:0] stash0_key_reg;
 reg stash0_valid_reg;
 reg [63:0] stash0_value_reg;
 reg [15:0] stash0_key_equal_s3_reg;
 reg stash0_valid_s3_reg;
+reg stash1_key_write_reg;  // the registered command writes stash 1's key
+reg stash1_valid_write_reg;  // the registered command writes stash 1's valid bit
+reg stash1_value_write_d2_reg;  // stash 1's value is written now
 reg [127:0] stash1_key_reg;
 reg stash1_valid_reg;
 reg [63:0] stash1_value_reg;
 reg [15:0] stash1_key_equal_s3_reg;
 reg stash1_valid_s3_reg;
+reg stash2_key_write_reg;  // the registered command writes stash 2's key
+reg stash2_valid_write_reg;  // the registered command writes stash 2's valid bit
+reg stash2_value_write_d2_reg;  // stash 2's value is written now
 reg [127:0] stash2_key_reg;
 reg stash2_valid_reg;
 reg [63:0] stash2_value_reg;
 reg [15:0] stash2_key_equal_s3_reg;
 reg stash2_valid_s3_reg;
+reg stash3_key_write_reg;  // the registered command writes stash 3's key
+reg stash3_valid_write_reg;  // the registered command writes stash 3's valid bit
+reg stash3_value_write_d2_reg;  // stash 3's value is written now
 reg [127:0] stash3_key_reg;
 reg stash3_valid_reg;
 reg [63:0] stash3_value_reg;
@@ -113,10 +117,6 @@ reg [127:0] lookup_key_s4_reg;
 reg [15:0] lookup_tag_s4_reg;
 reg lookup_clearing_s4_reg;
 reg [191:0] bypass_word_s4_reg;
-reg [191:0] way0_word_s4_reg;
-reg [191:0] way1_word_s4_reg;
-reg [191:0] way2_word_s4_reg;
-reg [191:0] way3_word_s4_reg;
 reg way0_bypass_s4_reg;
 reg way1_bypass_s4_reg;
 reg way2_bypass_s4_reg;
@@ -126,31 +126,46 @@ reg stash_hit_s5_reg;
 reg [63:0] stash_value_s5_reg;
 reg stash_hit_s6_reg;
 reg [63:0] stash_value_s6_reg;
+reg stash_hit_s7_reg;
+reg [63:0] stash_value_s7_reg;
 reg lookup_valid_s5_reg;
+reg [127:0] lookup_key_s5_reg;
 reg [15:0] lookup_tag_s5_reg;
 reg lookup_clearing_s5_reg;
-reg [15:0] way0_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
-reg way0_valid_s5_reg;
-reg [63:0] way0_value_s5_reg;
-reg [15:0] way1_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
-reg way1_valid_s5_reg;
-reg [63:0] way1_value_s5_reg;
-reg [15:0] way2_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
-reg way2_valid_s5_reg;
-reg [63:0] way2_value_s5_reg;
-reg [15:0] way3_key_equal_s5_reg;  // 1 per 8-bit group of the key that matches
-reg way3_valid_s5_reg;
-reg [63:0] way3_value_s5_reg;
+reg [191:0] bypass_word_s5_reg;
+reg [191:0] way0_word_s5_reg;
+reg [191:0] way1_word_s5_reg;
+reg [191:0] way2_word_s5_reg;
+reg [191:0] way3_word_s5_reg;
+reg way0_bypass_s5_reg;
+reg way1_bypass_s5_reg;
+reg way2_bypass_s5_reg;
+reg way3_bypass_s5_reg;
 reg lookup_valid_s6_reg;
 reg [15:0] lookup_tag_s6_reg;
-reg way0_hit_s6_reg;
+reg lookup_clearing_s6_reg;
+reg [15:0] way0_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
+reg way0_valid_s6_reg;
 reg [63:0] way0_value_s6_reg;
-reg way1_hit_s6_reg;
+reg [15:0] way1_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
+reg way1_valid_s6_reg;
 reg [63:0] way1_value_s6_reg;
-reg way2_hit_s6_reg;
+reg [15:0] way2_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
+reg way2_valid_s6_reg;
 reg [63:0] way2_value_s6_reg;
-reg way3_hit_s6_reg;
+reg [15:0] way3_key_equal_s6_reg;  // 1 per 8-bit group of the key that matches
+reg way3_valid_s6_reg;
 reg [63:0] way3_value_s6_reg;
+reg lookup_valid_s7_reg;
+reg [15:0] lookup_tag_s7_reg;
+reg way0_hit_s7_reg;
+reg [63:0] way0_value_s7_reg;
+reg way1_hit_s7_reg;
+reg [63:0] way1_value_s7_reg;
+reg way2_hit_s7_reg;
+reg [63:0] way2_value_s7_reg;
+reg way3_hit_s7_reg;
+reg [63:0] way3_value_s7_reg;
 reg result_valid_reg;
 reg result_hit_reg;
 reg [63:0] result_value_reg;
@@ -165,14 +180,61 @@ wire [9:0] way0_hash;
 wire [9:0] way1_hash;
 wire [9:0] way2_hash;
 wire [9:0] way3_hash;
-wire way0_cmd_write;
-wire way1_cmd_write;
-wire way2_cmd_write;
-wire way3_cmd_write;
-wire cmd_stash0;
-wire cmd_stash1;
-wire cmd_stash2;
-wire cmd_stash3;
+wire [17:0] way0_ram_tile0_rd_data;
+wire [17:0] way0_ram_tile1_rd_data;
+wire [17:0] way0_ram_tile2_rd_data;
+wire [17:0] way0_ram_tile3_rd_data;
+wire [17:0] way0_ram_tile4_rd_data;
+wire [17:0] way0_ram_tile5_rd_data;
+wire [17:0] way0_ram_tile6_rd_data;
+wire [17:0] way0_ram_tile7_rd_data;
+wire [17:0] way0_ram_tile8_rd_data;
+wire [17:0] way0_ram_tile9_rd_data;
+wire [11:0] way0_ram_tile10_rd_data;
+wire [191:0] way0_word_s4;
+wire [17:0] way1_ram_tile0_rd_data;
+wire [17:0] way1_ram_tile1_rd_data;
+wire [17:0] way1_ram_tile2_rd_data;
+wire [17:0] way1_ram_tile3_rd_data;
+wire [17:0] way1_ram_tile4_rd_data;
+wire [17:0] way1_ram_tile5_rd_data;
+wire [17:0] way1_ram_tile6_rd_data;
+wire [17:0] way1_ram_tile7_rd_data;
+wire [17:0] way1_ram_tile8_rd_data;
+wire [17:0] way1_ram_tile9_rd_data;
+wire [11:0] way1_ram_tile10_rd_data;
+wire [191:0] way1_word_s4;
+wire [17:0] way2_ram_tile0_rd_data;
+wire [17:0] way2_ram_tile1_rd_data;
+wire [17:0] way2_ram_tile2_rd_data;
+wire [17:0] way2_ram_tile3_rd_data;
+wire [17:0] way2_ram_tile4_rd_data;
+wire [17:0] way2_ram_tile5_rd_data;
+wire [17:0] way2_ram_tile6_rd_data;
+wire [17:0] way2_ram_tile7_rd_data;
+wire [17:0] way2_ram_tile8_rd_data;
+wire [17:0] way2_ram_tile9_rd_data;
+wire [11:0] way2_ram_tile10_rd_data;
+wire [191:0] way2_word_s4;
+wire [17:0] way3_ram_tile0_rd_data;
+wire [17:0] way3_ram_tile1_rd_data;
+wire [17:0] way3_ram_tile2_rd_data;
+wire [17:0] way3_ram_tile3_rd_data;
+wire [17:0] way3_ram_tile4_rd_data;
+wire [17:0] way3_ram_tile5_rd_data;
+wire [17:0] way3_ram_tile6_rd_data;
+wire [17:0] way3_ram_tile7_rd_data;
+wire [17:0] way3_ram_tile8_rd_data;
+wire [17:0] way3_ram_tile9_rd_data;
+wire [11:0] way3_ram_tile10_rd_data;
+wire [191:0] way3_word_s4;
+wire cmd_accept;
+wire cmd_in_is_write;
+wire cmd_stash_valid;
+wire cmd_in_stash0;
+wire cmd_in_stash1;
+wire cmd_in_stash2;
+wire cmd_in_stash3;
 wire [63:0] stash_value;
 wire [191:0] way0_word;
 wire [191:0] way1_word;
@@ -234,46 +296,129 @@ assign way3_hash = {
     ^(lookup_key_s1_reg & 128'he955b40a3548c04aaae6cdc9803d72ce),
     ^(lookup_key_s1_reg & 128'h725d007cf9e58ed887efd3d85415f7ec)
 };
-assign way0_cmd_write = cmd_d1_valid_reg & (~cmd_d1_slot_reg[12] & (cmd_d1_slot_reg[11:10] == 2'h0));
-assign way1_cmd_write = cmd_d1_valid_reg & (~cmd_d1_slot_reg[12] & (cmd_d1_slot_reg[11:10] == 2'h1));
-assign way2_cmd_write = cmd_d1_valid_reg & (~cmd_d1_slot_reg[12] & (cmd_d1_slot_reg[11:10] == 2'h2));
-assign way3_cmd_write = cmd_d1_valid_reg & (~cmd_d1_slot_reg[12] & (cmd_d1_slot_reg[11:10] == 2'h3));
-assign cmd_stash0 = cmd_valid_reg & (cmd_slot_reg == 13'h1000);
-assign cmd_stash1 = cmd_valid_reg & (cmd_slot_reg == 13'h1001);
-assign cmd_stash2 = cmd_valid_reg & (cmd_slot_reg == 13'h1002);
-assign cmd_stash3 = cmd_valid_reg & (cmd_slot_reg == 13'h1003);
+assign way0_word_s4 = {
+    way0_ram_tile10_rd_data,
+    way0_ram_tile9_rd_data,
+    way0_ram_tile8_rd_data,
+    way0_ram_tile7_rd_data,
+    way0_ram_tile6_rd_data,
+    way0_ram_tile5_rd_data,
+    way0_ram_tile4_rd_data,
+    way0_ram_tile3_rd_data,
+    way0_ram_tile2_rd_data,
+    way0_ram_tile1_rd_data,
+    way0_ram_tile0_rd_data
+};
+assign way1_word_s4 = {
+    way1_ram_tile10_rd_data,
+    way1_ram_tile9_rd_data,
+    way1_ram_tile8_rd_data,
+    way1_ram_tile7_rd_data,
+    way1_ram_tile6_rd_data,
+    way1_ram_tile5_rd_data,
+    way1_ram_tile4_rd_data,
+    way1_ram_tile3_rd_data,
+    way1_ram_tile2_rd_data,
+    way1_ram_tile1_rd_data,
+    way1_ram_tile0_rd_data
+};
+assign way2_word_s4 = {
+    way2_ram_tile10_rd_data,
+    way2_ram_tile9_rd_data,
+    way2_ram_tile8_rd_data,
+    way2_ram_tile7_rd_data,
+    way2_ram_tile6_rd_data,
+    way2_ram_tile5_rd_data,
+    way2_ram_tile4_rd_data,
+    way2_ram_tile3_rd_data,
+    way2_ram_tile2_rd_data,
+    way2_ram_tile1_rd_data,
+    way2_ram_tile0_rd_data
+};
+assign way3_word_s4 = {
+    way3_ram_tile10_rd_data,
+    way3_ram_tile9_rd_data,
+    way3_ram_tile8_rd_data,
+    way3_ram_tile7_rd_data,
+    way3_ram_tile6_rd_data,
+    way3_ram_tile5_rd_data,
+    way3_ram_tile4_rd_data,
+    way3_ram_tile3_rd_data,
+    way3_ram_tile2_rd_data,
+    way3_ram_tile1_rd_data,
+    way3_ram_tile0_rd_data
+};
+assign cmd_accept = s_cmd_valid & ~clearing_reg;
+assign cmd_in_is_write = s_cmd_op == 2'h0;
+assign cmd_stash_valid = ~cmd_is_delete & cmd_value_reg[0];
+assign cmd_in_stash0 = cmd_accept & (s_cmd_slot == 13'h1000);
+assign cmd_in_stash1 = cmd_accept & (s_cmd_slot == 13'h1001);
+assign cmd_in_stash2 = cmd_accept & (s_cmd_slot == 13'h1002);
+assign cmd_in_stash3 = cmd_accept & (s_cmd_slot == 13'h1003);
 assign stash_value = stash_match_s4_reg[0] ? stash0_value_reg : stash_match_s4_reg[1] ? stash1_value_reg : stash_match_s4_reg[2] ? stash2_value_reg : stash_match_s4_reg[3] ? stash3_value_reg : 64'h0;
-assign way0_word = way0_bypass_s4_reg ? bypass_word_s4_reg : way0_word_s4_reg;
-assign way1_word = way1_bypass_s4_reg ? bypass_word_s4_reg : way1_word_s4_reg;
-assign way2_word = way2_bypass_s4_reg ? bypass_word_s4_reg : way2_word_s4_reg;
-assign way3_word = way3_bypass_s4_reg ? bypass_word_s4_reg : way3_word_s4_reg;
-assign selected_value = way0_hit_s6_reg ? way0_value_s6_reg : way1_hit_s6_reg ? way1_value_s6_reg : way2_hit_s6_reg ? way2_value_s6_reg : way3_hit_s6_reg ? way3_value_s6_reg : stash_value_s6_reg;
+assign way0_word = way0_bypass_s5_reg ? bypass_word_s5_reg : way0_word_s5_reg;
+assign way1_word = way1_bypass_s5_reg ? bypass_word_s5_reg : way1_word_s5_reg;
+assign way2_word = way2_bypass_s5_reg ? bypass_word_s5_reg : way2_word_s5_reg;
+assign way3_word = way3_bypass_s5_reg ? bypass_word_s5_reg : way3_word_s5_reg;
+assign selected_value = way0_hit_s7_reg ? way0_value_s7_reg : way1_hit_s7_reg ? way1_value_s7_reg : way2_hit_s7_reg ? way2_value_s7_reg : way3_hit_s7_reg ? way3_value_s7_reg : stash_value_s7_reg;
 
 always @(posedge clk) begin
     if (rst) begin
         clearing_reg <= 1'b1;
         cmd_valid_reg <= 1'b0;
-        cmd_d1_valid_reg <= 1'b0;
+        way0_write_d1_reg <= 1'b0;
+        way1_write_d1_reg <= 1'b0;
+        way2_write_d1_reg <= 1'b0;
+        way3_write_d1_reg <= 1'b0;
         lookup_valid_s1_reg <= 1'b0;
         lookup_valid_s2_reg <= 1'b0;
         lookup_valid_s3_reg <= 1'b0;
-        cmd_d2_valid_reg <= 1'b0;
+        cmd_d1_valid_reg <= 1'b0;
+        stash0_key_write_reg <= 1'b0;
+        stash0_valid_write_reg <= 1'b0;
+        stash0_value_write_d2_reg <= 1'b0;
+        stash1_key_write_reg <= 1'b0;
+        stash1_valid_write_reg <= 1'b0;
+        stash1_value_write_d2_reg <= 1'b0;
+        stash2_key_write_reg <= 1'b0;
+        stash2_valid_write_reg <= 1'b0;
+        stash2_value_write_d2_reg <= 1'b0;
+        stash3_key_write_reg <= 1'b0;
+        stash3_valid_write_reg <= 1'b0;
+        stash3_value_write_d2_reg <= 1'b0;
         lookup_valid_s4_reg <= 1'b0;
         lookup_valid_s5_reg <= 1'b0;
         lookup_valid_s6_reg <= 1'b0;
+        lookup_valid_s7_reg <= 1'b0;
         result_valid_reg <= 1'b0;
     end else begin
         clearing_reg <= clearing_reg & ~clear_last;
         cmd_valid_reg <= cmd_fire;
-        cmd_d1_valid_reg <= cmd_stores;
+        way0_write_d1_reg <= clearing_reg | (cmd_stores & (~cmd_slot_reg[12] & (cmd_slot_reg[11:10] == 2'h0)));
+        way1_write_d1_reg <= clearing_reg | (cmd_stores & (~cmd_slot_reg[12] & (cmd_slot_reg[11:10] == 2'h1)));
+        way2_write_d1_reg <= clearing_reg | (cmd_stores & (~cmd_slot_reg[12] & (cmd_slot_reg[11:10] == 2'h2)));
+        way3_write_d1_reg <= clearing_reg | (cmd_stores & (~cmd_slot_reg[12] & (cmd_slot_reg[11:10] == 2'h3)));
         lookup_valid_s1_reg <= s_axis_lookup_tvalid;
         lookup_valid_s2_reg <= lookup_valid_s1_reg;
         lookup_valid_s3_reg <= lookup_valid_s2_reg;
-        cmd_d2_valid_reg <= cmd_d1_valid_reg;
+        cmd_d1_valid_reg <= cmd_stores;
+        stash0_key_write_reg <= cmd_in_stash0 & cmd_in_is_write;
+        stash0_valid_write_reg <= cmd_in_stash0;
+        stash0_value_write_d2_reg <= cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1000);
+        stash1_key_write_reg <= cmd_in_stash1 & cmd_in_is_write;
+        stash1_valid_write_reg <= cmd_in_stash1;
+        stash1_value_write_d2_reg <= cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1001);
+        stash2_key_write_reg <= cmd_in_stash2 & cmd_in_is_write;
+        stash2_valid_write_reg <= cmd_in_stash2;
+        stash2_value_write_d2_reg <= cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1002);
+        stash3_key_write_reg <= cmd_in_stash3 & cmd_in_is_write;
+        stash3_valid_write_reg <= cmd_in_stash3;
+        stash3_value_write_d2_reg <= cmd_d1_valid_reg & (cmd_d1_slot_reg == 13'h1003);
         lookup_valid_s4_reg <= lookup_valid_s3_reg;
         lookup_valid_s5_reg <= lookup_valid_s4_reg;
         lookup_valid_s6_reg <= lookup_valid_s5_reg;
-        result_valid_reg <= lookup_valid_s6_reg;
+        lookup_valid_s7_reg <= lookup_valid_s6_reg;
+        result_valid_reg <= lookup_valid_s7_reg;
     end
 end
 
@@ -295,8 +440,8 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    cmd_d1_slot_reg <= cmd_slot_reg;
-    cmd_d1_word_reg <= cmd_is_delete ? 192'h0 : {cmd_key_reg, cmd_value_reg};
+    cmd_d1_word_reg <= (clearing_reg | cmd_is_delete) ? 192'h0 : {cmd_key_reg, cmd_value_reg};
+    ram_write_index_d1_reg <= clearing_reg ? clear_index_reg : cmd_slot_reg[9:0];
     lookup_key_s1_reg <= s_axis_lookup_tdata;
     lookup_tag_s1_reg <= s_axis_lookup_tuser;
     lookup_key_s2_reg <= lookup_key_s1_reg;
@@ -309,12 +454,12 @@ always @(posedge clk) begin
     lookup_tag_s3_reg <= lookup_tag_s2_reg;
     lookup_clearing_s3_reg <= clearing_reg;
     bypass_word_s3_reg <= cmd_d1_word_reg;
-    way0_bypass_s3_reg <= way0_cmd_write & (cmd_d1_slot_reg[9:0] == way0_index_s2_reg);
-    way1_bypass_s3_reg <= way1_cmd_write & (cmd_d1_slot_reg[9:0] == way1_index_s2_reg);
-    way2_bypass_s3_reg <= way2_cmd_write & (cmd_d1_slot_reg[9:0] == way2_index_s2_reg);
-    way3_bypass_s3_reg <= way3_cmd_write & (cmd_d1_slot_reg[9:0] == way3_index_s2_reg);
-    cmd_d2_slot_reg <= cmd_d1_slot_reg;
+    way0_bypass_s3_reg <= way0_write_d1_reg & (ram_write_index_d1_reg == way0_index_s2_reg);
+    way1_bypass_s3_reg <= way1_write_d1_reg & (ram_write_index_d1_reg == way1_index_s2_reg);
+    way2_bypass_s3_reg <= way2_write_d1_reg & (ram_write_index_d1_reg == way2_index_s2_reg);
+    way3_bypass_s3_reg <= way3_write_d1_reg & (ram_write_index_d1_reg == way3_index_s2_reg);
     cmd_d2_value_reg <= cmd_d1_word_reg[63:0];
+    cmd_d1_slot_reg <= cmd_slot_reg;
     stash0_key_equal_s3_reg <= {stash0_key_reg[127:120] == lookup_key_s2_reg[127:120], stash0_key_reg[119:112] == lookup_key_s2_reg[119:112], stash0_key_reg[111:104] == lookup_key_s2_reg[111:104], stash0_key_reg[103:96] == lookup_key_s2_reg[103:96], stash0_key_reg[95:88] == lookup_key_s2_reg[95:88], stash0_key_reg[87:80] == lookup_key_s2_reg[87:80], stash0_key_reg[79:72] == lookup_key_s2_reg[79:72], stash0_key_reg[71:64] == lookup_key_s2_reg[71:64], stash0_key_reg[63:56] == lookup_key_s2_reg[63:56], stash0_key_reg[55:48] == lookup_key_s2_reg[55:48], stash0_key_reg[47:40] == lookup_key_s2_reg[47:40], stash0_key_reg[39:32] == lookup_key_s2_reg[39:32], stash0_key_reg[31:24] == lookup_key_s2_reg[31:24], stash0_key_reg[23:16] == lookup_key_s2_reg[23:16], stash0_key_reg[15:8] == lookup_key_s2_reg[15:8], stash0_key_reg[7:0] == lookup_key_s2_reg[7:0]};
     stash0_valid_s3_reg <= stash0_valid_reg;
     stash1_key_equal_s3_reg <= {stash1_key_reg[127:120] == lookup_key_s2_reg[127:120], stash1_key_reg[119:112] == lookup_key_s2_reg[119:112], stash1_key_reg[111:104] == lookup_key_s2_reg[111:104], stash1_key_reg[103:96] == lookup_key_s2_reg[103:96], stash1_key_reg[95:88] == lookup_key_s2_reg[95:88], stash1_key_reg[87:80] == lookup_key_s2_reg[87:80], stash1_key_reg[79:72] == lookup_key_s2_reg[79:72], stash1_key_reg[71:64] == lookup_key_s2_reg[71:64], stash1_key_reg[63:56] == lookup_key_s2_reg[63:56], stash1_key_reg[55:48] == lookup_key_s2_reg[55:48], stash1_key_reg[47:40] == lookup_key_s2_reg[47:40], stash1_key_reg[39:32] == lookup_key_s2_reg[39:32], stash1_key_reg[31:24] == lookup_key_s2_reg[31:24], stash1_key_reg[23:16] == lookup_key_s2_reg[23:16], stash1_key_reg[15:8] == lookup_key_s2_reg[15:8], stash1_key_reg[7:0] == lookup_key_s2_reg[7:0]};
@@ -327,10 +472,6 @@ always @(posedge clk) begin
     lookup_tag_s4_reg <= lookup_tag_s3_reg;
     lookup_clearing_s4_reg <= lookup_clearing_s3_reg;
     bypass_word_s4_reg <= bypass_word_s3_reg;
-    way0_word_s4_reg <= way0_read_s3;
-    way1_word_s4_reg <= way1_read_s3;
-    way2_word_s4_reg <= way2_read_s3;
-    way3_word_s4_reg <= way3_read_s3;
     way0_bypass_s4_reg <= way0_bypass_s3_reg;
     way1_bypass_s4_reg <= way1_bypass_s3_reg;
     way2_bypass_s4_reg <= way2_bypass_s3_reg;
@@ -340,36 +481,50 @@ always @(posedge clk) begin
     stash_value_s5_reg <= stash_value;
     stash_hit_s6_reg <= stash_hit_s5_reg;
     stash_value_s6_reg <= stash_value_s5_reg;
+    stash_hit_s7_reg <= stash_hit_s6_reg;
+    stash_value_s7_reg <= stash_value_s6_reg;
+    lookup_key_s5_reg <= lookup_key_s4_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     lookup_clearing_s5_reg <= lookup_clearing_s4_reg;
-    way0_key_equal_s5_reg <= {way0_word[191:184] == lookup_key_s4_reg[127:120], way0_word[183:176] == lookup_key_s4_reg[119:112], way0_word[175:168] == lookup_key_s4_reg[111:104], way0_word[167:160] == lookup_key_s4_reg[103:96], way0_word[159:152] == lookup_key_s4_reg[95:88], way0_word[151:144] == lookup_key_s4_reg[87:80], way0_word[143:136] == lookup_key_s4_reg[79:72], way0_word[135:128] == lookup_key_s4_reg[71:64], way0_word[127:120] == lookup_key_s4_reg[63:56], way0_word[119:112] == lookup_key_s4_reg[55:48], way0_word[111:104] == lookup_key_s4_reg[47:40], way0_word[103:96] == lookup_key_s4_reg[39:32], way0_word[95:88] == lookup_key_s4_reg[31:24], way0_word[87:80] == lookup_key_s4_reg[23:16], way0_word[79:72] == lookup_key_s4_reg[15:8], way0_word[71:64] == lookup_key_s4_reg[7:0]};
-    way0_valid_s5_reg <= way0_word[0];
-    way0_value_s5_reg <= way0_word[63:0];
-    way1_key_equal_s5_reg <= {way1_word[191:184] == lookup_key_s4_reg[127:120], way1_word[183:176] == lookup_key_s4_reg[119:112], way1_word[175:168] == lookup_key_s4_reg[111:104], way1_word[167:160] == lookup_key_s4_reg[103:96], way1_word[159:152] == lookup_key_s4_reg[95:88], way1_word[151:144] == lookup_key_s4_reg[87:80], way1_word[143:136] == lookup_key_s4_reg[79:72], way1_word[135:128] == lookup_key_s4_reg[71:64], way1_word[127:120] == lookup_key_s4_reg[63:56], way1_word[119:112] == lookup_key_s4_reg[55:48], way1_word[111:104] == lookup_key_s4_reg[47:40], way1_word[103:96] == lookup_key_s4_reg[39:32], way1_word[95:88] == lookup_key_s4_reg[31:24], way1_word[87:80] == lookup_key_s4_reg[23:16], way1_word[79:72] == lookup_key_s4_reg[15:8], way1_word[71:64] == lookup_key_s4_reg[7:0]};
-    way1_valid_s5_reg <= way1_word[0];
-    way1_value_s5_reg <= way1_word[63:0];
-    way2_key_equal_s5_reg <= {way2_word[191:184] == lookup_key_s4_reg[127:120], way2_word[183:176] == lookup_key_s4_reg[119:112], way2_word[175:168] == lookup_key_s4_reg[111:104], way2_word[167:160] == lookup_key_s4_reg[103:96], way2_word[159:152] == lookup_key_s4_reg[95:88], way2_word[151:144] == lookup_key_s4_reg[87:80], way2_word[143:136] == lookup_key_s4_reg[79:72], way2_word[135:128] == lookup_key_s4_reg[71:64], way2_word[127:120] == lookup_key_s4_reg[63:56], way2_word[119:112] == lookup_key_s4_reg[55:48], way2_word[111:104] == lookup_key_s4_reg[47:40], way2_word[103:96] == lookup_key_s4_reg[39:32], way2_word[95:88] == lookup_key_s4_reg[31:24], way2_word[87:80] == lookup_key_s4_reg[23:16], way2_word[79:72] == lookup_key_s4_reg[15:8], way2_word[71:64] == lookup_key_s4_reg[7:0]};
-    way2_valid_s5_reg <= way2_word[0];
-    way2_value_s5_reg <= way2_word[63:0];
-    way3_key_equal_s5_reg <= {way3_word[191:184] == lookup_key_s4_reg[127:120], way3_word[183:176] == lookup_key_s4_reg[119:112], way3_word[175:168] == lookup_key_s4_reg[111:104], way3_word[167:160] == lookup_key_s4_reg[103:96], way3_word[159:152] == lookup_key_s4_reg[95:88], way3_word[151:144] == lookup_key_s4_reg[87:80], way3_word[143:136] == lookup_key_s4_reg[79:72], way3_word[135:128] == lookup_key_s4_reg[71:64], way3_word[127:120] == lookup_key_s4_reg[63:56], way3_word[119:112] == lookup_key_s4_reg[55:48], way3_word[111:104] == lookup_key_s4_reg[47:40], way3_word[103:96] == lookup_key_s4_reg[39:32], way3_word[95:88] == lookup_key_s4_reg[31:24], way3_word[87:80] == lookup_key_s4_reg[23:16], way3_word[79:72] == lookup_key_s4_reg[15:8], way3_word[71:64] == lookup_key_s4_reg[7:0]};
-    way3_valid_s5_reg <= way3_word[0];
-    way3_value_s5_reg <= way3_word[63:0];
+    bypass_word_s5_reg <= bypass_word_s4_reg;
+    way0_word_s5_reg <= way0_word_s4;
+    way1_word_s5_reg <= way1_word_s4;
+    way2_word_s5_reg <= way2_word_s4;
+    way3_word_s5_reg <= way3_word_s4;
+    way0_bypass_s5_reg <= way0_bypass_s4_reg;
+    way1_bypass_s5_reg <= way1_bypass_s4_reg;
+    way2_bypass_s5_reg <= way2_bypass_s4_reg;
+    way3_bypass_s5_reg <= way3_bypass_s4_reg;
     lookup_tag_s6_reg <= lookup_tag_s5_reg;
-    way0_hit_s6_reg <= ~lookup_clearing_s5_reg & (way0_valid_s5_reg & &way0_key_equal_s5_reg);
-    way0_value_s6_reg <= way0_value_s5_reg;
-    way1_hit_s6_reg <= ~lookup_clearing_s5_reg & (way1_valid_s5_reg & &way1_key_equal_s5_reg);
-    way1_value_s6_reg <= way1_value_s5_reg;
-    way2_hit_s6_reg <= ~lookup_clearing_s5_reg & (way2_valid_s5_reg & &way2_key_equal_s5_reg);
-    way2_value_s6_reg <= way2_value_s5_reg;
-    way3_hit_s6_reg <= ~lookup_clearing_s5_reg & (way3_valid_s5_reg & &way3_key_equal_s5_reg);
-    way3_value_s6_reg <= way3_value_s5_reg;
-    result_hit_reg <= way0_hit_s6_reg | way1_hit_s6_reg | way2_hit_s6_reg | way3_hit_s6_reg | stash_hit_s6_reg;
+    lookup_clearing_s6_reg <= lookup_clearing_s5_reg;
+    way0_key_equal_s6_reg <= {way0_word[191:184] == lookup_key_s5_reg[127:120], way0_word[183:176] == lookup_key_s5_reg[119:112], way0_word[175:168] == lookup_key_s5_reg[111:104], way0_word[167:160] == lookup_key_s5_reg[103:96], way0_word[159:152] == lookup_key_s5_reg[95:88], way0_word[151:144] == lookup_key_s5_reg[87:80], way0_word[143:136] == lookup_key_s5_reg[79:72], way0_word[135:128] == lookup_key_s5_reg[71:64], way0_word[127:120] == lookup_key_s5_reg[63:56], way0_word[119:112] == lookup_key_s5_reg[55:48], way0_word[111:104] == lookup_key_s5_reg[47:40], way0_word[103:96] == lookup_key_s5_reg[39:32], way0_word[95:88] == lookup_key_s5_reg[31:24], way0_word[87:80] == lookup_key_s5_reg[23:16], way0_word[79:72] == lookup_key_s5_reg[15:8], way0_word[71:64] == lookup_key_s5_reg[7:0]};
+    way0_valid_s6_reg <= way0_word[0];
+    way0_value_s6_reg <= way0_word[63:0];
+    way1_key_equal_s6_reg <= {way1_word[191:184] == lookup_key_s5_reg[127:120], way1_word[183:176] == lookup_key_s5_reg[119:112], way1_word[175:168] == lookup_key_s5_reg[111:104], way1_word[167:160] == lookup_key_s5_reg[103:96], way1_word[159:152] == lookup_key_s5_reg[95:88], way1_word[151:144] == lookup_key_s5_reg[87:80], way1_word[143:136] == lookup_key_s5_reg[79:72], way1_word[135:128] == lookup_key_s5_reg[71:64], way1_word[127:120] == lookup_key_s5_reg[63:56], way1_word[119:112] == lookup_key_s5_reg[55:48], way1_word[111:104] == lookup_key_s5_reg[47:40], way1_word[103:96] == lookup_key_s5_reg[39:32], way1_word[95:88] == lookup_key_s5_reg[31:24], way1_word[87:80] == lookup_key_s5_reg[23:16], way1_word[79:72] == lookup_key_s5_reg[15:8], way1_word[71:64] == lookup_key_s5_reg[7:0]};
+    way1_valid_s6_reg <= way1_word[0];
+    way1_value_s6_reg <= way1_word[63:0];
+    way2_key_equal_s6_reg <= {way2_word[191:184] == lookup_key_s5_reg[127:120], way2_word[183:176] == lookup_key_s5_reg[119:112], way2_word[175:168] == lookup_key_s5_reg[111:104], way2_word[167:160] == lookup_key_s5_reg[103:96], way2_word[159:152] == lookup_key_s5_reg[95:88], way2_word[151:144] == lookup_key_s5_reg[87:80], way2_word[143:136] == lookup_key_s5_reg[79:72], way2_word[135:128] == lookup_key_s5_reg[71:64], way2_word[127:120] == lookup_key_s5_reg[63:56], way2_word[119:112] == lookup_key_s5_reg[55:48], way2_word[111:104] == lookup_key_s5_reg[47:40], way2_word[103:96] == lookup_key_s5_reg[39:32], way2_word[95:88] == lookup_key_s5_reg[31:24], way2_word[87:80] == lookup_key_s5_reg[23:16], way2_word[79:72] == lookup_key_s5_reg[15:8], way2_word[71:64] == lookup_key_s5_reg[7:0]};
+    way2_valid_s6_reg <= way2_word[0];
+    way2_value_s6_reg <= way2_word[63:0];
+    way3_key_equal_s6_reg <= {way3_word[191:184] == lookup_key_s5_reg[127:120], way3_word[183:176] == lookup_key_s5_reg[119:112], way3_word[175:168] == lookup_key_s5_reg[111:104], way3_word[167:160] == lookup_key_s5_reg[103:96], way3_word[159:152] == lookup_key_s5_reg[95:88], way3_word[151:144] == lookup_key_s5_reg[87:80], way3_word[143:136] == lookup_key_s5_reg[79:72], way3_word[135:128] == lookup_key_s5_reg[71:64], way3_word[127:120] == lookup_key_s5_reg[63:56], way3_word[119:112] == lookup_key_s5_reg[55:48], way3_word[111:104] == lookup_key_s5_reg[47:40], way3_word[103:96] == lookup_key_s5_reg[39:32], way3_word[95:88] == lookup_key_s5_reg[31:24], way3_word[87:80] == lookup_key_s5_reg[23:16], way3_word[79:72] == lookup_key_s5_reg[15:8], way3_word[71:64] == lookup_key_s5_reg[7:0]};
+    way3_valid_s6_reg <= way3_word[0];
+    way3_value_s6_reg <= way3_word[63:0];
+    lookup_tag_s7_reg <= lookup_tag_s6_reg;
+    way0_hit_s7_reg <= ~lookup_clearing_s6_reg & (way0_valid_s6_reg & &way0_key_equal_s6_reg);
+    way0_value_s7_reg <= way0_value_s6_reg;
+    way1_hit_s7_reg <= ~lookup_clearing_s6_reg & (way1_valid_s6_reg & &way1_key_equal_s6_reg);
+    way1_value_s7_reg <= way1_value_s6_reg;
+    way2_hit_s7_reg <= ~lookup_clearing_s6_reg & (way2_valid_s6_reg & &way2_key_equal_s6_reg);
+    way2_value_s7_reg <= way2_value_s6_reg;
+    way3_hit_s7_reg <= ~lookup_clearing_s6_reg & (way3_valid_s6_reg & &way3_key_equal_s6_reg);
+    way3_value_s7_reg <= way3_value_s6_reg;
+    result_hit_reg <= way0_hit_s7_reg | way1_hit_s7_reg | way2_hit_s7_reg | way3_hit_s7_reg | stash_hit_s7_reg;
     result_value_reg <= selected_value;
-    result_tag_reg <= lookup_tag_s6_reg;
+    result_tag_reg <= lookup_tag_s7_reg;
 end
 
 always @(posedge clk) begin
-    if (cmd_stash0 & cmd_is_write) begin
+    if (stash0_key_write_reg) begin
         stash0_key_reg <= cmd_key_reg;
     end
 end
@@ -377,19 +532,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         stash0_valid_reg <= 1'b0;
-    end else if (cmd_stash0) begin
-        stash0_valid_reg <= ~cmd_is_delete & cmd_value_reg[0];
+    end else if (stash0_valid_write_reg) begin
+        stash0_valid_reg <= cmd_stash_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1000)) begin
+    if (stash0_value_write_d2_reg) begin
         stash0_value_reg <= cmd_d2_value_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_stash1 & cmd_is_write) begin
+    if (stash1_key_write_reg) begin
         stash1_key_reg <= cmd_key_reg;
     end
 end
@@ -397,19 +552,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         stash1_valid_reg <= 1'b0;
-    end else if (cmd_stash1) begin
-        stash1_valid_reg <= ~cmd_is_delete & cmd_value_reg[0];
+    end else if (stash1_valid_write_reg) begin
+        stash1_valid_reg <= cmd_stash_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1001)) begin
+    if (stash1_value_write_d2_reg) begin
         stash1_value_reg <= cmd_d2_value_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_stash2 & cmd_is_write) begin
+    if (stash2_key_write_reg) begin
         stash2_key_reg <= cmd_key_reg;
     end
 end
@@ -417,19 +572,19 @@ end
 always @(posedge clk) begin
     if (rst) begin
         stash2_valid_reg <= 1'b0;
-    end else if (cmd_stash2) begin
-        stash2_valid_reg <= ~cmd_is_delete & cmd_value_reg[0];
+    end else if (stash2_valid_write_reg) begin
+        stash2_valid_reg <= cmd_stash_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1002)) begin
+    if (stash2_value_write_d2_reg) begin
         stash2_value_reg <= cmd_d2_value_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_stash3 & cmd_is_write) begin
+    if (stash3_key_write_reg) begin
         stash3_key_reg <= cmd_key_reg;
     end
 end
@@ -437,44 +592,412 @@ end
 always @(posedge clk) begin
     if (rst) begin
         stash3_valid_reg <= 1'b0;
-    end else if (cmd_stash3) begin
-        stash3_valid_reg <= ~cmd_is_delete & cmd_value_reg[0];
+    end else if (stash3_valid_write_reg) begin
+        stash3_valid_reg <= cmd_stash_valid;
     end
 end
 
 always @(posedge clk) begin
-    if (cmd_d2_valid_reg & (cmd_d2_slot_reg == 13'h1003)) begin
+    if (stash3_value_write_d2_reg) begin
         stash3_value_reg <= cmd_d2_value_reg;
     end
 end
 
-always @(posedge clk) begin
-    if (clearing_reg | way0_cmd_write) begin
-        way0_mem[clearing_reg ? clear_index_reg : cmd_d1_slot_reg[9:0]] <= clearing_reg ? 192'h0 : cmd_d1_word_reg;
-    end
-    way0_read_s3 <= way0_mem[way0_index_s2_reg];
-end
+ecp5_ram_a10_d18_outreg way0_ram_tile0 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[17:0]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile0_rd_data)
+);
 
-always @(posedge clk) begin
-    if (clearing_reg | way1_cmd_write) begin
-        way1_mem[clearing_reg ? clear_index_reg : cmd_d1_slot_reg[9:0]] <= clearing_reg ? 192'h0 : cmd_d1_word_reg;
-    end
-    way1_read_s3 <= way1_mem[way1_index_s2_reg];
-end
+ecp5_ram_a10_d18_outreg way0_ram_tile1 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[35:18]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile1_rd_data)
+);
 
-always @(posedge clk) begin
-    if (clearing_reg | way2_cmd_write) begin
-        way2_mem[clearing_reg ? clear_index_reg : cmd_d1_slot_reg[9:0]] <= clearing_reg ? 192'h0 : cmd_d1_word_reg;
-    end
-    way2_read_s3 <= way2_mem[way2_index_s2_reg];
-end
+ecp5_ram_a10_d18_outreg way0_ram_tile2 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[53:36]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile2_rd_data)
+);
 
-always @(posedge clk) begin
-    if (clearing_reg | way3_cmd_write) begin
-        way3_mem[clearing_reg ? clear_index_reg : cmd_d1_slot_reg[9:0]] <= clearing_reg ? 192'h0 : cmd_d1_word_reg;
-    end
-    way3_read_s3 <= way3_mem[way3_index_s2_reg];
-end
+ecp5_ram_a10_d18_outreg way0_ram_tile3 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[71:54]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile3_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile4 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[89:72]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile4_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile5 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[107:90]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile5_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile6 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[125:108]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile6_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile7 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[143:126]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile7_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile8 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[161:144]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile8_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way0_ram_tile9 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[179:162]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile9_rd_data)
+);
+
+ecp5_ram_a10_d12_outreg way0_ram_tile10 (
+    .clk    (clk),
+    .wr_en  (way0_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[191:180]),
+    .rd_addr(way0_index_s2_reg),
+    .rd_data(way0_ram_tile10_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile0 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[17:0]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile0_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile1 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[35:18]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile1_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile2 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[53:36]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile2_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile3 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[71:54]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile3_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile4 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[89:72]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile4_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile5 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[107:90]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile5_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile6 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[125:108]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile6_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile7 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[143:126]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile7_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile8 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[161:144]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile8_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way1_ram_tile9 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[179:162]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile9_rd_data)
+);
+
+ecp5_ram_a10_d12_outreg way1_ram_tile10 (
+    .clk    (clk),
+    .wr_en  (way1_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[191:180]),
+    .rd_addr(way1_index_s2_reg),
+    .rd_data(way1_ram_tile10_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile0 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[17:0]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile0_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile1 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[35:18]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile1_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile2 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[53:36]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile2_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile3 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[71:54]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile3_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile4 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[89:72]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile4_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile5 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[107:90]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile5_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile6 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[125:108]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile6_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile7 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[143:126]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile7_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile8 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[161:144]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile8_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way2_ram_tile9 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[179:162]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile9_rd_data)
+);
+
+ecp5_ram_a10_d12_outreg way2_ram_tile10 (
+    .clk    (clk),
+    .wr_en  (way2_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[191:180]),
+    .rd_addr(way2_index_s2_reg),
+    .rd_data(way2_ram_tile10_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile0 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[17:0]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile0_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile1 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[35:18]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile1_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile2 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[53:36]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile2_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile3 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[71:54]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile3_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile4 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[89:72]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile4_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile5 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[107:90]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile5_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile6 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[125:108]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile6_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile7 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[143:126]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile7_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile8 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[161:144]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile8_rd_data)
+);
+
+ecp5_ram_a10_d18_outreg way3_ram_tile9 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[179:162]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile9_rd_data)
+);
+
+ecp5_ram_a10_d12_outreg way3_ram_tile10 (
+    .clk    (clk),
+    .wr_en  (way3_write_d1_reg),
+    .wr_addr(ram_write_index_d1_reg),
+    .wr_data(cmd_d1_word_reg[191:180]),
+    .rd_addr(way3_index_s2_reg),
+    .rd_data(way3_ram_tile10_rd_data)
+);
 
 assign s_axis_lookup_tready = 1'b1;
 assign m_axis_result_tvalid = result_valid_reg;

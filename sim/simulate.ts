@@ -25,7 +25,7 @@ export interface SimulateOptions {
 export const WAVE_DIR = join(PROJECT_ROOT, 'build', 'waves');
 
 export async function simulate(design: Module | { top: string; files: ReadonlyMap<string, string> }, opts: SimulateOptions = {}): Promise<SimDut> {
-  const { top, files } = 'ports' in design ? { top: design.name, files: printDesign(design) } : design;
+  const { top, files } = 'ports' in design ? { top: design.name, files: printDesign(design, { models: true }) } : design;
   const waves = opts.waves ?? process.env.WAVES === '1';
   const built = await buildModel({ top, files, trace: waves });
   const native = require(built.addon) as NativeModel;

@@ -13,6 +13,11 @@ export interface Device {
   readonly description: string;
   /** yosys synthesis command (the top is added). */
   readonly synth: string;
+  /**
+   * yosys command reading the family's cell library before `hierarchy -check`, so designs
+   * that instantiate vendor primitives (rtl-gen/vendor/) pass the check; synth_* reads it again.
+   */
+  readonly library?: string;
   /** Place and route: the command and its device arguments; none for area-only targets. */
   readonly pnr?: { readonly cmd: string; readonly args: readonly string[] };
   /** Logic cells available, for utilisation figures. */
@@ -32,6 +37,7 @@ export const DEVICES: Readonly<Record<string, Device>> = {
   },
   'ecp5-85': {
     name: 'ecp5-85', family: 'ecp5', description: 'Lattice LFE5UM-85F (CABGA381)', synth: 'synth_ecp5',
+    library: 'read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v',
     pnr: { cmd: ECP5_NEXTPNR, args: ['--um-85k', '--package', 'CABGA381'] }, luts: 83640,
   },
   xc7: { name: 'xc7', family: 'xc7', description: 'Xilinx 7-series (yosys area estimate only)', synth: 'synth_xilinx -family xc7', luts: 0 },

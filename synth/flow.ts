@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../rtl-gen/ir/module.ts';
-import { printDesign } from '../rtl-gen/verilog/printer.ts';
+import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { type Device, device } from './devices.ts';
 import { ioWrapper } from './io-wrapper.ts';
@@ -93,9 +93,13 @@ export function areaFrom(family: Device['family'], cells: Record<string, number>
   }
 }
 
-/** The yosys script every flow runs: read, check the hierarchy, synthesize, write cell counts. */
-export function yosysScript(files: string[], top: string, synthCommand: string, netlist?: string): string {
+/**
+ * The yosys script every flow runs: read (the cell library first when given), check the
+ * hierarchy, synthesize, write cell counts.
+ */
+export function yosysScript(files: string[], top: string, synthCommand: string, netlist?: string, library?: string): string {
   return [
+    ...(library ? [library] : []),
     ...files.map((f) => `read_verilog ${f}`),
     `hierarchy -check -top ${top}`,
     `${synthCommand} -top ${top}${netlist ? ` -json ${netlist}` : ''}`,
@@ -124,6 +128,8 @@ export interface SynthOptions {
 
 export async function synthesize(core: Module, opts: SynthOptions): Promise<SynthResult> {
   const dev = device(opts.device);
+  const foreign = primitiveFamilies(core).filter((f) => f !== dev.family);
+  if (foreign.length) throw new ToolError(`${core.name} instantiates ${foreign.join(', ')} primitives; ${dev.name} is ${dev.family}`);
   const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
   const areaDir = join(dir, 'area');
   const pnrDir = join(dir, 'pnr');
@@ -134,7 +140,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     return [...files.keys()];
   };
   const areaFiles = write(areaDir, core);
-  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev.synth));
+  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev.synth, undefined, dev.library));
   const doPnr = !opts.noPnr && dev.pnr !== undefined;
   const jobs: Array<Promise<number>> = [runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
   let wrapper: Module | undefined;
@@ -142,7 +148,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     mkdirSync(pnrDir, { recursive: true });
     wrapper = ioWrapper(core);
     const files = write(pnrDir, wrapper);
-    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev.synth, 'netlist.json'));
+    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev.synth, 'netlist.json', dev.library));
     jobs.push(runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
   }
   const [synthSeconds] = await Promise.all(jobs);

@@ -4,14 +4,16 @@
 // (cuckoo moves included) and writes slots; the hardware only reads and writes words, so it
 // never fails an insert silently.
 //
-// Lookup pipeline (one lookup per cycle, latency 7):
+// Lookup pipeline (one lookup per cycle, latency 8):
 //   s1  route ID and tag registered
 //   s2  hash of each way registered
 //   s3  block-RAM read of each way's word    stash: key compared in 8-bit groups (reads stash keys)
-//   s4  word moved to fabric flip-flops       stash: match vector
-//   s5  per way: key compared in 8-bit groups  stash: value of the lowest match (reads stash values)
+//   s4  word in the block RAM's output register (ram "ecp5": DP16KD REGMODE "OUTREG") or in
+//       fabric flip-flops (ram "inferred")    stash: match vector
+//   s5  word copied into fabric flip-flops     stash: value of the lowest match (reads stash values)
+//   s6  per way: key compared in 8-bit groups
 //       (the forwarded word if one was written at the read)
-//   s6  per way: all groups equal and valid
+//   s7  per way: all groups equal and valid
 //   out first hit in the order way 0 .. way N-1, stash
 // Commands are registered (cmd_*_reg), then again (cmd_d1_*_reg, cmd_d2_*_reg). Stash keys
 // are written from the first stage, block-RAM words from the second, stash values from the
@@ -23,13 +25,19 @@
 //
 // After reset a clear pass writes zero to every RAM word (depth cycles); s_cmd_ready is low
 // and lookups miss until it ends.
+//
+// ram "ecp5" instantiates ECP5 DP16KD blocks with their output register (rtl-gen/vendor/):
+// yosys 0.23 maps inferred ECP5 block RAM without it, and the 5.8 ns clock-to-output of the
+// bare block alone exceeds a 156.25 MHz cycle once routed. ram "inferred" prints a Verilog
+// memory any tool maps (iCE40, other families); both behave the same cycle for cycle.
 
-import { HashGeometry } from '../../host/table/geometry.ts';
+import { CMD_OPS, CMD_OP_BITS, HashGeometry } from '../../host/table/geometry.ts';
 import { maskBig } from '../../host/table/hash.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
+import { ecp5Ram } from '../vendor/ecp5.ts';
 import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
 
 /** Key bits compared per LUT group in the first compare stage. */
@@ -40,6 +48,7 @@ export const hashCamSchema = {
   ways: oneOf<number>('ways: block RAMs, each with its own hash function', 4, [2, 4, 8]),
   stash: intRange('stash slots (registers) for routes no cuckoo chain can place', 4, 0, 16),
   ...commonSchema,
+  ram: oneOf<string>('block RAM: "ecp5" DP16KD primitives with output register, or "inferred" (any device)', 'ecp5', ['ecp5', 'inferred']),
 };
 
 export function hashCamGeometry(p: { entries: number; ways: number; stash: number; keyWidth: number; valueWidth: number }): HashGeometry {
@@ -47,7 +56,7 @@ export function hashCamGeometry(p: { entries: number; ways: number; stash: numbe
 }
 
 export function hashCamTiming(p: { entries: number; ways: number }): CamTiming {
-  return { latency: 7, visibility: { write: 0, update: 0, delete: 0 }, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
+  return { latency: 8, visibility: { write: 0, update: 0, delete: 0 }, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
 }
 
 export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (p, info) => {
@@ -58,7 +67,7 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const vw = p.valueWidth;
   const ww = kw + vw;
   const ib = g.indexBits;
-  const m = new Module(`route_cam_hash_e${p.entries}_w${p.ways}_s${p.stash}_k${kw}_v${vw}`, info);
+  const m = new Module(`route_cam_hash_e${p.entries}_w${p.ways}_s${p.stash}_k${kw}_v${vw}${p.ram === 'inferred' ? '_inferred' : ''}`, info);
   m.describe(
     `Route lookup, hashed exact match: ${p.ways} ways x ${g.depth} words in block RAM + ${p.stash} stash slots,`,
     `${kw}-bit route ID, ${vw}-bit value. Slot numbers: way w index i is slot w*${g.depth}+i; stash j is slot ${p.entries}+j.`,
@@ -83,20 +92,26 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const cmd = commandPort(m, kw, vw, g.slotBits, not(clearing));
   void rst;
 
-  // Second command stage: RAM words and stash values are written from here.
-  const d1Valid = m.reg('cmd_d1_valid_reg', 1, { reset: 0 });
-  const d1Slot = m.reg('cmd_d1_slot_reg', g.slotBits);
-  const d1Word = m.reg('cmd_d1_word_reg', ww, { doc: '{route ID, value} to write; zero for a delete' });
+  // Second command stage: RAM words are written from here.
+  const d1Word = m.reg('cmd_d1_word_reg', ww, { doc: '{route ID, value} to write; zero for a delete and the clear pass' });
   const d1Stores = m.wire('cmd_stores', and(cmd.valid, or(cmd.is('write'), or(cmd.is('update'), cmd.is('delete')))));
-  d1Valid.set(d1Stores);
-  d1Slot.set(cmd.slot);
-  d1Word.set(mux(cmd.is('delete'), constant(0, ww), concat(cmd.key, cmd.value)));
+  d1Word.set(mux(or(clearing, cmd.is('delete')), constant(0, ww), concat(cmd.key, cmd.value)));
   const d1Value = m.slice(d1Word, vw - 1, 0);
 
   const slotHi = g.slotBits - 1;
   const waysBits = Math.log2(p.ways);
   const inWays = (slot: Expr): Expr => (p.stash > 0 ? not(m.slice(slot, slotHi, slotHi)) : constant(1, 1));
   const wayOf = (slot: Expr, w: number): Expr => (waysBits === 0 ? constant(1, 1) : eq(m.slice(slot, ib + waysBits - 1, ib), constant(w, waysBits)));
+  // The block-RAM write port is driven straight from flip-flops (the RAMs are spread over the
+  // chip; a decode in front of them costs a cycle's worth of routing): the clear pass and the
+  // commands are merged into this stage's index, word (d1Word) and per-way write enables.
+  const ramIndex = m.reg('ram_write_index_d1_reg', ib, { doc: 'block-RAM index written now' });
+  ramIndex.set(mux(clearing, clearIndex, m.slice(cmd.slot, ib - 1, 0)));
+  const ramWrite = Array.from({ length: p.ways }, (_, w) => {
+    const r = m.reg(`way${w}_write_d1_reg`, 1, { reset: 0, doc: `way ${w} is written now (command or clear pass)` });
+    r.set(or(clearing, and(d1Stores, and(inWays(cmd.slot), wayOf(cmd.slot, w)))));
+    return r;
+  });
 
   // s1: request.
   const validS1 = m.reg('lookup_valid_s1_reg', 1, { reset: 0 });
@@ -122,7 +137,8 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     indexS2.push(r);
   }
 
-  // s3: RAM reads (with forwarding of a same-cycle write), stash compare.
+  // s3: RAM reads (with forwarding of a same-cycle write), stash compare; the read word is in
+  // the block RAM's output register (or fabric flip-flops) at s4.
   const validS3 = m.reg('lookup_valid_s3_reg', 1, { reset: 0 });
   const keyS3 = m.reg('lookup_key_s3_reg', kw);
   const tagS3 = m.reg('lookup_tag_s3_reg', p.tagWidth);
@@ -131,20 +147,27 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   keyS3.set(keyS2);
   tagS3.set(tagS2);
   clearS3.set(clearing);
-  const wordS3: Expr[] = [];
+  const wordS4: Expr[] = [];
   const bypassS3: Expr[] = [];
   const bypassWordS3 = m.reg('bypass_word_s3_reg', ww, { doc: 'word written in the cycle of the read' });
   bypassWordS3.set(d1Word);
-  const d1Index = m.slice(d1Slot, ib - 1, 0);
   for (let w = 0; w < p.ways; w++) {
     // A read of the word written at the same edge is replaced by the forwarded word, so the
-    // RAM's own collision behaviour does not matter.
-    const mem = m.memory(`way${w}_mem`, ww, g.depth, `way ${w}: {route ID, value} per index`, { readDuringWrite: 'undefined' });
-    const cmdWrite = m.wire(`way${w}_cmd_write`, and(d1Valid, and(inWays(d1Slot), wayOf(d1Slot, w))));
-    mem.write(or(clearing, cmdWrite), mux(clearing, clearIndex, d1Index), mux(clearing, constant(0, ww), d1Word));
-    wordS3.push(mem.readSync(`way${w}_read_s3`, indexS2[w]!));
+    // RAM's own collision behaviour does not matter (the clear pass forwards zero words).
+    const write = { enable: ramWrite[w]!, addr: ramIndex, data: d1Word };
+    if (p.ram === 'ecp5') {
+      wordS4.push(m.named(ecp5Ram(m, `way${w}_ram`, { width: ww, depth: g.depth, outputRegister: true }, write, indexS2[w]!), `way${w}_word_s4`));
+    } else {
+      const mem = m.memory(`way${w}_mem`, ww, g.depth, `way ${w}: {route ID, value} per index`, { readDuringWrite: 'undefined' });
+      mem.write(write.enable, write.addr, write.data);
+      // The word goes straight from the block RAM into flip-flops: nothing else on that path,
+      // the RAM's clock-to-output is most of the cycle.
+      const r = m.reg(`way${w}_word_s4_reg`, ww);
+      r.set(mem.readSync(`way${w}_read_s3`, indexS2[w]!));
+      wordS4.push(r);
+    }
     const bypass = m.reg(`way${w}_bypass_s3_reg`, 1);
-    bypass.set(and(cmdWrite, eq(d1Index, indexS2[w]!)));
+    bypass.set(and(ramWrite[w]!, eq(ramIndex, indexS2[w]!)));
     bypassS3.push(bypass);
   }
 
@@ -166,21 +189,33 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const stashValidS3: Expr[] = [];
   const stashValues: Expr[] = [];
   if (p.stash > 0) {
-    const d2Valid = m.reg('cmd_d2_valid_reg', 1, { reset: 0 });
-    const d2Slot = m.reg('cmd_d2_slot_reg', g.slotBits);
     const d2Value = m.reg('cmd_d2_value_reg', vw);
-    d2Valid.set(d1Valid);
-    d2Slot.set(d1Slot);
+    // The stash's own second command stage, then the third (values are written from it).
+    const d1Valid = m.reg('cmd_d1_valid_reg', 1, { reset: 0 });
+    const d1Slot = m.reg('cmd_d1_slot_reg', g.slotBits);
+    d1Valid.set(d1Stores);
+    d1Slot.set(cmd.slot);
     d2Value.set(d1Value);
+    // Write enables are decoded a stage ahead and registered, so each stash register is
+    // enabled straight from a flip-flop.
+    const fire = m.wire('cmd_accept', and(cmd.inValid, not(clearing)));
+    const inWrite = m.wire('cmd_in_is_write', eq(cmd.inOp, constant(CMD_OPS.write, CMD_OP_BITS)));
+    const newValid = m.wire('cmd_stash_valid', and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
     for (let j = 0; j < p.stash; j++) {
       const slot = constant(p.entries + j, g.slotBits);
-      const sel = m.wire(`cmd_stash${j}`, and(cmd.valid, eq(cmd.slot, slot)));
+      const inSel = m.wire(`cmd_in_stash${j}`, and(fire, eq(cmd.inSlot, slot)));
+      const keyWrite = m.reg(`stash${j}_key_write_reg`, 1, { reset: 0, doc: `the registered command writes stash ${j}'s key` });
+      keyWrite.set(and(inSel, inWrite));
+      const validWrite = m.reg(`stash${j}_valid_write_reg`, 1, { reset: 0, doc: `the registered command writes stash ${j}'s valid bit` });
+      validWrite.set(inSel);
+      const valueWrite = m.reg(`stash${j}_value_write_d2_reg`, 1, { reset: 0, doc: `stash ${j}'s value is written now` });
+      valueWrite.set(and(d1Valid, eq(d1Slot, slot)));
       const key = m.reg(`stash${j}_key_reg`, kw);
-      key.set(cmd.key, and(sel, cmd.is('write')));
+      key.set(cmd.key, keyWrite);
       const valid = m.reg(`stash${j}_valid_reg`, 1, { reset: 0 });
-      valid.set(and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)), sel);
+      valid.set(newValid, validWrite);
       const value = m.reg(`stash${j}_value_reg`, vw);
-      value.set(d2Value, and(d2Valid, eq(d2Slot, slot)));
+      value.set(d2Value, valueWrite);
       const eqr = m.reg(`stash${j}_key_equal_s3_reg`, groups);
       eqr.set(groupEqual(key, 0, keyS2));
       const vr = m.reg(`stash${j}_valid_s3_reg`, 1);
@@ -191,8 +226,7 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     }
   }
 
-  // s4: words straight from the block RAM into fabric flip-flops (nothing else on that path:
-  // the RAM's clock-to-output is most of the cycle); stash value of the lowest match.
+  // s4: words read (above); stash match vector.
   const validS4 = m.reg('lookup_valid_s4_reg', 1, { reset: 0 });
   const keyS4 = m.reg('lookup_key_s4_reg', kw);
   const tagS4 = m.reg('lookup_tag_s4_reg', p.tagWidth);
@@ -203,11 +237,6 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   tagS4.set(tagS3);
   clearS4.set(clearS3);
   bypassWordS4.set(bypassWordS3);
-  const wordS4 = wordS3.map((word, w) => {
-    const r = m.reg(`way${w}_word_s4_reg`, ww);
-    r.set(word);
-    return r;
-  });
   const bypassS4 = bypassS3.map((b, w) => {
     const r = m.reg(`way${w}_bypass_s4_reg`, 1);
     r.set(b);
@@ -217,7 +246,7 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
   const stashHit: RegHandle[] = [];
   const stashValue: RegHandle[] = [];
   if (p.stash > 0) {
-    // s4: stash match vector; s5: value of the lowest match (reads stash values); s6: wait.
+    // s4: stash match vector; s5: value of the lowest match (reads stash values); s6, s7: wait.
     const match = m.reg('stash_match_s4_reg', p.stash);
     match.set(concat(...stashEqualS3.map((e, j) => and(stashValidS3[j]!, reduce('and', e))).reverse()));
     const hit = m.reg('stash_hit_s5_reg', 1);
@@ -226,68 +255,95 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     let chain: Expr = zeroV;
     for (let j = p.stash - 1; j >= 0; j--) chain = mux(m.slice(match, j, j), stashValues[j]!, chain);
     val.set(m.named(chain, 'stash_value'));
-    const h6 = m.reg('stash_hit_s6_reg', 1);
-    h6.set(hit);
-    const v6 = m.reg('stash_value_s6_reg', vw);
-    v6.set(val);
-    stashHit.push(h6);
-    stashValue.push(v6);
+    let [h, v]: RegHandle[] = [hit, val];
+    for (const st of ['s6', 's7']) {
+      const hn = m.reg(`stash_hit_${st}_reg`, 1);
+      const vn = m.reg(`stash_value_${st}_reg`, vw);
+      hn.set(h!);
+      vn.set(v!);
+      [h, v] = [hn, vn];
+    }
+    stashHit.push(h!);
+    stashValue.push(v!);
   }
 
-  // s5: per way, the word (or the word written in the cycle of its read) compared in
-  // 8-bit groups (COMPARE_GROUP).
+  // s5: each way's word copied from the block RAM into fabric flip-flops, with no logic on
+  // the way: the RAM sits wherever the placer found block RAM, often far from the compare.
   const validS5 = m.reg('lookup_valid_s5_reg', 1, { reset: 0 });
+  const keyS5 = m.reg('lookup_key_s5_reg', kw);
   const tagS5 = m.reg('lookup_tag_s5_reg', p.tagWidth);
   const clearS5 = m.reg('lookup_clearing_s5_reg', 1);
+  const bypassWordS5 = m.reg('bypass_word_s5_reg', ww);
   validS5.set(validS4);
+  keyS5.set(keyS4);
   tagS5.set(tagS4);
   clearS5.set(clearS4);
-  const partsS5: Expr[] = [];
-  const wordValidS5: Expr[] = [];
-  const wayValueS5: Expr[] = [];
-  for (let w = 0; w < p.ways; w++) {
-    const word = m.named(mux(bypassS4[w]!, bypassWordS4, wordS4[w]!), `way${w}_word`);
-    const pr = m.reg(`way${w}_key_equal_s5_reg`, groups, { doc: `1 per ${COMPARE_GROUP}-bit group of the key that matches` });
-    pr.set(groupEqual(word, vw, keyS4));
-    partsS5.push(pr);
-    const vr = m.reg(`way${w}_valid_s5_reg`, 1);
-    vr.set(m.slice(word, VALID_BIT, VALID_BIT));
-    wordValidS5.push(vr);
-    const val = m.reg(`way${w}_value_s5_reg`, vw);
-    val.set(m.slice(word, vw - 1, 0));
-    wayValueS5.push(val);
-  }
+  bypassWordS5.set(bypassWordS4);
+  const wordS5 = wordS4.map((word, w) => {
+    const r = m.reg(`way${w}_word_s5_reg`, ww);
+    r.set(word);
+    return r;
+  });
+  const bypassS5 = bypassS4.map((b, w) => {
+    const r = m.reg(`way${w}_bypass_s5_reg`, 1);
+    r.set(b);
+    return r;
+  });
 
-  // s6: hit per way.
+  // s6: per way, the word (or the word written in the cycle of its read) compared in
+  // 8-bit groups (COMPARE_GROUP).
   const validS6 = m.reg('lookup_valid_s6_reg', 1, { reset: 0 });
   const tagS6 = m.reg('lookup_tag_s6_reg', p.tagWidth);
+  const clearS6 = m.reg('lookup_clearing_s6_reg', 1);
   validS6.set(validS5);
   tagS6.set(tagS5);
-  const wayHitS6: Expr[] = [];
+  clearS6.set(clearS5);
+  const partsS6: Expr[] = [];
+  const wordValidS6: Expr[] = [];
   const wayValueS6: Expr[] = [];
   for (let w = 0; w < p.ways; w++) {
-    const hit = m.reg(`way${w}_hit_s6_reg`, 1);
-    hit.set(and(not(clearS5), and(wordValidS5[w]!, reduce('and', partsS5[w]!))));
+    const word = m.named(mux(bypassS5[w]!, bypassWordS5, wordS5[w]!), `way${w}_word`);
+    const pr = m.reg(`way${w}_key_equal_s6_reg`, groups, { doc: `1 per ${COMPARE_GROUP}-bit group of the key that matches` });
+    pr.set(groupEqual(word, vw, keyS5));
+    partsS6.push(pr);
+    const vr = m.reg(`way${w}_valid_s6_reg`, 1);
+    vr.set(m.slice(word, VALID_BIT, VALID_BIT));
+    wordValidS6.push(vr);
     const val = m.reg(`way${w}_value_s6_reg`, vw);
-    val.set(wayValueS5[w]!);
-    wayHitS6.push(hit);
+    val.set(m.slice(word, vw - 1, 0));
     wayValueS6.push(val);
   }
-  const stashHitS6 = stashHit.at(-1);
-  const stashValueS6 = stashValue.at(-1);
+
+  // s7: hit per way.
+  const validS7 = m.reg('lookup_valid_s7_reg', 1, { reset: 0 });
+  const tagS7 = m.reg('lookup_tag_s7_reg', p.tagWidth);
+  validS7.set(validS6);
+  tagS7.set(tagS6);
+  const wayHitS7: Expr[] = [];
+  const wayValueS7: Expr[] = [];
+  for (let w = 0; w < p.ways; w++) {
+    const hit = m.reg(`way${w}_hit_s7_reg`, 1);
+    hit.set(and(not(clearS6), and(wordValidS6[w]!, reduce('and', partsS6[w]!))));
+    const val = m.reg(`way${w}_value_s7_reg`, vw);
+    val.set(wayValueS6[w]!);
+    wayHitS7.push(hit);
+    wayValueS7.push(val);
+  }
+  const stashHitS7 = stashHit.at(-1);
+  const stashValueS7 = stashValue.at(-1);
 
   // out: first hit, ways in order, then the stash.
-  let value: Expr = stashValueS6 ?? zeroV;
-  for (let w = p.ways - 1; w >= 0; w--) value = mux(wayHitS6[w]!, wayValueS6[w]!, value);
-  const hitAny = fold('or', stashHitS6 ? [...wayHitS6, stashHitS6] : wayHitS6);
+  let value: Expr = stashValueS7 ?? zeroV;
+  for (let w = p.ways - 1; w >= 0; w--) value = mux(wayHitS7[w]!, wayValueS7[w]!, value);
+  const hitAny = fold('or', stashHitS7 ? [...wayHitS7, stashHitS7] : wayHitS7);
   const outValid = m.reg('result_valid_reg', 1, { reset: 0 });
   const outHit = m.reg('result_hit_reg', 1);
   const outValue = m.reg('result_value_reg', vw);
   const outTag = m.reg('result_tag_reg', p.tagWidth);
-  outValid.set(validS6);
+  outValid.set(validS7);
   outHit.set(hitAny);
   outValue.set(m.named(value, 'selected_value'));
-  outTag.set(tagS6);
+  outTag.set(tagS7);
   lk.resultValid.drive(outValid);
   lk.resultHit.drive(outHit);
   lk.resultValue.drive(outValue);

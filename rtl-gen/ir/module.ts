@@ -90,6 +90,22 @@ export interface Instance {
   readonly module: Module;
   /** Port name to the expression (inputs) or parent wire (outputs) it connects to, in port order. */
   readonly connections: ReadonlyArray<readonly [string, Expr]>;
+  /** Parameter overrides, printed as `#(.NAME(value))`; only vendor primitives take them. */
+  readonly params?: Readonly<Record<string, number | string>>;
+}
+
+/**
+ * A vendor primitive (a black box): the synthesis tool's cell library defines it, so the
+ * printer never prints its body. Simulation and lint read a behavioural model instead, a
+ * Verilog file kept beside the primitive's TypeScript description (rtl-gen/vendor/).
+ */
+export interface Primitive {
+  /** Device family whose synthesis library has the cell, e.g. 'ecp5'. */
+  readonly family: string;
+  /** Parameters an instance may set (the model declares each of them). */
+  readonly parameters: readonly string[];
+  /** Absolute path of the behavioural model for Verilator and yosys read_verilog. */
+  readonly simModel: string;
 }
 
 /** A register as returned by Module.reg: usable as an expression, with its next value set later. */
@@ -134,6 +150,8 @@ export class Module {
   constructor(
     readonly name: string,
     readonly generator: GeneratorInfo,
+    /** Set for a vendor primitive: only its ports are described; see Primitive. */
+    readonly primitive?: Primitive,
   ) {
     if (!IDENT.test(name) || RESERVED.has(name)) {
       throw new GenError(`module name "${name}" is not a usable Verilog identifier`);
@@ -289,10 +307,28 @@ export class Module {
   /**
    * Instantiates a submodule. Inputs are connected to the given expressions (a submodule's
    * `clk` and `rst` default to this module's); every output is connected to a new wire named
-   * `<instance>_<port>`, returned by port name.
+   * `<instance>_<port>`, returned by port name. Outputs listed in `opts.unused` are wired to
+   * `<instance>_<port>_unused` instead, a name Verilator's lint knows is meant to be unread.
+   * `opts.params` sets parameters of a vendor primitive.
    */
-  instance(sub: Module, name: string, given: Record<string, Expr>): Record<string, SignalRef> {
+  instance(
+    sub: Module,
+    name: string,
+    given: Record<string, Expr>,
+    opts: { params?: Readonly<Record<string, number | string>>; unused?: readonly string[] } = {},
+  ): Record<string, SignalRef> {
     this.declare(name, 'instance');
+    if (opts.params) {
+      if (!sub.primitive) {
+        throw new GenError(`${this.name}: instance "${name}" sets parameters of ${sub.name}; generated modules take none (each configuration has its own name)`);
+      }
+      for (const k of Object.keys(opts.params)) {
+        if (!sub.primitive.parameters.includes(k)) throw new GenError(`${this.name}: instance "${name}": ${sub.name} has no parameter "${k}"`);
+      }
+    }
+    for (const u of opts.unused ?? []) {
+      if (!sub.ports.some((q) => q.name === u && q.dir === 'output')) throw new GenError(`${this.name}: instance "${name}": ${sub.name} has no output "${u}"`);
+    }
     const inputs: Record<string, Expr> = { ...given };
     if (sub.ports.some((q) => q.name === 'clk') && !inputs.clk) inputs.clk = this.clock();
     if (sub.ports.some((q) => q.name === 'rst') && !inputs.rst) inputs.rst = this.reset();
@@ -312,13 +348,14 @@ export class Module {
         }
         connections.push([p.name, e]);
       } else {
-        const w = this.wire(`${name}_${p.name}`, p.width);
+        const unused = opts.unused?.includes(p.name);
+        const w = this.wire(`${name}_${p.name}${unused ? '_unused' : ''}`, p.width);
         this.wires[this.wires.length - 1]!.instance = name;
         connections.push([p.name, w]);
-        outs[p.name] = w;
+        if (!unused) outs[p.name] = w;
       }
     }
-    this.instances.push({ name, module: sub, connections });
+    this.instances.push({ name, module: sub, connections, ...(opts.params ? { params: opts.params } : {}) });
     return outs;
   }
 

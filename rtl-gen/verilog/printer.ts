@@ -5,6 +5,8 @@
 // to be read: aligned port lists, one always block per register group, named wires, a
 // header that says which generator made it and with which parameters.
 
+import { readFileSync } from 'node:fs';
+import { GenError } from '../ir/errors.ts';
 import type { Expr } from '../ir/expr.ts';
 import type { Module, Register } from '../ir/module.ts';
 
@@ -103,6 +105,7 @@ export function header(m: Module): string[] {
 }
 
 export function printModule(m: Module): string {
+  if (m.primitive) throw new GenError(`${m.name} is a ${m.primitive.family} primitive: its body comes from the vendor library (or its model, ${m.primitive.simModel})`);
   m.validate();
   const out: string[] = [...header(m), '', '`timescale 1ns / 1ps', '`default_nettype none', ''];
 
@@ -165,7 +168,15 @@ export function printModule(m: Module): string {
 
   // Submodule instances.
   for (const inst of m.instances) {
-    out.push(`${inst.module.name} ${inst.name} (`);
+    const params = Object.entries(inst.params ?? {});
+    if (params.length) {
+      const pw = Math.max(...params.map(([k]) => k.length));
+      out.push(`${inst.module.name} #(`);
+      params.forEach(([k, v], i) => out.push(`${INDENT}.${pad(k, pw)}(${typeof v === 'string' ? `"${v}"` : v})${i < params.length - 1 ? ',' : ''}`));
+      out.push(`) ${inst.name} (`);
+    } else {
+      out.push(`${inst.module.name} ${inst.name} (`);
+    }
     const w = Math.max(0, ...inst.connections.map(([p]) => p.length));
     inst.connections.forEach(([p, e], i) => {
       out.push(`${INDENT}.${pad(p, w)}(${printExpr(e)})${i < inst.connections.length - 1 ? ',' : ''}`);
@@ -215,9 +226,21 @@ function registerBlock(regs: Register[]): string[] {
   return lines;
 }
 
-/** Every module of a design, one file each, keyed by file name (`<module>.v`). */
-export function printDesign(top: Module): Map<string, string> {
+/**
+ * Every module of a design, one file each, keyed by file name (`<module>.v`). Vendor
+ * primitives are left to the synthesis library; with `models` (simulation and lint) their
+ * behavioural model files are added instead.
+ */
+export function printDesign(top: Module, opts: { models?: boolean } = {}): Map<string, string> {
   const files = new Map<string, string>();
-  for (const m of top.hierarchy()) files.set(`${m.name}.v`, printModule(m));
+  for (const m of top.hierarchy()) {
+    if (!m.primitive) files.set(`${m.name}.v`, printModule(m));
+    else if (opts.models) files.set(`${m.name}.v`, readFileSync(m.primitive.simModel, 'utf8'));
+  }
   return files;
+}
+
+/** Device families of the vendor primitives a design instantiates. */
+export function primitiveFamilies(top: Module): string[] {
+  return [...new Set(top.hierarchy().flatMap((m) => (m.primitive ? [m.primitive.family] : [])))];
 }

@@ -11,7 +11,7 @@ import { Rng, Schedule, flipBit, randomValue, randomWorkload } from './support/d
 
 const configs = [
   { entries: 4096, ways: 4, stash: 4, keyWidth: 128, valueWidth: 64, tagWidth: 16, occupancy: 0.9 },
-  { entries: 256, ways: 2, stash: 0, keyWidth: 32, valueWidth: 32, tagWidth: 4, occupancy: 0.45 },
+  { entries: 256, ways: 2, stash: 0, keyWidth: 32, valueWidth: 32, tagWidth: 4, ram: 'inferred', occupancy: 0.45 },
 ];
 
 describe.each(configs)('hashed CAM %o', ({ occupancy, ...cfg }) => {

@@ -1,0 +1,140 @@
+// ECP5 primitives instantiated directly, for what yosys 0.23's memory mapping cannot express.
+//
+// yosys maps every inferred ECP5 block RAM with REGMODE "NOREG": the read word leaves the
+// DP16KD 5.8 ns after the clock in nextpnr's timing model (speed grade 6), which caps any
+// design reading block RAM into fabric near 145 MHz before a single LUT. With REGMODE
+// "OUTREG" the block's own output register holds the word one cycle later and drives it out
+// within a fraction of a nanosecond. ecp5Ram() builds such a RAM from DP16KD tiles.
+//
+// Synthesis takes DP16KD from yosys' ECP5 cell library; Verilator simulation and lint read
+// the behavioural model ecp5/DP16KD.v beside this file (see printDesign's `models`).
+
+import { fileURLToPath } from 'node:url';
+import { type Expr, concat, constant } from '../ir/expr.ts';
+import { GenError } from '../ir/errors.ts';
+import { defineGenerator } from '../ir/generator.ts';
+import { Module } from '../ir/module.ts';
+import { intRange, oneOf } from '../ir/params.ts';
+
+const DP16KD_MODEL = fileURLToPath(new URL('./ecp5/DP16KD.v', import.meta.url));
+const DP16KD_PARAMETERS = [
+  'DATA_WIDTH_A', 'DATA_WIDTH_B', 'REGMODE_A', 'REGMODE_B', 'WRITEMODE_A', 'WRITEMODE_B', 'CSDECODE_A', 'CSDECODE_B', 'RESETMODE',
+] as const;
+const PIN_WIDTH = { DI: 18, AD: 14, DO: 18 };
+
+/** The DP16KD primitive: its pins, one bit each, as yosys' ECP5 library declares them. */
+export function dp16kd(): Module {
+  const m = new Module('DP16KD', { name: 'vendor/ecp5', version: '1.0.0', params: {} }, {
+    family: 'ecp5', parameters: DP16KD_PARAMETERS, simModel: DP16KD_MODEL,
+  });
+  for (const port of ['A', 'B']) {
+    for (let i = PIN_WIDTH.DI - 1; i >= 0; i--) m.input(`DI${port}${i}`, 1);
+    for (let i = PIN_WIDTH.AD - 1; i >= 0; i--) m.input(`AD${port}${i}`, 1);
+    for (const pin of ['CE', 'OCE', 'CLK', 'WE', 'RST', 'CS2', 'CS1', 'CS0']) m.input(pin.startsWith('CS') ? `CS${port}${pin[2]}` : `${pin}${port}`, 1);
+    for (let i = PIN_WIDTH.DO - 1; i >= 0; i--) m.output(`DO${port}${i}`, 1);
+  }
+  return m;
+}
+
+/** DP16KD aspect ratios: data width per port and the lowest word-address pin, by depth. */
+const ASPECTS = [
+  { width: 18, depth: 1024, lowAddressPin: 4 },
+  { width: 9, depth: 2048, lowAddressPin: 3 },
+  { width: 4, depth: 4096, lowAddressPin: 2 },
+  { width: 2, depth: 8192, lowAddressPin: 1 },
+  { width: 1, depth: 16384, lowAddressPin: 0 },
+] as const;
+
+export function aspectFor(depth: number): (typeof ASPECTS)[number] {
+  const a = ASPECTS.find((x) => x.depth >= depth);
+  if (!a) throw new GenError(`ecp5 block RAM: depth ${depth} is more than one DP16KD holds (16384)`);
+  return a;
+}
+
+export const ecp5RamTileSchema = {
+  addrBits: intRange('address bits (depth 2^addrBits)', 10, 1, 14),
+  dataWidth: intRange('data bits used of the tile (up to its width at this depth)', 18, 1, 18),
+  outputRegister: oneOf<boolean>('REGMODE "OUTREG" on the read port: one more cycle, a fast clock-to-output', true, [true, false]),
+};
+
+/**
+ * One DP16KD as a simple dual-port RAM: port A writes, port B reads. Read latency is one
+ * cycle, two with the output register. Pins the tile does not use are tied off here, once.
+ */
+export const ecp5RamTile = defineGenerator('vendor/ecp5-ram-tile', '1.0.0', ecp5RamTileSchema, (p, info) => {
+  const a = aspectFor(1 << p.addrBits);
+  if (p.dataWidth > a.width) throw new GenError(`vendor/ecp5-ram-tile: ${p.dataWidth} data bits; a DP16KD ${a.depth} words deep holds ${a.width}`);
+  const latency = p.outputRegister ? 2 : 1;
+  const m = new Module(`ecp5_ram_a${p.addrBits}_d${p.dataWidth}${p.outputRegister ? '_outreg' : ''}`, info);
+  m.describe(
+    `One ECP5 DP16KD (${a.depth} x ${a.width}) as a ${1 << p.addrBits} x ${p.dataWidth} simple dual-port RAM: port A writes, port B reads.`,
+    `rd_data shows the word at rd_addr ${latency} cycle${latency > 1 ? 's' : ''} after the address${p.outputRegister ? ' (REGMODE_B "OUTREG": the block\'s own output register)' : ''}.`,
+    'A read of the word written at the same edge is undefined (the users forward the written word instead).',
+  );
+  const clk = m.clock();
+  const wrEn = m.input('wr_en', 1, 'write wr_data at wr_addr');
+  const wrAddr = m.input('wr_addr', p.addrBits);
+  const wrData = m.input('wr_data', p.dataWidth);
+  const rdAddr = m.input('rd_addr', p.addrBits);
+  const zero = constant(0, 1);
+  const one = constant(1, 1);
+  /** The AD pins: the word address from lowAddressPin up; at width 18, AD1:0 are byte write enables (both on). */
+  const addressPins = (port: string, addr: Expr, ins: Record<string, Expr>): void => {
+    for (let i = 0; i < PIN_WIDTH.AD; i++) {
+      const bit = i - a.lowAddressPin;
+      ins[`AD${port}${i}`] = bit >= 0 && bit < p.addrBits ? m.slice(addr, bit, bit) : a.width === 18 && i < 2 ? one : zero;
+    }
+  };
+  const ins: Record<string, Expr> = {};
+  for (let i = 0; i < PIN_WIDTH.DI; i++) {
+    ins[`DIA${i}`] = i < p.dataWidth ? m.slice(wrData, i, i) : zero;
+    ins[`DIB${i}`] = zero;
+  }
+  addressPins('A', wrAddr, ins);
+  addressPins('B', rdAddr, ins);
+  Object.assign(ins, {
+    CLKA: clk, CEA: one, OCEA: one, WEA: wrEn, RSTA: zero, CSA2: zero, CSA1: zero, CSA0: zero,
+    CLKB: clk, CEB: one, OCEB: one, WEB: zero, RSTB: zero, CSB2: zero, CSB1: zero, CSB0: zero,
+  });
+  const unused = [
+    ...Array.from({ length: PIN_WIDTH.DO }, (_, i) => `DOA${i}`),
+    ...Array.from({ length: PIN_WIDTH.DO - p.dataWidth }, (_, i) => `DOB${p.dataWidth + i}`),
+  ];
+  const outs = m.instance(dp16kd(), 'ram', ins, {
+    params: {
+      DATA_WIDTH_A: a.width, DATA_WIDTH_B: a.width, REGMODE_A: 'NOREG', REGMODE_B: p.outputRegister ? 'OUTREG' : 'NOREG',
+      WRITEMODE_A: 'NORMAL', WRITEMODE_B: 'NORMAL', CSDECODE_A: '0b000', CSDECODE_B: '0b000', RESETMODE: 'SYNC',
+    },
+    unused,
+  });
+  m.output('rd_data', p.dataWidth, `word at rd_addr, ${latency} cycle(s) later`)
+    .drive(concat(...Array.from({ length: p.dataWidth }, (_, i) => outs[`DOB${p.dataWidth - 1 - i}`]!)));
+  return m;
+});
+
+/**
+ * A `width` x `depth` RAM of DP16KD tiles side by side (write port, read port, one clock),
+ * instantiated in `m` as `<name>_tile<k>`. Returns the read word: the word at `rdAddr`, one
+ * cycle later, or two with `outputRegister`.
+ */
+export function ecp5Ram(
+  m: Module,
+  name: string,
+  p: { width: number; depth: number; outputRegister: boolean },
+  write: { enable: Expr; addr: Expr; data: Expr },
+  rdAddr: Expr,
+): Expr {
+  const addrBits = Math.max(1, Math.ceil(Math.log2(p.depth)));
+  if (write.addr.width !== addrBits || rdAddr.width !== addrBits || write.data.width !== p.width) {
+    throw new GenError(`${m.name}: ${name} is ${p.width} x ${p.depth}; connected to ${write.data.width}-bit data and ${write.addr.width}/${rdAddr.width}-bit addresses`);
+  }
+  const tileWidth = aspectFor(1 << addrBits).width;
+  const parts: Expr[] = [];
+  for (let lo = 0, k = 0; lo < p.width; lo += tileWidth, k++) {
+    const hi = Math.min(p.width, lo + tileWidth) - 1;
+    const tile = ecp5RamTile({ addrBits, dataWidth: hi - lo + 1, outputRegister: p.outputRegister });
+    const o = m.instance(tile, `${name}_tile${k}`, { wr_en: write.enable, wr_addr: write.addr, wr_data: m.slice(write.data, hi, lo), rd_addr: rdAddr });
+    parts.push(o.rd_data!);
+  }
+  return concat(...parts.reverse());
+}
