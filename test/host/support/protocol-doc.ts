@@ -12,6 +12,7 @@ import { keySlotIndex } from '../../../host/link/key-sink.ts';
 import { REJECT_REASONS } from '../../../host/link/stats.ts';
 import { numberedPayload, SimNet } from './sim-link.ts';
 import { safProtocolSection } from '../../saf/support/saf-doc.ts';
+import { meshProtocolSection } from '../../mesh/support/mesh-doc.ts';
 
 interface Field {
   name: string;
@@ -174,8 +175,8 @@ export function generateProtocolDoc(): string {
 
 This document specifies the encrypted link between two neighbouring Skywire nodes: how they
 authenticate each other, agree on keys, rotate them, and carry frames. The route and
-store-and-forward layer is specified in its own section below, on top of the \`Data\` payloads
-defined here; route setup will follow.
+store-and-forward layer and the route control plane (channel framing, route setup, discovery)
+are specified in their own sections below, on top of the \`Data\` payloads defined here.
 
 All multi-byte integers on the wire are **big-endian** (network order). The one little-endian
 quantity is the 64-bit counter inside the AEAD nonce, which follows the Noise ChaChaPoly layout
@@ -385,5 +386,5 @@ ${hexDump(rekey)}
 
 Plaintext: \`${bytesToHex(rk.body)}\`: announces generation ${new DataView(rk.inner.payload.buffer, rk.inner.payload.byteOffset).getUint32(0)} with E_i = \`${bytesToHex(rk.inner.payload.subarray(4))}\`.
 After this rotation: \`K_i2r(1) = ${bytesToHex(keyOf('tx', 1))}\`, \`K_r2i(1) = ${bytesToHex(keyOf('rx', 1))}\`.
-${safProtocolSection()}`;
+${safProtocolSection()}${meshProtocolSection()}`;
 }

@@ -6,13 +6,13 @@ import * as S from '../../../host/saf/constants.ts';
 import { decodeDatagram, type Datagram } from '../../../host/saf/wire.ts';
 import { chainConfigs, patternBytes, SafSim } from './sim-saf.ts';
 
-interface Row {
+export interface Row {
   name: string;
   size: number | string;
   meaning: string;
 }
 
-function layout(rows: Row[]): string {
+export function layout(rows: Row[]): string {
   let off = 0;
   const out = rows.map((r) => {
     const line = `| ${typeof r.size === 'number' ? off : `${off}…`} | ${r.size} | \`${r.name}\` | ${r.meaning} |`;
@@ -22,7 +22,7 @@ function layout(rows: Row[]): string {
   return ['| Offset | Size | Field | Meaning |', '|---:|---:|---|---|', ...out].join('\n');
 }
 
-function hex(b: Uint8Array): string {
+export function hex(b: Uint8Array): string {
   const lines: string[] = [];
   for (let o = 0; o < b.length; o += 16) lines.push(`${o.toString(16).padStart(4, '0')}  ${[...b.subarray(o, o + 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ')}`);
   return '```\n' + lines.join('\n') + '\n```';
