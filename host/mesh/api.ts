@@ -331,8 +331,12 @@ export interface MeshNodeApi {
 
   // ---- discovery and routes ----
   discover(target: DiscoverTarget, options?: DiscoverOptions): Promise<PathCandidate[]>;
-  /** Builds a route hop by hop along `path`; resolves when the last hop answered. */
-  addRoute(path: PathCandidate | { firstNeighbour: NeighbourId; hops: PathHop[] }): Promise<RouteInfo>;
+  /**
+   * Builds a route hop by hop along `path`; resolves when the last hop answered. `qos: true`
+   * marks the route real time (the rules' QoS bit). A route stays up (keepalives) until
+   * `deleteRoute`, also after the streams on it finished.
+   */
+  addRoute(path: PathCandidate | { firstNeighbour: NeighbourId; hops: PathHop[] }, options?: { qos?: boolean }): Promise<RouteInfo>;
   /** Tears a source route down at every hop. */
   deleteRoute(id: number): void;
   routes(): RouteInfo[];

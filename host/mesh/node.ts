@@ -77,8 +77,12 @@ import { StreamEndpoint, type Carrier } from './stream.ts';
 const TEARDOWN_RETRIES = 3;
 /** Failed routes kept for `routes()` and status before the oldest are forgotten. */
 const FAILED_ROUTES_KEPT = 32;
-/** A stream whose route failed tries this many replacement paths per repair round. */
+/** A stream whose route failed tries this many replacement paths per repair round... */
 const REPAIR_CANDIDATES = 3;
+/** ...and this many rounds, routeFailMs apart, before it gives the destination up. */
+const REPAIR_ROUNDS = 10;
+/** A stream with nothing unacknowledged and no traffic for this long is closed and forgotten. */
+const STREAM_IDLE_MS = 300_000;
 
 type TeardownKey = string;
 
@@ -889,6 +893,7 @@ export class MeshNode implements MeshNodeApi {
       }
       if (now - r.lastSent >= this.keepaliveMs) this.sendPing(r, this.routeFailMs, () => undefined, () => undefined);
     }
+    for (const s of [...this.streams.values()]) if (s.sendBuffered === 0 && now - s.lastActivity > STREAM_IDLE_MS) s.close();
     for (const hop of [...this.hops]) {
       const f = this.rules.get(hop.fIn);
       const next = hop.next ?? hop.pendingNext;
@@ -1005,14 +1010,24 @@ export class MeshNode implements MeshNodeApi {
       }
       return false;
     };
+    let rounds = 0;
+    const retry = () => {
+      if (++rounds >= REPAIR_ROUNDS) {
+        meta.repairing = false;
+        // Nothing reaches the destination any more: a stream with no route left is over.
+        if (s.carrierIds().length === 0) s.close();
+        return;
+      }
+      this.timers.setTimeout(run, this.routeFailMs);
+    };
     const run = () => {
       if (this.closed || s.isClosed) return;
       attempt().then(
         (ok) => {
           if (ok || this.closed) meta.repairing = false;
-          else this.timers.setTimeout(run, this.routeFailMs);
+          else retry();
         },
-        () => this.timers.setTimeout(run, this.routeFailMs),
+        retry,
       );
     };
     run();

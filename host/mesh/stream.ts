@@ -122,6 +122,8 @@ export class StreamEndpoint implements MeshStream {
   private endHandler: (() => void) | undefined;
   private endPending = false;
   private closed = false;
+  /** Time of the last write or message (the node closes streams idle for long). */
+  lastActivity: number;
 
   constructor(
     readonly streamId: Uint8Array,
@@ -137,6 +139,7 @@ export class StreamEndpoint implements MeshStream {
       this.rejectFinished = rej;
     });
     this.finished.catch(() => undefined); // a closed stream nobody awaited is not an unhandled rejection
+    this.lastActivity = hooks.timers.now();
   }
 
   // ---- application side --------------------------------------------------------------
@@ -172,6 +175,7 @@ export class StreamEndpoint implements MeshStream {
   write(bytes: Uint8Array): number {
     if (this.closed || this.ended) return 0;
     const n = Math.min(bytes.length, this.sendBufferBytes - this.sendBuffered);
+    this.lastActivity = this.hooks.timers.now();
     for (let p = 0; p < n; p += MAX_SEGMENT_BYTES) {
       const chunk = bytes.slice(p, Math.min(n, p + MAX_SEGMENT_BYTES));
       this.addSegment({ offset: this.written, bytes: chunk, fin: false });
@@ -264,6 +268,7 @@ export class StreamEndpoint implements MeshStream {
     const cs = this.carriers.get(carrierId);
     if (!cs || this.closed) return;
     const now = this.hooks.timers.now();
+    this.lastActivity = now;
     switch (m.type) {
       case RouteMsg.OpenOk:
         if (!cs.open) {
