@@ -1,0 +1,341 @@
+// The node daemon: one process per node. It owns the links (host/link sessions over UDP or
+// TCP), hosts a MeshNode (host/mesh) on top of them, runs the file service, and answers the
+// CLI on the control socket. The mesh does routing; this file only wires things together
+// and turns control requests into mesh calls.
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/api.ts';
+import { MESH_MTU_BYTES } from '../mesh/constants.ts';
+import { choosePaths } from '../mesh/discovery.ts';
+import { MeshNode } from '../mesh/node.ts';
+import { realTimers } from '../mesh/timers.ts';
+import type { Identity } from '../identity/identity.ts';
+import { parseAddress } from '../identity/address.ts';
+import { loadIdentity, type DaemonConfig } from './config.ts';
+import { ControlServer, type Emit, type Handler } from './control-server.ts';
+import { encodeFileHeader, FILE_CHANNEL } from './file-transfer.ts';
+import { Inbox } from './inbox.ts';
+import { LinkSet } from './links.ts';
+import { plain } from './plain.ts';
+
+/** Link timers (handshake retransmission, rotation, up/down) run this often. */
+const LINK_TICK_MS = 5;
+/** File data is read and handed to the stream in pieces of this size. */
+const FILE_READ_BYTES = 64 * 1024;
+/** Progress events for a send, at most this often. */
+const PROGRESS_EVERY_MS = 100;
+/** Default number of disjoint routes a file is striped over. */
+export const DEFAULT_SEND_ROUTES = 2;
+
+export interface DaemonOptions {
+  /** Lines for the operator (link up/down, transfers); default: none. */
+  log?: (line: string) => void;
+}
+
+export class Daemon {
+  private readonly startedAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private control: ControlServer | undefined;
+  private stopping: Promise<void> | undefined;
+  /** Resolves once the daemon has stopped (by `stop()` or a control request). */
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+
+  private constructor(
+    readonly cfg: DaemonConfig,
+    readonly identity: Identity,
+    readonly mesh: MeshNode,
+    readonly links: LinkSet,
+    readonly inbox: Inbox,
+    private readonly log: (line: string) => void,
+  ) {
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  static async start(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+    const log = opts.log ?? (() => {});
+    const identity = loadIdentity(cfg);
+    // The mesh and the links refer to each other (mesh -> links to send, links -> mesh to
+    // deliver), so the mesh's transport looks the link set up when it is called.
+    let links: LinkSet | undefined;
+    const l = cfg.limits;
+    const mesh = new MeshNode({
+      secretKey: identity.secretKey,
+      services: cfg.services,
+      timers: realTimers,
+      transport: { send: (nb, bytes) => links?.send(nb, bytes) ?? false },
+      maxRoutesPerPeer: l.maxRoutesPerNeighbour,
+      setupRatePerPeer: l.setupsPerSecondPerNeighbour,
+      ruleIdleMs: l.ruleIdleMs,
+      keepaliveMs: l.keepaliveMs,
+      routeFailMs: l.routeFailMs,
+    });
+    links = await LinkSet.open(cfg, identity, {
+      deliver: (i, payload) => mesh.receive(i, payload),
+      up: (i) => {
+        const n = cfg.neighbours[i];
+        log(`link ${n.name} up (${n.transport} ${n.address.host}:${n.address.port})`);
+        mesh.linkUp(i, { kind: 'datagram', mtu: MESH_MTU_BYTES, publicKey: Buffer.from(n.publicKey, 'hex'), capacityBytesPerSec: n.capacityBytesPerSec });
+      },
+      down: (i) => {
+        log(`link ${cfg.neighbours[i].name} down`);
+        mesh.linkDown(i);
+      },
+    }, () => performance.now());
+    const inbox = new Inbox(cfg.inbox, () => Date.now());
+    mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
+    const d = new Daemon(cfg, identity, mesh, links, inbox, log);
+    d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
+    try {
+      d.control = await ControlServer.listen(cfg.controlSocket, d.handlers());
+    } catch (e) {
+      await d.stop();
+      throw e;
+    }
+    return d;
+  }
+
+  /** Stops timers, closes the mesh, the sockets and the control socket. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.mesh.close();
+      await Promise.all([this.links.close(), this.control?.close()]);
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+
+  // ---- control requests ----------------------------------------------------------------
+
+  private handlers(): Record<string, Handler> {
+    return {
+      status: () => this.status(),
+      'route.list': () => plain({ routes: this.mesh.routes(), rules: this.mesh.status().rules }),
+      'route.add': (p) => this.addRoutes(p),
+      'route.del': (p) => {
+        const id = intParam(p, 'id', 1);
+        if (!this.mesh.routes().some((r) => r.id === id)) throw new Error(`no route ${id} (see skywire route list)`);
+        this.mesh.deleteRoute(id);
+        return { deleted: id };
+      },
+      discover: (p) => this.discover(p),
+      ping: (p, emit) => this.ping(p, emit),
+      send: (p, emit) => this.send(p, emit),
+      recv: (p, emit, signal) => this.recv(p, emit, signal),
+      'node.stop': () => {
+        setTimeout(() => void this.stop(), 10);
+        return { stopping: true };
+      },
+    };
+  }
+
+  status(): unknown {
+    const m = this.mesh.status();
+    const meshLinks = new Map(m.links.map((x) => [x.neighbour, x]));
+    return plain({
+      node: {
+        name: this.cfg.name,
+        address: this.identity.address,
+        publicKey: m.publicKey,
+        pid: process.pid,
+        uptimeMs: Date.now() - this.startedAt,
+        services: m.services,
+        listen: this.cfg.listen.map((l) => `${l.transport} ${l.host}:${l.port}`),
+        controlSocket: this.cfg.controlSocket,
+      },
+      links: this.links.status().map((s) => {
+        const ml = meshLinks.get(s.index);
+        return { ...s, services: ml?.services ?? [], routesFrom: ml?.routesFrom ?? 0, meshRttMs: ml?.rttMs ?? null };
+      }),
+      transports: this.links.transportStatus(),
+      routes: m.routes,
+      rules: m.rules,
+      streams: m.streams,
+      buffers: { streamBytes: m.bufferedBytes, inboxTransfers: this.inbox.list().filter((t) => t.state === 'receiving').length },
+      counters: m.counters,
+    });
+  }
+
+  private async discover(p: Record<string, unknown>): Promise<unknown> {
+    const service = strParam(p, 'service');
+    const found = await this.mesh.discover({ service }, { maxHops: optInt(p, 'maxHops', 1, 8), timeoutMs: optInt(p, 'timeoutMs', 10, 60_000) });
+    return plain({ service, candidates: found });
+  }
+
+  /** Up routes this node has to `address`, newest first. */
+  private routesTo(address: string): RouteInfo[] {
+    return this.mesh
+      .routes()
+      .filter((r) => r.state === 'up' && r.hops[r.hops.length - 1]?.address === address)
+      .reverse();
+  }
+
+  private async findPaths(address: string, policy: RoutePolicy, p: Record<string, unknown>): Promise<PathCandidate[]> {
+    parseAddress(address); // a clear error for a mistyped address before any search
+    const found = await this.mesh.discover({ address }, { maxHops: optInt(p, 'maxHops', 1, 8), timeoutMs: optInt(p, 'timeoutMs', 10, 60_000) });
+    const chosen = choosePaths(found, policy);
+    if (chosen.length === 0) throw new Error(`discovery found no path to ${address}`);
+    return chosen;
+  }
+
+  private async addRoutes(p: Record<string, unknown>): Promise<unknown> {
+    const address = strParam(p, 'address');
+    const count = optInt(p, 'count', 1, 8) ?? 1;
+    const policyName = (p.policy as string | undefined) ?? 'latency';
+    if (!['latency', 'throughput'].includes(policyName)) throw new Error(`policy must be latency or throughput, got '${policyName}'`);
+    const policy: RoutePolicy = count > 1 ? { kind: 'disjoint', count } : policyName === 'latency' ? { kind: 'lowestLatency' } : { kind: 'highestThroughput' };
+    const paths = await this.findPaths(address, policy, p);
+    const settled = await Promise.allSettled(paths.map((c) => this.mesh.addRoute(c)));
+    const routes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (routes.length === 0) throw new Error(`no route came up: ${settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : '')).join('; ')}`);
+    return plain({ routes });
+  }
+
+  private async ping(p: Record<string, unknown>, emit: Emit): Promise<unknown> {
+    const address = strParam(p, 'address');
+    const count = optInt(p, 'count', 1, 1000) ?? 4;
+    const intervalMs = optInt(p, 'intervalMs', 0, 60_000) ?? 200;
+    const timeoutMs = optInt(p, 'timeoutMs', 10, 60_000) ?? 2000;
+    let route = this.routesTo(address)[0];
+    let created = false;
+    if (!route) {
+      const [path] = await this.findPaths(address, { kind: 'lowestLatency' }, p);
+      route = await this.mesh.addRoute(path);
+      created = true;
+    }
+    const rtts: number[] = [];
+    for (let seq = 1; seq <= count; seq++) {
+      try {
+        const rtt = await this.mesh.ping(route.id, timeoutMs);
+        rtts.push(rtt);
+        emit({ seq, rttMs: rtt });
+      } catch (e) {
+        emit({ seq, error: (e as Error).message });
+      }
+      if (seq < count) await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    const sorted = [...rtts].sort((a, b) => a - b);
+    return plain({
+      address,
+      route: { id: route.id, hops: route.hops.length, created },
+      sent: count,
+      received: rtts.length,
+      minMs: sorted[0] ?? null,
+      avgMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : null,
+      maxMs: sorted.at(-1) ?? null,
+    });
+  }
+
+  private async send(p: Record<string, unknown>, emit: Emit): Promise<unknown> {
+    const address = strParam(p, 'address');
+    const path = strParam(p, 'path');
+    const name = typeof p.name === 'string' && p.name ? p.name : basename(path);
+    const count = optInt(p, 'routes', 1, 8) ?? DEFAULT_SEND_ROUTES;
+    let size: number;
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      size = st.size;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw code ? new Error(`cannot read ${path}: ${code}`) : e;
+    }
+    parseAddress(address);
+    const t0 = performance.now();
+    // Routes the user set up to this address are used as they are; otherwise discovery
+    // chooses `count` disjoint routes and the file is striped over every one that came up.
+    let stream: MeshStream;
+    let routes: RouteInfo[];
+    const existing = this.routesTo(address);
+    if (existing.length) {
+      routes = existing.slice(0, count);
+      stream = await this.mesh.openStream({ channel: FILE_CHANNEL, routes: routes.map((r) => r.id), sendBufferBytes: this.cfg.limits.streamBufferBytes });
+    } else {
+      const policy: RoutePolicy = count > 1 ? { kind: 'disjoint', count } : { kind: 'highestThroughput' };
+      ({ stream, routes } = await this.mesh.connect({ address }, { channel: FILE_CHANNEL, policy, sendBufferBytes: this.cfg.limits.streamBufferBytes }));
+    }
+    const setupMs = performance.now() - t0;
+    emit({ phase: 'routes', routes: routes.map((r) => ({ id: r.id, hops: r.hops.map((h) => h.address) })), setupMs });
+    const header = encodeFileHeader(name, size);
+    const hash = createHash('sha256');
+    let lastEmit = 0;
+    const progress = (final = false) => {
+      const now = performance.now();
+      if (!final && now - lastEmit < PROGRESS_EVERY_MS) return;
+      lastEmit = now;
+      const s = stream.status();
+      emit({ phase: 'data', bytes: Math.max(0, Math.min(size, s.bytesAcked - header.length)), total: size, routes: s.routes.length });
+    };
+    const ticker = setInterval(() => progress(), PROGRESS_EVERY_MS);
+    const fh = await open(path, 'r');
+    try {
+      await stream.writeAll(header);
+      const buf = new Uint8Array(FILE_READ_BYTES);
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
+        if (bytesRead === 0) throw new Error(`${path} shrank while it was being sent`);
+        const piece = buf.slice(0, bytesRead);
+        hash.update(piece);
+        await stream.writeAll(piece);
+        at += bytesRead;
+      }
+      const sha256 = hash.digest();
+      await stream.writeAll(sha256);
+      stream.end();
+      await stream.finished;
+      progress(true);
+      const s = stream.status();
+      const ms = performance.now() - t0;
+      this.log(`sent ${name} (${size} B) to ${address} in ${ms.toFixed(0)} ms over ${routes.length} route(s)`);
+      return plain({
+        address,
+        name,
+        bytes: size,
+        sha256: Buffer.from(sha256).toString('hex'),
+        ms,
+        setupMs,
+        routes: routes.map((r) => ({ id: r.id, hops: r.hops.map((h) => h.address) })),
+        retransmits: s.retransmits,
+        repairs: s.repairs,
+      });
+    } catch (e) {
+      stream.close();
+      throw e;
+    } finally {
+      clearInterval(ticker);
+      await fh.close();
+    }
+  }
+
+  private async recv(p: Record<string, unknown>, emit: Emit, signal: AbortSignal): Promise<unknown> {
+    const timeoutMs = optInt(p, 'timeoutMs', 1, 24 * 3600_000) ?? 60_000;
+    const out = typeof p.out === 'string' && p.out ? p.out : undefined;
+    const t = await this.inbox.claim(timeoutMs, signal);
+    emit({ phase: 'header', name: t.name, total: t.size });
+    await this.inbox.follow(t, (x) => emit({ phase: 'data', bytes: x.bytes, total: x.size }), signal);
+    if (t.state === 'failed') throw new Error(`transfer of ${t.name} failed: ${t.error}`);
+    if (out) Inbox.moveTo(t, out);
+    this.log(`received ${t.name} (${t.bytes} B), sha256 ${t.sha256}`);
+    return { name: t.name, bytes: t.bytes, sha256: t.sha256, verified: t.verified, path: t.path, ms: (t.endedAt ?? Date.now()) - t.startedAt };
+  }
+}
+
+// ---- request parameters -----------------------------------------------------------------
+
+function strParam(p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string' || !v) throw new Error(`missing parameter '${key}'`);
+  return v;
+}
+
+function intParam(p: Record<string, unknown>, key: string, lo: number, hi = Number.MAX_SAFE_INTEGER): number {
+  const v = p[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`parameter '${key}' must be an integer in [${lo}, ${hi}]`);
+  return v;
+}
+
+function optInt(p: Record<string, unknown>, key: string, lo: number, hi: number): number | undefined {
+  return p[key] === undefined ? undefined : intParam(p, key, lo, hi);
+}
