@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import { routeIdOf } from '../../host/mesh/route-packet.ts';
-import { chain, chainPath, collect, testData } from './support/fixtures.ts';
+import { chain, chainPath, sendOver, testData } from './support/fixtures.ts';
 
 const timers = { ruleIdleMs: 2000, keepaliveMs: 500, routeFailMs: 400 };
 
@@ -131,14 +131,10 @@ describe('accounting', () => {
     await sim.run(50);
     const src = sim.node('n0');
     const info = await sim.settle(src.addRoute(chainPath(sim, names, 0, 3)));
-    const rx = collect(sim, 'n3', 4);
-    const s = await sim.settle(src.openStream({ channel: 4, routes: [info.id] }));
     const data = testData(100_000, 3);
-    s.write(data);
-    s.end();
-    await sim.settle(s.finished);
+    const rx = await sendOver(sim, 'n0', 'n3', [info.id], 4, data);
     await sim.run(20);
-    expect(rx.bytes().length).toBe(data.length);
+    expect(rx.received.length).toBe(data.length);
     let checked = 0;
     for (const n of names) {
       for (const rule of sim.node(n).status().rules) {

@@ -8,7 +8,7 @@ import { TableManager } from '../../host/table/manager.ts';
 import { SlotModel } from '../../host/table/model.ts';
 import { CamForwardingTable } from '../../host/mesh/table-adapter.ts';
 import { SimMesh } from '../../host/mesh/sim-network.ts';
-import { collect, sha256Hex, testData } from './support/fixtures.ts';
+import { sendOver, sha256Hex, testData } from './support/fixtures.ts';
 
 describe.each<[string, () => TableGeometry]>([
   ['hashed (cuckoo) CAM', () => new HashGeometry(64, 4, 4, 32, 64)],
@@ -42,13 +42,9 @@ describe.each<[string, () => TableGeometry]>([
         expect(hw.kind === 'forward' ? { kind: 'forward', port: hw.port, nextRoute: Number(hw.nextRoute), qos: hw.qos } : { kind: 'local', channel: Number(hw.channel), qos: hw.qos }).toEqual(r.action);
       }
     }
-    const rx = collect(sim, 'd', 3);
-    const s = await sim.settle(a.openStream({ channel: 3, routes: [route.id] }));
     const data = testData(50_000, 5);
-    s.write(data);
-    s.end();
-    await sim.settle(s.finished);
-    expect(sha256Hex(rx.bytes())).toBe(sha256Hex(data));
+    const rx = await sendOver(sim, 'a', 'd', [route.id], 3, data);
+    expect(sha256Hex(rx.received)).toBe(sha256Hex(data));
     const ids = sim.node('b').status().rules.map((r) => r.routeId);
     a.deleteRoute(route.id);
     await sim.run(50);

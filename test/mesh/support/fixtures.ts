@@ -89,3 +89,13 @@ export function collect(sim: SimMesh, name: string, channel: number): { chunks: 
   });
   return { chunks, ended: () => ended, bytes: () => concat(chunks) };
 }
+
+/** Opens a stream from `from` over `routes` to a collector on `to`, sends `data`, ends it and waits until it is acknowledged. */
+export async function sendOver(sim: SimMesh, from: string, to: string, routes: number[], channel: number, data: Uint8Array): Promise<{ received: Uint8Array; ended: boolean }> {
+  const rx = collect(sim, to, channel);
+  const s = await sim.settle(sim.node(from).openStream({ channel, routes }));
+  s.write(data);
+  s.end();
+  await sim.settle(s.finished);
+  return { received: rx.bytes(), ended: rx.ended() };
+}
