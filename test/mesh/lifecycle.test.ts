@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import { routeIdOf } from '../../host/mesh/route-packet.ts';
+import { SoftwareForwardingTable } from '../../host/mesh/forwarding.ts';
+import { SimMesh } from '../../host/mesh/sim-network.ts';
 import { chain, chainPath, sendOver, testData } from './support/fixtures.ts';
 
 const timers = { ruleIdleMs: 2000, keepaliveMs: 500, routeFailMs: 400 };
@@ -109,6 +111,23 @@ describe('per-peer limits', () => {
     await sim.run(1000); // the bucket refills at 10/s
     const later = await Promise.allSettled(Array.from({ length: 4 }, () => sim.settle(src.addRoute(chainPath(sim, names, 0, 1)))));
     expect(later.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+  });
+});
+
+describe('a full forwarding table', () => {
+  it('refuses new routes instead of failing, and says why', async () => {
+    const sim = new SimMesh('table-full');
+    sim.addNode('a');
+    sim.addNode('b', { table: new SoftwareForwardingTable(3) });
+    sim.addNode('c');
+    sim.link('a', 'b');
+    sim.link('b', 'c');
+    await sim.run(50);
+    const path = { firstNeighbour: sim.neighbourId('a', 'b'), hops: ['b', 'c'].map((n) => ({ publicKey: sim.node(n).publicKey, address: sim.node(n).address })) };
+    await sim.settle(sim.node('a').addRoute(path)); // b: forward + backward rules
+    await sim.settle(sim.node('a').addRoute({ ...path, hops: path.hops.slice(0, 1) })); // b: one local rule
+    await expect(sim.settle(sim.node('a').addRoute(path))).rejects.toThrow(/reason 5/);
+    expect(sim.node('b').status().rules).toHaveLength(3);
   });
 });
 

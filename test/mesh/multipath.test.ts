@@ -104,6 +104,24 @@ describe('discovery', () => {
     sim.close();
   });
 
+  it('bounds the flood on a dense mesh: each node passes a query on at most a few times', async () => {
+    const k = 8;
+    const names8 = Array.from({ length: k }, (_, i) => `k${i}`);
+    const edges8: Edge[] = [];
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) edges8.push([names8[i], names8[j], { latencyMs: 1 }]);
+    const sim = build('dense', names8, edges8, []);
+    let queries = 0;
+    sim.observers.push((e) => {
+      for (const f of decodeDatagramFrames(e.bytes).frames) if (f.channel === 0 && f.payload[0] === ControlMsg.DiscoverQuery) queries++;
+    });
+    await sim.run(20);
+    expect(await sim.settle(sim.node('k0').discover({ service: 'nobody' }, { maxHops: 6, timeoutMs: 300 }))).toEqual([]);
+    // The searcher sends to k-1 neighbours (twice: the repeat of a fruitless search); every other
+    // node forwards at most DISCOVERY_FORWARDS_PER_NODE times to at most k-2 neighbours, per query.
+    expect(queries).toBeLessThanOrEqual(2 * ((k - 1) + (k - 1) * DISCOVERY_FORWARDS_PER_NODE * (k - 2)));
+    expect(queries).toBeGreaterThan(2 * (k - 1));
+  });
+
   it('chooses by policy: lowest latency, highest capacity, or node-disjoint paths', async () => {
     const sim = build('policy', nodes, edges, ['G']);
     await sim.run(100);
@@ -161,12 +179,31 @@ describe('striping over disjoint routes', () => {
   });
 });
 
+describe('striping over unequal, lossy routes', () => {
+  it('reassembles in order when one route is eight times slower and both lose packets', async () => {
+    const sim = new SimMesh('unequal');
+    for (const n of ['A', 'P0', 'Q0', 'P1', 'Q1', 'G']) sim.addNode(n, { services: n === 'G' ? ['gateway'] : [] });
+    for (const [i, latencyMs] of [[0, 2], [1, 16]] as const) {
+      const link = { latencyMs, loss: 0.03, rateBytesPerSec: 3e6 };
+      sim.link('A', `P${i}`, link);
+      sim.link(`P${i}`, `Q${i}`, link);
+      sim.link(`Q${i}`, 'G', link);
+    }
+    const data = testData(800_000, 13);
+    const r = await transfer(sim, { kind: 'disjoint', count: 2 }, data);
+    expect(r.routes).toHaveLength(2);
+    expect(sha256Hex(r.got)).toBe(sha256Hex(data));
+    expect(r.stream.status().retransmits).toBeGreaterThan(0);
+  });
+});
+
 describe('repair', () => {
   it('a relay killed in the middle of a transfer: the source notices, moves to a new route, and the file arrives intact', async () => {
     const opts = { routeFailMs: 300, keepaliveMs: 1000 };
     const sim = ladder('repair', 3, { latencyMs: 5, rateBytesPerSec: 4e6, loss: 0.02 }, opts);
     const data = testData(1_500_000, 11);
     let killedAt = 0;
+    let failedAt = Infinity;
     let victim = '';
     const r = await transfer(sim, { kind: 'lowestLatency' }, data, async (progress) => {
       await sim.runUntil(() => progress() > data.length / 3, 60_000);
@@ -174,10 +211,14 @@ describe('repair', () => {
       victim = names(sim, { hops: route.hops } as PathCandidate)[0]; // the first relay
       killedAt = sim.clock.now();
       sim.kill(victim); // silently: only the missing acknowledgements tell
+      await sim.runUntil(() => sim.node('A').status().counters.routesFailed > 0, 10_000);
+      failedAt = sim.clock.now();
     });
     expect(sha256Hex(r.got)).toBe(sha256Hex(data));
     const A = sim.node('A');
     expect(A.status().counters.routesRepaired).toBeGreaterThanOrEqual(1);
+    // Noticed within the failure bound: routeFailMs plus one maintenance period.
+    expect(failedAt - killedAt).toBeLessThanOrEqual(opts.routeFailMs * 1.25 + 10);
     const up = A.routes().filter((x) => x.state === 'up');
     expect(up.length).toBeGreaterThanOrEqual(1);
     for (const x of up) expect(names(sim, { hops: x.hops } as PathCandidate)).not.toContain(victim);
