@@ -42,7 +42,10 @@ export interface LinkInfo {
    * 'stream': `receive` gets arbitrary slices of a byte stream (TCP) that the node reassembles.
    */
   kind: 'datagram' | 'stream';
-  /** Largest `send` the link takes (default MESH_MTU_BYTES, one link frame). */
+  /**
+   * Largest `send` the link takes. The node never sends more than MESH_MTU_BYTES (one link
+   * frame) in one call, so a link must take at least that; linkUp throws a RangeError otherwise.
+   */
   mtu?: number;
   /**
    * The neighbour's public key when the link layer authenticated it (host/link does). When

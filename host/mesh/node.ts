@@ -40,11 +40,11 @@ import { osRandom } from '../crypto/random.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
 import { identityFromSecretKey, type Identity } from '../identity/identity.ts';
 import { equalBytes, hex } from './bytes.ts';
-import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, PROBE_INTERVAL_MS, ROUTE_CHANNEL } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, MESH_MTU_BYTES, PROBE_INTERVAL_MS, ROUTE_CHANNEL } from './constants.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
 import { choosePaths, Discovery } from './discovery.ts';
-import { SoftwareForwardingTable } from './forwarding.ts';
+import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
 import { ServiceRegistry } from './registry.ts';
 import { forwardFrame, routeIdOf } from './route-packet.ts';
@@ -178,6 +178,9 @@ export class MeshNode implements MeshNodeApi {
 
   linkUp(neighbour: NeighbourId, info: LinkInfo): void {
     if (this.closed) return;
+    // Programming errors of the transport's owner, not wire input.
+    if (!Number.isInteger(neighbour) || neighbour < 0 || neighbour > MAX_PORT) throw new RangeError(`neighbour id ${neighbour} must be 0..${MAX_PORT} (the route table's port)`);
+    if (info.mtu !== undefined && info.mtu < MESH_MTU_BYTES) throw new RangeError(`link mtu ${info.mtu} is below MESH_MTU_BYTES (${MESH_MTU_BYTES})`);
     let n = this.neighbours.get(neighbour);
     if (!n) {
       n = new NeighbourState(neighbour, this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, this.timers.now());
