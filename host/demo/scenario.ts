@@ -97,7 +97,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     for (const r of routes) say(`      route ${r.id}: src > ${r.hops.join(' > ')}  up in ${r.setupMs?.toFixed(0)} ms`);
 
     say(`[4/6] src: skywire ping ${gw}`);
-    const ping = await mesh.call(SOURCE, 'ping', { address: gw, count: 3, intervalMs: 50 });
+    const ping = await mesh.call(SOURCE, 'ping', { address: gw, count: 5, intervalMs: 100 });
     say(`      ${ping.received}/${ping.sent} answered, rtt avg ${ping.avgMs?.toFixed(1)} ms`);
 
     const file = mesh.file('payload.bin');
