@@ -1,7 +1,8 @@
 // Starts a mesh of real node daemons, one process each (`skywire node start`), for the demo
 // and its test. Two modes:
 //   - 'netns': one network namespace per node, links as emulated point-to-point links of the
-//     namespace test bed (bench/testbed) with tc netem loss (needs root and `ip netns`);
+//     namespace test bed (bench/testbed) with tc netem loss (needs root and `ip netns`; when
+//     the kernel has no netem, the test bed's nftables random drop does the same job);
 //   - 'loopback': every node on 127.0.0.1 with its own ports, loss injected in the daemon's
 //     transport (neighbours[].emulatedLossPct).
 // Either way every node is a separate process with its own keys, config and control socket,
@@ -62,7 +63,8 @@ export function netnsUnavailable(): string | null {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.status !== 0) return `ip netns: ${(r.stderr || String(r.error)).trim()}`;
   const p = probeHost();
-  for (const k of ['netns', 'veth', 'netem', 'tun']) if (p[k]) return `${k}: ${p[k]}`;
+  for (const k of ['netns', 'veth', 'tun']) if (p[k]) return `${k}: ${p[k]}`;
+  if (p.netem && p.nft) return `no way to drop packets: netem (${p.netem}), nft (${p.nft})`;
   return null;
 }
 
@@ -93,6 +95,8 @@ export class DemoMesh {
   private readonly dir = mkdtempSync(join(tmpdir(), 'skywire-demo-'));
   private testbed: Testbed | undefined;
   private closed = false;
+  /** How loss is made: 'netem' or 'nft' in namespaces, 'transport' on loopback. */
+  lossMethod: 'netem' | 'nft' | 'transport' = 'transport';
 
   private constructor(
     readonly spec: MeshSpec,
@@ -119,12 +123,15 @@ export class DemoMesh {
     let ports: number[];
     if (this.mode === 'netns') {
       removeStaleNamespaces();
+      this.lossMethod = probeHost().netem ? 'nft' : 'netem';
+      // With netem the test bed's own loss stays off and netem replaces its qdisc; without
+      // it the test bed drops at ingress with nftables.
       this.testbed = await Testbed.graph(
         n,
         spec.edges.map((e) => [e.a, e.b]),
-        { lossPct: 0, delayMs: spec.delayMs ?? 5, rateMbit: spec.rateMbit ?? 20 },
+        { lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: spec.rateMbit ?? 20 },
       );
-      this.applyNetem();
+      if (this.lossMethod === 'netem') this.applyNetem();
       ports = spec.names.map(() => NETNS_PORT);
       hostOf = (node, edge) => this.testbed!.addr(edge, spec.edges[edge].a === node ? 'a' : 'b');
     } else {

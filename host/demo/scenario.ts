@@ -50,6 +50,7 @@ export interface DemoOptions {
 
 export interface DemoSummary {
   mode: MeshMode;
+  lossMethod: string;
   nodes: number;
   links: number;
   lossPct: number;
@@ -74,10 +75,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const killAt = o.killAt ?? 0.4;
   const name = (i: number) => spec.names[i];
 
-  say(`[1/6] starting ${spec.names.length} node daemons (${o.mode === 'netns' ? 'one network namespace each, tc netem' : 'loopback processes, loss in the transport'}), ${spec.edges.length} links at ${spec.lossPct}% loss each way`);
+  say(`[1/6] starting ${spec.names.length} node daemons (${o.mode === 'netns' ? 'one network namespace each' : 'loopback processes'}), ${spec.edges.length} links at ${spec.lossPct}% loss each way`);
   const t0 = performance.now();
   const mesh = await DemoMesh.start(spec, o.mode);
   try {
+    say(`      loss made by ${{ netem: 'tc netem on every link device', nft: 'nftables random drop on every link device (this kernel has no netem)', transport: 'the daemons\' transport (emulatedLossPct)' }[mesh.lossMethod]}`);
     await mesh.linksUp();
     const linksUpMs = performance.now() - t0;
     const addrOf = new Map(mesh.nodes.map((n) => [n.address, n.name]));
@@ -143,6 +145,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const intact = got.sha256 === written && sent.sha256 === written && got.verified === true && got.bytes === o.fileBytes;
     const summary: DemoSummary = {
       mode: o.mode,
+      lossMethod: mesh.lossMethod,
       nodes: spec.names.length,
       links: spec.edges.length,
       lossPct: spec.lossPct,
@@ -173,7 +176,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 /** The closing summary in words. */
 export function describeSummary(s: DemoSummary): string[] {
   return [
-    `mesh        ${s.nodes} nodes, ${s.links} links, ${s.lossPct}% loss each way (${s.mode}); links up in ${(s.linksUpMs / 1000).toFixed(1)} s`,
+    `mesh        ${s.nodes} nodes, ${s.links} links, ${s.lossPct}% loss each way (${s.mode}, ${s.lossMethod}); links up in ${(s.linksUpMs / 1000).toFixed(1)} s`,
     `discovery   found the gateway over ${s.gateway.candidates} path(s) (${s.gateway.hops.join(', ')} hops)`,
     `routes      ${s.routes.map((r) => `#${r.id} src>${r.hops.join('>')} (${r.setupMs?.toFixed(0)} ms)`).join('  ')}`,
     `ping        ${s.pingMs?.toFixed(1)} ms round trip`,
