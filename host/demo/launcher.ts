@@ -69,7 +69,7 @@ export function netnsUnavailable(): string | null {
 }
 
 /** Free UDP and TCP port numbers on loopback (the same number for both, one per node). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
   while (out.length < n) {
     const port = await new Promise<number>((resolve, reject) => {
