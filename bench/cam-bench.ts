@@ -53,21 +53,25 @@ const bram = (entries: number, sliceBits: number, keyWidth: number, valueWidth: 
   style: 'bram', label: `bram ${entries} x ${keyWidth} (${sliceBits}-bit slices)`, module: () => bramCam({ entries, sliceBits, keyWidth, valueWidth, tagWidth }),
   geometry: bramCamGeometry({ entries, keyWidth, valueWidth }), timing: bramCamTiming({ entries, sliceBits }), tagWidth, occupancy: 0.9, ice40: entries <= 32,
 });
-const hash = (entries: number, ways: number, stash: number, keyWidth: number, valueWidth: number, tagWidth: number, occupancy: number): Case => ({
-  style: 'hash', label: `hash ${entries} x ${keyWidth} (${ways} ways)`, module: () => hashCam({ entries, ways, stash, keyWidth, valueWidth, tagWidth }),
-  geometry: hashCamGeometry({ entries, ways, stash, keyWidth, valueWidth }), timing: hashCamTiming({ entries, ways }), tagWidth, occupancy, ice40: entries <= 256,
+const hash = (entries: number, ways: number, stash: number, keyWidth: number, valueWidth: number, tagWidth: number, occupancy: number, ram: 'ecp5' | 'inferred' = 'ecp5'): Case => ({
+  style: 'hash', label: `hash ${entries} x ${keyWidth} (${ways} ways, ${ram === 'ecp5' ? 'DP16KD' : 'inferred'} RAM)`,
+  module: () => hashCam({ entries, ways, stash, keyWidth, valueWidth, tagWidth, ram }),
+  geometry: hashCamGeometry({ entries, ways, stash, keyWidth, valueWidth }), timing: hashCamTiming({ entries, ways }), tagWidth, occupancy, ice40: entries <= 256 && ram === 'inferred',
 });
 
+// bram 256 with 8-bit slices needs 262 DP16KD (the ECP5-85 has 208): each slice RAM is
+// 256 words of 256 bits, 15 blocks at 18 bits a word. With 4-bit slices the slice RAMs are
+// 16 words deep and yosys puts them in LUT RAM, leaving block RAM for keys and values.
 const CASES: Case[] = [
   reg(64, 128, 64, 16),
   reg(8, 32, 32, 4),
   bram(256, 8, 128, 64, 16),
-  bram(256, 10, 128, 64, 16),
+  bram(256, 4, 128, 64, 16),
   bram(128, 8, 128, 64, 16),
   bram(64, 8, 128, 64, 16),
   bram(20, 5, 32, 32, 4),
   hash(4096, 4, 4, 128, 64, 16, 0.9),
-  hash(256, 2, 0, 32, 32, 4, 0.45),
+  hash(256, 2, 0, 32, 32, 4, 0.45, 'inferred'),
 ].filter((c) => !only || c.style === only);
 
 /** Fills a fresh table with random routes until the first failed insert. */
@@ -132,11 +136,14 @@ for (const c of CASES) {
   const filled = fill(c.geometry);
   let ecp5: SynthResult | undefined;
   let ice40: SynthResult | undefined;
+  let pnrError: string | undefined;
   try {
     ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick });
   } catch (e) {
-    // Place and route can fail or be stopped; the area still counts.
-    console.log(`   place and route failed: ${(e as Error).message.split('\n')[0]}`);
+    // Place and route can fail (a design that does not fit) or be stopped; the area still counts.
+    const lines = (e as Error).message.split('\n');
+    pnrError = lines.find((l) => /ERROR:/.test(l))?.replace(/^.*ERROR:\s*/, '') ?? lines[0];
+    console.log(`   place and route failed: ${pnrError}`);
     ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true });
   }
   if (c.ice40) ice40 = await synthesize(m, { device: 'ice40-hx8k', noPnr: true });
@@ -153,6 +160,7 @@ for (const c of CASES) {
     latencyCycles: c.timing.latency,
     lookupsPerCycle: 1,
     ecp5: areaOf(ecp5),
+    ecp5PnrError: pnrError,
     ice40hx8kArea: areaOf(ice40),
     fmaxMHzSpeedGrade8: fmaxSpeed8 === undefined ? undefined : Number(fmaxSpeed8.toFixed(2)),
     lookupsPerSecond: fmax ? fmax * 1e6 : undefined,
@@ -173,7 +181,7 @@ for (const c of CASES) {
 }
 
 // The hashed table at 65,536 slots: manager and simulation only (it does not fit an ECP5-85).
-const big = hash(65536, 4, 4, 128, 64, 16, 0.9);
+const big = hash(65536, 4, 4, 128, 64, 16, 0.9, 'inferred');
 if (!only || only === 'hash') {
   console.log(`== ${big.label} (simulation and placement only)`);
   const filled = fill(big.geometry);

@@ -327,14 +327,15 @@ reg hit_s4_reg;
 reg lookup_valid_s5_reg;
 reg [15:0] lookup_tag_s5_reg;
 reg hit_s5_reg;
-reg [63:0] selected_part0_s5_reg;
-reg [63:0] selected_part1_s5_reg;
-reg [63:0] selected_part2_s5_reg;
-reg [63:0] selected_part3_s5_reg;
-reg [63:0] selected_part4_s5_reg;
-reg [63:0] selected_part5_s5_reg;
-reg [63:0] selected_part6_s5_reg;
-reg [63:0] selected_part7_s5_reg;
+reg [7:0] first_group_s5_reg;  // one-hot: the lowest group with a match
+reg [63:0] group0_value_s5_reg;  // value of the lowest match in entries 0..7
+reg [63:0] group1_value_s5_reg;  // value of the lowest match in entries 8..15
+reg [63:0] group2_value_s5_reg;  // value of the lowest match in entries 16..23
+reg [63:0] group3_value_s5_reg;  // value of the lowest match in entries 24..31
+reg [63:0] group4_value_s5_reg;  // value of the lowest match in entries 32..39
+reg [63:0] group5_value_s5_reg;  // value of the lowest match in entries 40..47
+reg [63:0] group6_value_s5_reg;  // value of the lowest match in entries 48..55
+reg [63:0] group7_value_s5_reg;  // value of the lowest match in entries 56..63
 reg result_valid_reg;
 reg result_hit_reg;
 reg [63:0] result_value_reg;
@@ -346,16 +347,24 @@ wire value_write;
 wire [63:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
+wire [7:0] match_group0;
+wire [7:0] match_group1;
+wire [7:0] match_group2;
+wire [7:0] match_group3;
+wire [7:0] match_group4;
+wire [7:0] match_group5;
+wire [7:0] match_group6;
+wire [7:0] match_group7;
 wire [63:0] lowest_in_group;
-wire [7:0] first_group;
-wire [63:0] selected_in_group0;
-wire [63:0] selected_in_group1;
-wire [63:0] selected_in_group2;
-wire [63:0] selected_in_group3;
-wire [63:0] selected_in_group4;
-wire [63:0] selected_in_group5;
-wire [63:0] selected_in_group6;
-wire [63:0] selected_in_group7;
+wire [63:0] group0_value;
+wire [63:0] group1_value;
+wire [63:0] group2_value;
+wire [63:0] group3_value;
+wire [63:0] group4_value;
+wire [63:0] group5_value;
+wire [63:0] group6_value;
+wire [63:0] group7_value;
+wire [63:0] selected_value;
 
 assign cmd_in_entry_select = {
     s_cmd_slot == 6'h3f,
@@ -494,25 +503,33 @@ assign value_entry_select = {
 };
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
+assign match_group0 = match_s3_reg[7:0];
+assign match_group1 = match_s3_reg[15:8];
+assign match_group2 = match_s3_reg[23:16];
+assign match_group3 = match_s3_reg[31:24];
+assign match_group4 = match_s3_reg[39:32];
+assign match_group5 = match_s3_reg[47:40];
+assign match_group6 = match_s3_reg[55:48];
+assign match_group7 = match_s3_reg[63:56];
 assign lowest_in_group = {
-    match_s3_reg[63:56] & ~(match_s3_reg[63:56] - 8'h1),
-    match_s3_reg[55:48] & ~(match_s3_reg[55:48] - 8'h1),
-    match_s3_reg[47:40] & ~(match_s3_reg[47:40] - 8'h1),
-    match_s3_reg[39:32] & ~(match_s3_reg[39:32] - 8'h1),
-    match_s3_reg[31:24] & ~(match_s3_reg[31:24] - 8'h1),
-    match_s3_reg[23:16] & ~(match_s3_reg[23:16] - 8'h1),
-    match_s3_reg[15:8] & ~(match_s3_reg[15:8] - 8'h1),
-    match_s3_reg[7:0] & ~(match_s3_reg[7:0] - 8'h1)
+    {match_group7[7] & ~|match_group7[6:0], match_group7[6] & ~|match_group7[5:0], match_group7[5] & ~|match_group7[4:0], match_group7[4] & ~|match_group7[3:0], match_group7[3] & ~|match_group7[2:0], match_group7[2] & ~|match_group7[1:0], match_group7[1] & ~|match_group7[0], match_group7[0]},
+    {match_group6[7] & ~|match_group6[6:0], match_group6[6] & ~|match_group6[5:0], match_group6[5] & ~|match_group6[4:0], match_group6[4] & ~|match_group6[3:0], match_group6[3] & ~|match_group6[2:0], match_group6[2] & ~|match_group6[1:0], match_group6[1] & ~|match_group6[0], match_group6[0]},
+    {match_group5[7] & ~|match_group5[6:0], match_group5[6] & ~|match_group5[5:0], match_group5[5] & ~|match_group5[4:0], match_group5[4] & ~|match_group5[3:0], match_group5[3] & ~|match_group5[2:0], match_group5[2] & ~|match_group5[1:0], match_group5[1] & ~|match_group5[0], match_group5[0]},
+    {match_group4[7] & ~|match_group4[6:0], match_group4[6] & ~|match_group4[5:0], match_group4[5] & ~|match_group4[4:0], match_group4[4] & ~|match_group4[3:0], match_group4[3] & ~|match_group4[2:0], match_group4[2] & ~|match_group4[1:0], match_group4[1] & ~|match_group4[0], match_group4[0]},
+    {match_group3[7] & ~|match_group3[6:0], match_group3[6] & ~|match_group3[5:0], match_group3[5] & ~|match_group3[4:0], match_group3[4] & ~|match_group3[3:0], match_group3[3] & ~|match_group3[2:0], match_group3[2] & ~|match_group3[1:0], match_group3[1] & ~|match_group3[0], match_group3[0]},
+    {match_group2[7] & ~|match_group2[6:0], match_group2[6] & ~|match_group2[5:0], match_group2[5] & ~|match_group2[4:0], match_group2[4] & ~|match_group2[3:0], match_group2[3] & ~|match_group2[2:0], match_group2[2] & ~|match_group2[1:0], match_group2[1] & ~|match_group2[0], match_group2[0]},
+    {match_group1[7] & ~|match_group1[6:0], match_group1[6] & ~|match_group1[5:0], match_group1[5] & ~|match_group1[4:0], match_group1[4] & ~|match_group1[3:0], match_group1[3] & ~|match_group1[2:0], match_group1[2] & ~|match_group1[1:0], match_group1[1] & ~|match_group1[0], match_group1[0]},
+    {match_group0[7] & ~|match_group0[6:0], match_group0[6] & ~|match_group0[5:0], match_group0[5] & ~|match_group0[4:0], match_group0[4] & ~|match_group0[3:0], match_group0[3] & ~|match_group0[2:0], match_group0[2] & ~|match_group0[1:0], match_group0[1] & ~|match_group0[0], match_group0[0]}
 };
-assign first_group = group_match_s4_reg & ~(group_match_s4_reg - 8'h1);
-assign selected_in_group0 = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 64'h0);
-assign selected_in_group1 = (lowest_in_group_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_in_group_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_in_group_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_in_group_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_in_group_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_in_group_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_in_group_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_in_group_s4_reg[15] ? entry15_value_reg : 64'h0);
-assign selected_in_group2 = (lowest_in_group_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_in_group_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_in_group_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_in_group_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_in_group_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_in_group_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_in_group_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_in_group_s4_reg[23] ? entry23_value_reg : 64'h0);
-assign selected_in_group3 = (lowest_in_group_s4_reg[24] ? entry24_value_reg : 64'h0) | (lowest_in_group_s4_reg[25] ? entry25_value_reg : 64'h0) | (lowest_in_group_s4_reg[26] ? entry26_value_reg : 64'h0) | (lowest_in_group_s4_reg[27] ? entry27_value_reg : 64'h0) | (lowest_in_group_s4_reg[28] ? entry28_value_reg : 64'h0) | (lowest_in_group_s4_reg[29] ? entry29_value_reg : 64'h0) | (lowest_in_group_s4_reg[30] ? entry30_value_reg : 64'h0) | (lowest_in_group_s4_reg[31] ? entry31_value_reg : 64'h0);
-assign selected_in_group4 = (lowest_in_group_s4_reg[32] ? entry32_value_reg : 64'h0) | (lowest_in_group_s4_reg[33] ? entry33_value_reg : 64'h0) | (lowest_in_group_s4_reg[34] ? entry34_value_reg : 64'h0) | (lowest_in_group_s4_reg[35] ? entry35_value_reg : 64'h0) | (lowest_in_group_s4_reg[36] ? entry36_value_reg : 64'h0) | (lowest_in_group_s4_reg[37] ? entry37_value_reg : 64'h0) | (lowest_in_group_s4_reg[38] ? entry38_value_reg : 64'h0) | (lowest_in_group_s4_reg[39] ? entry39_value_reg : 64'h0);
-assign selected_in_group5 = (lowest_in_group_s4_reg[40] ? entry40_value_reg : 64'h0) | (lowest_in_group_s4_reg[41] ? entry41_value_reg : 64'h0) | (lowest_in_group_s4_reg[42] ? entry42_value_reg : 64'h0) | (lowest_in_group_s4_reg[43] ? entry43_value_reg : 64'h0) | (lowest_in_group_s4_reg[44] ? entry44_value_reg : 64'h0) | (lowest_in_group_s4_reg[45] ? entry45_value_reg : 64'h0) | (lowest_in_group_s4_reg[46] ? entry46_value_reg : 64'h0) | (lowest_in_group_s4_reg[47] ? entry47_value_reg : 64'h0);
-assign selected_in_group6 = (lowest_in_group_s4_reg[48] ? entry48_value_reg : 64'h0) | (lowest_in_group_s4_reg[49] ? entry49_value_reg : 64'h0) | (lowest_in_group_s4_reg[50] ? entry50_value_reg : 64'h0) | (lowest_in_group_s4_reg[51] ? entry51_value_reg : 64'h0) | (lowest_in_group_s4_reg[52] ? entry52_value_reg : 64'h0) | (lowest_in_group_s4_reg[53] ? entry53_value_reg : 64'h0) | (lowest_in_group_s4_reg[54] ? entry54_value_reg : 64'h0) | (lowest_in_group_s4_reg[55] ? entry55_value_reg : 64'h0);
-assign selected_in_group7 = (lowest_in_group_s4_reg[56] ? entry56_value_reg : 64'h0) | (lowest_in_group_s4_reg[57] ? entry57_value_reg : 64'h0) | (lowest_in_group_s4_reg[58] ? entry58_value_reg : 64'h0) | (lowest_in_group_s4_reg[59] ? entry59_value_reg : 64'h0) | (lowest_in_group_s4_reg[60] ? entry60_value_reg : 64'h0) | (lowest_in_group_s4_reg[61] ? entry61_value_reg : 64'h0) | (lowest_in_group_s4_reg[62] ? entry62_value_reg : 64'h0) | (lowest_in_group_s4_reg[63] ? entry63_value_reg : 64'h0);
+assign group0_value = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 64'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 64'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 64'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 64'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 64'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 64'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 64'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 64'h0);
+assign group1_value = (lowest_in_group_s4_reg[8] ? entry8_value_reg : 64'h0) | (lowest_in_group_s4_reg[9] ? entry9_value_reg : 64'h0) | (lowest_in_group_s4_reg[10] ? entry10_value_reg : 64'h0) | (lowest_in_group_s4_reg[11] ? entry11_value_reg : 64'h0) | (lowest_in_group_s4_reg[12] ? entry12_value_reg : 64'h0) | (lowest_in_group_s4_reg[13] ? entry13_value_reg : 64'h0) | (lowest_in_group_s4_reg[14] ? entry14_value_reg : 64'h0) | (lowest_in_group_s4_reg[15] ? entry15_value_reg : 64'h0);
+assign group2_value = (lowest_in_group_s4_reg[16] ? entry16_value_reg : 64'h0) | (lowest_in_group_s4_reg[17] ? entry17_value_reg : 64'h0) | (lowest_in_group_s4_reg[18] ? entry18_value_reg : 64'h0) | (lowest_in_group_s4_reg[19] ? entry19_value_reg : 64'h0) | (lowest_in_group_s4_reg[20] ? entry20_value_reg : 64'h0) | (lowest_in_group_s4_reg[21] ? entry21_value_reg : 64'h0) | (lowest_in_group_s4_reg[22] ? entry22_value_reg : 64'h0) | (lowest_in_group_s4_reg[23] ? entry23_value_reg : 64'h0);
+assign group3_value = (lowest_in_group_s4_reg[24] ? entry24_value_reg : 64'h0) | (lowest_in_group_s4_reg[25] ? entry25_value_reg : 64'h0) | (lowest_in_group_s4_reg[26] ? entry26_value_reg : 64'h0) | (lowest_in_group_s4_reg[27] ? entry27_value_reg : 64'h0) | (lowest_in_group_s4_reg[28] ? entry28_value_reg : 64'h0) | (lowest_in_group_s4_reg[29] ? entry29_value_reg : 64'h0) | (lowest_in_group_s4_reg[30] ? entry30_value_reg : 64'h0) | (lowest_in_group_s4_reg[31] ? entry31_value_reg : 64'h0);
+assign group4_value = (lowest_in_group_s4_reg[32] ? entry32_value_reg : 64'h0) | (lowest_in_group_s4_reg[33] ? entry33_value_reg : 64'h0) | (lowest_in_group_s4_reg[34] ? entry34_value_reg : 64'h0) | (lowest_in_group_s4_reg[35] ? entry35_value_reg : 64'h0) | (lowest_in_group_s4_reg[36] ? entry36_value_reg : 64'h0) | (lowest_in_group_s4_reg[37] ? entry37_value_reg : 64'h0) | (lowest_in_group_s4_reg[38] ? entry38_value_reg : 64'h0) | (lowest_in_group_s4_reg[39] ? entry39_value_reg : 64'h0);
+assign group5_value = (lowest_in_group_s4_reg[40] ? entry40_value_reg : 64'h0) | (lowest_in_group_s4_reg[41] ? entry41_value_reg : 64'h0) | (lowest_in_group_s4_reg[42] ? entry42_value_reg : 64'h0) | (lowest_in_group_s4_reg[43] ? entry43_value_reg : 64'h0) | (lowest_in_group_s4_reg[44] ? entry44_value_reg : 64'h0) | (lowest_in_group_s4_reg[45] ? entry45_value_reg : 64'h0) | (lowest_in_group_s4_reg[46] ? entry46_value_reg : 64'h0) | (lowest_in_group_s4_reg[47] ? entry47_value_reg : 64'h0);
+assign group6_value = (lowest_in_group_s4_reg[48] ? entry48_value_reg : 64'h0) | (lowest_in_group_s4_reg[49] ? entry49_value_reg : 64'h0) | (lowest_in_group_s4_reg[50] ? entry50_value_reg : 64'h0) | (lowest_in_group_s4_reg[51] ? entry51_value_reg : 64'h0) | (lowest_in_group_s4_reg[52] ? entry52_value_reg : 64'h0) | (lowest_in_group_s4_reg[53] ? entry53_value_reg : 64'h0) | (lowest_in_group_s4_reg[54] ? entry54_value_reg : 64'h0) | (lowest_in_group_s4_reg[55] ? entry55_value_reg : 64'h0);
+assign group7_value = (lowest_in_group_s4_reg[56] ? entry56_value_reg : 64'h0) | (lowest_in_group_s4_reg[57] ? entry57_value_reg : 64'h0) | (lowest_in_group_s4_reg[58] ? entry58_value_reg : 64'h0) | (lowest_in_group_s4_reg[59] ? entry59_value_reg : 64'h0) | (lowest_in_group_s4_reg[60] ? entry60_value_reg : 64'h0) | (lowest_in_group_s4_reg[61] ? entry61_value_reg : 64'h0) | (lowest_in_group_s4_reg[62] ? entry62_value_reg : 64'h0) | (lowest_in_group_s4_reg[63] ? entry63_value_reg : 64'h0);
+assign selected_value = (first_group_s5_reg[0] ? group0_value_s5_reg : 64'h0) | (first_group_s5_reg[1] ? group1_value_s5_reg : 64'h0) | (first_group_s5_reg[2] ? group2_value_s5_reg : 64'h0) | (first_group_s5_reg[3] ? group3_value_s5_reg : 64'h0) | (first_group_s5_reg[4] ? group4_value_s5_reg : 64'h0) | (first_group_s5_reg[5] ? group5_value_s5_reg : 64'h0) | (first_group_s5_reg[6] ? group6_value_s5_reg : 64'h0) | (first_group_s5_reg[7] ? group7_value_s5_reg : 64'h0);
 
 always @(posedge clk) begin
     if (rst) begin
@@ -634,16 +651,17 @@ always @(posedge clk) begin
     hit_s4_reg <= |match_s3_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     hit_s5_reg <= hit_s4_reg;
-    selected_part0_s5_reg <= first_group[0] ? selected_in_group0 : 64'h0;
-    selected_part1_s5_reg <= first_group[1] ? selected_in_group1 : 64'h0;
-    selected_part2_s5_reg <= first_group[2] ? selected_in_group2 : 64'h0;
-    selected_part3_s5_reg <= first_group[3] ? selected_in_group3 : 64'h0;
-    selected_part4_s5_reg <= first_group[4] ? selected_in_group4 : 64'h0;
-    selected_part5_s5_reg <= first_group[5] ? selected_in_group5 : 64'h0;
-    selected_part6_s5_reg <= first_group[6] ? selected_in_group6 : 64'h0;
-    selected_part7_s5_reg <= first_group[7] ? selected_in_group7 : 64'h0;
+    first_group_s5_reg <= {group_match_s4_reg[7] & ~|group_match_s4_reg[6:0], group_match_s4_reg[6] & ~|group_match_s4_reg[5:0], group_match_s4_reg[5] & ~|group_match_s4_reg[4:0], group_match_s4_reg[4] & ~|group_match_s4_reg[3:0], group_match_s4_reg[3] & ~|group_match_s4_reg[2:0], group_match_s4_reg[2] & ~|group_match_s4_reg[1:0], group_match_s4_reg[1] & ~|group_match_s4_reg[0], group_match_s4_reg[0]};
+    group0_value_s5_reg <= group0_value;
+    group1_value_s5_reg <= group1_value;
+    group2_value_s5_reg <= group2_value;
+    group3_value_s5_reg <= group3_value;
+    group4_value_s5_reg <= group4_value;
+    group5_value_s5_reg <= group5_value;
+    group6_value_s5_reg <= group6_value;
+    group7_value_s5_reg <= group7_value;
     result_hit_reg <= hit_s5_reg;
-    result_value_reg <= selected_part0_s5_reg | selected_part1_s5_reg | selected_part2_s5_reg | selected_part3_s5_reg | selected_part4_s5_reg | selected_part5_s5_reg | selected_part6_s5_reg | selected_part7_s5_reg;
+    result_value_reg <= selected_value;
     result_tag_reg <= lookup_tag_s5_reg;
 end
 

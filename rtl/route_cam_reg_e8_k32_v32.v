@@ -103,7 +103,8 @@ reg hit_s4_reg;
 reg lookup_valid_s5_reg;
 reg [3:0] lookup_tag_s5_reg;
 reg hit_s5_reg;
-reg [31:0] selected_part0_s5_reg;
+reg first_group_s5_reg;  // one-hot: the lowest group with a match
+reg [31:0] group0_value_s5_reg;  // value of the lowest match in entries 0..7
 reg result_valid_reg;
 reg result_hit_reg;
 reg [31:0] result_value_reg;
@@ -116,8 +117,8 @@ wire [7:0] value_entry_select;
 wire cmd_is_delete;
 wire cmd_entry_valid;
 wire [7:0] lowest_in_group;
-wire first_group;
-wire [31:0] selected_in_group0;
+wire [31:0] group0_value;
+wire [31:0] selected_value;
 
 assign cmd_in_entry_select = {
     s_cmd_slot == 3'h7,
@@ -144,9 +145,18 @@ assign value_entry_select = {
 };
 assign cmd_is_delete = cmd_op_reg == 2'h2;
 assign cmd_entry_valid = ~cmd_is_delete & cmd_value_reg[0];
-assign lowest_in_group = match_s3_reg & ~(match_s3_reg - 8'h1);
-assign first_group = group_match_s4_reg;
-assign selected_in_group0 = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 32'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 32'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 32'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 32'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 32'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 32'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 32'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 32'h0);
+assign lowest_in_group = {
+    match_s3_reg[7] & ~|match_s3_reg[6:0],
+    match_s3_reg[6] & ~|match_s3_reg[5:0],
+    match_s3_reg[5] & ~|match_s3_reg[4:0],
+    match_s3_reg[4] & ~|match_s3_reg[3:0],
+    match_s3_reg[3] & ~|match_s3_reg[2:0],
+    match_s3_reg[2] & ~|match_s3_reg[1:0],
+    match_s3_reg[1] & ~|match_s3_reg[0],
+    match_s3_reg[0]
+};
+assign group0_value = (lowest_in_group_s4_reg[0] ? entry0_value_reg : 32'h0) | (lowest_in_group_s4_reg[1] ? entry1_value_reg : 32'h0) | (lowest_in_group_s4_reg[2] ? entry2_value_reg : 32'h0) | (lowest_in_group_s4_reg[3] ? entry3_value_reg : 32'h0) | (lowest_in_group_s4_reg[4] ? entry4_value_reg : 32'h0) | (lowest_in_group_s4_reg[5] ? entry5_value_reg : 32'h0) | (lowest_in_group_s4_reg[6] ? entry6_value_reg : 32'h0) | (lowest_in_group_s4_reg[7] ? entry7_value_reg : 32'h0);
+assign selected_value = first_group_s5_reg ? group0_value_s5_reg : 32'h0;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -212,9 +222,10 @@ always @(posedge clk) begin
     hit_s4_reg <= |match_s3_reg;
     lookup_tag_s5_reg <= lookup_tag_s4_reg;
     hit_s5_reg <= hit_s4_reg;
-    selected_part0_s5_reg <= first_group ? selected_in_group0 : 32'h0;
+    first_group_s5_reg <= group_match_s4_reg;
+    group0_value_s5_reg <= group0_value;
     result_hit_reg <= hit_s5_reg;
-    result_value_reg <= selected_part0_s5_reg;
+    result_value_reg <= selected_value;
     result_tag_reg <= lookup_tag_s5_reg;
 end
 

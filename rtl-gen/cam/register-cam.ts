@@ -7,15 +7,17 @@
 //   s2  per entry: valid bit and 8-bit groups of key == entry key   (reads key state)
 //   s3  match vector
 //   s4  lowest match within each group of 8 entries, which groups match, hit
-//   s5  lowest matching group; its lowest entry's value                 (reads value state)
-//   out OR of the groups
+//   s5  per group: the value of its lowest match (reads value state); the lowest matching group
+//   out the lowest matching group's value
+// Every stage is at most three LUT levels with no carry chain; a 64 x 128 table spreads over
+// a fifth of an ECP5-85, so routing, not logic, takes most of each cycle.
 // Commands are registered, then write the entry's key and valid bit one cycle later and its
 // value four cycles later: the value state lags the key state by exactly the three stages
 // between the compare and the value read, so a lookup always pairs a key with the value
 // written by the same command (old entry or new entry, never a mix).
 
 import { AssociativeGeometry, CMD_OPS, CMD_OP_BITS } from '../../host/table/geometry.ts';
-import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce, sub } from '../ir/expr.ts';
+import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange } from '../ir/params.ts';
@@ -42,6 +44,16 @@ export const registerCamSchema = {
 
 export function registerCamGeometry(p: { entries: number; keyWidth: number; valueWidth: number }): AssociativeGeometry {
   return new AssociativeGeometry('register', p.entries, p.keyWidth, p.valueWidth);
+}
+
+/** One-hot lowest set bit of `bits`: bit j is bits[j] & ~(bits[j-1] | ... | bits[0]). */
+function lowestSetBit(m: Module, bits: Expr, name: string): Expr {
+  const v = m.named(bits, name);
+  const out: Expr[] = [];
+  for (let j = 0; j < bits.width; j++) {
+    out.push(j === 0 ? m.slice(v, 0, 0) : and(m.slice(v, j, j), not(reduce('or', m.slice(v, j - 1, 0)))));
+  }
+  return concat(...out.reverse());
 }
 
 export const registerCam = defineGenerator('cam/register-cam', '1.0.0', registerCamSchema, (p, info) => {
@@ -144,7 +156,8 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   matchS3.set(concat(...equalS2.map((e) => reduce('and', e)).reverse()));
 
   // s4: priority encoder, first level: the lowest match within each group of VALUE_GROUP
-  // entries (x & ~(x - 1) keeps the lowest set bit; short carry chains), and which groups match.
+  // entries and which groups match. Bit j of a group is m[j] & ~(m[j-1] | ... | m[0]), at
+  // most VALUE_GROUP inputs: two LUT levels, no carry chain.
   const s4 = stage('s4', s3.valid, s3.tag);
   const groupCount = Math.ceil(n / VALUE_GROUP);
   const lowestIn: Expr[] = [];
@@ -152,10 +165,8 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   for (let k = 0; k < groupCount; k++) {
     const lo = k * VALUE_GROUP;
     const hi = Math.min(n, lo + VALUE_GROUP) - 1;
-    const bits = m.slice(matchS3, hi, lo);
-    const w = hi - lo + 1;
-    lowestIn.push(w === 1 ? bits : and(bits, not(sub(bits, constant(1, w)))));
-    groupAny.push(reduce('or', bits));
+    lowestIn.push(lowestSetBit(m, m.slice(matchS3, hi, lo), `match_group${k}`));
+    groupAny.push(reduce('or', m.slice(matchS3, hi, lo)));
   }
   const lowestS4 = m.reg('lowest_in_group_s4_reg', n, { doc: `lowest match within each group of ${VALUE_GROUP} entries` });
   lowestS4.set(m.named(concat(...[...lowestIn].reverse()), 'lowest_in_group'));
@@ -164,31 +175,31 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   const hitS4 = m.reg('hit_s4_reg', 1);
   hitS4.set(reduce('or', matchS3));
 
-  // s5: second level (the lowest matching group) and the value of the one-hot entry, OR-ed
-  // within each group (reads value state).
+  // s5: the value of each group's lowest match, OR-ed within the group (reads value state),
+  // and the lowest matching group (the second level of the priority encoder).
   const s5 = stage('s5', s4.valid, s4.tag);
   const hitS5 = m.reg('hit_s5_reg', 1);
   hitS5.set(hitS4);
-  const firstGroup = m.wire('first_group', groupCount === 1 ? groupAnyS4 : and(groupAnyS4, not(sub(groupAnyS4, constant(1, groupCount)))));
+  const firstGroupS5 = m.reg('first_group_s5_reg', groupCount, { doc: 'one-hot: the lowest group with a match' });
+  firstGroupS5.set(lowestSetBit(m, groupAnyS4, 'group_match'));
   const zero = constant(0, p.valueWidth);
   const parts: Expr[] = [];
   for (let k = 0; k < groupCount; k++) {
     const lo = k * VALUE_GROUP;
-    const r = m.reg(`selected_part${k}_s5_reg`, p.valueWidth);
+    const r = m.reg(`group${k}_value_s5_reg`, p.valueWidth, { doc: `value of the lowest match in entries ${lo}..${Math.min(n, lo + VALUE_GROUP) - 1}` });
     const members = values.slice(lo, lo + VALUE_GROUP).map((v, j) => mux(m.slice(lowestS4, lo + j, lo + j), v, zero));
-    const inGroup = m.named(fold('or', members), `selected_in_group${k}`);
-    r.set(mux(m.slice(firstGroup, k, k), inGroup, zero));
-    parts.push(r);
+    r.set(m.named(fold('or', members), `group${k}_value`));
+    parts.push(mux(m.slice(firstGroupS5, k, k), r, zero));
   }
 
-  // out: OR of the groups.
+  // out: the first matching group's value (an AND-OR of groupCount pairs).
   const outValid = m.reg('result_valid_reg', 1, { reset: 0 });
   const outHit = m.reg('result_hit_reg', 1);
   const outValue = m.reg('result_value_reg', p.valueWidth);
   const outTag = m.reg('result_tag_reg', p.tagWidth);
   outValid.set(s5.valid);
   outHit.set(hitS5);
-  outValue.set(fold('or', parts));
+  outValue.set(m.named(fold('or', parts), 'selected_value'));
   outTag.set(s5.tag);
   lk.resultValid.drive(outValid);
   lk.resultHit.drive(outHit);
