@@ -236,7 +236,10 @@ export class DemoMesh {
       for (;;) {
         const s = await this.call(i, 'status');
         if (s.links.every((l: any) => l.up)) break;
-        if (Date.now() - t0 > timeoutMs) throw new Error(`${this.nodes[i].name}: links not up within ${timeoutMs} ms: ${s.links.filter((l: any) => !l.up).map((l: any) => l.name).join(', ')}`);
+        if (Date.now() - t0 > timeoutMs) {
+          const down = s.links.filter((l: any) => !l.up).map((l: any) => `${l.name} (${l.transport}, ${l.state}, ${l.sessions} sessions, rx ${l.rxFrames}, rejected ${l.rejected})`);
+          throw new Error(`${this.nodes[i].name}: links not up within ${timeoutMs} ms: ${down.join(', ')}; transports ${JSON.stringify(s.transports)}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     }
