@@ -55,7 +55,7 @@ export interface LimitsConfig {
   keepaliveMs?: number;
   /** A source route silent this long while an answer is due is declared failed and repaired, ms. */
   routeFailMs?: number;
-  /** Unacknowledged bytes a stream (a file transfer) may have in flight. */
+  /** Unacknowledged bytes a file transfer's stream may have in flight (daemon default 64 KiB). */
   streamBufferBytes?: number;
 }
 

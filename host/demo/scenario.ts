@@ -182,7 +182,7 @@ export function describeSummary(s: DemoSummary): string[] {
     `ping        ${s.pingMs?.toFixed(1)} ms round trip`,
     `failure     ${s.killed ? `${s.killed.name} killed after ${(s.killed.atBytes / 1e6).toFixed(2)} MB; ${s.transfer.repairs} repair(s)` : 'none'}`,
     `transfer    ${(s.transfer.bytes / 1e6).toFixed(2)} MB in ${(s.transfer.ms / 1000).toFixed(1)} s (${s.transfer.goodputMbit.toFixed(1)} Mb/s) over ${s.transfer.routesUsed} route(s), ${s.transfer.retransmits} segments resent`,
-    `relays      ${Object.entries(s.relayBytes).map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`).join(', ')} forwarded (per-route accounting)`,
+    `relays      ${Object.entries(s.relayBytes).map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`).join(', ')} forwarded on the routes still up (per-route accounting at each relay)`,
     `checksum    written ${s.sha256.written.slice(0, 16)}…  received ${s.sha256.received.slice(0, 16)}…  ${s.intact ? 'INTACT' : 'MISMATCH'}`,
   ];
 }
