@@ -300,6 +300,12 @@ function realpathOf(file: string): string {
 
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `skywire node status | head`: the reader went away; that is not an error worth a trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`skywire: cannot write output: ${e.code ?? e.message}\n`);
+    process.exit(EXIT_ERROR);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,7 +4,7 @@
 // (`neighbours[2].publicKey: expected ...`), and unknown fields are errors too, because a
 // misspelt limit silently left at its default is worse than a refusal to start.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { readKeyFile } from '../identity/keyfile.ts';
@@ -146,19 +146,19 @@ function transport(o: Json, key: string, path: string): TransportKind {
   return v as TransportKind;
 }
 
-/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). */
-export function parseHostPort(text: unknown, field: string): HostPort {
+/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). A listen address may use port 0 (any free port). */
+export function parseHostPort(text: unknown, field: string, minPort = 1): HostPort {
   if (typeof text !== 'string') throw new ConfigError(field, `expected "host:port", got ${describe(text)}`);
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new ConfigError(field, `expected "host:port" with a port in [1, 65535], got ${describe(text)}`);
+  if (!m || port < minPort || port > 65535) throw new ConfigError(field, `expected "host:port" with a port in [${minPort}, 65535], got ${describe(text)}`);
   return { host: m[1] ?? m[2], port };
 }
 
 function parseListen(v: unknown, path: string): ListenConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object like {"transport": "udp", "address": "0.0.0.0:7700"}, got ${describe(v)}`);
   rejectUnknown(v, path, ['transport', 'address']);
-  return { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address')) };
+  return { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address'), 0) };
 }
 
 function parsePublicKey(v: unknown, field: string): string {
@@ -205,8 +205,9 @@ function parseLimits(v: unknown, path: string): LimitsConfig {
   return out;
 }
 
+/** Absolute, so the daemon and the CLI agree whatever folder each was started in. */
 function resolvePath(base: string, p: string): string {
-  return isAbsolute(p) ? p : join(base, p);
+  return resolve(base, p);
 }
 
 const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox'] as const;

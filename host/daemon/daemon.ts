@@ -79,18 +79,24 @@ export class Daemon {
       keepaliveMs: l.keepaliveMs,
       routeFailMs: l.routeFailMs,
     });
-    links = await LinkSet.open(cfg, identity, {
-      deliver: (i, payload) => mesh.receive(i, payload),
-      up: (i) => {
+    const events = {
+      deliver: (i: number, payload: Uint8Array) => mesh.receive(i, payload),
+      up: (i: number) => {
         const n = cfg.neighbours[i];
         log(`link ${n.name} up (${n.transport} ${n.address.host}:${n.address.port})`);
         mesh.linkUp(i, { kind: 'datagram', mtu: MESH_MTU_BYTES, publicKey: Buffer.from(n.publicKey, 'hex'), capacityBytesPerSec: n.capacityBytesPerSec });
       },
-      down: (i) => {
+      down: (i: number) => {
         log(`link ${cfg.neighbours[i].name} down`);
         mesh.linkDown(i);
       },
-    }, () => performance.now());
+    };
+    try {
+      links = await LinkSet.open(cfg, identity, events, () => performance.now());
+    } catch (e) {
+      mesh.close();
+      throw e;
+    }
     const inbox = new Inbox(cfg.inbox, () => Date.now());
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
     const d = new Daemon(cfg, identity, mesh, links, inbox, log);
@@ -150,7 +156,7 @@ export class Daemon {
         pid: process.pid,
         uptimeMs: Date.now() - this.startedAt,
         services: m.services,
-        listen: this.cfg.listen.map((l) => `${l.transport} ${l.host}:${l.port}`),
+        listen: this.cfg.listen.map((l) => `${l.transport} ${l.host}:${(l.transport === 'udp' ? this.links.udp?.port : this.links.tcp?.port) ?? l.port}`),
         controlSocket: this.cfg.controlSocket,
       },
       links: this.links.status().map((s) => {

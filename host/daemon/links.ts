@@ -87,10 +87,13 @@ export class LinkSet {
   static async open(cfg: DaemonConfig, identity: Identity, events: LinkEvents, clock: () => number, random?: () => number): Promise<LinkSet> {
     const udpAt = cfg.listen.find((l) => l.transport === 'udp');
     const tcpAt = cfg.listen.find((l) => l.transport === 'tcp');
-    const udp = udpAt ? await UdpEndpoint.bind({ host: udpAt.host, port: udpAt.port, clock }) : undefined;
+    const cannot = (what: string, at: { host: string; port: number }) => (e: unknown) => {
+      throw new Error(`cannot listen on ${what} ${at.host}:${at.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    };
+    const udp = udpAt ? await UdpEndpoint.bind({ host: udpAt.host, port: udpAt.port, clock }).catch(cannot('udp', udpAt)) : undefined;
     let tcp: TcpEndpoint | undefined;
     try {
-      tcp = tcpAt ? await TcpEndpoint.listen({ host: tcpAt.host, port: tcpAt.port, publicKey: identity.publicKey, clock }) : undefined;
+      tcp = tcpAt ? await TcpEndpoint.listen({ host: tcpAt.host, port: tcpAt.port, publicKey: identity.publicKey, clock }).catch(cannot('tcp', tcpAt)) : undefined;
     } catch (e) {
       await udp?.close();
       throw e;

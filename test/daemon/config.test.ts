@@ -51,6 +51,10 @@ describe('daemon config', () => {
     expect(c.neighbours[1]).toMatchObject({ transport: 'tcp', address: { host: '::1', port: 7703 }, emulatedLossPct: 5, capacityBytesPerSec: 1_000_000 });
     expect(c.limits).toEqual({ maxRoutesPerNeighbour: 10, keepaliveMs: 1000, ruleIdleMs: 5000 });
     expect(c.rotationIntervalMs).toBe(1000);
+    // Relative paths become absolute (the CLI may run in another folder); listen may take port 0.
+    const rel = validateConfig({ ...good(), controlSocket: 'run/n.sock', listen: [{ transport: 'udp', address: '127.0.0.1:0' }], neighbours: [] }, 'etc');
+    expect(rel.controlSocket).toBe(join(process.cwd(), 'etc/run/n.sock'));
+    expect(rel.listen[0].port).toBe(0);
   });
 
   it.each([
