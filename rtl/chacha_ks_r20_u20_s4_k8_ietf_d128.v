@@ -10,10 +10,10 @@
 //   fifoDepth = 128
 //
 // ChaCha20 keystream engine: 20 round unit(s) x 4 stage(s), 1 pass(es) per block,
-// 20/20 blocks per cycle, 80 cycles from ring entry to exit, blocks leave in request order.
+// 20/20 blocks per cycle, 82 cycles from request to output FIFO, blocks leave in request order.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
-// Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; a write waits
-// while a block of that slot is in flight.
+// Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. The word is held
+// until no block of that slot is in flight (requests for the slot wait meanwhile); key_wr_ready is low while it is held.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -66,156 +66,170 @@ reg ent_valid_reg;  // a block waits at the ring entry
 reg [511:0] ent_state_reg;  // its initial state
 reg [2:0] ent_slot_reg;
 reg [127:0] ent_ctx_reg;
+reg tail_continues_reg;  // the tail block goes round again
+reg tail_exits_reg;  // the tail block has done its last round
+reg kw_pending_reg;  // a key word waits to be written
+reg kw_checked_reg;  // key_busy_reg describes the waiting word
+reg [2:0] kw_slot_reg;
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
+reg [31:0] exit_key0_reg;
+reg [31:0] exit_key1_reg;
+reg [31:0] exit_key2_reg;
+reg [31:0] exit_key3_reg;
+reg [31:0] exit_key4_reg;
+reg [31:0] exit_key5_reg;
+reg [31:0] exit_key6_reg;
+reg [31:0] exit_key7_reg;
 reg [8:0] outstanding_reg;
+reg credit_ok_reg;  // outstanding < depth
+reg key_busy_reg;  // a block of the waiting word's slot was in flight last cycle
 reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire [511:0] ring_in_state;
 wire [131:0] ring_in_meta;
+wire [3:0] unit0_meta_next_unused;
 wire [511:0] unit0_state_out;
 wire [131:0] unit0_meta_out;
-wire [15:0] unit0_meta_taps;
+wire [11:0] unit0_meta_taps;
+wire [3:0] unit1_meta_next_unused;
 wire [511:0] unit1_state_out;
 wire [131:0] unit1_meta_out;
-wire [15:0] unit1_meta_taps;
+wire [11:0] unit1_meta_taps;
+wire [3:0] unit2_meta_next_unused;
 wire [511:0] unit2_state_out;
 wire [131:0] unit2_meta_out;
-wire [15:0] unit2_meta_taps;
+wire [11:0] unit2_meta_taps;
+wire [3:0] unit3_meta_next_unused;
 wire [511:0] unit3_state_out;
 wire [131:0] unit3_meta_out;
-wire [15:0] unit3_meta_taps;
+wire [11:0] unit3_meta_taps;
+wire [3:0] unit4_meta_next_unused;
 wire [511:0] unit4_state_out;
 wire [131:0] unit4_meta_out;
-wire [15:0] unit4_meta_taps;
+wire [11:0] unit4_meta_taps;
+wire [3:0] unit5_meta_next_unused;
 wire [511:0] unit5_state_out;
 wire [131:0] unit5_meta_out;
-wire [15:0] unit5_meta_taps;
+wire [11:0] unit5_meta_taps;
+wire [3:0] unit6_meta_next_unused;
 wire [511:0] unit6_state_out;
 wire [131:0] unit6_meta_out;
-wire [15:0] unit6_meta_taps;
+wire [11:0] unit6_meta_taps;
+wire [3:0] unit7_meta_next_unused;
 wire [511:0] unit7_state_out;
 wire [131:0] unit7_meta_out;
-wire [15:0] unit7_meta_taps;
+wire [11:0] unit7_meta_taps;
+wire [3:0] unit8_meta_next_unused;
 wire [511:0] unit8_state_out;
 wire [131:0] unit8_meta_out;
-wire [15:0] unit8_meta_taps;
+wire [11:0] unit8_meta_taps;
+wire [3:0] unit9_meta_next_unused;
 wire [511:0] unit9_state_out;
 wire [131:0] unit9_meta_out;
-wire [15:0] unit9_meta_taps;
+wire [11:0] unit9_meta_taps;
+wire [3:0] unit10_meta_next_unused;
 wire [511:0] unit10_state_out;
 wire [131:0] unit10_meta_out;
-wire [15:0] unit10_meta_taps;
+wire [11:0] unit10_meta_taps;
+wire [3:0] unit11_meta_next_unused;
 wire [511:0] unit11_state_out;
 wire [131:0] unit11_meta_out;
-wire [15:0] unit11_meta_taps;
+wire [11:0] unit11_meta_taps;
+wire [3:0] unit12_meta_next_unused;
 wire [511:0] unit12_state_out;
 wire [131:0] unit12_meta_out;
-wire [15:0] unit12_meta_taps;
+wire [11:0] unit12_meta_taps;
+wire [3:0] unit13_meta_next_unused;
 wire [511:0] unit13_state_out;
 wire [131:0] unit13_meta_out;
-wire [15:0] unit13_meta_taps;
+wire [11:0] unit13_meta_taps;
+wire [3:0] unit14_meta_next_unused;
 wire [511:0] unit14_state_out;
 wire [131:0] unit14_meta_out;
-wire [15:0] unit14_meta_taps;
+wire [11:0] unit14_meta_taps;
+wire [3:0] unit15_meta_next_unused;
 wire [511:0] unit15_state_out;
 wire [131:0] unit15_meta_out;
-wire [15:0] unit15_meta_taps;
+wire [11:0] unit15_meta_taps;
+wire [3:0] unit16_meta_next_unused;
 wire [511:0] unit16_state_out;
 wire [131:0] unit16_meta_out;
-wire [15:0] unit16_meta_taps;
+wire [11:0] unit16_meta_taps;
+wire [3:0] unit17_meta_next_unused;
 wire [511:0] unit17_state_out;
 wire [131:0] unit17_meta_out;
-wire [15:0] unit17_meta_taps;
+wire [11:0] unit17_meta_taps;
+wire [3:0] unit18_meta_next_unused;
 wire [511:0] unit18_state_out;
 wire [131:0] unit18_meta_out;
-wire [15:0] unit18_meta_taps;
+wire [11:0] unit18_meta_taps;
+wire [3:0] unit19_meta_next;
 wire [511:0] unit19_state_out;
 wire [131:0] unit19_meta_out;
-wire [15:0] unit19_meta_taps;
-wire tail_exits;
+wire [11:0] unit19_meta_taps;
+wire key_wr_accept;
 wire [3:0] unit0_tap0;
 wire [3:0] unit0_tap1;
 wire [3:0] unit0_tap2;
-wire [3:0] unit0_tap3;
 wire [3:0] unit1_tap0;
 wire [3:0] unit1_tap1;
 wire [3:0] unit1_tap2;
-wire [3:0] unit1_tap3;
 wire [3:0] unit2_tap0;
 wire [3:0] unit2_tap1;
 wire [3:0] unit2_tap2;
-wire [3:0] unit2_tap3;
 wire [3:0] unit3_tap0;
 wire [3:0] unit3_tap1;
 wire [3:0] unit3_tap2;
-wire [3:0] unit3_tap3;
 wire [3:0] unit4_tap0;
 wire [3:0] unit4_tap1;
 wire [3:0] unit4_tap2;
-wire [3:0] unit4_tap3;
 wire [3:0] unit5_tap0;
 wire [3:0] unit5_tap1;
 wire [3:0] unit5_tap2;
-wire [3:0] unit5_tap3;
 wire [3:0] unit6_tap0;
 wire [3:0] unit6_tap1;
 wire [3:0] unit6_tap2;
-wire [3:0] unit6_tap3;
 wire [3:0] unit7_tap0;
 wire [3:0] unit7_tap1;
 wire [3:0] unit7_tap2;
-wire [3:0] unit7_tap3;
 wire [3:0] unit8_tap0;
 wire [3:0] unit8_tap1;
 wire [3:0] unit8_tap2;
-wire [3:0] unit8_tap3;
 wire [3:0] unit9_tap0;
 wire [3:0] unit9_tap1;
 wire [3:0] unit9_tap2;
-wire [3:0] unit9_tap3;
 wire [3:0] unit10_tap0;
 wire [3:0] unit10_tap1;
 wire [3:0] unit10_tap2;
-wire [3:0] unit10_tap3;
 wire [3:0] unit11_tap0;
 wire [3:0] unit11_tap1;
 wire [3:0] unit11_tap2;
-wire [3:0] unit11_tap3;
 wire [3:0] unit12_tap0;
 wire [3:0] unit12_tap1;
 wire [3:0] unit12_tap2;
-wire [3:0] unit12_tap3;
 wire [3:0] unit13_tap0;
 wire [3:0] unit13_tap1;
 wire [3:0] unit13_tap2;
-wire [3:0] unit13_tap3;
 wire [3:0] unit14_tap0;
 wire [3:0] unit14_tap1;
 wire [3:0] unit14_tap2;
-wire [3:0] unit14_tap3;
 wire [3:0] unit15_tap0;
 wire [3:0] unit15_tap1;
 wire [3:0] unit15_tap2;
-wire [3:0] unit15_tap3;
 wire [3:0] unit16_tap0;
 wire [3:0] unit16_tap1;
 wire [3:0] unit16_tap2;
-wire [3:0] unit16_tap3;
 wire [3:0] unit17_tap0;
 wire [3:0] unit17_tap1;
 wire [3:0] unit17_tap2;
-wire [3:0] unit17_tap3;
 wire [3:0] unit18_tap0;
 wire [3:0] unit18_tap1;
 wire [3:0] unit18_tap2;
-wire [3:0] unit18_tap3;
 wire [3:0] unit19_tap0;
 wire [3:0] unit19_tap1;
 wire [3:0] unit19_tap2;
-wire [3:0] unit19_tap3;
-wire key_slot_busy;
-wire key_wr_ok;
-wire key_wr_fire;
-wire credit_ok;
+wire key_wr_commit;
 wire ent_go;
 wire req_ok;
 wire req_fire;
@@ -228,93 +242,70 @@ wire ks_pop;
 
 assign ring_in_state = ent_state_reg;
 assign ring_in_meta = {ent_ctx_reg, ent_slot_reg, ent_valid_reg};
-assign tail_exits = unit19_meta_out[0];
+assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
 assign unit0_tap0 = unit0_meta_taps[3:0];
 assign unit0_tap1 = unit0_meta_taps[7:4];
 assign unit0_tap2 = unit0_meta_taps[11:8];
-assign unit0_tap3 = unit0_meta_taps[15:12];
 assign unit1_tap0 = unit1_meta_taps[3:0];
 assign unit1_tap1 = unit1_meta_taps[7:4];
 assign unit1_tap2 = unit1_meta_taps[11:8];
-assign unit1_tap3 = unit1_meta_taps[15:12];
 assign unit2_tap0 = unit2_meta_taps[3:0];
 assign unit2_tap1 = unit2_meta_taps[7:4];
 assign unit2_tap2 = unit2_meta_taps[11:8];
-assign unit2_tap3 = unit2_meta_taps[15:12];
 assign unit3_tap0 = unit3_meta_taps[3:0];
 assign unit3_tap1 = unit3_meta_taps[7:4];
 assign unit3_tap2 = unit3_meta_taps[11:8];
-assign unit3_tap3 = unit3_meta_taps[15:12];
 assign unit4_tap0 = unit4_meta_taps[3:0];
 assign unit4_tap1 = unit4_meta_taps[7:4];
 assign unit4_tap2 = unit4_meta_taps[11:8];
-assign unit4_tap3 = unit4_meta_taps[15:12];
 assign unit5_tap0 = unit5_meta_taps[3:0];
 assign unit5_tap1 = unit5_meta_taps[7:4];
 assign unit5_tap2 = unit5_meta_taps[11:8];
-assign unit5_tap3 = unit5_meta_taps[15:12];
 assign unit6_tap0 = unit6_meta_taps[3:0];
 assign unit6_tap1 = unit6_meta_taps[7:4];
 assign unit6_tap2 = unit6_meta_taps[11:8];
-assign unit6_tap3 = unit6_meta_taps[15:12];
 assign unit7_tap0 = unit7_meta_taps[3:0];
 assign unit7_tap1 = unit7_meta_taps[7:4];
 assign unit7_tap2 = unit7_meta_taps[11:8];
-assign unit7_tap3 = unit7_meta_taps[15:12];
 assign unit8_tap0 = unit8_meta_taps[3:0];
 assign unit8_tap1 = unit8_meta_taps[7:4];
 assign unit8_tap2 = unit8_meta_taps[11:8];
-assign unit8_tap3 = unit8_meta_taps[15:12];
 assign unit9_tap0 = unit9_meta_taps[3:0];
 assign unit9_tap1 = unit9_meta_taps[7:4];
 assign unit9_tap2 = unit9_meta_taps[11:8];
-assign unit9_tap3 = unit9_meta_taps[15:12];
 assign unit10_tap0 = unit10_meta_taps[3:0];
 assign unit10_tap1 = unit10_meta_taps[7:4];
 assign unit10_tap2 = unit10_meta_taps[11:8];
-assign unit10_tap3 = unit10_meta_taps[15:12];
 assign unit11_tap0 = unit11_meta_taps[3:0];
 assign unit11_tap1 = unit11_meta_taps[7:4];
 assign unit11_tap2 = unit11_meta_taps[11:8];
-assign unit11_tap3 = unit11_meta_taps[15:12];
 assign unit12_tap0 = unit12_meta_taps[3:0];
 assign unit12_tap1 = unit12_meta_taps[7:4];
 assign unit12_tap2 = unit12_meta_taps[11:8];
-assign unit12_tap3 = unit12_meta_taps[15:12];
 assign unit13_tap0 = unit13_meta_taps[3:0];
 assign unit13_tap1 = unit13_meta_taps[7:4];
 assign unit13_tap2 = unit13_meta_taps[11:8];
-assign unit13_tap3 = unit13_meta_taps[15:12];
 assign unit14_tap0 = unit14_meta_taps[3:0];
 assign unit14_tap1 = unit14_meta_taps[7:4];
 assign unit14_tap2 = unit14_meta_taps[11:8];
-assign unit14_tap3 = unit14_meta_taps[15:12];
 assign unit15_tap0 = unit15_meta_taps[3:0];
 assign unit15_tap1 = unit15_meta_taps[7:4];
 assign unit15_tap2 = unit15_meta_taps[11:8];
-assign unit15_tap3 = unit15_meta_taps[15:12];
 assign unit16_tap0 = unit16_meta_taps[3:0];
 assign unit16_tap1 = unit16_meta_taps[7:4];
 assign unit16_tap2 = unit16_meta_taps[11:8];
-assign unit16_tap3 = unit16_meta_taps[15:12];
 assign unit17_tap0 = unit17_meta_taps[3:0];
 assign unit17_tap1 = unit17_meta_taps[7:4];
 assign unit17_tap2 = unit17_meta_taps[11:8];
-assign unit17_tap3 = unit17_meta_taps[15:12];
 assign unit18_tap0 = unit18_meta_taps[3:0];
 assign unit18_tap1 = unit18_meta_taps[7:4];
 assign unit18_tap2 = unit18_meta_taps[11:8];
-assign unit18_tap3 = unit18_meta_taps[15:12];
 assign unit19_tap0 = unit19_meta_taps[3:0];
 assign unit19_tap1 = unit19_meta_taps[7:4];
 assign unit19_tap2 = unit19_meta_taps[11:8];
-assign unit19_tap3 = unit19_meta_taps[15:12];
-assign key_slot_busy = (ent_valid_reg & (ent_slot_reg == key_wr_slot)) | (unit0_tap0[0] & (unit0_tap0[3:1] == key_wr_slot)) | (unit0_tap1[0] & (unit0_tap1[3:1] == key_wr_slot)) | (unit0_tap2[0] & (unit0_tap2[3:1] == key_wr_slot)) | (unit0_tap3[0] & (unit0_tap3[3:1] == key_wr_slot)) | (unit1_tap0[0] & (unit1_tap0[3:1] == key_wr_slot)) | (unit1_tap1[0] & (unit1_tap1[3:1] == key_wr_slot)) | (unit1_tap2[0] & (unit1_tap2[3:1] == key_wr_slot)) | (unit1_tap3[0] & (unit1_tap3[3:1] == key_wr_slot)) | (unit2_tap0[0] & (unit2_tap0[3:1] == key_wr_slot)) | (unit2_tap1[0] & (unit2_tap1[3:1] == key_wr_slot)) | (unit2_tap2[0] & (unit2_tap2[3:1] == key_wr_slot)) | (unit2_tap3[0] & (unit2_tap3[3:1] == key_wr_slot)) | (unit3_tap0[0] & (unit3_tap0[3:1] == key_wr_slot)) | (unit3_tap1[0] & (unit3_tap1[3:1] == key_wr_slot)) | (unit3_tap2[0] & (unit3_tap2[3:1] == key_wr_slot)) | (unit3_tap3[0] & (unit3_tap3[3:1] == key_wr_slot)) | (unit4_tap0[0] & (unit4_tap0[3:1] == key_wr_slot)) | (unit4_tap1[0] & (unit4_tap1[3:1] == key_wr_slot)) | (unit4_tap2[0] & (unit4_tap2[3:1] == key_wr_slot)) | (unit4_tap3[0] & (unit4_tap3[3:1] == key_wr_slot)) | (unit5_tap0[0] & (unit5_tap0[3:1] == key_wr_slot)) | (unit5_tap1[0] & (unit5_tap1[3:1] == key_wr_slot)) | (unit5_tap2[0] & (unit5_tap2[3:1] == key_wr_slot)) | (unit5_tap3[0] & (unit5_tap3[3:1] == key_wr_slot)) | (unit6_tap0[0] & (unit6_tap0[3:1] == key_wr_slot)) | (unit6_tap1[0] & (unit6_tap1[3:1] == key_wr_slot)) | (unit6_tap2[0] & (unit6_tap2[3:1] == key_wr_slot)) | (unit6_tap3[0] & (unit6_tap3[3:1] == key_wr_slot)) | (unit7_tap0[0] & (unit7_tap0[3:1] == key_wr_slot)) | (unit7_tap1[0] & (unit7_tap1[3:1] == key_wr_slot)) | (unit7_tap2[0] & (unit7_tap2[3:1] == key_wr_slot)) | (unit7_tap3[0] & (unit7_tap3[3:1] == key_wr_slot)) | (unit8_tap0[0] & (unit8_tap0[3:1] == key_wr_slot)) | (unit8_tap1[0] & (unit8_tap1[3:1] == key_wr_slot)) | (unit8_tap2[0] & (unit8_tap2[3:1] == key_wr_slot)) | (unit8_tap3[0] & (unit8_tap3[3:1] == key_wr_slot)) | (unit9_tap0[0] & (unit9_tap0[3:1] == key_wr_slot)) | (unit9_tap1[0] & (unit9_tap1[3:1] == key_wr_slot)) | (unit9_tap2[0] & (unit9_tap2[3:1] == key_wr_slot)) | (unit9_tap3[0] & (unit9_tap3[3:1] == key_wr_slot)) | (unit10_tap0[0] & (unit10_tap0[3:1] == key_wr_slot)) | (unit10_tap1[0] & (unit10_tap1[3:1] == key_wr_slot)) | (unit10_tap2[0] & (unit10_tap2[3:1] == key_wr_slot)) | (unit10_tap3[0] & (unit10_tap3[3:1] == key_wr_slot)) | (unit11_tap0[0] & (unit11_tap0[3:1] == key_wr_slot)) | (unit11_tap1[0] & (unit11_tap1[3:1] == key_wr_slot)) | (unit11_tap2[0] & (unit11_tap2[3:1] == key_wr_slot)) | (unit11_tap3[0] & (unit11_tap3[3:1] == key_wr_slot)) | (unit12_tap0[0] & (unit12_tap0[3:1] == key_wr_slot)) | (unit12_tap1[0] & (unit12_tap1[3:1] == key_wr_slot)) | (unit12_tap2[0] & (unit12_tap2[3:1] == key_wr_slot)) | (unit12_tap3[0] & (unit12_tap3[3:1] == key_wr_slot)) | (unit13_tap0[0] & (unit13_tap0[3:1] == key_wr_slot)) | (unit13_tap1[0] & (unit13_tap1[3:1] == key_wr_slot)) | (unit13_tap2[0] & (unit13_tap2[3:1] == key_wr_slot)) | (unit13_tap3[0] & (unit13_tap3[3:1] == key_wr_slot)) | (unit14_tap0[0] & (unit14_tap0[3:1] == key_wr_slot)) | (unit14_tap1[0] & (unit14_tap1[3:1] == key_wr_slot)) | (unit14_tap2[0] & (unit14_tap2[3:1] == key_wr_slot)) | (unit14_tap3[0] & (unit14_tap3[3:1] == key_wr_slot)) | (unit15_tap0[0] & (unit15_tap0[3:1] == key_wr_slot)) | (unit15_tap1[0] & (unit15_tap1[3:1] == key_wr_slot)) | (unit15_tap2[0] & (unit15_tap2[3:1] == key_wr_slot)) | (unit15_tap3[0] & (unit15_tap3[3:1] == key_wr_slot)) | (unit16_tap0[0] & (unit16_tap0[3:1] == key_wr_slot)) | (unit16_tap1[0] & (unit16_tap1[3:1] == key_wr_slot)) | (unit16_tap2[0] & (unit16_tap2[3:1] == key_wr_slot)) | (unit16_tap3[0] & (unit16_tap3[3:1] == key_wr_slot)) | (unit17_tap0[0] & (unit17_tap0[3:1] == key_wr_slot)) | (unit17_tap1[0] & (unit17_tap1[3:1] == key_wr_slot)) | (unit17_tap2[0] & (unit17_tap2[3:1] == key_wr_slot)) | (unit17_tap3[0] & (unit17_tap3[3:1] == key_wr_slot)) | (unit18_tap0[0] & (unit18_tap0[3:1] == key_wr_slot)) | (unit18_tap1[0] & (unit18_tap1[3:1] == key_wr_slot)) | (unit18_tap2[0] & (unit18_tap2[3:1] == key_wr_slot)) | (unit18_tap3[0] & (unit18_tap3[3:1] == key_wr_slot)) | (unit19_tap0[0] & (unit19_tap0[3:1] == key_wr_slot)) | (unit19_tap1[0] & (unit19_tap1[3:1] == key_wr_slot)) | (unit19_tap2[0] & (unit19_tap2[3:1] == key_wr_slot)) | (unit19_tap3[0] & (unit19_tap3[3:1] == key_wr_slot));
-assign key_wr_ok = ~key_slot_busy;
-assign key_wr_fire = key_wr_valid & key_wr_ok;
-assign credit_ok = outstanding_reg < 9'h80;
-assign ent_go = ent_valid_reg & ~1'b0;
-assign req_ok = credit_ok & (~ent_valid_reg | ent_go) & ~(key_wr_fire & (req_slot == key_wr_slot));
+assign key_wr_commit = kw_pending_reg & kw_checked_reg & ~key_busy_reg;
+assign ent_go = ent_valid_reg & ~tail_continues_reg;
+assign req_ok = credit_ok_reg & (~ent_valid_reg | ent_go) & ~(kw_pending_reg & (req_slot == kw_slot_reg));
 assign req_fire = req_valid & req_ok;
 assign req_ctx = {req_nonce, req_counter};
 assign tail_ctx = unit19_meta_out[131:4];
@@ -323,310 +314,351 @@ assign ks_pop = ks_fifo_m_valid & ks_ready;
 always @(posedge clk) begin
     if (rst) begin
         ent_valid_reg <= 1'b0;
+        tail_continues_reg <= 1'b0;
+        tail_exits_reg <= 1'b0;
+        kw_pending_reg <= 1'b0;
+        kw_checked_reg <= 1'b0;
         outstanding_reg <= 9'h0;
+        credit_ok_reg <= 1'b1;
+        key_busy_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
-        ent_valid_reg <= req_fire | (ent_valid_reg & ~ent_go);
+        ent_valid_reg <= req_fire;
+        tail_continues_reg <= 1'b0;
+        tail_exits_reg <= unit19_meta_next[0];
+        kw_pending_reg <= key_wr_accept | (kw_pending_reg & ~key_wr_commit);
+        kw_checked_reg <= kw_pending_reg & ~key_wr_commit;
         outstanding_reg <= req_fire ? (ks_pop ? outstanding_reg : (outstanding_reg + 9'h1)) : ks_pop ? (outstanding_reg - 9'h1) : outstanding_reg;
-        fin_valid_reg <= tail_exits;
+        credit_ok_reg <= req_fire ? (ks_pop ? credit_ok_reg : (outstanding_reg < 9'h7f)) : (ks_pop | credit_ok_reg);
+        key_busy_reg <= (ent_valid_reg & (ent_slot_reg == kw_slot_reg)) | (unit0_tap0[0] & (unit0_tap0[3:1] == kw_slot_reg)) | (unit0_tap1[0] & (unit0_tap1[3:1] == kw_slot_reg)) | (unit0_tap2[0] & (unit0_tap2[3:1] == kw_slot_reg)) | (unit0_meta_out[0] & (unit0_meta_out[3:1] == kw_slot_reg)) | (unit1_tap0[0] & (unit1_tap0[3:1] == kw_slot_reg)) | (unit1_tap1[0] & (unit1_tap1[3:1] == kw_slot_reg)) | (unit1_tap2[0] & (unit1_tap2[3:1] == kw_slot_reg)) | (unit1_meta_out[0] & (unit1_meta_out[3:1] == kw_slot_reg)) | (unit2_tap0[0] & (unit2_tap0[3:1] == kw_slot_reg)) | (unit2_tap1[0] & (unit2_tap1[3:1] == kw_slot_reg)) | (unit2_tap2[0] & (unit2_tap2[3:1] == kw_slot_reg)) | (unit2_meta_out[0] & (unit2_meta_out[3:1] == kw_slot_reg)) | (unit3_tap0[0] & (unit3_tap0[3:1] == kw_slot_reg)) | (unit3_tap1[0] & (unit3_tap1[3:1] == kw_slot_reg)) | (unit3_tap2[0] & (unit3_tap2[3:1] == kw_slot_reg)) | (unit3_meta_out[0] & (unit3_meta_out[3:1] == kw_slot_reg)) | (unit4_tap0[0] & (unit4_tap0[3:1] == kw_slot_reg)) | (unit4_tap1[0] & (unit4_tap1[3:1] == kw_slot_reg)) | (unit4_tap2[0] & (unit4_tap2[3:1] == kw_slot_reg)) | (unit4_meta_out[0] & (unit4_meta_out[3:1] == kw_slot_reg)) | (unit5_tap0[0] & (unit5_tap0[3:1] == kw_slot_reg)) | (unit5_tap1[0] & (unit5_tap1[3:1] == kw_slot_reg)) | (unit5_tap2[0] & (unit5_tap2[3:1] == kw_slot_reg)) | (unit5_meta_out[0] & (unit5_meta_out[3:1] == kw_slot_reg)) | (unit6_tap0[0] & (unit6_tap0[3:1] == kw_slot_reg)) | (unit6_tap1[0] & (unit6_tap1[3:1] == kw_slot_reg)) | (unit6_tap2[0] & (unit6_tap2[3:1] == kw_slot_reg)) | (unit6_meta_out[0] & (unit6_meta_out[3:1] == kw_slot_reg)) | (unit7_tap0[0] & (unit7_tap0[3:1] == kw_slot_reg)) | (unit7_tap1[0] & (unit7_tap1[3:1] == kw_slot_reg)) | (unit7_tap2[0] & (unit7_tap2[3:1] == kw_slot_reg)) | (unit7_meta_out[0] & (unit7_meta_out[3:1] == kw_slot_reg)) | (unit8_tap0[0] & (unit8_tap0[3:1] == kw_slot_reg)) | (unit8_tap1[0] & (unit8_tap1[3:1] == kw_slot_reg)) | (unit8_tap2[0] & (unit8_tap2[3:1] == kw_slot_reg)) | (unit8_meta_out[0] & (unit8_meta_out[3:1] == kw_slot_reg)) | (unit9_tap0[0] & (unit9_tap0[3:1] == kw_slot_reg)) | (unit9_tap1[0] & (unit9_tap1[3:1] == kw_slot_reg)) | (unit9_tap2[0] & (unit9_tap2[3:1] == kw_slot_reg)) | (unit9_meta_out[0] & (unit9_meta_out[3:1] == kw_slot_reg)) | (unit10_tap0[0] & (unit10_tap0[3:1] == kw_slot_reg)) | (unit10_tap1[0] & (unit10_tap1[3:1] == kw_slot_reg)) | (unit10_tap2[0] & (unit10_tap2[3:1] == kw_slot_reg)) | (unit10_meta_out[0] & (unit10_meta_out[3:1] == kw_slot_reg)) | (unit11_tap0[0] & (unit11_tap0[3:1] == kw_slot_reg)) | (unit11_tap1[0] & (unit11_tap1[3:1] == kw_slot_reg)) | (unit11_tap2[0] & (unit11_tap2[3:1] == kw_slot_reg)) | (unit11_meta_out[0] & (unit11_meta_out[3:1] == kw_slot_reg)) | (unit12_tap0[0] & (unit12_tap0[3:1] == kw_slot_reg)) | (unit12_tap1[0] & (unit12_tap1[3:1] == kw_slot_reg)) | (unit12_tap2[0] & (unit12_tap2[3:1] == kw_slot_reg)) | (unit12_meta_out[0] & (unit12_meta_out[3:1] == kw_slot_reg)) | (unit13_tap0[0] & (unit13_tap0[3:1] == kw_slot_reg)) | (unit13_tap1[0] & (unit13_tap1[3:1] == kw_slot_reg)) | (unit13_tap2[0] & (unit13_tap2[3:1] == kw_slot_reg)) | (unit13_meta_out[0] & (unit13_meta_out[3:1] == kw_slot_reg)) | (unit14_tap0[0] & (unit14_tap0[3:1] == kw_slot_reg)) | (unit14_tap1[0] & (unit14_tap1[3:1] == kw_slot_reg)) | (unit14_tap2[0] & (unit14_tap2[3:1] == kw_slot_reg)) | (unit14_meta_out[0] & (unit14_meta_out[3:1] == kw_slot_reg)) | (unit15_tap0[0] & (unit15_tap0[3:1] == kw_slot_reg)) | (unit15_tap1[0] & (unit15_tap1[3:1] == kw_slot_reg)) | (unit15_tap2[0] & (unit15_tap2[3:1] == kw_slot_reg)) | (unit15_meta_out[0] & (unit15_meta_out[3:1] == kw_slot_reg)) | (unit16_tap0[0] & (unit16_tap0[3:1] == kw_slot_reg)) | (unit16_tap1[0] & (unit16_tap1[3:1] == kw_slot_reg)) | (unit16_tap2[0] & (unit16_tap2[3:1] == kw_slot_reg)) | (unit16_meta_out[0] & (unit16_meta_out[3:1] == kw_slot_reg)) | (unit17_tap0[0] & (unit17_tap0[3:1] == kw_slot_reg)) | (unit17_tap1[0] & (unit17_tap1[3:1] == kw_slot_reg)) | (unit17_tap2[0] & (unit17_tap2[3:1] == kw_slot_reg)) | (unit17_meta_out[0] & (unit17_meta_out[3:1] == kw_slot_reg)) | (unit18_tap0[0] & (unit18_tap0[3:1] == kw_slot_reg)) | (unit18_tap1[0] & (unit18_tap1[3:1] == kw_slot_reg)) | (unit18_tap2[0] & (unit18_tap2[3:1] == kw_slot_reg)) | (unit18_meta_out[0] & (unit18_meta_out[3:1] == kw_slot_reg)) | (unit19_tap0[0] & (unit19_tap0[3:1] == kw_slot_reg)) | (unit19_tap1[0] & (unit19_tap1[3:1] == kw_slot_reg)) | (unit19_tap2[0] & (unit19_tap2[3:1] == kw_slot_reg)) | (unit19_meta_out[0] & (unit19_meta_out[3:1] == kw_slot_reg));
+        fin_valid_reg <= tail_exits_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (req_fire) begin
-        ent_state_reg <= {req_ctx, entry_key7, entry_key6, entry_key5, entry_key4, entry_key3, entry_key2, entry_key1, entry_key0, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
-        ent_slot_reg <= req_slot;
-        ent_ctx_reg <= req_ctx;
+    ent_state_reg <= {req_ctx, entry_key7, entry_key6, entry_key5, entry_key4, entry_key3, entry_key2, entry_key1, entry_key0, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
+    ent_slot_reg <= req_slot;
+    ent_ctx_reg <= req_ctx;
+    exit_key0_reg <= exit_key0;
+    exit_key1_reg <= exit_key1;
+    exit_key2_reg <= exit_key2;
+    exit_key3_reg <= exit_key3;
+    exit_key4_reg <= exit_key4;
+    exit_key5_reg <= exit_key5;
+    exit_key6_reg <= exit_key6;
+    exit_key7_reg <= exit_key7;
+    fin_data_reg <= {unit19_state_out[511:480] + tail_ctx[127:96], unit19_state_out[479:448] + tail_ctx[95:64], unit19_state_out[447:416] + tail_ctx[63:32], unit19_state_out[415:384] + tail_ctx[31:0], unit19_state_out[383:352] + exit_key7_reg, unit19_state_out[351:320] + exit_key6_reg, unit19_state_out[319:288] + exit_key5_reg, unit19_state_out[287:256] + exit_key4_reg, unit19_state_out[255:224] + exit_key3_reg, unit19_state_out[223:192] + exit_key2_reg, unit19_state_out[191:160] + exit_key1_reg, unit19_state_out[159:128] + exit_key0_reg, unit19_state_out[127:96] + 32'h6b206574, unit19_state_out[95:64] + 32'h79622d32, unit19_state_out[63:32] + 32'h3320646e, unit19_state_out[31:0] + 32'h61707865};
+end
+
+always @(posedge clk) begin
+    if (key_wr_accept) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
     end
 end
 
 always @(posedge clk) begin
-    if (tail_exits) begin
-        fin_data_reg <= {unit19_state_out[511:480] + tail_ctx[127:96], unit19_state_out[479:448] + tail_ctx[95:64], unit19_state_out[447:416] + tail_ctx[63:32], unit19_state_out[415:384] + tail_ctx[31:0], unit19_state_out[383:352] + exit_key7, unit19_state_out[351:320] + exit_key6, unit19_state_out[319:288] + exit_key5, unit19_state_out[287:256] + exit_key4, unit19_state_out[255:224] + exit_key3, unit19_state_out[223:192] + exit_key2, unit19_state_out[191:160] + exit_key1, unit19_state_out[159:128] + exit_key0, unit19_state_out[127:96] + 32'h6b206574, unit19_state_out[95:64] + 32'h79622d32, unit19_state_out[63:32] + 32'h3320646e, unit19_state_out[31:0] + 32'h61707865};
-    end
-end
-
-always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h0)) begin
-        key_word0[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h0)) begin
+        key_word0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key0 = key_word0[req_slot];
 
-assign exit_key0 = key_word0[unit19_meta_out[3:1]];
+assign exit_key0 = key_word0[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h1)) begin
-        key_word1[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h1)) begin
+        key_word1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key1 = key_word1[req_slot];
 
-assign exit_key1 = key_word1[unit19_meta_out[3:1]];
+assign exit_key1 = key_word1[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h2)) begin
-        key_word2[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h2)) begin
+        key_word2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key2 = key_word2[req_slot];
 
-assign exit_key2 = key_word2[unit19_meta_out[3:1]];
+assign exit_key2 = key_word2[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h3)) begin
-        key_word3[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h3)) begin
+        key_word3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key3 = key_word3[req_slot];
 
-assign exit_key3 = key_word3[unit19_meta_out[3:1]];
+assign exit_key3 = key_word3[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h4)) begin
-        key_word4[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h4)) begin
+        key_word4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key4 = key_word4[req_slot];
 
-assign exit_key4 = key_word4[unit19_meta_out[3:1]];
+assign exit_key4 = key_word4[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h5)) begin
-        key_word5[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h5)) begin
+        key_word5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key5 = key_word5[req_slot];
 
-assign exit_key5 = key_word5[unit19_meta_out[3:1]];
+assign exit_key5 = key_word5[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h6)) begin
-        key_word6[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h6)) begin
+        key_word6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key6 = key_word6[req_slot];
 
-assign exit_key6 = key_word6[unit19_meta_out[3:1]];
+assign exit_key6 = key_word6[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h7)) begin
-        key_word7[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h7)) begin
+        key_word7[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key7 = key_word7[req_slot];
 
-assign exit_key7 = key_word7[unit19_meta_out[3:1]];
+assign exit_key7 = key_word7[unit19_meta_next[3:1]];
 
-chacha_round_col_s4_m132_t4 unit0 (
+chacha_round_s4_m132_t4_n4 unit0 (
     .clk      (clk),
     .rst      (rst),
     .state_in (ring_in_state),
     .meta_in  (ring_in_meta),
+    .meta_next(unit0_meta_next_unused),
     .state_out(unit0_state_out),
     .meta_out (unit0_meta_out),
     .meta_taps(unit0_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit1 (
+chacha_round_s4_m132_t4_n4 unit1 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit0_state_out),
     .meta_in  (unit0_meta_out),
+    .meta_next(unit1_meta_next_unused),
     .state_out(unit1_state_out),
     .meta_out (unit1_meta_out),
     .meta_taps(unit1_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit2 (
+chacha_round_s4_m132_t4_n4 unit2 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit1_state_out),
     .meta_in  (unit1_meta_out),
+    .meta_next(unit2_meta_next_unused),
     .state_out(unit2_state_out),
     .meta_out (unit2_meta_out),
     .meta_taps(unit2_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit3 (
+chacha_round_s4_m132_t4_n4 unit3 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit2_state_out),
     .meta_in  (unit2_meta_out),
+    .meta_next(unit3_meta_next_unused),
     .state_out(unit3_state_out),
     .meta_out (unit3_meta_out),
     .meta_taps(unit3_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit4 (
+chacha_round_s4_m132_t4_n4 unit4 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit3_state_out),
     .meta_in  (unit3_meta_out),
+    .meta_next(unit4_meta_next_unused),
     .state_out(unit4_state_out),
     .meta_out (unit4_meta_out),
     .meta_taps(unit4_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit5 (
+chacha_round_s4_m132_t4_n4 unit5 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit4_state_out),
     .meta_in  (unit4_meta_out),
+    .meta_next(unit5_meta_next_unused),
     .state_out(unit5_state_out),
     .meta_out (unit5_meta_out),
     .meta_taps(unit5_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit6 (
+chacha_round_s4_m132_t4_n4 unit6 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit5_state_out),
     .meta_in  (unit5_meta_out),
+    .meta_next(unit6_meta_next_unused),
     .state_out(unit6_state_out),
     .meta_out (unit6_meta_out),
     .meta_taps(unit6_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit7 (
+chacha_round_s4_m132_t4_n4 unit7 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit6_state_out),
     .meta_in  (unit6_meta_out),
+    .meta_next(unit7_meta_next_unused),
     .state_out(unit7_state_out),
     .meta_out (unit7_meta_out),
     .meta_taps(unit7_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit8 (
+chacha_round_s4_m132_t4_n4 unit8 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit7_state_out),
     .meta_in  (unit7_meta_out),
+    .meta_next(unit8_meta_next_unused),
     .state_out(unit8_state_out),
     .meta_out (unit8_meta_out),
     .meta_taps(unit8_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit9 (
+chacha_round_s4_m132_t4_n4 unit9 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit8_state_out),
     .meta_in  (unit8_meta_out),
+    .meta_next(unit9_meta_next_unused),
     .state_out(unit9_state_out),
     .meta_out (unit9_meta_out),
     .meta_taps(unit9_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit10 (
+chacha_round_s4_m132_t4_n4 unit10 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit9_state_out),
     .meta_in  (unit9_meta_out),
+    .meta_next(unit10_meta_next_unused),
     .state_out(unit10_state_out),
     .meta_out (unit10_meta_out),
     .meta_taps(unit10_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit11 (
+chacha_round_s4_m132_t4_n4 unit11 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit10_state_out),
     .meta_in  (unit10_meta_out),
+    .meta_next(unit11_meta_next_unused),
     .state_out(unit11_state_out),
     .meta_out (unit11_meta_out),
     .meta_taps(unit11_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit12 (
+chacha_round_s4_m132_t4_n4 unit12 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit11_state_out),
     .meta_in  (unit11_meta_out),
+    .meta_next(unit12_meta_next_unused),
     .state_out(unit12_state_out),
     .meta_out (unit12_meta_out),
     .meta_taps(unit12_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit13 (
+chacha_round_s4_m132_t4_n4 unit13 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit12_state_out),
     .meta_in  (unit12_meta_out),
+    .meta_next(unit13_meta_next_unused),
     .state_out(unit13_state_out),
     .meta_out (unit13_meta_out),
     .meta_taps(unit13_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit14 (
+chacha_round_s4_m132_t4_n4 unit14 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit13_state_out),
     .meta_in  (unit13_meta_out),
+    .meta_next(unit14_meta_next_unused),
     .state_out(unit14_state_out),
     .meta_out (unit14_meta_out),
     .meta_taps(unit14_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit15 (
+chacha_round_s4_m132_t4_n4 unit15 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit14_state_out),
     .meta_in  (unit14_meta_out),
+    .meta_next(unit15_meta_next_unused),
     .state_out(unit15_state_out),
     .meta_out (unit15_meta_out),
     .meta_taps(unit15_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit16 (
+chacha_round_s4_m132_t4_n4 unit16 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit15_state_out),
     .meta_in  (unit15_meta_out),
+    .meta_next(unit16_meta_next_unused),
     .state_out(unit16_state_out),
     .meta_out (unit16_meta_out),
     .meta_taps(unit16_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit17 (
+chacha_round_s4_m132_t4_n4 unit17 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit16_state_out),
     .meta_in  (unit16_meta_out),
+    .meta_next(unit17_meta_next_unused),
     .state_out(unit17_state_out),
     .meta_out (unit17_meta_out),
     .meta_taps(unit17_meta_taps)
 );
 
-chacha_round_col_s4_m132_t4 unit18 (
+chacha_round_s4_m132_t4_n4 unit18 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit17_state_out),
     .meta_in  (unit17_meta_out),
+    .meta_next(unit18_meta_next_unused),
     .state_out(unit18_state_out),
     .meta_out (unit18_meta_out),
     .meta_taps(unit18_meta_taps)
 );
 
-chacha_round_diag_s4_m132_t4 unit19 (
+chacha_round_s4_m132_t4_n4 unit19 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit18_state_out),
     .meta_in  (unit18_meta_out),
+    .meta_next(unit19_meta_next),
     .state_out(unit19_state_out),
     .meta_out (unit19_meta_out),
     .meta_taps(unit19_meta_taps)
 );
 
-fifo_w512_d128_lut ks_fifo (
+fifo_w512_d128_lut_cr_l4 ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),
@@ -637,7 +669,7 @@ fifo_w512_d128_lut ks_fifo (
     .m_data (ks_fifo_m_data)
 );
 
-assign key_wr_ready = key_wr_ok;
+assign key_wr_ready = ~kw_pending_reg;
 assign req_ready = req_ok;
 assign ks_valid = ks_fifo_m_valid;
 assign ks_data = ks_fifo_m_data;

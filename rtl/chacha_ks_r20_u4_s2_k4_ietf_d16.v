@@ -10,10 +10,10 @@
 //   fifoDepth = 16
 //
 // ChaCha20 keystream engine: 4 round unit(s) x 2 stage(s), 5 pass(es) per block,
-// 4/20 blocks per cycle, 40 cycles from ring entry to exit, blocks leave in request order.
+// 4/20 blocks per cycle, 47 cycles from request to output FIFO, blocks leave in request order.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
-// Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; a write waits
-// while a block of that slot is in flight.
+// Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. The word is held
+// until no block of that slot is in flight (requests for the slot wait meanwhile); key_wr_ready is low while it is held.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -66,84 +66,102 @@ reg ent_valid_reg;  // a block waits at the ring entry
 reg [511:0] ent_state_reg;  // its initial state
 reg [1:0] ent_slot_reg;
 reg [127:0] ent_ctx_reg;
+reg tail_continues_reg;  // the tail block goes round again
+reg tail_exits_reg;  // the tail block has done its last round
+reg kw_pending_reg;  // a key word waits to be written
+reg kw_checked_reg;  // key_busy_reg describes the waiting word
+reg [1:0] kw_slot_reg;
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
+reg [31:0] exit_key0_reg;
+reg [31:0] exit_key1_reg;
+reg [31:0] exit_key2_reg;
+reg [31:0] exit_key3_reg;
+reg [31:0] exit_key4_reg;
+reg [31:0] exit_key5_reg;
+reg [31:0] exit_key6_reg;
+reg [31:0] exit_key7_reg;
 reg [5:0] outstanding_reg;
+reg credit_ok_reg;  // outstanding < depth
+reg [511:0] ring_entry_state_reg;
+reg ring_entry_valid_reg;
+reg [132:0] ring_entry_meta_reg;
+reg key_busy_reg;  // a block of the waiting word's slot was in flight last cycle
 reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire [511:0] ring_in_state;
 wire [133:0] ring_in_meta;
+wire [5:0] unit0_meta_next_unused;
 wire [511:0] unit0_state_out;
 wire [133:0] unit0_meta_out;
-wire [5:0] unit0_meta_taps;
+wire [2:0] unit0_meta_taps;
+wire [5:0] unit1_meta_next_unused;
 wire [511:0] unit1_state_out;
 wire [133:0] unit1_meta_out;
-wire [5:0] unit1_meta_taps;
+wire [2:0] unit1_meta_taps;
+wire [5:0] unit2_meta_next_unused;
 wire [511:0] unit2_state_out;
 wire [133:0] unit2_meta_out;
-wire [5:0] unit2_meta_taps;
+wire [2:0] unit2_meta_taps;
+wire [5:0] unit3_meta_next;
 wire [511:0] unit3_state_out;
 wire [133:0] unit3_meta_out;
-wire [5:0] unit3_meta_taps;
-wire tail_continues;
-wire tail_exits;
-wire [2:0] unit0_tap0;
-wire [2:0] unit0_tap1;
-wire [2:0] unit1_tap0;
-wire [2:0] unit1_tap1;
-wire [2:0] unit2_tap0;
-wire [2:0] unit2_tap1;
-wire [2:0] unit3_tap0;
-wire [2:0] unit3_tap1;
-wire key_slot_busy;
-wire key_wr_ok;
-wire key_wr_fire;
-wire credit_ok;
+wire [2:0] unit3_meta_taps;
+wire key_wr_accept;
+wire key_wr_commit;
 wire ent_go;
 wire req_ok;
 wire req_fire;
 wire [127:0] req_ctx;
+wire ent_free;
+wire [133:0] ring_entry_next;
 wire [127:0] tail_ctx;
 wire ks_fifo_s_ready;
 wire ks_fifo_m_valid;
 wire [511:0] ks_fifo_m_data;
 wire ks_pop;
 
-assign ring_in_state = tail_continues ? unit3_state_out : ent_state_reg;
-assign ring_in_meta = tail_continues ? {unit3_meta_out[133:6], unit3_meta_out[5:3] + 3'h1, unit3_meta_out[2:1], unit3_meta_out[0]} : {ent_ctx_reg, 3'h0, ent_slot_reg, ent_valid_reg};
-assign tail_continues = unit3_meta_out[0] & (unit3_meta_out[5:3] != 3'h4);
-assign tail_exits = unit3_meta_out[0] & (unit3_meta_out[5:3] == 3'h4);
-assign unit0_tap0 = unit0_meta_taps[2:0];
-assign unit0_tap1 = unit0_meta_taps[5:3];
-assign unit1_tap0 = unit1_meta_taps[2:0];
-assign unit1_tap1 = unit1_meta_taps[5:3];
-assign unit2_tap0 = unit2_meta_taps[2:0];
-assign unit2_tap1 = unit2_meta_taps[5:3];
-assign unit3_tap0 = unit3_meta_taps[2:0];
-assign unit3_tap1 = unit3_meta_taps[5:3];
-assign key_slot_busy = (ent_valid_reg & (ent_slot_reg == key_wr_slot)) | (unit0_tap0[0] & (unit0_tap0[2:1] == key_wr_slot)) | (unit0_tap1[0] & (unit0_tap1[2:1] == key_wr_slot)) | (unit1_tap0[0] & (unit1_tap0[2:1] == key_wr_slot)) | (unit1_tap1[0] & (unit1_tap1[2:1] == key_wr_slot)) | (unit2_tap0[0] & (unit2_tap0[2:1] == key_wr_slot)) | (unit2_tap1[0] & (unit2_tap1[2:1] == key_wr_slot)) | (unit3_tap0[0] & (unit3_tap0[2:1] == key_wr_slot)) | (unit3_tap1[0] & (unit3_tap1[2:1] == key_wr_slot));
-assign key_wr_ok = ~key_slot_busy;
-assign key_wr_fire = key_wr_valid & key_wr_ok;
-assign credit_ok = outstanding_reg < 6'h10;
-assign ent_go = ent_valid_reg & ~tail_continues;
-assign req_ok = credit_ok & (~ent_valid_reg | ent_go) & ~(key_wr_fire & (req_slot == key_wr_slot));
+assign ring_in_state = ring_entry_state_reg;
+assign ring_in_meta = {ring_entry_meta_reg, ring_entry_valid_reg};
+assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
+assign key_wr_commit = kw_pending_reg & kw_checked_reg & ~key_busy_reg;
+assign ent_go = ent_valid_reg & ~tail_continues_reg;
+assign req_ok = credit_ok_reg & (~ent_valid_reg | ent_go) & ~(kw_pending_reg & (req_slot == kw_slot_reg));
 assign req_fire = req_valid & req_ok;
 assign req_ctx = {req_nonce, req_counter};
+assign ent_free = ~ent_valid_reg | ent_go;
+assign ring_entry_next = tail_continues_reg ? {unit3_meta_out[133:6], unit3_meta_out[5:3] + 3'h1, unit3_meta_out[2:1], unit3_meta_out[0]} : {ent_ctx_reg, 3'h0, ent_slot_reg, ent_valid_reg};
 assign tail_ctx = unit3_meta_out[133:6];
 assign ks_pop = ks_fifo_m_valid & ks_ready;
 
 always @(posedge clk) begin
     if (rst) begin
         ent_valid_reg <= 1'b0;
+        tail_continues_reg <= 1'b0;
+        tail_exits_reg <= 1'b0;
+        kw_pending_reg <= 1'b0;
+        kw_checked_reg <= 1'b0;
         outstanding_reg <= 6'h0;
+        credit_ok_reg <= 1'b1;
+        ring_entry_valid_reg <= 1'b0;
+        key_busy_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
         ent_valid_reg <= req_fire | (ent_valid_reg & ~ent_go);
+        tail_continues_reg <= unit3_meta_next[0] & (unit3_meta_next[5:3] != 3'h4);
+        tail_exits_reg <= unit3_meta_next[0] & (unit3_meta_next[5:3] == 3'h4);
+        kw_pending_reg <= key_wr_accept | (kw_pending_reg & ~key_wr_commit);
+        kw_checked_reg <= kw_pending_reg & ~key_wr_commit;
         outstanding_reg <= req_fire ? (ks_pop ? outstanding_reg : (outstanding_reg + 6'h1)) : ks_pop ? (outstanding_reg - 6'h1) : outstanding_reg;
-        fin_valid_reg <= tail_exits;
+        credit_ok_reg <= req_fire ? (ks_pop ? credit_ok_reg : (outstanding_reg < 6'hf)) : (ks_pop | credit_ok_reg);
+        ring_entry_valid_reg <= ring_entry_next[0];
+        key_busy_reg <= (ent_valid_reg & (ent_slot_reg == kw_slot_reg)) | (unit0_meta_taps[0] & (unit0_meta_taps[2:1] == kw_slot_reg)) | (unit0_meta_out[0] & (unit0_meta_out[2:1] == kw_slot_reg)) | (unit1_meta_taps[0] & (unit1_meta_taps[2:1] == kw_slot_reg)) | (unit1_meta_out[0] & (unit1_meta_out[2:1] == kw_slot_reg)) | (unit2_meta_taps[0] & (unit2_meta_taps[2:1] == kw_slot_reg)) | (unit2_meta_out[0] & (unit2_meta_out[2:1] == kw_slot_reg)) | (unit3_meta_taps[0] & (unit3_meta_taps[2:1] == kw_slot_reg)) | (unit3_meta_out[0] & (unit3_meta_out[2:1] == kw_slot_reg)) | (ring_entry_valid_reg & (ring_entry_meta_reg[1:0] == kw_slot_reg));
+        fin_valid_reg <= tail_exits_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (req_fire) begin
+    if (ent_free) begin
         ent_state_reg <= {req_ctx, entry_key7, entry_key6, entry_key5, entry_key4, entry_key3, entry_key2, entry_key1, entry_key0, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
         ent_slot_reg <= req_slot;
         ent_ctx_reg <= req_ctx;
@@ -151,132 +169,152 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (tail_exits) begin
-        fin_data_reg <= {unit3_state_out[511:480] + tail_ctx[127:96], unit3_state_out[479:448] + tail_ctx[95:64], unit3_state_out[447:416] + tail_ctx[63:32], unit3_state_out[415:384] + tail_ctx[31:0], unit3_state_out[383:352] + exit_key7, unit3_state_out[351:320] + exit_key6, unit3_state_out[319:288] + exit_key5, unit3_state_out[287:256] + exit_key4, unit3_state_out[255:224] + exit_key3, unit3_state_out[223:192] + exit_key2, unit3_state_out[191:160] + exit_key1, unit3_state_out[159:128] + exit_key0, unit3_state_out[127:96] + 32'h6b206574, unit3_state_out[95:64] + 32'h79622d32, unit3_state_out[63:32] + 32'h3320646e, unit3_state_out[31:0] + 32'h61707865};
+    if (key_wr_accept) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
     end
 end
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h0)) begin
-        key_word0[key_wr_slot] <= key_wr_data;
+    exit_key0_reg <= exit_key0;
+    exit_key1_reg <= exit_key1;
+    exit_key2_reg <= exit_key2;
+    exit_key3_reg <= exit_key3;
+    exit_key4_reg <= exit_key4;
+    exit_key5_reg <= exit_key5;
+    exit_key6_reg <= exit_key6;
+    exit_key7_reg <= exit_key7;
+    ring_entry_state_reg <= tail_continues_reg ? unit3_state_out : ent_state_reg;
+    ring_entry_meta_reg <= ring_entry_next[133:1];
+    fin_data_reg <= {unit3_state_out[511:480] + tail_ctx[127:96], unit3_state_out[479:448] + tail_ctx[95:64], unit3_state_out[447:416] + tail_ctx[63:32], unit3_state_out[415:384] + tail_ctx[31:0], unit3_state_out[383:352] + exit_key7_reg, unit3_state_out[351:320] + exit_key6_reg, unit3_state_out[319:288] + exit_key5_reg, unit3_state_out[287:256] + exit_key4_reg, unit3_state_out[255:224] + exit_key3_reg, unit3_state_out[223:192] + exit_key2_reg, unit3_state_out[191:160] + exit_key1_reg, unit3_state_out[159:128] + exit_key0_reg, unit3_state_out[127:96] + 32'h6b206574, unit3_state_out[95:64] + 32'h79622d32, unit3_state_out[63:32] + 32'h3320646e, unit3_state_out[31:0] + 32'h61707865};
+end
+
+always @(posedge clk) begin
+    if (key_wr_commit & (kw_word_reg == 3'h0)) begin
+        key_word0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key0 = key_word0[req_slot];
 
-assign exit_key0 = key_word0[unit3_meta_out[2:1]];
+assign exit_key0 = key_word0[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h1)) begin
-        key_word1[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h1)) begin
+        key_word1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key1 = key_word1[req_slot];
 
-assign exit_key1 = key_word1[unit3_meta_out[2:1]];
+assign exit_key1 = key_word1[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h2)) begin
-        key_word2[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h2)) begin
+        key_word2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key2 = key_word2[req_slot];
 
-assign exit_key2 = key_word2[unit3_meta_out[2:1]];
+assign exit_key2 = key_word2[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h3)) begin
-        key_word3[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h3)) begin
+        key_word3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key3 = key_word3[req_slot];
 
-assign exit_key3 = key_word3[unit3_meta_out[2:1]];
+assign exit_key3 = key_word3[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h4)) begin
-        key_word4[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h4)) begin
+        key_word4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key4 = key_word4[req_slot];
 
-assign exit_key4 = key_word4[unit3_meta_out[2:1]];
+assign exit_key4 = key_word4[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h5)) begin
-        key_word5[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h5)) begin
+        key_word5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key5 = key_word5[req_slot];
 
-assign exit_key5 = key_word5[unit3_meta_out[2:1]];
+assign exit_key5 = key_word5[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h6)) begin
-        key_word6[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h6)) begin
+        key_word6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key6 = key_word6[req_slot];
 
-assign exit_key6 = key_word6[unit3_meta_out[2:1]];
+assign exit_key6 = key_word6[unit3_meta_next[2:1]];
 
 always @(posedge clk) begin
-    if (key_wr_fire & (key_wr_word == 3'h7)) begin
-        key_word7[key_wr_slot] <= key_wr_data;
+    if (key_wr_commit & (kw_word_reg == 3'h7)) begin
+        key_word7[kw_slot_reg] <= kw_data_reg;
     end
 end
 
 assign entry_key7 = key_word7[req_slot];
 
-assign exit_key7 = key_word7[unit3_meta_out[2:1]];
+assign exit_key7 = key_word7[unit3_meta_next[2:1]];
 
-chacha_round_col_s2_m134_t3 unit0 (
+chacha_round_s2_m134_t3_n6 unit0 (
     .clk      (clk),
     .rst      (rst),
     .state_in (ring_in_state),
     .meta_in  (ring_in_meta),
+    .meta_next(unit0_meta_next_unused),
     .state_out(unit0_state_out),
     .meta_out (unit0_meta_out),
     .meta_taps(unit0_meta_taps)
 );
 
-chacha_round_diag_s2_m134_t3 unit1 (
+chacha_round_s2_m134_t3_n6 unit1 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit0_state_out),
     .meta_in  (unit0_meta_out),
+    .meta_next(unit1_meta_next_unused),
     .state_out(unit1_state_out),
     .meta_out (unit1_meta_out),
     .meta_taps(unit1_meta_taps)
 );
 
-chacha_round_col_s2_m134_t3 unit2 (
+chacha_round_s2_m134_t3_n6 unit2 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit1_state_out),
     .meta_in  (unit1_meta_out),
+    .meta_next(unit2_meta_next_unused),
     .state_out(unit2_state_out),
     .meta_out (unit2_meta_out),
     .meta_taps(unit2_meta_taps)
 );
 
-chacha_round_diag_s2_m134_t3 unit3 (
+chacha_round_s2_m134_t3_n6 unit3 (
     .clk      (clk),
     .rst      (rst),
     .state_in (unit2_state_out),
     .meta_in  (unit2_meta_out),
+    .meta_next(unit3_meta_next),
     .state_out(unit3_state_out),
     .meta_out (unit3_meta_out),
     .meta_taps(unit3_meta_taps)
 );
 
-fifo_w512_d16_lut ks_fifo (
+fifo_w512_d16_lut_cr_l4 ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),
@@ -287,7 +325,7 @@ fifo_w512_d16_lut ks_fifo (
     .m_data (ks_fifo_m_data)
 );
 
-assign key_wr_ready = key_wr_ok;
+assign key_wr_ready = ~kw_pending_reg;
 assign req_ready = req_ok;
 assign ks_valid = ks_fifo_m_valid;
 assign ks_data = ks_fifo_m_data;

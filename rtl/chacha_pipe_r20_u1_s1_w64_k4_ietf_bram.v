@@ -13,8 +13,10 @@
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 26 cycles
-// (rounds x stages in the ring, plus request FIFO, ring entry, final addition and keystream FIFO).
+// Latency from an accepted first beat to its output beat on an idle core: 47 cycles
+// (rounds x stages in the round units, a ring-entry register per pass when U < R, plus request FIFO,
+// entry, final addition, keystream FIFO and output register).
+// Key writes apply to the blocks of beats accepted after the write's handshake; blocks requested before keep the old key.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -40,7 +42,7 @@ module chacha_pipe_r20_u1_s1_w64_k4_ietf_bram (
     input  wire [31:0]  key_wr_data,                // key bytes, the lowest-numbered in bits 7:0
     output wire         key_wr_ready,
     output wire         status_error,
-    output wire [2:0]   status_blocks_outstanding
+    output wire [3:0]   status_blocks_outstanding
 );
 
 reg in_packet_reg;  // the next beat continues a packet
@@ -49,6 +51,13 @@ reg [31:0] counter_reg;
 reg [95:0] nonce_reg;
 reg [1:0] slot_reg;
 reg wrapped_reg;
+reg kw_held_reg;  // a key word waits for earlier requests
+reg [1:0] kw_slot_reg;
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
+reg kw_snap_reg;  // the held word arrived last cycle: count the queue now
+reg [4:0] kw_barrier_reg;  // requests queued before the held word, plus req_took_reg
+reg req_took_reg;  // a request left the FIFO last cycle
 wire first_beat;
 wire new_block;
 wire [1:0] cur_slot;
@@ -63,18 +72,27 @@ wire ks_pop;
 wire req_fifo_s_ready;
 wire req_fifo_m_valid;
 wire [129:0] req_fifo_m_data;
+wire [4:0] req_fifo_level;
 wire data_fifo_s_ready;
 wire data_fifo_m_valid;
 wire [77:0] data_fifo_m_data;
 wire in_ready;
+wire key_wr_accept;
+wire kw_barrier_done;
+wire kw_to_engine;
+wire kw_gate;
+wire req_valid;
 wire engine_key_wr_ready;
 wire engine_req_ready;
 wire engine_ks_valid;
 wire [511:0] engine_ks_data;
 wire engine_status_ks_overflow;
-wire [2:0] engine_status_outstanding;
+wire [3:0] engine_status_outstanding;
 wire out_valid;
 wire [63:0] keystream_slice;
+wire out_slice_s_ready;
+wire out_slice_m_valid;
+wire [73:0] out_slice_m_data;
 
 assign first_beat = ~in_packet_reg;
 assign new_block = first_beat | (blk_beat_reg == 3'h0);
@@ -84,10 +102,15 @@ assign cur_counter = first_beat ? s_axis_tuser[129:98] : new_block ? (counter_re
 assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & (counter_reg == 32'hffffffff)));
 assign last_in_block = s_axis_tlast | (blk_beat_reg == 3'h7);
 assign in_fire = s_axis_tvalid & in_ready;
-assign req_take = req_fifo_m_valid & engine_req_ready;
-assign out_fire = out_valid & m_axis_tready;
+assign req_take = req_valid & engine_req_ready;
+assign out_fire = out_valid & out_slice_s_ready;
 assign ks_pop = out_fire & data_fifo_m_data[76];
 assign in_ready = data_fifo_s_ready & (~new_block | req_fifo_s_ready);
+assign key_wr_accept = key_wr_valid & ~kw_held_reg;
+assign kw_barrier_done = (kw_barrier_reg == 5'h0) | (req_took_reg & (kw_barrier_reg == 5'h1));
+assign kw_to_engine = kw_held_reg & ~kw_snap_reg & kw_barrier_done;
+assign kw_gate = kw_to_engine & (req_fifo_m_data[1:0] == kw_slot_reg);
+assign req_valid = req_fifo_m_valid & ~kw_gate;
 assign out_valid = data_fifo_m_valid & engine_ks_valid;
 assign keystream_slice = (data_fifo_m_data[75:73] == 3'h7) ? engine_ks_data[511:448] : (data_fifo_m_data[75:73] == 3'h6) ? engine_ks_data[447:384] : (data_fifo_m_data[75:73] == 3'h5) ? engine_ks_data[383:320] : (data_fifo_m_data[75:73] == 3'h4) ? engine_ks_data[319:256] : (data_fifo_m_data[75:73] == 3'h3) ? engine_ks_data[255:192] : (data_fifo_m_data[75:73] == 3'h2) ? engine_ks_data[191:128] : (data_fifo_m_data[75:73] == 3'h1) ? engine_ks_data[127:64] : engine_ks_data[63:0];
 
@@ -110,7 +133,29 @@ always @(posedge clk) begin
     end
 end
 
-fifo_w130_d8 req_fifo (
+always @(posedge clk) begin
+    if (rst) begin
+        kw_held_reg <= 1'b0;
+        kw_snap_reg <= 1'b0;
+        kw_barrier_reg <= 5'h0;
+        req_took_reg <= 1'b0;
+    end else begin
+        kw_held_reg <= key_wr_accept | (kw_held_reg & ~(kw_to_engine & engine_key_wr_ready));
+        kw_snap_reg <= key_wr_accept;
+        kw_barrier_reg <= kw_snap_reg ? req_fifo_level : ((kw_barrier_reg == 5'h0) | ~req_took_reg) ? kw_barrier_reg : (kw_barrier_reg - 5'h1);
+        req_took_reg <= req_take;
+    end
+end
+
+always @(posedge clk) begin
+    if (key_wr_accept) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
+    end
+end
+
+fifo_w130_d8_lvl req_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire & new_block),
@@ -118,10 +163,11 @@ fifo_w130_d8 req_fifo (
     .m_ready(req_take),
     .s_ready(req_fifo_s_ready),
     .m_valid(req_fifo_m_valid),
-    .m_data (req_fifo_m_data)
+    .m_data (req_fifo_m_data),
+    .level  (req_fifo_level)
 );
 
-fifo_w78_d16 data_fifo (
+fifo_w78_d32 data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),
@@ -132,14 +178,14 @@ fifo_w78_d16 data_fifo (
     .m_data (data_fifo_m_data)
 );
 
-chacha_ks_r20_u1_s1_k4_ietf_d2_bram engine (
+chacha_ks_r20_u1_s1_k4_ietf_d4_bram engine (
     .clk               (clk),
     .rst               (rst),
-    .key_wr_valid      (key_wr_valid),
-    .key_wr_slot       (key_wr_slot),
-    .key_wr_word       (key_wr_word),
-    .key_wr_data       (key_wr_data),
-    .req_valid         (req_fifo_m_valid),
+    .key_wr_valid      (kw_to_engine),
+    .key_wr_slot       (kw_slot_reg),
+    .key_wr_word       (kw_word_reg),
+    .key_wr_data       (kw_data_reg),
+    .req_valid         (req_valid),
     .req_slot          (req_fifo_m_data[1:0]),
     .req_counter       (req_fifo_m_data[129:98]),
     .req_nonce         (req_fifo_m_data[97:2]),
@@ -152,13 +198,24 @@ chacha_ks_r20_u1_s1_k4_ietf_d2_bram engine (
     .status_outstanding(engine_status_outstanding)
 );
 
+reg_slice_w74 out_slice (
+    .clk    (clk),
+    .rst    (rst),
+    .s_valid(out_valid),
+    .s_data ({data_fifo_m_data[77], data_fifo_m_data[72], data_fifo_m_data[71:64], data_fifo_m_data[63:0] ^ keystream_slice}),
+    .m_ready(m_axis_tready),
+    .s_ready(out_slice_s_ready),
+    .m_valid(out_slice_m_valid),
+    .m_data (out_slice_m_data)
+);
+
 assign s_axis_tready = in_ready;
-assign m_axis_tdata = data_fifo_m_data[63:0] ^ keystream_slice;
-assign m_axis_tkeep = data_fifo_m_data[71:64];
-assign m_axis_tvalid = out_valid;
-assign m_axis_tlast = data_fifo_m_data[72];
-assign m_axis_tuser = data_fifo_m_data[77];
-assign key_wr_ready = engine_key_wr_ready;
+assign m_axis_tdata = out_slice_m_data[63:0];
+assign m_axis_tkeep = out_slice_m_data[71:64];
+assign m_axis_tvalid = out_slice_m_valid;
+assign m_axis_tlast = out_slice_m_data[72];
+assign m_axis_tuser = out_slice_m_data[73];
+assign key_wr_ready = ~kw_held_reg;
 assign status_error = engine_status_ks_overflow;
 assign status_blocks_outstanding = engine_status_outstanding;
 

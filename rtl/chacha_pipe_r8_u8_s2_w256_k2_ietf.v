@@ -13,8 +13,10 @@
 // s_axis_tuser (first beat of a packet): counter [128:97], nonce [96:1], key slot [0:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 22 cycles
-// (rounds x stages in the ring, plus request FIFO, ring entry, final addition and keystream FIFO).
+// Latency from an accepted first beat to its output beat on an idle core: 23 cycles
+// (rounds x stages in the round units, a ring-entry register per pass when U < R, plus request FIFO,
+// entry, final addition, keystream FIFO and output register).
+// Key writes apply to the blocks of beats accepted after the write's handshake; blocks requested before keep the old key.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -49,6 +51,13 @@ reg [31:0] counter_reg;
 reg [95:0] nonce_reg;
 reg slot_reg;
 reg wrapped_reg;
+reg kw_held_reg;  // a key word waits for earlier requests
+reg kw_slot_reg;
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
+reg kw_snap_reg;  // the held word arrived last cycle: count the queue now
+reg [4:0] kw_barrier_reg;  // requests queued before the held word, plus req_took_reg
+reg req_took_reg;  // a request left the FIFO last cycle
 wire first_beat;
 wire new_block;
 wire cur_slot;
@@ -63,10 +72,16 @@ wire ks_pop;
 wire req_fifo_s_ready;
 wire req_fifo_m_valid;
 wire [128:0] req_fifo_m_data;
+wire [4:0] req_fifo_level;
 wire data_fifo_s_ready;
 wire data_fifo_m_valid;
 wire [291:0] data_fifo_m_data;
 wire in_ready;
+wire key_wr_accept;
+wire kw_barrier_done;
+wire kw_to_engine;
+wire kw_gate;
+wire req_valid;
 wire engine_key_wr_ready;
 wire engine_req_ready;
 wire engine_ks_valid;
@@ -75,6 +90,9 @@ wire engine_status_ks_overflow;
 wire [6:0] engine_status_outstanding;
 wire out_valid;
 wire [255:0] keystream_slice;
+wire out_slice_s_ready;
+wire out_slice_m_valid;
+wire [289:0] out_slice_m_data;
 
 assign first_beat = ~in_packet_reg;
 assign new_block = first_beat | (blk_beat_reg == 1'b0);
@@ -84,10 +102,15 @@ assign cur_counter = first_beat ? s_axis_tuser[128:97] : new_block ? (counter_re
 assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & (counter_reg == 32'hffffffff)));
 assign last_in_block = s_axis_tlast | (blk_beat_reg == 1'b1);
 assign in_fire = s_axis_tvalid & in_ready;
-assign req_take = req_fifo_m_valid & engine_req_ready;
-assign out_fire = out_valid & m_axis_tready;
+assign req_take = req_valid & engine_req_ready;
+assign out_fire = out_valid & out_slice_s_ready;
 assign ks_pop = out_fire & data_fifo_m_data[290];
 assign in_ready = data_fifo_s_ready & (~new_block | req_fifo_s_ready);
+assign key_wr_accept = key_wr_valid & ~kw_held_reg;
+assign kw_barrier_done = (kw_barrier_reg == 5'h0) | (req_took_reg & (kw_barrier_reg == 5'h1));
+assign kw_to_engine = kw_held_reg & ~kw_snap_reg & kw_barrier_done;
+assign kw_gate = kw_to_engine & (req_fifo_m_data[0] == kw_slot_reg);
+assign req_valid = req_fifo_m_valid & ~kw_gate;
 assign out_valid = data_fifo_m_valid & engine_ks_valid;
 assign keystream_slice = (data_fifo_m_data[289] == 1'b1) ? engine_ks_data[511:256] : engine_ks_data[255:0];
 
@@ -110,7 +133,29 @@ always @(posedge clk) begin
     end
 end
 
-fifo_w129_d8_lut req_fifo (
+always @(posedge clk) begin
+    if (rst) begin
+        kw_held_reg <= 1'b0;
+        kw_snap_reg <= 1'b0;
+        kw_barrier_reg <= 5'h0;
+        req_took_reg <= 1'b0;
+    end else begin
+        kw_held_reg <= key_wr_accept | (kw_held_reg & ~(kw_to_engine & engine_key_wr_ready));
+        kw_snap_reg <= key_wr_accept;
+        kw_barrier_reg <= kw_snap_reg ? req_fifo_level : ((kw_barrier_reg == 5'h0) | ~req_took_reg) ? kw_barrier_reg : (kw_barrier_reg - 5'h1);
+        req_took_reg <= req_take;
+    end
+end
+
+always @(posedge clk) begin
+    if (key_wr_accept) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
+    end
+end
+
+fifo_w129_d8_lut_lvl req_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire & new_block),
@@ -118,10 +163,11 @@ fifo_w129_d8_lut req_fifo (
     .m_ready(req_take),
     .s_ready(req_fifo_s_ready),
     .m_valid(req_fifo_m_valid),
-    .m_data (req_fifo_m_data)
+    .m_data (req_fifo_m_data),
+    .level  (req_fifo_level)
 );
 
-fifo_w292_d32_lut data_fifo (
+fifo_w292_d32_lut_l2 data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),
@@ -135,11 +181,11 @@ fifo_w292_d32_lut data_fifo (
 chacha_ks_r8_u8_s2_k2_ietf_d32 engine (
     .clk               (clk),
     .rst               (rst),
-    .key_wr_valid      (key_wr_valid),
-    .key_wr_slot       (key_wr_slot),
-    .key_wr_word       (key_wr_word),
-    .key_wr_data       (key_wr_data),
-    .req_valid         (req_fifo_m_valid),
+    .key_wr_valid      (kw_to_engine),
+    .key_wr_slot       (kw_slot_reg),
+    .key_wr_word       (kw_word_reg),
+    .key_wr_data       (kw_data_reg),
+    .req_valid         (req_valid),
     .req_slot          (req_fifo_m_data[0]),
     .req_counter       (req_fifo_m_data[128:97]),
     .req_nonce         (req_fifo_m_data[96:1]),
@@ -152,13 +198,24 @@ chacha_ks_r8_u8_s2_k2_ietf_d32 engine (
     .status_outstanding(engine_status_outstanding)
 );
 
+reg_slice_w290 out_slice (
+    .clk    (clk),
+    .rst    (rst),
+    .s_valid(out_valid),
+    .s_data ({data_fifo_m_data[291], data_fifo_m_data[288], data_fifo_m_data[287:256], data_fifo_m_data[255:0] ^ keystream_slice}),
+    .m_ready(m_axis_tready),
+    .s_ready(out_slice_s_ready),
+    .m_valid(out_slice_m_valid),
+    .m_data (out_slice_m_data)
+);
+
 assign s_axis_tready = in_ready;
-assign m_axis_tdata = data_fifo_m_data[255:0] ^ keystream_slice;
-assign m_axis_tkeep = data_fifo_m_data[287:256];
-assign m_axis_tvalid = out_valid;
-assign m_axis_tlast = data_fifo_m_data[288];
-assign m_axis_tuser = data_fifo_m_data[291];
-assign key_wr_ready = engine_key_wr_ready;
+assign m_axis_tdata = out_slice_m_data[255:0];
+assign m_axis_tkeep = out_slice_m_data[287:256];
+assign m_axis_tvalid = out_slice_m_valid;
+assign m_axis_tlast = out_slice_m_data[288];
+assign m_axis_tuser = out_slice_m_data[289];
+assign key_wr_ready = ~kw_held_reg;
 assign status_error = engine_status_ks_overflow;
 assign status_blocks_outstanding = engine_status_outstanding;
 

@@ -4,6 +4,8 @@
 //   width     = 149
 //   depth     = 64
 //   withLevel = false
+//   credited  = false
+//   lanes     = 1
 //   ram       = lut
 //
 // First-word-fall-through FIFO: 64 words of 149 bits in RAM plus the head register.
@@ -30,16 +32,22 @@ reg [5:0] wr_ptr_reg;
 reg [5:0] rd_ptr_reg;
 reg [6:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
+reg full_reg;  // stored = depth
+reg has_stored_reg;  // stored != 0
 reg [148:0] head_reg;
 wire in_ready;
 wire push;
 wire pop;
 wire fetch;
+wire grows;
+wire shrinks;
 
-assign in_ready = stored_reg != 7'h40;
+assign in_ready = ~full_reg;
 assign push = s_valid & in_ready;
 assign pop = head_valid_reg & m_ready;
-assign fetch = (stored_reg != 7'h0) & (~head_valid_reg | pop);
+assign fetch = has_stored_reg & (~head_valid_reg | pop);
+assign grows = push & ~fetch;
+assign shrinks = fetch & ~push;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -61,9 +69,13 @@ always @(posedge clk) begin
     if (rst) begin
         stored_reg <= 7'h0;
         head_valid_reg <= 1'b0;
+        full_reg <= 1'b0;
+        has_stored_reg <= 1'b0;
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 7'h1)) : fetch ? (stored_reg - 7'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
+        full_reg <= grows ? (stored_reg == 7'h3f) : (full_reg & ~shrinks);
+        has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 7'h1) : has_stored_reg;
     end
 end
 

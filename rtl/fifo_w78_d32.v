@@ -4,6 +4,8 @@
 //   width     = 78
 //   depth     = 32
 //   withLevel = false
+//   credited  = false
+//   lanes     = 1
 //   ram       = block
 //
 // First-word-fall-through FIFO: 32 words of 78 bits in RAM plus the head register.
@@ -30,15 +32,21 @@ reg [4:0] wr_ptr_reg;
 reg [4:0] rd_ptr_reg;
 reg [5:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
+reg full_reg;  // stored = depth
+reg has_stored_reg;  // stored != 0
 wire in_ready;
 wire push;
 wire pop;
 wire fetch;
+wire grows;
+wire shrinks;
 
-assign in_ready = stored_reg != 6'h20;
+assign in_ready = ~full_reg;
 assign push = s_valid & in_ready;
 assign pop = head_valid_reg & m_ready;
-assign fetch = (stored_reg != 6'h0) & (~head_valid_reg | pop);
+assign fetch = has_stored_reg & (~head_valid_reg | pop);
+assign grows = push & ~fetch;
+assign shrinks = fetch & ~push;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -60,9 +68,13 @@ always @(posedge clk) begin
     if (rst) begin
         stored_reg <= 6'h0;
         head_valid_reg <= 1'b0;
+        full_reg <= 1'b0;
+        has_stored_reg <= 1'b0;
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 6'h1)) : fetch ? (stored_reg - 6'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
+        full_reg <= grows ? (stored_reg == 6'h1f) : (full_reg & ~shrinks);
+        has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 6'h1) : has_stored_reg;
     end
 end
 

@@ -47,7 +47,7 @@ wire cipher_m_axis_tlast;
 wire cipher_m_axis_tuser;
 wire cipher_key_wr_ready;
 wire cipher_status_error;
-wire [2:0] cipher_status_blocks_outstanding;
+wire [3:0] cipher_status_blocks_outstanding;
 wire in_fire;
 wire out_fire;
 wire [63:0] expected_tdata;
@@ -130,7 +130,7 @@ uart_tx_c104 reporter (
 
 assign uart_tx = reporter_tx;
 assign led = {
-    cipher_status_blocks_outstanding != 3'h0,
+    cipher_status_blocks_outstanding != 4'h0,
     heartbeat_reg,
     (phase_reg == 2'h3) & failed_reg,
     (phase_reg == 2'h3) & ~failed_reg

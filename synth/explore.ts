@@ -57,7 +57,7 @@ export async function measureRate(cfg: PipelineConfig, bytes: number, packets: n
   const list: Packet[] = Array.from({ length: packets }, () => ({ slot: 0, nonce: rng.bytes(12), counter: 1n, data: rng.bytes(bytes) }));
   const r = drv.run(list);
   if (r.out.length !== packets) throw new Error(`${drv.name}: ${r.out.length} of ${packets} packets came out`);
-  return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg.rounds, cfg.stages));
+  return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg.rounds, cfg.units, cfg.stages));
 }
 
 async function pool<T, R>(items: T[], limit: number, job: (t: T) => Promise<R>): Promise<R[]> {

@@ -13,18 +13,19 @@
 // blocks, so the core takes one beat per cycle whenever blocks per beat <= U/R, e.g.
 // always with U = R, and for 64-byte packets at W = 64 from U/R >= 1/8.
 
-import { type Expr, add, and, concat, constant, eq, mux, not, or, xor } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, sub, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf } from '../ir/params.ts';
 import { fifo } from '../lib/fifo.ts';
-import { CHACHA_CORE_PARAMS, checkUnits, keystreamEngine, keystreamFifoDepth } from './keystream.ts';
+import { registerSlice } from '../lib/register-slice.ts';
+import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine, keystreamFifoDepth } from './keystream.ts';
 import { contextFormat } from './stream-format.ts';
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
-export function pipelineLatency(rounds: number, stages: number): number {
-  return rounds * stages + 6;
+export function pipelineLatency(rounds: number, units: number, stages: number): number {
+  return engineLatency(rounds, units, stages) + 5;
 }
 
 /** Block requests waiting for the engine; a few absorb the engine's entry waits. */
@@ -51,15 +52,17 @@ export const chachaPipeline = defineGenerator(
     // Beats wait in the data FIFO while their block is made: the latency times the rate at
     // which beats can enter (one per cycle, or fewer when blocks are the limit).
     const beatRate = Math.min(1, (B * U) / R);
-    const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (pipelineLatency(R, S) + 2)) + 4)));
+    const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (pipelineLatency(R, U, S) + 2)) + 4)));
     m.describe(
       `ChaCha${R} packet cipher, ${W}-bit AXI-Stream, ${U} round unit(s) x ${S} stage(s): ${U}/${R} blocks per cycle.`,
       `s_axis_tuser (first beat of a packet): counter [${fmt.counterLo + fmt.counterBits - 1}:${fmt.counterLo}],` +
         ` nonce [${fmt.nonceLo + fmt.nonceBits - 1}:${fmt.nonceLo}], key slot [${sb - 1}:0]; ignored on later beats.`,
       'tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).',
       'm_axis_tuser[0]: the packet\'s block counter wrapped (drop the packet).',
-      `Latency from an accepted first beat to its output beat on an idle core: ${pipelineLatency(R, S)} cycles`,
-      `(rounds x stages in the ring, plus request FIFO, ring entry, final addition and keystream FIFO).`,
+      `Latency from an accepted first beat to its output beat on an idle core: ${pipelineLatency(R, U, S)} cycles`,
+      `(rounds x stages in the round units, a ring-entry register per pass when U < R, plus request FIFO,`,
+      'entry, final addition, keystream FIFO and output register).',
+      'Key writes apply to the blocks of beats accepted after the write\'s handshake; blocks requested before keep the old key.',
     );
     m.clock();
     m.reset();
@@ -99,7 +102,7 @@ export const chachaPipeline = defineGenerator(
     const outFire = m.wire('out_fire', 1);
     const ksPop = m.wire('ks_pop', 1);
 
-    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH, ram: p.fifoRam }), 'req_fifo', {
+    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH, ram: p.fifoRam, withLevel: true }), 'req_fifo', {
       s_valid: and(accept, newBlock),
       s_data: concat(curCounter, curNonce, curSlot),
       m_ready: reqTake,
@@ -107,7 +110,7 @@ export const chachaPipeline = defineGenerator(
     // Data FIFO word: {wrapped, last in block, beat index in block, tlast, tkeep, tdata}.
     const dataWidth = 1 + 1 + bb + 1 + W / 8 + W;
     const dataIn: Expr[] = [curWrapped, lastInBlock, ...(blkBeat ? [blkBeat] : []), s.tlast, s.tkeep, s.tdata];
-    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam }), 'data_fifo', {
+    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam, lanes: p.fifoRam === 'lut' ? Math.max(1, W / 128) : 1 }), 'data_fifo', {
       s_valid: accept,
       s_data: concat(...dataIn),
       m_ready: outFire,
@@ -122,17 +125,54 @@ export const chachaPipeline = defineGenerator(
     slot.set(curSlot, accept);
     wrapped.set(curWrapped, accept);
 
-    // ---- keystream engine ----------------------------------------------------------------------
+    // ---- key writes -----------------------------------------------------------------------------
+    // A key word written at the port must not reach blocks requested before it, and the
+    // engine only sees requests as they leave the request FIFO. So the word is held here
+    // while the requests that were queued at its handshake (`kw_barrier_reg`) drain into the
+    // engine; then it goes to the engine, and until the engine has taken it, requests for
+    // its slot are held back (the engine holds them from then on).
     const req = m.named(reqFifo.m_data!, 'req_head');
+    const reqSlot = m.slice(req, sb - 1, 0);
+    const kwHeld = m.reg('kw_held_reg', 1, { reset: 0, doc: 'a key word waits for earlier requests' });
+    const kwSlot = m.reg('kw_slot_reg', sb);
+    const kwWord = m.reg('kw_word_reg', 3);
+    const kwData = m.reg('kw_data_reg', 32);
+    const levelWidth = reqFifo.level!.width;
+    // The count is taken the cycle after the handshake, from the FIFO's level then (which
+    // includes a request pushed at the handshake's own edge: that one counts as earlier).
+    // Takes are counted a cycle late (`req_took_reg`), so the counter is updated from
+    // registers only: kw_barrier_reg = earlier requests still queued + req_took_reg, and
+    // they are all gone when it is 0, or 1 with req_took_reg set.
+    const kwSnap = m.reg('kw_snap_reg', 1, { reset: 0, doc: 'the held word arrived last cycle: count the queue now' });
+    const barrier = m.reg('kw_barrier_reg', levelWidth, { reset: 0, doc: 'requests queued before the held word, plus req_took_reg' });
+    const took = m.reg('req_took_reg', 1, { reset: 0, doc: 'a request left the FIFO last cycle' });
+    took.set(reqTake);
+    const kwAccept = m.wire('key_wr_accept', and(kw.key_wr_valid, not(kwHeld)));
+    kwSlot.set(kw.key_wr_slot, kwAccept);
+    kwWord.set(kw.key_wr_word, kwAccept);
+    kwData.set(kw.key_wr_data, kwAccept);
+    kwSnap.set(kwAccept);
+    const zero = constant(0, levelWidth);
+    const barrierDone = m.wire('kw_barrier_done', or(eq(barrier, zero), and(took, eq(barrier, constant(1, levelWidth)))));
+    const kwToEngine = m.wire('kw_to_engine', fold('and', [kwHeld, not(kwSnap), barrierDone]));
+    barrier.set(mux(kwSnap, reqFifo.level!, mux(or(eq(barrier, zero), not(took)), barrier, sub(barrier, constant(1, levelWidth)))));
+    const gateSlot = m.wire('kw_gate', and(kwToEngine, eq(reqSlot, kwSlot)));
+
+    // ---- keystream engine ----------------------------------------------------------------------
+    const reqValid = m.wire('req_valid', and(reqFifo.m_valid!, not(gateSlot)));
     const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, fifoDepth: ksDepth, fifoRam: p.fifoRam }), 'engine', {
-      ...kw,
-      req_valid: reqFifo.m_valid!,
-      req_slot: m.slice(req, sb - 1, 0),
+      key_wr_valid: kwToEngine,
+      key_wr_slot: kwSlot,
+      key_wr_word: kwWord,
+      key_wr_data: kwData,
+      req_valid: reqValid,
+      req_slot: reqSlot,
       req_nonce: m.slice(req, sb + fmt.nonceBits - 1, sb),
       req_counter: m.slice(req, sb + 127, sb + fmt.nonceBits),
       ks_ready: ksPop,
     });
-    m.assign(reqTake, and(reqFifo.m_valid!, engine.req_ready!));
+    m.assign(reqTake, and(reqValid, engine.req_ready!));
+    kwHeld.set(or(kwAccept, and(kwHeld, not(and(kwToEngine, engine.key_wr_ready!)))));
 
     // ---- combiner: each beat XORed with its slice of the block -----------------------------------
     const head = m.named(dataFifo.m_data!, 'data_head');
@@ -145,17 +185,25 @@ export const chachaPipeline = defineGenerator(
     const ksWords = m.words(engine.ks_data!, B);
     let slice: Expr = ksWords[0]!;
     for (let i = 1; i < B; i++) slice = mux(eq(hIdx!, constant(i, bb)), ksWords[i]!, slice);
+    // The output goes through a register slice: m_axis is driven by registers, and the
+    // consumer's tready reaches only the slice, not the FIFO pops behind it.
     const outValid = m.wire('out_valid', and(dataFifo.m_valid!, engine.ks_valid!));
-    m.assign(outFire, and(outValid, o.tready));
+    const outSlice = m.instance(registerSlice({ width: 1 + 1 + W / 8 + W }), 'out_slice', {
+      s_valid: outValid,
+      s_data: concat(hWrapped, hLast, hKeep, xor(hData, m.named(slice, 'keystream_slice'))),
+      m_ready: o.tready,
+    });
+    m.assign(outFire, and(outValid, outSlice.s_ready!));
     m.assign(ksPop, and(outFire, hLastInBlock));
 
-    o.tdata.drive(xor(hData, m.named(slice, 'keystream_slice')));
-    o.tkeep.drive(hKeep);
-    o.tlast.drive(hLast);
-    o.tuser.drive(hWrapped);
-    o.tvalid.drive(outValid);
+    const res = m.named(outSlice.m_data!, 'out_word');
+    o.tdata.drive(m.slice(res, W - 1, 0));
+    o.tkeep.drive(m.slice(res, W + W / 8 - 1, W));
+    o.tlast.drive(m.slice(res, W + W / 8, W + W / 8));
+    o.tuser.drive(m.slice(res, W + W / 8 + 1, W + W / 8 + 1));
+    o.tvalid.drive(outSlice.m_valid!);
     s.tready.drive(inReady);
-    m.output('key_wr_ready', 1).drive(engine.key_wr_ready!);
+    m.output('key_wr_ready', 1).drive(not(kwHeld));
     m.output('status_error', 1).drive(engine.status_ks_overflow!);
     m.output('status_blocks_outstanding', engine.status_outstanding!.width).drive(engine.status_outstanding!);
     return m;

@@ -1,60 +1,68 @@
-// One ChaCha round as a pipeline unit: four quarter rounds side by side on the column or
-// the diagonal pattern (or either, chosen per block by `diag_in`), with 1, 2 or 4 register
-// stages. A metadata word rides along with the state, delayed by the same stages, and the
-// low `tapBits` of the metadata at every stage are brought out so the owner can see what
-// is in flight (the keystream engine uses that to hold key writes to a busy slot).
+// One ChaCha round as a pipeline unit with 1, 2 or 4 register stages. A metadata word
+// rides along with the state, delayed by the same stages; the low `tapBits` of the
+// metadata at every stage are brought out so the owner can see what is in flight (the
+// keystream engine holds key writes to a busy slot with them; the last stage is meta_out
+// itself), and `meta_next` is what
+// meta_out will hold after the next edge, so the owner can register decisions about the
+// block leaving the unit one cycle early instead of deciding on meta_out combinationally.
+//
+// Every unit is the same: four quarter rounds on the columns of its input, then a fixed
+// wiring (ROUND_WIRING) that moves each word within its row. That wiring is its own
+// inverse and carries the column layout to one whose columns are the diagonals, and
+// back; so a chain or ring of identical units does column and diagonal rounds in turn
+// with no multiplexer, whatever the number of units, and an even number of rounds leaves
+// the state in its natural order.
 
-import { COLUMN_ROUND, DIAGONAL_ROUND } from '../../sim/golden/chacha20.ts';
-import { GenError } from '../ir/errors.ts';
-import { type Expr, concat, mux } from '../ir/expr.ts';
+import { type Expr, concat } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
+import { GenError } from '../ir/errors.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
 import { quarterRoundBody } from './quarter-round.ts';
 
-export type RoundPattern = 'column' | 'diagonal' | 'alternating';
+/**
+ * Where the unit's wiring puts the word in row r, column c: row r, column (r - c) mod 4.
+ * (Found by searching all per-row permutations for one that turns columns into
+ * diagonals and diagonals into columns; test/chacha/round-wiring.test.ts checks it.)
+ */
+export function roundWiring(row: number, column: number): number {
+  return (((row - column) % 4) + 4) % 4;
+}
 
 export const round = defineGenerator(
   'chacha/round',
-  '1.0.0',
+  '2.0.0',
   {
     stages: oneOf<number>('register stages per round', 1, [1, 2, 4]),
-    pattern: oneOf<string>('quarter-round pattern; alternating takes diag_in per block', 'column', ['column', 'diagonal', 'alternating']),
     metaWidth: intRange('metadata bits carried beside the state', 1, 1, 1024),
     tapBits: intRange('low metadata bits brought out at every stage', 1, 1, 64),
+    nextBits: intRange('low metadata bits brought out as meta_next', 1, 1, 64),
   },
   (p, info) => {
-    if (p.tapBits > p.metaWidth) throw new GenError(`chacha/round: tapBits ${p.tapBits} exceeds metaWidth ${p.metaWidth}`);
-    const tag = { column: 'col', diagonal: 'diag', alternating: 'alt' }[p.pattern as RoundPattern];
-    const m = new Module(`chacha_round_${tag}_s${p.stages}_m${p.metaWidth}_t${p.tapBits}`, info);
+    for (const k of ['tapBits', 'nextBits'] as const) {
+      if (p[k] > p.metaWidth) throw new GenError(`chacha/round: ${k} ${p[k]} exceeds metaWidth ${p.metaWidth}`);
+    }
+    const m = new Module(`chacha_round_s${p.stages}_m${p.metaWidth}_t${p.tapBits}_n${p.nextBits}`, info);
     m.describe(
-      `One ChaCha round (${p.pattern} pattern), ${p.stages} register stage(s): latency ${p.stages}, one state per cycle.`,
-      'state words: word 0 in bits 31:0. meta_in is delayed to meta_out with the state;',
-      'meta bit 0 is a valid bit that rst clears.',
-      `meta_taps holds meta[${p.tapBits - 1}:0] of each stage register, stage 0 lowest.`,
+      `One ChaCha round, ${p.stages} register stage(s): latency ${p.stages}, one state per cycle.`,
+      'Column quarter rounds on the input positions, then word (row r, column c) moves to column (r - c) mod 4:',
+      'identical units alternate column and diagonal rounds. State word 0 is in bits 31:0.',
+      'meta_in is delayed to meta_out with the state; meta bit 0 is a valid bit that rst clears.',
+      ...(p.stages > 1 ? [`meta_taps holds meta[${p.tapBits - 1}:0] of stage registers 0 to ${p.stages - 2} (meta_out is the last), stage 0 lowest;`] : []),
+      `meta_next is meta[${p.nextBits - 1}:0] as meta_out will hold it after the next edge (rst aside).`,
     );
     m.clock();
     const stateIn = m.input('state_in', 512);
     const metaIn = m.input('meta_in', p.metaWidth);
-    const diagIn = p.pattern === 'alternating' ? m.input('diag_in', 1, '1: diagonal round, 0: column round') : undefined;
     const x = m.words(stateIn, 16);
+    const outs = [0, 1, 2, 3].map((c) => quarterRoundBody(m, [0, 1, 2, 3].map((r) => x[4 * r + c]!), p.stages, `q${c}_`));
 
-    // Inputs of each quarter round under the chosen pattern.
-    const pick = (i: number, k: number): Expr => {
-      const c = x[COLUMN_ROUND[i]![k]!]!;
-      const d = x[DIAGONAL_ROUND[i]![k]!]!;
-      if (p.pattern === 'column') return c;
-      if (p.pattern === 'diagonal') return d;
-      return mux(diagIn!, d, c);
-    };
-    const outs = [0, 1, 2, 3].map((i) => quarterRoundBody(m, [0, 1, 2, 3].map((k) => pick(i, k)), p.stages, `q${i}_`));
-
-    // Metadata (and the pattern choice) delayed alongside. Bit 0 is the valid bit: reset
-    // clears it, so a ring of these units is empty after reset; the rest needs no reset.
+    // Metadata delayed alongside. Bit 0 is the valid bit: reset clears it, so a ring of
+    // these units is empty after reset; the rest needs no reset.
     let meta: Expr = metaIn;
-    let diag: Expr | undefined = diagIn;
     const taps: Expr[] = [];
     for (let s = 0; s < p.stages; s++) {
+      if (s === p.stages - 1) m.output('meta_next', p.nextBits).drive(m.slice(meta, p.nextBits - 1, 0, 'meta_last_in'));
       const v = m.reg(`valid_s${s}_reg`, 1, { reset: 0 });
       v.set(m.slice(meta, 0, 0, s === 0 ? 'meta_in_bits' : undefined));
       let stageMeta: Expr = v;
@@ -64,28 +72,14 @@ export const round = defineGenerator(
         stageMeta = m.wire(`meta_s${s}`, concat(r, v));
       }
       meta = stageMeta;
-      taps.push(m.slice(meta, p.tapBits - 1, 0));
-      if (diag) {
-        const d = m.reg(`diag_s${s}_reg`, 1);
-        d.set(diag);
-        diag = d;
-      }
+      if (s < p.stages - 1) taps.push(m.slice(meta, p.tapBits - 1, 0));
     }
 
-    // Each output word comes back to the position its input came from.
-    const from = (pattern: ReadonlyArray<readonly number[]>, j: number): Expr => {
-      const i = pattern.findIndex((q) => q.includes(j));
-      return outs[i]![pattern[i]!.indexOf(j)]!;
-    };
-    const words: Expr[] = [];
-    for (let j = 0; j < 16; j++) {
-      if (p.pattern === 'column') words.push(from(COLUMN_ROUND, j));
-      else if (p.pattern === 'diagonal') words.push(from(DIAGONAL_ROUND, j));
-      else words.push(mux(diag!, from(DIAGONAL_ROUND, j), from(COLUMN_ROUND, j)));
-    }
+    const words: Expr[] = new Array<Expr>(16);
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) words[4 * r + roundWiring(r, c)] = outs[c]![r]!;
     m.output('state_out', 512).drive(concat(...words.reverse()));
     m.output('meta_out', p.metaWidth).drive(meta);
-    m.output('meta_taps', p.tapBits * p.stages).drive(concat(...taps.reverse()));
+    if (taps.length > 0) m.output('meta_taps', p.tapBits * taps.length).drive(concat(...taps.reverse()));
     return m;
   },
 );

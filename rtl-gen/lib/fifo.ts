@@ -6,7 +6,8 @@
 // when the RAM part is empty, and then nothing is read). An empty FIFO shows a new word two
 // cycles after it is written. `level` counts every word held, head included.
 
-import { add, and, constant, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
+import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
@@ -18,10 +19,13 @@ export const fifo = defineGenerator(
     width: intRange('word width in bits', 32, 1, 4096),
     depth: powerOfTwo('words in the RAM (the head register holds one more)', 16, 2, 65536),
     withLevel: oneOf<boolean>('bring out the fill level', false, [false, true]),
+    credited: oneOf<boolean>('the writer never writes a full FIFO (credits), so a write needs no handshake: s_ready only reports space', false, [false, true]),
+    lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
     ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register', 'block', ['block', 'lut']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
+    if (p.lanes > 1) return laned(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
     m.describe(
@@ -39,10 +43,18 @@ export const fifo = defineGenerator(
     const stored = m.reg('stored_reg', cw, { reset: 0, doc: 'words in the RAM, not counting the head' });
     const headValid = m.reg('head_valid_reg', 1, { reset: 0 });
 
-    const inReady = m.wire('in_ready', ne(stored, constant(p.depth, cw)));
-    const push = m.wire('push', and(inValid, inReady));
+    // Full and non-empty are kept as flags of their own, updated alongside `stored`, so
+    // s_ready and the read decision come straight from registers instead of comparing
+    // the count every cycle.
+    const full = m.reg('full_reg', 1, { reset: 0, doc: 'stored = depth' });
+    const hasStored = m.reg('has_stored_reg', 1, { reset: 0, doc: 'stored != 0' });
+    const inReady = m.wire('in_ready', not(full));
+    // A credited writer's words are all taken: the write enable is s_valid itself, one
+    // register in the writer, instead of a function of the fill level (a wide FIFO's
+    // write enable fans out to every RAM cell).
+    const push = m.wire('push', p.credited ? inValid : and(inValid, inReady));
     const pop = m.wire('pop', and(headValid, outReady));
-    const fetch = m.wire('fetch', and(ne(stored, constant(0, cw)), or(not(headValid), pop)));
+    const fetch = m.wire('fetch', and(hasStored, or(not(headValid), pop)));
 
     const mem = m.memory('ram', p.width, p.depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
     mem.write(push, wrPtr, inData);
@@ -61,6 +73,10 @@ export const fifo = defineGenerator(
     rdPtr.set(add(rdPtr, constant(1, aw)), fetch);
     const one = constant(1, cw);
     stored.set(mux(push, mux(fetch, stored, add(stored, one)), mux(fetch, sub(stored, one), stored)));
+    const grows = m.wire('grows', and(push, not(fetch)));
+    const shrinks = m.wire('shrinks', and(fetch, not(push)));
+    full.set(mux(grows, eq(stored, constant(p.depth - 1, cw)), and(full, not(shrinks))));
+    hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
     headValid.set(or(fetch, and(headValid, not(pop))));
 
     m.output('s_ready', 1).drive(inReady);
@@ -70,3 +86,39 @@ export const fifo = defineGenerator(
     return m;
   },
 );
+
+/**
+ * A wide FIFO as `lanes` narrower ones that see the same pushes and pops, so they hold the
+ * same number of words at every cycle: the flags of lane 0 speak for all. Each lane has its
+ * own pointers and enables, which synthesis cannot merge (each register feeds back on
+ * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
+ * the read address and the head register's enable otherwise reach every RAM cell.
+ */
+function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; lanes: number; ram: string }): Module {
+  if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
+  m.describe(
+    `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits, as ${p.lanes} lanes moving in lockstep.`,
+    'A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.',
+  );
+  m.clock();
+  m.reset();
+  const inValid = m.input('s_valid', 1);
+  const inData = m.input('s_data', p.width);
+  const outReady = m.input('m_ready', 1);
+  const base = Math.floor(p.width / p.lanes);
+  const heads: Expr[] = [];
+  let lane0: Record<string, Expr> = {};
+  for (let i = 0, lo = 0; i < p.lanes; i++) {
+    const w = i === p.lanes - 1 ? p.width - lo : base;
+    const sub = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, withLevel: i === 0 && p.withLevel });
+    const o = m.instance(sub, `lane${i}`, { s_valid: inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
+    if (i === 0) lane0 = o;
+    heads.push(o.m_data!);
+    lo += w;
+  }
+  m.output('s_ready', 1).drive(lane0.s_ready!);
+  m.output('m_valid', 1).drive(lane0.m_valid!);
+  m.output('m_data', p.width).drive(concat(...heads.reverse()));
+  if (p.withLevel) m.output('level', lane0.level!.width).drive(lane0.level!);
+  return m;
+}

@@ -9,6 +9,7 @@ describe.each([
   { width: 8, depth: 4, withLevel: true },
   { width: 77, depth: 16, withLevel: true },
   { width: 40, depth: 8, withLevel: true, ram: 'lut' },
+  { width: 130, depth: 8, withLevel: true, ram: 'lut', lanes: 3 },
 ])('FIFO %o', (cfg) => {
   it('behaves as a queue under random pushes and pops (20,000 cycles)', async () => {
     const dut = await simulate(fifo(cfg));

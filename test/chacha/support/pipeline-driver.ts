@@ -67,6 +67,10 @@ export class PipelineDriver {
     d.rst.value = 0;
     // Verilator gives the key RAM no reset; the model's shadow keys say zero, so write them.
     for (let s = 0; s < this.cfg.keySlots; s++) this.writeKey(s, this.keys[s]!);
+    // The last word is still on its way into the key RAM (held for earlier requests, then
+    // for in-flight blocks of its slot: a few cycles on an idle core); let it land so
+    // latency measurements start from an idle core.
+    d.tick(8);
   }
 
   /** Writes a 256-bit key into a slot, one 32-bit word per handshake; waits while the slot is busy. */
