@@ -60,7 +60,8 @@ interface Neighbour {
   sessions: number;
   lastRxFrames: number;
   lastRxAt: number;
-  emulatedDrops: number;
+  /** Shared with the transmit wrapper, which exists before the Link it serves. */
+  drops: { emulated: number };
 }
 
 /** The end with the smaller key dials and leads rotations, so both ends agree without configuration. */
@@ -106,22 +107,22 @@ export class LinkSet {
       const role = roleFor(localHex, n.publicKey);
       const deliver = (payload: Uint8Array) => events.deliver(index, payload);
       const base: LinkIo = n.transport === 'udp' ? udp!.io(n.address, deliver) : tcp!.io(peerKey, deliver);
-      const nb = { index, cfg: n, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, emulatedDrops: 0 } as Neighbour;
+      const drops = { emulated: 0 };
       const io: LinkIo =
         n.emulatedLossPct > 0
           ? {
               transmit: (d) => {
-                if (rnd() * 100 < n.emulatedLossPct) nb.emulatedDrops++;
+                if (rnd() * 100 < n.emulatedLossPct) drops.emulated++;
                 else base.transmit(d);
               },
               deliver,
             }
           : base;
-      nb.link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io);
-      if (n.transport === 'udp') udp!.attach(n.address, nb.link);
-      else tcp!.attach(peerKey, nb.link, role === 'initiator' ? n.address : undefined);
-      set.neighbours.push(nb);
-      nb.link.start(clock());
+      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io);
+      if (n.transport === 'udp') udp!.attach(n.address, link);
+      else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
+      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, drops });
+      link.start(clock());
     });
     return set;
   }
@@ -186,7 +187,7 @@ export class LinkSet {
         txDropped: s.txDropped,
         rejected: totalRejected(s),
         emulatedLossPct: n.cfg.emulatedLossPct,
-        emulatedDrops: n.emulatedDrops,
+        emulatedDrops: n.drops.emulated,
       };
     });
   }
