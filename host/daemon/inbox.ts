@@ -69,7 +69,8 @@ export class Inbox {
       if (state === 'failed') stream.close();
       notify();
     };
-    stream.onData = (piece) => {
+    /** Feeds one piece of the stream to the parser and acts on what it completes. */
+    const take = (piece: Uint8Array) => {
       const events = rx.push(piece);
       if (typeof events === 'string') return finish('failed', events);
       for (const e of events) {
@@ -88,6 +89,14 @@ export class Inbox {
           t.verified = e.ok;
           finish(e.ok ? 'done' : 'failed', e.ok ? undefined : `checksum mismatch: sender ${e.senderSha256}, received ${e.sha256}`);
         }
+      }
+    };
+    stream.onData = (piece) => {
+      try {
+        take(piece);
+      } catch (e) {
+        // The disk is full or the inbox went away: this transfer fails, the daemon carries on.
+        finish('failed', `cannot write ${t.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       notify();
     };
