@@ -2,11 +2,12 @@
 // nextpnr fmax on ECP5-85 (and iCE40 area where the table fits), lookups per second (one per
 // cycle times fmax), cycles per management write, the occupancy the table manager reaches,
 // and long random soaks in Verilator against the golden models.
-// Prints a table and writes bench/results/cam.json.
+// Prints a table and writes bench/results/cam.json (and the figures of docs/route-table.md).
 //   npm run bench:cam                       (place and route of every design: about 15 minutes)
 //   npm run bench:cam -- --quick            (area only, short soaks)
 //   npm run bench:cam -- --only hash        (one style: register, bram or hash)
 //   npm run bench:cam -- --soak 2000000     (cycles per soak; default 1,000,000)
+//   npm run bench:cam -- --reuse            (designs whose Verilog is unchanged keep their saved results)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TableGeometry } from '../host/table/geometry.ts';
@@ -19,14 +20,15 @@ import { REGISTER_CAM_TIMING, registerCam, registerCamGeometry } from '../rtl-ge
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { simulate } from '../sim/index.ts';
-import { spawnSync } from 'node:child_process';
-import { device } from '../synth/devices.ts';
-import { type SynthResult, readReport, synthesize } from '../synth/flow.ts';
+import { type SynthResult, synthesize } from '../synth/flow.ts';
 import { Rng, Schedule, randomWorkload } from '../test/cam/support/driver.ts';
+import { generateRouteTableDoc } from '../test/cam/support/route-table-doc.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+/** Take the saved synthesis and place-and-route result of a design whose Verilog is unchanged. */
+const reuse = argv.includes('--reuse');
 const SOAK = Number(argv.includes('--soak') ? argv[argv.indexOf('--soak') + 1] : quick ? 100_000 : 1_000_000);
 const TARGET_MHZ = 156.25;
 /** Minimum-size 10 GbE frames: 10e9 / ((64 + 20) * 8) packets per second. */
@@ -107,20 +109,6 @@ async function soak(c: Case): Promise<Record<string, number>> {
   };
 }
 
-/**
- * nextpnr again on the same netlist for the fastest LFE5UM-85F speed grade (-8); the flow's
- * figure is for the default (-6). Block RAM clock-to-output dominates the hashed table's
- * critical path, and yosys 0.23 maps ECP5 block RAM without its output register.
- */
-function pnrSpeed8(r: SynthResult): number | undefined {
-  const dev = device('ecp5-85');
-  const dir = join(r.dir, 'pnr');
-  const p = spawnSync(dev.pnr!.cmd, [...dev.pnr!.args, '--speed', '8', '--json', 'netlist.json', '--freq', String(TARGET_MHZ), '--report', 'report-speed8.json',
-    '--timing-allow-fail', '--seed', '1'], { cwd: dir, encoding: 'utf8' });
-  if (p.status !== 0) return undefined;
-  return readReport(join(dir, 'report-speed8.json')).fmaxMHz;
-}
-
 function areaOf(r: SynthResult | undefined): Record<string, number> | undefined {
   if (!r) return undefined;
   return { luts: r.area.luts, ffs: r.area.ffs, brams: r.area.brams, ...(r.pnr ? { fmaxMHz: Number(r.pnr.fmaxMHz.toFixed(2)), pnrSeconds: Math.round(r.pnr.seconds) } : {}) };
@@ -138,17 +126,16 @@ for (const c of CASES) {
   let ice40: SynthResult | undefined;
   let pnrError: string | undefined;
   try {
-    ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick });
+    ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick, reuse });
   } catch (e) {
     // Place and route can fail (a design that does not fit) or be stopped; the area still counts.
     const lines = (e as Error).message.split('\n');
     pnrError = lines.find((l) => /ERROR:/.test(l))?.replace(/^.*ERROR:\s*/, '') ?? lines[0];
     console.log(`   place and route failed: ${pnrError}`);
-    ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true });
+    ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true, reuse });
   }
-  if (c.ice40) ice40 = await synthesize(m, { device: 'ice40-hx8k', noPnr: true });
+  if (c.ice40) ice40 = await synthesize(m, { device: 'ice40-hx8k', noPnr: true, reuse });
   const fmax = ecp5?.pnr?.fmaxMHz;
-  const fmaxSpeed8 = ecp5?.pnr && (c.label.startsWith('hash 4096') || c.label.startsWith('register 64')) ? pnrSpeed8(ecp5) : undefined;
   const cyclesPerWrite = 1 + c.timing.busyAfter.write;
   const row = {
     design: m.name,
@@ -162,7 +149,6 @@ for (const c of CASES) {
     ecp5: areaOf(ecp5),
     ecp5PnrError: pnrError,
     ice40hx8kArea: areaOf(ice40),
-    fmaxMHzSpeedGrade8: fmaxSpeed8 === undefined ? undefined : Number(fmaxSpeed8.toFixed(2)),
     lookupsPerSecond: fmax ? fmax * 1e6 : undefined,
     timesMinFrame10GbE: fmax ? (fmax * 1e6) / MIN_FRAME_PPS : undefined,
     closesAtTarget: fmax ? fmax >= TARGET_MHZ : undefined,
@@ -174,7 +160,6 @@ for (const c of CASES) {
   };
   console.log(`   ecp5-85: ${row.ecp5?.luts} LUT, ${row.ecp5?.ffs} FF, ${row.ecp5?.brams} BRAM, fmax ${fmax?.toFixed(1) ?? '-'} MHz` +
     `${fmax ? ` (${(fmax / 1).toFixed(1)} M lookups/s, ${row.timesMinFrame10GbE!.toFixed(1)}x min-size 10GbE)` : ''}`);
-  if (fmaxSpeed8 !== undefined) console.log(`   ecp5-85 speed grade 8: fmax ${fmaxSpeed8.toFixed(1)} MHz`);
   if (ice40) console.log(`   ice40-hx8k area: ${ice40.area.luts} LUT, ${ice40.area.ffs} FF, ${ice40.area.brams} BRAM`);
   console.log(`   management: ${cyclesPerWrite} cycle(s) per write, ${row.cyclesPerInsert.toFixed(2)} cycles per insert on average to full; full at ${(filled.occupancyAtFirstFailure * 100).toFixed(1)}%`);
   results.push(row);
@@ -210,4 +195,6 @@ if (only && existsSync(file)) {
   out.soakCycles = SOAK;
 }
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-console.log('wrote bench/results/cam.json');
+// docs/route-table.md prints its figures table from cam.json (test/cam/route-table-doc checks it).
+writeFileSync(join(PROJECT_ROOT, 'docs', 'route-table.md'), generateRouteTableDoc());
+console.log('wrote bench/results/cam.json and docs/route-table.md');

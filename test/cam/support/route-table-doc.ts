@@ -2,6 +2,8 @@
 // host/table/layout.ts, op codes and slot numbering from host/table/geometry.ts, ports from a
 // generated module, timing from each generator's timing constants. test/cam/route-table-doc
 // fails when the committed file differs; UPDATE_ROUTE_TABLE_DOC=1 rewrites it.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CMD_OPS, CMD_OP_BITS } from '../../../host/table/geometry.ts';
 import { DEFAULT_VALUE_WIDTH, MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, encodeAction, valueLayout } from '../../../host/table/layout.ts';
 import { MAX_CUCKOO_MOVES } from '../../../host/table/manager.ts';
@@ -24,6 +26,7 @@ export function generateRouteTableDoc(): string {
   const hashT = hashCamTiming({ entries: 4096, ways: 4 });
   const bramT = bramCamTiming({ entries: 256 });
   const seen = (v: number): string => (v === 0 ? 'e <= t' : `e <= t - ${v}`);
+  const figures = benchFigures();
   const timingRow = (style: string, t: CamTiming, clear: string): string[] => [
     style, `${t.latency}`, `${seen(t.visibility.write)} / ${seen(t.visibility.update)} / ${seen(t.visibility.delete)}`,
     `${1 + t.busyAfter.write} / ${1 + t.busyAfter.update} / ${1 + t.busyAfter.delete}`, clear,
@@ -121,7 +124,48 @@ twice throws \`DuplicateRouteError\`; updating or deleting an unknown route thro
 
 \`npm run bench:cam\` synthesizes every style and size (yosys area, nextpnr fmax on ECP5-85),
 fills each table until its first failed insert, runs long random soaks against the golden
-models, and writes \`bench/results/cam.json\`. Lookups per second are one per cycle times the
-placed-and-routed clock.
+models, and writes \`bench/results/cam.json\`, from which this table is printed. Lookups per
+second are one per cycle times the placed-and-routed clock (target ${figures.targetMHz} MHz, speed grade 6,
+seed 1); "full at" is the occupancy of the first insert the table manager refuses.
+
+${table(['Style and size', 'LUT', 'FF', 'BRAM', 'fmax (MHz)', 'Latency', 'M lookups/s', 'Cycles per write', 'Full at'], figures.rows)}
+${figures.notes.map((n) => `\n${n}`).join('')}
 `;
+}
+
+interface BenchRow {
+  label: string;
+  style: string;
+  capacity: number;
+  latencyCycles?: number;
+  ecp5?: { luts: number; ffs: number; brams: number; fmaxMHz?: number };
+  ecp5PnrError?: string;
+  lookupsPerSecond?: number;
+  cyclesPerCommand?: { write: number };
+  occupancyAtFirstFailedInsert?: number;
+}
+
+const BENCH = fileURLToPath(new URL('../../../bench/results/cam.json', import.meta.url));
+const STYLE_ORDER = ['register', 'bram', 'hash'];
+
+/** The figures table from bench/results/cam.json: every placed (or unplaceable) design. */
+function benchFigures(): { targetMHz: number; rows: string[][]; notes: string[] } {
+  const bench = JSON.parse(readFileSync(BENCH, 'utf8')) as { targetMHz: number; results: BenchRow[] };
+  const placed = bench.results.filter((r) => r.ecp5).sort((a, b) => STYLE_ORDER.indexOf(a.style) - STYLE_ORDER.indexOf(b.style) || b.capacity - a.capacity);
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const notes: string[] = [];
+  const rows = placed.map((r) => {
+    const e = r.ecp5!;
+    let fmax = e.fmaxMHz === undefined ? '-' : e.fmaxMHz.toFixed(1);
+    if (r.ecp5PnrError) {
+      notes.push(`${r.label}: does not place on the ECP5-85 (${r.ecp5PnrError.replace(/'/g, '')}).`);
+      fmax = 'does not fit';
+    }
+    return [
+      r.label, n(e.luts), n(e.ffs), n(e.brams), fmax, `${r.latencyCycles ?? '-'}`,
+      r.lookupsPerSecond ? (r.lookupsPerSecond / 1e6).toFixed(1) : '-', `${r.cyclesPerCommand?.write ?? '-'}`,
+      r.occupancyAtFirstFailedInsert === undefined ? '-' : `${(r.occupancyAtFirstFailedInsert * 100).toFixed(1)} %`,
+    ];
+  });
+  return { targetMHz: bench.targetMHz, rows, notes };
 }
