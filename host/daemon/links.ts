@@ -73,6 +73,8 @@ export class LinkSet {
   private readonly neighbours: Neighbour[] = [];
   private readonly datapath = new SoftwareDatapath(nodeBackend.aead);
   private readonly deadAfterMs: number;
+  /** After close, timers and sends do nothing (the sockets are gone). */
+  private closed = false;
 
   private constructor(
     readonly udp: UdpEndpoint | undefined,
@@ -105,7 +107,7 @@ export class LinkSet {
     cfg.neighbours.forEach((n, index) => {
       const peerKey = hexToBytes(n.publicKey);
       const role = roleFor(localHex, n.publicKey);
-      const deliver = (payload: Uint8Array) => events.deliver(index, payload);
+      const deliver = (payload: Uint8Array) => set.deliver(index, payload);
       const base: LinkIo = n.transport === 'udp' ? udp!.io(n.address, deliver) : tcp!.io(peerKey, deliver);
       const drops = { emulated: 0 };
       const io: LinkIo =
@@ -138,12 +140,31 @@ export class LinkSet {
   /** Sends one payload to a neighbour; false when the link cannot take it now. */
   send(index: number, payload: Uint8Array): boolean {
     const n = this.neighbours[index];
-    if (!n || !n.up) return false;
+    if (!n || !n.up || this.closed) return false;
     return n.link.send(payload, this.clock());
+  }
+
+  /**
+   * An authenticated payload from a neighbour. The neighbour may have seen the session come up
+   * first and already be talking (its Hello); if our tick has not said "up" yet, say it now,
+   * before the payload, or the route layer would drop it as coming from a link it thinks down.
+   */
+  private deliver(index: number, payload: Uint8Array): void {
+    const n = this.neighbours[index];
+    if (n && !n.up) {
+      const now = this.clock();
+      n.up = true;
+      n.sessions = n.link.stats.handshakesCompleted;
+      n.lastRxFrames = n.link.stats.rxFrames;
+      n.lastRxAt = now;
+      this.events.up(index);
+    }
+    this.events.deliver(index, payload);
   }
 
   /** Runs link timers and up/down detection. Call every few ms. */
   tick(now: number): void {
+    if (this.closed) return;
     for (const n of this.neighbours) {
       n.link.tick(now);
       const s = n.link.stats;
@@ -201,6 +222,7 @@ export class LinkSet {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([this.udp?.close(), this.tcp?.close()]);
   }
 }
