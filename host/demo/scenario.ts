@@ -94,7 +94,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     if (gw !== mesh.nodes[GATEWAY].address) throw new Error(`discovery answered ${gw}, not the gateway`);
 
     say(`[3/6] src: skywire route add ${gw} --count 2   (two node-disjoint routes)`);
-    const added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2 });
+    // Discovery collects answers for a while; on a loaded machine an answer can miss the
+    // window, and then only one disjoint path is known. Ask again with a longer window.
+    let added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2 });
+    for (let attempt = 1; added.routes.length < 2 && attempt <= 3; attempt++) {
+      say(`      only ${added.routes.length} route came up; searching again for a disjoint pair`);
+      for (const r of added.routes) await mesh.call(SOURCE, 'route.del', { id: r.id });
+      added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2, timeoutMs: 1000 * (attempt + 1) });
+    }
     const routes = (added.routes as any[]).map((r) => ({ id: r.id as number, hops: (r.hops as any[]).map((h) => nameOf(h.address)), setupMs: (r.setupMs as number | undefined) ?? null }));
     for (const r of routes) say(`      route ${r.id}: src > ${r.hops.join(' > ')}  up in ${r.setupMs?.toFixed(0)} ms`);
 
