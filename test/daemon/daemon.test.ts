@@ -14,6 +14,7 @@ import { Daemon } from '../../host/daemon/daemon.ts';
 import { freePorts } from '../../host/demo/launcher.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
+import { until } from './support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swd-'));
 const names = ['a', 'b', 'c'];
@@ -29,13 +30,6 @@ async function call(i: number, method: string, params: Record<string, unknown> =
   }
 }
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('node daemons over UDP and TCP', { timeout: 30_000 }, () => {
   beforeAll(async () => {
@@ -53,7 +47,7 @@ describe('node daemons over UDP and TCP', { timeout: 30_000 }, () => {
         return Daemon.start(cfg);
       }),
     );
-    await until('links up', async () => (await Promise.all([0, 1, 2].map((i) => call(i, 'status')))).every((s) => s.links.every((l: any) => l.up)));
+    await until('links up', async () => (await Promise.all([0, 1, 2].map((i) => call(i, 'status')))).every((s) => s.links.every((l: any) => l.up)), 8000);
   });
   afterAll(async () => {
     await Promise.all(daemons.map((d) => d.stop()));
@@ -85,7 +79,7 @@ describe('node daemons over UDP and TCP', { timeout: 30_000 }, () => {
     // b accepts one route from a at a time (limits.maxRoutesPerNeighbour = 1).
     await expect(call(0, 'route.add', { address: ids[2].address })).rejects.toThrow();
     await call(0, 'route.del', { id: added.routes[0].id });
-    await until('b forgets the route', async () => (await call(1, 'status')).rules.length === 0);
+    await until('b forgets the route', async () => (await call(1, 'status')).rules.length === 0, 8000);
     await expect(call(0, 'route.del', { id: 999 })).rejects.toThrow('no route 999 (see skywire route list)');
   });
 

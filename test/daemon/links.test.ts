@@ -10,6 +10,7 @@ import { validateConfig } from '../../host/daemon/config.ts';
 import { LinkSet, roleFor } from '../../host/daemon/links.ts';
 import { freePorts } from '../../host/demo/launcher.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
+import { until } from './support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swlinks-'));
 
@@ -44,13 +45,6 @@ async function pair(transport: 'udp' | 'tcp') {
   return { ids, sets, events };
 }
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('link set', { timeout: 20_000 }, () => {
   let sets: LinkSet[] = [];

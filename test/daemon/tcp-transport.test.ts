@@ -16,6 +16,7 @@ import {
   TcpEndpoint,
 } from '../../host/link/tcp-transport.ts';
 import { Rng } from '../../sim/random.ts';
+import { until } from './support/until.ts';
 
 function datagrams(rng: Rng, n: number): Uint8Array[] {
   return Array.from({ length: n }, (_, i) => {
@@ -98,13 +99,6 @@ async function pair(): Promise<[End, End]> {
   return ends;
 }
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('TCP link transport', { timeout: 15_000 }, () => {
   let ends: End[] = [];
