@@ -106,8 +106,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     for (const r of routes) say(`      route ${r.id}: src > ${r.hops.join(' > ')}  up in ${r.setupMs?.toFixed(0)} ms`);
 
     say(`[4/6] src: skywire ping ${gw}`);
-    const ping = await mesh.call(SOURCE, 'ping', { address: gw, count: 5, intervalMs: 100 });
-    say(`      ${ping.received}/${ping.sent} answered, rtt avg ${ping.avgMs?.toFixed(1)} ms`);
+    const pingErrors = new Set<string>();
+    const ping = await mesh.call(SOURCE, 'ping', { address: gw, count: 5, intervalMs: 100 }, (e) => e.error && pingErrors.add(e.error));
+    say(`      ${ping.received}/${ping.sent} answered${ping.received ? `, rtt avg ${ping.avgMs.toFixed(1)} ms` : ''}${pingErrors.size ? ` (${[...pingErrors].join('; ')})` : ''}`);
 
     const file = mesh.file('payload.bin');
     const content = randomBytes(o.fileBytes);
@@ -186,7 +187,7 @@ export function describeSummary(s: DemoSummary): string[] {
     `mesh        ${s.nodes} nodes, ${s.links} links, ${s.lossPct}% loss each way (${s.mode}, ${s.lossMethod}); links up in ${(s.linksUpMs / 1000).toFixed(1)} s`,
     `discovery   found the gateway over ${s.gateway.candidates} path(s) (${s.gateway.hops.join(', ')} hops)`,
     `routes      ${s.routes.map((r) => `#${r.id} src>${r.hops.join('>')} (${r.setupMs?.toFixed(0)} ms)`).join('  ')}`,
-    `ping        ${s.pingMs?.toFixed(1)} ms round trip`,
+    `ping        ${s.pingMs === null ? 'no answer' : `${s.pingMs.toFixed(1)} ms round trip`}`,
     `failure     ${s.killed ? `${s.killed.name} killed after ${(s.killed.atBytes / 1e6).toFixed(2)} MB; ${s.transfer.repairs} repair(s)` : 'none'}`,
     `transfer    ${(s.transfer.bytes / 1e6).toFixed(2)} MB in ${(s.transfer.ms / 1000).toFixed(1)} s (${s.transfer.goodputMbit.toFixed(1)} Mb/s) over ${s.transfer.routesUsed} route(s), ${s.transfer.retransmits} segments resent`,
     `relays      ${Object.entries(s.relayBytes).map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`).join(', ')} forwarded on the routes still up (per-route accounting at each relay)`,
