@@ -212,19 +212,25 @@ export class Daemon {
     const count = optInt(p, 'count', 1, 1000) ?? 4;
     const intervalMs = optInt(p, 'intervalMs', 0, 60_000) ?? 200;
     const timeoutMs = optInt(p, 'timeoutMs', 10, 60_000) ?? 2000;
-    let route = this.routesTo(address)[0];
-    let created = false;
-    if (!route) {
+    // An up route to the address, or a new one. A ping lost on a lossy path can make the
+    // mesh declare its route failed (no answer within routeFailMs); like any ping tool we
+    // count the loss and carry on, over a route rebuilt when the old one went down.
+    let created = 0;
+    const upRoute = async (): Promise<RouteInfo> => {
+      const have = this.routesTo(address)[0];
+      if (have) return have;
       const [path] = await this.findPaths(address, { kind: 'lowestLatency' }, p);
-      route = await this.mesh.addRoute(path);
-      created = true;
-    }
+      created++;
+      return this.mesh.addRoute(path);
+    };
+    let route = await upRoute();
     const rtts: number[] = [];
     for (let seq = 1; seq <= count; seq++) {
       try {
+        if (!this.routesTo(address).some((r) => r.id === route.id)) route = await upRoute();
         const rtt = await this.mesh.ping(route.id, timeoutMs);
         rtts.push(rtt);
-        emit({ seq, rttMs: rtt });
+        emit({ seq, rttMs: rtt, route: route.id });
       } catch (e) {
         emit({ seq, error: (e as Error).message });
       }
@@ -233,7 +239,8 @@ export class Daemon {
     const sorted = [...rtts].sort((a, b) => a - b);
     return plain({
       address,
-      route: { id: route.id, hops: route.hops.length, created },
+      route: { id: route.id, hops: route.hops.length },
+      routesCreated: created,
       sent: count,
       received: rtts.length,
       minMs: sorted[0] ?? null,

@@ -94,21 +94,34 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     if (gw !== mesh.nodes[GATEWAY].address) throw new Error(`discovery answered ${gw}, not the gateway`);
 
     say(`[3/6] src: skywire route add ${gw} --count 2   (two node-disjoint routes)`);
-    // Discovery collects answers for a while; on a loaded machine an answer can miss the
-    // window, and then only one disjoint path is known. Ask again with a longer window.
-    let added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2 });
-    for (let attempt = 1; added.routes.length < 2 && attempt <= 3; attempt++) {
-      say(`      only ${added.routes.length} route came up; searching again for a disjoint pair`);
-      for (const r of added.routes) await mesh.call(SOURCE, 'route.del', { id: r.id });
-      added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2, timeoutMs: 1000 * (attempt + 1) });
-    }
-    const routes = (added.routes as any[]).map((r) => ({ id: r.id as number, hops: (r.hops as any[]).map((h) => nameOf(h.address)), setupMs: (r.setupMs as number | undefined) ?? null }));
+    // Two up, node-disjoint routes to the gateway. Discovery collects answers for a while; on
+    // a loaded machine an answer can miss the window and only one disjoint path is known, and
+    // a lossy path can lose a route before the transfer starts: then search again.
+    const twoRoutes = async (): Promise<any[]> => {
+      let added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2 });
+      for (let attempt = 1; added.routes.length < 2 && attempt <= 3; attempt++) {
+        say(`      only ${added.routes.length} route came up; searching again for a disjoint pair`);
+        for (const r of added.routes) await mesh.call(SOURCE, 'route.del', { id: r.id });
+        added = await mesh.call(SOURCE, 'route.add', { address: gw, count: 2, timeoutMs: 1000 * (attempt + 1) });
+      }
+      return added.routes;
+    };
+    const toRoute = (r: any) => ({ id: r.id as number, hops: (r.hops as any[]).map((h) => nameOf(h.address)), setupMs: (r.setupMs as number | undefined) ?? null });
+    let routes = (await twoRoutes()).map(toRoute);
     for (const r of routes) say(`      route ${r.id}: src > ${r.hops.join(' > ')}  up in ${r.setupMs?.toFixed(0)} ms`);
 
     say(`[4/6] src: skywire ping ${gw}`);
     const pingErrors = new Set<string>();
     const ping = await mesh.call(SOURCE, 'ping', { address: gw, count: 5, intervalMs: 100 }, (e) => e.error && pingErrors.add(e.error));
     say(`      ${ping.received}/${ping.sent} answered${ping.received ? `, rtt avg ${ping.avgMs.toFixed(1)} ms` : ''}${pingErrors.size ? ` (${[...pingErrors].join('; ')})` : ''}`);
+
+    const upNow = ((await mesh.call(SOURCE, 'route.list')).routes as any[]).filter((r) => r.state === 'up' && routes.some((x) => x.id === r.id));
+    if (upNow.length < 2) {
+      say(`      a route went down since it was set up (a lossy path); setting up a disjoint pair again`);
+      for (const r of upNow) await mesh.call(SOURCE, 'route.del', { id: r.id });
+      routes = (await twoRoutes()).map(toRoute);
+      for (const r of routes) say(`      route ${r.id}: src > ${r.hops.join(' > ')}  up in ${r.setupMs?.toFixed(0)} ms`);
+    }
 
     const file = mesh.file('payload.bin');
     const content = randomBytes(o.fileBytes);
