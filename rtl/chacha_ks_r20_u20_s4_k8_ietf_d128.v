@@ -658,7 +658,7 @@ chacha_round_s4_m132_t4_n4 unit19 (
     .meta_taps(unit19_meta_taps)
 );
 
-fifo_w512_d128_lut_cr_l4 ks_fifo (
+fifo_w512_d128_lut_cr_l16 ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

@@ -314,7 +314,7 @@ chacha_round_s2_m134_t3_n6 unit3 (
     .meta_taps(unit3_meta_taps)
 );
 
-fifo_w512_d16_lut_cr_l4 ks_fifo (
+fifo_w512_d16_lut_cr_l2 ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

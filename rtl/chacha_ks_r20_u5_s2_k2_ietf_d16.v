@@ -329,7 +329,7 @@ chacha_round_s2_m132_t2_n4 unit4 (
     .meta_taps(unit4_meta_taps)
 );
 
-fifo_w512_d16_lut_cr_l4 ks_fifo (
+fifo_w512_d16_lut_cr_l2 ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

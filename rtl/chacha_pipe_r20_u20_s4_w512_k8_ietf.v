@@ -162,7 +162,7 @@ fifo_w131_d8_lut_lvl req_fifo (
     .level  (req_fifo_level)
 );
 
-fifo_w579_d128_lut_l4 data_fifo (
+fifo_w579_d128_lut_l19 data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

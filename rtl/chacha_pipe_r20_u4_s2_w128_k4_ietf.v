@@ -167,7 +167,7 @@ fifo_w130_d8_lut_lvl req_fifo (
     .level  (req_fifo_level)
 );
 
-fifo_w149_d64_lut data_fifo (
+fifo_w149_d64_lut_l3 data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

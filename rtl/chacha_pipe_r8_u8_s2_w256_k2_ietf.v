@@ -167,7 +167,7 @@ fifo_w129_d8_lut_lvl req_fifo (
     .level  (req_fifo_level)
 );
 
-fifo_w292_d32_lut_l2 data_fifo (
+fifo_w292_d32_lut_l3 data_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(in_fire),

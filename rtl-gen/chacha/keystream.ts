@@ -22,7 +22,7 @@ import { type Expr, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, 
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
-import { fifo } from '../lib/fifo.ts';
+import { fifo, lutFifoLanes } from '../lib/fifo.ts';
 import { round } from './round.ts';
 import { contextFormat } from './stream-format.ts';
 
@@ -257,8 +257,8 @@ export const keystreamEngine = defineGenerator(
 
     // Credits guarantee the FIFO has room for every block that leaves the ring, so the
     // write needs no handshake (and its enable fans out from one register). In LUT RAM the
-    // FIFO is four 128-bit lanes, so no read address or enable spans all 512 bits.
-    const out = m.instance(fifo({ width: 512, depth, ram: p.fifoRam, credited: true, lanes: p.fifoRam === 'lut' ? 4 : 1 }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
+    // FIFO is split into lanes, so no read address or enable spans all 512 bits.
+    const out = m.instance(fifo({ width: 512, depth, ram: p.fifoRam, credited: true, lanes: p.fifoRam === 'lut' ? lutFifoLanes(512, depth) : 1 }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
     const ksPop = m.wire('ks_pop', and(out.m_valid!, ksReady));
     const one = constant(1, cw);
     outstanding.set(mux(reqFire, mux(ksPop, outstanding, add(outstanding, one)), mux(ksPop, sub(outstanding, one), outstanding)));

@@ -18,7 +18,7 @@ import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf } from '../ir/params.ts';
-import { fifo } from '../lib/fifo.ts';
+import { fifo, lutFifoLanes } from '../lib/fifo.ts';
 import { registerSlice } from '../lib/register-slice.ts';
 import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine, keystreamFifoDepth } from './keystream.ts';
 import { contextFormat } from './stream-format.ts';
@@ -110,7 +110,7 @@ export const chachaPipeline = defineGenerator(
     // Data FIFO word: {wrapped, last in block, beat index in block, tlast, tkeep, tdata}.
     const dataWidth = 1 + 1 + bb + 1 + W / 8 + W;
     const dataIn: Expr[] = [curWrapped, lastInBlock, ...(blkBeat ? [blkBeat] : []), s.tlast, s.tkeep, s.tdata];
-    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam, lanes: p.fifoRam === 'lut' ? Math.max(1, W / 128) : 1 }), 'data_fifo', {
+    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam, lanes: p.fifoRam === 'lut' ? lutFifoLanes(dataWidth, depth) : 1 }), 'data_fifo', {
       s_valid: accept,
       s_data: concat(...dataIn),
       m_ready: outFire,
