@@ -18,6 +18,10 @@ export interface SimLinkOptions {
   kind?: LinkInfo['kind'];
   /** Datagrams queued for longer than this behind the rate limit are dropped (a finite router queue). */
   maxQueueMs?: number;
+  /** Each datagram is delayed by a further uniform 0..jitterMs, so datagrams overtake each other. */
+  jitterMs?: number;
+  /** Probability that a datagram is delivered twice (the copy after its own jitter). */
+  duplicate?: number;
 }
 
 interface Direction {
@@ -98,7 +102,16 @@ export class SimMesh {
   link(a: string, b: string, opts: SimLinkOptions = {}): { aId: number; bId: number } {
     const na = this.nodes.get(a)!;
     const nb = this.nodes.get(b)!;
-    const o = { latencyMs: opts.latencyMs ?? 5, loss: opts.kind === 'stream' ? 0 : (opts.loss ?? 0), kind: opts.kind ?? 'datagram', maxQueueMs: opts.maxQueueMs ?? 200, rateBytesPerSec: opts.rateBytesPerSec };
+    const datagram = opts.kind !== 'stream'; // a byte stream neither loses, reorders nor duplicates
+    const o = {
+      latencyMs: opts.latencyMs ?? 5,
+      loss: datagram ? (opts.loss ?? 0) : 0,
+      kind: opts.kind ?? 'datagram',
+      maxQueueMs: opts.maxQueueMs ?? 200,
+      rateBytesPerSec: opts.rateBytesPerSec,
+      jitterMs: datagram ? (opts.jitterMs ?? 0) : 0,
+      duplicate: datagram ? (opts.duplicate ?? 0) : 0,
+    };
     const aId = na.nextNeighbourId++;
     const bId = nb.nextNeighbourId++;
     na.out.set(aId, { from: na, to: nb, toNeighbourId: bId, opts: o, busyUntil: 0, up: true });
@@ -154,16 +167,21 @@ export class SimMesh {
       for (const o of this.observers) o({ at: now, from: from.name, to: d.to.name, bytes: copy, delivered: false });
       return true; // the sender cannot tell a loss on the wire
     }
-    this.clock.setTimeout(() => {
-      if (!d.to.alive) return;
+    const arrive = () => {
+      if (!d.to.alive || !d.up) return;
       for (const o of this.observers) o({ at: this.clock.now(), from: from.name, to: d.to.name, bytes: copy, delivered: true });
       if (d.opts.kind === 'stream' && copy.length > 1) {
         // A byte stream has no message boundaries: hand it over in two arbitrary slices.
         const cut = 1 + Math.floor(this.chance() * (copy.length - 1));
         d.to.node.receive(d.toNeighbourId, copy.subarray(0, cut));
         d.to.node.receive(d.toNeighbourId, copy.subarray(cut));
-      } else d.to.node.receive(d.toNeighbourId, copy);
-    }, departs - now + d.opts.latencyMs);
+      } else d.to.node.receive(d.toNeighbourId, copy.slice());
+    };
+    const copies = d.opts.duplicate > 0 && this.chance() < d.opts.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const jitter = d.opts.jitterMs > 0 ? this.chance() * d.opts.jitterMs : 0;
+      this.clock.setTimeout(arrive, departs - now + d.opts.latencyMs + jitter);
+    }
     return true;
   }
 
