@@ -55,7 +55,7 @@ export interface LimitsConfig {
   keepaliveMs?: number;
   /** A source route silent this long while an answer is due is declared failed and repaired, ms. */
   routeFailMs?: number;
-  /** Unacknowledged bytes a file transfer's stream may have in flight (daemon default 64 KiB). */
+  /** Send buffer of a file transfer's stream: bytes written and not yet acknowledged (default: the mesh stream's, 256 KiB). */
   streamBufferBytes?: number;
 }
 

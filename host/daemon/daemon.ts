@@ -25,14 +25,6 @@ const LINK_TICK_MS = 5;
 const FILE_READ_BYTES = 64 * 1024;
 /** Progress events for a send, at most this often. */
 const PROGRESS_EVERY_MS = 100;
-/**
- * Unacknowledged bytes a file stream may have in flight when the config does not say. The
- * mesh stream has no congestion control, and under CPU load its retransmission timer fires
- * early and resends whatever is in flight; measured on 8 loopback daemons (3 MB, 2 routes,
- * 2 % loss): 64 KiB took 1.8-2.5 s, 256 KiB 4.5-12 s, the mesh default 1 MiB up to 80 s. The
- * window still covers 64 KiB per round trip, about 2 MB/s at 30 ms.
- */
-export const DEFAULT_FILE_STREAM_BUFFER_BYTES = 64 * 1024;
 /** Default number of disjoint routes a file is striped over. */
 export const DEFAULT_SEND_ROUTES = 2;
 
@@ -269,7 +261,9 @@ export class Daemon {
     // chooses `count` disjoint routes and the file is striped over every one that came up.
     let stream: MeshStream;
     let routes: RouteInfo[];
-    const sendBufferBytes = this.cfg.limits.streamBufferBytes ?? DEFAULT_FILE_STREAM_BUFFER_BYTES;
+    // The mesh stream's own default when the config does not say (its congestion window, not
+    // the buffer, decides what is in flight).
+    const sendBufferBytes = this.cfg.limits.streamBufferBytes;
     const existing = this.routesTo(address);
     if (existing.length) {
       routes = existing.slice(0, count);

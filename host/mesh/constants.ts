@@ -133,13 +133,20 @@ export const DEFAULT_DISCOVERY_RESULTS = 16;
 export const DISCOVERY_FORWARDS_PER_NODE = 3;
 /** Seen-query memory per node: how long a query ID is remembered. */
 export const DISCOVERY_MEMORY_MS = 10_000;
-/** Stream defaults: send buffer and the per-route window of unacknowledged bytes. */
-export const DEFAULT_SEND_BUFFER_BYTES = 1 << 20;
+/**
+ * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
+ * speed; two routes' full windows) and the most a route may have in flight (its congestion
+ * window, congestion.ts, grows up to this).
+ */
+export const DEFAULT_SEND_BUFFER_BYTES = 256 * 1024;
 export const DEFAULT_ROUTE_WINDOW_BYTES = 128 * 1024;
 /** Receiver reassembly limit: data beyond delivered + this is dropped (the sender's window is smaller). */
 export const RECV_WINDOW_BYTES = 4 << 20;
-/** Ack at once after this many data packets, or after the delay below. */
-export const ACK_EVERY_PACKETS = 4;
-export const ACK_DELAY_MS = 5;
+/**
+ * Acks are coalesced: one per this many data packets, or after the delay below (TCP's
+ * delayed ack, shorter because the stream's RTO floor is 200 ms, not TCP's 1 s).
+ */
+export const ACK_EVERY_PACKETS = 2;
+export const ACK_DELAY_MS = 10;
 /** Selective ack ranges per Ack message. */
 export const MAX_SACK_RANGES = 16;

@@ -4,19 +4,22 @@
 //
 // Sender: bytes are cut into segments at write time and keep their boundaries for life, so
 // a retransmission (on any route) is byte-identical. Each route pulls segments while its
-// window of unacknowledged bytes has room, which stripes a stream over routes in proportion
-// to what each carries. A segment is lost when three segments sent after it on the same
-// route are acknowledged (as TCP's duplicate-ack rule) or its route's RTO passes; lost
-// segments go first on whichever route has room. A failed route's segments are simply
-// requeued on the others: nothing written is lost while any route, or a repaired one, works.
+// congestion window (congestion.ts) has room, which stripes a stream over routes in
+// proportion to what each carries. Acks are cumulative plus selective (SACK), so only
+// segments the receiver really lacks are resent: a segment is lost when three segments sent
+// after it on the same route were acknowledged and a reordering allowance of the route's RTT
+// passed since it was sent (a retransmitted segment only once per RTO), or when its route's
+// RTO passes. Lost segments go first on whichever route has room. A failed route's segments
+// are simply requeued on the others: nothing written is lost while any route, or a repaired
+// one, works.
 //
 // Receiver: out-of-order segments wait in a map until the gap fills; acks carry the
-// cumulative point and up to MAX_SACK_RANGES received ranges above it, and go back on the
-// route the data came in on.
+// cumulative point and up to MAX_SACK_RANGES received ranges above it, go back on the route
+// the data came in on, and are coalesced: one per ACK_EVERY_PACKETS data packets or after
+// ACK_DELAY_MS, at once only for the end of the stream or when a gap was filled.
 import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
-import { RttEstimator } from '../link/rtt.ts';
-import { MAX_RTO_MS } from '../link/constants.ts';
+import { RouteControl } from './congestion.ts';
 import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES, RouteMsg } from './constants.ts';
 import { hex } from './bytes.ts';
 import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } from './route-packet.ts';
@@ -25,12 +28,6 @@ import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } 
 export const MAX_SEGMENT_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATA_HEADER_BYTES;
 /** Duplicate-ack threshold: a segment three sends older than one acknowledged is lost. */
 const REORDER_THRESHOLD = 3;
-/**
- * Consecutive timeouts multiply the RTO by at most this. A lossy radio path loses
- * retransmissions too; backing off to seconds would stall a route that is merely lossy.
- * A dead route is the failure detector's business (routeFailMs), not the RTO's.
- */
-const MAX_BACKOFF = 4;
 /** Open is repeated this often until the destination answers. */
 const OPEN_RETRY_MS = 200;
 
@@ -62,19 +59,8 @@ interface CarrierState {
   inflight: number;
   sendSeq: number;
   highestAckedSeq: number;
-  rtt: RttEstimator;
-  /** Consecutive timeouts double the RTO; any new sample resets it. */
-  backoff: number;
-}
-
-/**
- * Retransmission timeout of a route. RFC 6298's srtt + 4 rttvar collapses to about srtt on a
- * path with steady delay, and then an ack held back by the receiver's ack delay looks like a
- * loss; the floor keeps a quarter of an RTT and two ack delays of slack above srtt.
- */
-function rtoOf(cs: CarrierState): number {
-  const base = cs.rtt.srtt === undefined ? cs.rtt.rto : Math.max(cs.rtt.rto, 1.25 * cs.rtt.srtt + 2 * ACK_DELAY_MS);
-  return Math.min(MAX_RTO_MS, base * cs.backoff);
+  /** RTT, RTO with backoff, congestion window. */
+  cc: RouteControl;
 }
 
 export interface StreamHooks {
@@ -238,7 +224,16 @@ export class StreamEndpoint implements MeshStream {
   /** Adds a route. The initiator first opens the stream on it (Open until OpenOk). */
   attach(carrier: Carrier): void {
     if (this.closed || this.carriers.has(carrier.id)) return;
-    const cs: CarrierState = { carrier, open: this.role === 'acceptor', openSentAt: -Infinity, openRetried: false, inflight: 0, sendSeq: 0, highestAckedSeq: 0, rtt: new RttEstimator(), backoff: 1 };
+    const cs: CarrierState = {
+      carrier,
+      open: this.role === 'acceptor',
+      openSentAt: -Infinity,
+      openRetried: false,
+      inflight: 0,
+      sendSeq: 0,
+      highestAckedSeq: 0,
+      cc: new RouteControl(MAX_SEGMENT_BYTES, this.windowBytes),
+    };
     this.carriers.set(carrier.id, cs);
     if (!cs.open) this.sendOpen(cs);
     this.pump();
@@ -273,7 +268,7 @@ export class StreamEndpoint implements MeshStream {
       case RouteMsg.OpenOk:
         if (!cs.open) {
           cs.open = true;
-          if (!cs.openRetried) cs.rtt.sample(now - cs.openSentAt);
+          if (!cs.openRetried) cs.cc.sample(now - cs.openSentAt);
           this.pump();
         }
         break;
@@ -328,7 +323,7 @@ export class StreamEndpoint implements MeshStream {
       let idle = 0;
       while (this.queue.length && idle < open.length) {
         const cs = open[this.rr++ % open.length];
-        if (cs.inflight >= this.windowBytes) {
+        if (cs.inflight >= cs.cc.window) {
           idle++;
           continue;
         }
@@ -356,6 +351,10 @@ export class StreamEndpoint implements MeshStream {
       s.acked = true;
       newly.push(s);
     }
+    // One RTT sample per route and ack, from the newest segment it acknowledges (older ones
+    // in the same ack waited for the ack, which would bias the estimate and hide the jitter);
+    // never from a resent segment (Karn: its ack is ambiguous).
+    const newest = new Map<CarrierState, Segment>();
     for (const s of newly) {
       if (s.queued) {
         const i = this.queue.indexOf(s);
@@ -364,17 +363,14 @@ export class StreamEndpoint implements MeshStream {
       } else if (s.carrier) {
         const cs = s.carrier;
         cs.inflight -= segLen(s);
-        if (!s.retransmitted) cs.rtt.sample(now - s.sentAt);
-        cs.backoff = 1; // the route delivers: whatever timed out was loss, not a dead path
+        cs.cc.onAcked(segLen(s));
         cs.highestAckedSeq = Math.max(cs.highestAckedSeq, s.seq);
+        if (!s.retransmitted && s.seq > (newest.get(cs)?.seq ?? 0)) newest.set(cs, s);
       }
       if (s.fin) this.finAcked = true;
     }
-    // Duplicate-ack rule, per route.
-    for (const s of this.segments) {
-      if (s.acked || s.queued || !s.carrier) continue;
-      if (s.seq + REORDER_THRESHOLD <= s.carrier.highestAckedSeq) this.requeue(s, true);
-    }
+    for (const [cs, s] of newest) cs.cc.sample(now - s.sentAt);
+    this.detectLosses(now);
     let drop = 0;
     while (drop < this.segments.length && this.segments[drop].acked) drop++;
     if (drop) this.segments.splice(0, drop);
@@ -384,9 +380,40 @@ export class StreamEndpoint implements MeshStream {
     this.pump();
   }
 
+  /**
+   * When an in-flight segment counts as lost by later acks on its route: three later sends
+   * acknowledged, and the route's loss delay passed (a first send: about an RTT plus the
+   * jitter) or a whole RTO (a segment already resent: at most one resend per RTO).
+   * Infinity: not (yet) by acks.
+   */
+  private sackLossAt(s: Segment, cs: CarrierState): number {
+    if (s.seq + REORDER_THRESHOLD > cs.highestAckedSeq) return Infinity;
+    return s.sentAt + (s.retransmitted ? cs.cc.rto : cs.cc.lossDelay);
+  }
+
+  /** Requeues segments that later acks or their route's RTO show lost; one congestion event per route and cause. */
+  private detectLosses(now: number): void {
+    const timedOut = new Map<CarrierState, number>();
+    for (const s of [...this.segments]) {
+      if (s.acked || s.queued || !s.carrier) continue;
+      const cs = s.carrier;
+      if (now >= s.sentAt + cs.cc.rto) {
+        timedOut.set(cs, Math.max(timedOut.get(cs) ?? 0, s.seq));
+        this.requeue(s, true);
+      } else if (now >= this.sackLossAt(s, cs)) {
+        cs.cc.onLoss(s.seq, cs.sendSeq);
+        this.requeue(s, true);
+      }
+    }
+    for (const [cs, seq] of timedOut) cs.cc.onTimeout(seq, cs.sendSeq);
+  }
+
   private armTimer(): void {
     let at = Infinity;
-    for (const s of this.segments) if (!s.acked && !s.queued && s.carrier) at = Math.min(at, s.sentAt + rtoOf(s.carrier));
+    for (const s of this.segments) {
+      if (s.acked || s.queued || !s.carrier) continue;
+      at = Math.min(at, s.sentAt + s.carrier.cc.rto, this.sackLossAt(s, s.carrier));
+    }
     if (at === this.timerAt) return;
     if (this.timer !== undefined) this.hooks.timers.clearTimeout(this.timer);
     this.timer = undefined;
@@ -399,16 +426,7 @@ export class StreamEndpoint implements MeshStream {
     this.timer = undefined;
     this.timerAt = Infinity;
     if (this.closed) return;
-    const now = this.hooks.timers.now();
-    const backedOff = new Set<CarrierState>();
-    for (const s of [...this.segments]) {
-      if (s.acked || s.queued || !s.carrier) continue;
-      const cs = s.carrier;
-      if (now - s.sentAt < rtoOf(cs)) continue;
-      backedOff.add(cs);
-      this.requeue(s, true);
-    }
-    for (const cs of backedOff) cs.backoff = Math.min(cs.backoff * 2, MAX_BACKOFF);
+    this.detectLosses(this.hooks.timers.now());
     this.pump();
   }
 
@@ -418,30 +436,34 @@ export class StreamEndpoint implements MeshStream {
     this.ackCarrier = cs;
     if (fin) this.finOffset = offset;
     const end = offset + bytes.length;
-    let outOfOrder = false;
+    let filledGap = false;
     if (!fin && end > this.delivered && offset < this.delivered + RECV_WINDOW_BYTES) {
       if (offset <= this.delivered) {
         this.deliver(bytes.subarray(this.delivered - offset));
-        this.drainOoo();
+        filledGap = this.drainOoo();
       } else if (!this.ooo.has(offset)) {
         this.ooo.set(offset, bytes.slice());
         this.oooBytes += bytes.length;
-        outOfOrder = true;
       }
     }
     this.maybeSignalEnd();
     this.unackedPackets++;
-    if (outOfOrder || fin || this.unackedPackets >= ACK_EVERY_PACKETS || end <= this.delivered) this.sendAck();
+    // Coalesced: the sender's loss detection works per route from SACK ranges, so segments
+    // that overtook each other across striped routes need no ack of their own.
+    if (fin || filledGap || this.unackedPackets >= ACK_EVERY_PACKETS) this.sendAck();
     else if (this.ackTimer === undefined) this.ackTimer = this.hooks.timers.setTimeout(() => this.sendAck(), ACK_DELAY_MS);
   }
 
-  private drainOoo(): void {
+  /** Delivers what waited for the bytes just delivered; true when anything did. */
+  private drainOoo(): boolean {
+    let any = false;
     for (;;) {
       const next = this.ooo.get(this.delivered);
-      if (!next) break;
+      if (!next) return any;
       this.ooo.delete(this.delivered);
       this.oooBytes -= next.length;
       this.deliver(next);
+      any = true;
     }
   }
 

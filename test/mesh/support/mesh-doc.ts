@@ -2,6 +2,7 @@
 // from the codecs' size constants, timers from the named constants, and example messages
 // captured from a three-node simulated mesh with fixed seeds (so every byte is reproducible).
 import * as M from '../../../host/mesh/constants.ts';
+import * as CC from '../../../host/mesh/congestion.ts';
 import { PATH_ENTRY_BYTES, QUERY_ID_BYTES } from '../../../host/mesh/control.ts';
 import { decodeDatagramFrames, type Frame } from '../../../host/mesh/framing.ts';
 import { CREATE_BLOB_BYTES, CREATE_REQUEST_BYTES, CREATED_REPLY_BYTES, MESH_LABEL } from '../../../host/mesh/hop-crypto.ts';
@@ -64,8 +65,12 @@ export function meshProtocolSection(): string {
     ['PROBE_INTERVAL_MS', M.PROBE_INTERVAL_MS, 'link round-trip probes (discovery reports the latencies)'],
     ['DEFAULT_DISCOVERY_HOPS / TIMEOUT', `${M.DEFAULT_DISCOVERY_HOPS} / ${M.DEFAULT_DISCOVERY_TIMEOUT_MS} ms`, 'breadth-first search depth and duration'],
     ['DISCOVERY_FORWARDS_PER_NODE', M.DISCOVERY_FORWARDS_PER_NODE, 'a node passes one query on at most this many times'],
-    ['DEFAULT_ROUTE_WINDOW_BYTES', M.DEFAULT_ROUTE_WINDOW_BYTES, 'unacknowledged stream bytes per route'],
-    ['ACK_EVERY_PACKETS / ACK_DELAY_MS', `${M.ACK_EVERY_PACKETS} / ${M.ACK_DELAY_MS}`, 'stream acknowledgement at once after this many packets (or a gap), else after the delay'],
+    ['DEFAULT_SEND_BUFFER_BYTES', M.DEFAULT_SEND_BUFFER_BYTES, 'stream bytes written and not yet acknowledged (memory, not speed)'],
+    ['DEFAULT_ROUTE_WINDOW_BYTES', M.DEFAULT_ROUTE_WINDOW_BYTES, 'most a route\'s congestion window grows to (bytes in flight per route)'],
+    ['INITIAL / MIN_WINDOW_SEGMENTS', `${CC.INITIAL_WINDOW_SEGMENTS} / ${CC.MIN_WINDOW_SEGMENTS}`, 'congestion window at the start and its floor, segments'],
+    ['RANDOM_LOSS_BETA / CONGESTION_BETA', `${CC.RANDOM_LOSS_BETA} / ${CC.CONGESTION_BETA}`, `window after a loss with the RTT near its minimum (random loss) / grown by over ${CC.QUEUE_DELAY_FRACTION * 100} % and ${CC.QUEUE_DELAY_FLOOR_MS} ms (congestion); once per window`],
+    ['STREAM_MIN / INITIAL / MAX_RTO_MS', `${CC.STREAM_MIN_RTO_MS} / ${CC.STREAM_INITIAL_RTO_MS} / ${CC.STREAM_MAX_RTO_MS}`, 'stream RTO (srtt + 4 rttvar, RFC 6298) floor, before a sample, and cap of its doubling backoff'],
+    ['ACK_EVERY_PACKETS / ACK_DELAY_MS', `${M.ACK_EVERY_PACKETS} / ${M.ACK_DELAY_MS}`, 'stream acks coalesced: one per this many data packets, else after the delay; at once for the end and a filled gap'],
   ];
   return `
 ## Route control plane (host/mesh)
