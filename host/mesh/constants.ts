@@ -68,6 +68,8 @@ export const ControlMsg = {
   DiscoverReply: 8,
   Probe: 9,
   ProbeReply: 10,
+  /** A Hello arrived (Hello is repeated until this answer comes). */
+  HelloAck: 11,
 } as const;
 export type ControlMsg = (typeof ControlMsg)[keyof typeof ControlMsg];
 
@@ -120,6 +122,13 @@ export const DEFAULT_ROUTE_FAIL_MS = 1_500;
 export const DEFAULT_MAX_ROUTES_PER_PEER = 256;
 export const DEFAULT_SETUP_RATE_PER_PEER = 50;
 export const DEFAULT_SETUP_BURST_PER_PEER = 20;
+/**
+ * Hello is repeated until the neighbour acknowledges it: first after this long, each repeat
+ * waiting twice as long up to HELLO_MAX_RETRY_MS, for as long as the link is up. The first
+ * Hello may reach a neighbour whose transport has not registered the link yet and be dropped.
+ */
+export const HELLO_RETRY_MS = 250;
+export const HELLO_MAX_RETRY_MS = 8_000;
 /** Link probes (RTT for discovery) this often per neighbour. */
 export const PROBE_INTERVAL_MS = 2_000;
 /** Discovery defaults. */

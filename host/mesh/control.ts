@@ -1,5 +1,5 @@
 // Channel 0, daemon to daemon: one tagged union and its one codec. Hello announces a node's
-// key and services; Create/Created/CreateRefused add one hop to a route; Teardown removes
+// key and services (repeated until a HelloAck answers it); Create/Created/CreateRefused add one hop to a route; Teardown removes
 // one; DiscoverQuery/DiscoverReply are the bounded breadth-first search; Probe measures a
 // link's round trip for discovery. Layouts are in docs/protocol.md.
 import { decodeWith, Writer } from './bytes.ts';
@@ -18,6 +18,7 @@ export type DiscoverTargetWire = { kind: 'service'; name: string } | { kind: 'ke
 
 export type Control =
   | { type: typeof ControlMsg.Hello; publicKey: Uint8Array; services: string[] }
+  | { type: typeof ControlMsg.HelloAck }
   | { type: typeof ControlMsg.Create; setupId: Uint8Array; backRoute: number; blob: Uint8Array }
   | { type: typeof ControlMsg.Created; setupId: Uint8Array; forwardRoute: number; reply: Uint8Array }
   | { type: typeof ControlMsg.CreateRefused; setupId: Uint8Array; reason: number }
@@ -50,6 +51,8 @@ export function encodeControl(m: Control): Uint8Array {
     case ControlMsg.Hello:
       w.bytes(m.publicKey).u8(m.services.length);
       for (const s of m.services) w.shortString(s);
+      break;
+    case ControlMsg.HelloAck:
       break;
     case ControlMsg.Create:
       w.bytes(m.setupId).u32(m.backRoute).u16(m.blob.length).bytes(m.blob);
@@ -110,6 +113,9 @@ export function decodeControl(b: Uint8Array): Control | undefined {
         m = { type: ControlMsg.Hello, publicKey, services };
         break;
       }
+      case ControlMsg.HelloAck:
+        m = { type: ControlMsg.HelloAck };
+        break;
       case ControlMsg.Create: {
         const setupId = r.bytes(SETUP_ID_BYTES).slice();
         const backRoute = r.u32();

@@ -40,7 +40,7 @@ import { osRandom } from '../crypto/random.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
 import { identityFromSecretKey, type Identity } from '../identity/identity.ts';
 import { equalBytes, hex } from './bytes.ts';
-import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, MESH_MTU_BYTES, PROBE_INTERVAL_MS, ROUTE_CHANNEL } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, MESH_MTU_BYTES, PROBE_INTERVAL_MS, ROUTE_CHANNEL } from './constants.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
 import { choosePaths, Discovery } from './discovery.ts';
@@ -190,7 +190,9 @@ export class MeshNode implements MeshNodeApi {
     n.info = info;
     n.reader = info.kind === 'stream' ? new StreamFrameReader() : undefined;
     if (info.publicKey) n.publicKey = Uint8Array.from(info.publicKey);
-    this.sendControl(neighbour, { type: ControlMsg.Hello, publicKey: this.identity.publicKey, services: this.offered });
+    n.helloAcked = false;
+    if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
+    this.sendHello(n, HELLO_RETRY_MS);
     if (n.probeTimer !== undefined) this.timers.clearTimeout(n.probeTimer);
     this.probe(n);
   }
@@ -201,6 +203,8 @@ export class MeshNode implements MeshNodeApi {
     n.up = false;
     if (n.probeTimer !== undefined) this.timers.clearTimeout(n.probeTimer);
     n.probeTimer = undefined;
+    if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
+    n.helloTimer = undefined;
     this.relay.linkDown(neighbour);
     this.source.linkDown(neighbour);
   }
@@ -247,6 +251,14 @@ export class MeshNode implements MeshNodeApi {
     return undefined;
   }
 
+  /** Sends our Hello, and again after `retryMs` (doubling) until the neighbour acknowledges it. */
+  private sendHello(n: NeighbourState, retryMs: number): void {
+    n.helloTimer = undefined;
+    if (!n.up || n.helloAcked || this.closed) return;
+    this.sendControl(n.id, { type: ControlMsg.Hello, publicKey: this.identity.publicKey, services: this.offered });
+    n.helloTimer = this.timers.setTimeout(() => this.sendHello(n, Math.min(HELLO_MAX_RETRY_MS, retryMs * 2)), retryMs);
+  }
+
   private probe(n: NeighbourState): void {
     if (!n.up || this.closed) return;
     n.probeNonce = (n.probeNonce + 1) >>> 0;
@@ -280,6 +292,12 @@ export class MeshNode implements MeshNodeApi {
         }
         n.publicKey = m.publicKey;
         n.services = m.services;
+        this.sendControl(from, { type: ControlMsg.HelloAck });
+        return;
+      case ControlMsg.HelloAck:
+        n.helloAcked = true;
+        if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
+        n.helloTimer = undefined;
         return;
       case ControlMsg.Probe:
         this.sendControl(from, { type: ControlMsg.ProbeReply, nonce: m.nonce, sentAt: m.sentAt });
@@ -450,7 +468,10 @@ export class MeshNode implements MeshNodeApi {
     this.source.close();
     this.relay.close();
     this.teardowns.close();
-    for (const n of this.neighbours.values()) if (n.probeTimer !== undefined) this.timers.clearTimeout(n.probeTimer);
+    for (const n of this.neighbours.values()) {
+      if (n.probeTimer !== undefined) this.timers.clearTimeout(n.probeTimer);
+      if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
+    }
     if (this.maintenanceTimer !== undefined) this.timers.clearTimeout(this.maintenanceTimer);
     this.closed = true;
   }

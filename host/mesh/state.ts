@@ -39,6 +39,9 @@ export class NeighbourState {
   readonly rtt = new RttEstimator();
   probeNonce = 0;
   probeTimer: TimerHandle | undefined;
+  /** Our Hello is repeated until the neighbour acknowledges it. */
+  helloAcked = false;
+  helloTimer: TimerHandle | undefined;
   bytesSent = 0;
   bytesReceived = 0;
   /** Hops whose previous hop is this neighbour (the per-peer route limit counts these). */

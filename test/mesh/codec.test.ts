@@ -18,6 +18,7 @@ const key33 = () => Uint8Array.of(2, ...rand(32));
 const controls: Control[] = [
   { type: ControlMsg.Hello, publicKey: key33(), services: ['gateway', 'sync'] },
   { type: ControlMsg.Hello, publicKey: key33(), services: [] },
+  { type: ControlMsg.HelloAck },
   { type: ControlMsg.Create, setupId: rand(8), backRoute: 0xdeadbeef, blob: rand(84) },
   { type: ControlMsg.Created, setupId: rand(8), forwardRoute: 7, reply: rand(51) },
   { type: ControlMsg.CreateRefused, setupId: rand(8), reason: 2 },

@@ -120,6 +120,10 @@ ${layout([
   { name: 'reply', size: CREATED_REPLY_BYTES, meaning: 'F (the hop\'s ephemeral key) ‖ AEAD(confirm, nonce 0, "ok"), for the source' },
 ])}
 
+HelloAck is the type byte alone. A node answers every Hello with it and repeats its own Hello
+(after ${M.HELLO_RETRY_MS} ms, each repeat waiting twice as long, up to ${M.HELLO_MAX_RETRY_MS} ms) until a HelloAck
+arrives: a Hello that reaches a neighbour before its transport registered the link is lost.
+
 CreateRefused is type, setup ID and a reason byte (${refuse}). Teardown and TeardownAck are type
 and a route ID (the receiver's incoming ID, accepted only from the neighbour the rule expects).
 DiscoverQuery is type, query ID (${QUERY_ID_BYTES} B), TTL u8, target (u8 kind: 1 service name,
