@@ -204,9 +204,9 @@ export class Daemon {
     const count = optInt(p, 'count', 1, 1000) ?? 4;
     const intervalMs = optInt(p, 'intervalMs', 0, 60_000) ?? 200;
     const timeoutMs = optInt(p, 'timeoutMs', 10, 60_000) ?? 2000;
-    // An up route to the address, or a new one. A ping lost on a lossy path can make the
-    // mesh declare its route failed (no answer within routeFailMs); like any ping tool we
-    // count the loss and carry on, over a route rebuilt when the old one went down.
+    // An up route to the address, or a new one. The mesh repeats a lost Ping itself; a route
+    // that really went down (no answer within routeFailMs) is counted as a loss, and like any
+    // ping tool we carry on, over a route rebuilt.
     let created = 0;
     const upRoute = async (): Promise<RouteInfo> => {
       const have = this.routesTo(address)[0];

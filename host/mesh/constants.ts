@@ -118,6 +118,11 @@ export const DEFAULT_KEEPALIVE_MS = 10_000;
  * enough that a transfer stalls only briefly; long enough for a few lost packets at 2 RTO.
  */
 export const DEFAULT_ROUTE_FAIL_MS = 1_500;
+/**
+ * A ping (and the keepalive) is sent up to this many times, spread over its timeout, until a
+ * Pong answers: one lost Ping or Pong costs a repeat, not the route.
+ */
+export const PING_ATTEMPTS = 4;
 /** Per-peer limits: routes a neighbour may hold through us, and its setup rate. */
 export const DEFAULT_MAX_ROUTES_PER_PEER = 256;
 export const DEFAULT_SETUP_RATE_PER_PEER = 50;

@@ -5,13 +5,13 @@
 // an answer is due (or a Teardown comes back), so that streams can move elsewhere.
 import type { NeighbourId, PathCandidate, PathHop, RouteInfo, Timers } from './api.ts';
 import { equalBytes, hex } from './bytes.ts';
-import { CONTROL_CHANNEL, ControlMsg, MAX_ROUTE_HOPS, MAX_RTO_MS, MIN_RTO_MS, ROUTE_CHANNEL, RouteMsg, SETUP_BACKOFF, SETUP_ID_BYTES } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, MAX_ROUTE_HOPS, MAX_RTO_MS, MIN_RTO_MS, PING_ATTEMPTS, ROUTE_CHANNEL, RouteMsg, SETUP_BACKOFF, SETUP_ID_BYTES } from './constants.ts';
 import { MeshError, type NodeContext } from './context.ts';
 import { encodeControl, type Control } from './control.ts';
 import { encodeFrame } from './framing.ts';
 import { completeHop, makeCreateBlob, type HopKeys } from './hop-crypto.ts';
 import { decodeRouteInner, encodeRouteInner, openRoutePacket, sealRouteFrame, type RouteInner } from './route-packet.ts';
-import { newReplayWindows, RttEstimator, type SourceRoute } from './state.ts';
+import { newReplayWindows, RttEstimator, type PendingPing, type SourceRoute } from './state.ts';
 
 /** Failed routes kept for `routes()` and status before the oldest are forgotten. */
 const FAILED_ROUTES_KEPT = 32;
@@ -230,7 +230,10 @@ export class SourceRole {
         if (!p) return;
         r.pings.delete(m.nonce);
         this.timers.clearTimeout(p.timer);
-        const rtt = this.timers.now() - p.sentAt;
+        if (p.retry !== undefined) this.timers.clearTimeout(p.retry);
+        // The Pong echoes the send time of the Ping it answers (authenticated end to end),
+        // so an answer to a repeated Ping still measures one round trip.
+        const rtt = this.timers.now() - (m.sentAt <= this.timers.now() && m.sentAt >= p.sentAt ? m.sentAt : p.sentAt);
         r.rtt.sample(rtt);
         p.resolve(rtt);
         return;
@@ -249,15 +252,36 @@ export class SourceRole {
     return new Promise((resolve, reject) => this.sendPing(r, timeoutMs, resolve, reject));
   }
 
+  /**
+   * A ping (also the keepalive): repeated every retry interval until a Pong comes or
+   * `timeoutMs` passes, so one lost Ping or Pong costs a retry, not the route. Whether the
+   * route is dead is the failure detector's call (maintain: silence for routeFailMs), which
+   * the repeats give every chance to hear an answer first.
+   */
   private sendPing(r: SourceRoute, timeoutMs: number, resolve: (ms: number) => void, reject: (e: Error) => void): void {
     const b = this.ctx.random(4);
     const nonce = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-    const sentAt = this.timers.now();
+    const firstSentAt = this.timers.now();
     const timer = this.timers.setTimeout(() => {
-      if (r.pings.delete(nonce)) reject(new MeshError(`ping on route ${r.id} timed out after ${timeoutMs} ms`));
+      const p = r.pings.get(nonce);
+      if (!p) return;
+      r.pings.delete(nonce);
+      if (p.retry !== undefined) this.timers.clearTimeout(p.retry);
+      reject(new MeshError(`ping on route ${r.id} timed out after ${timeoutMs} ms (${p.attempts} attempts)`));
     }, timeoutMs);
-    r.pings.set(nonce, { resolve, reject, timer, sentAt });
-    this.sendToHop(r, r.hops.length - 1, encodeRouteInner({ type: RouteMsg.Ping, nonce, sentAt }), true);
+    const entry: PendingPing = { resolve, reject, timer, sentAt: firstSentAt, attempts: 0, retry: undefined };
+    r.pings.set(nonce, entry);
+    // PING_ATTEMPTS spread over the timeout, the last leaving time for its answer; never
+    // faster than twice the route's RTT.
+    const interval = Math.max(2 * (r.rtt.srtt ?? 0), timeoutMs / (PING_ATTEMPTS + 1));
+    const attempt = () => {
+      entry.retry = undefined;
+      if (r.pings.get(nonce) !== entry || r.state !== 'up') return;
+      entry.attempts++;
+      this.sendToHop(r, r.hops.length - 1, encodeRouteInner({ type: RouteMsg.Ping, nonce, sentAt: this.timers.now() }), true);
+      if (entry.attempts < PING_ATTEMPTS) entry.retry = this.timers.setTimeout(attempt, interval);
+    };
+    attempt();
   }
 
   // ---- failure, deletion, upkeep -------------------------------------------------------------------
@@ -297,6 +321,7 @@ export class SourceRole {
     r.settle = undefined;
     for (const p of r.pings.values()) {
       this.timers.clearTimeout(p.timer);
+      if (p.retry !== undefined) this.timers.clearTimeout(p.retry);
       p.reject(why);
     }
     r.pings.clear();
@@ -345,7 +370,10 @@ export class SourceRole {
   close(): void {
     for (const r of this.routes.values()) {
       if (r.step?.timer !== undefined) this.timers.clearTimeout(r.step.timer);
-      for (const p of r.pings.values()) this.timers.clearTimeout(p.timer);
+      for (const p of r.pings.values()) {
+        this.timers.clearTimeout(p.timer);
+        if (p.retry !== undefined) this.timers.clearTimeout(p.retry);
+      }
     }
   }
 }

@@ -118,6 +118,18 @@ export interface SetupStep {
   timer: TimerHandle | undefined;
 }
 
+/** A ping waiting for its Pong: repeated (`attempts` so far) until answered or timed out. */
+export interface PendingPing {
+  resolve: (ms: number) => void;
+  reject: (e: Error) => void;
+  /** The timeout. */
+  timer: TimerHandle;
+  /** The next repeat. */
+  retry: TimerHandle | undefined;
+  sentAt: number;
+  attempts: number;
+}
+
 /** A route this node is the source of. */
 export interface SourceRoute {
   kind: 'source';
@@ -145,7 +157,8 @@ export interface SourceRoute {
   lastHeard: number;
   lastSent: number;
   streams: Set<StreamEndpoint>;
-  pings: Map<number, { resolve: (ms: number) => void; reject: (e: Error) => void; timer: TimerHandle; sentAt: number }>;
+  /** Pings waiting for their Pong, by nonce. */
+  pings: Map<number, PendingPing>;
   bytesSent: number;
   bytesReceived: number;
   packetsSent: number;

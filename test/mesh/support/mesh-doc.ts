@@ -59,6 +59,7 @@ export function meshProtocolSection(): string {
     ['MIN_RTO_MS / MAX_RTO_MS', `${M.MIN_RTO_MS} / ${M.MAX_RTO_MS}`, 'bounds of every setup timeout'],
     ['DEFAULT_RULE_IDLE_MS', M.DEFAULT_RULE_IDLE_MS, 'a rule unused this long is removed (idle expiry)'],
     ['DEFAULT_KEEPALIVE_MS', M.DEFAULT_KEEPALIVE_MS, 'the source pings an idle route this often'],
+    ['PING_ATTEMPTS', M.PING_ATTEMPTS, 'a ping (and the keepalive) is repeated, spread over its timeout, until a Pong answers'],
     ['DEFAULT_ROUTE_FAIL_MS', M.DEFAULT_ROUTE_FAIL_MS, 'no answer from the destination this long while one is awaited: the route failed, repair starts'],
     ['DEFAULT_MAX_ROUTES_PER_PEER', M.DEFAULT_MAX_ROUTES_PER_PEER, 'routes one neighbour may hold through a node'],
     ['DEFAULT_SETUP_RATE_PER_PEER / BURST', `${M.DEFAULT_SETUP_RATE_PER_PEER}/s / ${M.DEFAULT_SETUP_BURST_PER_PEER}`, 'Create messages accepted from one neighbour (token bucket)'],
