@@ -8,6 +8,7 @@
 //   npm run bench:cam -- --only hash        (one style: register, bram or hash)
 //   npm run bench:cam -- --soak 2000000     (cycles per soak; default 1,000,000)
 //   npm run bench:cam -- --reuse            (designs whose Verilog is unchanged keep their saved results)
+//   npm run bench:cam -- --saved-pnr-only   (as --reuse, and no new place and route: area only for the rest)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TableGeometry } from '../host/table/geometry.ts';
@@ -20,7 +21,7 @@ import { REGISTER_CAM_TIMING, registerCam, registerCamGeometry } from '../rtl-ge
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { simulate } from '../sim/index.ts';
-import { type SynthResult, synthesize } from '../synth/flow.ts';
+import { type SynthResult, savedSynthResult, synthesize } from '../synth/flow.ts';
 import { Rng, Schedule, randomWorkload } from '../test/cam/support/driver.ts';
 import { generateRouteTableDoc } from '../test/cam/support/route-table-doc.ts';
 
@@ -28,7 +29,9 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 /** Take the saved synthesis and place-and-route result of a design whose Verilog is unchanged. */
-const reuse = argv.includes('--reuse');
+const reuse = argv.includes('--reuse') || argv.includes('--saved-pnr-only');
+/** Place and route nothing new: designs without a saved result get area only (while another placer runs). */
+const savedPnrOnly = argv.includes('--saved-pnr-only');
 const SOAK = Number(argv.includes('--soak') ? argv[argv.indexOf('--soak') + 1] : quick ? 100_000 : 1_000_000);
 const TARGET_MHZ = 156.25;
 /** Minimum-size 10 GbE frames: 10e9 / ((64 + 20) * 8) packets per second. */
@@ -45,13 +48,19 @@ interface Case {
   occupancy: number;
   /** Place and route on ECP5 (too big for the iCE40 parts when false). */
   ice40: boolean;
+  /** Why this case is not placed and routed (area only), when it is not. */
+  noPnr?: string;
 }
+
+/** DP16KD blocks of the LFE5UM-85F. */
+const ECP5_85_BRAMS = 208;
 
 const reg = (entries: number, keyWidth: number, valueWidth: number, tagWidth: number): Case => ({
   style: 'register', label: `register ${entries} x ${keyWidth}`, module: () => registerCam({ entries, keyWidth, valueWidth, tagWidth }),
   geometry: registerCamGeometry({ entries, keyWidth, valueWidth }), timing: REGISTER_CAM_TIMING, tagWidth, occupancy: 0.9, ice40: entries <= 16,
 });
-const bram = (entries: number, sliceBits: number, keyWidth: number, valueWidth: number, tagWidth: number): Case => ({
+const bram = (entries: number, sliceBits: number, keyWidth: number, valueWidth: number, tagWidth: number, noPnr?: string): Case => ({
+  noPnr,
   style: 'bram', label: `bram ${entries} x ${keyWidth} (${sliceBits}-bit slices)`, module: () => bramCam({ entries, sliceBits, keyWidth, valueWidth, tagWidth }),
   geometry: bramCamGeometry({ entries, keyWidth, valueWidth }), timing: bramCamTiming({ entries, sliceBits }), tagWidth, occupancy: 0.9, ice40: entries <= 32,
 });
@@ -63,12 +72,13 @@ const hash = (entries: number, ways: number, stash: number, keyWidth: number, va
 
 // bram 256 with 8-bit slices needs 262 DP16KD (the ECP5-85 has 208): each slice RAM is
 // 256 words of 256 bits, 15 blocks at 18 bits a word. With 4-bit slices the slice RAMs are
-// 16 words deep and yosys puts them in LUT RAM, leaving block RAM for keys and values.
+// 16 words deep and yosys puts them in LUT RAM (4,096 TRELLIS_DPR16X4), leaving 6 block
+// RAMs for keys and values; nextpnr had not finished that design after 32 minutes here.
 const CASES: Case[] = [
   reg(64, 128, 64, 16),
   reg(8, 32, 32, 4),
   bram(256, 8, 128, 64, 16),
-  bram(256, 4, 128, 64, 16),
+  bram(256, 4, 128, 64, 16, 'not placed: nextpnr ran over 30 minutes on this 2-core machine'),
   bram(128, 8, 128, 64, 16),
   bram(64, 8, 128, 64, 16),
   bram(20, 5, 32, 32, 4),
@@ -125,14 +135,24 @@ for (const c of CASES) {
   let ecp5: SynthResult | undefined;
   let ice40: SynthResult | undefined;
   let pnrError: string | undefined;
-  try {
-    ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick, reuse });
-  } catch (e) {
-    // Place and route can fail (a design that does not fit) or be stopped; the area still counts.
-    const lines = (e as Error).message.split('\n');
-    pnrError = lines.find((l) => /ERROR:/.test(l))?.replace(/^.*ERROR:\s*/, '') ?? lines[0];
-    console.log(`   place and route failed: ${pnrError}`);
+  // A saved area that needs more block RAM than the device has is not worth a placer run.
+  const savedBrams = savedSynthResult(m, { device: 'ecp5-85', noPnr: true })?.area.brams ?? 0;
+  if (savedBrams > ECP5_85_BRAMS) pnrError = `needs ${savedBrams} DP16KD blocks; the LFE5UM-85F has ${ECP5_85_BRAMS}`;
+  else if (c.noPnr) pnrError = c.noPnr;
+  else if (savedPnrOnly && !savedSynthResult(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ })) pnrError = 'not placed in this run (--saved-pnr-only)';
+  if (pnrError) {
+    console.log(`   no place and route: ${pnrError}`);
     ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true, reuse });
+  } else {
+    try {
+      ecp5 = await synthesize(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ, noPnr: quick, reuse });
+    } catch (e) {
+      // Place and route can fail (a design that does not fit) or be stopped; the area still counts.
+      const lines = (e as Error).message.split('\n');
+      pnrError = lines.find((l) => /ERROR:/.test(l))?.replace(/^.*ERROR:\s*/, '') ?? lines[0];
+      console.log(`   place and route failed: ${pnrError}`);
+      ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true, reuse });
+    }
   }
   if (c.ice40) ice40 = await synthesize(m, { device: 'ice40-hx8k', noPnr: true, reuse });
   const fmax = ecp5?.pnr?.fmaxMHz;

@@ -158,8 +158,8 @@ function benchFigures(): { targetMHz: number; rows: string[][]; notes: string[] 
     const e = r.ecp5!;
     let fmax = e.fmaxMHz === undefined ? '-' : e.fmaxMHz.toFixed(1);
     if (r.ecp5PnrError) {
-      notes.push(`${r.label}: does not place on the ECP5-85 (${r.ecp5PnrError.replace(/'/g, '')}).`);
-      fmax = 'does not fit';
+      notes.push(`${r.label}: ${r.ecp5PnrError.replace(/'/g, '')}.`);
+      fmax = 'not placed';
     }
     return [
       r.label, n(e.luts), n(e.ffs), n(e.brams), fmax, `${r.latencyCycles ?? '-'}`,
