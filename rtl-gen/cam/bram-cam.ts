@@ -221,5 +221,4 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
   lk.resultValue.drive(outValue);
   lk.resultTag.drive(outTag);
   return m;
-  return m;
 });
