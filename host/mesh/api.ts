@@ -169,6 +169,29 @@ export interface RuleInfo {
   idleMs: number;
 }
 
+/** Why a rule was removed (its accounting settled). */
+export type SettleReason = 'teardown' | 'expired' | 'link down' | 'failed' | 'deleted' | 'closed';
+
+/**
+ * The final accounting of a rule that was removed: what the payment protocol settles from.
+ * A relay holds two rules per route (forward and back), a route end one.
+ */
+export interface SettledRule {
+  /** Incoming route ID of the rule. */
+  routeId: number;
+  /** Neighbour the packets came from. */
+  from: NeighbourId;
+  /** Neighbour they went to, and the route ID they carried there (undefined: delivered here). */
+  to?: NeighbourId;
+  nextRoute?: number;
+  bytes: number;
+  packets: number;
+  /** When the rule was installed and removed (the node's clock, ms). */
+  startedAt: number;
+  endedAt: number;
+  reason: SettleReason;
+}
+
 export interface LinkStatus {
   neighbour: NeighbourId;
   up: boolean;
@@ -228,6 +251,13 @@ export interface MeshStatus {
   routes: RouteInfo[];
   /** Every forwarding rule installed here (transit and local). */
   rules: RuleInfo[];
+  /**
+   * Final accounting of removed rules, oldest first: the last SETTLED_RECORDS_KEPT, or fewer
+   * once `takeSettled()` collected them.
+   */
+  settled: SettledRule[];
+  /** Settled records dropped because nobody collected them before the bound was reached. */
+  settledDropped: number;
   streams: StreamStatus[];
   /** Bytes held in stream send and reassembly buffers. */
   bufferedBytes: number;
@@ -354,6 +384,8 @@ export interface MeshNodeApi {
   connect(target: DiscoverTarget, options: ConnectOptions): Promise<{ stream: MeshStream; routes: RouteInfo[]; candidates: PathCandidate[] }>;
 
   status(): MeshStatus;
+  /** Hands over the settled accounting records (removed rules' final counters) and forgets them. */
+  takeSettled(): SettledRule[];
   /** Stops every timer and forgets every route (the node is shutting down). */
   close(): void;
 }

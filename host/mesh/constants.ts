@@ -123,6 +123,11 @@ export const DEFAULT_ROUTE_FAIL_MS = 1_500;
  * Pong answers: one lost Ping or Pong costs a repeat, not the route.
  */
 export const PING_ATTEMPTS = 4;
+/**
+ * Settled accounting records (removed rules' final counters) a node keeps until they are
+ * collected (`takeSettled`); beyond this the oldest are dropped and counted.
+ */
+export const SETTLED_RECORDS_KEPT = 1024;
 /** Per-peer limits: routes a neighbour may hold through us, and its setup rate. */
 export const DEFAULT_MAX_ROUTES_PER_PEER = 256;
 export const DEFAULT_SETUP_RATE_PER_PEER = 50;

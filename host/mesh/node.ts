@@ -32,6 +32,7 @@ import type {
   PathHop,
   RouteInfo,
   ServiceDefinition,
+  SettledRule,
   Timers,
   TimerHandle,
 } from './api.ts';
@@ -111,7 +112,7 @@ export class MeshNode implements MeshNodeApi {
     this.random = options.random ?? osRandom;
     this.offered = [...(options.services ?? [])];
     this.limits = resolveLimits(options);
-    this.rules = new RuleBook(options.table ?? new SoftwareForwardingTable(), this.random);
+    this.rules = new RuleBook(options.table ?? new SoftwareForwardingTable(), this.random, () => this.timers.now());
     this.registry = new ServiceRegistry(this.counters);
     this.registry.register<Control>(
       { name: 'daemon', channel: CONTROL_CHANNEL, codec: { encode: encodeControl, decode: decodeControl }, handle: (m, ctx) => this.onControl(ctx.from, m) },
@@ -384,6 +385,15 @@ export class MeshNode implements MeshNodeApi {
     return this.source.ping(routeId, timeoutMs);
   }
 
+  /**
+   * The settled accounting records (removed rules' final counters, oldest first), handed
+   * over and forgotten: what the payment protocol collects. `status().settled` shows them
+   * without collecting.
+   */
+  takeSettled(): SettledRule[] {
+    return this.rules.takeSettled();
+  }
+
   /** Hops this node holds for routes of others (relay, tail or destination), for tests and status. */
   hopViews(): HopView[] {
     return this.relay.views();
@@ -446,6 +456,8 @@ export class MeshNode implements MeshNodeApi {
       links,
       routes: this.routes(),
       rules: this.rules.info(this.timers.now()),
+      settled: this.rules.settled(),
+      settledDropped: this.rules.settledDropped,
       streams,
       bufferedBytes: streams.reduce((t, s) => t + s.sendBuffered + s.recvBuffered, 0),
       counters: { ...this.counters },

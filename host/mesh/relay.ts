@@ -2,7 +2,7 @@
 // route), extends the route to a neighbour when the source asks (Extend), then switches its
 // rule to forwarding and is a relay; the last hop stays the route's end (the destination).
 // Hops are removed by teardown, by the loss of a link, or when idle.
-import type { Timers } from './api.ts';
+import type { SettleReason, Timers } from './api.ts';
 import { equalBytes, hex } from './bytes.ts';
 import { CONTROL_CHANNEL, ControlMsg, MAX_RTO_MS, RefuseReason, ROUTE_CHANNEL, RouteMsg, SETUP_BACKOFF, SETUP_ID_BYTES } from './constants.ts';
 import type { NodeContext } from './context.ts';
@@ -249,11 +249,11 @@ export class RelayRole {
 
   /** A Teardown for one of this hop's rules: pass it on in the direction it travels. */
   onTeardown(hop: Hop, routeId: number): void {
-    this.remove(hop, hop.fIn === routeId ? 'downstream' : 'upstream');
+    this.remove(hop, hop.fIn === routeId ? 'downstream' : 'upstream', 'teardown');
   }
 
   /** Drops this node's part of a route and tells the neighbour in `direction` (if any) to do the same. */
-  remove(hop: Hop, direction: 'downstream' | 'upstream' | 'silent'): void {
+  remove(hop: Hop, direction: 'downstream' | 'upstream' | 'silent', reason: SettleReason): void {
     if (hop.removed) return;
     hop.removed = true;
     this.hops.delete(hop);
@@ -265,8 +265,8 @@ export class RelayRole {
       if (hop.extending.timer !== undefined) this.timers.clearTimeout(hop.extending.timer);
       this.pendingCreates.delete(hex(hop.extending.createSetupId));
     }
-    ctx.rules.remove(hop.fIn);
-    if (next) ctx.rules.remove(next.bIn);
+    ctx.rules.remove(hop.fIn, reason);
+    if (next) ctx.rules.remove(next.bIn, reason);
     this.answeredCreates.delete(hop.createKey);
     const n = ctx.neighbour(hop.prev);
     if (n) n.routesFrom--;
@@ -276,8 +276,8 @@ export class RelayRole {
   /** Every route through a lost link is broken: tell the other side, drop our part. */
   linkDown(neighbour: number): void {
     for (const hop of [...this.hops]) {
-      if (hop.prev === neighbour) this.remove(hop, 'downstream');
-      else if (hop.next?.neighbour === neighbour || hop.pendingNext?.neighbour === neighbour) this.remove(hop, 'upstream');
+      if (hop.prev === neighbour) this.remove(hop, 'downstream', 'link down');
+      else if (hop.next?.neighbour === neighbour || hop.pendingNext?.neighbour === neighbour) this.remove(hop, 'upstream', 'link down');
       else if (hop.extending?.neighbour === neighbour) this.failExtension(hop, RefuseReason.NoSuchNeighbour);
     }
   }
@@ -291,7 +291,7 @@ export class RelayRole {
       const last = Math.max(f?.lastUsed ?? -Infinity, b?.lastUsed ?? -Infinity);
       if (now - last > this.ctx.limits.ruleIdleMs) {
         this.ctx.counters.rulesExpired += b ? 2 : 1;
-        this.remove(hop, 'silent');
+        this.remove(hop, 'silent', 'expired');
       }
     }
   }

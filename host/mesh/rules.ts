@@ -1,10 +1,11 @@
 // The rules this node installed, each with its accounting: the table decides what a route ID
 // does; this book remembers who may use it (the neighbour it arrives from), what it cost
 // (bytes and packets, the record the payment protocol settles from) and when it was last
-// used (idle expiry). Route IDs are allocated here, at random, so an ID says nothing about
-// how many routes a node carries.
-import type { RuleInfo } from './api.ts';
-import { MAX_ROUTE_ID } from './constants.ts';
+// used (idle expiry). A removed rule's final counters are kept as a settled record (bounded,
+// until collected), so teardown or expiry does not erase what a route owes. Route IDs are
+// allocated here, at random, so an ID says nothing about how many routes a node carries.
+import type { RuleInfo, SettledRule, SettleReason } from './api.ts';
+import { MAX_ROUTE_ID, SETTLED_RECORDS_KEPT } from './constants.ts';
 import type { ForwardingTable, RouteAction } from './forwarding.ts';
 
 export interface Rule {
@@ -15,16 +16,22 @@ export interface Rule {
   bytes: number;
   packets: number;
   lastUsed: number;
+  readonly installedAt: number;
   /** Whatever owns the rule (a relay hop, a route end, a source route). */
   owner: unknown;
 }
 
 export class RuleBook {
   private readonly rules = new Map<number, Rule>();
+  private settledRecords: SettledRule[] = [];
+  /** Settled records dropped (oldest first) because nobody collected them in time. */
+  settledDropped = 0;
 
   constructor(
     readonly table: ForwardingTable,
     private readonly random: (n: number) => Uint8Array,
+    private readonly now: () => number,
+    private readonly settledKept = SETTLED_RECORDS_KEPT,
   ) {}
 
   /** A fresh non-zero route ID not in use here. */
@@ -39,7 +46,7 @@ export class RuleBook {
   /** Installs a rule (throws ForwardingTableFullError when the table is full). */
   install(routeId: number, from: number, action: RouteAction, owner: unknown, now: number): Rule {
     this.table.install(routeId, action);
-    const rule: Rule = { routeId, from, action, bytes: 0, packets: 0, lastUsed: now, owner };
+    const rule: Rule = { routeId, from, action, bytes: 0, packets: 0, lastUsed: now, installedAt: now, owner };
     this.rules.set(routeId, rule);
     return rule;
   }
@@ -50,9 +57,40 @@ export class RuleBook {
     rule.action = action;
   }
 
-  remove(routeId: number): void {
-    if (!this.rules.delete(routeId)) return;
+  /** Removes a rule and settles its accounting. */
+  remove(routeId: number, reason: SettleReason): void {
+    const rule = this.rules.get(routeId);
+    if (!rule) return;
+    this.rules.delete(routeId);
     this.table.remove(routeId);
+    const a = rule.action;
+    this.settledRecords.push({
+      routeId,
+      from: rule.from,
+      ...(a.kind === 'forward' ? { to: a.port, nextRoute: a.nextRoute } : {}),
+      bytes: rule.bytes,
+      packets: rule.packets,
+      startedAt: rule.installedAt,
+      endedAt: this.now(),
+      reason,
+    });
+    const over = this.settledRecords.length - this.settledKept;
+    if (over > 0) {
+      this.settledRecords.splice(0, over);
+      this.settledDropped += over;
+    }
+  }
+
+  /** Settled records not yet collected, oldest first. */
+  settled(): SettledRule[] {
+    return this.settledRecords.map((r) => ({ ...r }));
+  }
+
+  /** Hands over the settled records and forgets them (the payment protocol collected them). */
+  takeSettled(): SettledRule[] {
+    const out = this.settledRecords;
+    this.settledRecords = [];
+    return out;
   }
 
   get(routeId: number): Rule | undefined {

@@ -295,7 +295,7 @@ export class SourceRole {
     this.stopTimers(r, new MeshError(`route ${r.id}: ${why}`));
     if (r.step) this.pendingCreates.delete(hex(r.step.setupId));
     r.step = undefined;
-    this.ctx.rules.remove(r.backIn);
+    this.ctx.rules.remove(r.backIn, 'failed');
     // Relays still alive are told now; the ones beyond a dead one expire when idle.
     if (r.firstRouteId !== 0) this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
     this.hooks.onRouteFailed(r, wasUp || repair);
@@ -309,7 +309,7 @@ export class SourceRole {
     if (r.state === 'failed' || r.state === 'closed') return;
     r.state = 'closed';
     this.stopTimers(r, new MeshError(`route ${id} deleted`));
-    this.ctx.rules.remove(r.backIn);
+    this.ctx.rules.remove(r.backIn, 'deleted');
     if (r.firstRouteId !== 0) this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
     this.hooks.onRouteDeleted(r);
     r.streams.clear();
