@@ -35,6 +35,8 @@ export const CONGESTION_BETA = 0.5;
  */
 export const QUEUE_DELAY_FRACTION = 0.25;
 export const QUEUE_DELAY_FLOOR_MS = 5;
+/** Losses shown by acks, none of them needless, after which a learnt reordering allowance is dropped. */
+export const REORDER_FORGET_LOSSES = 16;
 
 export class RouteControl {
   private s: number | undefined;
@@ -48,6 +50,13 @@ export class RouteControl {
   ssthresh = Infinity;
   /** Losses of segments sent at or before this route sequence number belong to the last reduction. */
   private recoverySeq = 0;
+  /**
+   * Extra reordering allowance, ms, learnt from needless resends (the receiver flags data it
+   * already had): RACK's adaptive reordering window, in short. Doubles per needless resend up
+   * to one srtt; forgotten after REORDER_FORGET_LOSSES losses without one.
+   */
+  private reorderExtra = 0;
+  private lossesSinceSpurious = 0;
   /** Window reductions, by cause (for status and tests). */
   randomLosses = 0;
   congestionLosses = 0;
@@ -84,7 +93,14 @@ export class RouteControl {
    * overtaking each other) the variance term waits out the reordering instead of resending.
    */
   get lossDelay(): number {
-    return this.s === undefined ? this.rto : Math.max(1.25 * this.s, this.s + 4 * this.v) + ACK_DELAY_MS;
+    return this.s === undefined ? this.rto : Math.max(1.25 * this.s, this.s + 4 * this.v) + ACK_DELAY_MS + this.reorderExtra;
+  }
+
+  /** A resend after a loss shown by acks turned out needless: allow the route more reordering. */
+  onSpuriousLoss(): void {
+    const srtt = this.s ?? 0;
+    this.reorderExtra = Math.min(srtt, Math.max(srtt / 4, 2 * this.reorderExtra));
+    this.lossesSinceSpurious = 0;
   }
 
   sample(ms: number): void {
@@ -110,6 +126,7 @@ export class RouteControl {
 
   /** A segment sent as route sequence `seq` was lost (later ones were acknowledged); `sendSeq` is the newest sent. */
   onLoss(seq: number, sendSeq: number): void {
+    if (++this.lossesSinceSpurious >= REORDER_FORGET_LOSSES) this.reorderExtra = 0;
     if (seq <= this.recoverySeq) return;
     this.recoverySeq = sendSeq;
     const queueing = this.latestRtt - this.minRtt > Math.max(QUEUE_DELAY_FLOOR_MS, QUEUE_DELAY_FRACTION * this.minRtt);

@@ -63,7 +63,7 @@ export type RouteInner =
   | { type: typeof RouteMsg.ExtendAck; setupId: Uint8Array }
   | { type: typeof RouteMsg.ExtendFailed; setupId: Uint8Array; reason: number }
   | { type: typeof RouteMsg.Data; streamId: Uint8Array; offset: number; fin: boolean; bytes: Uint8Array }
-  | { type: typeof RouteMsg.Ack; streamId: Uint8Array; cumulative: number; fin: boolean; ranges: SackRange[] }
+  | { type: typeof RouteMsg.Ack; streamId: Uint8Array; cumulative: number; fin: boolean; duplicate: boolean; ranges: SackRange[] }
   | { type: typeof RouteMsg.Ping; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Pong; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number }
@@ -72,6 +72,8 @@ export type RouteInner =
 /** type u8 | stream id 16 | offset u48 | flags u8 | bytes */
 export const DATA_HEADER_BYTES = 1 + STREAM_ID_BYTES + 6 + 1;
 const FLAG_FIN = 0x01;
+/** Ack only: data the receiver already had arrived since its last ack (a resend was needless). */
+const FLAG_DUPLICATE = 0x02;
 
 export function encodeRouteInner(m: RouteInner): Uint8Array {
   const w = new Writer(m.type === RouteMsg.Data ? DATA_HEADER_BYTES + m.bytes.length : 64).u8(m.type);
@@ -92,7 +94,7 @@ export function encodeRouteInner(m: RouteInner): Uint8Array {
       w.bytes(m.streamId).u48(m.offset).u8(m.fin ? FLAG_FIN : 0).bytes(m.bytes);
       break;
     case RouteMsg.Ack:
-      w.bytes(m.streamId).u48(m.cumulative).u8(m.fin ? FLAG_FIN : 0).u8(m.ranges.length);
+      w.bytes(m.streamId).u48(m.cumulative).u8((m.fin ? FLAG_FIN : 0) | (m.duplicate ? FLAG_DUPLICATE : 0)).u8(m.ranges.length);
       for (const [s, e] of m.ranges) w.u48(s).u48(e);
       break;
     case RouteMsg.Ping:
@@ -140,7 +142,7 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
         const streamId = r.bytes(STREAM_ID_BYTES).slice();
         const cumulative = r.u48();
         const flags = r.u8();
-        if (flags & ~FLAG_FIN) r.fail();
+        if (flags & ~(FLAG_FIN | FLAG_DUPLICATE)) r.fail();
         const n = r.u8();
         if (n > MAX_SACK_RANGES) r.fail();
         const ranges: SackRange[] = [];
@@ -150,7 +152,7 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
           if (e <= s || s < cumulative) r.fail();
           ranges.push([s, e]);
         }
-        m = { type: RouteMsg.Ack, streamId, cumulative, fin: (flags & FLAG_FIN) !== 0, ranges };
+        m = { type: RouteMsg.Ack, streamId, cumulative, fin: (flags & FLAG_FIN) !== 0, duplicate: (flags & FLAG_DUPLICATE) !== 0, ranges };
         break;
       }
       case RouteMsg.Ping:

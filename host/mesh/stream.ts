@@ -61,6 +61,8 @@ interface CarrierState {
   highestAckedSeq: number;
   /** RTT, RTO with backoff, congestion window. */
   cc: RouteControl;
+  /** When acks last showed a segment of this route lost (-Infinity: not lately). */
+  lastAckLossAt: number;
 }
 
 export interface StreamHooks {
@@ -102,6 +104,8 @@ export class StreamEndpoint implements MeshStream {
   private peerEnded = false;
   private ackCarrier: CarrierState | undefined;
   private unackedPackets = 0;
+  /** Data we already had arrived since the last ack (told to the sender: its resend was needless). */
+  private sawDuplicate = false;
   private ackTimer: TimerHandle | undefined;
   private pendingData: Uint8Array[] = [];
   private dataHandler: ((bytes: Uint8Array) => void) | undefined;
@@ -233,6 +237,7 @@ export class StreamEndpoint implements MeshStream {
       sendSeq: 0,
       highestAckedSeq: 0,
       cc: new RouteControl(MAX_SEGMENT_BYTES, this.windowBytes),
+      lastAckLossAt: -Infinity,
     };
     this.carriers.set(carrier.id, cs);
     if (!cs.open) this.sendOpen(cs);
@@ -277,6 +282,9 @@ export class StreamEndpoint implements MeshStream {
         break;
       case RouteMsg.Ack:
         this.onAck(m.cumulative, m.ranges, m.fin, now);
+        // A needless resend: the route that declared a segment lost by acks most recently
+        // (within a round trip) reorders more than it allowed for.
+        if (m.duplicate) this.spuriousLoss(now);
         break;
     }
   }
@@ -391,6 +399,15 @@ export class StreamEndpoint implements MeshStream {
     return s.sentAt + (s.retransmitted ? cs.cc.rto : cs.cc.lossDelay);
   }
 
+  private spuriousLoss(now: number): void {
+    let latest: CarrierState | undefined;
+    for (const cs of this.carriers.values()) if (cs.lastAckLossAt > (latest?.lastAckLossAt ?? -Infinity)) latest = cs;
+    if (latest && now - latest.lastAckLossAt <= 2 * (latest.cc.srtt ?? 0) + latest.cc.lossDelay) {
+      latest.cc.onSpuriousLoss();
+      latest.lastAckLossAt = -Infinity;
+    }
+  }
+
   /** Requeues segments that later acks or their route's RTO show lost; one congestion event per route and cause. */
   private detectLosses(now: number): void {
     const timedOut = new Map<CarrierState, number>();
@@ -402,6 +419,7 @@ export class StreamEndpoint implements MeshStream {
         this.requeue(s, true);
       } else if (now >= this.sackLossAt(s, cs)) {
         cs.cc.onLoss(s.seq, cs.sendSeq);
+        cs.lastAckLossAt = now;
         this.requeue(s, true);
       }
     }
@@ -437,6 +455,7 @@ export class StreamEndpoint implements MeshStream {
     if (fin) this.finOffset = offset;
     const end = offset + bytes.length;
     let filledGap = false;
+    if (!fin && (end <= this.delivered || this.ooo.has(offset))) this.sawDuplicate = true;
     if (!fin && end > this.delivered && offset < this.delivered + RECV_WINDOW_BYTES) {
       if (offset <= this.delivered) {
         this.deliver(bytes.subarray(this.delivered - offset));
@@ -501,6 +520,8 @@ export class StreamEndpoint implements MeshStream {
       else break;
     }
     const fin = this.finOffset !== undefined && this.delivered === this.finOffset;
-    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Ack, streamId: this.streamId, cumulative: this.delivered, fin, ranges }), false);
+    const duplicate = this.sawDuplicate;
+    this.sawDuplicate = false;
+    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Ack, streamId: this.streamId, cumulative: this.delivered, fin, duplicate, ranges }), false);
   }
 }

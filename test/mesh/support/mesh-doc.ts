@@ -153,8 +153,10 @@ ${inner}
 
 Data is type, stream ID (${M.STREAM_ID_BYTES} B), offset u48, flags u8 (bit 0: end of stream) and
 the bytes (${DATA_HEADER_BYTES} B of header; at most ${MAX_SEGMENT_BYTES} bytes per packet). Ack
-is type, stream ID, cumulative offset u48, flags, u8 count and up to ${M.MAX_SACK_RANGES}
-received ranges (start u48, end u48) above the cumulative point.
+is type, stream ID, cumulative offset u48, flags u8 (bit 0: end of stream received; bit 1:
+data the receiver already had arrived since its last ack, so a resend was needless and the
+sender allows its route more reordering), u8 count and up to ${M.MAX_SACK_RANGES} received
+ranges (start u48, end u48) above the cumulative point.
 
 ### Building a route
 
