@@ -5,6 +5,7 @@
 //   depth     = 128
 //   withLevel = false
 //   credited  = true
+//   writeReg  = false
 //   lanes     = 16
 //   ram       = lut
 //

@@ -5,6 +5,7 @@
 //   depth     = 16
 //   withLevel = false
 //   credited  = true
+//   writeReg  = false
 //   lanes     = 2
 //   ram       = lut
 //

@@ -5,6 +5,7 @@
 //   depth     = 32
 //   withLevel = false
 //   credited  = true
+//   writeReg  = false
 //   lanes     = 4
 //   ram       = lut
 //

@@ -5,6 +5,7 @@
 //   depth     = 8
 //   withLevel = false
 //   credited  = true
+//   writeReg  = false
 //   lanes     = 1
 //   ram       = block
 //

@@ -25,7 +25,7 @@ import { contextFormat } from './stream-format.ts';
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
 export function pipelineLatency(rounds: number, units: number, stages: number): number {
-  return engineLatency(rounds, units, stages) + 5;
+  return engineLatency(rounds, units, stages) + 6;
 }
 
 /** Block requests waiting for the engine; a few absorb the engine's entry waits. */
@@ -102,7 +102,7 @@ export const chachaPipeline = defineGenerator(
     const outFire = m.wire('out_fire', 1);
     const ksPop = m.wire('ks_pop', 1);
 
-    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH, ram: p.fifoRam, withLevel: true }), 'req_fifo', {
+    const reqFifo = m.instance(fifo({ width: sb + 128, depth: REQUEST_FIFO_DEPTH, ram: p.fifoRam, withLevel: true, writeReg: true }), 'req_fifo', {
       s_valid: and(accept, newBlock),
       s_data: concat(curCounter, curNonce, curSlot),
       m_ready: reqTake,
@@ -110,7 +110,7 @@ export const chachaPipeline = defineGenerator(
     // Data FIFO word: {wrapped, last in block, beat index in block, tlast, tkeep, tdata}.
     const dataWidth = 1 + 1 + bb + 1 + W / 8 + W;
     const dataIn: Expr[] = [curWrapped, lastInBlock, ...(blkBeat ? [blkBeat] : []), s.tlast, s.tkeep, s.tdata];
-    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam, lanes: p.fifoRam === 'lut' ? lutFifoLanes(dataWidth, depth) : 1 }), 'data_fifo', {
+    const dataFifo = m.instance(fifo({ width: dataWidth, depth, ram: p.fifoRam, writeReg: true, lanes: p.fifoRam === 'lut' ? lutFifoLanes(dataWidth, depth) : 1 }), 'data_fifo', {
       s_valid: accept,
       s_data: concat(...dataIn),
       m_ready: outFire,

@@ -6,7 +6,7 @@
 // when the RAM part is empty, and then nothing is read). An empty FIFO shows a new word two
 // cycles after it is written. `level` counts every word held, head included.
 
-import { type Expr, add, and, concat, constant, eq, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
 import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
@@ -30,17 +30,18 @@ export const fifo = defineGenerator(
     depth: powerOfTwo('words in the RAM (the head register holds one more)', 16, 2, 65536),
     withLevel: oneOf<boolean>('bring out the fill level', false, [false, true]),
     credited: oneOf<boolean>('the writer never writes a full FIFO (credits), so a write needs no handshake: s_ready only reports space', false, [false, true]),
+    writeReg: oneOf<boolean>('register the write side: a word is written the cycle after its handshake, so the write enable comes from a flop (s_ready keeps a word of room for it)', false, [false, true]),
     lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
     ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register', 'block', ['block', 'lut']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
     if (p.lanes > 1) return laned(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
     m.describe(
       `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits in RAM plus the head register.`,
-      'A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.',
+      `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
     );
     m.clock();
     m.reset();
@@ -58,16 +59,32 @@ export const fifo = defineGenerator(
     // the count every cycle.
     const full = m.reg('full_reg', 1, { reset: 0, doc: 'stored = depth' });
     const hasStored = m.reg('has_stored_reg', 1, { reset: 0, doc: 'stored != 0' });
-    const inReady = m.wire('in_ready', not(full));
-    // A credited writer's words are all taken: the write enable is s_valid itself, one
-    // register in the writer, instead of a function of the fill level (a wide FIFO's
-    // write enable fans out to every RAM cell).
-    const push = m.wire('push', p.credited ? inValid : and(inValid, inReady));
+    // With a registered write side the word accepted now is written next cycle, so s_ready
+    // must leave room for it: it is low from depth - 1 stored words on.
+    const almostFull = p.writeReg ? m.reg('almost_full_reg', 1, { reset: 0, doc: 'stored >= depth - 1' }) : undefined;
+    const inReady = m.wire('in_ready', not(almostFull ?? full));
+    let push: Expr;
+    let writeData: Expr = inData;
+    let pending: Expr | undefined;
+    if (p.writeReg) {
+      const wValid = m.reg('wr_valid_reg', 1, { reset: 0, doc: 'a word accepted last cycle is written now' });
+      const wData = m.reg('wr_data_reg', p.width);
+      wValid.set(and(inValid, inReady));
+      wData.set(inData);
+      push = m.wire('push', wValid);
+      writeData = wData;
+      pending = wValid;
+    } else {
+      // A credited writer's words are all taken: the write enable is s_valid itself, one
+      // register in the writer, instead of a function of the fill level (a wide FIFO's
+      // write enable fans out to every RAM cell).
+      push = m.wire('push', p.credited ? inValid : and(inValid, inReady));
+    }
     const pop = m.wire('pop', and(headValid, outReady));
     const fetch = m.wire('fetch', and(hasStored, or(not(headValid), pop)));
 
     const mem = m.memory('ram', p.width, p.depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
-    mem.write(push, wrPtr, inData);
+    mem.write(push, wrPtr, writeData);
     let head;
     if (p.ram === 'block') {
       head = mem.readSync('head_reg', rdPtr, fetch);
@@ -87,12 +104,14 @@ export const fifo = defineGenerator(
     const shrinks = m.wire('shrinks', and(fetch, not(push)));
     full.set(mux(grows, eq(stored, constant(p.depth - 1, cw)), and(full, not(shrinks))));
     hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
+    if (almostFull) almostFull.set(mux(grows, not(lt(stored, constant(p.depth - 2, cw))), mux(shrinks, eq(stored, constant(p.depth, cw)), almostFull)));
     headValid.set(or(fetch, and(headValid, not(pop))));
 
     m.output('s_ready', 1).drive(inReady);
     m.output('m_valid', 1).drive(headValid);
     m.output('m_data', p.width).drive(head);
-    if (p.withLevel) m.output('level', cw + 1).drive(add(zext(stored, cw + 1), zext(headValid, cw + 1)));
+    // The level counts a word accepted but not yet written, so it is never below what the writer has handed over.
+    if (p.withLevel) m.output('level', cw + 1).drive(fold('add', [stored, headValid, ...(pending ? [pending] : [])].map((e) => zext(e, cw + 1))));
     return m;
   },
 );
@@ -104,11 +123,11 @@ export const fifo = defineGenerator(
  * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
  * the read address and the head register's enable otherwise reach every RAM cell.
  */
-function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; lanes: number; ram: string }): Module {
+function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
   m.describe(
     `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits, as ${p.lanes} lanes moving in lockstep.`,
-    'A word written into an empty FIFO is at the head two cycles later; one word per cycle in and out.',
+    `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
   );
   m.clock();
   m.reset();
@@ -120,8 +139,8 @@ function laned(m: Module, p: { width: number; depth: number; withLevel: boolean;
   let lane0: Record<string, Expr> = {};
   for (let i = 0, lo = 0; i < p.lanes; i++) {
     const w = i === p.lanes - 1 ? p.width - lo : base;
-    const sub = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, withLevel: i === 0 && p.withLevel });
-    const o = m.instance(sub, `lane${i}`, { s_valid: inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
+    const laneFifo = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, writeReg: p.writeReg, withLevel: i === 0 && p.withLevel });
+    const o = m.instance(laneFifo, `lane${i}`, { s_valid: inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
     if (i === 0) lane0 = o;
     heads.push(o.m_data!);
     lo += w;
