@@ -9,7 +9,7 @@
 //   lanes     = 3
 //   ram       = lut
 //
-// First-word-fall-through FIFO: 32 words of 292 bits, as 3 lanes moving in lockstep.
+// First-word-fall-through FIFO: 32 words of 292 bits as 3 lanes moving in lockstep.
 // A word written into an empty FIFO is at the head three cycles later; one word per cycle in and out.
 
 `timescale 1ns / 1ps

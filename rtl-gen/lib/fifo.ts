@@ -39,15 +39,7 @@ export const fifo = defineGenerator(
     if (p.lanes > 1) return laned(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
-    m.describe(
-      `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits in RAM plus the head register.`,
-      `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
-    );
-    m.clock();
-    m.reset();
-    const inValid = m.input('s_valid', 1);
-    const inData = m.input('s_data', p.width);
-    const outReady = m.input('m_ready', 1);
+    const { inValid, inData, outReady } = fifoPorts(m, p, 'in RAM plus the head register');
 
     const wrPtr = m.reg('wr_ptr_reg', aw, { reset: 0 });
     const rdPtr = m.reg('rd_ptr_reg', aw, { reset: 0 });
@@ -116,6 +108,17 @@ export const fifo = defineGenerator(
   },
 );
 
+/** The description, clock, reset and input ports every FIFO variant shares. */
+function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boolean }, how: string) {
+  m.describe(
+    `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits ${how}.`,
+    `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
+  );
+  m.clock();
+  m.reset();
+  return { inValid: m.input('s_valid', 1), inData: m.input('s_data', p.width), outReady: m.input('m_ready', 1) };
+}
+
 /**
  * A wide FIFO as `lanes` narrower ones that see the same pushes and pops, so they hold the
  * same number of words at every cycle: the flags of lane 0 speak for all. Each lane has its
@@ -125,15 +128,7 @@ export const fifo = defineGenerator(
  */
 function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
-  m.describe(
-    `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits, as ${p.lanes} lanes moving in lockstep.`,
-    `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
-  );
-  m.clock();
-  m.reset();
-  const inValid = m.input('s_valid', 1);
-  const inData = m.input('s_data', p.width);
-  const outReady = m.input('m_ready', 1);
+  const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`);
   const base = Math.floor(p.width / p.lanes);
   const heads: Expr[] = [];
   let lane0: Record<string, Expr> = {};
