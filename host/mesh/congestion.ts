@@ -6,11 +6,12 @@
 // on each timeout and kept doubled until a fresh sample arrives.
 //
 // Congestion window: AIMD on the bytes in flight per route (slow start from ten segments,
-// then one segment per round trip). Loss on a radio hop is often noise, not congestion, so
+// left when the RTT shows a queue building, then one segment per round trip). Loss on a radio hop is often noise, not congestion, so
 // a loss is read with the round trip it came with (the idea of TCP Veno and Westwood): when
-// the latest RTT is close to the route's minimum, no queue has built up anywhere on the path
+// the RTT is close to the route's minimum, no queue has built up anywhere on the path
 // and the loss is taken as random, the window shrinks by RANDOM_LOSS_BETA only; when the RTT
-// has grown (a queue is filling) it halves. Either way at most once per window of data (a
+// has grown (a queue is filling) it halves. "The RTT" is the smallest of the last eight
+// samples, so jitter on a radio link or a loaded host does not read as a queue. Either way at most once per window of data (a
 // burst of losses is one event). A timeout collapses the window to MIN_WINDOW_SEGMENTS and
 // slow start finds the rate again.
 import { ACK_DELAY_MS } from './constants.ts';
@@ -35,6 +36,8 @@ export const CONGESTION_BETA = 0.5;
  */
 export const QUEUE_DELAY_FRACTION = 0.25;
 export const QUEUE_DELAY_FLOOR_MS = 5;
+/** The queueing delay is judged from the smallest of this many RTT samples (HyStart's round minimum). */
+export const QUEUE_ROUND_SAMPLES = 8;
 /** Losses shown by acks, none of them needless, after which a learnt reordering allowance is dropped. */
 export const REORDER_FORGET_LOSSES = 16;
 
@@ -42,7 +45,13 @@ export class RouteControl {
   private s: number | undefined;
   private v = 0;
   private minRtt = Infinity;
-  private latestRtt = 0;
+  /**
+   * Queueing delay: the smallest RTT of the last QUEUE_ROUND_SAMPLES samples above the
+   * route's minimum. The smallest of several, because jitter raises single samples only.
+   */
+  private queueDelay = 0;
+  private roundMin = Infinity;
+  private roundSamples = 0;
   /** Consecutive timeouts without a fresh sample (the RTO is multiplied by 2^backoff). */
   backoff = 0;
   /** Congestion window and slow-start threshold, bytes. */
@@ -105,8 +114,13 @@ export class RouteControl {
 
   sample(ms: number): void {
     const r = Math.max(0, ms);
-    this.latestRtt = r;
     this.minRtt = Math.min(this.minRtt, r);
+    this.roundMin = Math.min(this.roundMin, r);
+    if (++this.roundSamples >= QUEUE_ROUND_SAMPLES) {
+      this.queueDelay = this.roundMin - this.minRtt;
+      this.roundMin = Infinity;
+      this.roundSamples = 0;
+    }
     if (this.s === undefined) {
       this.s = r;
       this.v = r / 2;
@@ -117,8 +131,18 @@ export class RouteControl {
     this.backoff = 0;
   }
 
-  /** `bytes` newly acknowledged: the window grows (slow start, then additive increase). */
+  /** Even the smallest recent RTT exceeds the minimum: a queue is building on the path. */
+  private get queueing(): boolean {
+    return this.queueDelay > Math.max(QUEUE_DELAY_FLOOR_MS, QUEUE_DELAY_FRACTION * this.minRtt);
+  }
+
+  /**
+   * `bytes` newly acknowledged: the window grows (slow start, then additive increase). Slow
+   * start ends as soon as the RTT shows a queue (as HyStart does), before it overflows a
+   * small router buffer (a rate-limited radio or tbf link) and loses a window's worth.
+   */
   onAcked(bytes: number): void {
+    if (this.cwnd < this.ssthresh && this.queueing) this.ssthresh = this.cwnd;
     if (this.cwnd < this.ssthresh) this.cwnd += bytes;
     else this.cwnd += (this.segmentBytes * bytes) / this.cwnd;
     this.cwnd = Math.min(this.cwnd, this.maxWindowBytes);
@@ -129,7 +153,7 @@ export class RouteControl {
     if (++this.lossesSinceSpurious >= REORDER_FORGET_LOSSES) this.reorderExtra = 0;
     if (seq <= this.recoverySeq) return;
     this.recoverySeq = sendSeq;
-    const queueing = this.latestRtt - this.minRtt > Math.max(QUEUE_DELAY_FLOOR_MS, QUEUE_DELAY_FRACTION * this.minRtt);
+    const queueing = this.queueing;
     if (queueing) this.congestionLosses++;
     else this.randomLosses++;
     this.cwnd = Math.max(MIN_WINDOW_SEGMENTS * this.segmentBytes, this.cwnd * (queueing ? CONGESTION_BETA : RANDOM_LOSS_BETA));
