@@ -5,15 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
 import { SoftwareForwardingTable } from '../../host/mesh/forwarding.ts';
 import { RuleBook } from '../../host/mesh/rules.ts';
-import { chain, chainPath, collect, testData } from './support/fixtures.ts';
+import { chainWithRoute, collect, testData } from './support/fixtures.ts';
 
 describe('settled accounting', () => {
   it('keeps every hop\'s final counters when the source tears the route down', async () => {
-    const { sim, names } = chain(4, { latencyMs: 3 });
-    await sim.run(50);
+    const { sim, src, route } = await chainWithRoute(4, { latencyMs: 3 });
     const rx = collect(sim, 'n3', 6);
-    const src = sim.node('n0');
-    const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, 3)));
     const startedBy = sim.clock.now();
     const s = await sim.settle(src.openStream({ channel: 6, routes: [route.id] }));
     await sim.settle(s.writeAll(testData(50_000)));
@@ -54,10 +51,7 @@ describe('settled accounting', () => {
   });
 
   it('settles rules that expire when the source vanished', async () => {
-    const { sim, names } = chain(3, { latencyMs: 3 }, { ruleIdleMs: 2_000, keepaliveMs: 600 });
-    await sim.run(50);
-    const src = sim.node('n0');
-    const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, 2)));
+    const { sim, src, route } = await chainWithRoute(3, { latencyMs: 3 }, { ruleIdleMs: 2_000, keepaliveMs: 600 });
     await sim.settle(src.ping(route.id));
     sim.kill('n0'); // no teardown, no keepalives: the relay's rules go idle
     await sim.run(5_000);

@@ -4,16 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import type { WireEvent } from '../../host/mesh/sim-network.ts';
-import { chain, chainPath } from './support/fixtures.ts';
+import { chainWithRoute } from './support/fixtures.ts';
 
 const routePacket = (e: WireEvent) => decodeDatagramFrames(e.bytes).frames.some((f) => f.channel === ROUTE_CHANNEL);
 
 describe('ping', () => {
   it('answers despite a lost Ping and a lost Pong, and the route stays up', async () => {
-    const { sim, names } = chain(3, { latencyMs: 10 });
-    await sim.run(50);
-    const src = sim.node('n0');
-    const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, 2)));
+    const { sim, src, route } = await chainWithRoute(3, { latencyMs: 10 });
     // Lose the next route packet each way: the first Ping on its way out, then the first Pong.
     let pingsLost = 0;
     let pongsLost = 0;
@@ -30,10 +27,7 @@ describe('ping', () => {
   });
 
   it('keeps an idle route alive when a keepalive Pong is lost', async () => {
-    const { sim, names } = chain(3, { latencyMs: 5 }, { keepaliveMs: 500, routeFailMs: 1_000 });
-    await sim.run(50);
-    const src = sim.node('n0');
-    const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, 2)));
+    const { sim, src, route } = await chainWithRoute(3, { latencyMs: 5 }, { keepaliveMs: 500, routeFailMs: 1_000 });
     // Every other answer coming back to the source is lost for a while.
     let n = 0;
     sim.dropRules.push((e) => routePacket(e) && e.to === 'n0' && e.at < 5_000 && n++ % 2 === 0);
@@ -44,10 +38,7 @@ describe('ping', () => {
   });
 
   it('still fails a route whose destination went silent, within routeFailMs', async () => {
-    const { sim, names } = chain(3, { latencyMs: 5 }, { keepaliveMs: 500, routeFailMs: 1_000 });
-    await sim.run(50);
-    const src = sim.node('n0');
-    const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, 2)));
+    const { sim, src, route } = await chainWithRoute(3, { latencyMs: 5 }, { keepaliveMs: 500, routeFailMs: 1_000 });
     sim.kill('n2');
     const p = src.ping(route.id);
     await expect(sim.settle(p)).rejects.toThrow();

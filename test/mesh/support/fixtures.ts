@@ -17,6 +17,15 @@ export function chain(k: number, link: SimLinkOptions = {}, opts: NodeOptions = 
   return { sim, names };
 }
 
+/** A chain of k nodes whose links are measured, and a route from n0 to the last node. */
+export async function chainWithRoute(k: number, link: SimLinkOptions = {}, opts: NodeOptions = {}, seed = 'chain') {
+  const { sim, names } = chain(k, link, opts, seed);
+  await sim.run(50);
+  const src = sim.node(names[0]);
+  const route = await sim.settle(src.addRoute(chainPath(sim, names, 0, k - 1)));
+  return { sim, names, src, route };
+}
+
 /** The path a source at `names[0]` gives addRoute to reach `names[to]` along a chain. */
 export function chainPath(sim: SimMesh, names: string[], from: number, to: number): { firstNeighbour: number; hops: PathHop[] } {
   const hops = names.slice(from + 1, to + 1).map((n) => ({ publicKey: sim.node(n).publicKey, address: sim.node(n).address }));
