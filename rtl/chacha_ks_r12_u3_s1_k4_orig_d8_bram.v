@@ -6,6 +6,7 @@
 //   stages    = 1
 //   keySlots  = 4
 //   layout    = original
+//   entryReg  = true
 //   fifoRam   = block
 //   fifoDepth = 8
 //

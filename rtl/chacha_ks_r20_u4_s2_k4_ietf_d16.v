@@ -6,6 +6,7 @@
 //   stages    = 2
 //   keySlots  = 4
 //   layout    = ietf
+//   entryReg  = true
 //   fifoRam   = lut
 //   fifoDepth = 16
 //

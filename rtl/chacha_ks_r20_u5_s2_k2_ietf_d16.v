@@ -6,6 +6,7 @@
 //   stages    = 2
 //   keySlots  = 2
 //   layout    = ietf
+//   entryReg  = true
 //   fifoRam   = lut
 //   fifoDepth = 16
 //

@@ -6,6 +6,7 @@
 //   stages   = 1
 //   keySlots = 4
 //   layout   = original
+//   entryReg = true
 //   width    = 64
 //   fifoRam  = block
 //

@@ -6,6 +6,7 @@
 //   stages   = 4
 //   keySlots = 8
 //   layout   = ietf
+//   entryReg = true
 //   width    = 512
 //   fifoRam  = lut
 //

@@ -6,6 +6,7 @@
 //   stages   = 2
 //   keySlots = 4
 //   layout   = ietf
+//   entryReg = true
 //   width    = 128
 //   fifoRam  = lut
 //

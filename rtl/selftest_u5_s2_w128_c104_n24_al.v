@@ -8,6 +8,7 @@
 //   windowLog2   = 24
 //   ledActiveLow = true
 //   fifoRam      = lut
+//   entryReg     = true
 //   corrupt      = false
 //
 // Board top: RFC 8439 2.4.2 known-answer self-test of chacha_pipe_r20_u5_s2_w128_k2_ietf, then a throughput count

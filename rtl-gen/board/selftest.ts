@@ -33,12 +33,13 @@ export const selfTestTop = defineGenerator(
     windowLog2: intRange('throughput window: 2^n cycles', 24, 10, 30),
     ledActiveLow: oneOf<boolean>('LEDs light on a low output', false, [false, true]),
     fifoRam: oneOf<string>('FIFO memory of the core (block on iCE40, which has no LUT RAM)', 'lut', ['lut', 'block']),
+    entryReg: oneOf<boolean>('register the core\'s ring entry (see chacha/keystream)', true, [true, false]),
     corrupt: oneOf<boolean>('flip one expected bit (proves the check can fail; tests only)', false, [false, true]),
   },
   (p, info) => {
     const W = p.width;
-    const core = chachaPipeline({ rounds: 20, units: p.units, stages: p.stages, width: W, keySlots: 2, layout: 'ietf', fifoRam: p.fifoRam });
-    const m = new Module(`selftest_u${p.units}_s${p.stages}_w${W}_c${p.clocksPerBit}_n${p.windowLog2}${p.fifoRam === 'block' ? '_bram' : ''}${p.ledActiveLow ? '_al' : ''}${p.corrupt ? '_corrupt' : ''}`, info);
+    const core = chachaPipeline({ rounds: 20, units: p.units, stages: p.stages, width: W, keySlots: 2, layout: 'ietf', fifoRam: p.fifoRam, entryReg: p.entryReg });
+    const m = new Module(`selftest_u${p.units}_s${p.stages}_w${W}_c${p.clocksPerBit}_n${p.windowLog2}${p.fifoRam === 'block' ? '_bram' : ''}${p.entryReg ? '' : '_ne'}${p.ledActiveLow ? '_al' : ''}${p.corrupt ? '_corrupt' : ''}`, info);
     m.describe(
       `Board top: RFC 8439 2.4.2 known-answer self-test of ${core.name}, then a throughput count`,
       `over windows of 2^${p.windowLog2} cycles, reported as "PASS xxxxxxxx" (payload bytes, hex) on uart_tx.`,

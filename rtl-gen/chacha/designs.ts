@@ -7,10 +7,11 @@ import { quarterRound } from './quarter-round.ts';
 /**
  * Packet-cipher configurations committed and tested in CI: the iterative core, a folded
  * core, the fully unrolled 512-bit pipeline, ChaCha8 and ChaCha12 (original layout); two of
- * them with block-RAM FIFOs (iCE40 style), the rest with LUT-RAM FIFOs (ECP5 style).
+ * them with block-RAM FIFOs (iCE40 style), the rest with LUT-RAM FIFOs (ECP5 style); the
+ * iterative one, like the iCE40 board's, without the ring-entry register.
  */
 export const PIPELINE_CONFIGS = [
-  { rounds: 20, units: 1, stages: 1, width: 64, keySlots: 4, layout: 'ietf', fifoRam: 'block' },
+  { rounds: 20, units: 1, stages: 1, width: 64, keySlots: 4, layout: 'ietf', fifoRam: 'block', entryReg: false },
   { rounds: 20, units: 4, stages: 2, width: 128, keySlots: 4, layout: 'ietf' },
   { rounds: 20, units: 20, stages: 4, width: 512, keySlots: 8, layout: 'ietf' },
   { rounds: 8, units: 8, stages: 2, width: 256, keySlots: 2, layout: 'ietf' },

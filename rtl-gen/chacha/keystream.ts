@@ -36,8 +36,8 @@ const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, 
  * and FIFO, plus the B beats its packet takes to use it. Credits for that many blocks keep
  * the ring full; more would only cost block RAM (a 512-bit word is 32 iCE40 RAMs wide).
  */
-export function keystreamFifoDepth(rounds: number, units: number, stages: number, beatsPerBlock = 1): number {
-  return Math.max(2, pow2AtLeast(ringSlots(rounds, units, stages) + Math.ceil(((6 + beatsPerBlock) * units) / rounds)));
+export function keystreamFifoDepth(rounds: number, units: number, stages: number, beatsPerBlock = 1, entryReg = true): number {
+  return Math.max(2, pow2AtLeast(ringSlots(rounds, units, stages, entryReg) + Math.ceil(((6 + beatsPerBlock) * units) / rounds)));
 }
 
 /**
@@ -45,13 +45,13 @@ export function keystreamFifoDepth(rounds: number, units: number, stages: number
  * ring-entry register when blocks go round more than once (it holds the choice between
  * a returning block and a new one, so that multiplexer is not in front of a round's adder).
  */
-export function ringSlots(rounds: number, units: number, stages: number): number {
-  return units * stages + (units < rounds ? 1 : 0);
+export function ringSlots(rounds: number, units: number, stages: number, entryReg = true): number {
+  return units * stages + (units < rounds && entryReg ? 1 : 0);
 }
 
 /** Cycles from a request's acceptance to its block entering the keystream FIFO, on an idle engine. */
-export function engineLatency(rounds: number, units: number, stages: number): number {
-  return (rounds / units) * ringSlots(rounds, units, stages) + 2;
+export function engineLatency(rounds: number, units: number, stages: number, entryReg = true): number {
+  return (rounds / units) * ringSlots(rounds, units, stages, entryReg) + 2;
 }
 
 /** Parameters shared by the keystream engine and the packet cipher built on it. */
@@ -61,6 +61,7 @@ export const CHACHA_CORE_PARAMS = {
   stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
   keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
   layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
+  entryReg: oneOf<boolean>('register the ring entry (off saves a ring slot, and with it keystream FIFO depth, where the clock is not the limit)', true, [true, false]),
 };
 
 /** The one rule the schema cannot express: U must divide R. */
@@ -87,13 +88,13 @@ export const keystreamEngine = defineGenerator(
     const sb = fmt.slotBits;
     // Pass counter bits; a straight pipeline (one pass) carries none.
     const pw = passes === 1 ? 0 : Math.max(1, Math.ceil(Math.log2(passes)));
-    const depth = p.fifoDepth || keystreamFifoDepth(R, U, S);
+    const depth = p.fifoDepth || keystreamFifoDepth(R, U, S, 1, p.entryReg);
     const cw = Math.log2(depth) + 2;
 
-    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}${p.fifoRam === 'block' ? '_bram' : ''}`, info);
+    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}${p.fifoRam === 'block' ? '_bram' : ''}${p.entryReg || U === R ? '' : '_ne'}`, info);
     m.describe(
       `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) per block,`,
-      `${U}/${R} blocks per cycle, ${engineLatency(R, U, S)} cycles from request to output FIFO, blocks leave in request order.`,
+      `${U}/${R} blocks per cycle, ${engineLatency(R, U, S, p.entryReg)} cycles from request to output FIFO, blocks leave in request order.`,
       'ks_data: the 64 keystream bytes, byte 0 in bits 7:0.',
       'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. The word is held',
       'until no block of that slot is in flight (requests for the slot wait meanwhile); key_wr_ready is low while it is held.',
@@ -228,6 +229,10 @@ export const keystreamEngine = defineGenerator(
     if (!tail.pass) {
       m.assign(ringInState, entState);
       m.assign(ringInMeta, fresh);
+    } else if (!p.entryReg) {
+      const again = metaOf(tail.valid, tail.slot, add(tail.pass, constant(1, pw)), tail.ctx);
+      m.assign(ringInState, mux(tailContinues, tailState, entState));
+      m.assign(ringInMeta, mux(tailContinues, again, fresh));
     } else {
       const again = metaOf(tail.valid, tail.slot, add(tail.pass, constant(1, pw)), tail.ctx);
       const entryState = m.reg('ring_entry_state_reg', 512);
@@ -255,10 +260,13 @@ export const keystreamEngine = defineGenerator(
     finValid.set(tailExits);
     finData.set(concat(...sums.reverse()));
 
+    // A 512-bit word spans 32 iCE40 block RAMs (or 15 ECP5 ones) whatever the depth, so a
+    // FIFO of a few blocks is cheaper as fabric memory (flip-flops on iCE40).
+    const ksRam = depth <= 4 ? 'lut' : p.fifoRam;
     // Credits guarantee the FIFO has room for every block that leaves the ring, so the
     // write needs no handshake (and its enable fans out from one register). In LUT RAM the
     // FIFO is split into lanes, so no read address or enable spans all 512 bits.
-    const out = m.instance(fifo({ width: 512, depth, ram: p.fifoRam, credited: true, lanes: p.fifoRam === 'lut' ? lutFifoLanes(512, depth) : 1 }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
+    const out = m.instance(fifo({ width: 512, depth, ram: ksRam, credited: true, lanes: ksRam === 'lut' ? lutFifoLanes(512, depth) : 1 }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
     const ksPop = m.wire('ks_pop', and(out.m_valid!, ksReady));
     const one = constant(1, cw);
     outstanding.set(mux(reqFire, mux(ksPop, outstanding, add(outstanding, one)), mux(ksPop, sub(outstanding, one), outstanding)));

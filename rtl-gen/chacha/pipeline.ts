@@ -24,8 +24,8 @@ import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine, keystre
 import { contextFormat } from './stream-format.ts';
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
-export function pipelineLatency(rounds: number, units: number, stages: number): number {
-  return engineLatency(rounds, units, stages) + 6;
+export function pipelineLatency(rounds: number, units: number, stages: number, entryReg = true): number {
+  return engineLatency(rounds, units, stages, entryReg) + 6;
 }
 
 /** Block requests waiting for the engine; a few absorb the engine's entry waits. */
@@ -47,19 +47,19 @@ export const chachaPipeline = defineGenerator(
     const B = 512 / W; // beats per block
     const bb = Math.log2(B);
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
-    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}${p.fifoRam === 'block' ? '_bram' : ''}`, info);
-    const ksDepth = keystreamFifoDepth(R, U, S, B);
+    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}${p.fifoRam === 'block' ? '_bram' : ''}${p.entryReg || U === R ? '' : '_ne'}`, info);
+    const ksDepth = keystreamFifoDepth(R, U, S, B, p.entryReg);
     // Beats wait in the data FIFO while their block is made: the latency times the rate at
     // which beats can enter (one per cycle, or fewer when blocks are the limit).
     const beatRate = Math.min(1, (B * U) / R);
-    const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (pipelineLatency(R, U, S) + 2)) + 4)));
+    const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (pipelineLatency(R, U, S, p.entryReg) + 2)) + 4)));
     m.describe(
       `ChaCha${R} packet cipher, ${W}-bit AXI-Stream, ${U} round unit(s) x ${S} stage(s): ${U}/${R} blocks per cycle.`,
       `s_axis_tuser (first beat of a packet): counter [${fmt.counterLo + fmt.counterBits - 1}:${fmt.counterLo}],` +
         ` nonce [${fmt.nonceLo + fmt.nonceBits - 1}:${fmt.nonceLo}], key slot [${sb - 1}:0]; ignored on later beats.`,
       'tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).',
       'm_axis_tuser[0]: the packet\'s block counter wrapped (drop the packet).',
-      `Latency from an accepted first beat to its output beat on an idle core: ${pipelineLatency(R, U, S)} cycles`,
+      `Latency from an accepted first beat to its output beat on an idle core: ${pipelineLatency(R, U, S, p.entryReg)} cycles`,
       `(rounds x stages in the round units, a ring-entry register per pass when U < R, plus request FIFO,`,
       'entry, final addition, keystream FIFO and output register).',
       'Key writes apply to the blocks of beats accepted after the write\'s handshake; blocks requested before keep the old key.',
@@ -160,7 +160,7 @@ export const chachaPipeline = defineGenerator(
 
     // ---- keystream engine ----------------------------------------------------------------------
     const reqValid = m.wire('req_valid', and(reqFifo.m_valid!, not(gateSlot)));
-    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, fifoDepth: ksDepth, fifoRam: p.fifoRam }), 'engine', {
+    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, entryReg: p.entryReg, fifoDepth: ksDepth, fifoRam: p.fifoRam }), 'engine', {
       key_wr_valid: kwToEngine,
       key_wr_slot: kwSlot,
       key_wr_word: kwWord,

@@ -16,6 +16,8 @@ export interface PipelineConfig {
   width: number;
   keySlots: number;
   layout: CounterLayout;
+  fifoRam?: 'lut' | 'block';
+  entryReg?: boolean;
 }
 
 export interface Packet {
