@@ -139,7 +139,7 @@ for (const c of CASES) {
   const savedBrams = savedSynthResult(m, { device: 'ecp5-85', noPnr: true })?.area.brams ?? 0;
   if (savedBrams > ECP5_85_BRAMS) pnrError = `needs ${savedBrams} DP16KD blocks; the LFE5UM-85F has ${ECP5_85_BRAMS}`;
   else if (c.noPnr) pnrError = c.noPnr;
-  else if (savedPnrOnly && !savedSynthResult(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ })) pnrError = 'not placed in this run (--saved-pnr-only)';
+  else if (savedPnrOnly && !savedSynthResult(m, { device: 'ecp5-85', freqMHz: TARGET_MHZ })) pnrError = 'not placed: no saved place-and-route result (--saved-pnr-only)';
   if (pnrError) {
     console.log(`   no place and route: ${pnrError}`);
     ecp5 = await synthesize(m, { device: 'ecp5-85', noPnr: true, reuse });
