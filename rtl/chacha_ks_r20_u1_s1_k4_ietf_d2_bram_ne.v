@@ -259,7 +259,7 @@ chacha_round_s1_m136_t3_n8 unit0 (
     .meta_out (unit0_meta_out)
 );
 
-fifo_w512_d2_lut_cr_l2 ks_fifo (
+fifo_w512_d2_logic_cr ks_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(fin_valid_reg),

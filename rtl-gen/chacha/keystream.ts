@@ -261,8 +261,8 @@ export const keystreamEngine = defineGenerator(
     finData.set(concat(...sums.reverse()));
 
     // A 512-bit word spans 32 iCE40 block RAMs (or 15 ECP5 ones) whatever the depth, so a
-    // FIFO of a few blocks is cheaper as fabric memory (flip-flops on iCE40).
-    const ksRam = depth <= 4 ? 'lut' : p.fifoRam;
+    // FIFO of a few blocks is cheaper in flip-flops.
+    const ksRam = depth <= 4 ? 'logic' : p.fifoRam;
     // Credits guarantee the FIFO has room for every block that leaves the ring, so the
     // write needs no handshake (and its enable fans out from one register). In LUT RAM the
     // FIFO is split into lanes, so no read address or enable spans all 512 bits.

@@ -66,6 +66,8 @@ export interface MemoryRead {
   readonly enable?: Expr;
 }
 
+export type MemoryStyle = 'block' | 'distributed' | 'logic';
+
 export interface Memory {
   readonly name: string;
   readonly width: number;
@@ -74,8 +76,8 @@ export interface Memory {
   readonly writes: MemoryWrite[];
   readonly reads: MemoryRead[];
   readonly doc?: string;
-  /** Synthesis hint printed as (* ram_style *): block RAM or LUT ("distributed") RAM. */
-  readonly style?: 'block' | 'distributed';
+  /** Synthesis hint printed as (* ram_style *): block RAM, LUT ("distributed") RAM, or flip-flops and LUTs ("logic"). */
+  readonly style?: MemoryStyle;
   /**
    * What a synchronous read returns when it reads the word being written at the same edge:
    * 'old' (the default: the word before the write, as simulated) or 'undefined' (the design
@@ -285,7 +287,7 @@ export class Module {
     width: number,
     depth: number,
     doc?: string,
-    opts: { readDuringWrite?: 'old' | 'undefined'; style?: 'block' | 'distributed' } = {},
+    opts: { readDuringWrite?: 'old' | 'undefined'; style?: MemoryStyle } = {},
   ): MemoryHandle {
     this.clock();
     this.declare(name, 'memory');

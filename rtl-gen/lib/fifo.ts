@@ -32,10 +32,10 @@ export const fifo = defineGenerator(
     credited: oneOf<boolean>('the writer never writes a full FIFO (credits), so a write needs no handshake: s_ready only reports space', false, [false, true]),
     writeReg: oneOf<boolean>('register the write side: a word is written the cycle after its handshake, so the write enable comes from a flop (s_ready keeps a word of room for it)', false, [false, true]),
     lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
-    ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register', 'block', ['block', 'lut']),
+    ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register; logic: flip-flops, for a few words where block RAM would be mostly empty', 'block', ['block', 'lut', 'logic']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'lut' ? '_lut' : ''}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
     if (p.lanes > 1) return laned(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
@@ -75,7 +75,7 @@ export const fifo = defineGenerator(
     const pop = m.wire('pop', and(headValid, outReady));
     const fetch = m.wire('fetch', and(hasStored, or(not(headValid), pop)));
 
-    const mem = m.memory('ram', p.width, p.depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
+    const mem = m.memory('ram', p.width, p.depth, undefined, { style: ({ lut: 'distributed', block: 'block', logic: 'logic' } as const)[p.ram as 'lut' | 'block' | 'logic'] });
     mem.write(push, wrPtr, writeData);
     let head;
     if (p.ram === 'block') {
