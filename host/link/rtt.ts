@@ -4,6 +4,13 @@
 // for the next exchange so a path slower than the initial RTO still gets measured.
 import { INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS } from './constants.ts';
 
+/** One RFC 6298 (2.2, 2.3) update of smoothed RTT and variance by a sample, in ms. */
+export function smoothRtt(srtt: number | undefined, rttvar: number, sampleMs: number): { srtt: number; rttvar: number } {
+  const r = Math.max(sampleMs, 0);
+  if (srtt === undefined) return { srtt: r, rttvar: r / 2 };
+  return { srtt: 0.875 * srtt + 0.125 * r, rttvar: 0.75 * rttvar + 0.25 * Math.abs(srtt - r) };
+}
+
 export class RttEstimator {
   private s: number | undefined;
   private v = 0;
@@ -20,14 +27,7 @@ export class RttEstimator {
   }
 
   sample(ms: number): void {
-    const r = Math.max(ms, 0);
-    if (this.s === undefined) {
-      this.s = r;
-      this.v = r / 2;
-    } else {
-      this.v = 0.75 * this.v + 0.25 * Math.abs(this.s - r);
-      this.s = 0.875 * this.s + 0.125 * r;
-    }
+    ({ srtt: this.s, rttvar: this.v } = smoothRtt(this.s, this.v, ms));
     this.timeout = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.s + 4 * this.v));
   }
 

@@ -15,6 +15,7 @@
 // burst of losses is one event). A timeout collapses the window to MIN_WINDOW_SEGMENTS and
 // slow start finds the rate again.
 import { ACK_DELAY_MS } from './constants.ts';
+import { smoothRtt } from '../link/rtt.ts';
 
 /** No retransmission timeout is shorter: loaded hosts stall for tens of ms, acks are delayed. */
 export const STREAM_MIN_RTO_MS = 200;
@@ -121,13 +122,7 @@ export class RouteControl {
       this.roundMin = Infinity;
       this.roundSamples = 0;
     }
-    if (this.s === undefined) {
-      this.s = r;
-      this.v = r / 2;
-    } else {
-      this.v = 0.75 * this.v + 0.25 * Math.abs(this.s - r);
-      this.s = 0.875 * this.s + 0.125 * r;
-    }
+    ({ srtt: this.s, rttvar: this.v } = smoothRtt(this.s, this.v, r));
     this.backoff = 0;
   }
 
