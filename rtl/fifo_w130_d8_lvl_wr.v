@@ -34,9 +34,8 @@ reg [2:0] wr_ptr_reg;
 reg [2:0] rd_ptr_reg;
 reg [3:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
-reg full_reg;  // stored = depth
+reg full_reg;  // stored >= 7
 reg has_stored_reg;  // stored != 0
-reg almost_full_reg;  // stored >= depth - 1
 reg wr_valid_reg;  // a word accepted last cycle is written now
 reg [129:0] wr_data_reg;
 wire in_ready;
@@ -46,7 +45,7 @@ wire fetch;
 wire grows;
 wire shrinks;
 
-assign in_ready = ~almost_full_reg;
+assign in_ready = ~full_reg;
 assign push = wr_valid_reg;
 assign pop = head_valid_reg & m_ready;
 assign fetch = has_stored_reg & (~head_valid_reg | pop);
@@ -75,14 +74,12 @@ always @(posedge clk) begin
         head_valid_reg <= 1'b0;
         full_reg <= 1'b0;
         has_stored_reg <= 1'b0;
-        almost_full_reg <= 1'b0;
         wr_valid_reg <= 1'b0;
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 4'h1)) : fetch ? (stored_reg - 4'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
-        full_reg <= grows ? (stored_reg == 4'h7) : (full_reg & ~shrinks);
+        full_reg <= grows ? ~(stored_reg < 4'h6) : shrinks ? ~(stored_reg < 4'h8) : full_reg;
         has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 4'h1) : has_stored_reg;
-        almost_full_reg <= grows ? ~(stored_reg < 4'h6) : shrinks ? (stored_reg == 4'h8) : almost_full_reg;
         wr_valid_reg <= s_valid & in_ready;
     end
 end
@@ -103,7 +100,7 @@ end
 assign s_ready = in_ready;
 assign m_valid = head_valid_reg;
 assign m_data = head_reg;
-assign level = {1'b0, stored_reg} + {4'h0, head_valid_reg} + {4'h0, wr_valid_reg};
+assign level = {1'b0, stored_reg} + {4'h0, head_valid_reg} + {4'h0, push};
 
 endmodule
 

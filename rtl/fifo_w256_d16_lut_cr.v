@@ -33,7 +33,7 @@ reg [3:0] wr_ptr_reg;
 reg [3:0] rd_ptr_reg;
 reg [4:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
-reg full_reg;  // stored = depth
+reg full_reg;  // stored >= 16
 reg has_stored_reg;  // stored != 0
 reg [255:0] head_reg;
 wire in_ready;
@@ -75,7 +75,7 @@ always @(posedge clk) begin
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 5'h1)) : fetch ? (stored_reg - 5'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
-        full_reg <= grows ? (stored_reg == 5'hf) : (full_reg & ~shrinks);
+        full_reg <= grows ? ~(stored_reg < 5'hf) : shrinks ? ~(stored_reg < 5'h11) : full_reg;
         has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 5'h1) : has_stored_reg;
     end
 end

@@ -33,9 +33,8 @@ reg [5:0] wr_ptr_reg;
 reg [5:0] rd_ptr_reg;
 reg [6:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
-reg full_reg;  // stored = depth
+reg full_reg;  // stored >= 63
 reg has_stored_reg;  // stored != 0
-reg almost_full_reg;  // stored >= depth - 1
 reg wr_valid_reg;  // a word accepted last cycle is written now
 reg [48:0] wr_data_reg;
 reg [48:0] head_reg;
@@ -46,7 +45,7 @@ wire fetch;
 wire grows;
 wire shrinks;
 
-assign in_ready = ~almost_full_reg;
+assign in_ready = ~full_reg;
 assign push = wr_valid_reg;
 assign pop = head_valid_reg & m_ready;
 assign fetch = has_stored_reg & (~head_valid_reg | pop);
@@ -75,14 +74,12 @@ always @(posedge clk) begin
         head_valid_reg <= 1'b0;
         full_reg <= 1'b0;
         has_stored_reg <= 1'b0;
-        almost_full_reg <= 1'b0;
         wr_valid_reg <= 1'b0;
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 7'h1)) : fetch ? (stored_reg - 7'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
-        full_reg <= grows ? (stored_reg == 7'h3f) : (full_reg & ~shrinks);
+        full_reg <= grows ? ~(stored_reg < 7'h3e) : shrinks ? ~(stored_reg < 7'h40) : full_reg;
         has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 7'h1) : has_stored_reg;
-        almost_full_reg <= grows ? ~(stored_reg < 7'h3e) : shrinks ? (stored_reg == 7'h40) : almost_full_reg;
         wr_valid_reg <= s_valid & in_ready;
     end
 end

@@ -33,7 +33,7 @@ reg [2:0] wr_ptr_reg;
 reg [2:0] rd_ptr_reg;
 reg [3:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
-reg full_reg;  // stored = depth
+reg full_reg;  // stored >= 8
 reg has_stored_reg;  // stored != 0
 wire in_ready;
 wire push;
@@ -74,7 +74,7 @@ always @(posedge clk) begin
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 4'h1)) : fetch ? (stored_reg - 4'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
-        full_reg <= grows ? (stored_reg == 4'h7) : (full_reg & ~shrinks);
+        full_reg <= grows ? ~(stored_reg < 4'h7) : shrinks ? ~(stored_reg < 4'h9) : full_reg;
         has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 4'h1) : has_stored_reg;
     end
 end

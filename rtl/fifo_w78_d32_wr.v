@@ -33,9 +33,8 @@ reg [4:0] wr_ptr_reg;
 reg [4:0] rd_ptr_reg;
 reg [5:0] stored_reg;  // words in the RAM, not counting the head
 reg head_valid_reg;
-reg full_reg;  // stored = depth
+reg full_reg;  // stored >= 31
 reg has_stored_reg;  // stored != 0
-reg almost_full_reg;  // stored >= depth - 1
 reg wr_valid_reg;  // a word accepted last cycle is written now
 reg [77:0] wr_data_reg;
 wire in_ready;
@@ -45,7 +44,7 @@ wire fetch;
 wire grows;
 wire shrinks;
 
-assign in_ready = ~almost_full_reg;
+assign in_ready = ~full_reg;
 assign push = wr_valid_reg;
 assign pop = head_valid_reg & m_ready;
 assign fetch = has_stored_reg & (~head_valid_reg | pop);
@@ -74,14 +73,12 @@ always @(posedge clk) begin
         head_valid_reg <= 1'b0;
         full_reg <= 1'b0;
         has_stored_reg <= 1'b0;
-        almost_full_reg <= 1'b0;
         wr_valid_reg <= 1'b0;
     end else begin
         stored_reg <= push ? (fetch ? stored_reg : (stored_reg + 6'h1)) : fetch ? (stored_reg - 6'h1) : stored_reg;
         head_valid_reg <= fetch | (head_valid_reg & ~pop);
-        full_reg <= grows ? (stored_reg == 6'h1f) : (full_reg & ~shrinks);
+        full_reg <= grows ? ~(stored_reg < 6'h1e) : shrinks ? ~(stored_reg < 6'h20) : full_reg;
         has_stored_reg <= grows ? 1'b1 : shrinks ? (stored_reg != 6'h1) : has_stored_reg;
-        almost_full_reg <= grows ? ~(stored_reg < 6'h1e) : shrinks ? (stored_reg == 6'h20) : almost_full_reg;
         wr_valid_reg <= s_valid & in_ready;
     end
 end

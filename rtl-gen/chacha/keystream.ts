@@ -18,7 +18,7 @@
 
 import { CHACHA_CONSTANTS } from '../../sim/golden/chacha20.ts';
 import { GenError } from '../ir/errors.ts';
-import { type Expr, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub } from '../ir/expr.ts';
+import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
@@ -116,14 +116,15 @@ export const keystreamEngine = defineGenerator(
     const tapBits = 1 + sb;
     const metaOf = (valid: Expr, slot: Expr, pass: Expr | undefined, ctx: Expr): Expr =>
       pass ? concat(ctx, pass, slot, valid) : concat(ctx, slot, valid);
+    // The low bits, {pass, slot, valid}, are all the ring's control looks at.
+    const control = (r: SignalRef) => ({
+      valid: m.slice(r, 0, 0),
+      slot: m.slice(r, sb, 1),
+      pass: pw ? m.slice(r, sb + pw, sb + 1) : undefined,
+    });
     const fields = (meta: Expr, name: string) => {
       const r = m.named(meta, name);
-      return {
-        valid: m.slice(r, 0, 0),
-        slot: m.slice(r, sb, 1),
-        pass: pw ? m.slice(r, sb + pw, sb + 1) : undefined,
-        ctx: m.slice(r, metaWidth - 1, sb + pw + 1),
-      };
+      return { ...control(r), ctx: m.slice(r, metaWidth - 1, sb + pw + 1) };
     };
 
     const entered = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block waits at the ring entry' });
@@ -152,12 +153,7 @@ export const keystreamEngine = defineGenerator(
     // metadata entering the last stage: whether it goes round again (the ring-entry
     // multiplexer's select, fanning out to 640 bits) or leaves, and its key for the final
     // addition. Both were the critical path when decided on the tail combinationally.
-    const nextMeta = m.named(units[U - 1]!.meta_next!, 'tail_meta_next');
-    const next = {
-      valid: m.slice(nextMeta, 0, 0),
-      slot: m.slice(nextMeta, sb, 1),
-      pass: pw ? m.slice(nextMeta, sb + pw, sb + 1) : undefined,
-    };
+    const next = control(m.named(units[U - 1]!.meta_next!, 'tail_meta_next'));
     const lastPass = pw ? constant(passes - 1, pw) : undefined;
     const tailContinues = m.reg('tail_continues_reg', 1, { reset: 0, doc: 'the tail block goes round again' });
     const tailExits = m.reg('tail_exits_reg', 1, { reset: 0, doc: 'the tail block has done its last round' });
@@ -229,22 +225,25 @@ export const keystreamEngine = defineGenerator(
     if (!tail.pass) {
       m.assign(ringInState, entState);
       m.assign(ringInMeta, fresh);
-    } else if (!p.entryReg) {
-      const again = metaOf(tail.valid, tail.slot, add(tail.pass, constant(1, pw)), tail.ctx);
-      m.assign(ringInState, mux(tailContinues, tailState, entState));
-      m.assign(ringInMeta, mux(tailContinues, again, fresh));
     } else {
       const again = metaOf(tail.valid, tail.slot, add(tail.pass, constant(1, pw)), tail.ctx);
-      const entryState = m.reg('ring_entry_state_reg', 512);
-      const entryValid = m.reg('ring_entry_valid_reg', 1, { reset: 0 });
-      const entryMeta = m.reg('ring_entry_meta_reg', metaWidth - 1);
-      const entryNext = m.named(mux(tailContinues, again, fresh), 'ring_entry_next');
-      entryState.set(mux(tailContinues, tailState, entState));
-      entryValid.set(m.slice(entryNext, 0, 0));
-      entryMeta.set(m.slice(entryNext, metaWidth - 1, 1));
-      m.assign(ringInState, entryState);
-      m.assign(ringInMeta, concat(entryMeta, entryValid));
-      busyTerms.push(and(entryValid, eq(m.slice(entryMeta, sb - 1, 0), kwSlotR)));
+      const chosenState = mux(tailContinues, tailState, entState);
+      const chosenMeta = mux(tailContinues, again, fresh);
+      if (!p.entryReg) {
+        m.assign(ringInState, chosenState);
+        m.assign(ringInMeta, chosenMeta);
+      } else {
+        const entryState = m.reg('ring_entry_state_reg', 512);
+        const entryValid = m.reg('ring_entry_valid_reg', 1, { reset: 0 });
+        const entryMeta = m.reg('ring_entry_meta_reg', metaWidth - 1);
+        const entryNext = m.named(chosenMeta, 'ring_entry_next');
+        entryState.set(chosenState);
+        entryValid.set(m.slice(entryNext, 0, 0));
+        entryMeta.set(m.slice(entryNext, metaWidth - 1, 1));
+        m.assign(ringInState, entryState);
+        m.assign(ringInMeta, concat(entryMeta, entryValid));
+        busyTerms.push(and(entryValid, eq(m.slice(entryMeta, sb - 1, 0), kwSlotR)));
+      }
     }
     const slotBusy = m.reg('key_busy_reg', 1, { reset: 0, doc: 'a block of the waiting word\'s slot was in flight last cycle' });
     slotBusy.set(fold('or', busyTerms));

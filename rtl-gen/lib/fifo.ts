@@ -49,15 +49,14 @@ export const fifo = defineGenerator(
     // Full and non-empty are kept as flags of their own, updated alongside `stored`, so
     // s_ready and the read decision come straight from registers instead of comparing
     // the count every cycle.
-    const full = m.reg('full_reg', 1, { reset: 0, doc: 'stored = depth' });
-    const hasStored = m.reg('has_stored_reg', 1, { reset: 0, doc: 'stored != 0' });
     // With a registered write side the word accepted now is written next cycle, so s_ready
-    // must leave room for it: it is low from depth - 1 stored words on.
-    const almostFull = p.writeReg ? m.reg('almost_full_reg', 1, { reset: 0, doc: 'stored >= depth - 1' }) : undefined;
-    const inReady = m.wire('in_ready', not(almostFull ?? full));
+    // must leave room for it: `full` then means depth - 1 stored words.
+    const limit = p.writeReg ? p.depth - 1 : p.depth;
+    const full = m.reg('full_reg', 1, { reset: 0, doc: `stored >= ${limit}` });
+    const hasStored = m.reg('has_stored_reg', 1, { reset: 0, doc: 'stored != 0' });
+    const inReady = m.wire('in_ready', not(full));
     let push: Expr;
     let writeData: Expr = inData;
-    let pending: Expr | undefined;
     if (p.writeReg) {
       const wValid = m.reg('wr_valid_reg', 1, { reset: 0, doc: 'a word accepted last cycle is written now' });
       const wData = m.reg('wr_data_reg', p.width);
@@ -65,7 +64,6 @@ export const fifo = defineGenerator(
       wData.set(inData);
       push = m.wire('push', wValid);
       writeData = wData;
-      pending = wValid;
     } else {
       // A credited writer's words are all taken: the write enable is s_valid itself, one
       // register in the writer, instead of a function of the fill level (a wide FIFO's
@@ -94,16 +92,16 @@ export const fifo = defineGenerator(
     stored.set(mux(push, mux(fetch, stored, add(stored, one)), mux(fetch, sub(stored, one), stored)));
     const grows = m.wire('grows', and(push, not(fetch)));
     const shrinks = m.wire('shrinks', and(fetch, not(push)));
-    full.set(mux(grows, eq(stored, constant(p.depth - 1, cw)), and(full, not(shrinks))));
+    // stored + 1 >= limit when it grows, stored - 1 >= limit when it shrinks.
+    full.set(mux(grows, not(lt(stored, constant(limit - 1, cw))), mux(shrinks, not(lt(stored, constant(limit + 1, cw))), full)));
     hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
-    if (almostFull) almostFull.set(mux(grows, not(lt(stored, constant(p.depth - 2, cw))), mux(shrinks, eq(stored, constant(p.depth, cw)), almostFull)));
     headValid.set(or(fetch, and(headValid, not(pop))));
 
     m.output('s_ready', 1).drive(inReady);
     m.output('m_valid', 1).drive(headValid);
     m.output('m_data', p.width).drive(head);
     // The level counts a word accepted but not yet written, so it is never below what the writer has handed over.
-    if (p.withLevel) m.output('level', cw + 1).drive(fold('add', [stored, headValid, ...(pending ? [pending] : [])].map((e) => zext(e, cw + 1))));
+    if (p.withLevel) m.output('level', cw + 1).drive(fold('add', [stored, headValid, ...(p.writeReg ? [push] : [])].map((e) => zext(e, cw + 1))));
     return m;
   },
 );

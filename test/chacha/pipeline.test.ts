@@ -129,13 +129,16 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     const slot = 0;
     // One-byte packets (one beat, one block each) while the output is stalled: the engine
     // takes blocks until its credits run out, and the rest queue in the request FIFO.
+    const present = (p: Packet) => {
+      const [beat] = drv.beatsOf(p);
+      for (const [k, v] of Object.entries(beat!)) d[`s_axis_${k}`]!.value = v;
+      d.s_axis_tvalid.value = 1;
+    };
     const batch1: Packet[] = [];
     d.m_axis_tready.value = 0;
     for (let idle = 0; idle < 60; ) {
       const p = { ...randomPacket(rng, drv, 1), slot };
-      const [beat] = drv.beatsOf(p);
-      for (const [k, v] of Object.entries(beat!)) d[`s_axis_${k}`]!.value = v;
-      d.s_axis_tvalid.value = 1;
+      present(p);
       while (d.s_axis_tready.value !== 1 && idle < 60) {
         d.tick();
         idle++;
@@ -174,9 +177,7 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     const batch2 = Array.from({ length: 20 }, () => ({ ...randomPacket(rng, drv, 1), slot }));
     const want2 = batch2.map((p) => drv.expected(p).data);
     for (const p of batch2) {
-      const [beat] = drv.beatsOf(p);
-      for (const [k, v] of Object.entries(beat!)) d[`s_axis_${k}`]!.value = v;
-      d.s_axis_tvalid.value = 1;
+      present(p);
       while (d.s_axis_tready.value !== 1) step();
       step();
     }
