@@ -48,7 +48,7 @@ wire cipher_m_axis_tlast;
 wire cipher_m_axis_tuser;
 wire cipher_key_wr_ready;
 wire cipher_status_error;
-wire [2:0] cipher_status_blocks_outstanding;
+wire [4:0] cipher_status_outstanding;
 wire in_fire;
 wire out_fire;
 wire [63:0] expected_tdata;
@@ -97,27 +97,27 @@ always @(posedge clk) begin
 end
 
 chacha_pipe_r20_u1_s1_w64_k2_ietf_bram_ne cipher (
-    .clk                      (clk),
-    .rst                      (rst_int),
-    .s_axis_tdata             ((phase_reg == 2'h1) ? test_tdata : 64'h0),
-    .s_axis_tkeep             ((phase_reg == 2'h1) ? test_tkeep : 8'hff),
-    .s_axis_tvalid            (sending & ~rst_int),
-    .s_axis_tready            (cipher_s_axis_tready),
-    .s_axis_tlast             ((phase_reg == 2'h1) ? (beat_reg == 4'he) : (beat_reg == 4'h7)),
-    .s_axis_tuser             ((beat_reg == 4'h0) ? 129'h2000000009400000000000000 : 129'h0),
-    .m_axis_tdata             (cipher_m_axis_tdata),
-    .m_axis_tkeep             (cipher_m_axis_tkeep),
-    .m_axis_tvalid            (cipher_m_axis_tvalid),
-    .m_axis_tready            (1'b1),
-    .m_axis_tlast             (cipher_m_axis_tlast),
-    .m_axis_tuser             (cipher_m_axis_tuser),
-    .key_wr_valid             (key_valid),
-    .key_wr_slot              (1'b0),
-    .key_wr_word              (key_word_reg[2:0]),
-    .key_wr_data              ((key_word_reg == 4'h7) ? 32'h1f1e1d1c : (key_word_reg == 4'h6) ? 32'h1b1a1918 : (key_word_reg == 4'h5) ? 32'h17161514 : (key_word_reg == 4'h4) ? 32'h13121110 : (key_word_reg == 4'h3) ? 32'hf0e0d0c : (key_word_reg == 4'h2) ? 32'hb0a0908 : (key_word_reg == 4'h1) ? 32'h7060504 : 32'h3020100),
-    .key_wr_ready             (cipher_key_wr_ready),
-    .status_error             (cipher_status_error),
-    .status_blocks_outstanding(cipher_status_blocks_outstanding)
+    .clk               (clk),
+    .rst               (rst_int),
+    .s_axis_tdata      ((phase_reg == 2'h1) ? test_tdata : 64'h0),
+    .s_axis_tkeep      ((phase_reg == 2'h1) ? test_tkeep : 8'hff),
+    .s_axis_tvalid     (sending & ~rst_int),
+    .s_axis_tready     (cipher_s_axis_tready),
+    .s_axis_tlast      ((phase_reg == 2'h1) ? (beat_reg == 4'he) : (beat_reg == 4'h7)),
+    .s_axis_tuser      ((beat_reg == 4'h0) ? 129'h2000000009400000000000000 : 129'h0),
+    .m_axis_tdata      (cipher_m_axis_tdata),
+    .m_axis_tkeep      (cipher_m_axis_tkeep),
+    .m_axis_tvalid     (cipher_m_axis_tvalid),
+    .m_axis_tready     (1'b1),
+    .m_axis_tlast      (cipher_m_axis_tlast),
+    .m_axis_tuser      (cipher_m_axis_tuser),
+    .key_wr_valid      (key_valid),
+    .key_wr_slot       (1'b0),
+    .key_wr_word       (key_word_reg[2:0]),
+    .key_wr_data       ((key_word_reg == 4'h7) ? 32'h1f1e1d1c : (key_word_reg == 4'h6) ? 32'h1b1a1918 : (key_word_reg == 4'h5) ? 32'h17161514 : (key_word_reg == 4'h4) ? 32'h13121110 : (key_word_reg == 4'h3) ? 32'hf0e0d0c : (key_word_reg == 4'h2) ? 32'hb0a0908 : (key_word_reg == 4'h1) ? 32'h7060504 : 32'h3020100),
+    .key_wr_ready      (cipher_key_wr_ready),
+    .status_error      (cipher_status_error),
+    .status_outstanding(cipher_status_outstanding)
 );
 
 uart_tx_c104 reporter (
@@ -131,7 +131,7 @@ uart_tx_c104 reporter (
 
 assign uart_tx = reporter_tx;
 assign led = {
-    cipher_status_blocks_outstanding != 3'h0,
+    cipher_status_outstanding != 5'h0,
     heartbeat_reg,
     (phase_reg == 2'h3) & failed_reg,
     (phase_reg == 2'h3) & ~failed_reg

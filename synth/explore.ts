@@ -57,7 +57,7 @@ export async function measureRate(cfg: PipelineConfig, bytes: number, packets: n
   const list: Packet[] = Array.from({ length: packets }, () => ({ slot: 0, nonce: rng.bytes(12), counter: 1n, data: rng.bytes(bytes) }));
   const r = drv.run(list);
   if (r.out.length !== packets) throw new Error(`${drv.name}: ${r.out.length} of ${packets} packets came out`);
-  return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg.rounds, cfg.units, cfg.stages));
+  return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg));
 }
 
 async function pool<T, R>(items: T[], limit: number, job: (t: T) => Promise<R>): Promise<R[]> {
@@ -121,16 +121,23 @@ const program = new Command('explore')
   .option('--configs <list>', 'explicit list "U:s:W,U:s:W" instead of the default sweep')
   .option('--freq <MHz>', 'place-and-route clock target', '200')
   .option('--jobs <n>', 'place-and-route jobs at once', '2')
+  .option('--fifo-ram <style>', 'memory of the delay line and output FIFO: lut, block or ecp5 (default: ecp5 on ECP5, block on iCE40, else lut)')
+  .option('--adders <kind>', 'fabric or ecp5 (XORs folded into ECP5 carry chains; the default on ECP5)')
   .option('--no-pnr', 'area only (no fmax, no Gb/s)')
   .option('--out <name>', 'results file name under bench/results/ (default explore-<device>)')
-  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string }) => {
+  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string }) => {
     const rounds = Number(o.rounds);
+    const family = device(o.device).family;
+    const fifoRam = (o.fifoRam ?? (family === 'ecp5' ? 'ecp5' : family === 'ice40' ? 'block' : 'lut')) as 'lut' | 'block' | 'ecp5';
+    if (!['lut', 'block', 'ecp5'].includes(fifoRam)) throw new Error(`--fifo-ram ${fifoRam}: expected lut, block or ecp5`);
+    const adders = (o.adders ?? (family === 'ecp5' ? 'ecp5' : 'fabric')) as 'fabric' | 'ecp5';
+    if (!['fabric', 'ecp5'].includes(adders)) throw new Error(`--adders ${adders}: expected fabric or ecp5`);
     const configs = o.configs
       ? o.configs.split(',').map((t) => {
           const [units, stages, width] = t.split(':').map(Number);
-          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const };
+          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const, fifoRam, adders };
         })
-      : defaultSweep(rounds, Number(o.maxUnits));
+      : defaultSweep(rounds, Number(o.maxUnits)).map((c) => ({ ...c, fifoRam, adders }));
     const t0 = performance.now();
     const { rows, best } = await explore({ device: o.device, targetGbps: Number(o.targetGbps), configs, freqMHz: Number(o.freq), jobs: Number(o.jobs), pnr: o.pnr });
     console.log(`\n${table(rows)}\n`);

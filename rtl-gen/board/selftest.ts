@@ -6,7 +6,7 @@
 // ciphertext. It then feeds back-to-back 64-byte packets for ever, counts the payload
 // bytes that come out in each window of 2^windowLog2 cycles, and after every window sends
 //   "PASS xxxxxxxx\r\n"   (or "FAIL ...") with the byte count in hex.
-// LEDs: 0 = pass, 1 = fail, 2 = toggles every window, 3 = blocks in flight in the core.
+// LEDs: 0 = pass, 1 = fail, 2 = toggles every window, 3 = beats in flight in the core.
 
 import { ENCRYPT_2_4_2 } from '../../sim/golden/rfc8439-vectors.ts';
 import { bytesToBig } from '../../sim/values.ts';
@@ -172,7 +172,7 @@ export const selfTestTop = defineGenerator(
 
     m.output('uart_tx', 1).drive(u.tx!);
     const passed = and(inPhase(3), not(failed));
-    const coreBusy = ne(c.status_blocks_outstanding!, constant(0, c.status_blocks_outstanding!.width));
+    const coreBusy = ne(c.status_outstanding!, constant(0, c.status_outstanding!.width));
     const leds = concat(coreBusy, heartbeat, and(inPhase(3), failed), passed);
     m.output('led', 4).drive(p.ledActiveLow ? not(leds) : leds);
     return m;

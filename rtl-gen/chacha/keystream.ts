@@ -1,55 +1,51 @@
-// The ChaCha keystream engine: block requests (key slot, nonce, counter) in, 64-byte
-// keystream blocks out, in request order.
+// The ChaCha keystream engine: a block request (key slot, nonce, counter) in, its 64-byte
+// keystream block out exactly engineLatency() cycles later. Nothing in it ever stalls.
 //
-// U round units in a ring, each with s register stages, closed through a ring-entry
-// register: a block enters, goes round the ring R/U times, and leaves after
-// (R/U)*(U*s + 1) cycles. U*s + 1 blocks are in flight, so the engine makes U/R blocks per
-// cycle; with U = R the ring is a straight pipeline (no entry register) making one block
-// per cycle. A request waits at the ring's entry only while the slot passing it is
-// still on an earlier pass.
+// U round units in a ring, each with s register stages, closed through ring-entry
+// registers: a block enters, goes round the ring R/U times and leaves. With U = R the ring
+// is a straight pipeline that takes a request every cycle. Otherwise a request may enter
+// only in a cycle whose ring slot is free (`req_ok`): the engine keeps a short history of
+// the requests it took, and a slot taken at cycle t is busy at the entry at t + N, t + 2N,
+// ... up to its last pass (N registers round the ring). Because a request's slot is
+// decided when it is made, its block leaves at a fixed time; the packet cipher around
+// the engine needs no FIFO between the two.
 //
-// Keys live in an on-chip key RAM (keySlots x 256 bits, written 32 bits at a time). The
-// key is read when a block enters and again as it leaves (for the final addition), so a
-// slot may not change in between: a key word is held until no block of its slot is in
-// flight, and requests for that slot wait while it is held.
-//
-// Output goes through a FIFO; requests are accepted only against free FIFO space
-// (credits), so the ring never has to stop.
+// Keys live in two on-chip key RAMs (keySlots x 256 bits each, written 32 bits at a time):
+// one read as a block enters, one for the final addition as it leaves. A key word is
+// written into the entry copy at once and into the exit copy exactly as many cycles later
+// as a block takes between the two reads, so every block sees one key throughout and
+// blocks in flight keep the key they started with. key_wr_ready is low in between.
 
 import { CHACHA_CONSTANTS } from '../../sim/golden/chacha20.ts';
 import { GenError } from '../ir/errors.ts';
-import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub } from '../ir/expr.ts';
+import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, ne, not, or, sub, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
-import { fifo, lutFifoLanes } from '../lib/fifo.ts';
+import { ecp5XorAdd } from '../vendor/ecp5.ts';
 import { round } from './round.ts';
 import { contextFormat } from './stream-format.ts';
 
 export const KEY_WORDS = 8;
 
-const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-
 /**
- * Keystream FIFO depth, from Little's law: the engine makes U/R blocks per cycle and a
- * block is held from acceptance for its trips round the ring plus about 6 of entry, final addition
- * and FIFO, plus the B beats its packet takes to use it. Credits for that many blocks keep
- * the ring full; more would only cost block RAM (a 512-bit word is 32 iCE40 RAMs wide).
+ * Ring-entry registers: none in a straight pipeline (nothing comes round), otherwise one
+ * or two, so that the choice between a returning block and a new one is registered and
+ * not in front of a round's adder, and so that the ring's length is odd: then requests
+ * arriving every 2, 4 or 8 cycles (a block per 64 bytes at W = 256, 128 or 64) visit every
+ * slot before coming back to one. Without entryReg there are none.
  */
-export function keystreamFifoDepth(rounds: number, units: number, stages: number, beatsPerBlock = 1, entryReg = true): number {
-  return Math.max(2, pow2AtLeast(ringSlots(rounds, units, stages, entryReg) + Math.ceil(((6 + beatsPerBlock) * units) / rounds)));
+export function ringEntryRegs(rounds: number, units: number, stages: number, entryReg = true): number {
+  if (units === rounds || !entryReg) return 0;
+  return (units * stages) % 2 === 0 ? 1 : 2;
 }
 
-/**
- * Registers a block passes on one trip round the ring: U*s in the round units, plus the
- * ring-entry register when blocks go round more than once (it holds the choice between
- * a returning block and a new one, so that multiplexer is not in front of a round's adder).
- */
+/** Registers a block passes on one trip round the ring. */
 export function ringSlots(rounds: number, units: number, stages: number, entryReg = true): number {
-  return units * stages + (units < rounds && entryReg ? 1 : 0);
+  return units * stages + ringEntryRegs(rounds, units, stages, entryReg);
 }
 
-/** Cycles from a request's acceptance to its block entering the keystream FIFO, on an idle engine. */
+/** Cycles from a request to its keystream block on ks_data. */
 export function engineLatency(rounds: number, units: number, stages: number, entryReg = true): number {
   return (rounds / units) * ringSlots(rounds, units, stages, entryReg) + 2;
 }
@@ -61,7 +57,8 @@ export const CHACHA_CORE_PARAMS = {
   stages: oneOf<number>('register stages per round unit', 4, [1, 2, 4]),
   keySlots: powerOfTwo('key slots in the key RAM', 4, 2, 256),
   layout: oneOf<string>('ietf: 32-bit counter, 96-bit nonce; original: 64/64', 'ietf', ['ietf', 'original']),
-  entryReg: oneOf<boolean>('register the ring entry (off saves a ring slot, and with it keystream FIFO depth, where the clock is not the limit)', true, [true, false]),
+  entryReg: oneOf<boolean>('register the ring entry (off saves a ring slot where the clock is not the limit)', true, [true, false]),
+  adders: oneOf<string>('fabric: plain additions; ecp5: XORs folded into ECP5 carry chains (round.ts)', 'fabric', ['fabric', 'ecp5']),
 };
 
 /** The one rule the schema cannot express: U must divide R. */
@@ -71,33 +68,31 @@ export function checkUnits(generator: string, rounds: number, units: number): vo
 
 export const keystreamEngine = defineGenerator(
   'chacha/keystream',
-  '1.0.0',
-  {
-    ...CHACHA_CORE_PARAMS,
-    fifoRam: oneOf<string>('FIFO memory: lut (fast on ECP5) or block (saves logic on iCE40)', 'lut', ['lut', 'block']),
-    fifoDepth: oneOf<number>('keystream FIFO depth in blocks; 0 picks keystreamFifoDepth()', 0, [0, ...Array.from({ length: 12 }, (_, i) => 2 ** (i + 1))]),
-  },
+  '2.0.0',
+  CHACHA_CORE_PARAMS,
   (p, info) => {
     const R = p.rounds;
     const U = p.units;
     const S = p.stages;
     checkUnits('chacha/keystream', R, U);
     const passes = R / U;
+    const N = ringSlots(R, U, S, p.entryReg);
+    const entryRegs = ringEntryRegs(R, U, S, p.entryReg);
+    const latency = engineLatency(R, U, S, p.entryReg);
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
     const fmt = contextFormat(p.layout as 'ietf' | 'original', p.keySlots);
     const sb = fmt.slotBits;
     // Pass counter bits; a straight pipeline (one pass) carries none.
     const pw = passes === 1 ? 0 : Math.max(1, Math.ceil(Math.log2(passes)));
-    const depth = p.fifoDepth || keystreamFifoDepth(R, U, S, 1, p.entryReg);
-    const cw = Math.log2(depth) + 2;
 
-    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}_d${depth}${p.fifoRam === 'block' ? '_bram' : ''}${p.entryReg || U === R ? '' : '_ne'}`, info);
+    const fused = p.adders === 'ecp5';
+    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}${p.entryReg || U === R ? '' : '_ne'}${fused ? '_cc' : ''}`, info);
     m.describe(
-      `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) per block,`,
-      `${U}/${R} blocks per cycle, ${engineLatency(R, U, S, p.entryReg)} cycles from request to output FIFO, blocks leave in request order.`,
+      `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) round a ring of ${N} register(s),`,
+      `${U}/${R} blocks per cycle. A request made while req_ok is 1 comes out on ks_data ${latency} cycles later (ks_valid); no backpressure.`,
       'ks_data: the 64 keystream bytes, byte 0 in bits 7:0.',
-      'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. The word is held',
-      'until no block of that slot is in flight (requests for the slot wait meanwhile); key_wr_ready is low while it is held.',
+      'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; requests from the next cycle on use it,',
+      `blocks requested before keep the old key. key_wr_ready is low for ${passes * N} cycles after each word.`,
     );
     m.clock();
     m.reset();
@@ -105,179 +100,165 @@ export const keystreamEngine = defineGenerator(
     const kwSlot = m.input('key_wr_slot', sb);
     const kwWord = m.input('key_wr_word', 3);
     const kwData = m.input('key_wr_data', 32);
-    const reqValid = m.input('req_valid', 1);
+    const reqValid = m.input('req_valid', 1, 'a block enters: only while req_ok is 1');
     const reqSlot = m.input('req_slot', sb);
     const reqCounter = m.input('req_counter', fmt.counterBits);
     const reqNonce = m.input('req_nonce', fmt.nonceBits);
-    const ksReady = m.input('ks_ready', 1);
 
+    // ---- door: is the ring slot a request made now would take free? ----------------------------
+    // A request at cycle t enters at the edge ending cycle t + 1 and is loaded at the entry
+    // again at t + 1 + jN for passes j = 1 .. P-1. So a request at t + 1 is refused when
+    // one was taken at t + 1 - jN: from the current request (jN = 1) or the history.
+    const reqOk = m.reg('req_ok_reg', 1, { reset: 1, doc: 'the slot at the entry next cycle is free' });
+    const histLen = (passes - 1) * N - 1;
+    const hist = histLen > 0 ? m.reg('req_hist_reg', histLen, { reset: 0, doc: 'bit i: a request was taken i + 1 cycles ago' }) : undefined;
+    if (hist) hist.set(histLen === 1 ? reqValid : concat(m.slice(hist, histLen - 2, 0), reqValid));
+    const busyTerms: Expr[] = [];
+    for (let j = 1; j < passes; j++) {
+      const age = j * N - 1; // cycles before the current one, 0 = the current request
+      busyTerms.push(age === 0 ? reqValid : m.slice(hist!, age - 1, age - 1));
+    }
+    reqOk.set(busyTerms.length ? not(fold('or', busyTerms)) : constant(1, 1));
+
+    // ---- key RAMs ------------------------------------------------------------------------------
+    // The exit copy is written `gap` cycles after the entry copy: the cycles between a
+    // block's entry-key read (at its request) and its exit-key read (the cycle before its
+    // last pass reaches the ring's tail).
+    const gap = passes * N;
+    const kwPending = m.reg('kw_pending_reg', 1, { reset: 0, doc: 'a word is written into the entry copy and waits for the exit copy' });
+    const cw = Math.ceil(Math.log2(gap + 1));
+    const kwCount = m.reg('kw_count_reg', cw, { doc: 'cycles until the exit copy is written' });
+    const kwSlotR = m.reg('kw_slot_reg', sb);
+    const kwWordR = m.reg('kw_word_reg', 3);
+    const kwDataR = m.reg('kw_data_reg', 32);
+    const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
+    const kwExit = m.wire('key_wr_exit', and(kwPending, eq(kwCount, constant(0, cw))));
+    kwSlotR.set(kwSlot, kwAccept);
+    kwWordR.set(kwWord, kwAccept);
+    kwDataR.set(kwData, kwAccept);
+    kwCount.set(mux(kwAccept, constant(gap - 1, cw), sub(kwCount, constant(1, cw))));
+    kwPending.set(or(kwAccept, and(kwPending, not(kwExit))));
+    const entryKey = Array.from({ length: KEY_WORDS }, (_, i) => {
+      const mem = m.memory(`entry_key${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot, read as blocks enter`);
+      mem.write(and(kwAccept, eq(kwWord, constant(i, 3))), kwSlot, kwData);
+      return mem.readAsync(`entry_key${i}_rd`, reqSlot);
+    });
+    const exitMems = Array.from({ length: KEY_WORDS }, (_, i) => {
+      const mem = m.memory(`exit_key${i}`, 32, p.keySlots, `the same, ${gap} cycles later, read as blocks leave`);
+      mem.write(and(kwExit, eq(kwWordR, constant(i, 3))), kwSlotR, kwDataR);
+      return mem;
+    });
+
+    // ---- entry ---------------------------------------------------------------------------------
     // Metadata riding with each block: {ctx (state words 12-15), pass, slot, valid}.
     const metaWidth = 1 + sb + pw + 128;
-    const tapBits = 1 + sb;
     const metaOf = (valid: Expr, slot: Expr, pass: Expr | undefined, ctx: Expr): Expr =>
       pass ? concat(ctx, pass, slot, valid) : concat(ctx, slot, valid);
-    // The low bits, {pass, slot, valid}, are all the ring's control looks at.
     const control = (r: SignalRef) => ({
       valid: m.slice(r, 0, 0),
       slot: m.slice(r, sb, 1),
       pass: pw ? m.slice(r, sb + pw, sb + 1) : undefined,
     });
-    const fields = (meta: Expr, name: string) => {
-      const r = m.named(meta, name);
-      return { ...control(r), ctx: m.slice(r, metaWidth - 1, sb + pw + 1) };
-    };
-
-    const entered = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block waits at the ring entry' });
+    // The entry registers load every cycle (bubbles included), so no enable fans out over them.
+    const consts = [...CHACHA_CONSTANTS].map((c) => constant(c, 32));
+    const ctxIn = m.wire('req_ctx', concat(reqNonce, reqCounter));
+    const entValid = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block enters the ring at the next edge' });
     const entState = m.reg('ent_state_reg', 512, { doc: 'its initial state' });
     const entSlot = m.reg('ent_slot_reg', sb);
     const entCtx = m.reg('ent_ctx_reg', 128);
+    entValid.set(reqValid);
+    // Fused units take row 1 (key words 0-3) as pairs with row 2 (key words 4-7): see round.ts.
+    const rowB = fused ? entryKey.slice(0, 4).map((k, i) => xor(m.rotl(k, 25), entryKey[4 + ((i + 1) % 4)]!)) : entryKey.slice(0, 4);
+    entState.set(concat(ctxIn, ...[...rowB, ...entryKey.slice(4)].reverse(), ...[...consts].reverse()));
+    entSlot.set(reqSlot);
+    entCtx.set(ctxIn);
 
-    // The ring of identical round units (round.ts explains why no unit needs to know
-    // whether its round is a column or a diagonal one).
+    // ---- the ring of identical round units (round.ts explains why no unit needs to know
+    // whether its round is a column or a diagonal one) ---------------------------------------------
     const ringInState = m.wire('ring_in_state', 512);
     const ringInMeta = m.wire('ring_in_meta', metaWidth);
-    const unit = round({ stages: S, metaWidth, tapBits, nextBits: tapBits + pw });
-    const units: Array<Record<string, Expr>> = [];
+    const unit = round({ stages: S, metaWidth, tapBits: 1, nextBits: 1 + sb + pw, adders: p.adders });
+    // A straight pipeline's last unit need not carry the key slot to the tail: its exit
+    // key is read from meta_next, and nothing goes round again.
+    const lastUnit = passes === 1 ? round({ stages: S, metaWidth, tapBits: 1, nextBits: 1 + sb, outDrop: sb, adders: p.adders }) : unit;
     let state: Expr = ringInState;
     let meta: Expr = ringInMeta;
+    let lastNext: Expr = constant(0, 1);
     for (let j = 0; j < U; j++) {
-      const o = m.instance(unit, `unit${j}`, { state_in: state, meta_in: meta }, { unused: j === U - 1 ? [] : ['meta_next'] });
-      units.push(o);
+      const o = m.instance(j === U - 1 ? lastUnit : unit, `unit${j}`, { state_in: state, meta_in: meta }, { unused: [...(S > 1 ? ['meta_taps'] : []), ...(j === U - 1 ? [] : ['meta_next'])] });
       state = o.state_out!;
       meta = o.meta_out!;
+      lastNext = o.meta_next!;
     }
-    const tail = fields(meta, 'tail_meta');
+    const tailMeta = m.named(meta, 'tail_meta');
+    const tailCtx = m.slice(tailMeta, tailMeta.width - 1, tailMeta.width - 128, 'tail_ctx_bits');
     const tailState = state;
 
     // Decisions about the block at the ring's tail are registered a cycle ahead, from the
-    // metadata entering the last stage: whether it goes round again (the ring-entry
-    // multiplexer's select, fanning out to 640 bits) or leaves, and its key for the final
-    // addition. Both were the critical path when decided on the tail combinationally.
-    const next = control(m.named(units[U - 1]!.meta_next!, 'tail_meta_next'));
+    // metadata entering the last stage: whether it goes round again (the entry
+    // multiplexer's select, fanning out to 640 bits) or leaves, and its exit key.
+    const next = control(m.named(lastNext, 'tail_meta_next'));
     const lastPass = pw ? constant(passes - 1, pw) : undefined;
-    const tailContinues = m.reg('tail_continues_reg', 1, { reset: 0, doc: 'the tail block goes round again' });
-    const tailExits = m.reg('tail_exits_reg', 1, { reset: 0, doc: 'the tail block has done its last round' });
-    tailContinues.set(next.pass && lastPass ? and(next.valid, ne(next.pass, lastPass)) : constant(0, 1));
-    tailExits.set(next.pass && lastPass ? and(next.valid, eq(next.pass, lastPass)) : next.valid);
-
-    // Key writes. The port takes a word into a holding register at once (key_wr_ready is
-    // that register's emptiness); the word is written into the key RAM when no block of
-    // its slot is at the entry or in the ring, judged from a registered OR of every stage's
-    // tap (key_busy_reg, computed against the held slot: so the word waits at least one
-    // cycle, `kw_checked_reg`). While a word waits, requests for its slot wait too, so the
-    // slot drains and the write cannot starve.
-    const kwPending = m.reg('kw_pending_reg', 1, { reset: 0, doc: 'a key word waits to be written' });
-    const kwChecked = m.reg('kw_checked_reg', 1, { reset: 0, doc: 'key_busy_reg describes the waiting word' });
-    const kwSlotR = m.reg('kw_slot_reg', sb);
-    const kwWordR = m.reg('kw_word_reg', 3);
-    const kwDataR = m.reg('kw_data_reg', 32);
-    const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
-    kwSlotR.set(kwSlot, kwAccept);
-    kwWordR.set(kwWord, kwAccept);
-    kwDataR.set(kwData, kwAccept);
-    const busyTerms: Expr[] = [and(entered, eq(entSlot, kwSlotR))];
-    units.forEach((o, j) => {
-      // Every stage register of every unit: the intermediate ones through the taps, the last through meta_out.
-      const stageMetas = Array.from({ length: S - 1 }, (_, s) => m.slice(o.meta_taps!, s * tapBits + tapBits - 1, s * tapBits, s === 0 ? `unit${j}_taps` : undefined));
-      stageMetas.push(o.meta_out!);
-      stageMetas.forEach((tap, s) => {
-        const t = m.named(tap, `unit${j}_tap${s}`);
-        busyTerms.push(and(m.slice(t, 0, 0), eq(m.slice(t, sb, 1), kwSlotR)));
-      });
-    });
-    const kwCommit = m.wire('key_wr_commit', 1);
-    const keyMems = Array.from({ length: KEY_WORDS }, (_, i) => {
-      const mem = m.memory(`key_word${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot`);
-      mem.write(and(kwCommit, eq(kwWordR, constant(i, 3))), kwSlotR, kwDataR);
-      return mem;
-    });
-    const entryKey = keyMems.map((mem, i) => mem.readAsync(`entry_key${i}`, reqSlot));
-    const exitKey = keyMems.map((mem, i) => {
+    // (A straight pipeline's tail block always leaves, and its valid bit is at hand.)
+    let tailExits: Expr = m.slice(tailMeta, 0, 0);
+    if (passes > 1) {
+      const r = m.reg('tail_exits_reg', 1, { reset: 0, doc: 'the tail block has done its last round' });
+      r.set(and(next.valid, eq(next.pass!, lastPass!)));
+      tailExits = r;
+    }
+    const exitKey = exitMems.map((mem, i) => {
       const r = m.reg(`exit_key${i}_reg`, 32);
-      r.set(mem.readAsync(`exit_key${i}`, next.slot));
+      r.set(mem.readAsync(`exit_key${i}_rd`, next.slot), next.valid);
       return r;
     });
 
-    // Credits: blocks accepted and not yet taken from the output FIFO.
-    const outstanding = m.reg('outstanding_reg', cw, { reset: 0 });
-    // outstanding < depth, kept as a register of its own (updated from the same events) so
-    // the request handshake starts from a flop, not from a comparison.
-    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, doc: 'outstanding < depth' });
-    const entGo = m.wire('ent_go', and(entered, not(tailContinues)));
-    const reqReady = m.wire('req_ok', fold('and', [creditOk, or(not(entered), entGo), not(and(kwPending, eq(reqSlot, kwSlotR)))]));
-    const reqFire = m.wire('req_fire', and(reqValid, reqReady));
-
-    const consts = [...CHACHA_CONSTANTS].map((c) => constant(c, 32));
-    const ctxIn = m.wire('req_ctx', concat(reqNonce, reqCounter));
-    // The entry registers load whenever they are free (empty, or their block moves on),
-    // whether or not a request fires: then their 640-bit enable depends on two registers,
-    // not on the request handshake. A straight pipeline's entry never holds a block
-    // (nothing comes round to block it), so there they load every cycle.
-    const load = passes > 1 ? m.wire('ent_free', or(not(entered), entGo)) : undefined;
-    entState.set(concat(ctxIn, ...[...entryKey].reverse(), ...[...consts].reverse()), load);
-    entSlot.set(reqSlot, load);
-    entCtx.set(ctxIn, load);
-    entered.set(passes > 1 ? or(reqFire, and(entered, not(entGo))) : reqFire);
-
-    // Ring entry: a block still on an earlier pass goes round again; otherwise the waiting
-    // block (or a bubble) enters. In a ring the choice is registered (ringSlots()).
-    const fresh = metaOf(entered, entSlot, pw ? constant(0, pw) : undefined, entCtx);
-    if (!tail.pass) {
+    const fresh = metaOf(entValid, entSlot, pw ? constant(0, pw) : undefined, entCtx);
+    // The door makes this impossible; if a request ever met a returning block, this says so.
+    const collision = m.reg('collision_reg', 1, { reset: 0, doc: 'a request met a block going round again (a bug)' });
+    if (passes === 1) {
       m.assign(ringInState, entState);
       m.assign(ringInMeta, fresh);
+      collision.set(constant(0, 1));
     } else {
-      const again = metaOf(tail.valid, tail.slot, add(tail.pass, constant(1, pw)), tail.ctx);
-      const chosenState = mux(tailContinues, tailState, entState);
-      const chosenMeta = mux(tailContinues, again, fresh);
-      if (!p.entryReg) {
-        m.assign(ringInState, chosenState);
-        m.assign(ringInMeta, chosenMeta);
-      } else {
-        const entryState = m.reg('ring_entry_state_reg', 512);
-        const entryValid = m.reg('ring_entry_valid_reg', 1, { reset: 0 });
-        const entryMeta = m.reg('ring_entry_meta_reg', metaWidth - 1);
-        const entryNext = m.named(chosenMeta, 'ring_entry_next');
-        entryState.set(chosenState);
-        entryValid.set(m.slice(entryNext, 0, 0));
-        entryMeta.set(m.slice(entryNext, metaWidth - 1, 1));
-        m.assign(ringInState, entryState);
-        m.assign(ringInMeta, concat(entryMeta, entryValid));
-        busyTerms.push(and(entryValid, eq(m.slice(entryMeta, sb - 1, 0), kwSlotR)));
+      const tail = control(tailMeta);
+      const tailContinues = m.reg('tail_continues_reg', 1, { reset: 0, doc: 'the tail block goes round again' });
+      tailContinues.set(and(next.valid, ne(next.pass!, lastPass!)));
+      const again = metaOf(tail.valid, tail.slot, add(tail.pass!, constant(1, pw)), tailCtx);
+      let st: Expr = mux(tailContinues, tailState, entState);
+      let me: Expr = mux(tailContinues, again, fresh);
+      for (let e = 0; e < entryRegs; e++) {
+        const rs = m.reg(`ring_entry${e}_state_reg`, 512);
+        const rv = m.reg(`ring_entry${e}_valid_reg`, 1, { reset: 0 });
+        const rm = m.reg(`ring_entry${e}_meta_reg`, metaWidth - 1);
+        const nm = m.named(me, `ring_entry${e}_next`);
+        rs.set(st);
+        rv.set(m.slice(nm, 0, 0));
+        rm.set(m.slice(nm, metaWidth - 1, 1));
+        st = rs;
+        me = concat(rm, rv);
       }
+      m.assign(ringInState, st);
+      m.assign(ringInMeta, me);
+      collision.set(or(collision, and(entValid, tailContinues)));
     }
-    const slotBusy = m.reg('key_busy_reg', 1, { reset: 0, doc: 'a block of the waiting word\'s slot was in flight last cycle' });
-    slotBusy.set(fold('or', busyTerms));
-    m.assign(kwCommit, fold('and', [kwPending, kwChecked, not(slotBusy)]));
-    kwPending.set(or(kwAccept, and(kwPending, not(kwCommit))));
-    kwChecked.set(and(kwPending, not(kwCommit)));
 
-    // Final addition of the initial state (RFC 8439 2.3) as the block leaves.
-    const init = [...consts, ...exitKey, ...m.words(tail.ctx, 4, 'tail_ctx')];
-    const sums = m.words(tailState, 16, 'tail_state').map((w, i) => add(w, init[i]!));
+    // ---- final addition of the initial state (RFC 8439 2.3) as the block leaves -------------------
+    const init = [...consts, ...exitKey, ...m.words(tailCtx, 4, 'tail_ctx')];
+    const tw = m.words(tailState, 16, 'tail_state');
+    // With fused units row 1 leaves as pairs; its final addition folds the pair's XOR in too.
+    const xorAdd = (x: Expr, a: Expr, b: Expr, name: string): Expr => m.instance(ecp5XorAdd({ width: 32 }), name, { x, p: a, q: b }).s!;
+    const sums = tw.map((w, i) =>
+      fused && i >= 4 && i < 8 ? xorAdd(init[i]!, m.rotl(w, 7), m.rotl(tw[8 + ((i - 4 + 1) % 4)]!, 7), `fin_b${i - 4}_cc`) : add(w, init[i]!));
     const finValid = m.reg('fin_valid_reg', 1, { reset: 0 });
     const finData = m.reg('fin_data_reg', 512);
     finValid.set(tailExits);
     finData.set(concat(...sums.reverse()));
 
-    // A 512-bit word spans 32 iCE40 block RAMs (or 15 ECP5 ones) whatever the depth, so a
-    // FIFO of a few blocks is cheaper in flip-flops.
-    const ksRam = depth <= 4 ? 'logic' : p.fifoRam;
-    // Credits guarantee the FIFO has room for every block that leaves the ring, so the
-    // write needs no handshake (and its enable fans out from one register). In LUT RAM the
-    // FIFO is split into lanes, so no read address or enable spans all 512 bits.
-    const out = m.instance(fifo({ width: 512, depth, ram: ksRam, credited: true, lanes: ksRam === 'lut' ? lutFifoLanes(512, depth) : 1 }), 'ks_fifo', { clk: m.clock(), rst: m.reset(), s_valid: finValid, s_data: finData, m_ready: ksReady });
-    const ksPop = m.wire('ks_pop', and(out.m_valid!, ksReady));
-    const one = constant(1, cw);
-    outstanding.set(mux(reqFire, mux(ksPop, outstanding, add(outstanding, one)), mux(ksPop, sub(outstanding, one), outstanding)));
-    creditOk.set(mux(reqFire, mux(ksPop, creditOk, lt(outstanding, constant(depth - 1, cw))), or(ksPop, creditOk)));
-
     m.output('key_wr_ready', 1).drive(not(kwPending));
-    m.output('req_ready', 1).drive(reqReady);
-    m.output('ks_valid', 1).drive(out.m_valid!);
-    m.output('ks_data', 512).drive(out.m_data!);
-    // Credits keep the FIFO from ever refusing a block; if it did, this flags the bug.
-    m.output('status_ks_overflow', 1).drive(and(finValid, not(out.s_ready!)));
-    m.output('status_outstanding', cw).drive(outstanding);
+    m.output('req_ok', 1).drive(reqOk);
+    m.output('ks_valid', 1).drive(finValid);
+    m.output('ks_data', 512).drive(finData);
+    m.output('status_collision', 1).drive(collision);
     return m;
   },
 );

@@ -64,3 +64,69 @@ export function quarterRoundBody(m: Module, input: readonly Expr[], stages: numb
   }
   return [a, b, c, d];
 }
+
+/** A word held as rotl(p ^ q, rot) until it is needed: see quarterRoundFusedBody(). */
+interface Lazy {
+  p: Expr;
+  q: Expr;
+  rot: number;
+}
+
+/** x + (p ^ q), 32 bits, as the caller builds it (on ECP5: one carry chain, rtl-gen/vendor/ecp5.ts). */
+export type XorAdd = (x: Expr, p: Expr, q: Expr, name: string) => Expr;
+
+/**
+ * The quarter round for carry chains that can fold an XOR into their adder (ECP5's CCU2C):
+ * a word that was just XORed and rotated, d = (d ^ a) <<< r, is kept as the pair (d, a)
+ * until it is used. Its next use is always as an addend (c += d), where the XOR goes into
+ * the carry chain's own LUTs; its plain value, needed one group later, is made by a LUT
+ * beside that adder. So every group is one carry chain and nothing else on the critical
+ * path. A pair held across a register stage keeps only d: a is the word `a` itself,
+ * unchanged until then (the same for b with c).
+ *
+ * `b` comes in as a pair too (bIn.p, bIn.q, rotation 7: how the previous round left it);
+ * the result's b is such a pair with q = the returned c: b = (bOut ^ cOut) <<< 7.
+ */
+export function quarterRoundFusedBody(
+  m: Module,
+  input: { a: Expr; bIn: { p: Expr; q: Expr }; c: Expr; d: Expr },
+  stages: number,
+  prefix: string,
+  xorAdd: XorAdd,
+): { a: Expr; bOut: Expr; c: Expr; d: Expr } {
+  const after = STAGE_AFTER[stages]!;
+  let a = input.a;
+  let c = input.c;
+  let b: Expr | Lazy = { p: input.bIn.p, q: input.bIn.q, rot: 7 };
+  let d: Expr | Lazy = input.d;
+  const isLazy = (w: Expr | Lazy): w is Lazy => 'rot' in w;
+  const plain = (w: Expr | Lazy, name: string): Expr => (isLazy(w) ? m.wire(name, m.rotl(xor(w.p, w.q), w.rot)) : w);
+  const addTo = (x: Expr, w: Expr | Lazy, name: string): Expr =>
+    isLazy(w) ? m.wire(name, xorAdd(x, m.rotl(w.p, w.rot), m.rotl(w.q, w.rot), name)) : m.wire(name, add(x, w));
+  for (let g = 0; g < 4; g++) {
+    if (g % 2 === 0) {
+      a = addTo(a, b, `${prefix}a${g}`);
+      b = plain(b, `${prefix}b${g}_plain`);
+      d = { p: plain(d, `${prefix}d${g}_plain`), q: a, rot: QR_ROTATIONS[g]! };
+    } else {
+      c = addTo(c, d, `${prefix}c${g}`);
+      d = plain(d, `${prefix}d${g}_plain`);
+      b = { p: plain(b, `${prefix}b${g}_plain`), q: c, rot: QR_ROTATIONS[g]! };
+    }
+    if (after.includes(g + 1)) {
+      const stage = after.indexOf(g + 1);
+      const hold = (n: string, e: Expr): Expr => {
+        const r = m.reg(`${prefix}${n}_s${stage}_reg`, 32);
+        r.set(e);
+        return r;
+      };
+      a = hold('a', a);
+      c = hold('c', c);
+      // A pair keeps its first half; its second is the a or c just registered.
+      b = isLazy(b) ? { p: hold('bp', b.p), q: c, rot: b.rot } : hold('b', b);
+      d = isLazy(d) ? { p: hold('dp', d.p), q: a, rot: d.rot } : hold('d', d);
+    }
+  }
+  // The last group is odd: b is the pair (b, c) <<< 7 and d is plain.
+  return { a, bOut: (b as Lazy).p, c, d: d as Expr };
+}

@@ -18,7 +18,8 @@ import { defineGenerator } from '../ir/generator.ts';
 import { GenError } from '../ir/errors.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
-import { quarterRoundBody } from './quarter-round.ts';
+import { ecp5XorAdd } from '../vendor/ecp5.ts';
+import { type XorAdd, quarterRoundBody, quarterRoundFusedBody } from './quarter-round.ts';
 
 /**
  * Where the unit's wiring puts the word in row r, column c: row r, column (r - c) mod 4.
@@ -29,6 +30,23 @@ export function roundWiring(row: number, column: number): number {
   return (((row - column) % 4) + 4) % 4;
 }
 
+/**
+ * The fused units' state form: row 1 holds p with b = (p ^ row2[(k + 1) % 4]) <<< 7, the pair
+ * each quarter round leaves once the wiring has moved its words (b from column c goes to
+ * column 1 - c, its partner c to column 2 - c, one further on). Converts a plain state to it.
+ */
+export function toFusedForm(words: readonly bigint[] | readonly number[]): number[] {
+  const w = words.map(Number);
+  const rotr = (v: number, n: number) => ((v >>> n) | (v << (32 - n))) >>> 0;
+  return w.map((v, i) => (i >= 4 && i < 8 ? (rotr(v, 7) ^ w[8 + (((i - 4) + 1) % 4)]!) >>> 0 : v));
+}
+
+/** The inverse of toFusedForm(): the plain state a fused unit's words stand for. */
+export function fromFusedForm(words: readonly number[]): number[] {
+  const rotl = (v: number, n: number) => ((v << n) | (v >>> (32 - n))) >>> 0;
+  return words.map((v, i) => (i >= 4 && i < 8 ? rotl((v ^ words[8 + (((i - 4) + 1) % 4)]!) >>> 0, 7) : v));
+}
+
 export const round = defineGenerator(
   'chacha/round',
   '2.0.0',
@@ -37,12 +55,16 @@ export const round = defineGenerator(
     metaWidth: intRange('metadata bits carried beside the state', 1, 1, 1024),
     tapBits: intRange('low metadata bits brought out at every stage', 1, 1, 64),
     nextBits: intRange('low metadata bits brought out as meta_next', 1, 1, 64),
+    adders: oneOf<string>('fabric: plain additions; ecp5: each XOR folded into the next addition\'s carry chain (CCU2C), b rows held as b ^ c pairs', 'fabric', ['fabric', 'ecp5']),
+    outDrop: intRange('metadata bits above the valid bit that meta_out leaves out (an owner that decides on them from meta_next)', 0, 0, 64),
   },
   (p, info) => {
     for (const k of ['tapBits', 'nextBits'] as const) {
       if (p[k] > p.metaWidth) throw new GenError(`chacha/round: ${k} ${p[k]} exceeds metaWidth ${p.metaWidth}`);
     }
-    const m = new Module(`chacha_round_s${p.stages}_m${p.metaWidth}_t${p.tapBits}_n${p.nextBits}`, info);
+    if (p.outDrop > 0 && p.outDrop >= p.nextBits) throw new GenError(`chacha/round: outDrop ${p.outDrop} must leave out only bits that meta_next (${p.nextBits} bits) shows`);
+    const fused = p.adders === 'ecp5';
+    const m = new Module(`chacha_round_s${p.stages}_m${p.metaWidth}_t${p.tapBits}_n${p.nextBits}${p.outDrop ? `_d${p.outDrop}` : ''}${fused ? '_cc' : ''}`, info);
     m.describe(
       `One ChaCha round, ${p.stages} register stage(s): latency ${p.stages}, one state per cycle.`,
       'Column quarter rounds on the input positions, then word (row r, column c) moves to column (r - c) mod 4:',
@@ -50,12 +72,19 @@ export const round = defineGenerator(
       'meta_in is delayed to meta_out with the state; meta bit 0 is a valid bit that rst clears.',
       ...(p.stages > 1 ? [`meta_taps holds meta[${p.tapBits - 1}:0] of stage registers 0 to ${p.stages - 2} (meta_out is the last), stage 0 lowest;`] : []),
       `meta_next is meta[${p.nextBits - 1}:0] as meta_out will hold it after the next edge (rst aside).`,
+      ...(fused ? [`Row 1 in and out is held as pairs (toFusedForm()): the word at column k is b = (row1[k] ^ row2[(k + 1) % 4]) <<< 7.`] : []),
+      ...(p.outDrop ? [`meta_out leaves out meta[${p.outDrop}:1]: it is {meta[${p.metaWidth - 1}:${p.outDrop + 1}], valid}.`] : []),
     );
     m.clock();
     const stateIn = m.input('state_in', 512);
     const metaIn = m.input('meta_in', p.metaWidth);
     const x = m.words(stateIn, 16);
-    const outs = [0, 1, 2, 3].map((c) => quarterRoundBody(m, [0, 1, 2, 3].map((r) => x[4 * r + c]!), p.stages, `q${c}_`));
+    const xorAdd: XorAdd = (a, b, c, name) => m.instance(ecp5XorAdd({ width: 32 }), `${name}_cc`, { x: a, p: b, q: c }).s!;
+    const outs = [0, 1, 2, 3].map((c) => {
+      if (!fused) return quarterRoundBody(m, [0, 1, 2, 3].map((r) => x[4 * r + c]!), p.stages, `q${c}_`);
+      const o = quarterRoundFusedBody(m, { a: x[c]!, bIn: { p: x[4 + c]!, q: x[8 + ((c + 1) % 4)]! }, c: x[8 + c]!, d: x[12 + c]! }, p.stages, `q${c}_`, xorAdd);
+      return [o.a, o.bOut, o.c, o.d];
+    });
 
     // Metadata delayed alongside. Bit 0 is the valid bit: reset clears it, so a ring of
     // these units is empty after reset; the rest needs no reset.
@@ -66,9 +95,10 @@ export const round = defineGenerator(
       const v = m.reg(`valid_s${s}_reg`, 1, { reset: 0 });
       v.set(m.slice(meta, 0, 0, s === 0 ? 'meta_in_bits' : undefined));
       let stageMeta: Expr = v;
-      if (p.metaWidth > 1) {
-        const r = m.reg(`meta_s${s}_reg`, p.metaWidth - 1);
-        r.set(m.slice(meta, p.metaWidth - 1, 1));
+      const low = s === p.stages - 1 ? 1 + p.outDrop : 1;
+      if (p.metaWidth > low) {
+        const r = m.reg(`meta_s${s}_reg`, p.metaWidth - low);
+        r.set(m.slice(meta, p.metaWidth - 1, low));
         stageMeta = m.wire(`meta_s${s}`, concat(r, v));
       }
       meta = stageMeta;
@@ -78,7 +108,7 @@ export const round = defineGenerator(
     const words: Expr[] = new Array<Expr>(16);
     for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) words[4 * r + roundWiring(r, c)] = outs[c]![r]!;
     m.output('state_out', 512).drive(concat(...words.reverse()));
-    m.output('meta_out', p.metaWidth).drive(meta);
+    m.output('meta_out', p.metaWidth - p.outDrop).drive(meta);
     if (taps.length > 0) m.output('meta_taps', p.tapBits * taps.length).drive(concat(...taps.reverse()));
     return m;
   },

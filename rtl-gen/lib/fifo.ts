@@ -9,8 +9,9 @@
 import { type Expr, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
 import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
-import { Module } from '../ir/module.ts';
+import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
+import { ecp5Ram } from '../vendor/ecp5.ts';
 
 /**
  * Lanes for a LUT-RAM FIFO so that no read address or enable reaches more than about 64
@@ -32,11 +33,12 @@ export const fifo = defineGenerator(
     credited: oneOf<boolean>('the writer never writes a full FIFO (credits), so a write needs no handshake: s_ready only reports space', false, [false, true]),
     writeReg: oneOf<boolean>('register the write side: a word is written the cycle after its handshake, so the write enable comes from a flop (s_ready keeps a word of room for it)', false, [false, true]),
     lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
-    ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register; logic: flip-flops, for a few words where block RAM would be mostly empty', 'block', ['block', 'lut', 'logic']),
+    ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register; logic: flip-flops, for a few words where block RAM would be mostly empty; ecp5: DP16KD tiles with their output register, read ahead into a few flip-flop words', 'block', ['block', 'lut', 'logic', 'ecp5']),
   },
   (p, info) => {
     const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
     if (p.lanes > 1) return laned(m, p);
+    if (p.ram === 'ecp5') return readAhead(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
     const { inValid, inData, outReady } = fifoPorts(m, p, 'in RAM plus the head register');
@@ -71,30 +73,26 @@ export const fifo = defineGenerator(
       push = m.wire('push', p.credited ? inValid : and(inValid, inReady));
     }
     const pop = m.wire('pop', and(headValid, outReady));
-    const fetch = m.wire('fetch', and(hasStored, or(not(headValid), pop)));
+    // The head register loads whenever it is free, whether or not a word is stored (then
+    // it takes a stale word and stays invalid): its enable, which reaches every bit of a
+    // wide head, is one LUT of a flop and the reader's ready, not part of the flag logic.
+    const headFree = m.wire('head_free', or(not(headValid), outReady));
+    const fetch = m.wire('fetch', and(hasStored, headFree));
 
     const mem = m.memory('ram', p.width, p.depth, undefined, { style: ({ lut: 'distributed', block: 'block', logic: 'logic' } as const)[p.ram as 'lut' | 'block' | 'logic'] });
     mem.write(push, wrPtr, writeData);
     let head;
     if (p.ram === 'block') {
-      head = mem.readSync('head_reg', rdPtr, fetch);
+      head = mem.readSync('head_reg', rdPtr, headFree);
     } else {
       // ECP5 block RAM without its output register has a slow clock-to-out (about 5.6 ns in
       // nextpnr's model, and yosys never enables the register); LUT RAM reads in a LUT delay.
       const h = m.reg('head_reg', p.width);
-      h.set(mem.readAsync('ram_rd_data', rdPtr), fetch);
+      h.set(mem.readAsync('ram_rd_data', rdPtr), headFree);
       head = h;
     }
 
-    wrPtr.set(add(wrPtr, constant(1, aw)), push);
-    rdPtr.set(add(rdPtr, constant(1, aw)), fetch);
-    const one = constant(1, cw);
-    stored.set(mux(push, mux(fetch, stored, add(stored, one)), mux(fetch, sub(stored, one), stored)));
-    const grows = m.wire('grows', and(push, not(fetch)));
-    const shrinks = m.wire('shrinks', and(fetch, not(push)));
-    // stored + 1 >= limit when it grows, stored - 1 >= limit when it shrinks.
-    full.set(mux(grows, not(lt(stored, constant(limit - 1, cw))), mux(shrinks, not(lt(stored, constant(limit + 1, cw))), full)));
-    hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
+    updateCount({ m, wrPtr, rdPtr, stored, full, hasStored }, push, fetch, limit);
     headValid.set(or(fetch, and(headValid, not(pop))));
 
     m.output('s_ready', 1).drive(inReady);
@@ -105,6 +103,31 @@ export const fifo = defineGenerator(
     return m;
   },
 );
+
+/**
+ * The pointers, the count of words in the RAM and its two flags (`full`: count >= limit;
+ * `hasStored`: count != 0), updated from the same events so the flags need no comparison
+ * of the count in the cycle they are used.
+ */
+function updateCount(
+  r: { m: Module; wrPtr: RegHandle; rdPtr: RegHandle; stored: RegHandle; full: RegHandle; hasStored: RegHandle },
+  push: Expr,
+  take: Expr,
+  limit: number,
+): void {
+  const { m, wrPtr, rdPtr, stored, full, hasStored } = r;
+  const aw = wrPtr.width;
+  const cw = stored.width;
+  wrPtr.set(add(wrPtr, constant(1, aw)), push);
+  rdPtr.set(add(rdPtr, constant(1, aw)), take);
+  const one = constant(1, cw);
+  stored.set(mux(push, mux(take, stored, add(stored, one)), mux(take, sub(stored, one), stored)));
+  const grows = m.wire('grows', and(push, not(take)));
+  const shrinks = m.wire('shrinks', and(take, not(push)));
+  // stored + 1 >= limit when it grows, stored - 1 >= limit when it shrinks.
+  full.set(mux(grows, not(lt(stored, constant(limit - 1, cw))), mux(shrinks, not(lt(stored, constant(limit + 1, cw))), full)));
+  hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
+}
 
 /** The description, clock, reset and input ports every FIFO variant shares. */
 function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boolean }, how: string) {
@@ -127,7 +150,10 @@ function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boole
 function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
   const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`);
-  const base = Math.floor(p.width / p.lanes);
+  // Lanes of the rounded-up width (the last one narrower), so lanes match block-RAM tiles
+  // when `lanes` is the width over a tile's, unless that would leave the last lane empty.
+  const up = Math.ceil(p.width / p.lanes);
+  const base = up * (p.lanes - 1) < p.width ? up : Math.floor(p.width / p.lanes);
   const heads: Expr[] = [];
   let lane0: Record<string, Expr> = {};
   for (let i = 0, lo = 0; i < p.lanes; i++) {
@@ -142,5 +168,51 @@ function laned(m: Module, p: { width: number; depth: number; withLevel: boolean;
   m.output('m_valid', 1).drive(lane0.m_valid!);
   m.output('m_data', p.width).drive(concat(...heads.reverse()));
   if (p.withLevel) m.output('level', lane0.level!.width).drive(lane0.level!);
+  return m;
+}
+
+/** Words a read-ahead FIFO keeps in flight or in flip-flops: its round trip from a read to the credit it returns. */
+const READ_AHEAD_WORDS = 5;
+
+/**
+ * A FIFO on ECP5 block RAM with the output register on (two cycles from read address to
+ * word, but a fast clock-to-output): reads are issued ahead, against credits, into a small
+ * flip-flop FIFO that is the head, so the read decision comes from two registers and the
+ * consumer's ready reaches only the flip-flops. A word written into an empty FIFO is at
+ * the head five cycles later.
+ */
+function readAhead(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean }): Module {
+  if (p.withLevel || p.writeReg) throw new GenError('lib/fifo: ram "ecp5" has no level output or registered write side');
+  const { inValid, inData, outReady } = fifoPorts(m, { ...p, writeReg: false }, 'in ECP5 block RAM, read ahead into flip-flops');
+  const aw = Math.log2(p.depth);
+  const cw = aw + 1;
+  const wrPtr = m.reg('wr_ptr_reg', aw, { reset: 0 });
+  const rdPtr = m.reg('rd_ptr_reg', aw, { reset: 0 });
+  const stored = m.reg('stored_reg', cw, { reset: 0, doc: 'words in the RAM not yet read' });
+  const full = m.reg('full_reg', 1, { reset: 0, doc: `stored >= ${p.depth}` });
+  const hasStored = m.reg('has_stored_reg', 1, { reset: 0, doc: 'stored != 0' });
+  const credits = m.reg('credits_reg', 3, { reset: READ_AHEAD_WORDS, doc: 'free words in the head FIFO, less reads in flight' });
+  const room = m.reg('room_reg', 1, { reset: 1, doc: 'credits_reg != 0' });
+  const inReady = m.wire('in_ready', not(full));
+  const push = m.wire('push', p.credited ? inValid : and(inValid, inReady));
+  const issue = m.wire('issue', and(hasStored, room));
+  const rdData = ecp5Ram(m, 'ram', { width: p.width, depth: p.depth, outputRegister: true }, { enable: push, addr: wrPtr, data: inData }, rdPtr);
+  // The read word arrives two cycles after its address; a bit per cycle in flight marks it.
+  const inFlight = m.reg('in_flight_reg', 2, { reset: 0, doc: 'bit i: a read issued i + 1 cycles ago' });
+  inFlight.set(concat(m.slice(inFlight, 0, 0), issue));
+  const head = m.instance(fifo({ width: p.width, depth: READ_AHEAD_WORDS - 1, ram: 'logic', credited: true }), 'head_fifo', {
+    s_valid: m.slice(inFlight, 1, 1), s_data: rdData, m_ready: outReady,
+  }, { unused: ['s_ready'] });
+  const pop = m.wire('pop', and(head.m_valid!, outReady));
+
+  updateCount({ m, wrPtr, rdPtr, stored, full, hasStored }, push, issue, p.depth);
+  const c1 = constant(1, 3);
+  const nextCredits = m.wire('credits_next', mux(issue, mux(pop, credits, sub(credits, c1)), mux(pop, add(credits, c1), credits)));
+  credits.set(nextCredits);
+  room.set(ne(nextCredits, constant(0, 3)));
+
+  m.output('s_ready', 1).drive(inReady);
+  m.output('m_valid', 1).drive(head.m_valid!);
+  m.output('m_data', p.width).drive(head.m_data!);
   return m;
 }

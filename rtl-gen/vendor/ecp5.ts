@@ -138,3 +138,54 @@ export function ecp5Ram(
   }
   return concat(...parts.reverse());
 }
+
+const CCU2C_MODEL = fileURLToPath(new URL('./ecp5/CCU2C.v', import.meta.url));
+
+/** The CCU2C primitive (two bits of a carry chain), as yosys' ECP5 library declares it. */
+export function ccu2c(): Module {
+  const m = new Module('CCU2C', { name: 'vendor/ecp5', version: '1.0.0', params: {} }, {
+    family: 'ecp5', parameters: ['INIT0', 'INIT1', 'INJECT1_0', 'INJECT1_1'], simModel: CCU2C_MODEL,
+  });
+  for (const pin of ['CIN', 'A0', 'B0', 'C0', 'D0', 'A1', 'B1', 'C1', 'D1']) m.input(pin, 1);
+  for (const pin of ['S0', 'S1', 'COUT']) m.output(pin, 1);
+  return m;
+}
+
+/**
+ * The LUT table of one bit of x + (p ^ q) with x on A, p on B, q on C and D tied high:
+ * propagate (D = 1 half) x ^ p ^ q; generate (the C = D = 0 quarter, read only when the
+ * propagate is 0, i.e. when both addend bits equal x) x itself.
+ */
+export const XOR_ADD_INIT = 0x960a;
+
+/**
+ * x + (p ^ q) on one ECP5 carry chain: the XOR folds into the LUT4 that every carry-chain
+ * bit has in front of it, so the sum costs no LUT level of its own (yosys maps an
+ * addition with A ^ B in that LUT and would put the XOR in a LUT before it).
+ */
+export const ecp5XorAdd = defineGenerator('vendor/ecp5-xor-add', '1.0.0', {
+  width: intRange('bits (even)', 32, 2, 64),
+}, (p, info) => {
+  if (p.width % 2 !== 0) throw new GenError(`vendor/ecp5-xor-add: width ${p.width} must be even (a CCU2C holds two bits)`);
+  const m = new Module(`ecp5_xor_add_w${p.width}`, info);
+  m.describe(`s = x + (p ^ q), ${p.width} bits, as ${p.width / 2} ECP5 CCU2C carry cells (INIT 0x${XOR_ADD_INIT.toString(16)}).`);
+  const x = m.input('x', p.width);
+  const pp = m.input('p', p.width);
+  const q = m.input('q', p.width);
+  const one = constant(1, 1);
+  const bit = (e: Expr, i: number) => m.slice(e, i, i);
+  const sums: Expr[] = [];
+  let carry: Expr = constant(0, 1);
+  for (let k = 0; k < p.width / 2; k++) {
+    const i = 2 * k;
+    const o = m.instance(ccu2c(), `cc${k}`, {
+      CIN: carry,
+      A0: bit(x, i), B0: bit(pp, i), C0: bit(q, i), D0: one,
+      A1: bit(x, i + 1), B1: bit(pp, i + 1), C1: bit(q, i + 1), D1: one,
+    }, { params: { INIT0: XOR_ADD_INIT, INIT1: XOR_ADD_INIT, INJECT1_0: 'NO', INJECT1_1: 'NO' }, unused: k === p.width / 2 - 1 ? ['COUT'] : [] });
+    sums.push(o.S0!, o.S1!);
+    carry = o.COUT!;
+  }
+  m.output('s', p.width).drive(concat(...sums.reverse()));
+  return m;
+});

@@ -3,18 +3,9 @@
 // golden permutation, before any Verilog is involved.
 import { describe, expect, it } from 'vitest';
 import { roundWiring } from '../../rtl-gen/chacha/round.ts';
-import { permute, quarterRound } from '../../sim/golden/chacha20.ts';
+import { permute } from '../../sim/golden/chacha20.ts';
 import { Rng } from '../../sim/random.ts';
-
-/** What one unit computes: quarter rounds on the columns of its input, then the wiring. */
-function unitModel(x: readonly number[]): number[] {
-  const out = new Array<number>(16);
-  for (let c = 0; c < 4; c++) {
-    const q = quarterRound(x[c]!, x[4 + c]!, x[8 + c]!, x[12 + c]!);
-    for (let r = 0; r < 4; r++) out[4 * r + roundWiring(r, c)] = q[r]!;
-  }
-  return out;
-}
+import { unitModel } from './support/round-model.ts';
 
 describe('round unit wiring', () => {
   it('is a permutation of each row and its own inverse', () => {

@@ -16,7 +16,8 @@ export interface PipelineConfig {
   width: number;
   keySlots: number;
   layout: CounterLayout;
-  fifoRam?: 'lut' | 'block';
+  fifoRam?: 'lut' | 'block' | 'ecp5';
+  adders?: 'fabric' | 'ecp5';
   entryReg?: boolean;
 }
 
