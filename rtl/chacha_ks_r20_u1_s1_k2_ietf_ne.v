@@ -10,10 +10,10 @@
 //   adders   = fabric
 //
 // ChaCha20 keystream engine: 1 round unit(s) x 1 stage(s), 20 pass(es) round a ring of 1 register(s),
-// 1/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 22 cycles later (ks_valid); no backpressure.
+// 1/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 23 cycles later (ks_valid); no backpressure.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
 // Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; requests from the next cycle on use it,
-// blocks requested before keep the old key. key_wr_ready is low for 20 cycles after each word.
+// blocks requested before keep the old key. key_wr_ready is low for 19 cycles after each word.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -70,11 +70,23 @@ reg [31:0] exit_key7 [0:1];  // the same, 20 cycles later, read as blocks leave
 wire [31:0] exit_key7_rd;
 reg req_ok_reg;  // the slot at the entry next cycle is free
 reg [17:0] req_hist_reg;  // bit i: a request was taken i + 1 cycles ago
+reg req_slot_reg;
 reg kw_pending_reg;  // a word is written into the entry copy and waits for the exit copy
 reg [4:0] kw_count_reg;  // cycles until the exit copy is written
 reg kw_slot_reg;
 reg [2:0] kw_word_reg;
 reg [31:0] kw_data_reg;
+reg kw_entry_reg;  // the word taken last cycle goes into the entry copy now
+reg kw_exit1_valid_reg;
+reg kw_exit1_slot_reg;
+reg [2:0] kw_exit1_word_reg;
+reg [31:0] kw_exit1_data_reg;
+reg kw_exit2_valid_reg;
+reg kw_exit2_slot_reg;
+reg [2:0] kw_exit2_word_reg;
+reg [31:0] kw_exit2_data_reg;
+reg req_valid_reg;
+reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg ent_valid_reg;  // a block enters the ring at the next edge
 reg [511:0] ent_state_reg;  // its initial state
 reg ent_slot_reg;
@@ -94,7 +106,6 @@ reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire key_wr_accept;
 wire key_wr_exit;
-wire [127:0] req_ctx;
 wire [511:0] ring_in_state;
 wire [134:0] ring_in_meta;
 wire [6:0] unit0_meta_next;
@@ -104,7 +115,6 @@ wire [127:0] tail_ctx;
 
 assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
 assign key_wr_exit = kw_pending_reg & (kw_count_reg == 5'h0);
-assign req_ctx = {req_nonce, req_counter};
 assign ring_in_state = tail_continues_reg ? unit0_state_out : ent_state_reg;
 assign ring_in_meta = tail_continues_reg ? {unit0_meta_out[134:7], unit0_meta_out[6:2] + 5'h1, unit0_meta_out[1], unit0_meta_out[0]} : {ent_ctx_reg, 5'h0, ent_slot_reg, ent_valid_reg};
 assign tail_ctx = unit0_meta_out[134:7];
@@ -114,6 +124,10 @@ always @(posedge clk) begin
         req_ok_reg <= 1'b1;
         req_hist_reg <= 18'h0;
         kw_pending_reg <= 1'b0;
+        kw_entry_reg <= 1'b0;
+        kw_exit1_valid_reg <= 1'b0;
+        kw_exit2_valid_reg <= 1'b0;
+        req_valid_reg <= 1'b0;
         ent_valid_reg <= 1'b0;
         tail_exits_reg <= 1'b0;
         collision_reg <= 1'b0;
@@ -123,7 +137,11 @@ always @(posedge clk) begin
         req_ok_reg <= ~(req_valid | req_hist_reg[0] | req_hist_reg[1] | req_hist_reg[2] | req_hist_reg[3] | req_hist_reg[4] | req_hist_reg[5] | req_hist_reg[6] | req_hist_reg[7] | req_hist_reg[8] | req_hist_reg[9] | req_hist_reg[10] | req_hist_reg[11] | req_hist_reg[12] | req_hist_reg[13] | req_hist_reg[14] | req_hist_reg[15] | req_hist_reg[16] | req_hist_reg[17]);
         req_hist_reg <= {req_hist_reg[16:0], req_valid};
         kw_pending_reg <= key_wr_accept | (kw_pending_reg & ~key_wr_exit);
-        ent_valid_reg <= req_valid;
+        kw_entry_reg <= key_wr_accept;
+        kw_exit1_valid_reg <= key_wr_exit;
+        kw_exit2_valid_reg <= kw_exit1_valid_reg;
+        req_valid_reg <= req_valid;
+        ent_valid_reg <= req_valid_reg;
         tail_exits_reg <= unit0_meta_next[0] & (unit0_meta_next[6:2] == 5'h13);
         collision_reg <= collision_reg | (ent_valid_reg & tail_continues_reg);
         tail_continues_reg <= unit0_meta_next[0] & (unit0_meta_next[6:2] != 5'h13);
@@ -132,10 +150,18 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    kw_count_reg <= key_wr_accept ? 5'h13 : (kw_count_reg - 5'h1);
-    ent_state_reg <= {req_ctx, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, entry_key3_rd, entry_key2_rd, entry_key1_rd, entry_key0_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
-    ent_slot_reg <= req_slot;
-    ent_ctx_reg <= req_ctx;
+    req_slot_reg <= req_slot;
+    kw_count_reg <= key_wr_accept ? 5'h12 : (kw_count_reg - 5'h1);
+    kw_exit1_slot_reg <= kw_slot_reg;
+    kw_exit1_word_reg <= kw_word_reg;
+    kw_exit1_data_reg <= kw_data_reg;
+    kw_exit2_slot_reg <= kw_exit1_slot_reg;
+    kw_exit2_word_reg <= kw_exit1_word_reg;
+    kw_exit2_data_reg <= kw_exit1_data_reg;
+    req_ctx_reg <= {req_nonce, req_counter};
+    ent_state_reg <= {req_ctx_reg, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, entry_key3_rd, entry_key2_rd, entry_key1_rd, entry_key0_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
+    ent_slot_reg <= req_slot_reg;
+    ent_ctx_reg <= req_ctx_reg;
     fin_data_reg <= {unit0_state_out[511:480] + tail_ctx[127:96], unit0_state_out[479:448] + tail_ctx[95:64], unit0_state_out[447:416] + tail_ctx[63:32], unit0_state_out[415:384] + tail_ctx[31:0], unit0_state_out[383:352] + exit_key7_reg, unit0_state_out[351:320] + exit_key6_reg, unit0_state_out[319:288] + exit_key5_reg, unit0_state_out[287:256] + exit_key4_reg, unit0_state_out[255:224] + exit_key3_reg, unit0_state_out[223:192] + exit_key2_reg, unit0_state_out[191:160] + exit_key1_reg, unit0_state_out[159:128] + exit_key0_reg, unit0_state_out[127:96] + 32'h6b206574, unit0_state_out[95:64] + 32'h79622d32, unit0_state_out[63:32] + 32'h3320646e, unit0_state_out[31:0] + 32'h61707865};
 end
 
@@ -161,128 +187,128 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h0)) begin
-        entry_key0[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h0)) begin
+        entry_key0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key0_rd = entry_key0[req_slot];
+assign entry_key0_rd = entry_key0[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h1)) begin
-        entry_key1[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h1)) begin
+        entry_key1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key1_rd = entry_key1[req_slot];
+assign entry_key1_rd = entry_key1[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h2)) begin
-        entry_key2[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h2)) begin
+        entry_key2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key2_rd = entry_key2[req_slot];
+assign entry_key2_rd = entry_key2[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h3)) begin
-        entry_key3[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h3)) begin
+        entry_key3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key3_rd = entry_key3[req_slot];
+assign entry_key3_rd = entry_key3[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h4)) begin
-        entry_key4[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h4)) begin
+        entry_key4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key4_rd = entry_key4[req_slot];
+assign entry_key4_rd = entry_key4[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h5)) begin
-        entry_key5[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h5)) begin
+        entry_key5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key5_rd = entry_key5[req_slot];
+assign entry_key5_rd = entry_key5[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h6)) begin
-        entry_key6[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h6)) begin
+        entry_key6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key6_rd = entry_key6[req_slot];
+assign entry_key6_rd = entry_key6[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h7)) begin
-        entry_key7[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h7)) begin
+        entry_key7[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key7_rd = entry_key7[req_slot];
+assign entry_key7_rd = entry_key7[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h0)) begin
-        exit_key0[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h0)) begin
+        exit_key0[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key0_rd = exit_key0[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h1)) begin
-        exit_key1[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h1)) begin
+        exit_key1[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key1_rd = exit_key1[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h2)) begin
-        exit_key2[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h2)) begin
+        exit_key2[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key2_rd = exit_key2[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h3)) begin
-        exit_key3[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h3)) begin
+        exit_key3[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key3_rd = exit_key3[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h4)) begin
-        exit_key4[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h4)) begin
+        exit_key4[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key4_rd = exit_key4[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h5)) begin
-        exit_key5[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h5)) begin
+        exit_key5[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key5_rd = exit_key5[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h6)) begin
-        exit_key6[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h6)) begin
+        exit_key6[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key6_rd = exit_key6[unit0_meta_next[1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h7)) begin
-        exit_key7[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h7)) begin
+        exit_key7[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 

@@ -10,10 +10,10 @@
 //   adders   = ecp5
 //
 // ChaCha20 keystream engine: 20 round unit(s) x 4 stage(s), 1 pass(es) round a ring of 80 register(s),
-// 20/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 82 cycles later (ks_valid); no backpressure.
+// 20/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 83 cycles later (ks_valid); no backpressure.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
 // Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; requests from the next cycle on use it,
-// blocks requested before keep the old key. key_wr_ready is low for 80 cycles after each word.
+// blocks requested before keep the old key. key_wr_ready is low for 79 cycles after each word.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -69,11 +69,23 @@ wire [31:0] exit_key6_rd;
 reg [31:0] exit_key7 [0:7];  // the same, 80 cycles later, read as blocks leave
 wire [31:0] exit_key7_rd;
 reg req_ok_reg;  // the slot at the entry next cycle is free
+reg [2:0] req_slot_reg;
 reg kw_pending_reg;  // a word is written into the entry copy and waits for the exit copy
 reg [6:0] kw_count_reg;  // cycles until the exit copy is written
 reg [2:0] kw_slot_reg;
 reg [2:0] kw_word_reg;
 reg [31:0] kw_data_reg;
+reg kw_entry_reg;  // the word taken last cycle goes into the entry copy now
+reg kw_exit1_valid_reg;
+reg [2:0] kw_exit1_slot_reg;
+reg [2:0] kw_exit1_word_reg;
+reg [31:0] kw_exit1_data_reg;
+reg kw_exit2_valid_reg;
+reg [2:0] kw_exit2_slot_reg;
+reg [2:0] kw_exit2_word_reg;
+reg [31:0] kw_exit2_data_reg;
+reg req_valid_reg;
+reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg ent_valid_reg;  // a block enters the ring at the next edge
 reg [511:0] ent_state_reg;  // its initial state
 reg [2:0] ent_slot_reg;
@@ -91,7 +103,6 @@ reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire key_wr_accept;
 wire key_wr_exit;
-wire [127:0] req_ctx;
 wire [511:0] ring_in_state;
 wire [131:0] ring_in_meta;
 wire [3:0] unit0_meta_next_unused;
@@ -190,7 +201,6 @@ wire [31:0] fin_b3_cc_s;
 
 assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
 assign key_wr_exit = kw_pending_reg & (kw_count_reg == 7'h0);
-assign req_ctx = {req_nonce, req_counter};
 assign ring_in_state = ent_state_reg;
 assign ring_in_meta = {ent_ctx_reg, ent_slot_reg, ent_valid_reg};
 assign tail_ctx = unit19_meta_out[128:1];
@@ -207,23 +217,39 @@ always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
         kw_pending_reg <= 1'b0;
+        kw_entry_reg <= 1'b0;
+        kw_exit1_valid_reg <= 1'b0;
+        kw_exit2_valid_reg <= 1'b0;
+        req_valid_reg <= 1'b0;
         ent_valid_reg <= 1'b0;
         collision_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
         req_ok_reg <= 1'b1;
         kw_pending_reg <= key_wr_accept | (kw_pending_reg & ~key_wr_exit);
-        ent_valid_reg <= req_valid;
+        kw_entry_reg <= key_wr_accept;
+        kw_exit1_valid_reg <= key_wr_exit;
+        kw_exit2_valid_reg <= kw_exit1_valid_reg;
+        req_valid_reg <= req_valid;
+        ent_valid_reg <= req_valid_reg;
         collision_reg <= 1'b0;
         fin_valid_reg <= unit19_meta_out[0];
     end
 end
 
 always @(posedge clk) begin
-    kw_count_reg <= key_wr_accept ? 7'h4f : (kw_count_reg - 7'h1);
-    ent_state_reg <= {req_ctx, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, {entry_key3_rd[6:0], entry_key3_rd[31:7]} ^ entry_key4_rd, {entry_key2_rd[6:0], entry_key2_rd[31:7]} ^ entry_key7_rd, {entry_key1_rd[6:0], entry_key1_rd[31:7]} ^ entry_key6_rd, {entry_key0_rd[6:0], entry_key0_rd[31:7]} ^ entry_key5_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
-    ent_slot_reg <= req_slot;
-    ent_ctx_reg <= req_ctx;
+    req_slot_reg <= req_slot;
+    kw_count_reg <= key_wr_accept ? 7'h4e : (kw_count_reg - 7'h1);
+    kw_exit1_slot_reg <= kw_slot_reg;
+    kw_exit1_word_reg <= kw_word_reg;
+    kw_exit1_data_reg <= kw_data_reg;
+    kw_exit2_slot_reg <= kw_exit1_slot_reg;
+    kw_exit2_word_reg <= kw_exit1_word_reg;
+    kw_exit2_data_reg <= kw_exit1_data_reg;
+    req_ctx_reg <= {req_nonce, req_counter};
+    ent_state_reg <= {req_ctx_reg, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, {entry_key3_rd[6:0], entry_key3_rd[31:7]} ^ entry_key4_rd, {entry_key2_rd[6:0], entry_key2_rd[31:7]} ^ entry_key7_rd, {entry_key1_rd[6:0], entry_key1_rd[31:7]} ^ entry_key6_rd, {entry_key0_rd[6:0], entry_key0_rd[31:7]} ^ entry_key5_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
+    ent_slot_reg <= req_slot_reg;
+    ent_ctx_reg <= req_ctx_reg;
     fin_data_reg <= {unit19_state_out[511:480] + tail_ctx[127:96], unit19_state_out[479:448] + tail_ctx[95:64], unit19_state_out[447:416] + tail_ctx[63:32], unit19_state_out[415:384] + tail_ctx[31:0], unit19_state_out[383:352] + exit_key7_reg, unit19_state_out[351:320] + exit_key6_reg, unit19_state_out[319:288] + exit_key5_reg, unit19_state_out[287:256] + exit_key4_reg, fin_b3_cc_s, fin_b2_cc_s, fin_b1_cc_s, fin_b0_cc_s, unit19_state_out[127:96] + 32'h6b206574, unit19_state_out[95:64] + 32'h79622d32, unit19_state_out[63:32] + 32'h3320646e, unit19_state_out[31:0] + 32'h61707865};
 end
 
@@ -249,128 +275,128 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h0)) begin
-        entry_key0[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h0)) begin
+        entry_key0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key0_rd = entry_key0[req_slot];
+assign entry_key0_rd = entry_key0[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h1)) begin
-        entry_key1[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h1)) begin
+        entry_key1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key1_rd = entry_key1[req_slot];
+assign entry_key1_rd = entry_key1[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h2)) begin
-        entry_key2[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h2)) begin
+        entry_key2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key2_rd = entry_key2[req_slot];
+assign entry_key2_rd = entry_key2[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h3)) begin
-        entry_key3[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h3)) begin
+        entry_key3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key3_rd = entry_key3[req_slot];
+assign entry_key3_rd = entry_key3[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h4)) begin
-        entry_key4[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h4)) begin
+        entry_key4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key4_rd = entry_key4[req_slot];
+assign entry_key4_rd = entry_key4[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h5)) begin
-        entry_key5[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h5)) begin
+        entry_key5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key5_rd = entry_key5[req_slot];
+assign entry_key5_rd = entry_key5[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h6)) begin
-        entry_key6[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h6)) begin
+        entry_key6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key6_rd = entry_key6[req_slot];
+assign entry_key6_rd = entry_key6[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_accept & (key_wr_word == 3'h7)) begin
-        entry_key7[key_wr_slot] <= key_wr_data;
+    if (kw_entry_reg & (kw_word_reg == 3'h7)) begin
+        entry_key7[kw_slot_reg] <= kw_data_reg;
     end
 end
 
-assign entry_key7_rd = entry_key7[req_slot];
+assign entry_key7_rd = entry_key7[req_slot_reg];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h0)) begin
-        exit_key0[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h0)) begin
+        exit_key0[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key0_rd = exit_key0[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h1)) begin
-        exit_key1[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h1)) begin
+        exit_key1[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key1_rd = exit_key1[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h2)) begin
-        exit_key2[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h2)) begin
+        exit_key2[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key2_rd = exit_key2[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h3)) begin
-        exit_key3[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h3)) begin
+        exit_key3[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key3_rd = exit_key3[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h4)) begin
-        exit_key4[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h4)) begin
+        exit_key4[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key4_rd = exit_key4[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h5)) begin
-        exit_key5[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h5)) begin
+        exit_key5[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key5_rd = exit_key5[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h6)) begin
-        exit_key6[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h6)) begin
+        exit_key6[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 
 assign exit_key6_rd = exit_key6[unit19_meta_next[3:1]];
 
 always @(posedge clk) begin
-    if (key_wr_exit & (kw_word_reg == 3'h7)) begin
-        exit_key7[kw_slot_reg] <= kw_data_reg;
+    if (kw_exit2_valid_reg & (kw_exit2_word_reg == 3'h7)) begin
+        exit_key7[kw_exit2_slot_reg] <= kw_exit2_data_reg;
     end
 end
 

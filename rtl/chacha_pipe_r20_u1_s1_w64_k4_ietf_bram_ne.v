@@ -15,7 +15,7 @@
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 26 cycles (the keystream engine's 22,
+// Latency from an accepted first beat to its output beat on an idle core: 27 cycles (the keystream engine's 23,
 // the register holding a block for its beats, the XOR register and the output FIFO). Output FIFO: 16 beats.
 // Key writes apply to the blocks of beats accepted after the write's handshake; earlier beats keep the old key.
 
@@ -43,7 +43,7 @@ module chacha_pipe_r20_u1_s1_w64_k4_ietf_bram_ne (
     input  wire [31:0]  key_wr_data,         // key bytes, the lowest-numbered in bits 7:0
     output wire         key_wr_ready,
     output wire         status_error,
-    output wire [4:0]   status_outstanding   // beats accepted and not yet delivered
+    output wire [4:0]   status_outstanding   // beats accepted and not yet delivered (deliveries counted two cycles late)
 );
 
 reg in_packet_reg;  // the next beat continues a packet
@@ -54,11 +54,12 @@ reg counter_top_reg;  // counter_reg is the top value: the next block wraps
 reg [95:0] nonce_reg;
 reg [1:0] slot_reg;
 reg wrapped_reg;
-reg [4:0] outstanding_reg;  // beats accepted and not yet delivered
+reg [4:0] outstanding_reg;  // beats accepted and not yet delivered (two cycles ago)
 reg credit_ok_reg;  // outstanding < 16
 reg [511:0] ks_block_reg;  // the latest keystream block
 reg xor_valid_reg;
 reg [73:0] xor_word_reg;  // {wrapped, tlast, tkeep, tdata ^ keystream}
+reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire new_block;
 wire [1:0] cur_slot;
@@ -104,8 +105,8 @@ end
 always @(posedge clk) begin
     if (in_fire) begin
         counter_reg <= cur_counter;
-        counter_inc_reg <= cur_counter + 32'h1;
-        counter_top_reg <= cur_counter == 32'hffffffff;
+        counter_inc_reg <= first_beat ? (s_axis_tuser[129:98] + 32'h1) : new_block ? (counter_inc_reg + 32'h1) : counter_inc_reg;
+        counter_top_reg <= first_beat ? (s_axis_tuser[129:98] == 32'hffffffff) : new_block ? (counter_inc_reg == 32'hffffffff) : counter_top_reg;
         nonce_reg <= cur_nonce;
         slot_reg <= cur_slot;
         wrapped_reg <= cur_wrapped;
@@ -117,10 +118,12 @@ always @(posedge clk) begin
         outstanding_reg <= 5'h0;
         credit_ok_reg <= 1'b1;
         xor_valid_reg <= 1'b0;
+        credit_return_reg <= 2'h0;
     end else begin
-        outstanding_reg <= in_fire ? (out_fire ? outstanding_reg : (outstanding_reg + 5'h1)) : out_fire ? (outstanding_reg - 5'h1) : outstanding_reg;
-        credit_ok_reg <= in_fire ? (out_fire ? credit_ok_reg : (outstanding_reg < 5'hf)) : (out_fire | credit_ok_reg);
+        outstanding_reg <= in_fire ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 5'h1)) : credit_return_reg[1] ? (outstanding_reg - 5'h1) : outstanding_reg;
+        credit_ok_reg <= in_fire ? (credit_return_reg[1] ? credit_ok_reg : (outstanding_reg < 5'hf)) : (credit_return_reg[1] | credit_ok_reg);
         xor_valid_reg <= beat_delay_q_valid;
+        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
@@ -152,7 +155,7 @@ chacha_ks_r20_u1_s1_k4_ietf_ne engine (
     .status_collision(engine_status_collision)
 );
 
-delay_w77_c23_block beat_delay (
+delay_w77_c24_block beat_delay (
     .clk    (clk),
     .rst    (rst),
     .d_valid(in_fire),

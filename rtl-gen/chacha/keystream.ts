@@ -47,7 +47,7 @@ export function ringSlots(rounds: number, units: number, stages: number, entryRe
 
 /** Cycles from a request to its keystream block on ks_data. */
 export function engineLatency(rounds: number, units: number, stages: number, entryReg = true): number {
-  return (rounds / units) * ringSlots(rounds, units, stages, entryReg) + 2;
+  return (rounds / units) * ringSlots(rounds, units, stages, entryReg) + 3;
 }
 
 /** Parameters shared by the keystream engine and the packet cipher built on it. */
@@ -92,7 +92,7 @@ export const keystreamEngine = defineGenerator(
       `${U}/${R} blocks per cycle. A request made while req_ok is 1 comes out on ks_data ${latency} cycles later (ks_valid); no backpressure.`,
       'ks_data: the 64 keystream bytes, byte 0 in bits 7:0.',
       'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; requests from the next cycle on use it,',
-      `blocks requested before keep the old key. key_wr_ready is low for ${passes * N} cycles after each word.`,
+      `blocks requested before keep the old key. key_wr_ready is low for ${passes * N - 1} cycles after each word.`,
     );
     m.clock();
     m.reset();
@@ -106,9 +106,9 @@ export const keystreamEngine = defineGenerator(
     const reqNonce = m.input('req_nonce', fmt.nonceBits);
 
     // ---- door: is the ring slot a request made now would take free? ----------------------------
-    // A request at cycle t enters at the edge ending cycle t + 1 and is loaded at the entry
-    // again at t + 1 + jN for passes j = 1 .. P-1. So a request at t + 1 is refused when
-    // one was taken at t + 1 - jN: from the current request (jN = 1) or the history.
+    // A request at cycle t enters the ring at the edge ending cycle t + 2 and is loaded at
+    // the entry again at t + 2 + jN for passes j = 1 .. P-1. So a request at t + 1 is refused
+    // when one was taken at t + 1 - jN: the current request (jN = 1) or one in the history.
     const reqOk = m.reg('req_ok_reg', 1, { reset: 1, doc: 'the slot at the entry next cycle is free' });
     const histLen = (passes - 1) * N - 1;
     const hist = histLen > 0 ? m.reg('req_hist_reg', histLen, { reset: 0, doc: 'bit i: a request was taken i + 1 cycles ago' }) : undefined;
@@ -120,9 +120,12 @@ export const keystreamEngine = defineGenerator(
     }
     reqOk.set(busyTerms.length ? not(fold('or', busyTerms)) : constant(1, 1));
 
+    const reqSlotR = m.reg('req_slot_reg', sb);
+
     // ---- key RAMs ------------------------------------------------------------------------------
-    // The exit copy is written `gap` cycles after the entry copy: the cycles between a
-    // block's entry-key read (at its request) and its exit-key read (the cycle before its
+    // A word goes into the entry copy the cycle after its handshake (as requests reach the
+    // key RAM a cycle after they are made), and into the exit copy `gap` cycles later: the
+    // cycles between a block's entry-key read and its exit-key read (the cycle before its
     // last pass reaches the ring's tail).
     const gap = passes * N;
     const kwPending = m.reg('kw_pending_reg', 1, { reset: 0, doc: 'a word is written into the entry copy and waits for the exit copy' });
@@ -132,20 +135,36 @@ export const keystreamEngine = defineGenerator(
     const kwWordR = m.reg('kw_word_reg', 3);
     const kwDataR = m.reg('kw_data_reg', 32);
     const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
+    const kwEntry = m.reg('kw_entry_reg', 1, { reset: 0, doc: 'the word taken last cycle goes into the entry copy now' });
+    kwEntry.set(kwAccept);
     const kwExit = m.wire('key_wr_exit', and(kwPending, eq(kwCount, constant(0, cw))));
     kwSlotR.set(kwSlot, kwAccept);
     kwWordR.set(kwWord, kwAccept);
     kwDataR.set(kwData, kwAccept);
-    kwCount.set(mux(kwAccept, constant(gap - 1, cw), sub(kwCount, constant(1, cw))));
+    // The exit copy sits by the ring's tail, far from the entry copy: the word travels there
+    // through two register stages, so the count runs out two cycles before its write.
+    kwCount.set(mux(kwAccept, constant(gap - 2, cw), sub(kwCount, constant(1, cw))));
     kwPending.set(or(kwAccept, and(kwPending, not(kwExit))));
     const entryKey = Array.from({ length: KEY_WORDS }, (_, i) => {
       const mem = m.memory(`entry_key${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot, read as blocks enter`);
-      mem.write(and(kwAccept, eq(kwWord, constant(i, 3))), kwSlot, kwData);
-      return mem.readAsync(`entry_key${i}_rd`, reqSlot);
+      mem.write(and(kwEntry, eq(kwWordR, constant(i, 3))), kwSlotR, kwDataR);
+      return mem.readAsync(`entry_key${i}_rd`, reqSlotR);
     });
+    let toExit = { valid: kwExit as Expr, slot: kwSlotR as Expr, word: kwWordR as Expr, data: kwDataR as Expr };
+    for (let k = 1; k <= 2; k++) {
+      const v = m.reg(`kw_exit${k}_valid_reg`, 1, { reset: 0 });
+      const sl = m.reg(`kw_exit${k}_slot_reg`, sb);
+      const w = m.reg(`kw_exit${k}_word_reg`, 3);
+      const d = m.reg(`kw_exit${k}_data_reg`, 32);
+      v.set(toExit.valid);
+      sl.set(toExit.slot);
+      w.set(toExit.word);
+      d.set(toExit.data);
+      toExit = { valid: v, slot: sl, word: w, data: d };
+    }
     const exitMems = Array.from({ length: KEY_WORDS }, (_, i) => {
       const mem = m.memory(`exit_key${i}`, 32, p.keySlots, `the same, ${gap} cycles later, read as blocks leave`);
-      mem.write(and(kwExit, eq(kwWordR, constant(i, 3))), kwSlotR, kwDataR);
+      mem.write(and(toExit.valid, eq(toExit.word, constant(i, 3))), toExit.slot, toExit.data);
       return mem;
     });
 
@@ -161,16 +180,22 @@ export const keystreamEngine = defineGenerator(
     });
     // The entry registers load every cycle (bubbles included), so no enable fans out over them.
     const consts = [...CHACHA_CONSTANTS].map((c) => constant(c, 32));
-    const ctxIn = m.wire('req_ctx', concat(reqNonce, reqCounter));
+    // Requests are registered first: the key RAM's address then comes from a flop.
+    const reqValidR = m.reg('req_valid_reg', 1, { reset: 0 });
+    const reqCtxR = m.reg('req_ctx_reg', 128, { doc: 'state words 12-15 of the request' });
+    reqValidR.set(reqValid);
+    reqSlotR.set(reqSlot);
+    reqCtxR.set(concat(reqNonce, reqCounter));
+    const ctxIn = reqCtxR;
     const entValid = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block enters the ring at the next edge' });
     const entState = m.reg('ent_state_reg', 512, { doc: 'its initial state' });
     const entSlot = m.reg('ent_slot_reg', sb);
     const entCtx = m.reg('ent_ctx_reg', 128);
-    entValid.set(reqValid);
+    entValid.set(reqValidR);
     // Fused units take row 1 (key words 0-3) as pairs with row 2 (key words 4-7): see round.ts.
     const rowB = fused ? entryKey.slice(0, 4).map((k, i) => xor(m.rotl(k, 25), entryKey[4 + ((i + 1) % 4)]!)) : entryKey.slice(0, 4);
     entState.set(concat(ctxIn, ...[...rowB, ...entryKey.slice(4)].reverse(), ...[...consts].reverse()));
-    entSlot.set(reqSlot);
+    entSlot.set(reqSlotR);
     entCtx.set(ctxIn);
 
     // ---- the ring of identical round units (round.ts explains why no unit needs to know

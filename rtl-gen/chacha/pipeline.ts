@@ -131,15 +131,19 @@ export const chachaPipeline = defineGenerator(
       req_counter: curCounter,
     }, { unused: B > 1 ? [] : ['ks_valid'] });
     const cw = Math.log2(depth) + 1;
-    const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted and not yet delivered' });
+    const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted and not yet delivered (two cycles ago)' });
     const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, doc: `outstanding < ${depth}` });
     const inReady = m.wire('in_ready', and(creditOk, or(not(newBlock), engine.req_ok!)));
     m.assign(accept, and(s.tvalid, inReady));
     inPacket.set(not(s.tlast), accept);
     if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), accept);
     ctr.set(curCounter, accept);
-    ctrInc.set(add(curCounter, constant(1, fmt.counterBits)), accept);
-    ctrTop.set(eq(curCounter, maxCounter), accept);
+    // counter + 1 and its top-value flag follow the same choice as cur_counter, each
+    // worked out before the choice: the adder then starts from a flop or a port, not from
+    // cur_counter, which fans out to the engine.
+    const one = constant(1, fmt.counterBits);
+    ctrInc.set(mux(first, add(ctxCounter, one), mux(newBlock, add(ctrInc, one), ctrInc)), accept);
+    ctrTop.set(mux(first, eq(ctxCounter, maxCounter), mux(newBlock, eq(ctrInc, maxCounter), ctrTop)), accept);
     nonce.set(curNonce, accept);
     slot.set(curSlot, accept);
     wrapped.set(curWrapped, accept);
@@ -184,9 +188,14 @@ export const chachaPipeline = defineGenerator(
       m_ready: o.tready,
     }, { unused: ['s_ready'] });
     const outFire = m.wire('out_fire', and(out.m_valid!, o.tready));
-    const one = constant(1, cw);
-    outstanding.set(mux(accept, mux(outFire, outstanding, add(outstanding, one)), mux(outFire, sub(outstanding, one), outstanding)));
-    creditOk.set(mux(accept, mux(outFire, creditOk, lt(outstanding, constant(depth - 1, cw))), or(outFire, creditOk)));
+    // Credits come back through two registers: the output FIFO and the input are at
+    // opposite ends of the datapath. (The FIFO's depth leaves room for the delay.)
+    const returned = m.reg('credit_return_reg', 2, { reset: 0, doc: 'bit i: a beat left i + 1 cycles ago' });
+    returned.set(concat(m.slice(returned, 0, 0), outFire));
+    const creditBack = m.slice(returned, 1, 1, 'credit_back');
+    const oneBeat = constant(1, cw);
+    outstanding.set(mux(accept, mux(creditBack, outstanding, add(outstanding, oneBeat)), mux(creditBack, sub(outstanding, oneBeat), outstanding)));
+    creditOk.set(mux(accept, mux(creditBack, creditOk, lt(outstanding, constant(depth - 1, cw))), or(creditBack, creditOk)));
 
     const res = m.named(out.m_data!, 'out_word');
     o.tdata.drive(m.slice(res, W - 1, 0));
@@ -197,7 +206,7 @@ export const chachaPipeline = defineGenerator(
     s.tready.drive(inReady);
     m.output('key_wr_ready', 1).drive(engine.key_wr_ready!);
     m.output('status_error', 1).drive(engine.status_collision!);
-    m.output('status_outstanding', cw, 'beats accepted and not yet delivered').drive(outstanding);
+    m.output('status_outstanding', cw, 'beats accepted and not yet delivered (deliveries counted two cycles late)').drive(outstanding);
     return m;
   },
 );

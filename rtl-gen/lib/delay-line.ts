@@ -11,8 +11,8 @@ import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
 import { ecp5Ram } from '../vendor/ecp5.ts';
 
-/** Cycles from the read address to the read word, by RAM style (LUT RAM reads into a register). */
-export const DELAY_RAM_LATENCY: Readonly<Record<string, number>> = { lut: 1, block: 1, ecp5: 2 };
+/** Cycles from the read address to the word on q, by RAM style (LUT RAM reads into a register; ECP5 tiles' output register, then one in fabric). */
+export const DELAY_RAM_LATENCY: Readonly<Record<string, number>> = { lut: 1, block: 1, ecp5: 3 };
 
 /** Words the RAM needs for `delay`: the read runs delay - latency - 1 behind the write (after the input register) and must not meet it. */
 export function delayLineDepth(delay: number, ram: string): number {
@@ -72,7 +72,10 @@ export const delayLine = defineGenerator(
     const one = constant(1, 1);
     let q;
     if (p.ram === 'ecp5') {
-      q = ecp5Ram(m, 'ram', { width: p.width, depth, outputRegister: true }, { enable: one, addr: wrPtr, data: dReg }, rdPtr);
+      // A fabric register after the tiles too: block RAM columns are far from most logic.
+      const r = m.reg('q_reg', p.width);
+      r.set(ecp5Ram(m, 'ram', { width: p.width, depth, outputRegister: true }, { enable: one, addr: wrPtr, data: dReg }, rdPtr));
+      q = r;
     } else {
       const mem = m.memory('ram', p.width, depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
       mem.write(one, wrPtr, dReg);

@@ -13,7 +13,7 @@ describe.each([
   { width: 36, delay: 3, ram: 'lut' },
   { width: 37, delay: 23, ram: 'lut' },
   { width: 16, delay: 17, ram: 'block' },
-  { width: 40, delay: 4, ram: 'ecp5' },
+  { width: 40, delay: 5, ram: 'ecp5' },
   { width: 40, delay: 82, ram: 'ecp5' },
 ])('delay line %o', (cfg) => {
   it('delivers every word exactly `delay` cycles later, and nothing from before a reset', async () => {
@@ -44,7 +44,7 @@ describe.each([
 
 describe('delay line parameters', () => {
   it('refuses a delay its RAM cannot make', () => {
-    expect(() => delayLine({ width: 8, delay: 3, ram: 'ecp5' })).toThrow(/delay 3 is too short for a ecp5 RAM \(read latency 2, plus its input register\)/);
+    expect(() => delayLine({ width: 8, delay: 4, ram: 'ecp5' })).toThrow(/delay 4 is too short for a ecp5 RAM \(read latency 3, plus its input register\)/);
     expect(() => delayLine({ width: 8, delay: 2, ram: 'lut' })).toThrow(/needs at least 3, or ram "logic"/);
   });
 });
