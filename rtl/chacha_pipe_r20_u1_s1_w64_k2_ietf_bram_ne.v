@@ -43,7 +43,7 @@ module chacha_pipe_r20_u1_s1_w64_k2_ietf_bram_ne (
     input  wire [31:0]  key_wr_data,         // key bytes, the lowest-numbered in bits 7:0
     output wire         key_wr_ready,
     output wire         status_error,
-    output wire [4:0]   status_outstanding   // beats accepted and not yet delivered (deliveries counted two cycles late)
+    output wire [4:0]   status_outstanding   // beats accepted and not yet delivered (counted one and two cycles late)
 );
 
 reg in_packet_reg;  // the next beat continues a packet
@@ -54,8 +54,9 @@ reg counter_top_reg;  // counter_reg is the top value: the next block wraps
 reg [95:0] nonce_reg;
 reg slot_reg;
 reg wrapped_reg;
-reg [4:0] outstanding_reg;  // beats accepted and not yet delivered (two cycles ago)
-reg credit_ok_reg;  // outstanding < 16
+reg [4:0] outstanding_reg;  // beats accepted before last cycle, less those delivered before two cycles ago
+reg took_reg;  // a beat was accepted last cycle
+reg credit_ok_reg;  // outstanding_reg < 14
 reg [511:0] ks_block_reg;  // the latest keystream block
 reg xor_valid_reg;
 reg [73:0] xor_word_reg;  // {wrapped, tlast, tkeep, tdata ^ keystream}
@@ -80,6 +81,7 @@ wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
 wire [73:0] out_fifo_m_data;
 wire out_fire;
+wire [4:0] outstanding_next;
 
 assign first_beat = ~in_packet_reg;
 assign new_block = first_beat | (blk_beat_reg == 3'h0);
@@ -91,6 +93,7 @@ assign in_fire = s_axis_tvalid & in_ready;
 assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
 assign keystream_slice = (beat_delay_q[76:74] == 3'h7) ? ks_block_reg[511:448] : (beat_delay_q[76:74] == 3'h6) ? ks_block_reg[447:384] : (beat_delay_q[76:74] == 3'h5) ? ks_block_reg[383:320] : (beat_delay_q[76:74] == 3'h4) ? ks_block_reg[319:256] : (beat_delay_q[76:74] == 3'h3) ? ks_block_reg[255:192] : (beat_delay_q[76:74] == 3'h2) ? ks_block_reg[191:128] : (beat_delay_q[76:74] == 3'h1) ? ks_block_reg[127:64] : ks_block_reg[63:0];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
+assign outstanding_next = took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 5'h1)) : credit_return_reg[1] ? (outstanding_reg - 5'h1) : outstanding_reg;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -116,12 +119,14 @@ end
 always @(posedge clk) begin
     if (rst) begin
         outstanding_reg <= 5'h0;
+        took_reg <= 1'b0;
         credit_ok_reg <= 1'b1;
         xor_valid_reg <= 1'b0;
         credit_return_reg <= 2'h0;
     end else begin
-        outstanding_reg <= in_fire ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 5'h1)) : credit_return_reg[1] ? (outstanding_reg - 5'h1) : outstanding_reg;
-        credit_ok_reg <= in_fire ? (credit_return_reg[1] ? credit_ok_reg : (outstanding_reg < 5'hf)) : (credit_return_reg[1] | credit_ok_reg);
+        outstanding_reg <= outstanding_next;
+        took_reg <= in_fire;
+        credit_ok_reg <= outstanding_next < 5'he;
         xor_valid_reg <= beat_delay_q_valid;
         credit_return_reg <= {credit_return_reg[0], out_fire};
     end

@@ -131,8 +131,12 @@ export const chachaPipeline = defineGenerator(
       req_counter: curCounter,
     }, { unused: B > 1 ? [] : ['ks_valid'] });
     const cw = Math.log2(depth) + 1;
-    const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted and not yet delivered (two cycles ago)' });
-    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, doc: `outstanding < ${depth}` });
+    // Acceptances are counted a cycle late and deliveries two cycles late, so the count is
+    // kept from registers only, wherever the placer puts it; credit_ok then leaves room for
+    // the beats accepted in the two cycles the count has not seen.
+    const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted before last cycle, less those delivered before two cycles ago' });
+    const took = m.reg('took_reg', 1, { reset: 0, doc: 'a beat was accepted last cycle' });
+    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, doc: `outstanding_reg < ${depth - 2}` });
     const inReady = m.wire('in_ready', and(creditOk, or(not(newBlock), engine.req_ok!)));
     m.assign(accept, and(s.tvalid, inReady));
     inPacket.set(not(s.tlast), accept);
@@ -194,8 +198,10 @@ export const chachaPipeline = defineGenerator(
     returned.set(concat(m.slice(returned, 0, 0), outFire));
     const creditBack = m.slice(returned, 1, 1, 'credit_back');
     const oneBeat = constant(1, cw);
-    outstanding.set(mux(accept, mux(creditBack, outstanding, add(outstanding, oneBeat)), mux(creditBack, sub(outstanding, oneBeat), outstanding)));
-    creditOk.set(mux(accept, mux(creditBack, creditOk, lt(outstanding, constant(depth - 1, cw))), or(creditBack, creditOk)));
+    took.set(accept);
+    const nextOutstanding = m.wire('outstanding_next', mux(took, mux(creditBack, outstanding, add(outstanding, oneBeat)), mux(creditBack, sub(outstanding, oneBeat), outstanding)));
+    outstanding.set(nextOutstanding);
+    creditOk.set(lt(nextOutstanding, constant(depth - 2, cw)));
 
     const res = m.named(out.m_data!, 'out_word');
     o.tdata.drive(m.slice(res, W - 1, 0));
@@ -206,7 +212,7 @@ export const chachaPipeline = defineGenerator(
     s.tready.drive(inReady);
     m.output('key_wr_ready', 1).drive(engine.key_wr_ready!);
     m.output('status_error', 1).drive(engine.status_collision!);
-    m.output('status_outstanding', cw, 'beats accepted and not yet delivered (deliveries counted two cycles late)').drive(outstanding);
+    m.output('status_outstanding', cw, 'beats accepted and not yet delivered (counted one and two cycles late)').drive(outstanding);
     return m;
   },
 );
