@@ -15,7 +15,7 @@
 // s_axis_tuser (first beat of a packet): counter [129:66], nonce [65:2], key slot [1:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 27 cycles (the keystream engine's 23,
+// Latency from an accepted first beat to its output beat on an idle core: 28 cycles (the keystream engine's 23,
 // the register holding a block for its beats, the XOR register and the output FIFO). Output FIFO: 64 beats.
 // Key writes apply to the blocks of beats accepted after the write's handshake; earlier beats keep the old key.
 
@@ -110,9 +110,14 @@ always @(posedge clk) begin
         counter_reg <= cur_counter;
         counter_inc_reg <= first_beat ? (s_axis_tuser[129:66] + 64'h1) : new_block ? (counter_inc_reg + 64'h1) : counter_inc_reg;
         counter_top_reg <= first_beat ? (s_axis_tuser[129:66] == 64'hffffffffffffffff) : new_block ? (counter_inc_reg == 64'hffffffffffffffff) : counter_top_reg;
-        nonce_reg <= cur_nonce;
-        slot_reg <= cur_slot;
         wrapped_reg <= cur_wrapped;
+    end
+end
+
+always @(posedge clk) begin
+    if (first_beat) begin
+        nonce_reg <= s_axis_tuser[65:2];
+        slot_reg <= s_axis_tuser[1:0];
     end
 end
 
@@ -126,7 +131,7 @@ always @(posedge clk) begin
     end else begin
         outstanding_reg <= outstanding_next;
         took_reg <= in_fire;
-        credit_ok_reg <= outstanding_next < 7'h3e;
+        credit_ok_reg <= took_reg ? (credit_return_reg[1] ? (outstanding_reg < 7'h3e) : (outstanding_reg < 7'h3d)) : credit_return_reg[1] ? (outstanding_reg < 7'h3f) : (outstanding_reg < 7'h3e);
         xor_valid_reg <= beat_delay_q_valid;
         credit_return_reg <= {credit_return_reg[0], out_fire};
     end
@@ -169,7 +174,7 @@ delay_w77_c24_block beat_delay (
     .q      (beat_delay_q)
 );
 
-fifo_w74_d64_cr out_fifo (
+fifo_w74_d64_cr_os out_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(xor_valid_reg),

@@ -15,7 +15,7 @@
 // s_axis_tuser (first beat of a packet): counter [130:99], nonce [98:3], key slot [2:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 89 cycles (the keystream engine's 83,
+// Latency from an accepted first beat to its output beat on an idle core: 90 cycles (the keystream engine's 83,
 // the XOR register and the output FIFO). Output FIFO: 128 beats.
 // Key writes apply to the blocks of beats accepted after the write's handshake; earlier beats keep the old key.
 
@@ -104,9 +104,14 @@ always @(posedge clk) begin
         counter_reg <= cur_counter;
         counter_inc_reg <= first_beat ? (s_axis_tuser[130:99] + 32'h1) : new_block ? (counter_inc_reg + 32'h1) : counter_inc_reg;
         counter_top_reg <= first_beat ? (s_axis_tuser[130:99] == 32'hffffffff) : new_block ? (counter_inc_reg == 32'hffffffff) : counter_top_reg;
-        nonce_reg <= cur_nonce;
-        slot_reg <= cur_slot;
         wrapped_reg <= cur_wrapped;
+    end
+end
+
+always @(posedge clk) begin
+    if (first_beat) begin
+        nonce_reg <= s_axis_tuser[98:3];
+        slot_reg <= s_axis_tuser[2:0];
     end
 end
 
@@ -120,7 +125,7 @@ always @(posedge clk) begin
     end else begin
         outstanding_reg <= outstanding_next;
         took_reg <= in_fire;
-        credit_ok_reg <= outstanding_next < 8'h7e;
+        credit_ok_reg <= took_reg ? (credit_return_reg[1] ? (outstanding_reg < 8'h7e) : (outstanding_reg < 8'h7d)) : credit_return_reg[1] ? (outstanding_reg < 8'h7f) : (outstanding_reg < 8'h7e);
         xor_valid_reg <= beat_delay_q_valid;
         credit_return_reg <= {credit_return_reg[0], out_fire};
     end
@@ -157,7 +162,7 @@ delay_w578_c83_ecp5 beat_delay (
     .q      (beat_delay_q)
 );
 
-fifo_w578_d128_ecp5_cr_l33 out_fifo (
+fifo_w578_d128_ecp5_cr_os_l33 out_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(xor_valid_reg),

@@ -15,7 +15,7 @@
 // s_axis_tuser (first beat of a packet): counter [128:97], nonce [96:1], key slot [0:0]; ignored on later beats.
 // tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
 // m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
-// Latency from an accepted first beat to its output beat on an idle core: 23 cycles (the keystream engine's 19,
+// Latency from an accepted first beat to its output beat on an idle core: 24 cycles (the keystream engine's 19,
 // the register holding a block for its beats, the XOR register and the output FIFO). Output FIFO: 32 beats.
 // Key writes apply to the blocks of beats accepted after the write's handshake; earlier beats keep the old key.
 
@@ -110,9 +110,14 @@ always @(posedge clk) begin
         counter_reg <= cur_counter;
         counter_inc_reg <= first_beat ? (s_axis_tuser[128:97] + 32'h1) : new_block ? (counter_inc_reg + 32'h1) : counter_inc_reg;
         counter_top_reg <= first_beat ? (s_axis_tuser[128:97] == 32'hffffffff) : new_block ? (counter_inc_reg == 32'hffffffff) : counter_top_reg;
-        nonce_reg <= cur_nonce;
-        slot_reg <= cur_slot;
         wrapped_reg <= cur_wrapped;
+    end
+end
+
+always @(posedge clk) begin
+    if (first_beat) begin
+        nonce_reg <= s_axis_tuser[96:1];
+        slot_reg <= s_axis_tuser[0];
     end
 end
 
@@ -126,7 +131,7 @@ always @(posedge clk) begin
     end else begin
         outstanding_reg <= outstanding_next;
         took_reg <= in_fire;
-        credit_ok_reg <= outstanding_next < 6'h1e;
+        credit_ok_reg <= took_reg ? (credit_return_reg[1] ? (outstanding_reg < 6'h1e) : (outstanding_reg < 6'h1d)) : credit_return_reg[1] ? (outstanding_reg < 6'h1f) : (outstanding_reg < 6'h1e);
         xor_valid_reg <= beat_delay_q_valid;
         credit_return_reg <= {credit_return_reg[0], out_fire};
     end
@@ -169,7 +174,7 @@ delay_w291_c20_lut beat_delay (
     .q      (beat_delay_q)
 );
 
-fifo_w290_d32_lut_cr_l3 out_fifo (
+fifo_w290_d32_lut_cr_os_l3 out_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(xor_valid_reg),

@@ -6,6 +6,7 @@
 //   withLevel = false
 //   credited  = true
 //   writeReg  = false
+//   outSlice  = false
 //   lanes     = 1
 //   ram       = lut
 //

@@ -43,8 +43,8 @@ function cyclesToOutputFifo(c: PipelineShape): number {
   return engineLatency(c.rounds, c.units, c.stages, c.entryReg ?? true) + held + 1;
 }
 
-/** Cycles from a write into an empty output FIFO to the word at its head, by RAM style. */
-const OUTPUT_FIFO_LATENCY: Readonly<Record<string, number>> = { lut: 2, block: 2, ecp5: 5 };
+/** Cycles from a write into an empty output FIFO to the word on m_axis (through its register slice), by RAM style. */
+const OUTPUT_FIFO_LATENCY: Readonly<Record<string, number>> = { lut: 3, block: 3, ecp5: 6 };
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
 export function pipelineLatency(c: PipelineShape): number {
@@ -148,8 +148,10 @@ export const chachaPipeline = defineGenerator(
     const one = constant(1, fmt.counterBits);
     ctrInc.set(mux(first, add(ctxCounter, one), mux(newBlock, add(ctrInc, one), ctrInc)), accept);
     ctrTop.set(mux(first, eq(ctxCounter, maxCounter), mux(newBlock, eq(ctrInc, maxCounter), ctrTop)), accept);
-    nonce.set(curNonce, accept);
-    slot.set(curSlot, accept);
+    // Between packets these follow tuser, which holds still while a first beat waits, so
+    // they need not wait for the handshake (and accept fans out to fewer flops).
+    nonce.set(ctxNonce, first);
+    slot.set(ctxSlot, first);
     wrapped.set(curWrapped, accept);
 
     // ---- the beats wait in a delay line while their block is made -------------------------------
@@ -186,7 +188,7 @@ export const chachaPipeline = defineGenerator(
     // Lanes with pointers and flags of their own keep every enable local: one per block-RAM
     // tile on ECP5 (the head flip-flops then sit by their tile), about 64 cells of LUT RAM.
     const lanes = ram === 'ecp5' ? Math.ceil(outWidth / 18) : ram === 'lut' ? lutFifoLanes(outWidth, depth) : 1;
-    const out = m.instance(fifo({ width: outWidth, depth, ram, credited: true, lanes }), 'out_fifo', {
+    const out = m.instance(fifo({ width: outWidth, depth, ram, credited: true, lanes, outSlice: true }), 'out_fifo', {
       s_valid: xValid,
       s_data: xWord,
       m_ready: o.tready,
@@ -201,7 +203,10 @@ export const chachaPipeline = defineGenerator(
     took.set(accept);
     const nextOutstanding = m.wire('outstanding_next', mux(took, mux(creditBack, outstanding, add(outstanding, oneBeat)), mux(creditBack, sub(outstanding, oneBeat), outstanding)));
     outstanding.set(nextOutstanding);
-    creditOk.set(lt(nextOutstanding, constant(depth - 2, cw)));
+    // nextOutstanding < depth - 2, from three comparisons of the register and a choice.
+    const below = (k: number) => lt(outstanding, constant(k, cw));
+    const limit = depth - 2;
+    creditOk.set(mux(took, mux(creditBack, below(limit), below(limit - 1)), mux(creditBack, below(limit + 1), below(limit))));
 
     const res = m.named(out.m_data!, 'out_word');
     o.tdata.drive(m.slice(res, W - 1, 0));

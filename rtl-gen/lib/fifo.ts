@@ -12,6 +12,7 @@ import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
 import { ecp5Ram } from '../vendor/ecp5.ts';
+import { registerSlice } from './register-slice.ts';
 
 /**
  * Lanes for a LUT-RAM FIFO so that no read address or enable reaches more than about 64
@@ -32,12 +33,14 @@ export const fifo = defineGenerator(
     withLevel: oneOf<boolean>('bring out the fill level', false, [false, true]),
     credited: oneOf<boolean>('the writer never writes a full FIFO (credits), so a write needs no handshake: s_ready only reports space', false, [false, true]),
     writeReg: oneOf<boolean>('register the write side: a word is written the cycle after its handshake, so the write enable comes from a flop (s_ready keeps a word of room for it)', false, [false, true]),
+    outSlice: oneOf<boolean>('a register slice after the head (one more cycle): the reader\'s ready then reaches one LUT in each lane, not the FIFO\'s pointers and flags', false, [false, true]),
     lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
     ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register; logic: flip-flops, for a few words where block RAM would be mostly empty; ecp5: DP16KD tiles with their output register, read ahead into a few flip-flop words', 'block', ['block', 'lut', 'logic', 'ecp5']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.outSlice ? '_os' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
     if (p.lanes > 1) return laned(m, p);
+    if (p.outSlice) return sliced(m, p);
     if (p.ram === 'ecp5') return readAhead(m, p);
     const aw = Math.log2(p.depth);
     const cw = aw + 1;
@@ -147,7 +150,21 @@ function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boole
  * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
  * the read address and the head register's enable otherwise reach every RAM cell.
  */
-function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string }): Module {
+/** The FIFO followed by a register slice, for a reader whose ready arrives late or from far away. */
+function sliced(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; ram: string }): Module {
+  if (p.withLevel) throw new GenError('lib/fifo: an output slice and a level output do not go together (the slice\'s words are not counted)');
+  const { inValid, inData, outReady } = fifoPorts(m, p, 'and a register slice after its head');
+  const sliceReady = m.wire('slice_ready', 1);
+  const inner = m.instance(fifo({ ...p, outSlice: false, lanes: 1 }), 'queue', { s_valid: inValid, s_data: inData, m_ready: sliceReady });
+  const out = m.instance(registerSlice({ width: p.width }), 'slice', { s_valid: inner.m_valid!, s_data: inner.m_data!, m_ready: outReady });
+  m.assign(sliceReady, out.s_ready!);
+  m.output('s_ready', 1).drive(inner.s_ready!);
+  m.output('m_valid', 1).drive(out.m_valid!);
+  m.output('m_data', p.width).drive(out.m_data!);
+  return m;
+}
+
+function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string; outSlice: boolean }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
   const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`);
   // Lanes of the rounded-up width (the last one narrower), so lanes match block-RAM tiles
@@ -158,7 +175,7 @@ function laned(m: Module, p: { width: number; depth: number; withLevel: boolean;
   let lane0: Record<string, Expr> = {};
   for (let i = 0, lo = 0; i < p.lanes; i++) {
     const w = i === p.lanes - 1 ? p.width - lo : base;
-    const laneFifo = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, writeReg: p.writeReg, withLevel: i === 0 && p.withLevel });
+    const laneFifo = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, writeReg: p.writeReg, withLevel: i === 0 && p.withLevel, outSlice: p.outSlice });
     const o = m.instance(laneFifo, `lane${i}`, { s_valid: inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
     if (i === 0) lane0 = o;
     heads.push(o.m_data!);
