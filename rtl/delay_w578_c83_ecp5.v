@@ -22,355 +22,614 @@ module delay_w578_c83_ecp5 (
 
 reg [82:0] valid_pipe_reg;  // bit i: d_valid of i + 1 cycles ago
 reg [577:0] d_reg;
-reg [6:0] wr_ptr_reg;
-reg [6:0] rd_ptr_reg;  // 79 word(s) behind wr_ptr_reg
+reg [6:0] wr_ptr0_reg;
+reg [6:0] rd_ptr0_reg;  // 79 word(s) behind wr_ptr0_reg
+reg [6:0] wr_ptr1_reg;
+reg [6:0] rd_ptr1_reg;  // 79 word(s) behind wr_ptr1_reg
+reg [6:0] wr_ptr2_reg;
+reg [6:0] rd_ptr2_reg;  // 79 word(s) behind wr_ptr2_reg
+reg [6:0] wr_ptr3_reg;
+reg [6:0] rd_ptr3_reg;  // 79 word(s) behind wr_ptr3_reg
+reg [6:0] wr_ptr4_reg;
+reg [6:0] rd_ptr4_reg;  // 79 word(s) behind wr_ptr4_reg
+reg [6:0] wr_ptr5_reg;
+reg [6:0] rd_ptr5_reg;  // 79 word(s) behind wr_ptr5_reg
+reg [6:0] wr_ptr6_reg;
+reg [6:0] rd_ptr6_reg;  // 79 word(s) behind wr_ptr6_reg
+reg [6:0] wr_ptr7_reg;
+reg [6:0] rd_ptr7_reg;  // 79 word(s) behind wr_ptr7_reg
+reg [6:0] wr_ptr8_reg;
+reg [6:0] rd_ptr8_reg;  // 79 word(s) behind wr_ptr8_reg
+reg [6:0] wr_ptr9_reg;
+reg [6:0] rd_ptr9_reg;  // 79 word(s) behind wr_ptr9_reg
+reg [6:0] wr_ptr10_reg;
+reg [6:0] rd_ptr10_reg;  // 79 word(s) behind wr_ptr10_reg
+reg [6:0] wr_ptr11_reg;
+reg [6:0] rd_ptr11_reg;  // 79 word(s) behind wr_ptr11_reg
+reg [6:0] wr_ptr12_reg;
+reg [6:0] rd_ptr12_reg;  // 79 word(s) behind wr_ptr12_reg
+reg [6:0] wr_ptr13_reg;
+reg [6:0] rd_ptr13_reg;  // 79 word(s) behind wr_ptr13_reg
+reg [6:0] wr_ptr14_reg;
+reg [6:0] rd_ptr14_reg;  // 79 word(s) behind wr_ptr14_reg
+reg [6:0] wr_ptr15_reg;
+reg [6:0] rd_ptr15_reg;  // 79 word(s) behind wr_ptr15_reg
+reg [6:0] wr_ptr16_reg;
+reg [6:0] rd_ptr16_reg;  // 79 word(s) behind wr_ptr16_reg
+reg [6:0] wr_ptr17_reg;
+reg [6:0] rd_ptr17_reg;  // 79 word(s) behind wr_ptr17_reg
+reg [6:0] wr_ptr18_reg;
+reg [6:0] rd_ptr18_reg;  // 79 word(s) behind wr_ptr18_reg
+reg [6:0] wr_ptr19_reg;
+reg [6:0] rd_ptr19_reg;  // 79 word(s) behind wr_ptr19_reg
+reg [6:0] wr_ptr20_reg;
+reg [6:0] rd_ptr20_reg;  // 79 word(s) behind wr_ptr20_reg
+reg [6:0] wr_ptr21_reg;
+reg [6:0] rd_ptr21_reg;  // 79 word(s) behind wr_ptr21_reg
+reg [6:0] wr_ptr22_reg;
+reg [6:0] rd_ptr22_reg;  // 79 word(s) behind wr_ptr22_reg
+reg [6:0] wr_ptr23_reg;
+reg [6:0] rd_ptr23_reg;  // 79 word(s) behind wr_ptr23_reg
+reg [6:0] wr_ptr24_reg;
+reg [6:0] rd_ptr24_reg;  // 79 word(s) behind wr_ptr24_reg
+reg [6:0] wr_ptr25_reg;
+reg [6:0] rd_ptr25_reg;  // 79 word(s) behind wr_ptr25_reg
+reg [6:0] wr_ptr26_reg;
+reg [6:0] rd_ptr26_reg;  // 79 word(s) behind wr_ptr26_reg
+reg [6:0] wr_ptr27_reg;
+reg [6:0] rd_ptr27_reg;  // 79 word(s) behind wr_ptr27_reg
+reg [6:0] wr_ptr28_reg;
+reg [6:0] rd_ptr28_reg;  // 79 word(s) behind wr_ptr28_reg
+reg [6:0] wr_ptr29_reg;
+reg [6:0] rd_ptr29_reg;  // 79 word(s) behind wr_ptr29_reg
+reg [6:0] wr_ptr30_reg;
+reg [6:0] rd_ptr30_reg;  // 79 word(s) behind wr_ptr30_reg
+reg [6:0] wr_ptr31_reg;
+reg [6:0] rd_ptr31_reg;  // 79 word(s) behind wr_ptr31_reg
+reg [6:0] wr_ptr32_reg;
+reg [6:0] rd_ptr32_reg;  // 79 word(s) behind wr_ptr32_reg
 reg [577:0] q_reg;
-wire [17:0] ram_tile0_rd_data;
-wire [17:0] ram_tile1_rd_data;
-wire [17:0] ram_tile2_rd_data;
-wire [17:0] ram_tile3_rd_data;
-wire [17:0] ram_tile4_rd_data;
-wire [17:0] ram_tile5_rd_data;
-wire [17:0] ram_tile6_rd_data;
-wire [17:0] ram_tile7_rd_data;
-wire [17:0] ram_tile8_rd_data;
-wire [17:0] ram_tile9_rd_data;
-wire [17:0] ram_tile10_rd_data;
-wire [17:0] ram_tile11_rd_data;
-wire [17:0] ram_tile12_rd_data;
-wire [17:0] ram_tile13_rd_data;
-wire [17:0] ram_tile14_rd_data;
-wire [17:0] ram_tile15_rd_data;
-wire [17:0] ram_tile16_rd_data;
-wire [17:0] ram_tile17_rd_data;
-wire [17:0] ram_tile18_rd_data;
-wire [17:0] ram_tile19_rd_data;
-wire [17:0] ram_tile20_rd_data;
-wire [17:0] ram_tile21_rd_data;
-wire [17:0] ram_tile22_rd_data;
-wire [17:0] ram_tile23_rd_data;
-wire [17:0] ram_tile24_rd_data;
-wire [17:0] ram_tile25_rd_data;
-wire [17:0] ram_tile26_rd_data;
-wire [17:0] ram_tile27_rd_data;
-wire [17:0] ram_tile28_rd_data;
-wire [17:0] ram_tile29_rd_data;
-wire [17:0] ram_tile30_rd_data;
-wire [17:0] ram_tile31_rd_data;
-wire [1:0] ram_tile32_rd_data;
+wire [17:0] tmp0;
+wire [17:0] ram0_tile0_rd_data;
+wire [17:0] tmp1;
+wire [17:0] ram1_tile0_rd_data;
+wire [17:0] tmp2;
+wire [17:0] ram2_tile0_rd_data;
+wire [17:0] tmp3;
+wire [17:0] ram3_tile0_rd_data;
+wire [17:0] tmp4;
+wire [17:0] ram4_tile0_rd_data;
+wire [17:0] tmp5;
+wire [17:0] ram5_tile0_rd_data;
+wire [17:0] tmp6;
+wire [17:0] ram6_tile0_rd_data;
+wire [17:0] tmp7;
+wire [17:0] ram7_tile0_rd_data;
+wire [17:0] tmp8;
+wire [17:0] ram8_tile0_rd_data;
+wire [17:0] tmp9;
+wire [17:0] ram9_tile0_rd_data;
+wire [17:0] tmp10;
+wire [17:0] ram10_tile0_rd_data;
+wire [17:0] tmp11;
+wire [17:0] ram11_tile0_rd_data;
+wire [17:0] tmp12;
+wire [17:0] ram12_tile0_rd_data;
+wire [17:0] tmp13;
+wire [17:0] ram13_tile0_rd_data;
+wire [17:0] tmp14;
+wire [17:0] ram14_tile0_rd_data;
+wire [17:0] tmp15;
+wire [17:0] ram15_tile0_rd_data;
+wire [17:0] tmp16;
+wire [17:0] ram16_tile0_rd_data;
+wire [17:0] tmp17;
+wire [17:0] ram17_tile0_rd_data;
+wire [17:0] tmp18;
+wire [17:0] ram18_tile0_rd_data;
+wire [17:0] tmp19;
+wire [17:0] ram19_tile0_rd_data;
+wire [17:0] tmp20;
+wire [17:0] ram20_tile0_rd_data;
+wire [17:0] tmp21;
+wire [17:0] ram21_tile0_rd_data;
+wire [17:0] tmp22;
+wire [17:0] ram22_tile0_rd_data;
+wire [17:0] tmp23;
+wire [17:0] ram23_tile0_rd_data;
+wire [17:0] tmp24;
+wire [17:0] ram24_tile0_rd_data;
+wire [17:0] tmp25;
+wire [17:0] ram25_tile0_rd_data;
+wire [17:0] tmp26;
+wire [17:0] ram26_tile0_rd_data;
+wire [17:0] tmp27;
+wire [17:0] ram27_tile0_rd_data;
+wire [17:0] tmp28;
+wire [17:0] ram28_tile0_rd_data;
+wire [17:0] tmp29;
+wire [17:0] ram29_tile0_rd_data;
+wire [17:0] tmp30;
+wire [17:0] ram30_tile0_rd_data;
+wire [17:0] tmp31;
+wire [17:0] ram31_tile0_rd_data;
+wire [1:0] tmp32;
+wire [1:0] ram32_tile0_rd_data;
+
+assign tmp0 = d_reg[17:0];
+assign tmp1 = d_reg[35:18];
+assign tmp2 = d_reg[53:36];
+assign tmp3 = d_reg[71:54];
+assign tmp4 = d_reg[89:72];
+assign tmp5 = d_reg[107:90];
+assign tmp6 = d_reg[125:108];
+assign tmp7 = d_reg[143:126];
+assign tmp8 = d_reg[161:144];
+assign tmp9 = d_reg[179:162];
+assign tmp10 = d_reg[197:180];
+assign tmp11 = d_reg[215:198];
+assign tmp12 = d_reg[233:216];
+assign tmp13 = d_reg[251:234];
+assign tmp14 = d_reg[269:252];
+assign tmp15 = d_reg[287:270];
+assign tmp16 = d_reg[305:288];
+assign tmp17 = d_reg[323:306];
+assign tmp18 = d_reg[341:324];
+assign tmp19 = d_reg[359:342];
+assign tmp20 = d_reg[377:360];
+assign tmp21 = d_reg[395:378];
+assign tmp22 = d_reg[413:396];
+assign tmp23 = d_reg[431:414];
+assign tmp24 = d_reg[449:432];
+assign tmp25 = d_reg[467:450];
+assign tmp26 = d_reg[485:468];
+assign tmp27 = d_reg[503:486];
+assign tmp28 = d_reg[521:504];
+assign tmp29 = d_reg[539:522];
+assign tmp30 = d_reg[557:540];
+assign tmp31 = d_reg[575:558];
+assign tmp32 = d_reg[577:576];
 
 always @(posedge clk) begin
     if (rst) begin
         valid_pipe_reg <= 83'h0;
-        wr_ptr_reg <= 7'h0;
-        rd_ptr_reg <= 7'h31;
+        wr_ptr0_reg <= 7'h0;
+        rd_ptr0_reg <= 7'h31;
+        wr_ptr1_reg <= 7'h0;
+        rd_ptr1_reg <= 7'h31;
+        wr_ptr2_reg <= 7'h0;
+        rd_ptr2_reg <= 7'h31;
+        wr_ptr3_reg <= 7'h0;
+        rd_ptr3_reg <= 7'h31;
+        wr_ptr4_reg <= 7'h0;
+        rd_ptr4_reg <= 7'h31;
+        wr_ptr5_reg <= 7'h0;
+        rd_ptr5_reg <= 7'h31;
+        wr_ptr6_reg <= 7'h0;
+        rd_ptr6_reg <= 7'h31;
+        wr_ptr7_reg <= 7'h0;
+        rd_ptr7_reg <= 7'h31;
+        wr_ptr8_reg <= 7'h0;
+        rd_ptr8_reg <= 7'h31;
+        wr_ptr9_reg <= 7'h0;
+        rd_ptr9_reg <= 7'h31;
+        wr_ptr10_reg <= 7'h0;
+        rd_ptr10_reg <= 7'h31;
+        wr_ptr11_reg <= 7'h0;
+        rd_ptr11_reg <= 7'h31;
+        wr_ptr12_reg <= 7'h0;
+        rd_ptr12_reg <= 7'h31;
+        wr_ptr13_reg <= 7'h0;
+        rd_ptr13_reg <= 7'h31;
+        wr_ptr14_reg <= 7'h0;
+        rd_ptr14_reg <= 7'h31;
+        wr_ptr15_reg <= 7'h0;
+        rd_ptr15_reg <= 7'h31;
+        wr_ptr16_reg <= 7'h0;
+        rd_ptr16_reg <= 7'h31;
+        wr_ptr17_reg <= 7'h0;
+        rd_ptr17_reg <= 7'h31;
+        wr_ptr18_reg <= 7'h0;
+        rd_ptr18_reg <= 7'h31;
+        wr_ptr19_reg <= 7'h0;
+        rd_ptr19_reg <= 7'h31;
+        wr_ptr20_reg <= 7'h0;
+        rd_ptr20_reg <= 7'h31;
+        wr_ptr21_reg <= 7'h0;
+        rd_ptr21_reg <= 7'h31;
+        wr_ptr22_reg <= 7'h0;
+        rd_ptr22_reg <= 7'h31;
+        wr_ptr23_reg <= 7'h0;
+        rd_ptr23_reg <= 7'h31;
+        wr_ptr24_reg <= 7'h0;
+        rd_ptr24_reg <= 7'h31;
+        wr_ptr25_reg <= 7'h0;
+        rd_ptr25_reg <= 7'h31;
+        wr_ptr26_reg <= 7'h0;
+        rd_ptr26_reg <= 7'h31;
+        wr_ptr27_reg <= 7'h0;
+        rd_ptr27_reg <= 7'h31;
+        wr_ptr28_reg <= 7'h0;
+        rd_ptr28_reg <= 7'h31;
+        wr_ptr29_reg <= 7'h0;
+        rd_ptr29_reg <= 7'h31;
+        wr_ptr30_reg <= 7'h0;
+        rd_ptr30_reg <= 7'h31;
+        wr_ptr31_reg <= 7'h0;
+        rd_ptr31_reg <= 7'h31;
+        wr_ptr32_reg <= 7'h0;
+        rd_ptr32_reg <= 7'h31;
     end else begin
         valid_pipe_reg <= {valid_pipe_reg[81:0], d_valid};
-        wr_ptr_reg <= wr_ptr_reg + 7'h1;
-        rd_ptr_reg <= rd_ptr_reg + 7'h1;
+        wr_ptr0_reg <= wr_ptr0_reg + 7'h1;
+        rd_ptr0_reg <= rd_ptr0_reg + 7'h1;
+        wr_ptr1_reg <= wr_ptr1_reg + 7'h1;
+        rd_ptr1_reg <= rd_ptr1_reg + 7'h1;
+        wr_ptr2_reg <= wr_ptr2_reg + 7'h1;
+        rd_ptr2_reg <= rd_ptr2_reg + 7'h1;
+        wr_ptr3_reg <= wr_ptr3_reg + 7'h1;
+        rd_ptr3_reg <= rd_ptr3_reg + 7'h1;
+        wr_ptr4_reg <= wr_ptr4_reg + 7'h1;
+        rd_ptr4_reg <= rd_ptr4_reg + 7'h1;
+        wr_ptr5_reg <= wr_ptr5_reg + 7'h1;
+        rd_ptr5_reg <= rd_ptr5_reg + 7'h1;
+        wr_ptr6_reg <= wr_ptr6_reg + 7'h1;
+        rd_ptr6_reg <= rd_ptr6_reg + 7'h1;
+        wr_ptr7_reg <= wr_ptr7_reg + 7'h1;
+        rd_ptr7_reg <= rd_ptr7_reg + 7'h1;
+        wr_ptr8_reg <= wr_ptr8_reg + 7'h1;
+        rd_ptr8_reg <= rd_ptr8_reg + 7'h1;
+        wr_ptr9_reg <= wr_ptr9_reg + 7'h1;
+        rd_ptr9_reg <= rd_ptr9_reg + 7'h1;
+        wr_ptr10_reg <= wr_ptr10_reg + 7'h1;
+        rd_ptr10_reg <= rd_ptr10_reg + 7'h1;
+        wr_ptr11_reg <= wr_ptr11_reg + 7'h1;
+        rd_ptr11_reg <= rd_ptr11_reg + 7'h1;
+        wr_ptr12_reg <= wr_ptr12_reg + 7'h1;
+        rd_ptr12_reg <= rd_ptr12_reg + 7'h1;
+        wr_ptr13_reg <= wr_ptr13_reg + 7'h1;
+        rd_ptr13_reg <= rd_ptr13_reg + 7'h1;
+        wr_ptr14_reg <= wr_ptr14_reg + 7'h1;
+        rd_ptr14_reg <= rd_ptr14_reg + 7'h1;
+        wr_ptr15_reg <= wr_ptr15_reg + 7'h1;
+        rd_ptr15_reg <= rd_ptr15_reg + 7'h1;
+        wr_ptr16_reg <= wr_ptr16_reg + 7'h1;
+        rd_ptr16_reg <= rd_ptr16_reg + 7'h1;
+        wr_ptr17_reg <= wr_ptr17_reg + 7'h1;
+        rd_ptr17_reg <= rd_ptr17_reg + 7'h1;
+        wr_ptr18_reg <= wr_ptr18_reg + 7'h1;
+        rd_ptr18_reg <= rd_ptr18_reg + 7'h1;
+        wr_ptr19_reg <= wr_ptr19_reg + 7'h1;
+        rd_ptr19_reg <= rd_ptr19_reg + 7'h1;
+        wr_ptr20_reg <= wr_ptr20_reg + 7'h1;
+        rd_ptr20_reg <= rd_ptr20_reg + 7'h1;
+        wr_ptr21_reg <= wr_ptr21_reg + 7'h1;
+        rd_ptr21_reg <= rd_ptr21_reg + 7'h1;
+        wr_ptr22_reg <= wr_ptr22_reg + 7'h1;
+        rd_ptr22_reg <= rd_ptr22_reg + 7'h1;
+        wr_ptr23_reg <= wr_ptr23_reg + 7'h1;
+        rd_ptr23_reg <= rd_ptr23_reg + 7'h1;
+        wr_ptr24_reg <= wr_ptr24_reg + 7'h1;
+        rd_ptr24_reg <= rd_ptr24_reg + 7'h1;
+        wr_ptr25_reg <= wr_ptr25_reg + 7'h1;
+        rd_ptr25_reg <= rd_ptr25_reg + 7'h1;
+        wr_ptr26_reg <= wr_ptr26_reg + 7'h1;
+        rd_ptr26_reg <= rd_ptr26_reg + 7'h1;
+        wr_ptr27_reg <= wr_ptr27_reg + 7'h1;
+        rd_ptr27_reg <= rd_ptr27_reg + 7'h1;
+        wr_ptr28_reg <= wr_ptr28_reg + 7'h1;
+        rd_ptr28_reg <= rd_ptr28_reg + 7'h1;
+        wr_ptr29_reg <= wr_ptr29_reg + 7'h1;
+        rd_ptr29_reg <= rd_ptr29_reg + 7'h1;
+        wr_ptr30_reg <= wr_ptr30_reg + 7'h1;
+        rd_ptr30_reg <= rd_ptr30_reg + 7'h1;
+        wr_ptr31_reg <= wr_ptr31_reg + 7'h1;
+        rd_ptr31_reg <= rd_ptr31_reg + 7'h1;
+        wr_ptr32_reg <= wr_ptr32_reg + 7'h1;
+        rd_ptr32_reg <= rd_ptr32_reg + 7'h1;
     end
 end
 
 always @(posedge clk) begin
     d_reg <= d;
-    q_reg <= {ram_tile32_rd_data, ram_tile31_rd_data, ram_tile30_rd_data, ram_tile29_rd_data, ram_tile28_rd_data, ram_tile27_rd_data, ram_tile26_rd_data, ram_tile25_rd_data, ram_tile24_rd_data, ram_tile23_rd_data, ram_tile22_rd_data, ram_tile21_rd_data, ram_tile20_rd_data, ram_tile19_rd_data, ram_tile18_rd_data, ram_tile17_rd_data, ram_tile16_rd_data, ram_tile15_rd_data, ram_tile14_rd_data, ram_tile13_rd_data, ram_tile12_rd_data, ram_tile11_rd_data, ram_tile10_rd_data, ram_tile9_rd_data, ram_tile8_rd_data, ram_tile7_rd_data, ram_tile6_rd_data, ram_tile5_rd_data, ram_tile4_rd_data, ram_tile3_rd_data, ram_tile2_rd_data, ram_tile1_rd_data, ram_tile0_rd_data};
+    q_reg <= {ram32_tile0_rd_data, ram31_tile0_rd_data, ram30_tile0_rd_data, ram29_tile0_rd_data, ram28_tile0_rd_data, ram27_tile0_rd_data, ram26_tile0_rd_data, ram25_tile0_rd_data, ram24_tile0_rd_data, ram23_tile0_rd_data, ram22_tile0_rd_data, ram21_tile0_rd_data, ram20_tile0_rd_data, ram19_tile0_rd_data, ram18_tile0_rd_data, ram17_tile0_rd_data, ram16_tile0_rd_data, ram15_tile0_rd_data, ram14_tile0_rd_data, ram13_tile0_rd_data, ram12_tile0_rd_data, ram11_tile0_rd_data, ram10_tile0_rd_data, ram9_tile0_rd_data, ram8_tile0_rd_data, ram7_tile0_rd_data, ram6_tile0_rd_data, ram5_tile0_rd_data, ram4_tile0_rd_data, ram3_tile0_rd_data, ram2_tile0_rd_data, ram1_tile0_rd_data, ram0_tile0_rd_data};
 end
 
-ecp5_ram_a7_d18_outreg ram_tile0 (
+ecp5_ram_a7_d18_outreg ram0_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[17:0]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile0_rd_data)
+    .wr_addr(wr_ptr0_reg),
+    .wr_data(tmp0),
+    .rd_addr(rd_ptr0_reg),
+    .rd_data(ram0_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile1 (
+ecp5_ram_a7_d18_outreg ram1_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[35:18]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile1_rd_data)
+    .wr_addr(wr_ptr1_reg),
+    .wr_data(tmp1),
+    .rd_addr(rd_ptr1_reg),
+    .rd_data(ram1_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile2 (
+ecp5_ram_a7_d18_outreg ram2_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[53:36]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile2_rd_data)
+    .wr_addr(wr_ptr2_reg),
+    .wr_data(tmp2),
+    .rd_addr(rd_ptr2_reg),
+    .rd_data(ram2_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile3 (
+ecp5_ram_a7_d18_outreg ram3_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[71:54]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile3_rd_data)
+    .wr_addr(wr_ptr3_reg),
+    .wr_data(tmp3),
+    .rd_addr(rd_ptr3_reg),
+    .rd_data(ram3_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile4 (
+ecp5_ram_a7_d18_outreg ram4_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[89:72]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile4_rd_data)
+    .wr_addr(wr_ptr4_reg),
+    .wr_data(tmp4),
+    .rd_addr(rd_ptr4_reg),
+    .rd_data(ram4_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile5 (
+ecp5_ram_a7_d18_outreg ram5_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[107:90]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile5_rd_data)
+    .wr_addr(wr_ptr5_reg),
+    .wr_data(tmp5),
+    .rd_addr(rd_ptr5_reg),
+    .rd_data(ram5_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile6 (
+ecp5_ram_a7_d18_outreg ram6_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[125:108]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile6_rd_data)
+    .wr_addr(wr_ptr6_reg),
+    .wr_data(tmp6),
+    .rd_addr(rd_ptr6_reg),
+    .rd_data(ram6_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile7 (
+ecp5_ram_a7_d18_outreg ram7_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[143:126]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile7_rd_data)
+    .wr_addr(wr_ptr7_reg),
+    .wr_data(tmp7),
+    .rd_addr(rd_ptr7_reg),
+    .rd_data(ram7_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile8 (
+ecp5_ram_a7_d18_outreg ram8_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[161:144]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile8_rd_data)
+    .wr_addr(wr_ptr8_reg),
+    .wr_data(tmp8),
+    .rd_addr(rd_ptr8_reg),
+    .rd_data(ram8_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile9 (
+ecp5_ram_a7_d18_outreg ram9_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[179:162]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile9_rd_data)
+    .wr_addr(wr_ptr9_reg),
+    .wr_data(tmp9),
+    .rd_addr(rd_ptr9_reg),
+    .rd_data(ram9_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile10 (
+ecp5_ram_a7_d18_outreg ram10_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[197:180]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile10_rd_data)
+    .wr_addr(wr_ptr10_reg),
+    .wr_data(tmp10),
+    .rd_addr(rd_ptr10_reg),
+    .rd_data(ram10_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile11 (
+ecp5_ram_a7_d18_outreg ram11_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[215:198]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile11_rd_data)
+    .wr_addr(wr_ptr11_reg),
+    .wr_data(tmp11),
+    .rd_addr(rd_ptr11_reg),
+    .rd_data(ram11_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile12 (
+ecp5_ram_a7_d18_outreg ram12_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[233:216]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile12_rd_data)
+    .wr_addr(wr_ptr12_reg),
+    .wr_data(tmp12),
+    .rd_addr(rd_ptr12_reg),
+    .rd_data(ram12_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile13 (
+ecp5_ram_a7_d18_outreg ram13_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[251:234]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile13_rd_data)
+    .wr_addr(wr_ptr13_reg),
+    .wr_data(tmp13),
+    .rd_addr(rd_ptr13_reg),
+    .rd_data(ram13_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile14 (
+ecp5_ram_a7_d18_outreg ram14_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[269:252]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile14_rd_data)
+    .wr_addr(wr_ptr14_reg),
+    .wr_data(tmp14),
+    .rd_addr(rd_ptr14_reg),
+    .rd_data(ram14_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile15 (
+ecp5_ram_a7_d18_outreg ram15_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[287:270]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile15_rd_data)
+    .wr_addr(wr_ptr15_reg),
+    .wr_data(tmp15),
+    .rd_addr(rd_ptr15_reg),
+    .rd_data(ram15_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile16 (
+ecp5_ram_a7_d18_outreg ram16_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[305:288]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile16_rd_data)
+    .wr_addr(wr_ptr16_reg),
+    .wr_data(tmp16),
+    .rd_addr(rd_ptr16_reg),
+    .rd_data(ram16_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile17 (
+ecp5_ram_a7_d18_outreg ram17_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[323:306]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile17_rd_data)
+    .wr_addr(wr_ptr17_reg),
+    .wr_data(tmp17),
+    .rd_addr(rd_ptr17_reg),
+    .rd_data(ram17_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile18 (
+ecp5_ram_a7_d18_outreg ram18_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[341:324]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile18_rd_data)
+    .wr_addr(wr_ptr18_reg),
+    .wr_data(tmp18),
+    .rd_addr(rd_ptr18_reg),
+    .rd_data(ram18_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile19 (
+ecp5_ram_a7_d18_outreg ram19_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[359:342]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile19_rd_data)
+    .wr_addr(wr_ptr19_reg),
+    .wr_data(tmp19),
+    .rd_addr(rd_ptr19_reg),
+    .rd_data(ram19_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile20 (
+ecp5_ram_a7_d18_outreg ram20_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[377:360]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile20_rd_data)
+    .wr_addr(wr_ptr20_reg),
+    .wr_data(tmp20),
+    .rd_addr(rd_ptr20_reg),
+    .rd_data(ram20_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile21 (
+ecp5_ram_a7_d18_outreg ram21_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[395:378]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile21_rd_data)
+    .wr_addr(wr_ptr21_reg),
+    .wr_data(tmp21),
+    .rd_addr(rd_ptr21_reg),
+    .rd_data(ram21_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile22 (
+ecp5_ram_a7_d18_outreg ram22_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[413:396]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile22_rd_data)
+    .wr_addr(wr_ptr22_reg),
+    .wr_data(tmp22),
+    .rd_addr(rd_ptr22_reg),
+    .rd_data(ram22_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile23 (
+ecp5_ram_a7_d18_outreg ram23_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[431:414]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile23_rd_data)
+    .wr_addr(wr_ptr23_reg),
+    .wr_data(tmp23),
+    .rd_addr(rd_ptr23_reg),
+    .rd_data(ram23_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile24 (
+ecp5_ram_a7_d18_outreg ram24_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[449:432]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile24_rd_data)
+    .wr_addr(wr_ptr24_reg),
+    .wr_data(tmp24),
+    .rd_addr(rd_ptr24_reg),
+    .rd_data(ram24_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile25 (
+ecp5_ram_a7_d18_outreg ram25_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[467:450]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile25_rd_data)
+    .wr_addr(wr_ptr25_reg),
+    .wr_data(tmp25),
+    .rd_addr(rd_ptr25_reg),
+    .rd_data(ram25_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile26 (
+ecp5_ram_a7_d18_outreg ram26_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[485:468]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile26_rd_data)
+    .wr_addr(wr_ptr26_reg),
+    .wr_data(tmp26),
+    .rd_addr(rd_ptr26_reg),
+    .rd_data(ram26_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile27 (
+ecp5_ram_a7_d18_outreg ram27_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[503:486]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile27_rd_data)
+    .wr_addr(wr_ptr27_reg),
+    .wr_data(tmp27),
+    .rd_addr(rd_ptr27_reg),
+    .rd_data(ram27_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile28 (
+ecp5_ram_a7_d18_outreg ram28_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[521:504]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile28_rd_data)
+    .wr_addr(wr_ptr28_reg),
+    .wr_data(tmp28),
+    .rd_addr(rd_ptr28_reg),
+    .rd_data(ram28_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile29 (
+ecp5_ram_a7_d18_outreg ram29_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[539:522]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile29_rd_data)
+    .wr_addr(wr_ptr29_reg),
+    .wr_data(tmp29),
+    .rd_addr(rd_ptr29_reg),
+    .rd_data(ram29_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile30 (
+ecp5_ram_a7_d18_outreg ram30_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[557:540]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile30_rd_data)
+    .wr_addr(wr_ptr30_reg),
+    .wr_data(tmp30),
+    .rd_addr(rd_ptr30_reg),
+    .rd_data(ram30_tile0_rd_data)
 );
 
-ecp5_ram_a7_d18_outreg ram_tile31 (
+ecp5_ram_a7_d18_outreg ram31_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[575:558]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile31_rd_data)
+    .wr_addr(wr_ptr31_reg),
+    .wr_data(tmp31),
+    .rd_addr(rd_ptr31_reg),
+    .rd_data(ram31_tile0_rd_data)
 );
 
-ecp5_ram_a7_d2_outreg ram_tile32 (
+ecp5_ram_a7_d2_outreg ram32_tile0 (
     .clk    (clk),
     .wr_en  (1'b1),
-    .wr_addr(wr_ptr_reg),
-    .wr_data(d_reg[577:576]),
-    .rd_addr(rd_ptr_reg),
-    .rd_data(ram_tile32_rd_data)
+    .wr_addr(wr_ptr32_reg),
+    .wr_data(tmp32),
+    .rd_addr(rd_ptr32_reg),
+    .rd_data(ram32_tile0_rd_data)
 );
 
 assign q_valid = valid_pipe_reg[82];

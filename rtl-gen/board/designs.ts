@@ -20,9 +20,8 @@ export function boardTop(b: Board, core = BOARD_CORES[b.name]!): Module {
     ledActiveLow: b.ledActiveLow,
     // iCE40 has no LUT RAM: LUT-RAM FIFOs would become flip-flops there.
     fifoRam: b.family === 'ice40' ? 'block' : 'lut',
-    // The ring-entry register costs a ring slot, hence a deeper 512-bit keystream FIFO:
-    // on the HX8K that FIFO is flip-flops (its block RAMs are taken) and the extra depth
-    // does not fit, while the clock there is limited elsewhere.
+    // Ring-entry registers are 640 flip-flops each (two for a one-unit ring, to keep its
+    // length odd): the HX8K has no room for them, and its clock is limited elsewhere.
     entryReg: b.family !== 'ice40',
   });
 }

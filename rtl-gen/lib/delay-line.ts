@@ -5,11 +5,11 @@
 // reset, travels in flip-flops beside the RAM.
 
 import { GenError } from '../ir/errors.ts';
-import { add, constant, concat } from '../ir/expr.ts';
+import { type Expr, add, constant, concat } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
-import { ecp5Ram } from '../vendor/ecp5.ts';
+import { aspectFor, ecp5Ram } from '../vendor/ecp5.ts';
 
 /** Cycles from the read address to the word on q, by RAM style (LUT RAM reads into a register; ECP5 tiles' output register, then one in fabric). */
 export const DELAY_RAM_LATENCY: Readonly<Record<string, number>> = { lut: 1, block: 1, ecp5: 3 };
@@ -65,24 +65,38 @@ export const delayLine = defineGenerator(
     const depth = delayLineDepth(p.delay, p.ram);
     const aw = Math.log2(depth);
     const lag = p.delay - latency - 1; // words between the write pointer and the read pointer
-    const wrPtr = m.reg('wr_ptr_reg', aw, { reset: 0 });
-    const rdPtr = m.reg('rd_ptr_reg', aw, { reset: (depth - lag) % depth, doc: `${lag} word(s) behind wr_ptr_reg` });
-    wrPtr.set(add(wrPtr, constant(1, aw)));
-    rdPtr.set(add(rdPtr, constant(1, aw)));
+    // Free-running pointers; `tag` numbers a copy. Copies are cheap (nothing but a counter)
+    // and synthesis keeps them apart (each counts from its own output).
+    const pointers = (tag: string) => {
+      const wr = m.reg(`wr_ptr${tag}_reg`, aw, { reset: 0 });
+      const rd = m.reg(`rd_ptr${tag}_reg`, aw, { reset: (depth - lag) % depth, doc: `${lag} word(s) behind wr_ptr${tag}_reg` });
+      wr.set(add(wr, constant(1, aw)));
+      rd.set(add(rd, constant(1, aw)));
+      return { wr, rd };
+    };
     const one = constant(1, 1);
     let q;
     if (p.ram === 'ecp5') {
-      // A fabric register after the tiles too: block RAM columns are far from most logic.
+      // Block RAM tiles sit in rows across the device: each tile gets its own pointers
+      // (one pair reaching 33 tiles took 6 ns to route), and a fabric register after it.
+      const tileWidth = aspectFor(depth).width;
+      const parts: Expr[] = [];
+      for (let lo = 0, k = 0; lo < p.width; lo += tileWidth, k++) {
+        const hi = Math.min(p.width, lo + tileWidth) - 1;
+        const ptr = pointers(`${k}`);
+        parts.push(ecp5Ram(m, `ram${k}`, { width: hi - lo + 1, depth, outputRegister: true }, { enable: one, addr: ptr.wr, data: m.slice(dReg, hi, lo) }, ptr.rd));
+      }
       const r = m.reg('q_reg', p.width);
-      r.set(ecp5Ram(m, 'ram', { width: p.width, depth, outputRegister: true }, { enable: one, addr: wrPtr, data: dReg }, rdPtr));
+      r.set(concat(...parts.reverse()));
       q = r;
     } else {
+      const ptr = pointers('');
       const mem = m.memory('ram', p.width, depth, undefined, { style: p.ram === 'lut' ? 'distributed' : 'block' });
-      mem.write(one, wrPtr, dReg);
-      if (p.ram === 'block') q = mem.readSync('q_reg', rdPtr);
+      mem.write(one, ptr.wr, dReg);
+      if (p.ram === 'block') q = mem.readSync('q_reg', ptr.rd);
       else {
         const r = m.reg('q_reg', p.width);
-        r.set(mem.readAsync('ram_rd_data', rdPtr));
+        r.set(mem.readAsync('ram_rd_data', ptr.rd));
         q = r;
       }
     }
