@@ -8,7 +8,7 @@ export const UART_BAUD = 115_200;
 
 /** The core each board's self-test carries: the fastest that fits (iCE40) or the 20 Gb/s class (ECP5). */
 export const BOARD_CORES: Readonly<Record<string, { units: number; stages: number; width: number }>> = {
-  'ice40-hx8k-breakout': { units: 1, stages: 1, width: 64 },
+  'ice40-hx8k-breakout': { units: 2, stages: 1, width: 64 },
   'ecp5-evn': { units: 5, stages: 2, width: 128 },
 };
 
