@@ -69,7 +69,9 @@ wire [31:0] exit_key6_rd;
 reg [31:0] exit_key7 [0:1];  // the same, 16 cycles later, read as blocks leave
 wire [31:0] exit_key7_rd;
 reg req_ok_reg;  // the slot at the entry next cycle is free
+reg req_valid_reg;
 reg req_slot_reg;
+reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg kw_pending_reg;  // a word is written into the entry copy and waits for the exit copy
 reg [4:0] kw_count_reg;  // cycles until the exit copy is written
 reg kw_slot_reg;
@@ -84,8 +86,6 @@ reg kw_exit2_valid_reg;
 reg kw_exit2_slot_reg;
 reg [2:0] kw_exit2_word_reg;
 reg [31:0] kw_exit2_data_reg;
-reg req_valid_reg;
-reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg ent_valid_reg;  // a block enters the ring at the next edge
 reg [511:0] ent_state_reg;  // its initial state
 reg ent_slot_reg;
@@ -148,21 +148,21 @@ assign tail_ctx = unit7_meta_out[128:1];
 always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
+        req_valid_reg <= 1'b0;
         kw_pending_reg <= 1'b0;
         kw_entry_reg <= 1'b0;
         kw_exit1_valid_reg <= 1'b0;
         kw_exit2_valid_reg <= 1'b0;
-        req_valid_reg <= 1'b0;
         ent_valid_reg <= 1'b0;
         collision_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
         req_ok_reg <= 1'b1;
+        req_valid_reg <= req_valid;
         kw_pending_reg <= key_wr_accept | (kw_pending_reg & ~key_wr_exit);
         kw_entry_reg <= key_wr_accept;
         kw_exit1_valid_reg <= key_wr_exit;
         kw_exit2_valid_reg <= kw_exit1_valid_reg;
-        req_valid_reg <= req_valid;
         ent_valid_reg <= req_valid_reg;
         collision_reg <= 1'b0;
         fin_valid_reg <= unit7_meta_out[0];
@@ -171,6 +171,7 @@ end
 
 always @(posedge clk) begin
     req_slot_reg <= req_slot;
+    req_ctx_reg <= {req_nonce, req_counter};
     kw_count_reg <= key_wr_accept ? 5'he : (kw_count_reg - 5'h1);
     kw_exit1_slot_reg <= kw_slot_reg;
     kw_exit1_word_reg <= kw_word_reg;
@@ -178,7 +179,6 @@ always @(posedge clk) begin
     kw_exit2_slot_reg <= kw_exit1_slot_reg;
     kw_exit2_word_reg <= kw_exit1_word_reg;
     kw_exit2_data_reg <= kw_exit1_data_reg;
-    req_ctx_reg <= {req_nonce, req_counter};
     ent_state_reg <= {req_ctx_reg, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, entry_key3_rd, entry_key2_rd, entry_key1_rd, entry_key0_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
     ent_slot_reg <= req_slot_reg;
     ent_ctx_reg <= req_ctx_reg;

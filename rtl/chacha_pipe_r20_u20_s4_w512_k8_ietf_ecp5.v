@@ -78,7 +78,6 @@ wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
 wire [577:0] out_fifo_m_data;
 wire out_fire;
-wire [7:0] outstanding_next;
 
 assign first_beat = ~in_packet_reg;
 assign new_block = 1'b1;
@@ -89,7 +88,6 @@ assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top
 assign in_fire = s_axis_tvalid & in_ready;
 assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
 assign out_fire = out_fifo_m_valid & m_axis_tready;
-assign outstanding_next = took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 8'h1)) : credit_return_reg[1] ? (outstanding_reg - 8'h1) : outstanding_reg;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -123,7 +121,7 @@ always @(posedge clk) begin
         xor_valid_reg <= 1'b0;
         credit_return_reg <= 2'h0;
     end else begin
-        outstanding_reg <= outstanding_next;
+        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 8'h1)) : credit_return_reg[1] ? (outstanding_reg - 8'h1) : outstanding_reg;
         took_reg <= in_fire;
         credit_ok_reg <= took_reg ? (credit_return_reg[1] ? (outstanding_reg < 8'h7e) : (outstanding_reg < 8'h7d)) : credit_return_reg[1] ? (outstanding_reg < 8'h7f) : (outstanding_reg < 8'h7e);
         xor_valid_reg <= beat_delay_q_valid;

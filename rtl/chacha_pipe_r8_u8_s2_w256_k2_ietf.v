@@ -81,7 +81,6 @@ wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
 wire [289:0] out_fifo_m_data;
 wire out_fire;
-wire [5:0] outstanding_next;
 
 assign first_beat = ~in_packet_reg;
 assign new_block = first_beat | (blk_beat_reg == 1'b0);
@@ -93,7 +92,6 @@ assign in_fire = s_axis_tvalid & in_ready;
 assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
 assign keystream_slice = (beat_delay_q[290] == 1'b1) ? ks_block_reg[511:256] : ks_block_reg[255:0];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
-assign outstanding_next = took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 6'h1)) : credit_return_reg[1] ? (outstanding_reg - 6'h1) : outstanding_reg;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -129,7 +127,7 @@ always @(posedge clk) begin
         xor_valid_reg <= 1'b0;
         credit_return_reg <= 2'h0;
     end else begin
-        outstanding_reg <= outstanding_next;
+        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 6'h1)) : credit_return_reg[1] ? (outstanding_reg - 6'h1) : outstanding_reg;
         took_reg <= in_fire;
         credit_ok_reg <= took_reg ? (credit_return_reg[1] ? (outstanding_reg < 6'h1e) : (outstanding_reg < 6'h1d)) : credit_return_reg[1] ? (outstanding_reg < 6'h1f) : (outstanding_reg < 6'h1e);
         xor_valid_reg <= beat_delay_q_valid;

@@ -53,7 +53,7 @@ assign issue = has_stored_reg & room_reg;
 assign pop = head_fifo_m_valid & m_ready;
 assign grows = push & ~issue;
 assign shrinks = issue & ~push;
-assign credits_next = issue ? (pop ? credits_reg : (credits_reg - 3'h1)) : pop ? (credits_reg + 3'h1) : credits_reg;
+assign credits_next = pop ? (issue ? credits_reg : (credits_reg + 3'h1)) : issue ? (credits_reg - 3'h1) : credits_reg;
 
 always @(posedge clk) begin
     if (rst) begin

@@ -22,8 +22,9 @@ import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, n
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
-import { ecp5XorAdd } from '../vendor/ecp5.ts';
-import { round } from './round.ts';
+import { eventHistory } from '../lib/history.ts';
+import { ecp5XorAddIn } from '../vendor/ecp5.ts';
+import { fusedPartner, round } from './round.ts';
 import { contextFormat } from './stream-format.ts';
 
 export const KEY_WORDS = 8;
@@ -111,8 +112,7 @@ export const keystreamEngine = defineGenerator(
     // when one was taken at t + 1 - jN: the current request (jN = 1) or one in the history.
     const reqOk = m.reg('req_ok_reg', 1, { reset: 1, doc: 'the slot at the entry next cycle is free' });
     const histLen = (passes - 1) * N - 1;
-    const hist = histLen > 0 ? m.reg('req_hist_reg', histLen, { reset: 0, doc: 'bit i: a request was taken i + 1 cycles ago' }) : undefined;
-    if (hist) hist.set(histLen === 1 ? reqValid : concat(m.slice(hist, histLen - 2, 0), reqValid));
+    const hist = histLen > 0 ? eventHistory(m, 'req_hist_reg', histLen, reqValid, 'a request was taken') : undefined;
     const busyTerms: Expr[] = [];
     for (let j = 1; j < passes; j++) {
       const age = j * N - 1; // cycles before the current one, 0 = the current request
@@ -120,7 +120,13 @@ export const keystreamEngine = defineGenerator(
     }
     reqOk.set(busyTerms.length ? not(fold('or', busyTerms)) : constant(1, 1));
 
+    // Requests are registered first: the key RAM's address then comes from a flop.
+    const reqValidR = m.reg('req_valid_reg', 1, { reset: 0 });
     const reqSlotR = m.reg('req_slot_reg', sb);
+    const reqCtxR = m.reg('req_ctx_reg', 128, { doc: 'state words 12-15 of the request' });
+    reqValidR.set(reqValid);
+    reqSlotR.set(reqSlot);
+    reqCtxR.set(concat(reqNonce, reqCounter));
 
     // ---- key RAMs ------------------------------------------------------------------------------
     // A word goes into the entry copy the cycle after its handshake (as requests reach the
@@ -180,23 +186,16 @@ export const keystreamEngine = defineGenerator(
     });
     // The entry registers load every cycle (bubbles included), so no enable fans out over them.
     const consts = [...CHACHA_CONSTANTS].map((c) => constant(c, 32));
-    // Requests are registered first: the key RAM's address then comes from a flop.
-    const reqValidR = m.reg('req_valid_reg', 1, { reset: 0 });
-    const reqCtxR = m.reg('req_ctx_reg', 128, { doc: 'state words 12-15 of the request' });
-    reqValidR.set(reqValid);
-    reqSlotR.set(reqSlot);
-    reqCtxR.set(concat(reqNonce, reqCounter));
-    const ctxIn = reqCtxR;
     const entValid = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block enters the ring at the next edge' });
     const entState = m.reg('ent_state_reg', 512, { doc: 'its initial state' });
     const entSlot = m.reg('ent_slot_reg', sb);
     const entCtx = m.reg('ent_ctx_reg', 128);
     entValid.set(reqValidR);
     // Fused units take row 1 (key words 0-3) as pairs with row 2 (key words 4-7): see round.ts.
-    const rowB = fused ? entryKey.slice(0, 4).map((k, i) => xor(m.rotl(k, 25), entryKey[4 + ((i + 1) % 4)]!)) : entryKey.slice(0, 4);
-    entState.set(concat(ctxIn, ...[...rowB, ...entryKey.slice(4)].reverse(), ...[...consts].reverse()));
+    const rowB = fused ? entryKey.slice(0, 4).map((k, i) => xor(m.rotl(k, 25), entryKey[4 + fusedPartner(i)]!)) : entryKey.slice(0, 4);
+    entState.set(concat(reqCtxR, ...[...rowB, ...entryKey.slice(4)].reverse(), ...[...consts].reverse()));
     entSlot.set(reqSlotR);
-    entCtx.set(ctxIn);
+    entCtx.set(reqCtxR);
 
     // ---- the ring of identical round units (round.ts explains why no unit needs to know
     // whether its round is a column or a diagonal one) ---------------------------------------------
@@ -271,9 +270,9 @@ export const keystreamEngine = defineGenerator(
     const init = [...consts, ...exitKey, ...m.words(tailCtx, 4, 'tail_ctx')];
     const tw = m.words(tailState, 16, 'tail_state');
     // With fused units row 1 leaves as pairs; its final addition folds the pair's XOR in too.
-    const xorAdd = (x: Expr, a: Expr, b: Expr, name: string): Expr => m.instance(ecp5XorAdd({ width: 32 }), name, { x, p: a, q: b }).s!;
+    const xorAdd = ecp5XorAddIn(m);
     const sums = tw.map((w, i) =>
-      fused && i >= 4 && i < 8 ? xorAdd(init[i]!, m.rotl(w, 7), m.rotl(tw[8 + ((i - 4 + 1) % 4)]!, 7), `fin_b${i - 4}_cc`) : add(w, init[i]!));
+      fused && i >= 4 && i < 8 ? xorAdd(init[i]!, m.rotl(w, 7), m.rotl(tw[8 + fusedPartner(i - 4)]!, 7), `fin_b${i - 4}`) : add(w, init[i]!));
     const finValid = m.reg('fin_valid_reg', 1, { reset: 0 });
     const finData = m.reg('fin_data_reg', 512);
     finValid.set(tailExits);

@@ -18,13 +18,14 @@
 // blocks, so the core takes one beat per cycle whenever blocks per beat <= U/R, e.g.
 // always with U = R, and for back-to-back 64-byte packets at W = 64 from U/R >= 1/8.
 
-import { type Expr, add, and, concat, constant, eq, mux, not, or, sub, lt, xor } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, mux, not, or, lt, upDown, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf } from '../ir/params.ts';
 import { delayLine } from '../lib/delay-line.ts';
 import { fifo, lutFifoLanes } from '../lib/fifo.ts';
+import { eventHistory } from '../lib/history.ts';
 import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine } from './keystream.ts';
 import { contextFormat } from './stream-format.ts';
 
@@ -196,13 +197,10 @@ export const chachaPipeline = defineGenerator(
     const outFire = m.wire('out_fire', and(out.m_valid!, o.tready));
     // Credits come back through two registers: the output FIFO and the input are at
     // opposite ends of the datapath. (The FIFO's depth leaves room for the delay.)
-    const returned = m.reg('credit_return_reg', 2, { reset: 0, doc: 'bit i: a beat left i + 1 cycles ago' });
-    returned.set(concat(m.slice(returned, 0, 0), outFire));
+    const returned = eventHistory(m, 'credit_return_reg', 2, outFire, 'a beat left');
     const creditBack = m.slice(returned, 1, 1, 'credit_back');
-    const oneBeat = constant(1, cw);
     took.set(accept);
-    const nextOutstanding = m.wire('outstanding_next', mux(took, mux(creditBack, outstanding, add(outstanding, oneBeat)), mux(creditBack, sub(outstanding, oneBeat), outstanding)));
-    outstanding.set(nextOutstanding);
+    outstanding.set(upDown(outstanding, took, creditBack));
     // nextOutstanding < depth - 2, from three comparisons of the register and a choice.
     const below = (k: number) => lt(outstanding, constant(k, cw));
     const limit = depth - 2;

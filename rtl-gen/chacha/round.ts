@@ -18,8 +18,8 @@ import { defineGenerator } from '../ir/generator.ts';
 import { GenError } from '../ir/errors.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
-import { ecp5XorAdd } from '../vendor/ecp5.ts';
-import { type XorAdd, quarterRoundBody, quarterRoundFusedBody } from './quarter-round.ts';
+import { ecp5XorAddIn } from '../vendor/ecp5.ts';
+import { quarterRoundBody, quarterRoundFusedBody } from './quarter-round.ts';
 
 /**
  * Where the unit's wiring puts the word in row r, column c: row r, column (r - c) mod 4.
@@ -30,6 +30,11 @@ export function roundWiring(row: number, column: number): number {
   return (((row - column) % 4) + 4) % 4;
 }
 
+/** The column of row 2 whose word pairs with row 1's word at `column` in the fused form below. */
+export function fusedPartner(column: number): number {
+  return (column + 1) % 4;
+}
+
 /**
  * The fused units' state form: row 1 holds p with b = (p ^ row2[(k + 1) % 4]) <<< 7, the pair
  * each quarter round leaves once the wiring has moved its words (b from column c goes to
@@ -38,13 +43,13 @@ export function roundWiring(row: number, column: number): number {
 export function toFusedForm(words: readonly bigint[] | readonly number[]): number[] {
   const w = words.map(Number);
   const rotr = (v: number, n: number) => ((v >>> n) | (v << (32 - n))) >>> 0;
-  return w.map((v, i) => (i >= 4 && i < 8 ? (rotr(v, 7) ^ w[8 + (((i - 4) + 1) % 4)]!) >>> 0 : v));
+  return w.map((v, i) => (i >= 4 && i < 8 ? (rotr(v, 7) ^ w[8 + fusedPartner(i - 4)]!) >>> 0 : v));
 }
 
 /** The inverse of toFusedForm(): the plain state a fused unit's words stand for. */
 export function fromFusedForm(words: readonly number[]): number[] {
   const rotl = (v: number, n: number) => ((v << n) | (v >>> (32 - n))) >>> 0;
-  return words.map((v, i) => (i >= 4 && i < 8 ? rotl((v ^ words[8 + (((i - 4) + 1) % 4)]!) >>> 0, 7) : v));
+  return words.map((v, i) => (i >= 4 && i < 8 ? rotl((v ^ words[8 + fusedPartner(i - 4)]!) >>> 0, 7) : v));
 }
 
 export const round = defineGenerator(
@@ -79,10 +84,10 @@ export const round = defineGenerator(
     const stateIn = m.input('state_in', 512);
     const metaIn = m.input('meta_in', p.metaWidth);
     const x = m.words(stateIn, 16);
-    const xorAdd: XorAdd = (a, b, c, name) => m.instance(ecp5XorAdd({ width: 32 }), `${name}_cc`, { x: a, p: b, q: c }).s!;
+    const xorAdd = ecp5XorAddIn(m);
     const outs = [0, 1, 2, 3].map((c) => {
       if (!fused) return quarterRoundBody(m, [0, 1, 2, 3].map((r) => x[4 * r + c]!), p.stages, `q${c}_`);
-      const o = quarterRoundFusedBody(m, { a: x[c]!, bIn: { p: x[4 + c]!, q: x[8 + ((c + 1) % 4)]! }, c: x[8 + c]!, d: x[12 + c]! }, p.stages, `q${c}_`, xorAdd);
+      const o = quarterRoundFusedBody(m, { a: x[c]!, bIn: { p: x[4 + c]!, q: x[8 + fusedPartner(c)]! }, c: x[8 + c]!, d: x[12 + c]! }, p.stages, `q${c}_`, xorAdd);
       return [o.a, o.bOut, o.c, o.d];
     });
 

@@ -142,6 +142,12 @@ export function reduce(op: 'and' | 'or' | 'xor', a: Expr): Expr {
   return { kind: 'reduce', op, a, width: 1 };
 }
 
+/** A count's next value: one more on `up` alone, one less on `down` alone, else the same. */
+export function upDown(x: Expr, up: Expr, down: Expr): Expr {
+  const one = constant(1, x.width);
+  return mux(up, mux(down, x, binary('add', x, one)), mux(down, binary('sub', x, one), x));
+}
+
 /** Zero-extends to a wider width. */
 export function zext(a: Expr, width: number): Expr {
   if (width < a.width) throw new GenError(`zext: cannot extend ${a.width} bits to ${width}`);

@@ -10,6 +10,7 @@ import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
 import { aspectFor, ecp5Ram } from '../vendor/ecp5.ts';
+import { eventHistory } from './history.ts';
 
 /** Cycles from the read address to the word on q, by RAM style (LUT RAM reads into a register; ECP5 tiles' output register, then one in fabric). */
 export const DELAY_RAM_LATENCY: Readonly<Record<string, number>> = { lut: 1, block: 1, ecp5: 3 };
@@ -43,8 +44,7 @@ export const delayLine = defineGenerator(
     const d = m.input('d', p.width);
 
     // The valid bits, in resettable flip-flops: after reset nothing old comes out.
-    const valids = m.reg('valid_pipe_reg', p.delay, { reset: 0, doc: 'bit i: d_valid of i + 1 cycles ago' });
-    valids.set(p.delay === 1 ? dValid : concat(m.slice(valids, p.delay - 2, 0), dValid));
+    const valids = eventHistory(m, 'valid_pipe_reg', p.delay, dValid, 'd_valid of');
     m.output('q_valid', 1).drive(m.slice(valids, p.delay - 1, p.delay - 1));
 
     if (p.ram === 'logic') {

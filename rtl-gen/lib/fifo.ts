@@ -6,12 +6,13 @@
 // when the RAM part is empty, and then nothing is read). An empty FIFO shows a new word two
 // cycles after it is written. `level` counts every word held, head included.
 
-import { type Expr, add, and, concat, constant, eq, fold, lt, mux, ne, not, or, sub, zext } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, fold, lt, mux, ne, not, or, upDown, zext } from '../ir/expr.ts';
 import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
 import { ecp5Ram } from '../vendor/ecp5.ts';
+import { eventHistory } from './history.ts';
 import { registerSlice } from './register-slice.ts';
 
 /**
@@ -124,7 +125,7 @@ function updateCount(
   wrPtr.set(add(wrPtr, constant(1, aw)), push);
   rdPtr.set(add(rdPtr, constant(1, aw)), take);
   const one = constant(1, cw);
-  stored.set(mux(push, mux(take, stored, add(stored, one)), mux(take, sub(stored, one), stored)));
+  stored.set(upDown(stored, push, take));
   const grows = m.wire('grows', and(push, not(take)));
   const shrinks = m.wire('shrinks', and(take, not(push)));
   // stored + 1 >= limit when it grows, stored - 1 >= limit when it shrinks.
@@ -143,13 +144,6 @@ function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boole
   return { inValid: m.input('s_valid', 1), inData: m.input('s_data', p.width), outReady: m.input('m_ready', 1) };
 }
 
-/**
- * A wide FIFO as `lanes` narrower ones that see the same pushes and pops, so they hold the
- * same number of words at every cycle: the flags of lane 0 speak for all. Each lane has its
- * own pointers and enables, which synthesis cannot merge (each register feeds back on
- * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
- * the read address and the head register's enable otherwise reach every RAM cell.
- */
 /** The FIFO followed by a register slice, for a reader whose ready arrives late or from far away. */
 function sliced(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; ram: string }): Module {
   if (p.withLevel) throw new GenError('lib/fifo: an output slice and a level output do not go together (the slice\'s words are not counted)');
@@ -164,6 +158,13 @@ function sliced(m: Module, p: { width: number; depth: number; withLevel: boolean
   return m;
 }
 
+/**
+ * A wide FIFO as `lanes` narrower ones that see the same pushes and pops, so they hold the
+ * same number of words at every cycle: the flags of lane 0 speak for all. Each lane has its
+ * own pointers and enables, which synthesis cannot merge (each register feeds back on
+ * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
+ * the read address and the head register's enable otherwise reach every RAM cell.
+ */
 function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string; outSlice: boolean }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
   const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`);
@@ -215,16 +216,14 @@ function readAhead(m: Module, p: { width: number; depth: number; withLevel: bool
   const issue = m.wire('issue', and(hasStored, room));
   const rdData = ecp5Ram(m, 'ram', { width: p.width, depth: p.depth, outputRegister: true }, { enable: push, addr: wrPtr, data: inData }, rdPtr);
   // The read word arrives two cycles after its address; a bit per cycle in flight marks it.
-  const inFlight = m.reg('in_flight_reg', 2, { reset: 0, doc: 'bit i: a read issued i + 1 cycles ago' });
-  inFlight.set(concat(m.slice(inFlight, 0, 0), issue));
+  const inFlight = eventHistory(m, 'in_flight_reg', 2, issue, 'a read issued');
   const head = m.instance(fifo({ width: p.width, depth: READ_AHEAD_WORDS - 1, ram: 'logic', credited: true }), 'head_fifo', {
     s_valid: m.slice(inFlight, 1, 1), s_data: rdData, m_ready: outReady,
   }, { unused: ['s_ready'] });
   const pop = m.wire('pop', and(head.m_valid!, outReady));
 
   updateCount({ m, wrPtr, rdPtr, stored, full, hasStored }, push, issue, p.depth);
-  const c1 = constant(1, 3);
-  const nextCredits = m.wire('credits_next', mux(issue, mux(pop, credits, sub(credits, c1)), mux(pop, add(credits, c1), credits)));
+  const nextCredits = m.wire('credits_next', upDown(credits, pop, issue));
   credits.set(nextCredits);
   room.set(ne(nextCredits, constant(0, 3)));
 

@@ -189,3 +189,9 @@ export const ecp5XorAdd = defineGenerator('vendor/ecp5-xor-add', '1.0.0', {
   m.output('s', p.width).drive(concat(...sums.reverse()));
   return m;
 });
+
+/** Builds 32-bit x + (p ^ q) adders in `m`, one ecp5XorAdd instance each, named `<name>_cc`. */
+export function ecp5XorAddIn(m: Module): (x: Expr, p: Expr, q: Expr, name: string) => Expr {
+  const adder = ecp5XorAdd({ width: 32 });
+  return (x, p, q, name) => m.instance(adder, `${name}_cc`, { x, p, q }).s!;
+}
