@@ -5,7 +5,8 @@
 // B12), eight LEDs, active high. ECP5 evaluation board (LFE5UM5G-85F-EVN, CABGA381): 12 MHz
 // from the FTDI on A10, FTDI UART (FPGA TX on P3, with R34/R35/R21 fitted), LEDs on bank 1
 // at 2.5 V, active low. The EVN carries the 5G part of the 85k die, so its bitstream is
-// built for that exact device; timing figures for LFE5UM-85F come from `npm run synth`.
+// built for that exact device and speed grade (8); timing figures for LFE5UM-85F come from
+// `npm run synth`, at nextpnr's default speed grade, 6 (the slowest).
 
 export interface Board {
   readonly name: string;
@@ -40,7 +41,8 @@ export const BOARDS: Readonly<Record<string, Board>> = {
     name: 'ecp5-evn',
     description: 'Lattice ECP5 evaluation board (LFE5UM5G-85F-8BG381)',
     family: 'ecp5',
-    pnrArgs: ['--um5g-85k', '--package', 'CABGA381'],
+    // Speed grade 8, the EVN's part (nextpnr otherwise times the slowest grade, 6).
+    pnrArgs: ['--um5g-85k', '--package', 'CABGA381', '--speed', '8'],
     clockMHz: 12,
     ledActiveLow: true,
     pins: [

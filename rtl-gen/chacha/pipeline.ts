@@ -18,7 +18,8 @@
 // blocks, so the core takes one beat per cycle whenever blocks per beat <= U/R, e.g.
 // always with U = R, and for back-to-back 64-byte packets at W = 64 from U/R >= 1/8.
 
-import { type Expr, add, and, concat, constant, eq, mux, not, or, lt, upDown, xor } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, mux, not, or, lt, upDown, xor, zext } from '../ir/expr.ts';
+import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
@@ -26,6 +27,7 @@ import { oneOf } from '../ir/params.ts';
 import { delayLine } from '../lib/delay-line.ts';
 import { fifo, lutFifoLanes } from '../lib/fifo.ts';
 import { eventHistory } from '../lib/history.ts';
+import { TILE_FIFO_LATENCY, tileFifo } from '../lib/tile-fifo.ts';
 import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine } from './keystream.ts';
 import { contextFormat } from './stream-format.ts';
 
@@ -36,6 +38,7 @@ export interface PipelineShape {
   width: number;
   entryReg?: boolean;
   fifoRam?: string;
+  outGather?: boolean;
 }
 
 /** Cycles from a beat's acceptance to its arrival at the output FIFO's write port. */
@@ -44,21 +47,22 @@ function cyclesToOutputFifo(c: PipelineShape): number {
   return engineLatency(c.rounds, c.units, c.stages, c.entryReg ?? true) + held + 1;
 }
 
-/** Cycles from a write into an empty output FIFO to the word on m_axis (through its register slice), by RAM style. */
+/** Cycles from a write into an empty output FIFO to the word on m_axis, by RAM style (through a register slice, or the tile FIFO's own head). */
 const OUTPUT_FIFO_LATENCY: Readonly<Record<string, number>> = { lut: 3, block: 3, ecp5: 6 };
 
 /** Cycles from an accepted first beat to its output on an idle core (checked by the tests). */
 export function pipelineLatency(c: PipelineShape): number {
-  return cyclesToOutputFifo(c) + OUTPUT_FIFO_LATENCY[c.fifoRam ?? 'lut']!;
+  return cyclesToOutputFifo(c) + (c.fifoRam === 'ecp5' && c.outGather ? TILE_FIFO_LATENCY : OUTPUT_FIFO_LATENCY[c.fifoRam ?? 'lut']!);
 }
 
 export const chachaPipeline = defineGenerator(
   'chacha/pipeline',
-  '2.0.0',
+  '2.2.0',
   {
     ...CHACHA_CORE_PARAMS,
     width: oneOf<number>('packet stream width in bits', 512, [64, 128, 256, 512]),
     fifoRam: oneOf<string>('memory of the delay line and output FIFO: lut (LUT RAM), block (inferred block RAM, for iCE40), ecp5 (DP16KD tiles with their output register)', 'lut', ['lut', 'block', 'ecp5']),
+    outGather: oneOf<boolean>('ECP5 tiles: gather the output FIFO into one head the reader\'s ready reaches (lib/tile-fifo), instead of a lane per tile, each with its own head and register slice', false, [false, true]),
   },
   (p, info) => {
     const { rounds: R, units: U, stages: S, width: W } = p;
@@ -69,7 +73,7 @@ export const chachaPipeline = defineGenerator(
     const bb = Math.log2(B);
     const lay = p.layout === 'ietf' ? 'ietf' : 'orig';
     const ram = p.fifoRam;
-    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}${ram === 'lut' ? '' : `_${ram === 'block' ? 'bram' : ram}`}${p.entryReg || U === R ? '' : '_ne'}${p.adders === 'ecp5' ? '_cc' : ''}`, info);
+    const m = new Module(`chacha_pipe_r${R}_u${U}_s${S}_w${W}_k${p.keySlots}_${lay}${ram === 'lut' ? '' : `_${ram === 'block' ? 'bram' : ram}`}${p.outGather ? '_g' : ''}${p.entryReg || U === R ? '' : '_ne'}${p.adders === 'ecp5' ? '_cc' : ''}`, info);
     const ksLatency = engineLatency(R, U, S, p.entryReg);
     const delay = ksLatency + (B > 1 ? 1 : 0);
     const latency = pipelineLatency(p);
@@ -113,7 +117,6 @@ export const chachaPipeline = defineGenerator(
     const ctxSlot = m.slice(s.tuser, sb - 1, 0);
     const ctxNonce = m.slice(s.tuser, fmt.nonceLo + fmt.nonceBits - 1, fmt.nonceLo);
     const ctxCounter = m.slice(s.tuser, fmt.counterLo + fmt.counterBits - 1, fmt.counterLo);
-    const maxCounter = constant((1n << BigInt(fmt.counterBits)) - 1n, fmt.counterBits);
     const curSlot = m.wire('cur_slot', mux(first, ctxSlot, slot));
     const curNonce = m.wire('cur_nonce', mux(first, ctxNonce, nonce));
     const curCounter = m.wire('cur_counter', mux(first, ctxCounter, mux(newBlock, ctrInc, ctr)));
@@ -137,23 +140,33 @@ export const chachaPipeline = defineGenerator(
     // the beats accepted in the two cycles the count has not seen.
     const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted before last cycle, less those delivered before two cycles ago' });
     const took = m.reg('took_reg', 1, { reset: 0, doc: 'a beat was accepted last cycle' });
-    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, doc: `outstanding_reg < ${depth - 2}` });
+    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, keep: true, doc: `outstanding_reg was below ${depth - 3}` });
+    // A replica of credit_ok_reg makes a second copy of the handshake for the requester's
+    // own registers (counters, packet state), which sit apart from the engine's entry and
+    // the delay line: one handshake LUT reaching all of them took 5.9 ns unrolled.
+    const creditOkCtx = m.reg('credit_ok_ctx_reg', 1, { reset: 1, keep: true, doc: 'credit_ok_reg, for the requester\'s registers' });
     const inReady = m.wire('in_ready', and(creditOk, or(not(newBlock), engine.req_ok!)));
     m.assign(accept, and(s.tvalid, inReady));
-    inPacket.set(not(s.tlast), accept);
-    if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), accept);
-    ctr.set(curCounter, accept);
+    const acceptCtx = m.wire('in_fire_ctx', and(s.tvalid, and(creditOkCtx, or(not(newBlock), engine.req_ok!))));
+    inPacket.set(not(s.tlast), acceptCtx);
+    if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), acceptCtx);
+    ctr.set(curCounter, acceptCtx);
     // counter + 1 and its top-value flag follow the same choice as cur_counter, each
     // worked out before the choice: the adder then starts from a flop or a port, not from
     // cur_counter, which fans out to the engine.
-    const one = constant(1, fmt.counterBits);
-    ctrInc.set(mux(first, add(ctxCounter, one), mux(newBlock, add(ctrInc, one), ctrInc)), accept);
-    ctrTop.set(mux(first, eq(ctxCounter, maxCounter), mux(newBlock, eq(ctrInc, maxCounter), ctrTop)), accept);
+    // The top-value flag is the carry out of that same + 1 (x + 1 carries out exactly when
+    // x is the top value), so it costs one more carry cell instead of a 32-bit compare.
+    const n = fmt.counterBits;
+    const plusOne = (x: Expr) => add(zext(x, n + 1), constant(1, n + 1));
+    const ctxPlus = m.wire('ctx_counter_plus1', plusOne(ctxCounter));
+    const incPlus = m.wire('counter_inc_plus1', plusOne(ctrInc));
+    ctrInc.set(mux(first, m.slice(ctxPlus, n - 1, 0), mux(newBlock, m.slice(incPlus, n - 1, 0), ctrInc)), acceptCtx);
+    ctrTop.set(mux(first, m.slice(ctxPlus, n, n), mux(newBlock, m.slice(incPlus, n, n), ctrTop)), acceptCtx);
     // Between packets these follow tuser, which holds still while a first beat waits, so
     // they need not wait for the handshake (and accept fans out to fewer flops).
     nonce.set(ctxNonce, first);
     slot.set(ctxSlot, first);
-    wrapped.set(curWrapped, accept);
+    wrapped.set(curWrapped, acceptCtx);
 
     // ---- the beats wait in a delay line while their block is made -------------------------------
     // Word: {beat index in block, wrapped, tlast, tkeep, tdata}; the low part is the output word's.
@@ -187,9 +200,15 @@ export const chachaPipeline = defineGenerator(
 
     // ---- output FIFO: credited, so its write needs no handshake ---------------------------------
     // Lanes with pointers and flags of their own keep every enable local: one per block-RAM
-    // tile on ECP5 (the head flip-flops then sit by their tile), about 64 cells of LUT RAM.
+    // tile on ECP5 (the head flip-flops then sit by their tile), about 64 cells of LUT RAM;
+    // each lane ends in a register slice, so m_axis_tready reaches one LUT per lane. Or, on
+    // ECP5 tiles with outGather, one head for the reader's ready (lib/tile-fifo).
+    if (p.outGather && ram !== 'ecp5') throw new GenError(`chacha/pipeline: outGather gathers ECP5 block-RAM tiles; fifoRam is "${ram}"`);
     const lanes = ram === 'ecp5' ? Math.ceil(outWidth / 18) : ram === 'lut' ? lutFifoLanes(outWidth, depth) : 1;
-    const out = m.instance(fifo({ width: outWidth, depth, ram, credited: true, lanes, outSlice: true }), 'out_fifo', {
+    const outFifo = p.outGather
+      ? tileFifo({ width: outWidth, depth })
+      : fifo({ width: outWidth, depth, ram, credited: true, lanes, outSlice: true });
+    const out = m.instance(outFifo, 'out_fifo', {
       s_valid: xValid,
       s_data: xWord,
       m_ready: o.tready,
@@ -201,10 +220,11 @@ export const chachaPipeline = defineGenerator(
     const creditBack = m.slice(returned, 1, 1, 'credit_back');
     took.set(accept);
     outstanding.set(upDown(outstanding, took, creditBack));
-    // nextOutstanding < depth - 2, from three comparisons of the register and a choice.
-    const below = (k: number) => lt(outstanding, constant(k, cw));
-    const limit = depth - 2;
-    creditOk.set(mux(took, mux(creditBack, below(limit), below(limit - 1)), mux(creditBack, below(limit + 1), below(limit))));
+    // The next count is at most one more than this one, so outstanding_reg < depth - 3 keeps
+    // it below depth - 2: one comparison with a constant (choosing among comparisons by
+    // took and credit_back put three LUT levels after the compare, 6 ns on the unrolled core).
+    creditOk.set(lt(outstanding, constant(depth - 3, cw)));
+    creditOkCtx.set(lt(outstanding, constant(depth - 3, cw)));
 
     const res = m.named(out.m_data!, 'out_word');
     o.tdata.drive(m.slice(res, W - 1, 0));

@@ -50,6 +50,12 @@ export interface Register {
   next?: Expr;
   enable?: Expr;
   readonly doc?: string;
+  /**
+   * A replica: synthesis must not merge it with registers of the same next value (yosys
+   * otherwise folds copies made to shorten wires back into one). Printed in an always
+   * block of its own with the `keep` attribute, which yosys puts on the flip-flops.
+   */
+  readonly keep?: boolean;
 }
 
 export interface MemoryWrite {
@@ -254,7 +260,7 @@ export class Module {
    * A register clocked by `clk`. `reset` gives it a synchronous reset value; leave it out for
    * datapath registers, which then cost no reset logic (valid bits carry the meaning).
    */
-  reg(name: string, width: number, opts: { reset?: bigint | number; doc?: string } = {}): RegHandle {
+  reg(name: string, width: number, opts: { reset?: bigint | number; doc?: string; keep?: boolean } = {}): RegHandle {
     this.clock();
     if (opts.reset !== undefined) this.reset();
     this.declare(name, 'register');
@@ -263,7 +269,7 @@ export class Module {
     if (reset !== undefined && (reset < 0n || reset >> BigInt(width) !== 0n)) {
       throw new GenError(`${this.name}: reset value of "${name}" does not fit in ${width} bits`);
     }
-    const reg: Register = { name, width, reset, doc: opts.doc };
+    const reg: Register = { name, width, reset, doc: opts.doc, ...(opts.keep ? { keep: true } : {}) };
     this.regs.push(reg);
     return {
       kind: 'ref',

@@ -27,7 +27,7 @@ export function lutFifoLanes(width: number, depth: number): number {
 
 export const fifo = defineGenerator(
   'lib/fifo',
-  '1.0.0',
+  '1.1.0',
   {
     width: intRange('word width in bits', 32, 1, 4096),
     depth: powerOfTwo('words in the RAM (the head register holds one more)', 16, 2, 65536),
@@ -124,13 +124,21 @@ function updateCount(
   const cw = stored.width;
   wrPtr.set(add(wrPtr, constant(1, aw)), push);
   rdPtr.set(add(rdPtr, constant(1, aw)), take);
-  const one = constant(1, cw);
   stored.set(upDown(stored, push, take));
-  const grows = m.wire('grows', and(push, not(take)));
-  const shrinks = m.wire('shrinks', and(take, not(push)));
+  const { next: hasNext, grows, shrinks } = flagNotZero(m, 'stored', stored, push, take, hasStored);
+  hasStored.set(hasNext);
   // stored + 1 >= limit when it grows, stored - 1 >= limit when it shrinks.
   full.set(mux(grows, not(lt(stored, constant(limit - 1, cw))), mux(shrinks, not(lt(stored, constant(limit + 1, cw))), full)));
-  hasStored.set(mux(grows, constant(1, 1), mux(shrinks, ne(stored, one), hasStored)));
+}
+
+/**
+ * The next value of `count != 0`, kept as a flag register beside a count that goes up on
+ * `up` and down on `down`: set when it grows, and when it shrinks, cleared if it was 1.
+ */
+export function flagNotZero(m: Module, name: string, count: Expr, up: Expr, down: Expr, flag: Expr): { next: Expr; grows: Expr; shrinks: Expr } {
+  const grows = m.wire(`${name}_grows`, and(up, not(down)));
+  const shrinks = m.wire(`${name}_shrinks`, and(down, not(up)));
+  return { next: mux(grows, constant(1, 1), mux(shrinks, ne(count, constant(1, count.width)), flag)), grows, shrinks };
 }
 
 /** The description, clock, reset and input ports every FIFO variant shares. */

@@ -137,10 +137,11 @@ export function printModule(m: Module): string {
   const assigns = m.wires.filter((w) => w.driver).map((w) => printAssign(w.name, w.driver!));
   if (assigns.length) out.push(...assigns, '');
 
-  // Registers, grouped by (has reset, enable) so each group is one always block.
+  // Registers, grouped by (has reset, enable) so each group is one always block; a
+  // replica (keep) has a block of its own, as the attribute applies to a whole block.
   const groups = new Map<string, Register[]>();
   for (const r of m.regs) {
-    const key = `${r.reset !== undefined ? 'R' : 'N'}|${r.enable ? printExpr(r.enable) : ''}`;
+    const key = r.keep ? `keep|${r.name}` : `${r.reset !== undefined ? 'R' : 'N'}|${r.enable ? printExpr(r.enable) : ''}`;
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -207,7 +208,7 @@ function registerBlock(regs: Register[]): string[] {
   const withReset = first.reset !== undefined;
   const en = first.enable ? printExpr(first.enable) : undefined;
   const I = INDENT;
-  const lines = ['always @(posedge clk) begin'];
+  const lines = [`${first.keep ? '(* keep *) ' : ''}always @(posedge clk) begin`];
   const updates = regs.map((r) => `${r.name} <= ${printExpr(r.next!)};`);
   if (withReset) {
     lines.push(`${I}if (rst) begin`);

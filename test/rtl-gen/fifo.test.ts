@@ -2,6 +2,7 @@
 // empty edges, level, and one word per cycle when both sides are always ready.
 import { describe, expect, it } from 'vitest';
 import { fifo } from '../../rtl-gen/lib/fifo.ts';
+import { TILE_FIFO_LATENCY, tileFifo } from '../../rtl-gen/lib/tile-fifo.ts';
 import { lintDesign } from '../../rtl-gen/lint.ts';
 import { Rng, runCycles, simulate } from '../../sim/index.ts';
 
@@ -14,7 +15,7 @@ describe.each([
   { width: 20, depth: 8, withLevel: true, writeReg: true },
 ])('FIFO %o', (cfg) => {
   it('behaves as a queue under random pushes and pops (20,000 cycles)', async () => {
-    const dut = await simulate(fifo(cfg));
+    const dut = await simulate(build(cfg));
     dut.rst.value = 1;
     dut.tick(2);
     dut.rst.value = 0;
@@ -75,15 +76,19 @@ describe.each([
 });
 
 // FIFOs without a level output: the ECP5 read-ahead one (block RAM with its output
-// register) and any with an output register slice, against a queue.
+// register), any with an output register slice and the ECP5 tile FIFO (lib/tile-fifo,
+// always credited), against a queue.
+const build = ({ tile, ...cfg }: { width: number; depth: number; tile?: boolean; credited?: boolean }) => (tile ? tileFifo({ width: cfg.width, depth: cfg.depth }) : fifo(cfg));
 describe.each([
+  { width: 40, depth: 16, credited: true, tile: true },
+  { width: 61, depth: 32, credited: true, tile: true },
   { width: 40, depth: 16, credited: false, ram: 'ecp5' },
   { width: 23, depth: 8, credited: true, ram: 'ecp5' },
   { width: 40, depth: 16, credited: true, ram: 'ecp5', lanes: 3, outSlice: true },
   { width: 37, depth: 16, credited: false, ram: 'lut', lanes: 2, outSlice: true },
 ])('FIFO without a level output %o', (cfg) => {
   it('behaves as a queue under random pushes and pops (20,000 cycles), one word per cycle when both sides are ready', async () => {
-    const dut = await simulate(fifo(cfg));
+    const dut = await simulate(build(cfg));
     dut.rst.value = 1;
     dut.tick(2);
     dut.rst.value = 0;
@@ -124,6 +129,28 @@ describe.each([
   });
 
   it('lints clean', () => {
-    for (const r of lintDesign(fifo(cfg))) expect(r, r.output).toMatchObject({ ok: true });
+    for (const r of lintDesign(build(cfg))) expect(r, r.output).toMatchObject({ ok: true });
+  });
+});
+
+describe('ECP5 tile FIFO', () => {
+  it(`shows a word written into an empty FIFO ${TILE_FIFO_LATENCY} cycles later`, async () => {
+    const dut = await simulate(tileFifo({ width: 40, depth: 16 }));
+    dut.rst.value = 1;
+    dut.tick(2);
+    dut.rst.value = 0;
+    dut.m_ready.value = 1;
+    dut.s_valid.value = 1;
+    dut.s_data.value = 0x12345678aan;
+    dut.tick();
+    dut.s_valid.value = 0;
+    let seen = 0;
+    for (; seen < 20 && dut.m_valid.value === 0; seen++) dut.tick();
+    expect(seen + 1).toBe(TILE_FIFO_LATENCY);
+    expect(dut.m_data.big).toBe(0x12345678aan);
+  });
+
+  it('names a word too wide for the tiles of any ECP5', () => {
+    expect(() => tileFifo({ width: 2000, depth: 128 })).toThrow(/tiles of 18 bits/);
   });
 });

@@ -1,7 +1,9 @@
 // The printer's Verilog, run in Verilator, computes what the IR says (checked by an IR
 // interpreter on random operands), prints the same bytes every time, and lints clean.
 import { describe, expect, it } from 'vitest';
+import { Module } from '../../rtl-gen/ir/module.ts';
 import { lintDesign } from '../../rtl-gen/lint.ts';
+import { synthesize } from '../../synth/flow.ts';
 import { printDesign } from '../../rtl-gen/verilog/printer.ts';
 import { Rng, simulate } from '../../sim/index.ts';
 import { evaluate } from '../fixtures/ir-eval.ts';
@@ -73,5 +75,31 @@ describe('printer', () => {
       expect(dut.rdata_sync.big).toBe(shadow[ra]);
       if (we) shadow[wa] = wd;
     }
+  });
+});
+
+describe('replica registers (keep)', () => {
+  // Four copies of one bit: plain registers, which yosys merges into one flip-flop, and
+  // replicas, which it must keep apart.
+  const copies = (keep: boolean) => {
+    const m = new Module(`copies_${keep ? 'keep' : 'plain'}`, { name: 'test/printer', version: '0.0.1', params: {} });
+    m.clock();
+    const d = m.input('d', 1);
+    const regs = [0, 1, 2, 3].map((i) => {
+      const r = m.reg(`copy${i}_reg`, 1, { reset: 0, keep });
+      r.set(d);
+      return r;
+    });
+    regs.forEach((r, i) => m.output(`q${i}`, 1).drive(r));
+    return m;
+  };
+
+  it('print in blocks of their own with the keep attribute, lint clean, and stay apart in synthesis', async () => {
+    const text = printDesign(copies(true)).get('copies_keep.v')!;
+    expect(text.match(/\(\* keep \*\) always @\(posedge clk\)/g)).toHaveLength(4);
+    for (const r of lintDesign(copies(true))) expect(r, `${r.tool}: ${r.output}`).toMatchObject({ ok: true });
+    const kept = await synthesize(copies(true), { device: 'ecp5-85', noPnr: true });
+    const plain = await synthesize(copies(false), { device: 'ecp5-85', noPnr: true });
+    expect([kept.area.ffs, plain.area.ffs]).toEqual([4, 1]);
   });
 });

@@ -17,6 +17,7 @@ export interface PipelineConfig {
   keySlots: number;
   layout: CounterLayout;
   fifoRam?: 'lut' | 'block' | 'ecp5';
+  outGather?: boolean;
   adders?: 'fabric' | 'ecp5';
   entryReg?: boolean;
 }
