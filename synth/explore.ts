@@ -140,12 +140,13 @@ const program = new Command('explore')
     if (!['lut', 'block', 'ecp5'].includes(fifoRam)) throw new Error(`--fifo-ram ${fifoRam}: expected lut, block or ecp5`);
     const adders = (o.adders ?? (family === 'ecp5' ? 'ecp5' : 'fabric')) as 'fabric' | 'ecp5';
     if (!['fabric', 'ecp5'].includes(adders)) throw new Error(`--adders ${adders}: expected fabric or ecp5`);
+    const outGather = o.outGather === true;
     const configs = o.configs
       ? o.configs.split(',').map((t) => {
           const [units, stages, width] = t.split(':').map(Number);
-          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const, fifoRam, adders, outGather: o.outGather === true };
+          return { rounds, units: units!, stages: stages!, width: width!, keySlots: 4, layout: 'ietf' as const, fifoRam, adders, outGather };
         })
-      : defaultSweep(rounds, Number(o.maxUnits)).map((c) => ({ ...c, fifoRam, adders, outGather: o.outGather === true }));
+      : defaultSweep(rounds, Number(o.maxUnits)).map((c) => ({ ...c, fifoRam, adders, outGather }));
     const t0 = performance.now();
     const { rows, best } = await explore({ device: o.device, targetGbps: Number(o.targetGbps), configs, freqMHz: Number(o.freq), jobs: Number(o.jobs), pnr: o.pnr, seed: Number(o.seed) });
     console.log(`\n${table(rows)}\n`);

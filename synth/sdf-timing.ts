@@ -64,13 +64,13 @@ export async function readSdf(lines: AsyncIterable<string> | Iterable<string>): 
       if (CLOCK_PIN.test(to.slice(to.lastIndexOf('/') + 1))) continue;
       add(to, { from, delay: maxDelay(m[3]!), kind: 'net' });
     } else if (line.startsWith('(IOPATH ')) {
-      const m = /^\(IOPATH\s+(\S+)\s+(\S+)\s+(\([^)]*\))/.exec(line);
+      // The input pin may carry an edge: (IOPATH (posedge CLK) Q ...).
+      const m = /^\(IOPATH\s+(?:\((?:posedge|negedge)\s+([^\s)]+)\)|(\S+))\s+(\S+)\s+(\([^)]*\))/.exec(line);
       if (!m) throw new Error(`SDF: cannot read "${line}"`);
-      const [, a, b, d] = m;
-      const from = `${instance}/${a!.replace(/^\((pos|neg)edge\s+/, '')}`;
-      const to = `${instance}/${b}`;
-      if (CLOCK_PIN.test(a!.replace(/^\((pos|neg)edge\s+/, ''))) g.launch.set(to, Math.max(g.launch.get(to) ?? 0, maxDelay(d!)));
-      else add(to, { from, delay: maxDelay(d!), kind: 'cell' });
+      const a = (m[1] ?? m[2])!;
+      const to = `${instance}/${m[3]}`;
+      if (CLOCK_PIN.test(a)) g.launch.set(to, Math.max(g.launch.get(to) ?? 0, maxDelay(m[4]!)));
+      else add(to, { from: `${instance}/${a}`, delay: maxDelay(m[4]!), kind: 'cell' });
     } else if (line.startsWith('(SETUPHOLD ') || line.startsWith('(SETUP ')) {
       const m = /^\(SETUP(?:HOLD)?\s+\((?:posedge|negedge)\s+(\S+)\)\s+\([^)]*\)\s+(\([^)]*\))/.exec(line)
         ?? /^\(SETUP(?:HOLD)?\s+(\S+)\s+\([^)]*\)\s+(\([^)]*\))/.exec(line);
@@ -159,8 +159,8 @@ export function tracePath(r: TimingResult, pin: string): PathStep[] {
     const a = r.arrival.get(cur);
     if (!a) break;
     steps.push({ pin: cur, at: a.at, kind: a.via ? a.via.kind : 'launch' });
+    // Each pin's predecessor was resolved before it, so the chain ends at a launch.
     cur = a.via?.from;
-    if (steps.length > 100000) break;
   }
   return steps.reverse();
 }

@@ -144,7 +144,8 @@ export const keystreamEngine = defineGenerator(
     // One write enable per key word, decoded before the register: each then reaches its own
     // RAM's cells with no LUT on the way (one enable and a decode after it took 4.8 ns unrolled).
     const kwEntry = m.reg('kw_entry_reg', KEY_WORDS, { reset: 0, doc: 'bit i: the word taken last cycle is key word i and goes into the entry copy now' });
-    kwEntry.set(concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(kwAccept, eq(kwWord, constant(i, 3)))).reverse()));
+    const wordEnables = (valid: Expr, word: Expr) => concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(valid, eq(word, constant(i, 3)))).reverse());
+    kwEntry.set(wordEnables(kwAccept, kwWord));
     const kwExit = m.wire('key_wr_exit', and(kwPending, eq(kwCount, constant(0, cw))));
     kwSlotR.set(kwSlot, kwAccept);
     kwWordR.set(kwWord, kwAccept);
@@ -171,7 +172,7 @@ export const keystreamEngine = defineGenerator(
     const en2 = m.reg('kw_exit2_en_reg', KEY_WORDS, { reset: 0, doc: 'bit i: key word i goes into the exit copy now' });
     const sl2 = m.reg('kw_exit2_slot_reg', sb);
     const d2 = m.reg('kw_exit2_data_reg', 32);
-    en2.set(concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(v1, eq(w1, constant(i, 3)))).reverse()));
+    en2.set(wordEnables(v1, w1));
     sl2.set(sl1);
     d2.set(d1);
     const exitMems = Array.from({ length: KEY_WORDS }, (_, i) => {

@@ -145,9 +145,10 @@ export const chachaPipeline = defineGenerator(
     // own registers (counters, packet state), which sit apart from the engine's entry and
     // the delay line: one handshake LUT reaching all of them took 5.9 ns unrolled.
     const creditOkCtx = m.reg('credit_ok_ctx_reg', 1, { reset: 1, keep: true, doc: 'credit_ok_reg, for the requester\'s registers' });
-    const inReady = m.wire('in_ready', and(creditOk, or(not(newBlock), engine.req_ok!)));
+    const blockOk = or(not(newBlock), engine.req_ok!);
+    const inReady = m.wire('in_ready', and(creditOk, blockOk));
     m.assign(accept, and(s.tvalid, inReady));
-    const acceptCtx = m.wire('in_fire_ctx', and(s.tvalid, and(creditOkCtx, or(not(newBlock), engine.req_ok!))));
+    const acceptCtx = m.wire('in_fire_ctx', and(s.tvalid, and(creditOkCtx, blockOk)));
     inPacket.set(not(s.tlast), acceptCtx);
     if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), acceptCtx);
     ctr.set(curCounter, acceptCtx);
@@ -223,8 +224,9 @@ export const chachaPipeline = defineGenerator(
     // The next count is at most one more than this one, so outstanding_reg < depth - 3 keeps
     // it below depth - 2: one comparison with a constant (choosing among comparisons by
     // took and credit_back put three LUT levels after the compare, 6 ns on the unrolled core).
-    creditOk.set(lt(outstanding, constant(depth - 3, cw)));
-    creditOkCtx.set(lt(outstanding, constant(depth - 3, cw)));
+    const creditNext = lt(outstanding, constant(depth - 3, cw));
+    creditOk.set(creditNext);
+    creditOkCtx.set(creditNext);
 
     const res = m.named(out.m_data!, 'out_word');
     o.tdata.drive(m.slice(res, W - 1, 0));

@@ -5,11 +5,11 @@
 // reset, travels in flip-flops beside the RAM.
 
 import { GenError } from '../ir/errors.ts';
-import { type Expr, add, constant, concat } from '../ir/expr.ts';
+import { add, constant, concat } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
-import { aspectFor, ecp5Ram } from '../vendor/ecp5.ts';
+import { ecp5Ram, tileSlices } from '../vendor/ecp5.ts';
 import { eventHistory } from './history.ts';
 
 /** Cycles from the read address to the word on q, by RAM style (LUT RAM reads into a register; ECP5 tiles' output register, then one in fabric). */
@@ -79,13 +79,10 @@ export const delayLine = defineGenerator(
     if (p.ram === 'ecp5') {
       // Block RAM tiles sit in rows across the device: each tile gets its own pointers
       // (one pair reaching 33 tiles took 6 ns to route), and a fabric register after it.
-      const tileWidth = aspectFor(depth).width;
-      const parts: Expr[] = [];
-      for (let lo = 0, k = 0; lo < p.width; lo += tileWidth, k++) {
-        const hi = Math.min(p.width, lo + tileWidth) - 1;
+      const parts = tileSlices(p.width, depth).map(({ k, lo, w }) => {
         const ptr = pointers(`${k}`);
-        parts.push(ecp5Ram(m, `ram${k}`, { width: hi - lo + 1, depth, outputRegister: true }, { enable: one, addr: ptr.wr, data: m.slice(dReg, hi, lo) }, ptr.rd));
-      }
+        return ecp5Ram(m, `ram${k}`, { width: w, depth, outputRegister: true }, { enable: one, addr: ptr.wr, data: m.slice(dReg, lo + w - 1, lo) }, ptr.rd);
+      });
       const r = m.reg('q_reg', p.width);
       r.set(concat(...parts.reverse()));
       q = r;

@@ -24,7 +24,7 @@ import { type Expr, add, and, concat, constant, ne, upDown } from '../ir/expr.ts
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, powerOfTwo } from '../ir/params.ts';
-import { aspectFor, ecp5Ram } from '../vendor/ecp5.ts';
+import { ecp5Ram, tileSlices } from '../vendor/ecp5.ts';
 import { fifo, flagNotZero, lutFifoLanes } from './fifo.ts';
 import { eventHistory } from './history.ts';
 
@@ -62,8 +62,9 @@ export const tileFifo = defineGenerator(
     depth: powerOfTwo('words in the tiles', 128, 16, 16384),
   },
   (p, info) => {
-    const tileWidth = aspectFor(p.depth).width;
-    const tiles = Math.ceil(p.width / tileWidth);
+    const slices = tileSlices(p.width, p.depth);
+    const tiles = slices.length;
+    if (tiles > 64) throw new GenError(`lib/tile-fifo: ${tiles} tiles of ${slices[0]!.w} bits is more block RAM than any ECP5 offers in one FIFO`);
     const m = new Module(`tile_fifo_w${p.width}_d${p.depth}`, info);
     m.describe(
       `Credited first-word-fall-through FIFO: ${p.depth} words of ${p.width} bits in ${tiles} ECP5 block-RAM tile(s), read ahead into a ${HEAD_RAM_WORDS}-word LUT-RAM head and a register slice.`,
@@ -102,9 +103,7 @@ export const tileFifo = defineGenerator(
     });
     const wrGroups = groupRegs('wr_issue', inValid);
     const rdGroups = groupRegs('rd_issue', issue);
-    const words: Expr[] = [];
-    for (let lo = 0, k = 0; lo < p.width; lo += tileWidth, k++) {
-      const w = Math.min(p.width, lo + tileWidth) - lo;
+    const words = slices.map(({ k, lo, w }) => {
       const g = Math.floor(k / TILES_PER_GROUP);
       const wrEn = m.reg(`wr_en${k}_reg`, 1, { reset: 0, keep: true });
       const wrStage = m.reg(`wr_stage${k}_reg`, w, { doc: 'the word, a cycle behind s_data, as the enable is behind its group register' });
@@ -122,8 +121,8 @@ export const tileFifo = defineGenerator(
       const rd = ecp5Ram(m, `ram${k}`, { width: w, depth: p.depth, outputRegister: true }, { enable: wrEn, addr: wrPtr, data: wrData }, rdPtr);
       const back = m.reg(`ret${k}_reg`, w, { doc: `tile ${k}'s word on its way to the head` });
       back.set(rd);
-      words.push(back);
-    }
+      return back;
+    });
 
     // ---- head: the words come back READ_TRIP cycles after their read was issued -------------------
     const inFlight = eventHistory(m, 'in_flight_reg', READ_TRIP, issue, 'a read issued');
@@ -140,7 +139,6 @@ export const tileFifo = defineGenerator(
     m.output('s_ready', 1).drive(m.wire('tiles_not_full', ne(stored, constant(p.depth, cw))));
     m.output('m_valid', 1).drive(head.m_valid!);
     m.output('m_data', p.width).drive(head.m_data!);
-    if (tiles > 64) throw new GenError(`lib/tile-fifo: ${tiles} tiles of ${tileWidth} bits is more block RAM than any ECP5 offers in one FIFO`);
     return m;
   },
 );

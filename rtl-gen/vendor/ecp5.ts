@@ -112,6 +112,12 @@ export const ecp5RamTile = defineGenerator('vendor/ecp5-ram-tile', '1.0.0', ecp5
   return m;
 });
 
+/** The bit ranges of a `width`-bit word split into DP16KD tiles `depth` words deep, tile k from bit `lo`, `width` bits wide (the last one narrower). */
+export function tileSlices(width: number, depth: number): { k: number; lo: number; w: number }[] {
+  const tileWidth = aspectFor(depth).width;
+  return Array.from({ length: Math.ceil(width / tileWidth) }, (_, k) => ({ k, lo: k * tileWidth, w: Math.min(tileWidth, width - k * tileWidth) }));
+}
+
 /**
  * A `width` x `depth` RAM of DP16KD tiles side by side (write port, read port, one clock),
  * instantiated in `m` as `<name>_tile<k>`. Returns the read word: the word at `rdAddr`, one
@@ -128,14 +134,10 @@ export function ecp5Ram(
   if (write.addr.width !== addrBits || rdAddr.width !== addrBits || write.data.width !== p.width) {
     throw new GenError(`${m.name}: ${name} is ${p.width} x ${p.depth}; connected to ${write.data.width}-bit data and ${write.addr.width}/${rdAddr.width}-bit addresses`);
   }
-  const tileWidth = aspectFor(1 << addrBits).width;
-  const parts: Expr[] = [];
-  for (let lo = 0, k = 0; lo < p.width; lo += tileWidth, k++) {
-    const hi = Math.min(p.width, lo + tileWidth) - 1;
-    const tile = ecp5RamTile({ addrBits, dataWidth: hi - lo + 1, outputRegister: p.outputRegister });
-    const o = m.instance(tile, `${name}_tile${k}`, { wr_en: write.enable, wr_addr: write.addr, wr_data: m.slice(write.data, hi, lo), rd_addr: rdAddr });
-    parts.push(o.rd_data!);
-  }
+  const parts = tileSlices(p.width, 1 << addrBits).map(({ k, lo, w }) => {
+    const tile = ecp5RamTile({ addrBits, dataWidth: w, outputRegister: p.outputRegister });
+    return m.instance(tile, `${name}_tile${k}`, { wr_en: write.enable, wr_addr: write.addr, wr_data: m.slice(write.data, lo + w - 1, lo), rd_addr: rdAddr }).rd_data!;
+  });
   return concat(...parts.reverse());
 }
 
