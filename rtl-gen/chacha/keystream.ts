@@ -22,6 +22,7 @@ import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, n
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
+import { delayLine } from '../lib/delay-line.ts';
 import { eventHistory } from '../lib/history.ts';
 import { ecp5XorAddIn } from '../vendor/ecp5.ts';
 import { fusedPartner, round } from './round.ts';
@@ -69,8 +70,11 @@ export function checkUnits(generator: string, rounds: number, units: number): vo
 
 export const keystreamEngine = defineGenerator(
   'chacha/keystream',
-  '2.2.0',
-  CHACHA_CORE_PARAMS,
+  '2.3.0',
+  {
+    ...CHACHA_CORE_PARAMS,
+    ctxRam: oneOf<string>('where state words 12-15 (counter, nonce) wait for the final addition: ring (flip-flops riding with the block) or, in a straight pipeline, a delay line beside it in lut, block or ecp5 RAM', 'ring', ['ring', 'lut', 'block', 'ecp5']),
+  },
   (p, info) => {
     const R = p.rounds;
     const U = p.units;
@@ -85,9 +89,14 @@ export const keystreamEngine = defineGenerator(
     const sb = fmt.slotBits;
     // Pass counter bits; a straight pipeline (one pass) carries none.
     const pw = passes === 1 ? 0 : Math.max(1, Math.ceil(Math.log2(passes)));
+    // In a straight pipeline the counter and nonce need not ride through every stage: they
+    // wait in a delay line of the ring's length instead. Unrolled at four stages a round,
+    // riding costs 128 x 80 flip-flops, a sixth of the core's.
+    const ctxRides = p.ctxRam === 'ring';
+    if (!ctxRides && passes > 1) throw new GenError(`chacha/keystream: ctxRam "${p.ctxRam}" needs a straight pipeline (units = rounds); with ${U} unit(s) the counter and nonce go round the ring with the block`);
 
     const fused = p.adders === 'ecp5';
-    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}${p.entryReg || U === R ? '' : '_ne'}${fused ? '_cc' : ''}`, info);
+    const m = new Module(`chacha_ks_r${R}_u${U}_s${S}_k${p.keySlots}_${lay}${p.entryReg || U === R ? '' : '_ne'}${fused ? '_cc' : ''}${ctxRides ? '' : `_ctx${p.ctxRam}`}`, info);
     m.describe(
       `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) round a ring of ${N} register(s),`,
       `${U}/${R} blocks per cycle. A request made while req_ok is 1 comes out on ks_data ${latency} cycles later (ks_valid); no backpressure.`,
@@ -137,23 +146,41 @@ export const keystreamEngine = defineGenerator(
     const kwPending = m.reg('kw_pending_reg', 1, { reset: 0, doc: 'a word is written into the entry copy and waits for the exit copy' });
     const cw = Math.ceil(Math.log2(gap + 1));
     const kwCount = m.reg('kw_count_reg', cw, { doc: 'cycles until the exit copy is written' });
-    const kwSlotR = m.reg('kw_slot_reg', sb);
-    const kwWordR = m.reg('kw_word_reg', 3);
-    const kwDataR = m.reg('kw_data_reg', 32);
+    // The port is registered every cycle, with no enable: the handshake (kw_pending_reg
+    // through a LUT) reaching 37 clock enables took 5.1 ns of routing unrolled. A taken
+    // word is then held, under an enable straight from a register, for the exit copy.
+    const kwSlotR = m.reg('kw_slot_reg', sb, { doc: 'key_wr_slot of last cycle' });
+    const kwWordR = m.reg('kw_word_reg', 3, { doc: 'key_wr_word of last cycle' });
+    const kwDataR = m.reg('kw_data_reg', 32, { doc: 'key_wr_data of last cycle' });
+    const kwTaken = m.reg('kw_taken_reg', 1, { reset: 0, doc: 'a word was taken last cycle' });
+    const kwSlotH = m.reg('kw_held_slot_reg', sb, { doc: 'the word taken, until its exit copy is written' });
+    const kwWordH = m.reg('kw_held_word_reg', 3);
+    const kwDataH = m.reg('kw_held_data_reg', 32);
     const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
     // One write enable per key word, decoded before the register: each then reaches its own
     // RAM's cells with no LUT on the way (one enable and a decode after it took 4.8 ns unrolled).
     const kwEntry = m.reg('kw_entry_reg', KEY_WORDS, { reset: 0, doc: 'bit i: the word taken last cycle is key word i and goes into the entry copy now' });
     const wordEnables = (valid: Expr, word: Expr) => concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(valid, eq(word, constant(i, 3)))).reverse());
-    kwEntry.set(wordEnables(kwAccept, kwWord));
+    // The entry copy's enables get a copy of the idle flag of their own (kept apart): the
+    // pending flag sits by the count and the exit side, and reaching the entry from there
+    // took 4.6 ns unrolled.
+    const kwIdleEntry = m.reg('kw_idle_entry_reg', 1, { reset: 1, keep: true, doc: '!kw_pending_reg, for the entry copy\'s enables' });
+    kwEntry.set(wordEnables(and(kwValid, kwIdleEntry), kwWord));
     const kwExit = m.wire('key_wr_exit', and(kwPending, eq(kwCount, constant(0, cw))));
-    kwSlotR.set(kwSlot, kwAccept);
-    kwWordR.set(kwWord, kwAccept);
-    kwDataR.set(kwData, kwAccept);
+    kwSlotR.set(kwSlot);
+    kwWordR.set(kwWord);
+    kwDataR.set(kwData);
+    kwTaken.set(kwAccept);
+    kwSlotH.set(kwSlotR, kwTaken);
+    kwWordH.set(kwWordR, kwTaken);
+    kwDataH.set(kwDataR, kwTaken);
     // The exit copy sits by the ring's tail, far from the entry copy: the word travels there
-    // through two register stages, so the count runs out two cycles before its write.
+    // through two register stages, so the count runs out two cycles before its write (by
+    // then, gap - 1 >= 2 cycles after the handshake, the held registers have the word).
     kwCount.set(mux(kwAccept, constant(gap - 2, cw), sub(kwCount, constant(1, cw))));
-    kwPending.set(or(kwAccept, and(kwPending, not(kwExit))));
+    const kwPendingNext = m.wire('kw_pending_next', or(kwAccept, and(kwPending, not(kwExit))));
+    kwPending.set(kwPendingNext);
+    kwIdleEntry.set(not(kwPendingNext));
     const entryKey = Array.from({ length: KEY_WORDS }, (_, i) => {
       const mem = m.memory(`entry_key${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot, read as blocks enter`);
       mem.write(m.slice(kwEntry, i, i), kwSlotR, kwDataR);
@@ -166,9 +193,9 @@ export const keystreamEngine = defineGenerator(
     const w1 = m.reg('kw_exit1_word_reg', 3);
     const d1 = m.reg('kw_exit1_data_reg', 32);
     v1.set(kwExit);
-    sl1.set(kwSlotR);
-    w1.set(kwWordR);
-    d1.set(kwDataR);
+    sl1.set(kwSlotH);
+    w1.set(kwWordH);
+    d1.set(kwDataH);
     const en2 = m.reg('kw_exit2_en_reg', KEY_WORDS, { reset: 0, doc: 'bit i: key word i goes into the exit copy now' });
     const sl2 = m.reg('kw_exit2_slot_reg', sb);
     const d2 = m.reg('kw_exit2_data_reg', 32);
@@ -182,10 +209,11 @@ export const keystreamEngine = defineGenerator(
     });
 
     // ---- entry ---------------------------------------------------------------------------------
-    // Metadata riding with each block: {ctx (state words 12-15), pass, slot, valid}.
-    const metaWidth = 1 + sb + pw + 128;
-    const metaOf = (valid: Expr, slot: Expr, pass: Expr | undefined, ctx: Expr): Expr =>
-      pass ? concat(ctx, pass, slot, valid) : concat(ctx, slot, valid);
+    // Metadata riding with each block: {ctx (state words 12-15) unless it waits in a delay line, pass, slot, valid}.
+    const ctxWidth = ctxRides ? 128 : 0;
+    const metaWidth = 1 + sb + pw + ctxWidth;
+    const metaOf = (valid: Expr, slot: Expr, pass: Expr | undefined, ctx: Expr | undefined): Expr =>
+      concat(...(ctx ? [ctx] : []), ...(pass ? [pass] : []), slot, valid);
     const control = (r: SignalRef) => ({
       valid: m.slice(r, 0, 0),
       slot: m.slice(r, sb, 1),
@@ -196,13 +224,13 @@ export const keystreamEngine = defineGenerator(
     const entValid = m.reg('ent_valid_reg', 1, { reset: 0, doc: 'a block enters the ring at the next edge' });
     const entState = m.reg('ent_state_reg', 512, { doc: 'its initial state' });
     const entSlot = m.reg('ent_slot_reg', sb);
-    const entCtx = m.reg('ent_ctx_reg', 128);
+    const entCtx = ctxRides ? m.reg('ent_ctx_reg', 128) : undefined;
     entValid.set(reqValidR);
     // Fused units take row 1 (key words 0-3) as pairs with row 2 (key words 4-7): see round.ts.
     const rowB = fused ? entryKey.slice(0, 4).map((k, i) => xor(m.rotl(k, 25), entryKey[4 + fusedPartner(i)]!)) : entryKey.slice(0, 4);
     entState.set(concat(reqCtxR, ...[...rowB, ...entryKey.slice(4)].reverse(), ...[...consts].reverse()));
     entSlot.set(reqSlotR);
-    entCtx.set(reqCtxR);
+    entCtx?.set(reqCtxR);
 
     // ---- the ring of identical round units (round.ts explains why no unit needs to know
     // whether its round is a column or a diagonal one) ---------------------------------------------
@@ -222,7 +250,10 @@ export const keystreamEngine = defineGenerator(
       lastNext = o.meta_next!;
     }
     const tailMeta = m.named(meta, 'tail_meta');
-    const tailCtx = m.slice(tailMeta, tailMeta.width - 1, tailMeta.width - 128, 'tail_ctx_bits');
+    // The block reaches the tail N + 1 cycles after its request was registered.
+    const tailCtx = ctxRides
+      ? m.slice(tailMeta, tailMeta.width - 1, tailMeta.width - 128, 'tail_ctx_bits')
+      : m.named(m.instance(delayLine({ width: 128, delay: N + 1, ram: p.ctxRam }), 'ctx_delay', { d_valid: reqValidR, d: reqCtxR }, { unused: ['q_valid'] }).q!, 'tail_ctx_bits');
     const tailState = state;
 
     // Decisions about the block at the ring's tail are registered a cycle ahead, from the

@@ -25,7 +25,7 @@ import { axisSink, axisSource } from '../ir/interfaces.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf } from '../ir/params.ts';
 import { delayLine } from '../lib/delay-line.ts';
-import { fifo, lutFifoLanes } from '../lib/fifo.ts';
+import { fifo, flagNotZero, lutFifoLanes } from '../lib/fifo.ts';
 import { eventHistory } from '../lib/history.ts';
 import { TILE_FIFO_LATENCY, tileFifo } from '../lib/tile-fifo.ts';
 import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine } from './keystream.ts';
@@ -57,7 +57,7 @@ export function pipelineLatency(c: PipelineShape): number {
 
 export const chachaPipeline = defineGenerator(
   'chacha/pipeline',
-  '2.2.0',
+  '2.3.0',
   {
     ...CHACHA_CORE_PARAMS,
     width: oneOf<number>('packet stream width in bits', 512, [64, 128, 256, 512]),
@@ -104,6 +104,9 @@ export const chachaPipeline = defineGenerator(
 
     // ---- requester: one block request per 64 bytes of each packet ----------------------------
     const inPacket = m.reg('in_packet_reg', 1, { reset: 0, doc: 'the next beat continues a packet' });
+    // A copy for the choices that feed the engine's request registers, which sit by the
+    // first round, apart from the requester's counters (one copy reaching both took 5.4 ns).
+    const inPacketReq = m.reg('in_packet_req_reg', 1, { reset: 0, keep: true, doc: 'in_packet_reg, for the request' });
     const blkBeat = bb ? m.reg('blk_beat_reg', bb, { reset: 0, doc: 'beat index within the current block' }) : undefined;
     const ctr = m.reg('counter_reg', fmt.counterBits);
     const ctrInc = m.reg('counter_inc_reg', fmt.counterBits, { doc: 'counter_reg + 1, ready for the next block' });
@@ -113,13 +116,14 @@ export const chachaPipeline = defineGenerator(
     const wrapped = m.reg('wrapped_reg', 1);
 
     const first = m.wire('first_beat', not(inPacket));
+    const firstReq = m.wire('first_beat_req', not(inPacketReq));
     const newBlock = m.wire('new_block', blkBeat ? or(first, eq(blkBeat, constant(0, bb))) : constant(1, 1));
     const ctxSlot = m.slice(s.tuser, sb - 1, 0);
     const ctxNonce = m.slice(s.tuser, fmt.nonceLo + fmt.nonceBits - 1, fmt.nonceLo);
     const ctxCounter = m.slice(s.tuser, fmt.counterLo + fmt.counterBits - 1, fmt.counterLo);
-    const curSlot = m.wire('cur_slot', mux(first, ctxSlot, slot));
-    const curNonce = m.wire('cur_nonce', mux(first, ctxNonce, nonce));
-    const curCounter = m.wire('cur_counter', mux(first, ctxCounter, mux(newBlock, ctrInc, ctr)));
+    const curSlot = m.wire('cur_slot', mux(firstReq, ctxSlot, slot));
+    const curNonce = m.wire('cur_nonce', mux(firstReq, ctxNonce, nonce));
+    const curCounter = m.wire('cur_counter', mux(firstReq, ctxCounter, mux(newBlock, ctrInc, ctr)));
     // The counter wraps when a packet's next block follows the top value.
     const curWrapped = m.wire('cur_wrapped', mux(first, constant(0, 1), or(wrapped, and(newBlock, ctrTop))));
 
@@ -127,7 +131,9 @@ export const chachaPipeline = defineGenerator(
     // A beat is taken against a credit (a free place in the output FIFO); a beat starting a
     // block also needs the engine to take its request now. Both are registers.
     const accept = m.wire('in_fire', 1);
-    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, entryReg: p.entryReg, adders: p.adders }), 'engine', {
+    // A straight engine keeps the counter and nonce in a delay line of the FIFO's RAM kind.
+    const ctxRam = U === R ? ram : 'ring';
+    const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, entryReg: p.entryReg, adders: p.adders, ctxRam }), 'engine', {
       ...kw,
       req_valid: and(accept, newBlock),
       req_slot: curSlot,
@@ -135,12 +141,16 @@ export const chachaPipeline = defineGenerator(
       req_counter: curCounter,
     }, { unused: B > 1 ? [] : ['ks_valid'] });
     const cw = Math.log2(depth) + 1;
-    // Acceptances are counted a cycle late and deliveries two cycles late, so the count is
-    // kept from registers only, wherever the placer puts it; credit_ok then leaves room for
-    // the beats accepted in the two cycles the count has not seen.
+    // The status count: acceptances counted a cycle late and deliveries two cycles late,
+    // from registers only, wherever the placer puts it.
     const outstanding = m.reg('outstanding_reg', cw, { reset: 0, doc: 'beats accepted before last cycle, less those delivered before two cycles ago' });
-    const took = m.reg('took_reg', 1, { reset: 0, doc: 'a beat was accepted last cycle' });
-    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, keep: true, doc: `outstanding_reg was below ${depth - 3}` });
+    // (kept apart from the engine's request register, which has the same input at W = 512)
+    const took = m.reg('took_reg', 1, { reset: 0, keep: true, doc: 'a beat was accepted last cycle' });
+    // credit_ok is a flag kept beside a count of free places, from the events that move it,
+    // so no comparison with the count's value runs in front of it (a carry-chain compare
+    // and its choice took 5.8 ns unrolled).
+    const room = m.reg('credit_room_reg', cw, { reset: depth - 2, doc: `${depth - 2} - outstanding_reg - took_reg` });
+    const creditOk = m.reg('credit_ok_reg', 1, { reset: 1, keep: true, doc: 'credit_room_reg != 0' });
     // A replica of credit_ok_reg makes a second copy of the handshake for the requester's
     // own registers (counters, packet state), which sit apart from the engine's entry and
     // the delay line: one handshake LUT reaching all of them took 5.9 ns unrolled.
@@ -150,19 +160,36 @@ export const chachaPipeline = defineGenerator(
     m.assign(accept, and(s.tvalid, inReady));
     const acceptCtx = m.wire('in_fire_ctx', and(s.tvalid, and(creditOkCtx, blockOk)));
     inPacket.set(not(s.tlast), acceptCtx);
+    inPacketReq.set(not(s.tlast), acceptCtx);
     if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), acceptCtx);
-    ctr.set(curCounter, acceptCtx);
-    // counter + 1 and its top-value flag follow the same choice as cur_counter, each
-    // worked out before the choice: the adder then starts from a flop or a port, not from
-    // cur_counter, which fans out to the engine.
-    // The top-value flag is the carry out of that same + 1 (x + 1 carries out exactly when
-    // x is the top value), so it costs one more carry cell instead of a 32-bit compare.
+    ctr.set(mux(first, ctxCounter, mux(newBlock, ctrInc, ctr)), acceptCtx);
+    // counter + 1 (for the next block) and the top-value flag follow the same choice as
+    // cur_counter, each worked out before the choice, so nothing starts from cur_counter,
+    // which fans out to the engine. The + 1 is split in halves, and the high half is chosen
+    // between itself and itself + 1 by the low half's carry (from a register, worked out a
+    // cycle ahead, or a compare of tuser beside the adder): no carry runs the full width (a
+    // 33-bit + 1 behind its choice failed 195 MHz by 0.75 ns unrolled, a compare in front of
+    // the high half's carry by 1.1 ns); the top-value flag is compares, not a carry chain.
     const n = fmt.counterBits;
-    const plusOne = (x: Expr) => add(zext(x, n + 1), constant(1, n + 1));
-    const ctxPlus = m.wire('ctx_counter_plus1', plusOne(ctxCounter));
-    const incPlus = m.wire('counter_inc_plus1', plusOne(ctrInc));
-    ctrInc.set(mux(first, m.slice(ctxPlus, n - 1, 0), mux(newBlock, m.slice(incPlus, n - 1, 0), ctrInc)), acceptCtx);
-    ctrTop.set(mux(first, m.slice(ctxPlus, n, n), mux(newBlock, m.slice(incPlus, n, n), ctrTop)), acceptCtx);
+    const h = n / 2;
+    const ones = (w: number) => constant(2 ** w - 1, w);
+    const ctxHi = m.slice(s.tuser, fmt.counterLo + n - 1, fmt.counterLo + h);
+    const ctxLo = m.slice(s.tuser, fmt.counterLo + h - 1, fmt.counterLo);
+    const incHi = m.slice(ctrInc, n - 1, h);
+    const incLo = m.slice(ctrInc, h - 1, 0);
+    const isOnes = (x: Expr) => eq(x, ones(x.width));
+    const isOnesLessOne = (x: Expr) => eq(x, constant(2 ** x.width - 2, x.width));
+    const incLoOnes = m.reg('counter_inc_lo_ones_reg', 1, { doc: 'the low half of counter_inc_reg is all ones: its + 1 carries' });
+    const ctxLoOnes = m.wire('ctx_counter_lo_ones', isOnes(ctxLo));
+    const nextInc = m.wire('counter_inc_next', concat(
+      mux(first, mux(ctxLoOnes, add(ctxHi, constant(1, h)), ctxHi), mux(newBlock, mux(incLoOnes, add(incHi, constant(1, h)), incHi), incHi)),
+      mux(first, add(ctxLo, constant(1, h)), mux(newBlock, add(incLo, constant(1, h)), incLo)),
+    ));
+    ctrInc.set(nextInc, acceptCtx);
+    incLoOnes.set(mux(first, isOnesLessOne(ctxLo), mux(newBlock, isOnesLessOne(incLo), incLoOnes)), acceptCtx);
+    // The block requested now has the top value when its counter is all ones.
+    const incIsOnes = and(incLoOnes, isOnes(incHi));
+    ctrTop.set(mux(first, and(ctxLoOnes, isOnes(ctxHi)), mux(newBlock, incIsOnes, ctrTop)), acceptCtx);
     // Between packets these follow tuser, which holds still while a first beat waits, so
     // they need not wait for the handshake (and accept fans out to fewer flops).
     nonce.set(ctxNonce, first);
@@ -221,10 +248,10 @@ export const chachaPipeline = defineGenerator(
     const creditBack = m.slice(returned, 1, 1, 'credit_back');
     took.set(accept);
     outstanding.set(upDown(outstanding, took, creditBack));
-    // The next count is at most one more than this one, so outstanding_reg < depth - 3 keeps
-    // it below depth - 2: one comparison with a constant (choosing among comparisons by
-    // took and credit_back put three LUT levels after the compare, 6 ns on the unrolled core).
-    const creditNext = lt(outstanding, constant(depth - 3, cw));
+    // The free places count acceptances at once, so credit_ok (room for one more) allows at
+    // most depth - 2 beats that outstanding_reg has seen, plus the one accepted last cycle.
+    room.set(upDown(room, creditBack, accept));
+    const creditNext = flagNotZero(m, 'credit_room', room, creditBack, accept, creditOk).next;
     creditOk.set(creditNext);
     creditOkCtx.set(creditNext);
 

@@ -27,7 +27,7 @@ export function lutFifoLanes(width: number, depth: number): number {
 
 export const fifo = defineGenerator(
   'lib/fifo',
-  '1.1.0',
+  '1.2.0',
   {
     width: intRange('word width in bits', 32, 1, 4096),
     depth: powerOfTwo('words in the RAM (the head register holds one more)', 16, 2, 65536),
@@ -36,10 +36,11 @@ export const fifo = defineGenerator(
     writeReg: oneOf<boolean>('register the write side: a word is written the cycle after its handshake, so the write enable comes from a flop (s_ready keeps a word of room for it)', false, [false, true]),
     outSlice: oneOf<boolean>('a register slice after the head (one more cycle): the reader\'s ready then reaches one LUT in each lane, not the FIFO\'s pointers and flags', false, [false, true]),
     lanes: intRange('independent FIFOs side by side, each with its own pointers and flags, moving in lockstep', 1, 1, 64),
+    laneValids: oneOf<boolean>('s_valid has a bit per lane (all equal, each from a register of its own in the writer), so no one flop reaches every lane', false, [false, true]),
     ram: oneOf<string>('block: block RAM whose read register is the head; lut: LUT RAM read into a fabric head register; logic: flip-flops, for a few words where block RAM would be mostly empty; ecp5: DP16KD tiles with their output register, read ahead into a few flip-flop words', 'block', ['block', 'lut', 'logic', 'ecp5']),
   },
   (p, info) => {
-    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.outSlice ? '_os' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}`, info);
+    const m = new Module(`fifo_w${p.width}_d${p.depth}${p.ram === 'block' ? '' : `_${p.ram}`}${p.withLevel ? '_lvl' : ''}${p.credited ? '_cr' : ''}${p.writeReg ? '_wr' : ''}${p.outSlice ? '_os' : ''}${p.lanes > 1 ? `_l${p.lanes}` : ''}${p.laneValids ? 'v' : ''}`, info);
     if (p.lanes > 1) return laned(m, p);
     if (p.outSlice) return sliced(m, p);
     if (p.ram === 'ecp5') return readAhead(m, p);
@@ -142,14 +143,14 @@ export function flagNotZero(m: Module, name: string, count: Expr, up: Expr, down
 }
 
 /** The description, clock, reset and input ports every FIFO variant shares. */
-function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boolean }, how: string) {
+function fifoPorts(m: Module, p: { width: number; depth: number; writeReg: boolean }, how: string, validBits = 1) {
   m.describe(
     `First-word-fall-through FIFO: ${p.depth} words of ${p.width} bits ${how}.`,
     `A word written into an empty FIFO is at the head ${p.writeReg ? 'three' : 'two'} cycles later; one word per cycle in and out.`,
   );
   m.clock();
   m.reset();
-  return { inValid: m.input('s_valid', 1), inData: m.input('s_data', p.width), outReady: m.input('m_ready', 1) };
+  return { inValid: m.input('s_valid', validBits, validBits > 1 ? 'one bit per lane, all equal' : undefined), inData: m.input('s_data', p.width), outReady: m.input('m_ready', 1) };
 }
 
 /** The FIFO followed by a register slice, for a reader whose ready arrives late or from far away. */
@@ -173,9 +174,9 @@ function sliced(m: Module, p: { width: number; depth: number; withLevel: boolean
  * itself), so no control signal fans out to the whole width: in a 512-bit FIFO on LUT RAM
  * the read address and the head register's enable otherwise reach every RAM cell.
  */
-function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; ram: string; outSlice: boolean }): Module {
+function laned(m: Module, p: { width: number; depth: number; withLevel: boolean; credited: boolean; writeReg: boolean; lanes: number; laneValids: boolean; ram: string; outSlice: boolean }): Module {
   if (p.lanes > p.width) throw new GenError(`lib/fifo: ${p.lanes} lanes cannot split ${p.width} bits`);
-  const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`);
+  const { inValid, inData, outReady } = fifoPorts(m, p, `as ${p.lanes} lanes moving in lockstep`, p.laneValids ? p.lanes : 1);
   // Lanes of the rounded-up width (the last one narrower), so lanes match block-RAM tiles
   // when `lanes` is the width over a tile's, unless that would leave the last lane empty.
   const up = Math.ceil(p.width / p.lanes);
@@ -185,7 +186,7 @@ function laned(m: Module, p: { width: number; depth: number; withLevel: boolean;
   for (let i = 0, lo = 0; i < p.lanes; i++) {
     const w = i === p.lanes - 1 ? p.width - lo : base;
     const laneFifo = fifo({ width: w, depth: p.depth, ram: p.ram, credited: p.credited, writeReg: p.writeReg, withLevel: i === 0 && p.withLevel, outSlice: p.outSlice });
-    const o = m.instance(laneFifo, `lane${i}`, { s_valid: inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
+    const o = m.instance(laneFifo, `lane${i}`, { s_valid: p.laneValids ? m.slice(inValid, i, i) : inValid, s_data: m.slice(inData, lo + w - 1, lo), m_ready: outReady }, { unused: i === 0 ? [] : ['s_ready', 'm_valid'] });
     if (i === 0) lane0 = o;
     heads.push(o.m_data!);
     lo += w;

@@ -56,6 +56,15 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     expect(r.beatsOut).toBe(r.beatsIn);
   });
 
+  it('fills up behind a long output stall and loses nothing', () => {
+    // tready low for 600 cycles out of every 700: the credits, not luck, keep the output FIFO from overflowing.
+    const stalls = new Uint8Array(700).fill(1, 0, 600);
+    const packets = Array.from({ length: 60 }, () => randomPacket(rng, drv, rng.int(1, 1500)));
+    const r = drv.run(packets, { stalls });
+    checkPackets(drv, packets, r.out);
+    expect(r.beatsOut).toBe(r.beatsIn);
+  });
+
   it('flags packets whose block counter wraps, and only those', () => {
     const max = (1n << BigInt(drv.fmt.counterBits)) - 1n;
     const packets: Packet[] = [
@@ -68,6 +77,17 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     const r = drv.run(packets, { stalls: rng.pattern(101, 0.2) });
     checkPackets(drv, packets, r.out);
     expect(r.out.map((o) => o.wrappedBeats[o.wrappedBeats.length - 1])).toEqual([true, false, false, true, false]);
+  });
+
+  it('carries the block counter from its low half into its high half', () => {
+    // The core adds 1 to each half separately, the carry between them from a register.
+    const h = BigInt(drv.fmt.counterBits / 2);
+    const lowTop = (1n << h) - 1n;
+    const starts = [lowTop - 2n, lowTop - 1n, lowTop, (0x1234n << h) | lowTop, ((lowTop - 1n) << h) | (lowTop - 1n)];
+    const packets: Packet[] = starts.map((counter) => ({ ...randomPacket(rng, drv, 300), counter }));
+    const r = drv.run(packets, { stalls: rng.pattern(103, 0.2) });
+    checkPackets(drv, packets, r.out);
+    expect(r.out.map((o) => o.wrappedBeats.some((w) => w))).toEqual(starts.map(() => false));
   });
 
   it('emits nothing from before a reset in the middle of traffic', () => {

@@ -2,6 +2,7 @@
 // generators reject parameters they cannot build.
 import { describe, expect, it } from 'vitest';
 import { blockIterative } from '../../rtl-gen/chacha/block-iterative.ts';
+import { keystreamEngine } from '../../rtl-gen/chacha/keystream.ts';
 import { quarterRound } from '../../rtl-gen/chacha/quarter-round.ts';
 import { GenError } from '../../rtl-gen/ir/errors.ts';
 import * as X from '../../rtl-gen/ir/expr.ts';
@@ -80,6 +81,11 @@ describe('generator parameters', () => {
     expect(() => quarterRound({ stages: 3 })).toThrow(/chacha\/quarter-round: parameter "stages" is 3; it must be one of 0, 1, 2, 4/);
     expect(() => blockIterative({ rounds: 10 })).toThrow(/parameter "rounds" is 10; it must be one of 8, 12, 20/);
     expect(() => quarterRound({ stage: 1 } as never)).toThrow(/unknown parameter "stage"; known: stages/);
+  });
+
+  it('rejects a counter-and-nonce delay line for a ring, which needs them to go round', () => {
+    expect(() => keystreamEngine({ rounds: 20, units: 4, stages: 2, ctxRam: 'ecp5' })).toThrow(/chacha\/keystream: ctxRam "ecp5" needs a straight pipeline \(units = rounds\); with 4 unit\(s\)/);
+    expect(() => keystreamEngine({ rounds: 8, units: 8, stages: 1, ctxRam: 'lut' })).not.toThrow();
   });
 
   it('prints every parameter in the header', () => {
