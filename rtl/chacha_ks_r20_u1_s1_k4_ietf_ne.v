@@ -130,7 +130,6 @@ always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
         req_hist_reg <= 18'h0;
-        req_valid_reg <= 1'b0;
         kw_pending_reg <= 1'b0;
         kw_taken_reg <= 1'b0;
         kw_entry_reg <= 8'h0;
@@ -144,7 +143,6 @@ always @(posedge clk) begin
     end else begin
         req_ok_reg <= ~(req_valid | req_hist_reg[0] | req_hist_reg[1] | req_hist_reg[2] | req_hist_reg[3] | req_hist_reg[4] | req_hist_reg[5] | req_hist_reg[6] | req_hist_reg[7] | req_hist_reg[8] | req_hist_reg[9] | req_hist_reg[10] | req_hist_reg[11] | req_hist_reg[12] | req_hist_reg[13] | req_hist_reg[14] | req_hist_reg[15] | req_hist_reg[16] | req_hist_reg[17]);
         req_hist_reg <= {req_hist_reg[16:0], req_valid};
-        req_valid_reg <= req_valid;
         kw_pending_reg <= kw_pending_next;
         kw_taken_reg <= key_wr_accept;
         kw_entry_reg <= {key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h7), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h6), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h5), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h4), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h3), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h2), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h1), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h0)};
@@ -155,6 +153,14 @@ always @(posedge clk) begin
         collision_reg <= collision_reg | (ent_valid_reg & tail_continues_reg);
         tail_continues_reg <= unit0_meta_next[0] & (unit0_meta_next[7:3] != 5'h13);
         fin_valid_reg <= tail_exits_reg;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        req_valid_reg <= 1'b0;
+    end else begin
+        req_valid_reg <= req_valid;
     end
 end
 

@@ -202,7 +202,6 @@ assign ring_in_meta = {ent_slot_reg, ent_valid_reg};
 always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
-        req_valid_reg <= 1'b0;
         kw_pending_reg <= 1'b0;
         kw_taken_reg <= 1'b0;
         kw_entry_reg <= 8'h0;
@@ -213,7 +212,6 @@ always @(posedge clk) begin
         fin_valid_reg <= 1'b0;
     end else begin
         req_ok_reg <= 1'b1;
-        req_valid_reg <= req_valid;
         kw_pending_reg <= kw_pending_next;
         kw_taken_reg <= key_wr_accept;
         kw_entry_reg <= {key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h7), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h6), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h5), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h4), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h3), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h2), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h1), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h0)};
@@ -222,6 +220,14 @@ always @(posedge clk) begin
         ent_valid_reg <= req_valid_reg;
         collision_reg <= 1'b0;
         fin_valid_reg <= unit19_meta_out;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        req_valid_reg <= 1'b0;
+    end else begin
+        req_valid_reg <= req_valid;
     end
 end
 

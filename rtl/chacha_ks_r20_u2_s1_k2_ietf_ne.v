@@ -133,7 +133,6 @@ always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
         req_hist_reg <= 17'h0;
-        req_valid_reg <= 1'b0;
         kw_pending_reg <= 1'b0;
         kw_taken_reg <= 1'b0;
         kw_entry_reg <= 8'h0;
@@ -147,7 +146,6 @@ always @(posedge clk) begin
     end else begin
         req_ok_reg <= ~(req_hist_reg[0] | req_hist_reg[2] | req_hist_reg[4] | req_hist_reg[6] | req_hist_reg[8] | req_hist_reg[10] | req_hist_reg[12] | req_hist_reg[14] | req_hist_reg[16]);
         req_hist_reg <= {req_hist_reg[15:0], req_valid};
-        req_valid_reg <= req_valid;
         kw_pending_reg <= kw_pending_next;
         kw_taken_reg <= key_wr_accept;
         kw_entry_reg <= {key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h7), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h6), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h5), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h4), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h3), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h2), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h1), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h0)};
@@ -158,6 +156,14 @@ always @(posedge clk) begin
         collision_reg <= collision_reg | (ent_valid_reg & tail_continues_reg);
         tail_continues_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
         fin_valid_reg <= tail_exits_reg;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        req_valid_reg <= 1'b0;
+    end else begin
+        req_valid_reg <= req_valid;
     end
 end
 

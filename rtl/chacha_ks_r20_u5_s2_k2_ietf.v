@@ -152,7 +152,6 @@ always @(posedge clk) begin
     if (rst) begin
         req_ok_reg <= 1'b1;
         req_hist_reg <= 32'h0;
-        req_valid_reg <= 1'b0;
         kw_pending_reg <= 1'b0;
         kw_taken_reg <= 1'b0;
         kw_entry_reg <= 8'h0;
@@ -167,7 +166,6 @@ always @(posedge clk) begin
     end else begin
         req_ok_reg <= ~(req_hist_reg[9] | req_hist_reg[20] | req_hist_reg[31]);
         req_hist_reg <= {req_hist_reg[30:0], req_valid};
-        req_valid_reg <= req_valid;
         kw_pending_reg <= kw_pending_next;
         kw_taken_reg <= key_wr_accept;
         kw_entry_reg <= {key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h7), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h6), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h5), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h4), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h3), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h2), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h1), key_wr_valid & kw_idle_entry_reg & (key_wr_word == 3'h0)};
@@ -179,6 +177,14 @@ always @(posedge clk) begin
         tail_continues_reg <= unit4_meta_next[0] & (unit4_meta_next[3:2] != 2'h3);
         ring_entry0_valid_reg <= ring_entry0_next[0];
         fin_valid_reg <= tail_exits_reg;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        req_valid_reg <= 1'b0;
+    end else begin
+        req_valid_reg <= req_valid;
     end
 end
 

@@ -113,13 +113,11 @@ assign out_fire = out_fifo_m_valid & m_axis_tready;
 assign credit_room_grows = credit_return_reg[1] & ~in_fire;
 assign credit_room_shrinks = in_fire & ~credit_return_reg[1];
 
-always @(posedge clk) begin
+(* keep *) always @(posedge clk) begin
     if (rst) begin
         in_packet_reg <= 1'b0;
-        blk_beat_reg <= 3'h0;
     end else if (in_fire_ctx) begin
         in_packet_reg <= ~s_axis_tlast;
-        blk_beat_reg <= s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1);
     end
 end
 
@@ -128,6 +126,14 @@ end
         in_packet_req_reg <= 1'b0;
     end else if (in_fire_ctx) begin
         in_packet_req_reg <= ~s_axis_tlast;
+    end
+end
+
+always @(posedge clk) begin
+    if (rst) begin
+        blk_beat_reg <= 3'h0;
+    end else if (in_fire_ctx) begin
+        blk_beat_reg <= s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1);
     end
 end
 

@@ -109,7 +109,7 @@ assign out_fire = out_fifo_m_valid & m_axis_tready;
 assign credit_room_grows = credit_return_reg[1] & ~in_fire;
 assign credit_room_shrinks = in_fire & ~credit_return_reg[1];
 
-always @(posedge clk) begin
+(* keep *) always @(posedge clk) begin
     if (rst) begin
         in_packet_reg <= 1'b0;
     end else if (in_fire_ctx) begin

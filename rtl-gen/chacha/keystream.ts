@@ -130,7 +130,8 @@ export const keystreamEngine = defineGenerator(
     reqOk.set(busyTerms.length ? not(fold('or', busyTerms)) : constant(1, 1));
 
     // Requests are registered first: the key RAM's address then comes from a flop.
-    const reqValidR = m.reg('req_valid_reg', 1, { reset: 0 });
+    // (kept: the packet cipher keeps a register with the same input for its own count)
+    const reqValidR = m.reg('req_valid_reg', 1, { reset: 0, keep: true });
     const reqSlotR = m.reg('req_slot_reg', sb);
     const reqCtxR = m.reg('req_ctx_reg', 128, { doc: 'state words 12-15 of the request' });
     reqValidR.set(reqValid);
