@@ -18,7 +18,7 @@
 // blocks, so the core takes one beat per cycle whenever blocks per beat <= U/R, e.g.
 // always with U = R, and for back-to-back 64-byte packets at W = 64 from U/R >= 1/8.
 
-import { type Expr, add, and, concat, constant, eq, mux, not, or, lt, upDown, xor, zext } from '../ir/expr.ts';
+import { type Expr, add, and, concat, constant, eq, mux, not, or, upDown, xor } from '../ir/expr.ts';
 import { GenError } from '../ir/errors.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';
@@ -125,7 +125,9 @@ export const chachaPipeline = defineGenerator(
     const ctxCounter = m.slice(s.tuser, fmt.counterLo + fmt.counterBits - 1, fmt.counterLo);
     const curSlot = m.wire('cur_slot', mux(firstReq, ctxSlot, slot));
     const curNonce = m.wire('cur_nonce', mux(firstReq, ctxNonce, nonce));
-    const curCounter = m.wire('cur_counter', mux(firstReq, ctxCounter, mux(newBlock, ctrInc, ctr)));
+    // The counter of the beat at the input: from tuser on a first beat, the next one on a new block.
+    const counterAt = (firstBeat: Expr) => mux(firstBeat, ctxCounter, mux(newBlock, ctrInc, ctr));
+    const curCounter = m.wire('cur_counter', counterAt(firstReq));
     // The counter wraps when a packet's next block follows the top value.
     const curWrapped = m.wire('cur_wrapped', mux(first, constant(0, 1), or(wrapped, and(newBlock, ctrTop))));
 
@@ -164,7 +166,7 @@ export const chachaPipeline = defineGenerator(
     inPacket.set(not(s.tlast), acceptCtx);
     inPacketReq.set(not(s.tlast), acceptCtx);
     if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), acceptCtx);
-    ctr.set(mux(first, ctxCounter, mux(newBlock, ctrInc, ctr)), acceptCtx);
+    ctr.set(counterAt(first), acceptCtx);
     // counter + 1 (for the next block) and the top-value flag follow the same choice as
     // cur_counter, each worked out before the choice, so nothing starts from cur_counter,
     // which fans out to the engine. The + 1 is split in halves, and the high half is chosen
@@ -174,18 +176,18 @@ export const chachaPipeline = defineGenerator(
     // the high half's carry by 1.1 ns); the top-value flag is compares, not a carry chain.
     const n = fmt.counterBits;
     const h = n / 2;
-    const ones = (w: number) => constant(2 ** w - 1, w);
+    const plusOne = (x: Expr) => add(x, constant(1, x.width));
     const ctxHi = m.slice(s.tuser, fmt.counterLo + n - 1, fmt.counterLo + h);
     const ctxLo = m.slice(s.tuser, fmt.counterLo + h - 1, fmt.counterLo);
     const incHi = m.slice(ctrInc, n - 1, h);
     const incLo = m.slice(ctrInc, h - 1, 0);
-    const isOnes = (x: Expr) => eq(x, ones(x.width));
+    const isOnes = (x: Expr) => eq(x, constant(2 ** x.width - 1, x.width));
     const isOnesLessOne = (x: Expr) => eq(x, constant(2 ** x.width - 2, x.width));
     const incLoOnes = m.reg('counter_inc_lo_ones_reg', 1, { doc: 'the low half of counter_inc_reg is all ones: its + 1 carries' });
     const ctxLoOnes = m.wire('ctx_counter_lo_ones', isOnes(ctxLo));
     const nextInc = m.wire('counter_inc_next', concat(
-      mux(first, mux(ctxLoOnes, add(ctxHi, constant(1, h)), ctxHi), mux(newBlock, mux(incLoOnes, add(incHi, constant(1, h)), incHi), incHi)),
-      mux(first, add(ctxLo, constant(1, h)), mux(newBlock, add(incLo, constant(1, h)), incLo)),
+      mux(first, mux(ctxLoOnes, plusOne(ctxHi), ctxHi), mux(newBlock, mux(incLoOnes, plusOne(incHi), incHi), incHi)),
+      mux(first, plusOne(ctxLo), mux(newBlock, plusOne(incLo), incLo)),
     ));
     ctrInc.set(nextInc, acceptCtx);
     incLoOnes.set(mux(first, isOnesLessOne(ctxLo), mux(newBlock, isOnesLessOne(incLo), incLoOnes)), acceptCtx);

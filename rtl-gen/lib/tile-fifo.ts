@@ -103,14 +103,17 @@ export const tileFifo = defineGenerator(
     hasStored.set(flagNotZero(m, 'stored', stored, pushed, issue, hasStored).next);
 
     // ---- tiles: registers of their own on both sides ------------------------------------------------
-    // Writes and reads both reach a tile through a group register, then the tile's own.
-    const groupRegs = (what: string, event: Expr) => Array.from({ length: Math.ceil(tiles / TILES_PER_GROUP) }, (_, g) => {
-      const r = m.reg(`${what}${g}_reg`, 1, { reset: 0, keep: true, doc: `for tiles ${g * TILES_PER_GROUP} to ${Math.min(tiles, (g + 1) * TILES_PER_GROUP) - 1}` });
+    // Copies of one event, each a register of its own (kept: yosys would merge them).
+    const copies = (what: string, count: number, event: Expr, doc: (i: number) => string) => Array.from({ length: count }, (_, i) => {
+      const r = m.reg(`${what}${i}_reg`, 1, { reset: 0, keep: true, doc: doc(i) });
       r.set(event);
       return r;
     });
-    const wrGroups = groupRegs('wr_issue', inValid);
-    const rdGroups = groupRegs('rd_issue', issue);
+    // Writes and reads both reach a tile through a group register, then the tile's own.
+    const groups = Math.ceil(tiles / TILES_PER_GROUP);
+    const groupDoc = (g: number) => `for tiles ${g * TILES_PER_GROUP} to ${Math.min(tiles, (g + 1) * TILES_PER_GROUP) - 1}`;
+    const wrGroups = copies('wr_issue', groups, inValid, groupDoc);
+    const rdGroups = copies('rd_issue', groups, issue, groupDoc);
     const words = slices.map(({ k, lo, w }) => {
       const g = Math.floor(k / TILES_PER_GROUP);
       const wrEn = m.reg(`wr_en${k}_reg`, 1, { reset: 0, keep: true });
@@ -137,11 +140,7 @@ export const tileFifo = defineGenerator(
     // spread out: one flop reaching all 17 of the unrolled core's took 6.3 ns.
     const inFlight = eventHistory(m, 'in_flight_reg', READ_TRIP - 1, issue, 'a read issued');
     const headLanes = Math.min(64, Math.ceil(p.width / HEAD_LANE_BITS));
-    const arrive = Array.from({ length: headLanes }, (_, i) => {
-      const r = m.reg(`arrive${i}_reg`, 1, { reset: 0, keep: true, doc: `head lane ${i}: the word of a read issued ${READ_TRIP} cycles ago arrives` });
-      r.set(m.slice(inFlight, READ_TRIP - 2, READ_TRIP - 2));
-      return r;
-    });
+    const arrive = copies('arrive', headLanes, m.slice(inFlight, READ_TRIP - 2, READ_TRIP - 2), (i) => `head lane ${i}: the word of a read issued ${READ_TRIP} cycles ago arrives`);
     const head = m.instance(fifo({ width: p.width, depth: HEAD_RAM_WORDS, ram: 'lut', credited: true, lanes: headLanes, laneValids: true, outSlice: true }), 'head', {
       s_valid: concat(...arrive.reverse()),
       s_data: concat(...words.reverse()),
