@@ -6,7 +6,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/api.ts';
-import { MESH_MTU_BYTES } from '../mesh/constants.ts';
+import { MESH_MTU_BYTES } from '../../spec/route-wire.ts';
 import { choosePaths } from '../mesh/discovery.ts';
 import { MeshNode } from '../mesh/node.ts';
 import { realTimers } from '../mesh/timers.ts';

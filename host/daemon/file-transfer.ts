@@ -7,6 +7,7 @@
 //
 // All integers big endian.
 import { createHash, type Hash } from 'node:crypto';
+import { concatBytes } from '../../spec/bytes.ts';
 
 /** Stream channel of the file service at the destination. */
 export const FILE_CHANNEL = 5;
@@ -66,7 +67,7 @@ export class FileReceiver {
     const out: ReceiverEvent[] = [];
     let rest = piece;
     if (this.size < 0) {
-      this.head = concat(this.head, rest);
+      this.head = concatBytes(this.head, rest);
       const h = this.head;
       if (h.length < 6) return out;
       if (!FILE_MAGIC.every((b, i) => h[i] === b)) return this.fail('not a file stream (bad magic)');
@@ -91,7 +92,7 @@ export class FileReceiver {
     }
     if (rest.length) {
       if (this.finished || this.trailer.length + rest.length > DIGEST_BYTES) return this.fail('bytes after the end of the file');
-      this.trailer = concat(this.trailer, rest);
+      this.trailer = concatBytes(this.trailer, rest);
     }
     if (!this.finished && this.received === this.size && this.trailer.length === DIGEST_BYTES) {
       this.finished = true;
@@ -116,10 +117,3 @@ export class FileReceiver {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

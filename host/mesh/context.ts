@@ -12,7 +12,7 @@ import {
   DEFAULT_SETUP_BURST_PER_PEER,
   DEFAULT_SETUP_RATE_PER_PEER,
   DEFAULT_SETUP_RETRIES,
-  DEFAULT_SETUP_RTO_MS,
+  SETUP_RTO,
 } from './constants.ts';
 import type { Control } from './control.ts';
 import type { RuleBook } from './rules.ts';
@@ -37,7 +37,7 @@ export function resolveLimits(o: Partial<MeshNodeOptions>): MeshLimits {
     ruleIdleMs: o.ruleIdleMs ?? DEFAULT_RULE_IDLE_MS,
     keepaliveMs: o.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
     routeFailMs: o.routeFailMs ?? DEFAULT_ROUTE_FAIL_MS,
-    setupRtoMs: o.setupRtoMs ?? DEFAULT_SETUP_RTO_MS,
+    setupRtoMs: o.setupRtoMs ?? SETUP_RTO.initialMs,
     setupRetries: o.setupRetries ?? DEFAULT_SETUP_RETRIES,
   };
 }

@@ -10,8 +10,9 @@
 // yields the several disjoint candidates striping needs.
 import type { DiscoverOptions, DiscoverTarget, PathCandidate, RoutePolicy, Timers, TimerHandle } from './api.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
-import { equalBytes, hex } from './bytes.ts';
-import { ControlMsg, DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS, MAX_ROUTE_HOPS } from './constants.ts';
+import { equalBytes, hex } from '../../spec/bytes.ts';
+import { DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS } from './constants.ts';
+import { ControlMsg, MAX_ROUTE_HOPS } from '../../spec/route-wire.ts';
 import { QUERY_ID_BYTES, type Control, type DiscoverTargetWire, type PathEntry } from './control.ts';
 
 export interface DiscoveryHost {
