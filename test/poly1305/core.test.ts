@@ -5,9 +5,9 @@ import { poly1305 as noblePoly } from '@noble/ciphers/_poly1305.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { poly1305 } from '../../rtl-gen/poly1305/core.ts';
 import { poly1305Multiply } from '../../rtl-gen/poly1305/multiply.ts';
-import { POLY1305_2_5_2, POLY1305_A_3 } from '../../sim/golden/rfc8439-vectors.ts';
+import { POLY1305_2_5_2, POLY1305_A_3 } from '../../spec/rfc8439-vectors.ts';
 import { Rng } from '../../sim/random.ts';
-import { CoreDriver, type CoreConfig, type Message } from './support/core-driver.ts';
+import { CoreDriver, type CoreConfig, type Message } from '../../sim/drivers/poly1305-core.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

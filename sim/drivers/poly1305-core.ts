@@ -3,10 +3,10 @@
 // against per-slot credits (taken_valid returns them) with random gaps, and the tags read
 // back by sequence number.
 
-import { countBits, poly1305, poly1305Slots, slotBits } from '../../../rtl-gen/poly1305/core.ts';
-import { leToBig } from '../../../rtl-gen/poly1305/limbs.ts';
-import { type SimDut, simulate } from '../../../sim/index.ts';
-import type { Rng } from '../../../sim/random.ts';
+import { countBits, poly1305, poly1305Slots, slotBits } from '../../rtl-gen/poly1305/core.ts';
+import { leToBig } from '../../rtl-gen/poly1305/limbs.ts';
+import { type SimDut, simulate } from '../index.ts';
+import type { Rng } from '../random.ts';
 
 export interface CoreConfig {
   lanes: number;
