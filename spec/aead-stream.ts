@@ -3,9 +3,10 @@
 // beat. rtl-gen/aead/ takes the field positions from here; the tests, the soak benchmark and
 // the host driver encode and decode with the same functions.
 //
-// The nonce is the link frame's (docs/protocol.md, "Transport frame"): 00 00 00 00 followed
-// by the 64-bit frame counter, little-endian; block 0 of ChaCha20 under it gives the
-// Poly1305 key, blocks 1.. encrypt the text (RFC 8439 2.8).
+// The nonce is a 32-bit fixed field followed by the 64-bit frame counter, both
+// little-endian (RFC 8439 2.8's "constant ‖ iv"); the link frame's (docs/protocol.md,
+// "Transport frame") has the fixed field 0: 00 00 00 00 ‖ LE64(counter). Block 0 of ChaCha20
+// under it gives the Poly1305 key, blocks 1.. encrypt the text.
 //
 // A packet is AAD (the first aadBytes bytes) followed by the text. Seal: in AAD ‖ plaintext,
 // out AAD ‖ ciphertext ‖ tag. Open: in AAD ‖ ciphertext ‖ tag, out AAD ‖ plaintext.
@@ -24,6 +25,7 @@ export interface AeadFormat {
   readonly opLo: number;
   readonly aadLo: number;
   readonly counterLo: number;
+  readonly fixedLo: number;
   readonly width: number;
 }
 
@@ -31,15 +33,17 @@ export interface AeadFormat {
 export const AEAD_LENGTH_BITS = 16;
 export const AEAD_MAX_PACKET_BYTES = (1 << AEAD_LENGTH_BITS) - 1;
 export const AEAD_COUNTER_BITS = 64;
+export const AEAD_FIXED_BITS = 32;
 export const AEAD_TAG_BYTES = 16;
 
-/** tuser of the first beat: key slot, op (1 = open), AAD length, frame counter. */
+/** tuser of the first beat: key slot, op (1 = open), AAD length, frame counter, the nonce's fixed field. */
 export function aeadFormat(keySlots: number): AeadFormat {
   const slotBits = Math.max(1, Math.ceil(Math.log2(keySlots)));
   const opLo = slotBits;
   const aadLo = opLo + 1;
   const counterLo = aadLo + AEAD_LENGTH_BITS;
-  return { slotBits, slotLo: 0, opLo, aadLo, counterLo, width: counterLo + AEAD_COUNTER_BITS };
+  const fixedLo = counterLo + AEAD_COUNTER_BITS;
+  return { slotBits, slotLo: 0, opLo, aadLo, counterLo, fixedLo, width: fixedLo + AEAD_FIXED_BITS };
 }
 
 export interface AeadContext {
@@ -47,8 +51,10 @@ export interface AeadContext {
   op: AeadOp;
   /** Bytes of AAD at the start of the packet. */
   aadBytes: number;
-  /** The frame counter; the nonce is 0^32 ‖ LE64(counter). */
+  /** The frame counter; the nonce is LE32(fixed) ‖ LE64(counter). */
   counter: bigint | number;
+  /** The nonce's fixed field; 0 (the default) for link frames. */
+  fixed?: number;
 }
 
 export function encodeAeadContext(f: AeadFormat, c: AeadContext): bigint {
@@ -56,12 +62,15 @@ export function encodeAeadContext(f: AeadFormat, c: AeadContext): bigint {
   if (!Number.isInteger(c.aadBytes) || c.aadBytes < 0 || c.aadBytes > AEAD_MAX_PACKET_BYTES) throw new RangeError(`AAD length ${c.aadBytes} is not 0 to ${AEAD_MAX_PACKET_BYTES}`);
   const ctr = BigInt(c.counter);
   if (ctr < 0n || ctr >> BigInt(AEAD_COUNTER_BITS) !== 0n) throw new RangeError(`counter ${ctr} does not fit in ${AEAD_COUNTER_BITS} bits`);
-  return (ctr << BigInt(f.counterLo)) | (BigInt(c.aadBytes) << BigInt(f.aadLo)) | (BigInt(c.op === 'open' ? 1 : 0) << BigInt(f.opLo)) | BigInt(c.slot);
+  const fixed = c.fixed ?? 0;
+  if (!Number.isInteger(fixed) || fixed < 0 || fixed > 0xffffffff) throw new RangeError(`nonce fixed field ${fixed} does not fit in 32 bits`);
+  return (BigInt(fixed) << BigInt(f.fixedLo)) | (ctr << BigInt(f.counterLo)) | (BigInt(c.aadBytes) << BigInt(f.aadLo)) | (BigInt(c.op === 'open' ? 1 : 0) << BigInt(f.opLo)) | BigInt(c.slot);
 }
 
-/** The 12-byte nonce of a frame counter. */
-export function aeadNonce(counter: bigint | number): Uint8Array {
+/** The 12-byte nonce of a frame counter (and fixed field). */
+export function aeadNonce(counter: bigint | number, fixed = 0): Uint8Array {
   const n = new Uint8Array(12);
+  new DataView(n.buffer).setUint32(0, fixed, true);
   let c = BigInt(counter);
   for (let i = 4; i < 12; i++, c >>= 8n) n[i] = Number(c & 0xffn);
   return n;

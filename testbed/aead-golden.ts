@@ -10,8 +10,8 @@ import type { AeadOut, AeadPacket } from '../sim/drivers/aead-engine.ts';
  * forgery's bytes are whatever the engine makes of them (the consumer drops the packet), so
  * they are left undefined here and only its verdict is checked.
  */
-export function expectedAead(aead: Aead, key: Uint8Array, p: AeadPacket): AeadOut & { data: Uint8Array | undefined } {
-  const nonce = aeadNonce(p.counter);
+export function expectedAead(aead: Aead, key: Uint8Array, p: AeadPacket): Omit<AeadOut, 'data'> & { data: Uint8Array | undefined } {
+  const nonce = aeadNonce(p.counter, p.fixed);
   const join = (a: Uint8Array, b: Uint8Array) => {
     const o = new Uint8Array(a.length + b.length);
     o.set(a, 0);

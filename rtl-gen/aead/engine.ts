@@ -7,7 +7,8 @@
 //                       └ credits: output FIFO, Poly1305 queues, tag numbers
 //
 // - The first beat's tuser (spec/aead-stream.ts) gives the key slot, seal or open, the AAD
-//   length and the frame counter; the nonce is 0^32 ‖ LE64(counter).
+//   length, the frame counter and the nonce's fixed field: nonce = LE32(fixed) ‖ LE64(counter)
+//   (fixed = 0 for link frames).
 // - The segmenter (segmenter.ts) cuts each packet into AAD, TEXT and END beats, each
 //   segment from byte lane 0. A beat is accepted only against credits: a free place in the
 //   output FIFO, room in its packet's Poly1305 queue, a free tag number on a first beat, and,
@@ -24,9 +25,13 @@
 //   that beat is the verdict (open: the tag verified; a comparison of all 128 bits at once).
 //
 // Keys: key_wr_* writes one 32-bit word of a key slot, as on the ChaCha pipeline. Keys
-// apply per packet: a word applies to exactly the packets whose first beat is accepted
-// after its handshake; a word for the slot of a packet still coming in waits (key_wr_ready
-// low) until that packet's last beat is in. A slot can be rewritten under traffic.
+// apply per packet: a word applies to exactly the packets whose first beat is accepted on
+// s_axis after its handshake (a word taken at the same edge as a first beat is not that
+// packet's), and every block of a packet uses the key its first beat saw. The segmenter
+// holds a first beat for a cycle or more before its block-0 request, so a word waits in a
+// register of its own while a first beat is there, and goes into the keystream engine
+// (whose words wait for the open packet of their slot) only when the packets that engine
+// has seen are exactly those s_axis has taken. A slot can be rewritten under traffic.
 
 import { GenError } from '../ir/errors.ts';
 import { type Expr, add, and, compare, concat, constant, eq, mux, not, or, sub, xor, zext } from '../ir/expr.ts';
@@ -89,18 +94,19 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   m.describe(
     `ChaCha20-Poly1305 packet engine (RFC 8439 2.8), ${W}-bit AXI-Stream: ChaCha20 on ${U} round unit(s) x ${p.stages} stage(s), Poly1305 on`,
     `${p.lanes} lane(s) of ${p.multiplier === 'ecp5' ? 'ECP5 MULT18X18D' : 'fabric'} multipliers in a ring of ${d} slots.`,
-    `s_axis_tuser (first beat): frame counter [${fmt.counterLo + 63}:${fmt.counterLo}], AAD bytes [${fmt.aadLo + 15}:${fmt.aadLo}], open [${fmt.opLo}], key slot [${ks - 1}:0];`,
-    'nonce = 0^32 || LE64(counter). Seal: AAD || plaintext in, AAD || ciphertext || tag out. Open: AAD || ciphertext || tag in, AAD || plaintext out.',
+    `s_axis_tuser (first beat): nonce fixed field [${fmt.fixedLo + 31}:${fmt.fixedLo}], frame counter [${fmt.counterLo + 63}:${fmt.counterLo}], AAD bytes [${fmt.aadLo + 15}:${fmt.aadLo}],`,
+    `open [${fmt.opLo}], key slot [${ks - 1}:0]; nonce = LE32(fixed) || LE64(counter) (fixed = 0 for link frames).`,
+    'Seal: AAD || plaintext in, AAD || ciphertext || tag out. Open: AAD || ciphertext || tag in, AAD || plaintext out.',
     'On a packet\'s last beat m_axis_tuser[0] = good (open: the tag verified), [1] = malformed. A consumer keeps a packet only if [0] is 1',
     'on its last beat (spec/aead-stream.ts). Keys apply per packet, as on the ChaCha pipeline.',
   );
   m.clock();
   m.reset();
-  const kw = {
-    key_wr_valid: m.input('key_wr_valid', 1, 'key RAM write: one 32-bit word'),
-    key_wr_slot: m.input('key_wr_slot', ks),
-    key_wr_word: m.input('key_wr_word', 3, '0 = key bytes 0-3 ... 7 = bytes 28-31'),
-    key_wr_data: m.input('key_wr_data', 32, 'key bytes, the lowest-numbered in bits 7:0'),
+  const kwIn = {
+    valid: m.input('key_wr_valid', 1, 'key RAM write: one 32-bit word'),
+    slot: m.input('key_wr_slot', ks),
+    word: m.input('key_wr_word', 3, '0 = key bytes 0-3 ... 7 = bytes 28-31'),
+    data: m.input('key_wr_data', 32, 'key bytes, the lowest-numbered in bits 7:0'),
   };
   const sIn = {
     tdata: m.input('s_axis_tdata', W), tkeep: m.input('s_axis_tkeep', B), tvalid: m.input('s_axis_tvalid', 1),
@@ -137,22 +143,41 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   m.assign(segReady, accept);
 
   // ---- the keystream requests: block 0 on the first beat, then one per 64 text bytes ----------------
-  const inPacket = m.reg('in_packet_reg', 1, { reset: 0, doc: 'a packet\'s first beat is in and its last is not' });
+  const inPacket = m.reg('in_packet_reg', 1, { reset: 0, doc: 'a packet\'s first beat has made its request and its last beat is not in' });
+  const firstWaits = m.reg('first_waits_reg', 1, { reset: 0, doc: 'the segmenter holds a first beat s_axis has taken and the engine has not' });
+  firstWaits.set(mux(seg.in_start!, constant(1, 1), mux(and(accept, first), constant(0, 1), firstWaits)));
+  // A key word waits here while a first beat does (see the header); the key path has no
+  // reset, like the keystream engine's: a word taken before a reset still goes in.
+  const kwHeld = m.reg('kw_held_reg', 1, { doc: 'a key word is taken and not yet passed on' });
+  const kwSlot = m.reg('kw_slot_reg', ks);
+  const kwWord = m.reg('kw_word_reg', 3);
+  const kwData = m.reg('kw_data_reg', 32);
+  const kwEngineReady = m.wire('kw_engine_ready', 1);
+  // Ready only when the keystream engine is: a word never waits here for the engine, so no
+  // packet taken after its handshake is made without it.
+  const kwReady = m.wire('kw_ready', and(not(kwHeld), kwEngineReady));
+  const kwTake = m.wire('kw_take', and(kwIn.valid, kwReady));
+  kwSlot.set(kwIn.slot, kwTake);
+  kwWord.set(kwIn.word, kwTake);
+  kwData.set(kwIn.data, kwTake);
+  const kwPass = m.wire('kw_pass', and(kwHeld, not(firstWaits)));
+  kwHeld.set(or(kwTake, and(kwHeld, not(and(kwPass, kwEngineReady)))));
   const blockCtr = m.reg('block_counter_reg', 32, { doc: 'the next text block\'s ChaCha20 counter' });
   const isLast = m.named(seg.out_last!, 'in_last');
   inPacket.set(mux(and(accept, isLast), constant(0, 1), mux(and(accept, first), constant(1, 1), inPacket)));
   blockCtr.set(mux(first, constant(1, 32), add(blockCtr, constant(1, 32))), and(accept, or(first, and(isText, startsBlock))));
   textBeat?.set(mux(first, constant(0, bb), add(textBeat, constant(1, bb))), and(accept, or(first, isText)));
   const engine = m.instance(keystreamEngine({ rounds: 20, units: U, stages: p.stages, keySlots: p.keySlots, layout: 'ietf', entryReg: true, adders: p.adders, ctxRam: U === 20 ? ram : 'ring' }), 'ks', {
-    ...kw,
+    key_wr_valid: kwPass, key_wr_slot: kwSlot, key_wr_word: kwWord, key_wr_data: kwData,
     req_valid: and(accept, startsBlock),
     req_slot: seg.out_slot!,
     req_counter: mux(first, constant(0, 32), blockCtr),
-    req_nonce: concat(seg.out_counter!, constant(0, 32)),
+    req_nonce: concat(seg.out_counter!, seg.out_fixed!),
     pkt_open: inPacket,
     pkt_slot: seg.out_slot!,
   }, { unused: B < 64 ? [] : ['ks_valid'] });
   m.assign(engineReqOk, engine.req_ok!);
+  m.assign(kwEngineReady, engine.key_wr_ready!);
 
   // ---- the beats wait for their blocks -------------------------------------------------------------------
   // {open, block beat, first, seg_last, short, kind, count, data}
@@ -274,7 +299,7 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   m.output('m_axis_tvalid', 1).drive(pkOut.tvalid);
   m.output('m_axis_tlast', 1).drive(pkOut.tlast);
   m.output('m_axis_tuser', AEAD_OUT_USER_BITS, 'on the last beat: bit 0 good, bit 1 malformed').drive(pkOut.tuser);
-  m.output('key_wr_ready', 1).drive(engine.key_wr_ready!);
+  m.output('key_wr_ready', 1, 'a key word is taken when key_wr_valid is 1 too').drive(kwReady);
   m.output('status_error', 1, 'sticky: a Poly1305 queue or the keystream ring was misused (a bug)').drive(or(poly.status_error!, engine.status_collision!));
   return m;
 });

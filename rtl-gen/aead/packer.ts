@@ -97,7 +97,8 @@ export const aeadPacker = defineGenerator(
     m.assign(emit, and(go, needEmit));
     const beatData = mux(inFlush, res, combined);
     const beatCount = mux(inFlush, resCount, mux(full, constant(B, cw), total));
-    m.assign(emitWord, concat(user, lastBeat, beatCount, beatData));
+    // tuser is 0 on every beat but a packet's last.
+    m.assign(emitWord, concat(mux(lastBeat, user, constant(0, AEAD_OUT_USER_BITS)), lastBeat, beatCount, beatData));
     const pop = m.wire('pop', and(go, and(inNormal, inValid)));
     const done = m.wire('done', and(go, lastBeat));
 

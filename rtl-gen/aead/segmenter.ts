@@ -53,7 +53,7 @@ export const aeadSegmenter = defineGenerator(
     m.describe(
       'Cuts each packet into an AAD segment, a TEXT segment (moved down to byte lane 0) and END beats; every segment at least one beat.',
       `out_kind: ${KIND_AAD} AAD, ${KIND_TEXT} TEXT, ${KIND_END} END (${E} a packet). out_count: bytes in the beat, from lane 0.`,
-      'out_first marks a packet\'s first beat (its context on out_slot, out_op, out_counter); out_seg_last a segment\'s last; out_last the last END.',
+      'out_first marks a packet\'s first beat (its context on out_slot, out_op, out_counter, out_fixed); out_seg_last a segment\'s last; out_last the last END.',
       'out_short on the TEXT segment\'s last beat: the packet ended inside its declared AAD.',
     );
     m.clock();
@@ -72,6 +72,7 @@ export const aeadSegmenter = defineGenerator(
     const slotR = m.reg('slot_reg', fmt.slotBits);
     const opR = m.reg('op_reg', 1);
     const ctrR = m.reg('counter_reg', 64);
+    const fixedR = m.reg('fixed_reg', 32);
 
     const phase = m.reg('phase_reg', 2, { reset: KIND_AAD, doc: 'the segment being cut' });
     const firstPending = m.reg('first_pending_reg', 1, { reset: 1, doc: 'the next input beat starts a packet' });
@@ -109,13 +110,14 @@ export const aeadSegmenter = defineGenerator(
     const newRes = m.named(mux(fits, constant(0, cw), sub(n, space)), 'text_residue');
     const textEnds = m.wire('text_ends', and(s.tlast, eq(newRes, constant(0, cw))));
 
-    const aadBeat = { kind: KIND_AAD, data: s.tdata, count: mux(allAad, n, remLow), segLast: aadSegLast, last: constant(0, 1), first: firstPending };
-    const flushBeat = { kind: KIND_TEXT, data: resData, count: resCount, segLast: constant(1, 1), last: constant(0, 1), first: constant(0, 1) };
-    const textBeat = { kind: KIND_TEXT, data: combined, count: emitted, segLast: textEnds, last: constant(0, 1), first: constant(0, 1) };
+    interface Beat { kind: number; data: Expr; count: Expr; segLast: Expr; last: Expr; first: Expr }
+    const aadBeat: Beat = { kind: KIND_AAD, data: s.tdata, count: mux(allAad, n, remLow), segLast: aadSegLast, last: constant(0, 1), first: firstPending };
+    const flushBeat: Beat = { kind: KIND_TEXT, data: resData, count: resCount, segLast: constant(1, 1), last: constant(0, 1), first: constant(0, 1) };
+    const textBeat: Beat = { kind: KIND_TEXT, data: combined, count: emitted, segLast: textEnds, last: constant(0, 1), first: constant(0, 1) };
     const endLast = eq(endLeft, constant(0, eb));
-    const endBeat = { kind: KIND_END, data: resData, count: constant(0, cw), segLast: endLast, last: endLast, first: constant(0, 1) };
+    const endBeat: Beat = { kind: KIND_END, data: resData, count: constant(0, cw), segLast: endLast, last: endLast, first: constant(0, 1) };
     const produce = m.wire('produce', and(load, or(take, or(inEnd, and(inText, ended)))));
-    const pick = (f: (b: typeof aadBeat) => Expr): Expr =>
+    const pick = (f: (b: Beat) => Expr): Expr =>
       mux(inAad, f(aadBeat), mux(inEnd, f(endBeat), mux(ended, f(flushBeat), f(textBeat))));
     outValid.set(mux(produce, constant(1, 1), mux(outReady, constant(0, 1), outValid)));
     outData.set(pick((b) => b.data), produce);
@@ -129,6 +131,7 @@ export const aeadSegmenter = defineGenerator(
     slotR.set(m.slice(s.tuser, fmt.slotLo + fmt.slotBits - 1, fmt.slotLo), firstTake);
     opR.set(m.slice(s.tuser, fmt.opLo, fmt.opLo), firstTake);
     ctrR.set(m.slice(s.tuser, fmt.counterLo + 63, fmt.counterLo), firstTake);
+    fixedR.set(m.slice(s.tuser, fmt.fixedLo + 31, fmt.fixedLo), firstTake);
 
     // ---- state ---------------------------------------------------------------------------------
     const aadTake = m.wire('aad_take', and(take, inAad));
@@ -159,6 +162,8 @@ export const aeadSegmenter = defineGenerator(
     m.output('out_slot', fmt.slotBits).drive(slotR);
     m.output('out_op', 1, '1 = open').drive(opR);
     m.output('out_counter', 64).drive(ctrR);
+    m.output('out_fixed', 32).drive(fixedR);
+    m.output('in_start', 1, 'a packet\'s first beat is taken from s_axis now').drive(firstTake);
     return m;
   },
 );

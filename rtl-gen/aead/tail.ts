@@ -174,12 +174,14 @@ export function aeadTail(m: Module, p: { width: number; lanes: number; seqBits: 
   const parts = Array.from({ length: P }, (_, k) => m.reg(`t_word_part${k}_reg`, W));
   const at = (k: number) => (pos ? eq(pos, constant(k, pw)) : constant(1, 1));
   parts.forEach((r, k) => r.set(polyBytes, and(contributes, at(k))));
-  const wordNow = m.named(concat(...parts.map((r, k) => mux(at(k), polyBytes, r)).reverse()), 't_word_now');
-  const filled = m.named(add(pos ? concat(zext(pos, Math.max(pw, 1)), constant(0, Math.log2(B))) : constant(0, Math.log2(B) + 1), zext(eCount, (pos ? pw : 1) + Math.log2(B))), 't_word_bytes');
+  // The word so far: earlier beats from their registers, this one, zeros after it (padding).
+  const wordNow = m.named(concat(...parts.map((r, k) => (k === 0 ? mux(at(0), polyBytes, r) : mux(at(k), polyBytes, mux(compare('lt', pos!, constant(k, pw)), constant(0, W), r)))).reverse()), 't_word_now');
+  // Bytes in the word: whole beats before this one, and this one's (up to 16 L: one bit more than pos and a lane count).
+  const fw = (pos ? pw : 0) + Math.log2(B) + 1;
+  const filled = m.named(add(pos ? zext(concat(pos, constant(0, Math.log2(B))), fw) : constant(0, fw), zext(eCount, fw)), 't_word_bytes');
   const lastPos = pos ? eq(pos, constant(P - 1, pw)) : constant(1, 1);
   const flush = m.wire('t_word_flush', and(contributes, or(segEndOut, lastPos)));
   const cb = Math.log2(L) + 1;
-  const fw = filled.width;
   // ceil(bytes / 16): the whole blocks, plus one for a partial block.
   const blocks = m.named(fw <= 4
     ? zext(ne(filled, constant(0, fw)), cb)

@@ -35,6 +35,8 @@ export interface AeadPacket {
   body: Uint8Array;
   /** The AAD length put in the context, when it is not aad.length (a malformed packet). */
   aadBytes?: number;
+  /** The nonce's fixed field (0 for link frames). */
+  fixed?: number;
 }
 
 export interface AeadOut {
@@ -115,7 +117,7 @@ export class AeadDriver {
     const bytes = new Uint8Array(p.aad.length + p.body.length);
     bytes.set(p.aad, 0);
     bytes.set(p.body, p.aad.length);
-    const tuser = encodeAeadContext(this.fmt, { slot: p.slot, op: p.op, aadBytes: p.aadBytes ?? p.aad.length, counter: p.counter });
+    const tuser = encodeAeadContext(this.fmt, { slot: p.slot, op: p.op, aadBytes: p.aadBytes ?? p.aad.length, counter: p.counter, fixed: p.fixed });
     if (bytes.length === 0) return [{ tdata: 0n, tkeep: 0n, tlast: 1, tuser }];
     const beats: Array<Record<string, bigint | number>> = [];
     for (let off = 0; off < bytes.length; off += n) {
