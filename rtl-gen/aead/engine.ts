@@ -87,8 +87,10 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   if (W > 128 * p.lanes) throw new GenError(`aead/engine: parameter "lanes" is ${p.lanes}; a ${W}-bit beat carries ${W / 128} Poly1305 blocks, so lanes must be at least ${W / 128}`);
   const ram = p.fifoRam;
   const delay = aeadDelay(p);
+  const ramTag = (r: string) => (r === 'block' ? 'bram' : r);
   const m = new Module(
-    `aead_w${W}_u${U}_s${p.stages}_k${p.keySlots}_l${p.lanes}_${p.multiplier === 'ecp5' ? 'dsp' : 'fab'}_m${p.mulStages}_r${p.reduceStages}_${ram === 'block' ? 'bram' : ram}${p.adders === 'ecp5' ? '_cc' : ''}`,
+    `aead_w${W}_u${U}_s${p.stages}_k${p.keySlots}_l${p.lanes}_${p.multiplier === 'ecp5' ? 'dsp' : 'fab'}_m${p.mulStages}_r${p.reduceStages}` +
+      `_q${Q}${ramTag(p.queueRam)}_o${p.outDepth}${ramTag(ram)}_t${sq}${p.adders === 'ecp5' ? '_cc' : ''}`,
     info,
   );
   m.describe(
