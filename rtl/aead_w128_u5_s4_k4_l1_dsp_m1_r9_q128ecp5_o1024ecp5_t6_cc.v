@@ -107,10 +107,34 @@ reg [16:0] t_seg_bytes_reg;  // TEXT segment bytes arrived (open: text and tag)
 reg [16:0] t_text_bytes_reg;  // the text's length, once known
 reg t_known_reg;  // the TEXT segment's last beat has arrived
 reg t_malformed_reg;
-reg t_text_last_done_reg;  // the beat with the last text byte has gone
 reg [16:0] t_emit_off_reg;  // offset in the TEXT segment of the next text beat to go
-reg t_fifo_valid_reg;
-reg [135:0] t_fifo_data_reg;
+reg [33:0] t_lengths_reg;  // {text bytes, AAD bytes} of the packet whose marker came last
+reg [5:0] t_arrival_seq_reg;  // tag number of the packet arriving
+reg t_exp_valid_reg;
+reg [127:0] t_exp_tag_reg;
+reg [5:0] t_exp_seq_reg;
+reg t_e1_aad_reg;
+reg t_e1_text_reg;
+reg t_e1_marker_reg;
+reg t_e1_key_reg;
+reg t_e1_end_pop_reg;  // an END beat let a held beat go (its own credits come back)
+reg [127:0] t_e1_out_reg;
+reg [127:0] t_e1_raw_reg;
+reg [4:0] t_e1_count_reg;
+reg t_e1_seg_last_reg;
+reg [16:0] t_e1_off_reg;  // the text beat's offset in its segment
+reg t_text_last_done_reg;  // the beat with the last text byte has gone
+reg t_e2_fifo_reg;
+reg t_e2_word_reg;  // the beat adds to a Poly1305 word
+reg t_e2_seg_end_reg;  // the beat ends its segment: the word goes now
+reg t_e2_marker_reg;
+reg t_e2_key_reg;
+reg t_e2_popped_reg;  // an AAD or TEXT beat let go
+reg t_e2_unwritten_reg;  // a beat let go for which the FIFO gets nothing
+reg t_e2_end_pop_reg;
+reg [127:0] t_e2_poly_reg;  // the beat as Poly1305 sees it (ciphertext), bytes past the count zero
+reg [135:0] t_e2_entry_reg;
+reg [4:0] t_e2_count_reg;
 reg [127:0] t_word_part0_reg;
 reg [5:0] t_seq_reg;
 reg [3:0] t_slot_reg;
@@ -122,11 +146,17 @@ reg t_poly_last_reg;
 reg [127:0] t_poly_s_reg;
 reg [3:0] t_poly_slot_reg;
 reg [5:0] t_poly_seq_reg;
-reg t_exp_valid_reg;
-reg [127:0] t_exp_tag_reg;
-reg [5:0] t_exp_seq_reg;
+reg t_fifo_valid_reg;
+reg [135:0] t_fifo_data_reg;
 reg [5:0] out_seq_reg;  // tag number of the packet being joined
 reg [63:0] tag_in_reg;  // bit q: the result of packet q is in
+reg tag_ready_reg;  // tag_in_reg[out_seq_reg]
+reg packet_out_reg;
+reg [5:0] packet_out_seq_reg;
+reg in_fire_reg;
+reg in_fire_first_reg;
+reg [3:0] in_fire_slot_reg;
+reg pack_pop_reg;
 wire seg_ready;
 wire seg_s_axis_tready;
 wire seg_out_valid;
@@ -172,28 +202,21 @@ wire [16:0] t_seg_total;
 wire [16:0] t_text_now;
 wire [16:0] t_aad_now;
 wire t_malformed_now;
-wire t_end_packet;
-wire t_known_now;
-wire [16:0] t_text_len;
-wire t_malformed_out;
 wire [127:0] t_received_tag;
-wire t_emit_text;
-wire t_emit_aad;
+wire t_pop_text;
 wire [16:0] t_text_left;
 wire [4:0] t_trimmed;
 wire t_text_last;
 wire [4:0] t_emit_count;
 wire t_to_fifo;
+wire t_word_beat;
 wire [15:0] t_poly_bytes_mask;
 wire [127:0] t_poly_bytes_in;
-wire [127:0] t_poly_beat;
-wire t_word_beat;
 wire [127:0] t_word_now;
 wire [4:0] t_word_bytes;
 wire t_word_flush;
 wire t_word_blocks;
 wire t_word_write;
-wire t_key_write;
 wire [1:0] t_out_returns;
 wire [1:0] t_poly_releases;
 wire poly_taken_valid;
@@ -214,6 +237,8 @@ wire pack_m_axis_tlast;
 wire [1:0] pack_m_axis_tuser;
 wire pack_in_ready;
 wire pack_tag_take;
+wire [5:0] out_seq_next;
+wire [63:0] tag_in_next;
 wire [10:0] out_free_next;
 wire [8:0] poly_credit0_next;
 wire [8:0] poly_credit1_next;
@@ -252,10 +277,6 @@ assign t_seg_total = t_seg_bytes_reg + {12'h0, x_count_reg};
 assign t_text_now = t_open_now ? ((t_seg_total >= 17'h10) ? (t_seg_total - 17'h10) : 17'h0) : t_seg_total;
 assign t_aad_now = t_aad_bytes_reg + (t_aad ? {12'h0, x_count_reg} : 17'h0);
 assign t_malformed_now = x_short_reg | ((t_open_now & ~(t_seg_total >= 17'h10)) | ((t_aad_now + t_seg_total) > 17'hffff));
-assign t_end_packet = t_marker;
-assign t_known_now = t_known_reg | t_seg_end;
-assign t_text_len = t_seg_end ? t_text_now : t_text_bytes_reg;
-assign t_malformed_out = t_malformed_reg | (t_seg_end & t_malformed_now);
 assign t_received_tag = {
     (x_count_reg == 5'h10) ? x_raw_reg[127:120] : (x_count_reg == 5'hf) ? x_raw_reg[119:112] : (x_count_reg == 5'he) ? x_raw_reg[111:104] : (x_count_reg == 5'hd) ? x_raw_reg[103:96] : (x_count_reg == 5'hc) ? x_raw_reg[95:88] : (x_count_reg == 5'hb) ? x_raw_reg[87:80] : (x_count_reg == 5'ha) ? x_raw_reg[79:72] : (x_count_reg == 5'h9) ? x_raw_reg[71:64] : (x_count_reg == 5'h8) ? x_raw_reg[63:56] : (x_count_reg == 5'h7) ? x_raw_reg[55:48] : (x_count_reg == 5'h6) ? x_raw_reg[47:40] : (x_count_reg == 5'h5) ? x_raw_reg[39:32] : (x_count_reg == 5'h4) ? x_raw_reg[31:24] : (x_count_reg == 5'h3) ? x_raw_reg[23:16] : (x_count_reg == 5'h2) ? x_raw_reg[15:8] : (x_count_reg == 5'h1) ? x_raw_reg[7:0] : 8'h0,
     (x_count_reg == 5'h10) ? x_raw_reg[119:112] : (x_count_reg == 5'hf) ? x_raw_reg[111:104] : (x_count_reg == 5'he) ? x_raw_reg[103:96] : (x_count_reg == 5'hd) ? x_raw_reg[95:88] : (x_count_reg == 5'hc) ? x_raw_reg[87:80] : (x_count_reg == 5'hb) ? x_raw_reg[79:72] : (x_count_reg == 5'ha) ? x_raw_reg[71:64] : (x_count_reg == 5'h9) ? x_raw_reg[63:56] : (x_count_reg == 5'h8) ? x_raw_reg[55:48] : (x_count_reg == 5'h7) ? x_raw_reg[47:40] : (x_count_reg == 5'h6) ? x_raw_reg[39:32] : (x_count_reg == 5'h5) ? x_raw_reg[31:24] : (x_count_reg == 5'h4) ? x_raw_reg[23:16] : (x_count_reg == 5'h3) ? x_raw_reg[15:8] : (x_count_reg == 5'h2) ? x_raw_reg[7:0] : (x_count_reg == 5'h1) ? t_hold0_reg[255:248] : 8'h0,
@@ -274,13 +295,13 @@ assign t_received_tag = {
     (x_count_reg == 5'h10) ? x_raw_reg[15:8] : (x_count_reg == 5'hf) ? x_raw_reg[7:0] : (x_count_reg == 5'he) ? t_hold0_reg[255:248] : (x_count_reg == 5'hd) ? t_hold0_reg[247:240] : (x_count_reg == 5'hc) ? t_hold0_reg[239:232] : (x_count_reg == 5'hb) ? t_hold0_reg[231:224] : (x_count_reg == 5'ha) ? t_hold0_reg[223:216] : (x_count_reg == 5'h9) ? t_hold0_reg[215:208] : (x_count_reg == 5'h8) ? t_hold0_reg[207:200] : (x_count_reg == 5'h7) ? t_hold0_reg[199:192] : (x_count_reg == 5'h6) ? t_hold0_reg[191:184] : (x_count_reg == 5'h5) ? t_hold0_reg[183:176] : (x_count_reg == 5'h4) ? t_hold0_reg[175:168] : (x_count_reg == 5'h3) ? t_hold0_reg[167:160] : (x_count_reg == 5'h2) ? t_hold0_reg[159:152] : (x_count_reg == 5'h1) ? t_hold0_reg[151:144] : 8'h0,
     (x_count_reg == 5'h10) ? x_raw_reg[7:0] : (x_count_reg == 5'hf) ? t_hold0_reg[255:248] : (x_count_reg == 5'he) ? t_hold0_reg[247:240] : (x_count_reg == 5'hd) ? t_hold0_reg[239:232] : (x_count_reg == 5'hc) ? t_hold0_reg[231:224] : (x_count_reg == 5'hb) ? t_hold0_reg[223:216] : (x_count_reg == 5'ha) ? t_hold0_reg[215:208] : (x_count_reg == 5'h9) ? t_hold0_reg[207:200] : (x_count_reg == 5'h8) ? t_hold0_reg[199:192] : (x_count_reg == 5'h7) ? t_hold0_reg[191:184] : (x_count_reg == 5'h6) ? t_hold0_reg[183:176] : (x_count_reg == 5'h5) ? t_hold0_reg[175:168] : (x_count_reg == 5'h4) ? t_hold0_reg[167:160] : (x_count_reg == 5'h3) ? t_hold0_reg[159:152] : (x_count_reg == 5'h2) ? t_hold0_reg[151:144] : (x_count_reg == 5'h1) ? t_hold0_reg[143:136] : 8'h0
 };
-assign t_emit_text = t_pop & (t_hold0_reg[262:261] == 2'h1);
-assign t_emit_aad = t_pop & (t_hold0_reg[262:261] == 2'h0);
-assign t_text_left = (t_text_len > t_emit_off_reg) ? (t_text_len - t_emit_off_reg) : 17'h0;
-assign t_trimmed = t_known_now ? ((t_text_left < {12'h0, t_hold0_reg[260:256]}) ? t_text_left[4:0] : t_hold0_reg[260:256]) : t_hold0_reg[260:256];
-assign t_text_last = t_emit_text & (t_known_now & (~t_text_last_done_reg & (t_text_len <= (t_emit_off_reg + {12'h0, t_hold0_reg[260:256]}))));
-assign t_emit_count = t_emit_text ? t_trimmed : t_hold0_reg[260:256];
-assign t_to_fifo = (t_emit_aad & (t_emit_count != 5'h0)) | (t_emit_text & (~t_text_last_done_reg & ((t_emit_count != 5'h0) | t_text_last)));
+assign t_pop_text = t_hold0_reg[262:261] == 2'h1;
+assign t_text_left = (t_text_bytes_reg > t_e1_off_reg) ? (t_text_bytes_reg - t_e1_off_reg) : 17'h0;
+assign t_trimmed = t_known_reg ? ((t_text_left < {12'h0, t_e1_count_reg}) ? t_text_left[4:0] : t_e1_count_reg) : t_e1_count_reg;
+assign t_text_last = t_e1_text_reg & (t_known_reg & (~t_text_last_done_reg & (t_text_bytes_reg <= (t_e1_off_reg + {12'h0, t_e1_count_reg}))));
+assign t_emit_count = t_e1_text_reg ? t_trimmed : t_e1_count_reg;
+assign t_to_fifo = (t_e1_aad_reg & (t_emit_count != 5'h0)) | (t_e1_text_reg & (~t_text_last_done_reg & ((t_emit_count != 5'h0) | t_text_last)));
+assign t_word_beat = t_e1_aad_reg | (t_e1_text_reg & ~t_text_last_done_reg);
 assign t_poly_bytes_mask = {
     5'hf < t_emit_count,
     5'he < t_emit_count,
@@ -299,48 +320,95 @@ assign t_poly_bytes_mask = {
     5'h1 < t_emit_count,
     5'h0 < t_emit_count
 };
-assign t_poly_bytes_in = (t_emit_text & ~t_open_now) ? t_hold0_reg[127:0] : t_hold0_reg[255:128];
-assign t_poly_beat = {
-    t_poly_bytes_in[127:120] & {t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15]},
-    t_poly_bytes_in[119:112] & {t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14]},
-    t_poly_bytes_in[111:104] & {t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13]},
-    t_poly_bytes_in[103:96] & {t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12]},
-    t_poly_bytes_in[95:88] & {t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11]},
-    t_poly_bytes_in[87:80] & {t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10]},
-    t_poly_bytes_in[79:72] & {t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9]},
-    t_poly_bytes_in[71:64] & {t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8]},
-    t_poly_bytes_in[63:56] & {t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7]},
-    t_poly_bytes_in[55:48] & {t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6]},
-    t_poly_bytes_in[47:40] & {t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5]},
-    t_poly_bytes_in[39:32] & {t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4]},
-    t_poly_bytes_in[31:24] & {t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3]},
-    t_poly_bytes_in[23:16] & {t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2]},
-    t_poly_bytes_in[15:8] & {t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1]},
-    t_poly_bytes_in[7:0] & {t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0]}
-};
-assign t_word_beat = t_emit_aad | (t_emit_text & ~t_text_last_done_reg);
-assign t_word_now = 1'b1 ? t_poly_beat : t_word_part0_reg;
-assign t_word_bytes = 5'h0 + t_emit_count;
-assign t_word_flush = t_word_beat & ((t_emit_aad & t_hold0_reg[263]) | t_text_last | 1'b1);
+assign t_poly_bytes_in = (t_e1_text_reg & ~t_open_reg) ? t_e1_out_reg : t_e1_raw_reg;
+assign t_word_now = 1'b1 ? t_e2_poly_reg : t_word_part0_reg;
+assign t_word_bytes = 5'h0 + t_e2_count_reg;
+assign t_word_flush = t_e2_word_reg & (t_e2_seg_end_reg | 1'b1);
 assign t_word_blocks = t_word_bytes[4] + (t_word_bytes[3:0] != 4'h0);
 assign t_word_write = t_word_flush & (t_word_bytes != 5'h0);
-assign t_key_write = x_valid_reg & x_first_reg;
-assign t_out_returns = {1'b0, ((t_emit_aad | t_emit_text) & ~t_to_fifo) | t_marker} + {1'b0, t_end & t_pop};
-assign t_poly_releases = {1'b0, (t_emit_aad | t_emit_text) & ~t_word_write} + {1'b0, t_end & t_pop};
+assign t_out_returns = {1'b0, t_e2_unwritten_reg | t_e2_marker_reg} + {1'b0, t_e2_end_pop_reg};
+assign t_poly_releases = {1'b0, t_e2_popped_reg & ~t_word_write} + {1'b0, t_e2_end_pop_reg};
 assign pack_ready = pack_in_ready;
-assign out_free_next = (out_free_reg - {10'h0, in_fire}) + ({9'h0, t_out_returns} + {10'h0, pack_in_ready});
-assign poly_credit0_next = (poly_credit0_reg + ((in_fire & (in_slot_reg == 4'h0)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h0) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h0)});
-assign poly_credit1_next = (poly_credit1_reg + ((in_fire & (in_slot_reg == 4'h1)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h1) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h1)});
-assign poly_credit2_next = (poly_credit2_reg + ((in_fire & (in_slot_reg == 4'h2)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h2) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h2)});
-assign poly_credit3_next = (poly_credit3_reg + ((in_fire & (in_slot_reg == 4'h3)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h3) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h3)});
-assign poly_credit4_next = (poly_credit4_reg + ((in_fire & (in_slot_reg == 4'h4)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h4) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h4)});
-assign poly_credit5_next = (poly_credit5_reg + ((in_fire & (in_slot_reg == 4'h5)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h5) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h5)});
-assign poly_credit6_next = (poly_credit6_reg + ((in_fire & (in_slot_reg == 4'h6)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h6) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h6)});
-assign poly_credit7_next = (poly_credit7_reg + ((in_fire & (in_slot_reg == 4'h7)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h7) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h7)});
-assign poly_credit8_next = (poly_credit8_reg + ((in_fire & (in_slot_reg == 4'h8)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h8) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h8)});
-assign poly_credit9_next = (poly_credit9_reg + ((in_fire & (in_slot_reg == 4'h9)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h9) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h9)});
-assign poly_credit10_next = (poly_credit10_reg + ((in_fire & (in_slot_reg == 4'ha)) ? (seg_out_first ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'ha) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'ha)});
-assign inflight_next = (inflight_reg + {6'h0, in_fire & seg_out_first}) - {6'h0, pack_tag_take};
+assign out_seq_next = pack_tag_take ? (out_seq_reg + 6'h1) : out_seq_reg;
+assign tag_in_next = {
+    (poly_tag_valid & (poly_tag_seq == 6'h3f)) | (tag_in_reg[63] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3f))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3e)) | (tag_in_reg[62] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3e))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3d)) | (tag_in_reg[61] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3d))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3c)) | (tag_in_reg[60] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3c))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3b)) | (tag_in_reg[59] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3b))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3a)) | (tag_in_reg[58] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3a))),
+    (poly_tag_valid & (poly_tag_seq == 6'h39)) | (tag_in_reg[57] & ~(packet_out_reg & (packet_out_seq_reg == 6'h39))),
+    (poly_tag_valid & (poly_tag_seq == 6'h38)) | (tag_in_reg[56] & ~(packet_out_reg & (packet_out_seq_reg == 6'h38))),
+    (poly_tag_valid & (poly_tag_seq == 6'h37)) | (tag_in_reg[55] & ~(packet_out_reg & (packet_out_seq_reg == 6'h37))),
+    (poly_tag_valid & (poly_tag_seq == 6'h36)) | (tag_in_reg[54] & ~(packet_out_reg & (packet_out_seq_reg == 6'h36))),
+    (poly_tag_valid & (poly_tag_seq == 6'h35)) | (tag_in_reg[53] & ~(packet_out_reg & (packet_out_seq_reg == 6'h35))),
+    (poly_tag_valid & (poly_tag_seq == 6'h34)) | (tag_in_reg[52] & ~(packet_out_reg & (packet_out_seq_reg == 6'h34))),
+    (poly_tag_valid & (poly_tag_seq == 6'h33)) | (tag_in_reg[51] & ~(packet_out_reg & (packet_out_seq_reg == 6'h33))),
+    (poly_tag_valid & (poly_tag_seq == 6'h32)) | (tag_in_reg[50] & ~(packet_out_reg & (packet_out_seq_reg == 6'h32))),
+    (poly_tag_valid & (poly_tag_seq == 6'h31)) | (tag_in_reg[49] & ~(packet_out_reg & (packet_out_seq_reg == 6'h31))),
+    (poly_tag_valid & (poly_tag_seq == 6'h30)) | (tag_in_reg[48] & ~(packet_out_reg & (packet_out_seq_reg == 6'h30))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2f)) | (tag_in_reg[47] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2f))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2e)) | (tag_in_reg[46] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2e))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2d)) | (tag_in_reg[45] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2d))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2c)) | (tag_in_reg[44] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2c))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2b)) | (tag_in_reg[43] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2b))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2a)) | (tag_in_reg[42] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2a))),
+    (poly_tag_valid & (poly_tag_seq == 6'h29)) | (tag_in_reg[41] & ~(packet_out_reg & (packet_out_seq_reg == 6'h29))),
+    (poly_tag_valid & (poly_tag_seq == 6'h28)) | (tag_in_reg[40] & ~(packet_out_reg & (packet_out_seq_reg == 6'h28))),
+    (poly_tag_valid & (poly_tag_seq == 6'h27)) | (tag_in_reg[39] & ~(packet_out_reg & (packet_out_seq_reg == 6'h27))),
+    (poly_tag_valid & (poly_tag_seq == 6'h26)) | (tag_in_reg[38] & ~(packet_out_reg & (packet_out_seq_reg == 6'h26))),
+    (poly_tag_valid & (poly_tag_seq == 6'h25)) | (tag_in_reg[37] & ~(packet_out_reg & (packet_out_seq_reg == 6'h25))),
+    (poly_tag_valid & (poly_tag_seq == 6'h24)) | (tag_in_reg[36] & ~(packet_out_reg & (packet_out_seq_reg == 6'h24))),
+    (poly_tag_valid & (poly_tag_seq == 6'h23)) | (tag_in_reg[35] & ~(packet_out_reg & (packet_out_seq_reg == 6'h23))),
+    (poly_tag_valid & (poly_tag_seq == 6'h22)) | (tag_in_reg[34] & ~(packet_out_reg & (packet_out_seq_reg == 6'h22))),
+    (poly_tag_valid & (poly_tag_seq == 6'h21)) | (tag_in_reg[33] & ~(packet_out_reg & (packet_out_seq_reg == 6'h21))),
+    (poly_tag_valid & (poly_tag_seq == 6'h20)) | (tag_in_reg[32] & ~(packet_out_reg & (packet_out_seq_reg == 6'h20))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1f)) | (tag_in_reg[31] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1f))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1e)) | (tag_in_reg[30] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1e))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1d)) | (tag_in_reg[29] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1d))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1c)) | (tag_in_reg[28] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1c))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1b)) | (tag_in_reg[27] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1b))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1a)) | (tag_in_reg[26] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1a))),
+    (poly_tag_valid & (poly_tag_seq == 6'h19)) | (tag_in_reg[25] & ~(packet_out_reg & (packet_out_seq_reg == 6'h19))),
+    (poly_tag_valid & (poly_tag_seq == 6'h18)) | (tag_in_reg[24] & ~(packet_out_reg & (packet_out_seq_reg == 6'h18))),
+    (poly_tag_valid & (poly_tag_seq == 6'h17)) | (tag_in_reg[23] & ~(packet_out_reg & (packet_out_seq_reg == 6'h17))),
+    (poly_tag_valid & (poly_tag_seq == 6'h16)) | (tag_in_reg[22] & ~(packet_out_reg & (packet_out_seq_reg == 6'h16))),
+    (poly_tag_valid & (poly_tag_seq == 6'h15)) | (tag_in_reg[21] & ~(packet_out_reg & (packet_out_seq_reg == 6'h15))),
+    (poly_tag_valid & (poly_tag_seq == 6'h14)) | (tag_in_reg[20] & ~(packet_out_reg & (packet_out_seq_reg == 6'h14))),
+    (poly_tag_valid & (poly_tag_seq == 6'h13)) | (tag_in_reg[19] & ~(packet_out_reg & (packet_out_seq_reg == 6'h13))),
+    (poly_tag_valid & (poly_tag_seq == 6'h12)) | (tag_in_reg[18] & ~(packet_out_reg & (packet_out_seq_reg == 6'h12))),
+    (poly_tag_valid & (poly_tag_seq == 6'h11)) | (tag_in_reg[17] & ~(packet_out_reg & (packet_out_seq_reg == 6'h11))),
+    (poly_tag_valid & (poly_tag_seq == 6'h10)) | (tag_in_reg[16] & ~(packet_out_reg & (packet_out_seq_reg == 6'h10))),
+    (poly_tag_valid & (poly_tag_seq == 6'hf)) | (tag_in_reg[15] & ~(packet_out_reg & (packet_out_seq_reg == 6'hf))),
+    (poly_tag_valid & (poly_tag_seq == 6'he)) | (tag_in_reg[14] & ~(packet_out_reg & (packet_out_seq_reg == 6'he))),
+    (poly_tag_valid & (poly_tag_seq == 6'hd)) | (tag_in_reg[13] & ~(packet_out_reg & (packet_out_seq_reg == 6'hd))),
+    (poly_tag_valid & (poly_tag_seq == 6'hc)) | (tag_in_reg[12] & ~(packet_out_reg & (packet_out_seq_reg == 6'hc))),
+    (poly_tag_valid & (poly_tag_seq == 6'hb)) | (tag_in_reg[11] & ~(packet_out_reg & (packet_out_seq_reg == 6'hb))),
+    (poly_tag_valid & (poly_tag_seq == 6'ha)) | (tag_in_reg[10] & ~(packet_out_reg & (packet_out_seq_reg == 6'ha))),
+    (poly_tag_valid & (poly_tag_seq == 6'h9)) | (tag_in_reg[9] & ~(packet_out_reg & (packet_out_seq_reg == 6'h9))),
+    (poly_tag_valid & (poly_tag_seq == 6'h8)) | (tag_in_reg[8] & ~(packet_out_reg & (packet_out_seq_reg == 6'h8))),
+    (poly_tag_valid & (poly_tag_seq == 6'h7)) | (tag_in_reg[7] & ~(packet_out_reg & (packet_out_seq_reg == 6'h7))),
+    (poly_tag_valid & (poly_tag_seq == 6'h6)) | (tag_in_reg[6] & ~(packet_out_reg & (packet_out_seq_reg == 6'h6))),
+    (poly_tag_valid & (poly_tag_seq == 6'h5)) | (tag_in_reg[5] & ~(packet_out_reg & (packet_out_seq_reg == 6'h5))),
+    (poly_tag_valid & (poly_tag_seq == 6'h4)) | (tag_in_reg[4] & ~(packet_out_reg & (packet_out_seq_reg == 6'h4))),
+    (poly_tag_valid & (poly_tag_seq == 6'h3)) | (tag_in_reg[3] & ~(packet_out_reg & (packet_out_seq_reg == 6'h3))),
+    (poly_tag_valid & (poly_tag_seq == 6'h2)) | (tag_in_reg[2] & ~(packet_out_reg & (packet_out_seq_reg == 6'h2))),
+    (poly_tag_valid & (poly_tag_seq == 6'h1)) | (tag_in_reg[1] & ~(packet_out_reg & (packet_out_seq_reg == 6'h1))),
+    (poly_tag_valid & (poly_tag_seq == 6'h0)) | (tag_in_reg[0] & ~(packet_out_reg & (packet_out_seq_reg == 6'h0)))
+};
+assign out_free_next = (out_free_reg - {10'h0, in_fire_reg}) + ({9'h0, t_out_returns} + {10'h0, pack_pop_reg});
+assign poly_credit0_next = (poly_credit0_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h0)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h0) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h0)});
+assign poly_credit1_next = (poly_credit1_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h1)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h1) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h1)});
+assign poly_credit2_next = (poly_credit2_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h2)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h2) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h2)});
+assign poly_credit3_next = (poly_credit3_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h3)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h3) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h3)});
+assign poly_credit4_next = (poly_credit4_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h4)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h4) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h4)});
+assign poly_credit5_next = (poly_credit5_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h5)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h5) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h5)});
+assign poly_credit6_next = (poly_credit6_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h6)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h6) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h6)});
+assign poly_credit7_next = (poly_credit7_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h7)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h7) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h7)});
+assign poly_credit8_next = (poly_credit8_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h8)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h8) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h8)});
+assign poly_credit9_next = (poly_credit9_reg + ((in_fire_reg & (in_fire_slot_reg == 4'h9)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'h9) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'h9)});
+assign poly_credit10_next = (poly_credit10_reg + ((in_fire_reg & (in_fire_slot_reg == 4'ha)) ? (in_fire_first_reg ? 9'h2 : 9'h1) : 9'h0)) - (((t_slot_reg == 4'ha) ? {7'h0, t_poly_releases} : 9'h0) + {8'h0, poly_taken_valid & (poly_taken_slot == 4'ha)});
+assign inflight_next = (inflight_reg + {6'h0, in_fire_first_reg}) - {6'h0, packet_out_reg};
 
 always @(posedge clk) begin
     if (rst) begin
@@ -384,49 +452,85 @@ always @(posedge clk) begin
         t_occ_reg <= 1'b0;
         t_known_reg <= 1'b0;
         t_malformed_reg <= 1'b0;
-        t_text_last_done_reg <= 1'b0;
-        t_fifo_valid_reg <= 1'b0;
-        t_poly_valid_reg <= 1'b0;
         t_exp_valid_reg <= 1'b0;
+        t_e1_aad_reg <= 1'b0;
+        t_e1_text_reg <= 1'b0;
+        t_e1_marker_reg <= 1'b0;
+        t_e1_key_reg <= 1'b0;
+        t_e1_end_pop_reg <= 1'b0;
+        t_text_last_done_reg <= 1'b0;
+        t_e2_fifo_reg <= 1'b0;
+        t_e2_word_reg <= 1'b0;
+        t_e2_marker_reg <= 1'b0;
+        t_e2_key_reg <= 1'b0;
+        t_e2_popped_reg <= 1'b0;
+        t_e2_unwritten_reg <= 1'b0;
+        t_e2_end_pop_reg <= 1'b0;
+        t_poly_valid_reg <= 1'b0;
+        t_fifo_valid_reg <= 1'b0;
+        out_seq_reg <= 6'h0;
         tag_in_reg <= 64'h0;
+        tag_ready_reg <= 1'b0;
+        packet_out_reg <= 1'b0;
+        in_fire_reg <= 1'b0;
+        in_fire_first_reg <= 1'b0;
+        pack_pop_reg <= 1'b0;
     end else begin
         out_free_reg <= out_free_next;
-        out_ok_reg <= out_free_next >= 11'h1;
+        out_ok_reg <= out_free_next >= 11'h3;
         poly_credit0_reg <= poly_credit0_next;
-        poly_room0_reg <= poly_credit0_next <= 9'h7e;
+        poly_room0_reg <= poly_credit0_next <= 9'h7b;
         poly_credit1_reg <= poly_credit1_next;
-        poly_room1_reg <= poly_credit1_next <= 9'h7e;
+        poly_room1_reg <= poly_credit1_next <= 9'h7b;
         poly_credit2_reg <= poly_credit2_next;
-        poly_room2_reg <= poly_credit2_next <= 9'h7e;
+        poly_room2_reg <= poly_credit2_next <= 9'h7b;
         poly_credit3_reg <= poly_credit3_next;
-        poly_room3_reg <= poly_credit3_next <= 9'h7e;
+        poly_room3_reg <= poly_credit3_next <= 9'h7b;
         poly_credit4_reg <= poly_credit4_next;
-        poly_room4_reg <= poly_credit4_next <= 9'h7e;
+        poly_room4_reg <= poly_credit4_next <= 9'h7b;
         poly_credit5_reg <= poly_credit5_next;
-        poly_room5_reg <= poly_credit5_next <= 9'h7e;
+        poly_room5_reg <= poly_credit5_next <= 9'h7b;
         poly_credit6_reg <= poly_credit6_next;
-        poly_room6_reg <= poly_credit6_next <= 9'h7e;
+        poly_room6_reg <= poly_credit6_next <= 9'h7b;
         poly_credit7_reg <= poly_credit7_next;
-        poly_room7_reg <= poly_credit7_next <= 9'h7e;
+        poly_room7_reg <= poly_credit7_next <= 9'h7b;
         poly_credit8_reg <= poly_credit8_next;
-        poly_room8_reg <= poly_credit8_next <= 9'h7e;
+        poly_room8_reg <= poly_credit8_next <= 9'h7b;
         poly_credit9_reg <= poly_credit9_next;
-        poly_room9_reg <= poly_credit9_next <= 9'h7e;
+        poly_room9_reg <= poly_credit9_next <= 9'h7b;
         poly_credit10_reg <= poly_credit10_next;
-        poly_room10_reg <= poly_credit10_next <= 9'h7e;
+        poly_room10_reg <= poly_credit10_next <= 9'h7b;
         inflight_reg <= inflight_next;
-        seq_ok_reg <= inflight_next <= 7'h3e;
+        seq_ok_reg <= inflight_next <= 7'h3d;
         in_packet_reg <= (in_fire & seg_out_last) ? 1'b0 : (in_fire & seg_out_first) ? 1'b1 : in_packet_reg;
         first_waits_reg <= seg_in_start ? 1'b1 : (in_fire & seg_out_first) ? 1'b0 : first_waits_reg;
         x_valid_reg <= beat_delay_q_valid;
         t_occ_reg <= (t_data & ~t_pop) ? (t_occ_reg + 1'b1) : (t_pop & ~t_data) ? (t_occ_reg - 1'b1) : t_occ_reg;
-        t_known_reg <= t_end_packet ? 1'b0 : (t_known_reg | t_seg_end);
-        t_malformed_reg <= t_end_packet ? 1'b0 : (t_malformed_reg | ((t_data & ((t_aad_now + t_seg_total) > 17'hffff)) | (t_seg_end & t_malformed_now)));
-        t_text_last_done_reg <= t_end_packet ? 1'b0 : (t_text_last_done_reg | t_text_last);
-        t_fifo_valid_reg <= t_to_fifo;
-        t_poly_valid_reg <= t_key_write | (t_word_write | t_end_packet);
+        t_known_reg <= t_marker ? 1'b0 : (t_known_reg | t_seg_end);
+        t_malformed_reg <= t_marker ? 1'b0 : (t_malformed_reg | ((t_data & ((t_aad_now + t_seg_total) > 17'hffff)) | (t_seg_end & t_malformed_now)));
         t_exp_valid_reg <= t_seg_end & t_open_now;
-        tag_in_reg <= {(poly_tag_valid & (poly_tag_seq == 6'h3f)) | (tag_in_reg[63] & ~(pack_tag_take & (out_seq_reg == 6'h3f))), (poly_tag_valid & (poly_tag_seq == 6'h3e)) | (tag_in_reg[62] & ~(pack_tag_take & (out_seq_reg == 6'h3e))), (poly_tag_valid & (poly_tag_seq == 6'h3d)) | (tag_in_reg[61] & ~(pack_tag_take & (out_seq_reg == 6'h3d))), (poly_tag_valid & (poly_tag_seq == 6'h3c)) | (tag_in_reg[60] & ~(pack_tag_take & (out_seq_reg == 6'h3c))), (poly_tag_valid & (poly_tag_seq == 6'h3b)) | (tag_in_reg[59] & ~(pack_tag_take & (out_seq_reg == 6'h3b))), (poly_tag_valid & (poly_tag_seq == 6'h3a)) | (tag_in_reg[58] & ~(pack_tag_take & (out_seq_reg == 6'h3a))), (poly_tag_valid & (poly_tag_seq == 6'h39)) | (tag_in_reg[57] & ~(pack_tag_take & (out_seq_reg == 6'h39))), (poly_tag_valid & (poly_tag_seq == 6'h38)) | (tag_in_reg[56] & ~(pack_tag_take & (out_seq_reg == 6'h38))), (poly_tag_valid & (poly_tag_seq == 6'h37)) | (tag_in_reg[55] & ~(pack_tag_take & (out_seq_reg == 6'h37))), (poly_tag_valid & (poly_tag_seq == 6'h36)) | (tag_in_reg[54] & ~(pack_tag_take & (out_seq_reg == 6'h36))), (poly_tag_valid & (poly_tag_seq == 6'h35)) | (tag_in_reg[53] & ~(pack_tag_take & (out_seq_reg == 6'h35))), (poly_tag_valid & (poly_tag_seq == 6'h34)) | (tag_in_reg[52] & ~(pack_tag_take & (out_seq_reg == 6'h34))), (poly_tag_valid & (poly_tag_seq == 6'h33)) | (tag_in_reg[51] & ~(pack_tag_take & (out_seq_reg == 6'h33))), (poly_tag_valid & (poly_tag_seq == 6'h32)) | (tag_in_reg[50] & ~(pack_tag_take & (out_seq_reg == 6'h32))), (poly_tag_valid & (poly_tag_seq == 6'h31)) | (tag_in_reg[49] & ~(pack_tag_take & (out_seq_reg == 6'h31))), (poly_tag_valid & (poly_tag_seq == 6'h30)) | (tag_in_reg[48] & ~(pack_tag_take & (out_seq_reg == 6'h30))), (poly_tag_valid & (poly_tag_seq == 6'h2f)) | (tag_in_reg[47] & ~(pack_tag_take & (out_seq_reg == 6'h2f))), (poly_tag_valid & (poly_tag_seq == 6'h2e)) | (tag_in_reg[46] & ~(pack_tag_take & (out_seq_reg == 6'h2e))), (poly_tag_valid & (poly_tag_seq == 6'h2d)) | (tag_in_reg[45] & ~(pack_tag_take & (out_seq_reg == 6'h2d))), (poly_tag_valid & (poly_tag_seq == 6'h2c)) | (tag_in_reg[44] & ~(pack_tag_take & (out_seq_reg == 6'h2c))), (poly_tag_valid & (poly_tag_seq == 6'h2b)) | (tag_in_reg[43] & ~(pack_tag_take & (out_seq_reg == 6'h2b))), (poly_tag_valid & (poly_tag_seq == 6'h2a)) | (tag_in_reg[42] & ~(pack_tag_take & (out_seq_reg == 6'h2a))), (poly_tag_valid & (poly_tag_seq == 6'h29)) | (tag_in_reg[41] & ~(pack_tag_take & (out_seq_reg == 6'h29))), (poly_tag_valid & (poly_tag_seq == 6'h28)) | (tag_in_reg[40] & ~(pack_tag_take & (out_seq_reg == 6'h28))), (poly_tag_valid & (poly_tag_seq == 6'h27)) | (tag_in_reg[39] & ~(pack_tag_take & (out_seq_reg == 6'h27))), (poly_tag_valid & (poly_tag_seq == 6'h26)) | (tag_in_reg[38] & ~(pack_tag_take & (out_seq_reg == 6'h26))), (poly_tag_valid & (poly_tag_seq == 6'h25)) | (tag_in_reg[37] & ~(pack_tag_take & (out_seq_reg == 6'h25))), (poly_tag_valid & (poly_tag_seq == 6'h24)) | (tag_in_reg[36] & ~(pack_tag_take & (out_seq_reg == 6'h24))), (poly_tag_valid & (poly_tag_seq == 6'h23)) | (tag_in_reg[35] & ~(pack_tag_take & (out_seq_reg == 6'h23))), (poly_tag_valid & (poly_tag_seq == 6'h22)) | (tag_in_reg[34] & ~(pack_tag_take & (out_seq_reg == 6'h22))), (poly_tag_valid & (poly_tag_seq == 6'h21)) | (tag_in_reg[33] & ~(pack_tag_take & (out_seq_reg == 6'h21))), (poly_tag_valid & (poly_tag_seq == 6'h20)) | (tag_in_reg[32] & ~(pack_tag_take & (out_seq_reg == 6'h20))), (poly_tag_valid & (poly_tag_seq == 6'h1f)) | (tag_in_reg[31] & ~(pack_tag_take & (out_seq_reg == 6'h1f))), (poly_tag_valid & (poly_tag_seq == 6'h1e)) | (tag_in_reg[30] & ~(pack_tag_take & (out_seq_reg == 6'h1e))), (poly_tag_valid & (poly_tag_seq == 6'h1d)) | (tag_in_reg[29] & ~(pack_tag_take & (out_seq_reg == 6'h1d))), (poly_tag_valid & (poly_tag_seq == 6'h1c)) | (tag_in_reg[28] & ~(pack_tag_take & (out_seq_reg == 6'h1c))), (poly_tag_valid & (poly_tag_seq == 6'h1b)) | (tag_in_reg[27] & ~(pack_tag_take & (out_seq_reg == 6'h1b))), (poly_tag_valid & (poly_tag_seq == 6'h1a)) | (tag_in_reg[26] & ~(pack_tag_take & (out_seq_reg == 6'h1a))), (poly_tag_valid & (poly_tag_seq == 6'h19)) | (tag_in_reg[25] & ~(pack_tag_take & (out_seq_reg == 6'h19))), (poly_tag_valid & (poly_tag_seq == 6'h18)) | (tag_in_reg[24] & ~(pack_tag_take & (out_seq_reg == 6'h18))), (poly_tag_valid & (poly_tag_seq == 6'h17)) | (tag_in_reg[23] & ~(pack_tag_take & (out_seq_reg == 6'h17))), (poly_tag_valid & (poly_tag_seq == 6'h16)) | (tag_in_reg[22] & ~(pack_tag_take & (out_seq_reg == 6'h16))), (poly_tag_valid & (poly_tag_seq == 6'h15)) | (tag_in_reg[21] & ~(pack_tag_take & (out_seq_reg == 6'h15))), (poly_tag_valid & (poly_tag_seq == 6'h14)) | (tag_in_reg[20] & ~(pack_tag_take & (out_seq_reg == 6'h14))), (poly_tag_valid & (poly_tag_seq == 6'h13)) | (tag_in_reg[19] & ~(pack_tag_take & (out_seq_reg == 6'h13))), (poly_tag_valid & (poly_tag_seq == 6'h12)) | (tag_in_reg[18] & ~(pack_tag_take & (out_seq_reg == 6'h12))), (poly_tag_valid & (poly_tag_seq == 6'h11)) | (tag_in_reg[17] & ~(pack_tag_take & (out_seq_reg == 6'h11))), (poly_tag_valid & (poly_tag_seq == 6'h10)) | (tag_in_reg[16] & ~(pack_tag_take & (out_seq_reg == 6'h10))), (poly_tag_valid & (poly_tag_seq == 6'hf)) | (tag_in_reg[15] & ~(pack_tag_take & (out_seq_reg == 6'hf))), (poly_tag_valid & (poly_tag_seq == 6'he)) | (tag_in_reg[14] & ~(pack_tag_take & (out_seq_reg == 6'he))), (poly_tag_valid & (poly_tag_seq == 6'hd)) | (tag_in_reg[13] & ~(pack_tag_take & (out_seq_reg == 6'hd))), (poly_tag_valid & (poly_tag_seq == 6'hc)) | (tag_in_reg[12] & ~(pack_tag_take & (out_seq_reg == 6'hc))), (poly_tag_valid & (poly_tag_seq == 6'hb)) | (tag_in_reg[11] & ~(pack_tag_take & (out_seq_reg == 6'hb))), (poly_tag_valid & (poly_tag_seq == 6'ha)) | (tag_in_reg[10] & ~(pack_tag_take & (out_seq_reg == 6'ha))), (poly_tag_valid & (poly_tag_seq == 6'h9)) | (tag_in_reg[9] & ~(pack_tag_take & (out_seq_reg == 6'h9))), (poly_tag_valid & (poly_tag_seq == 6'h8)) | (tag_in_reg[8] & ~(pack_tag_take & (out_seq_reg == 6'h8))), (poly_tag_valid & (poly_tag_seq == 6'h7)) | (tag_in_reg[7] & ~(pack_tag_take & (out_seq_reg == 6'h7))), (poly_tag_valid & (poly_tag_seq == 6'h6)) | (tag_in_reg[6] & ~(pack_tag_take & (out_seq_reg == 6'h6))), (poly_tag_valid & (poly_tag_seq == 6'h5)) | (tag_in_reg[5] & ~(pack_tag_take & (out_seq_reg == 6'h5))), (poly_tag_valid & (poly_tag_seq == 6'h4)) | (tag_in_reg[4] & ~(pack_tag_take & (out_seq_reg == 6'h4))), (poly_tag_valid & (poly_tag_seq == 6'h3)) | (tag_in_reg[3] & ~(pack_tag_take & (out_seq_reg == 6'h3))), (poly_tag_valid & (poly_tag_seq == 6'h2)) | (tag_in_reg[2] & ~(pack_tag_take & (out_seq_reg == 6'h2))), (poly_tag_valid & (poly_tag_seq == 6'h1)) | (tag_in_reg[1] & ~(pack_tag_take & (out_seq_reg == 6'h1))), (poly_tag_valid & (poly_tag_seq == 6'h0)) | (tag_in_reg[0] & ~(pack_tag_take & (out_seq_reg == 6'h0)))};
+        t_e1_aad_reg <= t_pop & ~t_pop_text;
+        t_e1_text_reg <= t_pop & t_pop_text;
+        t_e1_marker_reg <= t_marker;
+        t_e1_key_reg <= x_valid_reg & x_first_reg;
+        t_e1_end_pop_reg <= t_end & t_pop;
+        t_text_last_done_reg <= t_e1_marker_reg ? 1'b0 : (t_text_last_done_reg | t_text_last);
+        t_e2_fifo_reg <= t_to_fifo;
+        t_e2_word_reg <= t_word_beat;
+        t_e2_marker_reg <= t_e1_marker_reg;
+        t_e2_key_reg <= t_e1_key_reg;
+        t_e2_popped_reg <= t_e1_aad_reg | t_e1_text_reg;
+        t_e2_unwritten_reg <= (t_e1_aad_reg | t_e1_text_reg) & ~t_to_fifo;
+        t_e2_end_pop_reg <= t_e1_end_pop_reg;
+        t_poly_valid_reg <= t_e2_key_reg | (t_word_write | t_e2_marker_reg);
+        t_fifo_valid_reg <= t_e2_fifo_reg;
+        out_seq_reg <= out_seq_next;
+        tag_in_reg <= tag_in_next;
+        tag_ready_reg <= (out_seq_next == 6'h3f) ? tag_in_next[63] : (out_seq_next == 6'h3e) ? tag_in_next[62] : (out_seq_next == 6'h3d) ? tag_in_next[61] : (out_seq_next == 6'h3c) ? tag_in_next[60] : (out_seq_next == 6'h3b) ? tag_in_next[59] : (out_seq_next == 6'h3a) ? tag_in_next[58] : (out_seq_next == 6'h39) ? tag_in_next[57] : (out_seq_next == 6'h38) ? tag_in_next[56] : (out_seq_next == 6'h37) ? tag_in_next[55] : (out_seq_next == 6'h36) ? tag_in_next[54] : (out_seq_next == 6'h35) ? tag_in_next[53] : (out_seq_next == 6'h34) ? tag_in_next[52] : (out_seq_next == 6'h33) ? tag_in_next[51] : (out_seq_next == 6'h32) ? tag_in_next[50] : (out_seq_next == 6'h31) ? tag_in_next[49] : (out_seq_next == 6'h30) ? tag_in_next[48] : (out_seq_next == 6'h2f) ? tag_in_next[47] : (out_seq_next == 6'h2e) ? tag_in_next[46] : (out_seq_next == 6'h2d) ? tag_in_next[45] : (out_seq_next == 6'h2c) ? tag_in_next[44] : (out_seq_next == 6'h2b) ? tag_in_next[43] : (out_seq_next == 6'h2a) ? tag_in_next[42] : (out_seq_next == 6'h29) ? tag_in_next[41] : (out_seq_next == 6'h28) ? tag_in_next[40] : (out_seq_next == 6'h27) ? tag_in_next[39] : (out_seq_next == 6'h26) ? tag_in_next[38] : (out_seq_next == 6'h25) ? tag_in_next[37] : (out_seq_next == 6'h24) ? tag_in_next[36] : (out_seq_next == 6'h23) ? tag_in_next[35] : (out_seq_next == 6'h22) ? tag_in_next[34] : (out_seq_next == 6'h21) ? tag_in_next[33] : (out_seq_next == 6'h20) ? tag_in_next[32] : (out_seq_next == 6'h1f) ? tag_in_next[31] : (out_seq_next == 6'h1e) ? tag_in_next[30] : (out_seq_next == 6'h1d) ? tag_in_next[29] : (out_seq_next == 6'h1c) ? tag_in_next[28] : (out_seq_next == 6'h1b) ? tag_in_next[27] : (out_seq_next == 6'h1a) ? tag_in_next[26] : (out_seq_next == 6'h19) ? tag_in_next[25] : (out_seq_next == 6'h18) ? tag_in_next[24] : (out_seq_next == 6'h17) ? tag_in_next[23] : (out_seq_next == 6'h16) ? tag_in_next[22] : (out_seq_next == 6'h15) ? tag_in_next[21] : (out_seq_next == 6'h14) ? tag_in_next[20] : (out_seq_next == 6'h13) ? tag_in_next[19] : (out_seq_next == 6'h12) ? tag_in_next[18] : (out_seq_next == 6'h11) ? tag_in_next[17] : (out_seq_next == 6'h10) ? tag_in_next[16] : (out_seq_next == 6'hf) ? tag_in_next[15] : (out_seq_next == 6'he) ? tag_in_next[14] : (out_seq_next == 6'hd) ? tag_in_next[13] : (out_seq_next == 6'hc) ? tag_in_next[12] : (out_seq_next == 6'hb) ? tag_in_next[11] : (out_seq_next == 6'ha) ? tag_in_next[10] : (out_seq_next == 6'h9) ? tag_in_next[9] : (out_seq_next == 6'h8) ? tag_in_next[8] : (out_seq_next == 6'h7) ? tag_in_next[7] : (out_seq_next == 6'h6) ? tag_in_next[6] : (out_seq_next == 6'h5) ? tag_in_next[5] : (out_seq_next == 6'h4) ? tag_in_next[4] : (out_seq_next == 6'h3) ? tag_in_next[3] : (out_seq_next == 6'h2) ? tag_in_next[2] : (out_seq_next == 6'h1) ? tag_in_next[1] : tag_in_next[0];
+        packet_out_reg <= pack_tag_take;
+        in_fire_reg <= in_fire;
+        in_fire_first_reg <= in_fire & seg_out_first;
+        pack_pop_reg <= pack_in_ready;
     end
 end
 
@@ -449,16 +553,27 @@ always @(posedge clk) begin
     x_short_reg <= beat_delay_q[135];
     x_open_reg <= beat_delay_q[140];
     t_hold0_reg <= (t_data & ((t_pop ? 1'b0 : t_occ_reg) == 1'b0)) ? {x_seg_last_reg, x_kind_reg, x_count_reg, x_raw_reg, x_out_reg} : t_pop ? {x_seg_last_reg, x_kind_reg, x_count_reg, x_raw_reg, x_out_reg} : t_hold0_reg;
-    t_fifo_data_reg <= {t_text_last & t_malformed_out, t_text_last & t_open_now, t_text_last, t_emit_count, t_hold0_reg[127:0]};
-    t_poly_key_reg <= t_key_write;
-    t_poly_data_reg <= t_key_write ? x_key_reg[127:0] : t_end_packet ? {{47'h0, t_text_len}, {47'h0, t_aad_bytes_reg}} : t_word_write ? t_word_now : t_poly_data_reg;
-    t_poly_count_reg <= (t_key_write | t_end_packet) ? 1'b1 : t_word_blocks;
-    t_poly_last_reg <= t_end_packet;
+    t_exp_tag_reg <= t_received_tag;
+    t_exp_seq_reg <= t_arrival_seq_reg;
+    t_e1_out_reg <= t_hold0_reg[127:0];
+    t_e1_raw_reg <= t_hold0_reg[255:128];
+    t_e1_count_reg <= t_hold0_reg[260:256];
+    t_e1_seg_last_reg <= t_hold0_reg[263];
+    t_e1_off_reg <= t_emit_off_reg;
+    t_e2_seg_end_reg <= (t_e1_aad_reg & t_e1_seg_last_reg) | t_text_last;
+    t_e2_poly_reg <= {t_poly_bytes_in[127:120] & {t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15], t_poly_bytes_mask[15]}, t_poly_bytes_in[119:112] & {t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14], t_poly_bytes_mask[14]}, t_poly_bytes_in[111:104] & {t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13], t_poly_bytes_mask[13]}, t_poly_bytes_in[103:96] & {t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12], t_poly_bytes_mask[12]}, t_poly_bytes_in[95:88] & {t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11], t_poly_bytes_mask[11]}, t_poly_bytes_in[87:80] & {t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10], t_poly_bytes_mask[10]}, t_poly_bytes_in[79:72] & {t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9], t_poly_bytes_mask[9]}, t_poly_bytes_in[71:64] & {t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8], t_poly_bytes_mask[8]}, t_poly_bytes_in[63:56] & {t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7]}, t_poly_bytes_in[55:48] & {t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6]}, t_poly_bytes_in[47:40] & {t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5]}, t_poly_bytes_in[39:32] & {t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4]}, t_poly_bytes_in[31:24] & {t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3]}, t_poly_bytes_in[23:16] & {t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2]}, t_poly_bytes_in[15:8] & {t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1]}, t_poly_bytes_in[7:0] & {t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0]}};
+    t_e2_entry_reg <= {t_text_last & t_malformed_reg, t_text_last & t_open_reg, t_text_last, t_emit_count, t_e1_out_reg};
+    t_e2_count_reg <= t_emit_count;
+    t_poly_key_reg <= t_e2_key_reg;
+    t_poly_data_reg <= t_e2_key_reg ? x_key_reg[127:0] : t_e2_marker_reg ? {{47'h0, t_lengths_reg[33:17]}, {47'h0, t_lengths_reg[16:0]}} : t_word_now;
+    t_poly_count_reg <= (t_e2_key_reg | t_e2_marker_reg) ? 1'b1 : t_word_blocks;
+    t_poly_last_reg <= t_e2_marker_reg;
     t_poly_s_reg <= x_key_reg[255:128];
     t_poly_slot_reg <= t_slot_reg;
     t_poly_seq_reg <= t_seq_reg;
-    t_exp_tag_reg <= t_received_tag;
-    t_exp_seq_reg <= t_seq_reg;
+    t_fifo_data_reg <= t_e2_entry_reg;
+    packet_out_seq_reg <= out_seq_reg;
+    in_fire_slot_reg <= in_slot_reg;
 end
 
 always @(posedge clk) begin
@@ -496,16 +611,16 @@ end
 always @(posedge clk) begin
     if (rst) begin
         t_aad_bytes_reg <= 17'h0;
-    end else if (t_aad | t_end_packet) begin
-        t_aad_bytes_reg <= t_end_packet ? 17'h0 : t_aad_now;
+    end else if (t_aad | t_marker) begin
+        t_aad_bytes_reg <= t_marker ? 17'h0 : t_aad_now;
     end
 end
 
 always @(posedge clk) begin
     if (rst) begin
         t_seg_bytes_reg <= 17'h0;
-    end else if (t_text | t_end_packet) begin
-        t_seg_bytes_reg <= t_end_packet ? 17'h0 : t_seg_total;
+    end else if (t_text | t_marker) begin
+        t_seg_bytes_reg <= t_marker ? 17'h0 : t_seg_total;
     end
 end
 
@@ -518,14 +633,28 @@ end
 always @(posedge clk) begin
     if (rst) begin
         t_emit_off_reg <= 17'h0;
-    end else if (t_emit_text | t_end_packet) begin
-        t_emit_off_reg <= t_end_packet ? 17'h0 : (t_emit_off_reg + {12'h0, t_hold0_reg[260:256]});
+    end else if ((t_pop & t_pop_text) | t_marker) begin
+        t_emit_off_reg <= t_marker ? 17'h0 : (t_emit_off_reg + {12'h0, t_hold0_reg[260:256]});
     end
 end
 
 always @(posedge clk) begin
-    if (t_word_beat & 1'b1) begin
-        t_word_part0_reg <= t_poly_beat;
+    if (t_marker) begin
+        t_lengths_reg <= {t_text_bytes_reg, t_aad_bytes_reg};
+    end
+end
+
+always @(posedge clk) begin
+    if (rst) begin
+        t_arrival_seq_reg <= 6'h0;
+    end else if (t_marker) begin
+        t_arrival_seq_reg <= t_arrival_seq_reg + 6'h1;
+    end
+end
+
+always @(posedge clk) begin
+    if (t_e2_word_reg & 1'b1) begin
+        t_word_part0_reg <= t_e2_poly_reg;
     end
 end
 
@@ -533,17 +662,9 @@ always @(posedge clk) begin
     if (rst) begin
         t_seq_reg <= 6'h0;
         t_slot_reg <= 4'h0;
-    end else if (t_end_packet) begin
+    end else if (t_e2_marker_reg) begin
         t_seq_reg <= t_seq_reg + 6'h1;
         t_slot_reg <= (t_slot_reg == 4'ha) ? 4'h0 : (t_slot_reg + 4'h1);
-    end
-end
-
-always @(posedge clk) begin
-    if (rst) begin
-        out_seq_reg <= 6'h0;
-    end else if (pack_tag_take) begin
-        out_seq_reg <= out_seq_reg + 6'h1;
     end
 end
 
@@ -633,7 +754,7 @@ poly1305_l1_dsp_m1_r9_q128_ecp5_s6 poly (
     .status_error(poly_status_error)
 );
 
-fifo_w136_d1024_ecp5_cr out_fifo (
+fifo_w136_d1024_ecp5_cr_os out_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(t_fifo_valid_reg),
@@ -653,7 +774,7 @@ aead_pack_w128 pack (
     .in_text_last (out_fifo_m_data[133]),
     .in_open      (out_fifo_m_data[134]),
     .in_malformed (out_fifo_m_data[135]),
-    .tag_valid    ((out_seq_reg == 6'h3f) ? tag_in_reg[63] : (out_seq_reg == 6'h3e) ? tag_in_reg[62] : (out_seq_reg == 6'h3d) ? tag_in_reg[61] : (out_seq_reg == 6'h3c) ? tag_in_reg[60] : (out_seq_reg == 6'h3b) ? tag_in_reg[59] : (out_seq_reg == 6'h3a) ? tag_in_reg[58] : (out_seq_reg == 6'h39) ? tag_in_reg[57] : (out_seq_reg == 6'h38) ? tag_in_reg[56] : (out_seq_reg == 6'h37) ? tag_in_reg[55] : (out_seq_reg == 6'h36) ? tag_in_reg[54] : (out_seq_reg == 6'h35) ? tag_in_reg[53] : (out_seq_reg == 6'h34) ? tag_in_reg[52] : (out_seq_reg == 6'h33) ? tag_in_reg[51] : (out_seq_reg == 6'h32) ? tag_in_reg[50] : (out_seq_reg == 6'h31) ? tag_in_reg[49] : (out_seq_reg == 6'h30) ? tag_in_reg[48] : (out_seq_reg == 6'h2f) ? tag_in_reg[47] : (out_seq_reg == 6'h2e) ? tag_in_reg[46] : (out_seq_reg == 6'h2d) ? tag_in_reg[45] : (out_seq_reg == 6'h2c) ? tag_in_reg[44] : (out_seq_reg == 6'h2b) ? tag_in_reg[43] : (out_seq_reg == 6'h2a) ? tag_in_reg[42] : (out_seq_reg == 6'h29) ? tag_in_reg[41] : (out_seq_reg == 6'h28) ? tag_in_reg[40] : (out_seq_reg == 6'h27) ? tag_in_reg[39] : (out_seq_reg == 6'h26) ? tag_in_reg[38] : (out_seq_reg == 6'h25) ? tag_in_reg[37] : (out_seq_reg == 6'h24) ? tag_in_reg[36] : (out_seq_reg == 6'h23) ? tag_in_reg[35] : (out_seq_reg == 6'h22) ? tag_in_reg[34] : (out_seq_reg == 6'h21) ? tag_in_reg[33] : (out_seq_reg == 6'h20) ? tag_in_reg[32] : (out_seq_reg == 6'h1f) ? tag_in_reg[31] : (out_seq_reg == 6'h1e) ? tag_in_reg[30] : (out_seq_reg == 6'h1d) ? tag_in_reg[29] : (out_seq_reg == 6'h1c) ? tag_in_reg[28] : (out_seq_reg == 6'h1b) ? tag_in_reg[27] : (out_seq_reg == 6'h1a) ? tag_in_reg[26] : (out_seq_reg == 6'h19) ? tag_in_reg[25] : (out_seq_reg == 6'h18) ? tag_in_reg[24] : (out_seq_reg == 6'h17) ? tag_in_reg[23] : (out_seq_reg == 6'h16) ? tag_in_reg[22] : (out_seq_reg == 6'h15) ? tag_in_reg[21] : (out_seq_reg == 6'h14) ? tag_in_reg[20] : (out_seq_reg == 6'h13) ? tag_in_reg[19] : (out_seq_reg == 6'h12) ? tag_in_reg[18] : (out_seq_reg == 6'h11) ? tag_in_reg[17] : (out_seq_reg == 6'h10) ? tag_in_reg[16] : (out_seq_reg == 6'hf) ? tag_in_reg[15] : (out_seq_reg == 6'he) ? tag_in_reg[14] : (out_seq_reg == 6'hd) ? tag_in_reg[13] : (out_seq_reg == 6'hc) ? tag_in_reg[12] : (out_seq_reg == 6'hb) ? tag_in_reg[11] : (out_seq_reg == 6'ha) ? tag_in_reg[10] : (out_seq_reg == 6'h9) ? tag_in_reg[9] : (out_seq_reg == 6'h8) ? tag_in_reg[8] : (out_seq_reg == 6'h7) ? tag_in_reg[7] : (out_seq_reg == 6'h6) ? tag_in_reg[6] : (out_seq_reg == 6'h5) ? tag_in_reg[5] : (out_seq_reg == 6'h4) ? tag_in_reg[4] : (out_seq_reg == 6'h3) ? tag_in_reg[3] : (out_seq_reg == 6'h2) ? tag_in_reg[2] : (out_seq_reg == 6'h1) ? tag_in_reg[1] : tag_in_reg[0]),
+    .tag_valid    (tag_ready_reg),
     .tag_data     (tag_rd[127:0]),
     .tag_match    (tag_rd[128]),
     .m_axis_tdata (pack_m_axis_tdata),

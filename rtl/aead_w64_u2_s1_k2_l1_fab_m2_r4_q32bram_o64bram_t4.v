@@ -100,10 +100,34 @@ reg [16:0] t_seg_bytes_reg;  // TEXT segment bytes arrived (open: text and tag)
 reg [16:0] t_text_bytes_reg;  // the text's length, once known
 reg t_known_reg;  // the TEXT segment's last beat has arrived
 reg t_malformed_reg;
-reg t_text_last_done_reg;  // the beat with the last text byte has gone
 reg [16:0] t_emit_off_reg;  // offset in the TEXT segment of the next text beat to go
-reg t_fifo_valid_reg;
-reg [70:0] t_fifo_data_reg;
+reg [33:0] t_lengths_reg;  // {text bytes, AAD bytes} of the packet whose marker came last
+reg [3:0] t_arrival_seq_reg;  // tag number of the packet arriving
+reg t_exp_valid_reg;
+reg [127:0] t_exp_tag_reg;
+reg [3:0] t_exp_seq_reg;
+reg t_e1_aad_reg;
+reg t_e1_text_reg;
+reg t_e1_marker_reg;
+reg t_e1_key_reg;
+reg t_e1_end_pop_reg;  // an END beat let a held beat go (its own credits come back)
+reg [63:0] t_e1_out_reg;
+reg [63:0] t_e1_raw_reg;
+reg [3:0] t_e1_count_reg;
+reg t_e1_seg_last_reg;
+reg [16:0] t_e1_off_reg;  // the text beat's offset in its segment
+reg t_text_last_done_reg;  // the beat with the last text byte has gone
+reg t_e2_fifo_reg;
+reg t_e2_word_reg;  // the beat adds to a Poly1305 word
+reg t_e2_seg_end_reg;  // the beat ends its segment: the word goes now
+reg t_e2_marker_reg;
+reg t_e2_key_reg;
+reg t_e2_popped_reg;  // an AAD or TEXT beat let go
+reg t_e2_unwritten_reg;  // a beat let go for which the FIFO gets nothing
+reg t_e2_end_pop_reg;
+reg [63:0] t_e2_poly_reg;  // the beat as Poly1305 sees it (ciphertext), bytes past the count zero
+reg [70:0] t_e2_entry_reg;
+reg [3:0] t_e2_count_reg;
 reg t_word_pos_reg;  // beats in the word being filled
 reg [63:0] t_word_part0_reg;
 reg [63:0] t_word_part1_reg;
@@ -117,11 +141,17 @@ reg t_poly_last_reg;
 reg [127:0] t_poly_s_reg;
 reg [2:0] t_poly_slot_reg;
 reg [3:0] t_poly_seq_reg;
-reg t_exp_valid_reg;
-reg [127:0] t_exp_tag_reg;
-reg [3:0] t_exp_seq_reg;
+reg t_fifo_valid_reg;
+reg [70:0] t_fifo_data_reg;
 reg [3:0] out_seq_reg;  // tag number of the packet being joined
 reg [15:0] tag_in_reg;  // bit q: the result of packet q is in
+reg tag_ready_reg;  // tag_in_reg[out_seq_reg]
+reg packet_out_reg;
+reg [3:0] packet_out_seq_reg;
+reg in_fire_reg;
+reg in_fire_first_reg;
+reg [2:0] in_fire_slot_reg;
+reg pack_pop_reg;
 wire seg_ready;
 wire seg_s_axis_tready;
 wire seg_out_valid;
@@ -167,28 +197,21 @@ wire [16:0] t_seg_total;
 wire [16:0] t_text_now;
 wire [16:0] t_aad_now;
 wire t_malformed_now;
-wire t_end_packet;
-wire t_known_now;
-wire [16:0] t_text_len;
-wire t_malformed_out;
 wire [127:0] t_received_tag;
-wire t_emit_text;
-wire t_emit_aad;
+wire t_pop_text;
 wire [16:0] t_text_left;
 wire [3:0] t_trimmed;
 wire t_text_last;
 wire [3:0] t_emit_count;
 wire t_to_fifo;
+wire t_word_beat;
 wire [7:0] t_poly_bytes_mask;
 wire [63:0] t_poly_bytes_in;
-wire [63:0] t_poly_beat;
-wire t_word_beat;
 wire [127:0] t_word_now;
 wire [4:0] t_word_bytes;
 wire t_word_flush;
 wire t_word_blocks;
 wire t_word_write;
-wire t_key_write;
 wire [1:0] t_out_returns;
 wire [1:0] t_poly_releases;
 wire poly_taken_valid;
@@ -209,6 +232,8 @@ wire pack_m_axis_tlast;
 wire [1:0] pack_m_axis_tuser;
 wire pack_in_ready;
 wire pack_tag_take;
+wire [3:0] out_seq_next;
+wire [15:0] tag_in_next;
 wire [6:0] out_free_next;
 wire [6:0] poly_credit0_next;
 wire [6:0] poly_credit1_next;
@@ -243,10 +268,6 @@ assign t_seg_total = t_seg_bytes_reg + {13'h0, x_count_reg};
 assign t_text_now = t_open_now ? ((t_seg_total >= 17'h10) ? (t_seg_total - 17'h10) : 17'h0) : t_seg_total;
 assign t_aad_now = t_aad_bytes_reg + (t_aad ? {13'h0, x_count_reg} : 17'h0);
 assign t_malformed_now = x_short_reg | ((t_open_now & ~(t_seg_total >= 17'h10)) | ((t_aad_now + t_seg_total) > 17'hffff));
-assign t_end_packet = t_marker;
-assign t_known_now = t_known_reg | t_seg_end;
-assign t_text_len = t_seg_end ? t_text_now : t_text_bytes_reg;
-assign t_malformed_out = t_malformed_reg | (t_seg_end & t_malformed_now);
 assign t_received_tag = {
     (x_count_reg == 4'h8) ? x_raw_reg[63:56] : (x_count_reg == 4'h7) ? x_raw_reg[55:48] : (x_count_reg == 4'h6) ? x_raw_reg[47:40] : (x_count_reg == 4'h5) ? x_raw_reg[39:32] : (x_count_reg == 4'h4) ? x_raw_reg[31:24] : (x_count_reg == 4'h3) ? x_raw_reg[23:16] : (x_count_reg == 4'h2) ? x_raw_reg[15:8] : (x_count_reg == 4'h1) ? x_raw_reg[7:0] : 8'h0,
     (x_count_reg == 4'h8) ? x_raw_reg[55:48] : (x_count_reg == 4'h7) ? x_raw_reg[47:40] : (x_count_reg == 4'h6) ? x_raw_reg[39:32] : (x_count_reg == 4'h5) ? x_raw_reg[31:24] : (x_count_reg == 4'h4) ? x_raw_reg[23:16] : (x_count_reg == 4'h3) ? x_raw_reg[15:8] : (x_count_reg == 4'h2) ? x_raw_reg[7:0] : (x_count_reg == 4'h1) ? t_hold1_reg[127:120] : 8'h0,
@@ -265,13 +286,13 @@ assign t_received_tag = {
     (x_count_reg == 4'h8) ? t_hold1_reg[79:72] : (x_count_reg == 4'h7) ? t_hold1_reg[71:64] : (x_count_reg == 4'h6) ? t_hold0_reg[127:120] : (x_count_reg == 4'h5) ? t_hold0_reg[119:112] : (x_count_reg == 4'h4) ? t_hold0_reg[111:104] : (x_count_reg == 4'h3) ? t_hold0_reg[103:96] : (x_count_reg == 4'h2) ? t_hold0_reg[95:88] : (x_count_reg == 4'h1) ? t_hold0_reg[87:80] : 8'h0,
     (x_count_reg == 4'h8) ? t_hold1_reg[71:64] : (x_count_reg == 4'h7) ? t_hold0_reg[127:120] : (x_count_reg == 4'h6) ? t_hold0_reg[119:112] : (x_count_reg == 4'h5) ? t_hold0_reg[111:104] : (x_count_reg == 4'h4) ? t_hold0_reg[103:96] : (x_count_reg == 4'h3) ? t_hold0_reg[95:88] : (x_count_reg == 4'h2) ? t_hold0_reg[87:80] : (x_count_reg == 4'h1) ? t_hold0_reg[79:72] : 8'h0
 };
-assign t_emit_text = t_pop & (t_hold0_reg[133:132] == 2'h1);
-assign t_emit_aad = t_pop & (t_hold0_reg[133:132] == 2'h0);
-assign t_text_left = (t_text_len > t_emit_off_reg) ? (t_text_len - t_emit_off_reg) : 17'h0;
-assign t_trimmed = t_known_now ? ((t_text_left < {13'h0, t_hold0_reg[131:128]}) ? t_text_left[3:0] : t_hold0_reg[131:128]) : t_hold0_reg[131:128];
-assign t_text_last = t_emit_text & (t_known_now & (~t_text_last_done_reg & (t_text_len <= (t_emit_off_reg + {13'h0, t_hold0_reg[131:128]}))));
-assign t_emit_count = t_emit_text ? t_trimmed : t_hold0_reg[131:128];
-assign t_to_fifo = (t_emit_aad & (t_emit_count != 4'h0)) | (t_emit_text & (~t_text_last_done_reg & ((t_emit_count != 4'h0) | t_text_last)));
+assign t_pop_text = t_hold0_reg[133:132] == 2'h1;
+assign t_text_left = (t_text_bytes_reg > t_e1_off_reg) ? (t_text_bytes_reg - t_e1_off_reg) : 17'h0;
+assign t_trimmed = t_known_reg ? ((t_text_left < {13'h0, t_e1_count_reg}) ? t_text_left[3:0] : t_e1_count_reg) : t_e1_count_reg;
+assign t_text_last = t_e1_text_reg & (t_known_reg & (~t_text_last_done_reg & (t_text_bytes_reg <= (t_e1_off_reg + {13'h0, t_e1_count_reg}))));
+assign t_emit_count = t_e1_text_reg ? t_trimmed : t_e1_count_reg;
+assign t_to_fifo = (t_e1_aad_reg & (t_emit_count != 4'h0)) | (t_e1_text_reg & (~t_text_last_done_reg & ((t_emit_count != 4'h0) | t_text_last)));
+assign t_word_beat = t_e1_aad_reg | (t_e1_text_reg & ~t_text_last_done_reg);
 assign t_poly_bytes_mask = {
     4'h7 < t_emit_count,
     4'h6 < t_emit_count,
@@ -282,39 +303,46 @@ assign t_poly_bytes_mask = {
     4'h1 < t_emit_count,
     4'h0 < t_emit_count
 };
-assign t_poly_bytes_in = (t_emit_text & ~t_open_now) ? t_hold0_reg[63:0] : t_hold0_reg[127:64];
-assign t_poly_beat = {
-    t_poly_bytes_in[63:56] & {t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7]},
-    t_poly_bytes_in[55:48] & {t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6]},
-    t_poly_bytes_in[47:40] & {t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5]},
-    t_poly_bytes_in[39:32] & {t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4]},
-    t_poly_bytes_in[31:24] & {t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3]},
-    t_poly_bytes_in[23:16] & {t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2]},
-    t_poly_bytes_in[15:8] & {t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1]},
-    t_poly_bytes_in[7:0] & {t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0]}
-};
-assign t_word_beat = t_emit_aad | (t_emit_text & ~t_text_last_done_reg);
+assign t_poly_bytes_in = (t_e1_text_reg & ~t_open_reg) ? t_e1_out_reg : t_e1_raw_reg;
 assign t_word_now = {
-    (t_word_pos_reg == 1'b1) ? t_poly_beat : (t_word_pos_reg < 1'b1) ? 64'h0 : t_word_part1_reg,
-    (t_word_pos_reg == 1'b0) ? t_poly_beat : t_word_part0_reg
+    (t_word_pos_reg == 1'b1) ? t_e2_poly_reg : (t_word_pos_reg < 1'b1) ? 64'h0 : t_word_part1_reg,
+    (t_word_pos_reg == 1'b0) ? t_e2_poly_reg : t_word_part0_reg
 };
-assign t_word_bytes = {1'b0, {t_word_pos_reg, 3'h0}} + {1'b0, t_emit_count};
-assign t_word_flush = t_word_beat & ((t_emit_aad & t_hold0_reg[134]) | t_text_last | (t_word_pos_reg == 1'b1));
+assign t_word_bytes = {1'b0, {t_word_pos_reg, 3'h0}} + {1'b0, t_e2_count_reg};
+assign t_word_flush = t_e2_word_reg & (t_e2_seg_end_reg | (t_word_pos_reg == 1'b1));
 assign t_word_blocks = t_word_bytes[4] + (t_word_bytes[3:0] != 4'h0);
 assign t_word_write = t_word_flush & (t_word_bytes != 5'h0);
-assign t_key_write = x_valid_reg & x_first_reg;
-assign t_out_returns = {1'b0, ((t_emit_aad | t_emit_text) & ~t_to_fifo) | t_marker} + {1'b0, t_end & t_pop};
-assign t_poly_releases = {1'b0, (t_emit_aad | t_emit_text) & ~t_word_write} + {1'b0, t_end & t_pop};
+assign t_out_returns = {1'b0, t_e2_unwritten_reg | t_e2_marker_reg} + {1'b0, t_e2_end_pop_reg};
+assign t_poly_releases = {1'b0, t_e2_popped_reg & ~t_word_write} + {1'b0, t_e2_end_pop_reg};
 assign pack_ready = pack_in_ready;
-assign out_free_next = (out_free_reg - {6'h0, in_fire}) + ({5'h0, t_out_returns} + {6'h0, pack_in_ready});
-assign poly_credit0_next = (poly_credit0_reg + ((in_fire & (in_slot_reg == 3'h0)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h0) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h0)});
-assign poly_credit1_next = (poly_credit1_reg + ((in_fire & (in_slot_reg == 3'h1)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h1) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h1)});
-assign poly_credit2_next = (poly_credit2_reg + ((in_fire & (in_slot_reg == 3'h2)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h2) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h2)});
-assign poly_credit3_next = (poly_credit3_reg + ((in_fire & (in_slot_reg == 3'h3)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h3) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h3)});
-assign poly_credit4_next = (poly_credit4_reg + ((in_fire & (in_slot_reg == 3'h4)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h4) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h4)});
-assign poly_credit5_next = (poly_credit5_reg + ((in_fire & (in_slot_reg == 3'h5)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h5) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h5)});
-assign poly_credit6_next = (poly_credit6_reg + ((in_fire & (in_slot_reg == 3'h6)) ? (seg_out_first ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h6) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h6)});
-assign inflight_next = (inflight_reg + {4'h0, in_fire & seg_out_first}) - {4'h0, pack_tag_take};
+assign out_seq_next = pack_tag_take ? (out_seq_reg + 4'h1) : out_seq_reg;
+assign tag_in_next = {
+    (poly_tag_valid & (poly_tag_seq == 4'hf)) | (tag_in_reg[15] & ~(packet_out_reg & (packet_out_seq_reg == 4'hf))),
+    (poly_tag_valid & (poly_tag_seq == 4'he)) | (tag_in_reg[14] & ~(packet_out_reg & (packet_out_seq_reg == 4'he))),
+    (poly_tag_valid & (poly_tag_seq == 4'hd)) | (tag_in_reg[13] & ~(packet_out_reg & (packet_out_seq_reg == 4'hd))),
+    (poly_tag_valid & (poly_tag_seq == 4'hc)) | (tag_in_reg[12] & ~(packet_out_reg & (packet_out_seq_reg == 4'hc))),
+    (poly_tag_valid & (poly_tag_seq == 4'hb)) | (tag_in_reg[11] & ~(packet_out_reg & (packet_out_seq_reg == 4'hb))),
+    (poly_tag_valid & (poly_tag_seq == 4'ha)) | (tag_in_reg[10] & ~(packet_out_reg & (packet_out_seq_reg == 4'ha))),
+    (poly_tag_valid & (poly_tag_seq == 4'h9)) | (tag_in_reg[9] & ~(packet_out_reg & (packet_out_seq_reg == 4'h9))),
+    (poly_tag_valid & (poly_tag_seq == 4'h8)) | (tag_in_reg[8] & ~(packet_out_reg & (packet_out_seq_reg == 4'h8))),
+    (poly_tag_valid & (poly_tag_seq == 4'h7)) | (tag_in_reg[7] & ~(packet_out_reg & (packet_out_seq_reg == 4'h7))),
+    (poly_tag_valid & (poly_tag_seq == 4'h6)) | (tag_in_reg[6] & ~(packet_out_reg & (packet_out_seq_reg == 4'h6))),
+    (poly_tag_valid & (poly_tag_seq == 4'h5)) | (tag_in_reg[5] & ~(packet_out_reg & (packet_out_seq_reg == 4'h5))),
+    (poly_tag_valid & (poly_tag_seq == 4'h4)) | (tag_in_reg[4] & ~(packet_out_reg & (packet_out_seq_reg == 4'h4))),
+    (poly_tag_valid & (poly_tag_seq == 4'h3)) | (tag_in_reg[3] & ~(packet_out_reg & (packet_out_seq_reg == 4'h3))),
+    (poly_tag_valid & (poly_tag_seq == 4'h2)) | (tag_in_reg[2] & ~(packet_out_reg & (packet_out_seq_reg == 4'h2))),
+    (poly_tag_valid & (poly_tag_seq == 4'h1)) | (tag_in_reg[1] & ~(packet_out_reg & (packet_out_seq_reg == 4'h1))),
+    (poly_tag_valid & (poly_tag_seq == 4'h0)) | (tag_in_reg[0] & ~(packet_out_reg & (packet_out_seq_reg == 4'h0)))
+};
+assign out_free_next = (out_free_reg - {6'h0, in_fire_reg}) + ({5'h0, t_out_returns} + {6'h0, pack_pop_reg});
+assign poly_credit0_next = (poly_credit0_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h0)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h0) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h0)});
+assign poly_credit1_next = (poly_credit1_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h1)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h1) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h1)});
+assign poly_credit2_next = (poly_credit2_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h2)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h2) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h2)});
+assign poly_credit3_next = (poly_credit3_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h3)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h3) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h3)});
+assign poly_credit4_next = (poly_credit4_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h4)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h4) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h4)});
+assign poly_credit5_next = (poly_credit5_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h5)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h5) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h5)});
+assign poly_credit6_next = (poly_credit6_reg + ((in_fire_reg & (in_fire_slot_reg == 3'h6)) ? (in_fire_first_reg ? 7'h2 : 7'h1) : 7'h0)) - (((t_slot_reg == 3'h6) ? {5'h0, t_poly_releases} : 7'h0) + {6'h0, poly_taken_valid & (poly_taken_slot == 3'h6)});
+assign inflight_next = (inflight_reg + {4'h0, in_fire_first_reg}) - {4'h0, packet_out_reg};
 
 always @(posedge clk) begin
     if (rst) begin
@@ -350,41 +378,77 @@ always @(posedge clk) begin
         t_occ_reg <= 2'h0;
         t_known_reg <= 1'b0;
         t_malformed_reg <= 1'b0;
-        t_text_last_done_reg <= 1'b0;
-        t_fifo_valid_reg <= 1'b0;
-        t_poly_valid_reg <= 1'b0;
         t_exp_valid_reg <= 1'b0;
+        t_e1_aad_reg <= 1'b0;
+        t_e1_text_reg <= 1'b0;
+        t_e1_marker_reg <= 1'b0;
+        t_e1_key_reg <= 1'b0;
+        t_e1_end_pop_reg <= 1'b0;
+        t_text_last_done_reg <= 1'b0;
+        t_e2_fifo_reg <= 1'b0;
+        t_e2_word_reg <= 1'b0;
+        t_e2_marker_reg <= 1'b0;
+        t_e2_key_reg <= 1'b0;
+        t_e2_popped_reg <= 1'b0;
+        t_e2_unwritten_reg <= 1'b0;
+        t_e2_end_pop_reg <= 1'b0;
+        t_poly_valid_reg <= 1'b0;
+        t_fifo_valid_reg <= 1'b0;
+        out_seq_reg <= 4'h0;
         tag_in_reg <= 16'h0;
+        tag_ready_reg <= 1'b0;
+        packet_out_reg <= 1'b0;
+        in_fire_reg <= 1'b0;
+        in_fire_first_reg <= 1'b0;
+        pack_pop_reg <= 1'b0;
     end else begin
         out_free_reg <= out_free_next;
-        out_ok_reg <= out_free_next >= 7'h1;
+        out_ok_reg <= out_free_next >= 7'h3;
         poly_credit0_reg <= poly_credit0_next;
-        poly_room0_reg <= poly_credit0_next <= 7'h1e;
+        poly_room0_reg <= poly_credit0_next <= 7'h1b;
         poly_credit1_reg <= poly_credit1_next;
-        poly_room1_reg <= poly_credit1_next <= 7'h1e;
+        poly_room1_reg <= poly_credit1_next <= 7'h1b;
         poly_credit2_reg <= poly_credit2_next;
-        poly_room2_reg <= poly_credit2_next <= 7'h1e;
+        poly_room2_reg <= poly_credit2_next <= 7'h1b;
         poly_credit3_reg <= poly_credit3_next;
-        poly_room3_reg <= poly_credit3_next <= 7'h1e;
+        poly_room3_reg <= poly_credit3_next <= 7'h1b;
         poly_credit4_reg <= poly_credit4_next;
-        poly_room4_reg <= poly_credit4_next <= 7'h1e;
+        poly_room4_reg <= poly_credit4_next <= 7'h1b;
         poly_credit5_reg <= poly_credit5_next;
-        poly_room5_reg <= poly_credit5_next <= 7'h1e;
+        poly_room5_reg <= poly_credit5_next <= 7'h1b;
         poly_credit6_reg <= poly_credit6_next;
-        poly_room6_reg <= poly_credit6_next <= 7'h1e;
+        poly_room6_reg <= poly_credit6_next <= 7'h1b;
         inflight_reg <= inflight_next;
-        seq_ok_reg <= inflight_next <= 5'he;
+        seq_ok_reg <= inflight_next <= 5'hd;
         in_packet_reg <= (in_fire & seg_out_last) ? 1'b0 : (in_fire & seg_out_first) ? 1'b1 : in_packet_reg;
         first_waits_reg <= seg_in_start ? 1'b1 : (in_fire & seg_out_first) ? 1'b0 : first_waits_reg;
         x_valid_reg <= beat_delay_q_valid;
         t_occ_reg <= (t_data & ~t_pop) ? (t_occ_reg + 2'h1) : (t_pop & ~t_data) ? (t_occ_reg - 2'h1) : t_occ_reg;
-        t_known_reg <= t_end_packet ? 1'b0 : (t_known_reg | t_seg_end);
-        t_malformed_reg <= t_end_packet ? 1'b0 : (t_malformed_reg | ((t_data & ((t_aad_now + t_seg_total) > 17'hffff)) | (t_seg_end & t_malformed_now)));
-        t_text_last_done_reg <= t_end_packet ? 1'b0 : (t_text_last_done_reg | t_text_last);
-        t_fifo_valid_reg <= t_to_fifo;
-        t_poly_valid_reg <= t_key_write | (t_word_write | t_end_packet);
+        t_known_reg <= t_marker ? 1'b0 : (t_known_reg | t_seg_end);
+        t_malformed_reg <= t_marker ? 1'b0 : (t_malformed_reg | ((t_data & ((t_aad_now + t_seg_total) > 17'hffff)) | (t_seg_end & t_malformed_now)));
         t_exp_valid_reg <= t_seg_end & t_open_now;
-        tag_in_reg <= {(poly_tag_valid & (poly_tag_seq == 4'hf)) | (tag_in_reg[15] & ~(pack_tag_take & (out_seq_reg == 4'hf))), (poly_tag_valid & (poly_tag_seq == 4'he)) | (tag_in_reg[14] & ~(pack_tag_take & (out_seq_reg == 4'he))), (poly_tag_valid & (poly_tag_seq == 4'hd)) | (tag_in_reg[13] & ~(pack_tag_take & (out_seq_reg == 4'hd))), (poly_tag_valid & (poly_tag_seq == 4'hc)) | (tag_in_reg[12] & ~(pack_tag_take & (out_seq_reg == 4'hc))), (poly_tag_valid & (poly_tag_seq == 4'hb)) | (tag_in_reg[11] & ~(pack_tag_take & (out_seq_reg == 4'hb))), (poly_tag_valid & (poly_tag_seq == 4'ha)) | (tag_in_reg[10] & ~(pack_tag_take & (out_seq_reg == 4'ha))), (poly_tag_valid & (poly_tag_seq == 4'h9)) | (tag_in_reg[9] & ~(pack_tag_take & (out_seq_reg == 4'h9))), (poly_tag_valid & (poly_tag_seq == 4'h8)) | (tag_in_reg[8] & ~(pack_tag_take & (out_seq_reg == 4'h8))), (poly_tag_valid & (poly_tag_seq == 4'h7)) | (tag_in_reg[7] & ~(pack_tag_take & (out_seq_reg == 4'h7))), (poly_tag_valid & (poly_tag_seq == 4'h6)) | (tag_in_reg[6] & ~(pack_tag_take & (out_seq_reg == 4'h6))), (poly_tag_valid & (poly_tag_seq == 4'h5)) | (tag_in_reg[5] & ~(pack_tag_take & (out_seq_reg == 4'h5))), (poly_tag_valid & (poly_tag_seq == 4'h4)) | (tag_in_reg[4] & ~(pack_tag_take & (out_seq_reg == 4'h4))), (poly_tag_valid & (poly_tag_seq == 4'h3)) | (tag_in_reg[3] & ~(pack_tag_take & (out_seq_reg == 4'h3))), (poly_tag_valid & (poly_tag_seq == 4'h2)) | (tag_in_reg[2] & ~(pack_tag_take & (out_seq_reg == 4'h2))), (poly_tag_valid & (poly_tag_seq == 4'h1)) | (tag_in_reg[1] & ~(pack_tag_take & (out_seq_reg == 4'h1))), (poly_tag_valid & (poly_tag_seq == 4'h0)) | (tag_in_reg[0] & ~(pack_tag_take & (out_seq_reg == 4'h0)))};
+        t_e1_aad_reg <= t_pop & ~t_pop_text;
+        t_e1_text_reg <= t_pop & t_pop_text;
+        t_e1_marker_reg <= t_marker;
+        t_e1_key_reg <= x_valid_reg & x_first_reg;
+        t_e1_end_pop_reg <= t_end & t_pop;
+        t_text_last_done_reg <= t_e1_marker_reg ? 1'b0 : (t_text_last_done_reg | t_text_last);
+        t_e2_fifo_reg <= t_to_fifo;
+        t_e2_word_reg <= t_word_beat;
+        t_e2_marker_reg <= t_e1_marker_reg;
+        t_e2_key_reg <= t_e1_key_reg;
+        t_e2_popped_reg <= t_e1_aad_reg | t_e1_text_reg;
+        t_e2_unwritten_reg <= (t_e1_aad_reg | t_e1_text_reg) & ~t_to_fifo;
+        t_e2_end_pop_reg <= t_e1_end_pop_reg;
+        t_poly_valid_reg <= t_e2_key_reg | (t_word_write | t_e2_marker_reg);
+        t_fifo_valid_reg <= t_e2_fifo_reg;
+        out_seq_reg <= out_seq_next;
+        tag_in_reg <= tag_in_next;
+        tag_ready_reg <= (out_seq_next == 4'hf) ? tag_in_next[15] : (out_seq_next == 4'he) ? tag_in_next[14] : (out_seq_next == 4'hd) ? tag_in_next[13] : (out_seq_next == 4'hc) ? tag_in_next[12] : (out_seq_next == 4'hb) ? tag_in_next[11] : (out_seq_next == 4'ha) ? tag_in_next[10] : (out_seq_next == 4'h9) ? tag_in_next[9] : (out_seq_next == 4'h8) ? tag_in_next[8] : (out_seq_next == 4'h7) ? tag_in_next[7] : (out_seq_next == 4'h6) ? tag_in_next[6] : (out_seq_next == 4'h5) ? tag_in_next[5] : (out_seq_next == 4'h4) ? tag_in_next[4] : (out_seq_next == 4'h3) ? tag_in_next[3] : (out_seq_next == 4'h2) ? tag_in_next[2] : (out_seq_next == 4'h1) ? tag_in_next[1] : tag_in_next[0];
+        packet_out_reg <= pack_tag_take;
+        in_fire_reg <= in_fire;
+        in_fire_first_reg <= in_fire & seg_out_first;
+        pack_pop_reg <= pack_in_ready;
     end
 end
 
@@ -408,16 +472,27 @@ always @(posedge clk) begin
     x_open_reg <= beat_delay_q[76];
     t_hold0_reg <= (t_data & ((t_pop ? 2'h1 : t_occ_reg) == 2'h0)) ? {x_seg_last_reg, x_kind_reg, x_count_reg, x_raw_reg, x_out_reg} : t_pop ? t_hold1_reg : t_hold0_reg;
     t_hold1_reg <= (t_data & ((t_pop ? 2'h1 : t_occ_reg) == 2'h1)) ? {x_seg_last_reg, x_kind_reg, x_count_reg, x_raw_reg, x_out_reg} : t_pop ? {x_seg_last_reg, x_kind_reg, x_count_reg, x_raw_reg, x_out_reg} : t_hold1_reg;
-    t_fifo_data_reg <= {t_text_last & t_malformed_out, t_text_last & t_open_now, t_text_last, t_emit_count, t_hold0_reg[63:0]};
-    t_poly_key_reg <= t_key_write;
-    t_poly_data_reg <= t_key_write ? x_key_reg[127:0] : t_end_packet ? {{47'h0, t_text_len}, {47'h0, t_aad_bytes_reg}} : t_word_write ? t_word_now : t_poly_data_reg;
-    t_poly_count_reg <= (t_key_write | t_end_packet) ? 1'b1 : t_word_blocks;
-    t_poly_last_reg <= t_end_packet;
+    t_exp_tag_reg <= t_received_tag;
+    t_exp_seq_reg <= t_arrival_seq_reg;
+    t_e1_out_reg <= t_hold0_reg[63:0];
+    t_e1_raw_reg <= t_hold0_reg[127:64];
+    t_e1_count_reg <= t_hold0_reg[131:128];
+    t_e1_seg_last_reg <= t_hold0_reg[134];
+    t_e1_off_reg <= t_emit_off_reg;
+    t_e2_seg_end_reg <= (t_e1_aad_reg & t_e1_seg_last_reg) | t_text_last;
+    t_e2_poly_reg <= {t_poly_bytes_in[63:56] & {t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7], t_poly_bytes_mask[7]}, t_poly_bytes_in[55:48] & {t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6], t_poly_bytes_mask[6]}, t_poly_bytes_in[47:40] & {t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5], t_poly_bytes_mask[5]}, t_poly_bytes_in[39:32] & {t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4], t_poly_bytes_mask[4]}, t_poly_bytes_in[31:24] & {t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3], t_poly_bytes_mask[3]}, t_poly_bytes_in[23:16] & {t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2], t_poly_bytes_mask[2]}, t_poly_bytes_in[15:8] & {t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1], t_poly_bytes_mask[1]}, t_poly_bytes_in[7:0] & {t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0], t_poly_bytes_mask[0]}};
+    t_e2_entry_reg <= {t_text_last & t_malformed_reg, t_text_last & t_open_reg, t_text_last, t_emit_count, t_e1_out_reg};
+    t_e2_count_reg <= t_emit_count;
+    t_poly_key_reg <= t_e2_key_reg;
+    t_poly_data_reg <= t_e2_key_reg ? x_key_reg[127:0] : t_e2_marker_reg ? {{47'h0, t_lengths_reg[33:17]}, {47'h0, t_lengths_reg[16:0]}} : t_word_now;
+    t_poly_count_reg <= (t_e2_key_reg | t_e2_marker_reg) ? 1'b1 : t_word_blocks;
+    t_poly_last_reg <= t_e2_marker_reg;
     t_poly_s_reg <= x_key_reg[255:128];
     t_poly_slot_reg <= t_slot_reg;
     t_poly_seq_reg <= t_seq_reg;
-    t_exp_tag_reg <= t_received_tag;
-    t_exp_seq_reg <= t_seq_reg;
+    t_fifo_data_reg <= t_e2_entry_reg;
+    packet_out_seq_reg <= out_seq_reg;
+    in_fire_slot_reg <= in_slot_reg;
 end
 
 always @(posedge clk) begin
@@ -455,16 +530,16 @@ end
 always @(posedge clk) begin
     if (rst) begin
         t_aad_bytes_reg <= 17'h0;
-    end else if (t_aad | t_end_packet) begin
-        t_aad_bytes_reg <= t_end_packet ? 17'h0 : t_aad_now;
+    end else if (t_aad | t_marker) begin
+        t_aad_bytes_reg <= t_marker ? 17'h0 : t_aad_now;
     end
 end
 
 always @(posedge clk) begin
     if (rst) begin
         t_seg_bytes_reg <= 17'h0;
-    end else if (t_text | t_end_packet) begin
-        t_seg_bytes_reg <= t_end_packet ? 17'h0 : t_seg_total;
+    end else if (t_text | t_marker) begin
+        t_seg_bytes_reg <= t_marker ? 17'h0 : t_seg_total;
     end
 end
 
@@ -477,28 +552,42 @@ end
 always @(posedge clk) begin
     if (rst) begin
         t_emit_off_reg <= 17'h0;
-    end else if (t_emit_text | t_end_packet) begin
-        t_emit_off_reg <= t_end_packet ? 17'h0 : (t_emit_off_reg + {13'h0, t_hold0_reg[131:128]});
+    end else if ((t_pop & t_pop_text) | t_marker) begin
+        t_emit_off_reg <= t_marker ? 17'h0 : (t_emit_off_reg + {13'h0, t_hold0_reg[131:128]});
+    end
+end
+
+always @(posedge clk) begin
+    if (t_marker) begin
+        t_lengths_reg <= {t_text_bytes_reg, t_aad_bytes_reg};
+    end
+end
+
+always @(posedge clk) begin
+    if (rst) begin
+        t_arrival_seq_reg <= 4'h0;
+    end else if (t_marker) begin
+        t_arrival_seq_reg <= t_arrival_seq_reg + 4'h1;
     end
 end
 
 always @(posedge clk) begin
     if (rst) begin
         t_word_pos_reg <= 1'b0;
-    end else if (t_word_beat) begin
+    end else if (t_e2_word_reg) begin
         t_word_pos_reg <= t_word_flush ? 1'b0 : (t_word_pos_reg + 1'b1);
     end
 end
 
 always @(posedge clk) begin
-    if (t_word_beat & (t_word_pos_reg == 1'b0)) begin
-        t_word_part0_reg <= t_poly_beat;
+    if (t_e2_word_reg & (t_word_pos_reg == 1'b0)) begin
+        t_word_part0_reg <= t_e2_poly_reg;
     end
 end
 
 always @(posedge clk) begin
-    if (t_word_beat & (t_word_pos_reg == 1'b1)) begin
-        t_word_part1_reg <= t_poly_beat;
+    if (t_e2_word_reg & (t_word_pos_reg == 1'b1)) begin
+        t_word_part1_reg <= t_e2_poly_reg;
     end
 end
 
@@ -506,17 +595,9 @@ always @(posedge clk) begin
     if (rst) begin
         t_seq_reg <= 4'h0;
         t_slot_reg <= 3'h0;
-    end else if (t_end_packet) begin
+    end else if (t_e2_marker_reg) begin
         t_seq_reg <= t_seq_reg + 4'h1;
         t_slot_reg <= (t_slot_reg == 3'h6) ? 3'h0 : (t_slot_reg + 3'h1);
-    end
-end
-
-always @(posedge clk) begin
-    if (rst) begin
-        out_seq_reg <= 4'h0;
-    end else if (pack_tag_take) begin
-        out_seq_reg <= out_seq_reg + 4'h1;
     end
 end
 
@@ -606,7 +687,7 @@ poly1305_l1_fab_m2_r4_q32_block_s4 poly (
     .status_error(poly_status_error)
 );
 
-fifo_w71_d64_cr out_fifo (
+fifo_w71_d64_cr_os out_fifo (
     .clk    (clk),
     .rst    (rst),
     .s_valid(t_fifo_valid_reg),
@@ -626,7 +707,7 @@ aead_pack_w64 pack (
     .in_text_last (out_fifo_m_data[68]),
     .in_open      (out_fifo_m_data[69]),
     .in_malformed (out_fifo_m_data[70]),
-    .tag_valid    ((out_seq_reg == 4'hf) ? tag_in_reg[15] : (out_seq_reg == 4'he) ? tag_in_reg[14] : (out_seq_reg == 4'hd) ? tag_in_reg[13] : (out_seq_reg == 4'hc) ? tag_in_reg[12] : (out_seq_reg == 4'hb) ? tag_in_reg[11] : (out_seq_reg == 4'ha) ? tag_in_reg[10] : (out_seq_reg == 4'h9) ? tag_in_reg[9] : (out_seq_reg == 4'h8) ? tag_in_reg[8] : (out_seq_reg == 4'h7) ? tag_in_reg[7] : (out_seq_reg == 4'h6) ? tag_in_reg[6] : (out_seq_reg == 4'h5) ? tag_in_reg[5] : (out_seq_reg == 4'h4) ? tag_in_reg[4] : (out_seq_reg == 4'h3) ? tag_in_reg[3] : (out_seq_reg == 4'h2) ? tag_in_reg[2] : (out_seq_reg == 4'h1) ? tag_in_reg[1] : tag_in_reg[0]),
+    .tag_valid    (tag_ready_reg),
     .tag_data     (tag_rd[127:0]),
     .tag_match    (tag_rd[128]),
     .m_axis_tdata (pack_m_axis_tdata),
