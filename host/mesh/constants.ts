@@ -53,8 +53,25 @@ export const RouteMsg = {
   Open: 9,
   /** The destination accepted the stream on this route. */
   OpenOk: 10,
+  /**
+   * Either end: this stream is over, for the reason given. The destination answers a rejoining
+   * Open for a stream it does not know (it restarted) with it; an end that aborts a stream
+   * tells the other, which would otherwise wait for data that never comes.
+   */
+  Reset: 11,
 } as const;
 export type RouteMsg = (typeof RouteMsg)[keyof typeof RouteMsg];
+
+/** Why a stream was reset (carried in Reset). */
+export const ResetReason = {
+  /** A rejoining Open named a stream the destination does not know (it restarted, or forgot it). */
+  UnknownStream: 1,
+  /** The application at the other end closed the stream before it finished. */
+  Aborted: 2,
+  /** The destination has no listener on the stream's channel. */
+  NoListener: 3,
+} as const;
+export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
 
 /** Control (channel 0) message types. */
 export const ControlMsg = {
@@ -152,6 +169,15 @@ export const DEFAULT_DISCOVERY_RESULTS = 16;
 export const DISCOVERY_FORWARDS_PER_NODE = 3;
 /** Seen-query memory per node: how long a query ID is remembered. */
 export const DISCOVERY_MEMORY_MS = 10_000;
+/** At most this many query IDs are remembered (the oldest are forgotten first). */
+export const DISCOVERY_SEEN_MAX = 4096;
+/**
+ * Discovery queries accepted from one neighbour (token bucket; beyond it they are dropped and
+ * counted). A search sends one query per neighbour and repeats it once, so legitimate use is
+ * a few per second; the burst lets several searches start together.
+ */
+export const DEFAULT_QUERY_RATE_PER_PEER = 20;
+export const DEFAULT_QUERY_BURST_PER_PEER = 40;
 /**
  * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
  * speed; two routes' full windows) and the most a route may have in flight (its congestion
