@@ -9,6 +9,8 @@ export const MessageType = {
   HandshakeInit: 1,
   HandshakeResp: 2,
   Transport: 3,
+  /** Responder under load -> initiator: prove you receive at your address, then try again. */
+  CookieReply: 4,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -71,8 +73,16 @@ export const MIN_FRAME_BYTES = FRAME_HEADER_BYTES + 16 + TAG_BYTES;
 export const REKEY_PAYLOAD_BYTES = 4 + PUBLIC_KEY_BYTES;
 
 // ---- handshake ---------------------------------------------------------------------
-/** version | type | reserved u16 | sender u32 | timestamp u64 | static | ephemeral | signature */
-export const HANDSHAKE_INIT_BYTES = 4 + 4 + 8 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES;
+/** The Init's two MACs (WireGuard's mac1 and mac2): truncated HMAC-SHA256. */
+export const MAC_BYTES = 16;
+/** version | type | reserved u16 | sender u32 | timestamp u64 | static | ephemeral | signature | mac1 | mac2 */
+export const HANDSHAKE_INIT_BYTES = 4 + 4 + 8 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES + 2 * MAC_BYTES;
+/** A cookie: what the initiator keys mac2 with, bound to its address by the responder. */
+export const COOKIE_BYTES = 16;
+/** XChaCha20-Poly1305 nonce of the cookie reply (random: the cookie key is long-lived). */
+export const COOKIE_NONCE_BYTES = 24;
+/** version | type | reserved u16 | receiver u32 | nonce | XChaCha20-Poly1305(cookie) */
+export const COOKIE_REPLY_BYTES = 4 + 4 + COOKIE_NONCE_BYTES + COOKIE_BYTES + TAG_BYTES;
 /** version | type | reserved u16 | sender u32 | receiver u32 | static | ephemeral | signature */
 export const HANDSHAKE_RESP_BYTES = 4 + 4 + 4 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES;
 
@@ -126,3 +136,32 @@ export const DRAIN_RTT_MULTIPLE = 4;
 export const MIN_DRAIN_MS = 50;
 /** A session whose key has not rotated for this many intervals is torn down and re-handshaken. */
 export const REJECT_AFTER_INTERVALS = 30;
+
+// ---- handshakes under load (per link) -----------------------------------------------
+/**
+ * Handshake messages whose signature a link checks per second, and at once. A signature check
+ * costs about 1.5 ms (more on a loaded machine); a neighbour needs a handshake per session
+ * and a few retransmissions, so 10 per second is far above legitimate use and bounds what a
+ * flood of forged handshakes costs to about 1.5 % of a core per link.
+ */
+export const HANDSHAKE_RATE_PER_SEC = 10;
+export const HANDSHAKE_BURST = 10;
+/**
+ * Once that budget runs dry the link is under load until no Init without a cookie has come for
+ * this long: meanwhile every Init must carry a valid mac2 (a cookie the initiator received at
+ * its address) before its signature is checked; others get a cookie reply instead.
+ */
+export const UNDER_LOAD_MS = 1000;
+/** Inits with a valid cookie checked per second while under load (the real neighbour's way in). */
+export const COOKIE_HANDSHAKE_RATE_PER_SEC = 5;
+export const COOKIE_HANDSHAKE_BURST = 5;
+/**
+ * Cookie replies sent per second per link. A reply is smaller than the Init that caused it (no
+ * amplification) and costs about as much as the MAC check, so a flood is answered in full up to
+ * this rate (the real neighbour's Init must get its cookie among the forgeries'); the bound
+ * only caps the reflection of an extreme flood.
+ */
+export const COOKIE_REPLY_RATE_PER_SEC = 1000;
+export const COOKIE_REPLY_BURST = 100;
+/** The responder's cookie secret changes this often; a cookie is valid under it and the one before. */
+export const COOKIE_SECRET_MS = 120_000;

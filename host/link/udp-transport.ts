@@ -25,12 +25,13 @@ export class UdpEndpoint {
     readonly clock: () => number,
   ) {
     socket.on('message', (msg, rinfo) => {
-      const link = this.links.get(`${rinfo.address}:${rinfo.port}`);
+      const source = `${rinfo.address}:${rinfo.port}`;
+      const link = this.links.get(source);
       if (!link) {
         this.unknownSource++;
         return;
       }
-      link.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), this.clock());
+      link.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), this.clock(), source);
     });
   }
 
