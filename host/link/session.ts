@@ -132,6 +132,8 @@ export class Link {
   private session: Session | null = null;
   /** When a frame from the peer last authenticated: proof that the peer still holds the session. */
   private lastPeerFrameAt = -Infinity;
+  /** When the transport last saw datagrams dropped for overload (noteOverload). */
+  private lastOverloadAt = -Infinity;
   private leaderRekey: LeaderRekey | null = null;
   private followerRekey: FollowerRekey | null = null;
   /** Responder: our HandshakeResp, repeated when the same Init attempt arrives again. */
@@ -174,6 +176,14 @@ export class Link {
     this.sink = observer ? new TeeKeySink([datapath, observer]) : datapath;
     this.wallClockMs = config.wallClockMs ?? Date.now;
     this.ownMac1Key = mac1Key(this.config.identity.publicKey);
+  }
+
+  /**
+   * The transport saw datagrams dropped for overload (a full receive buffer): silence from the
+   * peer is no proof that it lost the session, so an unanswered rotation does not end it.
+   */
+  noteOverload(now: number): void {
+    this.lastOverloadAt = now;
   }
 
   /** True while handshakes need a cookie before their signature is checked. */
@@ -261,9 +271,10 @@ export class Link {
       const r = this.leaderRekey;
       if (r) {
         if (now >= r.deadline && r.retries >= MAX_REKEY_RETRIES) {
-          if (this.lastPeerFrameAt <= r.sentAt) {
+          if (this.lastPeerFrameAt <= r.sentAt && this.lastOverloadAt <= r.sentAt) {
             // Nothing authentic from the follower since the rotation began: it may have restarted
-            // and lost the session. Start over.
+            // and lost the session. Start over. (Not while our socket dropped datagrams for
+            // overload meanwhile: the follower's answers may be among them.)
             this.teardown();
             this.start(now);
             return;
