@@ -10,39 +10,7 @@
 //   - counts (routes held toward C): each upstream is guaranteed an equal share; above it, an
 //     upstream may borrow what is left once every other upstream's unused share is reserved.
 // The neighbours are assumed to run the same limits as this node (the defaults).
-
-/** Token bucket: `ratePerSec` sustained, `burst` at once. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(
-    private readonly ratePerSec: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.at = now;
-  }
-
-  private refill(now: number): void {
-    if (now > this.at) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSec);
-    this.at = Math.max(this.at, now);
-  }
-
-  /** Whole tokens available now. */
-  available(now: number): number {
-    this.refill(now);
-    return Math.floor(this.tokens);
-  }
-
-  take(now: number): boolean {
-    this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+import { TokenBucket } from '../link/token-bucket.ts';
 
 /** Who asked: an upstream neighbour, or this node itself (its own searches and routes). */
 export type Upstream = number | 'self';

@@ -7,7 +7,7 @@ import type { HopKeys, PendingHop } from './hop-crypto.ts';
 import { StreamFrameReader } from './framing.ts';
 import type { StreamEndpoint } from './stream.ts';
 
-import { TokenBucket } from './fairness.ts';
+import { TokenBucket } from '../link/token-bucket.ts';
 
 export class NeighbourState {
   up = false;
