@@ -135,14 +135,15 @@ export class StreamSet {
     const avoid = new Set(failed.hops.slice(0, -1).map((h) => hex(h.publicKey)));
     const inUse = new Set<string>();
     for (const id of s.carrierIds()) for (const h of this.hooks.route(id)?.hops.slice(0, -1) ?? []) inUse.add(hex(h.publicKey));
-    const sameAsFailed = (c: PathCandidate) => c.hops.length === failed.hops.length && c.hops.every((h, i) => equalBytes(h.publicKey, failed.hops[i].publicKey));
     const attempt = async (): Promise<boolean> => {
       // Short and small: the stream is waiting (its other routes, if any, carry it meanwhile).
       const found = await this.hooks.discover({ publicKey: meta.dest }, { timeoutMs: Math.max(200, routeFailMs), maxResults: 8 });
-      // Best: disjoint from the failed route and the stream's other routes; then from the failed one.
+      // Best: disjoint from the failed route and the stream's other routes; then from the failed
+      // one; last, through the failed route's relays again (discovery just found that path
+      // alive: a relay or the destination that restarted, a link that came back).
       const fresh = avoiding(found, new Set([...avoid, ...inUse]));
       const fallback = avoiding(found, avoid);
-      const order = [...fresh, ...fallback.filter((c) => !fresh.includes(c)), ...found.filter((c) => !sameAsFailed(c) && !fallback.includes(c))];
+      const order = [...fresh, ...fallback.filter((c) => !fresh.includes(c)), ...found.filter((c) => !fallback.includes(c))];
       for (const c of order.slice(0, REPAIR_CANDIDATES)) {
         if (s.isClosed) return true;
         try {

@@ -66,9 +66,13 @@ export class Daemons {
    * Writes keys and configs for `specs` joined by `edges` (index pairs) and starts them.
    * `root`: the checkout whose CLI runs the daemons (default: this one).
    */
-  static async start(specs: DaemonSpec[], edges: Array<[number, number]>, opts: { root?: string; start?: boolean } = {}): Promise<Daemons> {
+  static async start(
+    specs: DaemonSpec[],
+    edges: Array<[number, number]>,
+    opts: { root?: string; start?: boolean; ports?: number[]; address?: (from: number, to: number) => string | undefined } = {},
+  ): Promise<Daemons> {
     const d = new Daemons(opts.root ?? PROJECT_ROOT);
-    const ports = await freePorts(specs.length);
+    const ports = opts.ports ?? (await freePorts(specs.length));
     specs.forEach((s, i) => {
       const identity = generateIdentity();
       const keyFile = join(d.dir, `${s.name}.key`);
@@ -93,7 +97,7 @@ export class Daemons {
         .map(([a, b]) => {
           const j = a === i ? b : a;
           const n = d.nodes[j];
-          return { name: n.name, publicKey: bytesToHex(n.identity.publicKey), transport, address: `127.0.0.1:${n.port}` };
+          return { name: n.name, publicKey: bytesToHex(n.identity.publicKey), transport, address: opts.address?.(i, j) ?? `127.0.0.1:${n.port}` };
         });
       const cfg = {
         name: s.name,
