@@ -12,7 +12,7 @@
 // follows it to the end. Transfers arrive whether or not anyone is waiting: the daemon is the
 // mailbox.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { MeshStream } from '../mesh/api.ts';
@@ -360,22 +360,24 @@ export class Inbox {
     throw new Error(`no free name for ${name} in ${this.dir}`);
   }
 
-  /** Writes what is buffered; a write error fails the transfer (and tells the sender). */
+  /** Writes what is buffered (one writev, no copy); a write error fails the transfer (and tells the sender). */
   private flush(t: IncomingTransfer, sink: Sink): void {
     if (sink.pendingBytes === 0 || sink.fd < 0) return;
-    const data = Buffer.concat(sink.pending, sink.pendingBytes);
+    let chunks = sink.pending;
+    const total = sink.pendingBytes;
     sink.pending = [];
     sink.pendingBytes = 0;
     let at = 0;
     try {
-      while (at < data.length) {
-        const n = writeSync(sink.fd, data, at, data.length - at, sink.fileAt);
+      while (at < total) {
+        const n = writevSync(sink.fd, chunks, sink.fileAt);
         at += n;
         sink.fileAt += n;
+        if (at < total) chunks = remainder(chunks, n);
       }
     } catch (e) {
       // The disk is full or the inbox went away: what was written stays as the partial file.
-      t.bytes -= data.length - at;
+      t.bytes -= total - at;
       this.fail(t, `cannot write ${t.path}: ${describeErrno(e)} (after ${t.bytes} of ${t.size} bytes)`, FailCode.Storage);
     }
   }
@@ -561,6 +563,19 @@ async function hashPrefix(path: string, length: number, hash: Hash): Promise<voi
   } finally {
     await fh.close();
   }
+}
+
+/** The chunks after the first `n` bytes (a short writev). */
+function remainder(chunks: Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const c of chunks) {
+    if (n >= c.length) n -= c.length;
+    else {
+      out.push(n > 0 ? c.subarray(n) : c);
+      n = 0;
+    }
+  }
+  return out;
 }
 
 function safeReaddir(dir: string): string[] {

@@ -13,7 +13,8 @@
 // the Init it answers, so a third party cannot plant cookies; a wrong cookie costs the
 // initiator nothing but a round trip.
 import { randomBytes } from 'node:crypto';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hchacha } from '@noble/ciphers/chacha.js';
+import { nodeAead } from '../crypto/aead.ts';
 import { LABEL, sha256Of } from '../crypto/kdf.ts';
 import { COOKIE_BYTES, COOKIE_NONCE_BYTES, COOKIE_REPLY_BYTES, COOKIE_SECRET_MS, MessageType, PROTOCOL_VERSION } from './constants.ts';
 import { initMac2Valid, mac16, type HandshakeInit } from './handshake.ts';
@@ -25,12 +26,52 @@ export function cookieKey(responderStatic: Uint8Array): Uint8Array {
   return sha256Of(LABEL.cookie, responderStatic);
 }
 
+/** "expand 32-byte k" as four little-endian words: ChaCha's constant. */
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+
+function words(b: Uint8Array): Uint32Array {
+  const out = new Uint32Array(b.length / 4);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < out.length; i++) out[i] = v.getUint32(4 * i, true);
+  return out;
+}
+
+/**
+ * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha): HChaCha20 of the key and the nonce's first 16
+ * bytes (@noble/ciphers) gives a subkey for ChaCha20-Poly1305 (node:crypto) with nonce
+ * 0^4 ‖ the nonce's last 8 bytes. A cookie reply costs a few microseconds this way, a tenth of
+ * the pure-JS construction (the test checks both agree).
+ */
+function xchachaKeyNonce(key: Uint8Array, nonce24: Uint8Array): { subkey: Uint8Array; nonce: Uint8Array } {
+  const out = new Uint32Array(8);
+  hchacha(SIGMA, words(key), words(nonce24.subarray(0, 16)), out);
+  const subkey = new Uint8Array(32);
+  const v = new DataView(subkey.buffer);
+  for (let i = 0; i < 8; i++) v.setUint32(4 * i, out[i], true);
+  const nonce = new Uint8Array(12);
+  nonce.set(nonce24.subarray(16, 24), 4);
+  return { subkey, nonce };
+}
+
+export function xchachaSeal(key: Uint8Array, nonce24: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const { subkey, nonce } = xchachaKeyNonce(key, nonce24);
+  return nodeAead.seal(subkey, nonce, aad, plaintext);
+}
+
+export function xchachaOpen(key: Uint8Array, nonce24: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  const { subkey, nonce } = xchachaKeyNonce(key, nonce24);
+  return nodeAead.open(subkey, nonce, aad, sealed);
+}
+
 /** Responder side: the rotating secret, cookies for sources, mac2 checks and replies. */
 export class CookieJar {
   private secret: Uint8Array;
   private previous: Uint8Array | undefined;
   private rotatedAt: number;
   private readonly key: Uint8Array;
+  /** Cookies by source under the current and the previous secret (a flood comes from few sources). */
+  private cookies = new Map<string, Uint8Array>();
+  private previousCookies = new Map<string, Uint8Array>();
 
   constructor(
     responderStatic: Uint8Array,
@@ -46,20 +87,28 @@ export class CookieJar {
     if (now - this.rotatedAt < COOKIE_SECRET_MS) return;
     // Two periods or more: the previous secret is stale too.
     this.previous = now - this.rotatedAt < 2 * COOKIE_SECRET_MS ? this.secret : undefined;
+    this.previousCookies = this.previous ? this.cookies : new Map();
+    this.cookies = new Map();
     this.secret = this.random(32);
     this.rotatedAt = now;
   }
 
-  private cookieUnder(secret: Uint8Array, source: string): Uint8Array {
-    return mac16(secret, new TextEncoder().encode(source));
+  private cookieUnder(secret: Uint8Array, cache: Map<string, Uint8Array>, source: string): Uint8Array {
+    let c = cache.get(source);
+    if (!c) {
+      c = mac16(secret, new TextEncoder().encode(source));
+      if (cache.size >= 1024) cache.clear(); // a bound, not a cache policy: sources are few
+      cache.set(source, c);
+    }
+    return c;
   }
 
   /** Does the Init carry a mac2 made with a cookie we gave `source` (this period or the last)? */
   mac2Valid(init: HandshakeInit, source: string, now: number): boolean {
     this.rotate(now);
     if (init.mac2.every((b) => b === 0)) return false;
-    if (initMac2Valid(init, this.cookieUnder(this.secret, source))) return true;
-    return this.previous !== undefined && initMac2Valid(init, this.cookieUnder(this.previous, source));
+    if (initMac2Valid(init, this.cookieUnder(this.secret, this.cookies, source))) return true;
+    return this.previous !== undefined && initMac2Valid(init, this.cookieUnder(this.previous, this.previousCookies, source));
   }
 
   /** The cookie reply to an Init from `source`. */
@@ -72,7 +121,7 @@ export class CookieJar {
     v.setUint32(COOKIE_REPLY_OFFSET.receiver, init.sender);
     const nonce = this.random(COOKIE_NONCE_BYTES);
     out.set(nonce, COOKIE_REPLY_OFFSET.nonce);
-    out.set(xchacha20poly1305(this.key, nonce, init.mac1).encrypt(this.cookieUnder(this.secret, source)), COOKIE_REPLY_OFFSET.sealed);
+    out.set(xchachaSeal(this.key, nonce, init.mac1, this.cookieUnder(this.secret, this.cookies, source)), COOKIE_REPLY_OFFSET.sealed);
     return out;
   }
 }
@@ -86,10 +135,6 @@ export function cookieReplyReceiver(bytes: Uint8Array): number | 'hsMalformed' {
 /** Initiator side: the cookie in a reply to an Init whose mac1 was `mac1`, or null when it does not open. */
 export function openCookieReply(bytes: Uint8Array, responderStatic: Uint8Array, mac1: Uint8Array): Uint8Array | null {
   const nonce = bytes.subarray(COOKIE_REPLY_OFFSET.nonce, COOKIE_REPLY_OFFSET.sealed);
-  try {
-    const cookie = xchacha20poly1305(cookieKey(responderStatic), nonce, mac1).decrypt(bytes.subarray(COOKIE_REPLY_OFFSET.sealed));
-    return cookie.length === COOKIE_BYTES ? cookie : null;
-  } catch {
-    return null;
-  }
+  const cookie = xchachaOpen(cookieKey(responderStatic), nonce, mac1, bytes.subarray(COOKIE_REPLY_OFFSET.sealed));
+  return cookie && cookie.length === COOKIE_BYTES ? cookie : null;
 }

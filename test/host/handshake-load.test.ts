@@ -4,7 +4,9 @@
 // bounded number of signatures, and a real restart of the neighbour must relink within a few
 // round trips through the cookie exchange. Simulated link pair; the daemon-level flood is in
 // test/daemon/hardening.test.ts, the CPU figures in bench/hardening-bench.ts.
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
+import { xchachaOpen, xchachaSeal } from '../../host/link/cookie.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
 import { generateKeyPair } from '../../host/crypto/ecdh.ts';
 import { deterministicRandom } from '../../host/crypto/random.ts';
@@ -76,5 +78,23 @@ describe('handshakes under a forged-signature flood', () => {
     net.runUntil(() => net.a.state === 'established', 1000);
     expect(net.a.stats.cookiesReceived).toBe(0);
     expect(net.wireLog.filter((w) => w.bytes[1] === MessageType.CookieReply).length).toBe(net.b.stats.cookieRepliesSent);
+  });
+});
+
+describe('the cookie reply cipher', () => {
+  it('is XChaCha20-Poly1305: equal to @noble/ciphers\' construction on random inputs, and opens only with the right aad', () => {
+    const r = deterministicRandom('xchacha');
+    for (let i = 0; i < 50; i++) {
+      const key = r(32);
+      const nonce = r(24);
+      const aad = r(16);
+      const pt = r(i % 40);
+      const sealed = xchachaSeal(key, nonce, aad, pt);
+      expect(Buffer.from(sealed).toString('hex')).toBe(Buffer.from(xchacha20poly1305(key, nonce, aad).encrypt(pt)).toString('hex'));
+      expect(xchachaOpen(key, nonce, aad, sealed)).toEqual(pt);
+      const other = aad.slice();
+      other[0] ^= 1;
+      expect(xchachaOpen(key, nonce, other, sealed)).toBeNull();
+    }
   });
 });

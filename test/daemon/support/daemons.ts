@@ -23,6 +23,10 @@ export interface DaemonSpec {
   config?: Record<string, unknown>;
   /** Transport of this node's links (both ends must agree), default udp. */
   transport?: 'udp' | 'tcp';
+  /** The node's identity (default: a new one). */
+  identity?: Identity;
+  /** Wraps the daemon's command line (argv[0] is node), e.g. to run it in a mount namespace. */
+  wrap?: (argv: string[]) => string[];
 }
 
 export interface DaemonProc {
@@ -54,6 +58,9 @@ export function peakRssBytes(pid: number): number {
 export class Daemons {
   readonly nodes: DaemonProc[] = [];
   readonly dir: string;
+  private specs: DaemonSpec[] = [];
+  /** Node flags every daemon runs with (e.g. the V8 sizing bin/skywire.mjs uses). */
+  private nodeFlags: string[] = [];
 
   private constructor(
     readonly root: string,
@@ -69,12 +76,14 @@ export class Daemons {
   static async start(
     specs: DaemonSpec[],
     edges: Array<[number, number]>,
-    opts: { root?: string; start?: boolean; ports?: number[]; address?: (from: number, to: number) => string | undefined } = {},
+    opts: { root?: string; start?: boolean; ports?: number[]; address?: (from: number, to: number) => string | undefined; nodeFlags?: string[] } = {},
   ): Promise<Daemons> {
     const d = new Daemons(opts.root ?? PROJECT_ROOT);
+    d.specs = specs;
+    d.nodeFlags = opts.nodeFlags ?? [];
     const ports = opts.ports ?? (await freePorts(specs.length));
     specs.forEach((s, i) => {
-      const identity = generateIdentity();
+      const identity = s.identity ?? generateIdentity();
       const keyFile = join(d.dir, `${s.name}.key`);
       writeKeyFile(keyFile, identity);
       d.nodes.push({
@@ -127,7 +136,9 @@ export class Daemons {
   async startNode(i: number, timeoutMs = 30_000): Promise<void> {
     const n = this.nodes[i];
     const cli = join(this.root, 'host/cli/skywire.ts');
-    const proc = spawn(process.execPath, ['--import', 'tsx', cli, '--config', n.configPath, 'node', 'start', '--json'], { cwd: this.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [process.execPath, ...this.nodeFlags, '--import', 'tsx', cli, '--config', n.configPath, 'node', 'start', '--json'];
+    const [cmd, ...args] = this.specs[i]?.wrap ? this.specs[i].wrap!(argv) : argv;
+    const proc = spawn(cmd, args, { cwd: this.root, stdio: ['ignore', 'pipe', 'pipe'] });
     n.proc = proc;
     n.log.push('--- start');
     let ready = false;
