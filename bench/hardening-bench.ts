@@ -20,9 +20,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { freePorts } from '../host/demo/launcher.ts';
+import { freePorts } from '../testbed/demo/launcher.ts';
 import { generateIdentity, type Identity } from '../host/identity/identity.ts';
-import { cpuMs, Daemons, peakRssBytes, PROJECT_ROOT } from '../test/daemon/support/daemons.ts';
+import { cpuMs, Daemons, peakRssBytes, PROJECT_ROOT } from '../testbed/daemons.ts';
 
 const quick = process.argv.includes('--quick');
 const argAt = (name: string) => {
@@ -32,7 +32,7 @@ const argAt = (name: string) => {
 /** The last commit before issue 16's fixes. */
 const BASE = argAt('--base') ?? 'b4ed900';
 const OUT = fileURLToPath(new URL('./results/hardening.json', import.meta.url));
-const SPOOF = join(PROJECT_ROOT, 'test/daemon/support/spoof-udp.py');
+const SPOOF = join(PROJECT_ROOT, 'testbed/spoof-udp.py');
 const MIB = 1 << 20;
 const FILE_BYTES = (quick ? 20 : 200) * MIB;
 const FLOOD = quick ? 2000 : 10_000;

@@ -13,7 +13,7 @@
 // the entry from 5 cycles after the command. Update and delete take one cycle and are seen from their own cycle.
 // After reset a 32-cycle clear pass zeroes the bitmaps (s_cmd_ready low).
 // When several entries match, the lowest-numbered wins.
-// Value layout (32 bits), from host/table/layout.ts:
+// Value layout (32 bits), from spec/route-table/layout.ts:
 //   [0:0] valid    the slot holds a route; lookups match only valid slots (0 = empty or deleted)
 //   [1:1] local    0: forward to port with the route ID rewritten to arg; 1: deliver locally to channel arg
 //   [2:2] qos      QoS class: 1 = priority queue, 0 = bulk

@@ -15,7 +15,7 @@
 // A lookup sees every command accepted up to and including its own cycle, and none later.
 // Commands are accepted every cycle, except during the 128-cycle clear pass after reset.
 // Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.
-// Value layout (32 bits), from host/table/layout.ts:
+// Value layout (32 bits), from spec/route-table/layout.ts:
 //   [0:0] valid    the slot holds a route; lookups match only valid slots (0 = empty or deleted)
 //   [1:1] local    0: forward to port with the route ID rewritten to arg; 1: deliver locally to channel arg
 //   [2:2] qos      QoS class: 1 = priority queue, 0 = bulk

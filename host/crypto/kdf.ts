@@ -2,7 +2,7 @@
 // the handshake's first keys and each rotation's chained keys.
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KEY_BYTES } from '../link/constants.ts';
+import { KEY_BYTES } from '../../spec/link-wire.ts';
 
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   return hkdf(sha256, ikm, salt, info, length);

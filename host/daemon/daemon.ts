@@ -4,7 +4,7 @@
 // and turns control requests into mesh calls.
 import { basename } from 'node:path';
 import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/api.ts';
-import { MESH_MTU_BYTES } from '../mesh/constants.ts';
+import { MESH_MTU_BYTES } from '../../spec/route-wire.ts';
 import { choosePaths } from '../mesh/discovery.ts';
 import { MeshNode } from '../mesh/node.ts';
 import { realTimers } from '../mesh/timers.ts';

@@ -18,6 +18,7 @@
 // transfer id names one file of one sender (an HMAC of the sender's key, the destination and
 // the file's identity, so a sender that restarted offers the same id again); the receiver
 // keeps a partial file under it, so a transfer cut by a restart of either end resumes.
+import { concatBytes } from '../../spec/bytes.ts';
 
 /** Stream channel of the file service at the destination. */
 export const FILE_CHANNEL = 5;
@@ -105,14 +106,6 @@ export function safeFileName(name: string): string {
   return clean.slice(0, 100) || 'file';
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 export type OfferEvent =
   | { kind: 'offer'; transferId: Uint8Array; name: string; size: number }
   | { kind: 'data'; bytes: Uint8Array }
@@ -139,7 +132,7 @@ export class OfferParser {
     const out: OfferEvent[] = [];
     let rest = piece;
     if (this.size < 0) {
-      this.head = concat(this.head, rest);
+      this.head = concatBytes(this.head, rest);
       const h = this.head;
       const fixed = FILE_MAGIC.length + TRANSFER_ID_BYTES + 2;
       if (h.length < FILE_MAGIC.length) return out;
@@ -157,7 +150,7 @@ export class OfferParser {
       this.head = new Uint8Array(0);
     }
     if (this.remaining < 0) {
-      this.early = concat(this.early, rest);
+      this.early = concatBytes(this.early, rest);
       if (this.early.length > DIGEST_BYTES + 65536) return this.fail('content before the receiver accepted');
       return out;
     }
@@ -183,7 +176,7 @@ export class OfferParser {
     }
     if (rest.length) {
       if (this.finished || this.trailer.length + rest.length > DIGEST_BYTES) return this.fail('bytes after the end of the file');
-      this.trailer = concat(this.trailer, rest);
+      this.trailer = concatBytes(this.trailer, rest);
     }
     if (!this.finished && this.remaining === 0 && this.trailer.length === DIGEST_BYTES) {
       this.finished = true;
@@ -213,7 +206,7 @@ export class ReplyParser {
 
   push(piece: Uint8Array): Reply[] | string {
     if (this.failed) return this.failed;
-    this.buf = concat(this.buf, piece);
+    this.buf = concatBytes(this.buf, piece);
     const out: Reply[] = [];
     while (this.buf.length >= 3) {
       const len = (this.buf[1] << 8) | this.buf[2];

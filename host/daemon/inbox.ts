@@ -17,7 +17,7 @@ import { open as openAsync } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { MeshStream } from '../mesh/api.ts';
 import { encodeReply, FailCode, OfferParser, ReplyType, safeFileName, type OfferEvent, type Reply } from './file-transfer.ts';
-import { ResetReason } from '../mesh/constants.ts';
+import { ResetReason } from '../../spec/route-wire.ts';
 import { resetText } from '../mesh/stream.ts';
 import { codeOf } from './private-dir.ts';
 

@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { nodeAead } from '../crypto/aead.ts';
 import { LABEL, sha256Of } from '../crypto/kdf.ts';
-import { COOKIE_BYTES, COOKIE_NONCE_BYTES, COOKIE_REPLY_BYTES, COOKIE_SECRET_MS, MessageType, PROTOCOL_VERSION } from './constants.ts';
+import { COOKIE_BYTES, COOKIE_NONCE_BYTES, COOKIE_REPLY_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
+import { COOKIE_SECRET_MS } from './constants.ts';
 import { initMac2Valid, mac16, type HandshakeInit } from './handshake.ts';
 
 export const COOKIE_REPLY_OFFSET = { version: 0, type: 1, reserved: 2, receiver: 4, nonce: 8, sealed: 8 + COOKIE_NONCE_BYTES } as const;

@@ -19,15 +19,8 @@ import { createHmac } from 'node:crypto';
 import { deriveHandshakeKeys, LABEL, sha256Of, type DirectionalKeys } from '../crypto/kdf.ts';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { signDigest, verifyDigest, type Identity } from '../identity/identity.ts';
-import {
-  HANDSHAKE_INIT_BYTES,
-  HANDSHAKE_RESP_BYTES,
-  MAC_BYTES,
-  MessageType,
-  PROTOCOL_VERSION,
-  PUBLIC_KEY_BYTES,
-  SIGNATURE_BYTES,
-} from './constants.ts';
+import { HANDSHAKE_INIT_BYTES, HANDSHAKE_RESP_BYTES, MAC_BYTES, MessageType, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../spec/link-wire.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 export const INIT_OFFSET = {
   version: 0,
@@ -95,13 +88,6 @@ function header(out: Uint8Array, type: number): DataView {
   v.setUint8(1, type);
   v.setUint16(2, 0);
   return v;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
 }
 
 function initDigest(init: Uint8Array, responderStatic: Uint8Array): Uint8Array {

@@ -25,29 +25,27 @@ import {
   DRAIN_RTT_MULTIPLE,
   HANDSHAKE_BURST,
   HANDSHAKE_RATE_PER_SEC,
-  InnerType,
-  INITIAL_RTO_MS,
+  LINK_RTO,
   MAX_GENERATION,
   MAX_HANDSHAKE_RETRIES,
   MAX_REKEY_RETRIES,
-  MAX_PAYLOAD_BYTES,
-  MAX_RTO_MS,
-  MessageType,
   MIN_DRAIN_MS,
-  PROTOCOL_VERSION,
   REJECT_AFTER_INTERVALS,
   UNDER_LOAD_MS,
 } from './constants.ts';
+import { InnerType, MAX_PAYLOAD_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
 import { CookieJar, cookieReplyReceiver, openCookieReply } from './cookie.ts';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
 import type { SoftwareDatapath } from './datapath.ts';
 import { readFrameHeader } from './frame.ts';
 import { buildInit, buildResp, handshakeKeys, initMac1Valid, mac1Key, parseInit, parseResp, verifyInit, verifyResp, INIT_OFFSET } from './handshake.ts';
-import { TeeKeySink, type KeyDirection, type KeySink } from './key-sink.ts';
+import { TeeKeySink, type KeySink } from './key-sink.ts';
+import type { KeyDirection } from '../../spec/key-slots.ts';
 import { decodeRekey, encodeRekey, encodeRekeyRequest } from './rekey.ts';
 import { RttEstimator } from './rtt.ts';
 import { newLinkStats, type LinkStats, type RejectReason } from './stats.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 export interface LinkIo {
   /** Put one datagram on the wire to the neighbour. */
@@ -113,12 +111,6 @@ function u32(random: (n: number) => Uint8Array): number {
   return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 const EMPTY = new Uint8Array(0);
 
 export class Link {
@@ -163,7 +155,7 @@ export class Link {
   private cookie: { value: Uint8Array; at: number } | undefined;
   private lastCookieResendAt = -Infinity;
 
-  private readonly rtt = new RttEstimator();
+  private readonly rtt = new RttEstimator(LINK_RTO);
 
   constructor(
     config: LinkConfig & { wallClockMs?: () => number },
@@ -287,7 +279,7 @@ export class Link {
         if (now >= r.deadline) {
           r.retries++;
           r.retransmitted = true;
-          r.rto = Math.min(r.rto * 2, MAX_RTO_MS);
+          r.rto = Math.min(r.rto * 2, LINK_RTO.maxMs);
           this.rtt.backOff(r.rto);
           r.deadline = now + r.rto;
           this.stats.rekeyRetransmits++;
@@ -364,7 +356,7 @@ export class Link {
       return;
     }
     p.retries++;
-    p.rto = Math.min(p.rto * 2, MAX_RTO_MS);
+    p.rto = Math.min(p.rto * 2, LINK_RTO.maxMs);
     this.rtt.backOff(p.rto);
     p.deadline = now + p.rto;
     this.stats.handshakeRetransmits++;
@@ -649,7 +641,7 @@ export class Link {
   }
 
   private drainMs(): number {
-    return Math.max(MIN_DRAIN_MS, DRAIN_RTT_MULTIPLE * (this.rtt.srtt ?? INITIAL_RTO_MS));
+    return Math.max(MIN_DRAIN_MS, DRAIN_RTT_MULTIPLE * (this.rtt.srtt ?? LINK_RTO.initialMs));
   }
 
   // ---- helpers ---------------------------------------------------------------------

@@ -16,7 +16,7 @@
 // are loss like any other, and the link's own retransmissions recover.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { LINK_MTU_BYTES, PUBLIC_KEY_BYTES } from './constants.ts';
+import { LINK_MTU_BYTES, PUBLIC_KEY_BYTES } from '../../spec/link-wire.ts';
 import type { Link, LinkIo } from './session.ts';
 
 export const STREAM_MAGIC = new TextEncoder().encode('SWT1');

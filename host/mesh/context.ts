@@ -14,7 +14,7 @@ import {
   DEFAULT_SETUP_BURST_PER_PEER,
   DEFAULT_SETUP_RATE_PER_PEER,
   DEFAULT_SETUP_RETRIES,
-  DEFAULT_SETUP_RTO_MS,
+  SETUP_RTO,
 } from './constants.ts';
 import type { Control } from './control.ts';
 import type { CountShares, RateShares } from './fairness.ts';
@@ -42,7 +42,7 @@ export function resolveLimits(o: Partial<MeshNodeOptions>): MeshLimits {
     ruleIdleMs: o.ruleIdleMs ?? DEFAULT_RULE_IDLE_MS,
     keepaliveMs: o.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
     routeFailMs: o.routeFailMs ?? DEFAULT_ROUTE_FAIL_MS,
-    setupRtoMs: o.setupRtoMs ?? DEFAULT_SETUP_RTO_MS,
+    setupRtoMs: o.setupRtoMs ?? SETUP_RTO.initialMs,
     setupRetries: o.setupRetries ?? DEFAULT_SETUP_RETRIES,
     queryRatePerPeer: o.queryRatePerPeer ?? DEFAULT_QUERY_RATE_PER_PEER,
     queryBurstPerPeer: o.queryBurstPerPeer ?? DEFAULT_QUERY_BURST_PER_PEER,

@@ -14,8 +14,9 @@
 // query IDs expire oldest first in constant time per query, and their number is capped.
 import type { DiscoverOptions, DiscoverTarget, PathCandidate, RoutePolicy, Timers, TimerHandle } from './api.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
-import { equalBytes, hex } from './bytes.ts';
-import { ControlMsg, DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS, DISCOVERY_SEEN_MAX, MAX_ROUTE_HOPS } from './constants.ts';
+import { equalBytes, hex } from '../../spec/bytes.ts';
+import { DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS, DISCOVERY_SEEN_MAX } from './constants.ts';
+import { ControlMsg, MAX_ROUTE_HOPS } from '../../spec/route-wire.ts';
 import { QUERY_ID_BYTES, type Control, type DiscoverTargetWire, type PathEntry } from './control.ts';
 import type { Upstream } from './fairness.ts';
 

@@ -3,8 +3,9 @@
 // rule to forwarding and is a relay; the last hop stays the route's end (the destination).
 // Hops are removed by teardown, by the loss of a link, or when idle.
 import type { SettleReason, Timers } from './api.ts';
-import { equalBytes, hex } from './bytes.ts';
-import { CONTROL_CHANNEL, ControlMsg, MAX_RTO_MS, RefuseReason, ROUTE_CHANNEL, RouteMsg, SETUP_BACKOFF, SETUP_ID_BYTES } from './constants.ts';
+import { equalBytes, hex } from '../../spec/bytes.ts';
+import { SETUP_BACKOFF, SETUP_RTO } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, RefuseReason, ROUTE_CHANNEL, RouteMsg, SETUP_ID_BYTES } from '../../spec/route-wire.ts';
 import type { NodeContext } from './context.ts';
 import { encodeControl, type Control } from './control.ts';
 import { ForwardingTableFullError } from './forwarding.ts';
@@ -187,7 +188,7 @@ export class RelayRole {
       if (hop.extending !== x || hop.removed) return;
       if (x.retries >= this.ctx.limits.setupRetries) return this.failExtension(hop, RefuseReason.NoSuchNeighbour);
       x.retries++;
-      x.rto = Math.min(MAX_RTO_MS, x.rto * SETUP_BACKOFF);
+      x.rto = Math.min(SETUP_RTO.maxMs, x.rto * SETUP_BACKOFF);
       this.ctx.counters.setupRetransmits++;
       this.ctx.sendFrame(x.neighbour, x.create);
       this.armExtendTimer(hop);

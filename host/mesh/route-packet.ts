@@ -7,9 +7,10 @@
 // direction of one hop pair (source and hop) only, so it never repeats under a key.
 import type { Aead } from '../crypto/aead.ts';
 import { frameNonce } from '../link/frame.ts';
-import { PUBLIC_KEY_BYTES, TAG_BYTES } from '../link/constants.ts';
-import { decodeWith, Writer } from './bytes.ts';
-import { FRAME_HEADER_BYTES, MAX_SACK_RANGES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from './constants.ts';
+import { PUBLIC_KEY_BYTES, TAG_BYTES } from '../../spec/link-wire.ts';
+import { decodeWith, Writer } from '../../spec/bytes.ts';
+import { MAX_SACK_RANGES } from './constants.ts';
+import { FRAME_HEADER_BYTES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
 import { writeFrameHeader } from './framing.ts';
 import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from './hop-crypto.ts';
 

@@ -2,6 +2,7 @@
 // node.ts holds the logic that moves them.
 import type { LinkInfo, PathHop, RouteState, TimerHandle } from './api.ts';
 import { ReplayWindow } from '../link/replay-window.ts';
+import { LINK_RTO } from '../link/constants.ts';
 import { RttEstimator } from '../link/rtt.ts';
 import type { HopKeys, PendingHop } from './hop-crypto.ts';
 import { StreamFrameReader } from './framing.ts';
@@ -15,7 +16,8 @@ export class NeighbourState {
   publicKey: Uint8Array | undefined;
   services: string[] = [];
   reader: StreamFrameReader | undefined;
-  readonly rtt = new RttEstimator();
+  /** The link's round trip to this neighbour, with the link layer's bounds (it times exchanges with the neighbour). */
+  readonly rtt = new RttEstimator(LINK_RTO);
   probeNonce = 0;
   probeTimer: TimerHandle | undefined;
   /** Our Hello is repeated until the neighbour acknowledges it. */
@@ -153,4 +155,4 @@ export function newReplayWindows(n: number): ReplayWindow[] {
   return Array.from({ length: n }, () => new ReplayWindow());
 }
 
-export { ReplayWindow, RttEstimator };
+export { ReplayWindow };

@@ -3,8 +3,8 @@
 // its segments move to the stream's other routes at once, and a replacement route to the
 // same destination (found by discovery, avoiding the failed route's relays) joins it.
 import type { DiscoverOptions, DiscoverTarget, MeshStream, OpenStreamOptions, PathCandidate, RouteInfo, StreamStatus } from './api.ts';
-import { equalBytes, hex } from './bytes.ts';
-import { ResetReason, RouteMsg, STREAM_ID_BYTES } from './constants.ts';
+import { equalBytes, hex } from '../../spec/bytes.ts';
+import { ResetReason, RouteMsg, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
 import { MeshError, type NodeContext } from './context.ts';
 import { avoiding } from './discovery.ts';
 import { encodeRouteInner, type RouteInner } from './route-packet.ts';

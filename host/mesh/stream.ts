@@ -20,8 +20,9 @@
 import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
 import { RouteControl } from './congestion.ts';
-import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES, ResetReason, RouteMsg } from './constants.ts';
-import { hex } from './bytes.ts';
+import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES } from './constants.ts';
+import { MAX_ROUTE_PLAINTEXT_BYTES, ResetReason, RouteMsg } from '../../spec/route-wire.ts';
+import { hex } from '../../spec/bytes.ts';
 import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } from './route-packet.ts';
 
 /** Largest stream payload per packet (1347 B with the default MTU). */

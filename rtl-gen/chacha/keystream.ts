@@ -16,7 +16,7 @@
 // as a block takes between the two reads, so every block sees one key throughout and
 // blocks in flight keep the key they started with. key_wr_ready is low in between.
 
-import { CHACHA_CONSTANTS } from '../../sim/golden/chacha20.ts';
+import { CHACHA_CONSTANTS } from '../../spec/chacha20.ts';
 import { GenError } from '../ir/errors.ts';
 import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, ne, not, or, sub, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
@@ -26,7 +26,7 @@ import { delayLine } from '../lib/delay-line.ts';
 import { eventHistory } from '../lib/history.ts';
 import { ecp5XorAddIn } from '../vendor/ecp5.ts';
 import { fusedPartner, round } from './round.ts';
-import { contextFormat } from './stream-format.ts';
+import { contextFormat } from '../../spec/chacha-stream.ts';
 
 export const KEY_WORDS = 8;
 

@@ -9,9 +9,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../host/demo/launcher.ts';
-import { Daemons } from './support/daemons.ts';
-import { UdpProxy } from './support/udp-proxy.ts';
+import { freePorts } from '../../testbed/demo/launcher.ts';
+import { Daemons } from '../../testbed/daemons.ts';
+import { UdpProxy } from '../../testbed/udp-proxy.ts';
 import { until } from './support/until.ts';
 
 const LONG = process.env.RELIABILITY_LONG === '1';

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
 import { ensurePrivateDir, UnsafeFolderError } from '../../host/daemon/private-dir.ts';
-import { freePorts } from '../../host/demo/launcher.ts';
+import { freePorts } from '../../testbed/demo/launcher.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
-import { PROJECT_ROOT } from './support/daemons.ts';
+import { PROJECT_ROOT } from '../../testbed/daemons.ts';
 import { until } from './support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swstart-'));

@@ -10,10 +10,11 @@ import { xchachaOpen, xchachaSeal } from '../../host/link/cookie.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
 import { generateKeyPair } from '../../host/crypto/ecdh.ts';
 import { deterministicRandom } from '../../host/crypto/random.ts';
-import { HANDSHAKE_BURST, HANDSHAKE_RATE_PER_SEC, MessageType, UNDER_LOAD_MS } from '../../host/link/constants.ts';
+import { HANDSHAKE_BURST, HANDSHAKE_RATE_PER_SEC, UNDER_LOAD_MS } from '../../host/link/constants.ts';
+import { MessageType } from '../../spec/link-wire.ts';
 import { buildInit, INIT_OFFSET, writeInitMacs } from '../../host/link/handshake.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
-import { SimNet } from './support/sim-link.ts';
+import { SimNet } from '../../testbed/sim-link.ts';
 
 const rand = deterministicRandom('forged handshakes');
 

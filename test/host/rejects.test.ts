@@ -4,12 +4,12 @@ import { nodeBackend } from '../../host/crypto/backend.ts';
 import { generateKeyPair } from '../../host/crypto/ecdh.ts';
 import { osRandom } from '../../host/crypto/random.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
-import { InnerType, MessageType } from '../../host/link/constants.ts';
+import { InnerType, MessageType } from '../../spec/link-wire.ts';
 import { readFrameHeader, sealFrame } from '../../host/link/frame.ts';
 import { buildInit, buildResp, parseInit, writeInitMacs } from '../../host/link/handshake.ts';
 import { totalRejected } from '../../host/link/stats.ts';
-import { runFuzz } from './support/fuzz.ts';
-import { checkPayload, numberedPayload, SimNet } from './support/sim-link.ts';
+import { runFuzz } from '../../testbed/link-fuzz.ts';
+import { checkPayload, numberedPayload, SimNet } from '../../testbed/sim-link.ts';
 
 function established(): SimNet {
   const net = new SimNet({ latencyMs: 2 });

@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
-import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, RouteMsg } from '../../host/mesh/constants.ts';
+import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, RouteMsg } from '../../spec/route-wire.ts';
 import { decodeControl, encodeControl, type Control } from '../../host/mesh/control.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader } from '../../host/mesh/framing.ts';
 import { decodeRouteInner, encodeRouteInner, forwardFrame, openRoutePacket, routeIdOf, sealRouteFrame, type RouteInner } from '../../host/mesh/route-packet.ts';
 import type { MessageCodec } from '../../host/mesh/api.ts';
-import { Reader, Writer, decodeWith } from '../../host/mesh/bytes.ts';
-import { SimMesh } from '../../host/mesh/sim-network.ts';
+import { Reader, Writer, decodeWith } from '../../spec/bytes.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from '../../host/mesh/hop-crypto.ts';
 
 const rand = deterministicRandom('codec');

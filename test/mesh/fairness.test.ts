@@ -5,13 +5,14 @@
 // test/daemon/hardening.test.ts and the CPU figures in bench/hardening-bench.ts.
 import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
-import { CONTROL_CHANNEL, ControlMsg, DISCOVERY_SEEN_MAX } from '../../host/mesh/constants.ts';
+import { DISCOVERY_SEEN_MAX } from '../../host/mesh/constants.ts';
+import { CONTROL_CHANNEL, ControlMsg } from '../../spec/route-wire.ts';
 import { decodeControl, encodeControl } from '../../host/mesh/control.ts';
 import { Discovery } from '../../host/mesh/discovery.ts';
 import { CountShares, RateShares } from '../../host/mesh/fairness.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import { SimMesh } from '../../host/mesh/sim-network.ts';
-import { VirtualClock } from '../../host/mesh/timers.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
+import { VirtualClock } from '../../testbed/virtual-clock.ts';
 
 /** A - R - C and S - R: A is hostile, S a legitimate source, C the next hop both want. */
 function star(limits: Record<string, number>, seed: string) {

@@ -1,11 +1,11 @@
 // A route's life after setup: keepalive, idle expiry, explicit teardown, link loss, the
 // per-peer limits, and the per-route accounting every hop keeps.
 import { describe, expect, it } from 'vitest';
-import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
+import { ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import { routeIdOf } from '../../host/mesh/route-packet.ts';
 import { SoftwareForwardingTable } from '../../host/mesh/forwarding.ts';
-import { SimMesh } from '../../host/mesh/sim-network.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { chain, chainPath, sendOver, testData } from './support/fixtures.ts';
 
 const timers = { ruleIdleMs: 2000, keepaliveMs: 500, routeFailMs: 400 };

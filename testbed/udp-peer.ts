@@ -3,16 +3,16 @@
 // optionally impairs its own transmissions (loss, duplication, reordering), and reports
 // what it sent, what it received, and the link's counters.
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { backendByName } from '../../../host/crypto/backend.ts';
-import { generateIdentity, identityFromSecretKey, signDigest, verifyDigest } from '../../../host/identity/identity.ts';
-import { generateKeyPair } from '../../../host/crypto/ecdh.ts';
-import { osRandom } from '../../../host/crypto/random.ts';
-import { SoftwareDatapath } from '../../../host/link/datapath.ts';
-import { Link } from '../../../host/link/session.ts';
-import { UdpEndpoint } from '../../../host/link/udp-transport.ts';
-import type { LinkStats } from '../../../host/link/stats.ts';
+import { backendByName } from '../host/crypto/backend.ts';
+import { generateIdentity, identityFromSecretKey, signDigest, verifyDigest } from '../host/identity/identity.ts';
+import { generateKeyPair } from '../host/crypto/ecdh.ts';
+import { osRandom } from '../host/crypto/random.ts';
+import { SoftwareDatapath } from '../host/link/datapath.ts';
+import { Link } from '../host/link/session.ts';
+import { UdpEndpoint } from '../host/link/udp-transport.ts';
+import type { LinkStats } from '../host/link/stats.ts';
 import { checkPayload, numberedPayload } from './sim-link.ts';
-import { Rng } from '../../../sim/random.ts';
+import { Rng } from '../sim/random.ts';
 
 export interface PeerInit {
   cmd: 'init';

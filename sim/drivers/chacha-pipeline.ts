@@ -2,12 +2,12 @@
 // into AXI-Stream beats with their context on the first beat, batched runs with random
 // gaps and stalls, and the output cut back into packets. Shared by tests and the soak bench.
 
-import { chachaPipeline } from '../../../rtl-gen/chacha/pipeline.ts';
-import { type ContextFormat, contextFormat, encodeContext } from '../../../rtl-gen/chacha/stream-format.ts';
-import { type CipheredPacket, cipherPacket } from '../../../sim/golden/chacha-stream.ts';
-import type { CounterLayout } from '../../../sim/golden/chacha20.ts';
-import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../../../sim/index.ts';
-import { bigToBytes, bytesToBig } from '../../../sim/values.ts';
+import { chachaPipeline } from '../../rtl-gen/chacha/pipeline.ts';
+import { type ContextFormat, contextFormat, encodeContext } from '../../spec/chacha-stream.ts';
+import { type CipheredPacket, cipherPacket } from '../golden/chacha-stream.ts';
+import type { CounterLayout } from '../golden/chacha20.ts';
+import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../index.ts';
+import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 
 export interface PipelineConfig {
   rounds: number;

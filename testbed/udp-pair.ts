@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { generateIdentity } from '../../../host/identity/identity.ts';
+import { generateIdentity } from '../host/identity/identity.ts';
 import type { Impairment, PeerCommand, PeerEvent, PeerReport } from './udp-peer.ts';
 
 const PEER_SCRIPT = fileURLToPath(new URL('./udp-peer.ts', import.meta.url));

@@ -1,15 +1,20 @@
 // The route control plane section of docs/protocol.md, generated from host/mesh: field tables
 // from the codecs' size constants, timers from the named constants, and example messages
 // captured from a three-node simulated mesh with fixed seeds (so every byte is reproducible).
-import * as M from '../../../host/mesh/constants.ts';
-import * as CC from '../../../host/mesh/congestion.ts';
-import { PATH_ENTRY_BYTES, QUERY_ID_BYTES } from '../../../host/mesh/control.ts';
-import { decodeDatagramFrames, type Frame } from '../../../host/mesh/framing.ts';
-import { CREATE_BLOB_BYTES, CREATE_REQUEST_BYTES, CREATED_REPLY_BYTES, MESH_LABEL } from '../../../host/mesh/hop-crypto.ts';
-import { DATA_HEADER_BYTES } from '../../../host/mesh/route-packet.ts';
-import { SimMesh } from '../../../host/mesh/sim-network.ts';
-import { MAX_SEGMENT_BYTES } from '../../../host/mesh/stream.ts';
-import { hex, layout } from '../../saf/support/saf-doc.ts';
+import * as MeshLimits from '../../host/mesh/constants.ts';
+import { PUBLIC_KEY_BYTES } from '../../spec/link-wire.ts';
+import * as RouteWire from '../../spec/route-wire.ts';
+import * as CC from '../../host/mesh/congestion.ts';
+import { PATH_ENTRY_BYTES, QUERY_ID_BYTES } from '../../host/mesh/control.ts';
+import { decodeDatagramFrames, type Frame } from '../../host/mesh/framing.ts';
+import { CREATE_BLOB_BYTES, CREATE_REQUEST_BYTES, CREATED_REPLY_BYTES, MESH_LABEL } from '../../host/mesh/hop-crypto.ts';
+import { DATA_HEADER_BYTES } from '../../host/mesh/route-packet.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
+import { MAX_SEGMENT_BYTES } from '../../host/mesh/stream.ts';
+import { hexDump, layout } from './saf.ts';
+
+/** The route layer's wire format with the mesh's timers and limits, as the tables below list them together. */
+const M = { ...RouteWire, ...MeshLimits, PUBLIC_KEY_BYTES };
 
 const name = (table: Record<string, number>, v: number) => Object.keys(table).find((k) => table[k] === v) ?? '?';
 
@@ -54,9 +59,9 @@ export function meshProtocolSection(): string {
     .map(([k, v]) => `${v} = ${k}`)
     .join(', ');
   const limits: Array<[string, string | number, string]> = [
-    ['DEFAULT_SETUP_RTO_MS', M.DEFAULT_SETUP_RTO_MS, 'first setup timeout before any RTT is known; later steps use 2 × the last step\'s RTT extrapolated by one hop'],
+    ['SETUP_RTO (initial)', M.SETUP_RTO.initialMs, 'first setup timeout before any RTT is known; later steps use 2 × the last step\'s RTT extrapolated by one hop'],
     ['DEFAULT_SETUP_RETRIES / SETUP_BACKOFF', `${M.DEFAULT_SETUP_RETRIES} / ×${M.SETUP_BACKOFF}`, 'retransmissions of one setup step, each timeout this much longer'],
-    ['MIN_RTO_MS / MAX_RTO_MS', `${M.MIN_RTO_MS} / ${M.MAX_RTO_MS}`, 'bounds of every setup timeout'],
+    ['SETUP_RTO (min / max)', `${M.SETUP_RTO.minMs} / ${M.SETUP_RTO.maxMs}`, 'bounds of every setup timeout'],
     ['DEFAULT_RULE_IDLE_MS', M.DEFAULT_RULE_IDLE_MS, 'a rule unused this long is removed (idle expiry)'],
     ['DEFAULT_KEEPALIVE_MS', M.DEFAULT_KEEPALIVE_MS, 'the source pings an idle route this often'],
     ['PING_ATTEMPTS', M.PING_ATTEMPTS, 'a ping (and the keepalive) is repeated, spread over its timeout, until a Pong answers'],
@@ -72,7 +77,7 @@ export function meshProtocolSection(): string {
     ['DEFAULT_ROUTE_WINDOW_BYTES', M.DEFAULT_ROUTE_WINDOW_BYTES, 'most a route\'s congestion window grows to (bytes in flight per route)'],
     ['INITIAL / MIN_WINDOW_SEGMENTS', `${CC.INITIAL_WINDOW_SEGMENTS} / ${CC.MIN_WINDOW_SEGMENTS}`, 'congestion window at the start and its floor, segments'],
     ['RANDOM_LOSS_BETA / CONGESTION_BETA', `${CC.RANDOM_LOSS_BETA} / ${CC.CONGESTION_BETA}`, `window after a loss with the RTT near its minimum (random loss) / grown by over ${CC.QUEUE_DELAY_FRACTION * 100} % and ${CC.QUEUE_DELAY_FLOOR_MS} ms (congestion); once per window`],
-    ['STREAM_MIN / INITIAL / MAX_RTO_MS', `${CC.STREAM_MIN_RTO_MS} / ${CC.STREAM_INITIAL_RTO_MS} / ${CC.STREAM_MAX_RTO_MS}`, 'stream RTO (srtt + 4 rttvar, RFC 6298) floor, before a sample, and cap of its doubling backoff'],
+    ['STREAM_RTO (min / initial / max)', `${CC.STREAM_RTO.minMs} / ${CC.STREAM_RTO.initialMs} / ${CC.STREAM_RTO.maxMs}`, 'stream RTO (srtt + 4 rttvar, RFC 6298) floor, before a sample, and cap of its doubling backoff'],
     ['ACK_EVERY_PACKETS / ACK_DELAY_MS', `${M.ACK_EVERY_PACKETS} / ${M.ACK_DELAY_MS}`, 'stream acks coalesced: one per this many data packets, else after the delay; at once for the end and a filled gap'],
   ];
   return `
@@ -186,7 +191,12 @@ Source S, path B, C, … (public keys from discovery):
 3. And so on: a route of h hops is up after h round trips (one per hop, each one link longer).
 
 Every message of a setup step is retransmitted until answered; a repeated Create or Extend
-gets the cached answer. What a neighbour may cost a node is bounded: Create messages and
+gets the cached answer. B never learns whether its predecessor is the source (a source's
+Create and a relay's look alike; every ephemeral is fresh), and C never learns whether its
+successor is the destination. Data and acknowledgements travel sealed between source and
+destination only.
+
+What a neighbour may cost a node is bounded: Create messages and
 discovery queries are rate-limited per neighbour (token buckets), routes per neighbour are
 capped, and a relay passes Extends (as its own Creates) and queries on to each next hop only
 within a fair share per upstream neighbour (this node counting as one), so the next hop's
@@ -194,10 +204,7 @@ limits for the relay are never used up by one upstream: per upstream and next ho
 bucket of rate / shares and burst / shares, and for routes held an equal share guaranteed to
 each upstream, the rest lent to whoever needs it while every other upstream's unused share
 stays free (ExtendFailed with RouteLimit or RateLimit otherwise). Remembered query IDs expire
-oldest first (constant time per query) and at most ${M.DISCOVERY_SEEN_MAX} are kept. B never learns whether its predecessor is the source (a source's
-Create and a relay's look alike; every ephemeral is fresh), and C never learns whether its
-successor is the destination. Data and acknowledgements travel sealed between source and
-destination only.
+oldest first (constant time per query) and at most ${M.DISCOVERY_SEEN_MAX} are kept.
 
 Keepalive: the source pings an idle route; every rule remembers when a packet last matched
 and is removed after the idle time. Teardown goes hop by hop on channel 0, acknowledged; a
@@ -214,21 +221,21 @@ ${limits.map(([a, b, c]) => `| \`${a}\` | ${b} | ${c} |`).join('\n')}
 
 ### Worked example
 
-A three-node chain a - b - c with fixed seeds (test/mesh/support/mesh-doc.ts). a's Hello to b
+A three-node chain a - b - c with fixed seeds (scripts/docs/mesh.ts). a's Hello to b
 (channel ${M.CONTROL_CHANNEL}, type ${M.ControlMsg.Hello}: a's key, no services):
 
-${hex(ex.hello)}
+${hexDump(ex.hello)}
 
 a's Create to b (type ${name(M.ControlMsg, ex.create[6])}):
 
-${hex(ex.create)}
+${hexDump(ex.create)}
 
 b's Created:
 
-${hex(ex.created)}
+${hexDump(ex.created)}
 
 a's first route packet, the Extend for c, sealed to b (channel ${M.ROUTE_CHANNEL}; b's route ID first):
 
-${hex(ex.extend)}
+${hexDump(ex.extend)}
 `;
 }

@@ -1,16 +1,16 @@
 // Generates docs/route-table.md from the code: the value layout table comes from
-// host/table/layout.ts, op codes and slot numbering from host/table/geometry.ts, ports from a
-// generated module, timing from each generator's timing constants. test/cam/route-table-doc
-// fails when the committed file differs; UPDATE_ROUTE_TABLE_DOC=1 rewrites it.
+// spec/route-table/layout.ts, op codes and slot numbering from spec/route-table/geometry.ts, ports from a
+// generated module, timing from each generator's timing constants. `npm run docs` writes it;
+// test/cam/route-table-doc.test.ts fails when the committed file differs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CMD_OPS, CMD_OP_BITS } from '../../../host/table/geometry.ts';
-import { DEFAULT_VALUE_WIDTH, MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, encodeAction, valueLayout } from '../../../host/table/layout.ts';
-import { MAX_CUCKOO_MOVES } from '../../../host/table/manager.ts';
-import { bramCamTiming } from '../../../rtl-gen/cam/bram-cam.ts';
-import type { CamTiming } from '../../../rtl-gen/cam/common.ts';
-import { hashCam, hashCamTiming } from '../../../rtl-gen/cam/hash-cam.ts';
-import { REGISTER_CAM_TIMING, VALUE_DELAY } from '../../../rtl-gen/cam/register-cam.ts';
+import { CMD_OPS, CMD_OP_BITS } from '../../spec/route-table/geometry.ts';
+import { DEFAULT_VALUE_WIDTH, MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, encodeAction, valueLayout } from '../../spec/route-table/layout.ts';
+import { MAX_CUCKOO_MOVES } from '../../host/table/manager.ts';
+import { bramCamTiming } from '../../rtl-gen/cam/bram-cam.ts';
+import type { CamTiming } from '../../rtl-gen/cam/common.ts';
+import { hashCam, hashCamTiming } from '../../rtl-gen/cam/hash-cam.ts';
+import { REGISTER_CAM_TIMING, VALUE_DELAY } from '../../rtl-gen/cam/register-cam.ts';
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -34,9 +34,9 @@ export function generateRouteTableDoc(): string {
   return `# Route table: value layout, management port and write ordering
 
 Every Skywire packet is forwarded by looking up its route ID in the route table. This page is
-generated from the code (\`host/table/layout.ts\`, \`host/table/geometry.ts\`,
+generated from the code (\`spec/route-table/layout.ts\`, \`spec/route-table/geometry.ts\`,
 \`host/table/manager.ts\` and the generators in \`rtl-gen/cam/\`) by
-\`test/cam/route-table-doc.test.ts\`, which fails when the two drift apart.
+\`scripts/docs/route-table.ts\` (\`npm run docs\`); \`test/cam/route-table-doc.test.ts\` fails when the two drift apart.
 
 ## Table entry
 
@@ -81,7 +81,7 @@ Slot numbering:
   several entries match, the lowest wins;
 - hashed table: way *w*, index *i* is slot *w* x depth + *i* (depth = entries / ways), stash
   entry *j* is slot entries + *j*. A route can be found only at index hash_w(route ID) of way
-  *w* (H3 hashes, masks from \`host/table/hash.ts\`) or in the stash; the first match in the
+  *w* (H3 hashes, masks from \`spec/route-table/hash.ts\`) or in the stash; the first match in the
   order way 0, way 1, ..., stash wins.
 
 ## Timing
@@ -145,7 +145,7 @@ interface BenchRow {
   occupancyAtFirstFailedInsert?: number;
 }
 
-const BENCH = fileURLToPath(new URL('../../../bench/results/cam.json', import.meta.url));
+const BENCH = fileURLToPath(new URL('../../bench/results/cam.json', import.meta.url));
 const STYLE_ORDER = ['register', 'bram', 'hash'];
 
 /** The figures table from bench/results/cam.json: every placed (or unplaceable) design. */

@@ -1,7 +1,7 @@
 // Starts a mesh of real node daemons, one process each (`skywire node start`), for the demo
 // and its test. Two modes:
 //   - 'netns': one network namespace per node, links as emulated point-to-point links of the
-//     namespace test bed (bench/testbed) with tc netem loss (needs root and `ip netns`; when
+//     namespace test bed (testbed/netns) with tc netem loss (needs root and `ip netns`; when
 //     the kernel has no netem, the test bed's nftables random drop does the same job);
 //   - 'loopback': every node on 127.0.0.1 with its own ports, loss injected in the daemon's
 //     transport (neighbours[].emulatedLossPct).
@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { Testbed, probeHost, removeStaleNamespaces } from '../../bench/testbed/testbed.ts';
-import { generateIdentity, type Identity } from '../identity/identity.ts';
-import { writeKeyFile } from '../identity/keyfile.ts';
-import { ControlClient } from '../daemon/control-client.ts';
-import type { TransportKind } from '../daemon/config.ts';
+import { Testbed, probeHost, removeStaleNamespaces } from '../netns/testbed.ts';
+import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
+import { writeKeyFile } from '../../host/identity/keyfile.ts';
+import { ControlClient } from '../../host/daemon/control-client.ts';
+import type { TransportKind } from '../../host/daemon/config.ts';
 
-const CLI = fileURLToPath(new URL('../cli/skywire.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../host/cli/skywire.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Port every daemon listens on inside its own namespace. */
 const NETNS_PORT = 7700;

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ControlClient } from '../../../host/daemon/control-client.ts';
-import { freePorts } from '../../../host/demo/launcher.ts';
-import { generateIdentity, type Identity } from '../../../host/identity/identity.ts';
-import { writeKeyFile } from '../../../host/identity/keyfile.ts';
+import { ControlClient } from '../host/daemon/control-client.ts';
+import { freePorts } from './demo/launcher.ts';
+import { generateIdentity, type Identity } from '../host/identity/identity.ts';
+import { writeKeyFile } from '../host/identity/keyfile.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export interface DaemonSpec {
   name: string;

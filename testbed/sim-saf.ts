@@ -1,10 +1,12 @@
 // A deterministic network of store-and-forward engines: virtual time, per-direction links
 // with a rate (serialisation), a propagation delay, and seeded loss, duplication and
-// reordering. Time advances event to event (datagram arrivals, engine deadlines), never
-// more than 1 ms at once, so timers fire as in a real node.
-import { SafEngine } from '../../../host/saf/engine.ts';
-import type { RouteConfig, SafConfig } from '../../../host/saf/config.ts';
-import { DEFAULT_LINK_OVERHEAD_BYTES } from '../../../host/saf/constants.ts';
+// reordering. Arrivals and scheduled actions are events of the shared virtual clock; time
+// advances event to event (and to engine deadlines), never more than 1 ms at once, so
+// timers fire as in a real node.
+import { SafEngine } from '../host/saf/engine.ts';
+import type { RouteConfig, SafConfig } from '../host/saf/config.ts';
+import { DEFAULT_LINK_OVERHEAD_BYTES } from '../host/saf/constants.ts';
+import { VirtualClock } from './virtual-clock.ts';
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same run. */
 export function prng(seed: number): () => number {
@@ -29,14 +31,6 @@ export interface LinkModel {
   reorderMs?: number;
 }
 
-interface Arrival {
-  at: number;
-  seq: number;
-  to: number;
-  from: number;
-  bytes: Uint8Array;
-}
-
 export interface WireRecord {
   from: number;
   to: number;
@@ -46,7 +40,7 @@ export interface WireRecord {
 }
 
 export class SafSim {
-  now = 0;
+  private readonly clock = new VirtualClock();
   readonly engines: SafEngine[] = [];
   readonly delivered: Array<Map<number, Uint8Array[]>> = [];
   readonly wire: WireRecord[] = [];
@@ -55,8 +49,8 @@ export class SafSim {
   onStep: ((sim: SafSim) => void) | null = null;
   /** Per-direction impairment override: return false to drop. */
   filter: ((from: number, to: number, bytes: Uint8Array) => boolean) | null = null;
-  private readonly heap: Arrival[] = [];
-  private seq = 0;
+  /** Per node, how many times it crashed: datagrams sent before a crash are lost with it. */
+  private readonly incarnation: number[] = [];
   private readonly busyUntil = new Map<string, number>();
   private readonly rand: () => number;
   private readonly down = new Set<number>();
@@ -68,6 +62,7 @@ export class SafSim {
   ) {
     this.rand = prng(seed);
     configs.forEach((c, i) => {
+      this.incarnation.push(0);
       this.delivered.push(new Map());
       this.engines.push(this.makeEngine(i, c));
     });
@@ -84,6 +79,10 @@ export class SafSim {
     });
   }
 
+  get now(): number {
+    return this.clock.now();
+  }
+
   /** All links come up (the link layer finished its handshakes). */
   linksUp(): void {
     for (const k of this.links.keys()) {
@@ -95,8 +94,7 @@ export class SafSim {
   /** Node `i` crashes (its state and everything in flight to or from it is lost) and restarts. */
   crash(i: number, downMs: number): void {
     this.down.add(i);
-    for (let k = this.heap.length - 1; k >= 0; k--) if (this.heap[k].to === i || this.heap[k].from === i) this.heap.splice(k, 1);
-    this.heapify();
+    this.incarnation[i]++;
     this.engines[i] = this.makeEngine(i, this.configs[i]);
     this.at(this.now + downMs, () => {
       this.down.delete(i);
@@ -108,10 +106,9 @@ export class SafSim {
     });
   }
 
-  private timers: Array<{ at: number; fn: () => void }> = [];
+  /** Runs `fn` at virtual time `t`. */
   at(t: number, fn: () => void): void {
-    this.timers.push({ at: t, fn });
-    this.timers.sort((x, y) => x.at - y.at);
+    this.clock.setTimeout(fn, t - this.now);
   }
 
   /** Total bytes delivered to `local` at node `i`, concatenated. */
@@ -143,67 +140,26 @@ export class SafSim {
     if (this.recordWire) this.wire.push({ from, to, at: this.now, bytes: bytes.slice(), lost });
     if (lost) return;
     const copies = this.rand() < (l.duplicate ?? 0) ? 2 : 1;
+    const sent = { from: this.incarnation[from], to: this.incarnation[to] };
     for (let c = 0; c < copies; c++) {
       const extra = this.rand() < (l.reorder ?? 0) ? this.rand() * (l.reorderMs ?? 5) : 0;
-      this.push({ at: done + l.delayMs + extra + c * 0.1, seq: this.seq++, to, from, bytes: bytes.slice() });
+      const copy = bytes.slice();
+      this.at(done + l.delayMs + extra + c * 0.1, () => {
+        if (this.down.has(to) || this.incarnation[from] !== sent.from || this.incarnation[to] !== sent.to) return;
+        this.engines[to].receive(from, copy, this.now);
+      });
     }
-  }
-
-  private push(a: Arrival): void {
-    const h = this.heap;
-    h.push(a);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(h[p], h[i])) break;
-      [h[p], h[i]] = [h[i], h[p]];
-      i = p;
-    }
-  }
-  private less(x: Arrival, y: Arrival): boolean {
-    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
-  }
-  private pop(): Arrival {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-  private heapify(): void {
-    const items = this.heap.splice(0);
-    for (const a of items) this.push(a);
   }
 
   /** Advances virtual time to `until`. */
   run(until: number): void {
     while (this.now < until) {
-      let t = Math.min(until, this.now + 1);
-      if (this.heap.length) t = Math.min(t, this.heap[0].at);
-      if (this.timers.length) t = Math.min(t, this.timers[0].at);
+      let t = Math.min(until, this.now + 1, this.clock.nextAt());
       this.engines.forEach((e, i) => {
         if (!this.down.has(i)) t = Math.min(t, e.nextDeadline(this.now));
       });
       // Always move forward a little, so equal deadlines cannot stall the loop.
-      this.now = Math.max(t, this.now + 1e-3);
-      while (this.timers.length && this.timers[0].at <= this.now) this.timers.shift()!.fn();
-      while (this.heap.length && this.heap[0].at <= this.now) {
-        const a = this.pop();
-        if (!this.down.has(a.to)) this.engines[a.to].receive(a.from, a.bytes, this.now);
-      }
+      this.clock.runUntil(Math.max(t, this.now + 1e-3));
       this.engines.forEach((e, i) => {
         if (!this.down.has(i)) e.tick(this.now);
       });
@@ -287,8 +243,3 @@ export function pump(sim: SafSim, local: number, data: Uint8Array, node = 0): { 
   return { written: () => off };
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -1,12 +1,12 @@
 // A deterministic two-node network for Link: virtual time in 1 ms steps, per-direction
 // latency, and a hook that may drop, duplicate, delay or alter each datagram.
-import { nobleBackend, nodeBackend, type CryptoBackend } from '../../../host/crypto/backend.ts';
-import { deterministicRandom } from '../../../host/crypto/random.ts';
-import { generateIdentity, type Identity } from '../../../host/identity/identity.ts';
-import { SoftwareDatapath } from '../../../host/link/datapath.ts';
-import { RecordingKeySink, TeeKeySink, type KeySink, type KeySlot, type KeyRef } from '../../../host/link/key-sink.ts';
-import { Link } from '../../../host/link/session.ts';
-import type { LinkConfig } from '../../../host/link/config.ts';
+import { nobleBackend, nodeBackend, type CryptoBackend } from '../host/crypto/backend.ts';
+import { deterministicRandom } from '../host/crypto/random.ts';
+import { generateIdentity, type Identity } from '../host/identity/identity.ts';
+import { SoftwareDatapath } from '../host/link/datapath.ts';
+import { RecordingKeySink, TeeKeySink, type KeySink, type KeySlot, type KeyRef } from '../host/link/key-sink.ts';
+import { Link } from '../host/link/session.ts';
+import type { LinkConfig } from '../host/link/config.ts';
 
 export type Side = 'a' | 'b';
 export interface Wire {

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# Sends UDP datagrams with a forged source address (a raw socket: root only), so a test can
-# play an off-path attacker who floods a daemon "from" its neighbour's address and never sees
-# the replies (they go to the real neighbour). Used by test/daemon/hardening.test.ts and
-# bench/hardening-bench.ts; Node has no raw sockets.
+# Sends UDP datagrams with a forged source address (a raw socket: root only), so a benchmark
+# can play an off-path attacker who floods a daemon "from" its neighbour's address and never
+# sees the replies (they go to the real neighbour). Used by bench/hardening-bench.ts; Node
+# has no raw sockets.
 #
 #   spoof-udp.py SRC_IP:PORT DST_IP:PORT PAYLOADS COUNT RATE
 #

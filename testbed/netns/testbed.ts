@@ -40,7 +40,7 @@ function run(cmd: string, args: string[], input?: string): string {
 export function ensureTools(): void {
   mkdirSync(TOOLS, { recursive: true });
   for (const t of ['delay-link', 'tcp-xfer']) {
-    const src = join(ROOT, 'bench', 'testbed', `${t}.c`);
+    const src = join(ROOT, 'testbed', 'netns', `${t}.c`);
     const bin = join(TOOLS, t);
     if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) run('cc', ['-O2', '-Wall', '-o', bin, src]);
   }

@@ -1,9 +1,9 @@
 // Frame fuzzer: feeds random and mutated datagrams to an established link and checks that
 // each one is rejected and counted exactly once, nothing throws, and nothing is delivered.
 // The CI test runs a short campaign; `npm run bench:link` runs a million inputs.
-import { totalRejected } from '../../../host/link/stats.ts';
-import { Rng } from '../../../sim/random.ts';
-import { MessageType } from '../../../host/link/constants.ts';
+import { totalRejected } from '../host/link/stats.ts';
+import { Rng } from '../sim/random.ts';
+import { MessageType } from '../spec/link-wire.ts';
 import { numberedPayload, SimNet } from './sim-link.ts';
 
 export interface FuzzResult {

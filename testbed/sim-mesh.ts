@@ -2,11 +2,11 @@
 // loss and a serialisation rate, deterministic from a seed. Tests run whole meshes with it
 // in milliseconds of CPU; the demo and benchmarks can use it where real sockets are not
 // the point. Links are "authenticated" like host/link ones: each side learns the other's key.
-import type { LinkInfo, MeshNodeOptions } from './api.ts';
-import { deterministicRandom, type RandomSource } from '../crypto/random.ts';
-import { generateIdentity } from '../identity/identity.ts';
-import { MeshNode } from './node.ts';
-import { VirtualClock } from './timers.ts';
+import type { LinkInfo, MeshNodeOptions } from '../host/mesh/api.ts';
+import { deterministicRandom, type RandomSource } from '../host/crypto/random.ts';
+import { generateIdentity } from '../host/identity/identity.ts';
+import { MeshNode } from '../host/mesh/node.ts';
+import { VirtualClock } from './virtual-clock.ts';
 
 export interface SimLinkOptions {
   latencyMs?: number;

@@ -2,9 +2,9 @@
 // the codec's size constants, rules from the engine's named constants, and example datagrams
 // produced by running the engine in the simulator.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import * as S from '../../../host/saf/constants.ts';
-import { decodeDatagram, type Datagram } from '../../../host/saf/wire.ts';
-import { chainConfigs, patternBytes, SafSim } from './sim-saf.ts';
+import * as S from '../../host/saf/constants.ts';
+import { decodeDatagram, type Datagram } from '../../host/saf/wire.ts';
+import { chainConfigs, patternBytes, SafSim } from '../../testbed/sim-saf.ts';
 
 export interface Row {
   name: string;
@@ -22,7 +22,7 @@ export function layout(rows: Row[]): string {
   return ['| Offset | Size | Field | Meaning |', '|---:|---:|---|---|', ...out].join('\n');
 }
 
-export function hex(b: Uint8Array): string {
+export function hexDump(b: Uint8Array): string {
   const lines: string[] = [];
   for (let o = 0; o < b.length; o += 16) lines.push(`${o.toString(16).padStart(4, '0')}  ${[...b.subarray(o, o + 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ')}`);
   return '```\n' + lines.join('\n') + '\n```';
@@ -163,7 +163,7 @@ end, an offset past 2^48) are dropped and counted by reason; nothing throws.
   ${S.ACK_EVERY_DATAGRAMS} of them or after a gap, otherwise within ${S.MAX_ACK_DELAY_MS} ms,
   piggybacked on anything it sends that way. A datagram is lost when one sent
   ${S.REORDER_THRESHOLD} later is acknowledged and it is not (no timeout needed), or when nothing
-  was acknowledged for an RTO (RFC 6298 estimate + ack delay, ${S.SAF_MIN_RTO_MS}–${S.SAF_MAX_RTO_MS} ms,
+  was acknowledged for an RTO (RFC 6298 estimate + ack delay, ${S.HOP_RTO.minMs}–${S.HOP_RTO.maxMs} ms,
   doubled at most ${S.SAF_MAX_BACKOFF} times: a lossy radio loses probes as well, and TCP-style
   backoff would stall a route that is merely lossy). Its messages are resent in new datagrams.
 - **Credit updates** go out when an eighth of the buffer was freed, piggybacked otherwise, and
@@ -212,7 +212,7 @@ ${sizing}
 | \`MIN/MAX_BUFFER_BYTES\` | ${S.MIN_BUFFER_BYTES} / 2^30 | per route and node |
 | \`ACK_EVERY_DATAGRAMS\` / \`MAX_ACK_DELAY_MS\` | ${S.ACK_EVERY_DATAGRAMS} / ${S.MAX_ACK_DELAY_MS} | hop acknowledgement policy |
 | \`REORDER_THRESHOLD\` | ${S.REORDER_THRESHOLD} | the gap rule |
-| \`SAF_INITIAL_RTO_MS\` | ${S.SAF_INITIAL_RTO_MS} | before an RTT sample |
+| \`HOP_RTO.initialMs\` | ${S.HOP_RTO.initialMs} | before an RTT sample |
 | \`CREDIT_REFRESH_MS\` / \`ROUTE_IDLE_MS\` | ${S.CREDIT_REFRESH_MS} / ${S.ROUTE_IDLE_MS} | credit repetition |
 | \`CONTROL_RETRY_MS\` | ${S.CONTROL_RETRY_MS} | Sync and ResetRequest repetition |
 | \`MAX_INFLIGHT_DATAGRAMS\` | ${S.MAX_INFLIGHT_DATAGRAMS} | per neighbour |
@@ -237,13 +237,13 @@ Two hops, fixed seed; the source writes "store and forward" on its route.
 
 The source syncs its next hop (route ${(sync.d.messages[0] as { route: number }).route}):
 
-${hex(sync.bytes)}
+${hexDump(sync.bytes)}
 
 ${describe(sync.d)}
 
 The first data datagram (seq ${data.d.seq}):
 
-${hex(data.bytes)}
+${hexDump(data.bytes)}
 
 ${describe(data.d)}
 
@@ -251,14 +251,14 @@ Payload: \`${bytesToHex(new TextEncoder().encode('store and forward'))}\`.
 
 The relay's hop acknowledgement (the first acknowledgement):
 
-${hex(ack.bytes)}
+${hexDump(ack.bytes)}
 
 ${describe(ack.d)}
 
 Once the destination has the bytes, the relay's credit (the second acknowledgement) says its
 buffer is free again and carries the destination's end-to-end point back to the source:
 
-${hex(credit.bytes)}
+${hexDump(credit.bytes)}
 
 ${describe(credit.d)}
 `;

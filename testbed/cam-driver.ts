@@ -6,12 +6,12 @@
 // in cycle e is seen by lookups from cycle e + visibility). The whole schedule then runs
 // through runCycles in one call, and every result cycle is compared.
 
-import { CMD_OPS, type CamCommand, type TableGeometry } from '../../../host/table/geometry.ts';
-import { type ValueLayout, encodeAction } from '../../../host/table/layout.ts';
-import { DuplicateRouteError, TableFullError, type TableManager } from '../../../host/table/manager.ts';
-import { type LookupResult, RouteModel, SlotModel } from '../../../host/table/model.ts';
-import type { CamTiming } from '../../../rtl-gen/cam/common.ts';
-import { Rng, type SimDut, runCycles } from '../../../sim/index.ts';
+import { CMD_OPS, type CamCommand, type TableGeometry } from '../spec/route-table/geometry.ts';
+import { type ValueLayout, encodeAction } from '../spec/route-table/layout.ts';
+import { DuplicateRouteError, TableFullError, type TableManager } from '../host/table/manager.ts';
+import { type LookupResult, RouteModel, SlotModel } from '../host/table/model.ts';
+import type { CamTiming } from '../rtl-gen/cam/common.ts';
+import { Rng, type SimDut, runCycles } from '../sim/index.ts';
 
 interface Expect {
   cycle: number;

@@ -1,4 +1,5 @@
-// Figure-producing functions for bench/mesh-bench.ts (PART B writes the bench itself):
+// Measurements of a running mesh, for bench/mesh-bench.ts and the loopback test that checks
+// they are sane:
 //   - route setup time against hop count, nodes in this process on real UDP sockets on
 //     loopback, every link a host/link session (handshake, encryption), real timers;
 //   - route setup CPU cost per hop in the simulator (no network delay at all);
@@ -7,20 +8,20 @@
 //     cost of the two AEAD operations on the same packets;
 //   - goodput of a stream striped over two equal disjoint routes against one route.
 // Each returns plain numbers; none prints.
-import { nodeBackend } from '../crypto/backend.ts';
-import { deterministicRandom } from '../crypto/random.ts';
-import { generateIdentity, type Identity } from '../identity/identity.ts';
-import { SoftwareDatapath } from '../link/datapath.ts';
-import { frameNonce } from '../link/frame.ts';
-import { Link, type LinkIo } from '../link/session.ts';
-import { UdpEndpoint } from '../link/udp-transport.ts';
-import type { PathHop } from './api.ts';
-import { ControlMsg, ROUTE_CHANNEL } from './constants.ts';
-import { decodeDatagramFrames } from './framing.ts';
-import { MeshNode } from './node.ts';
-import { sealRouteFrame } from './route-packet.ts';
-import { SimMesh, type SimLinkOptions } from './sim-network.ts';
-import { realTimers } from './timers.ts';
+import { nodeBackend } from '../host/crypto/backend.ts';
+import { deterministicRandom } from '../host/crypto/random.ts';
+import { generateIdentity, type Identity } from '../host/identity/identity.ts';
+import { SoftwareDatapath } from '../host/link/datapath.ts';
+import { frameNonce } from '../host/link/frame.ts';
+import { Link, type LinkIo } from '../host/link/session.ts';
+import { UdpEndpoint } from '../host/link/udp-transport.ts';
+import type { PathHop } from '../host/mesh/api.ts';
+import { ControlMsg, ROUTE_CHANNEL } from '../spec/route-wire.ts';
+import { decodeDatagramFrames } from '../host/mesh/framing.ts';
+import { MeshNode } from '../host/mesh/node.ts';
+import { sealRouteFrame } from '../host/mesh/route-packet.ts';
+import { SimMesh, type SimLinkOptions } from './sim-mesh.ts';
+import { realTimers } from '../host/mesh/timers.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -1,6 +1,11 @@
-// Byte reader and writer for the mesh codecs. The reader never reads past its input: a short
-// or inconsistent message makes `decode` functions return undefined, never throw, because
-// every decoder runs on bytes a neighbour sent.
+// Bytes as every format here lays them out: big-endian integers (network order) with a
+// reader and writer for the wire codecs, 48-bit fields, comparison, concatenation, hex, and
+// the little-endian byte order of an AXI-Stream tdata word (byte 0 in bits 7:0). The one
+// module for byte handling, shared by the generators, the simulator and the node.
+//
+// The reader never reads past its input: a short or inconsistent message makes `decode`
+// functions return undefined, never throw, because every decoder runs on bytes a neighbour
+// sent.
 
 /** Thrown only inside decoders and caught at their boundary (see `decodeWith`). */
 class ShortInput extends Error {}
@@ -35,8 +40,7 @@ export class Reader {
   }
   /** 48-bit unsigned (stream offsets). */
   u48(): number {
-    const p = this.need(6);
-    return this.v.getUint16(p) * 2 ** 32 + this.v.getUint32(p + 2);
+    return getU48(this.v, this.need(6));
   }
   f64(): number {
     return this.v.getFloat64(this.need(8));
@@ -126,9 +130,8 @@ export class Writer {
     return this;
   }
   u48(x: number): this {
-    const p = this.room(6);
-    this.v.setUint16(p, Math.floor(x / 2 ** 32));
-    this.v.setUint32(p + 2, x >>> 0);
+    const p = this.room(6); // may grow the buffer and replace the view
+    putU48(this.v, p, x);
     return this;
   }
   f64(x: number): this {
@@ -150,14 +153,55 @@ export class Writer {
   }
 }
 
+/** 48-bit unsigned big-endian (stream offsets), exact below 2^48. */
+export function putU48(v: DataView, at: number, x: number): void {
+  v.setUint16(at, Math.floor(x / 2 ** 32));
+  v.setUint32(at + 2, x >>> 0);
+}
+export function getU48(v: DataView, at: number): number {
+  return v.getUint16(at) * 2 ** 32 + v.getUint32(at + 2);
+}
+
+/**
+ * Equal length and bytes. It looks at every byte whatever it finds (no early exit), so it
+ * is also the comparison for keys and signatures, where timing must not tell how much matched.
+ */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/** The parts one after another in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 export function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
+}
+
+/** AXI-Stream order, little-endian: byte i of `bytes` lands in bits 8i+7..8i. */
+export function bytesToBig(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+/** The inverse of bytesToBig: the low `length` bytes of `v`, least significant first. */
+export function bigToBytes(v: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
 }

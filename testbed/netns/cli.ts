@@ -2,8 +2,8 @@
 // node process each, emulated links; runs one transfer, prints what arrived, and removes
 // everything (also on Ctrl-C).
 //
-//   npx tsx bench/testbed/cli.ts chain --hops 3 --loss 5 --delay 10 --rate 4 --seconds 5 [--tcp bbr]
-//   npx tsx bench/testbed/cli.ts mesh --loss 5 --seconds 5
+//   npx tsx testbed/netns/cli.ts chain --hops 3 --loss 5 --delay 10 --rate 4 --seconds 5 [--tcp bbr]
+//   npx tsx testbed/netns/cli.ts mesh --loss 5 --seconds 5
 //
 // The mesh is a diamond 0-1, 0-2, 1-3, 2-3 with two routes 0>1>3 and 0>2>3 and a third,
 // 1>3>2, that shares the link 1-3 with the first (its messages are bundled with it).
