@@ -12,7 +12,9 @@
 // UDP socket (its receive buffer overflowed: a burst of junk, or our event loop stalled), or a
 // large backlog waits in it, the neighbour's frames may be among them. Then the link stays up
 // for as long as the overload lasts (each overload sign renews it), up to MAX_OVERLOAD_GRACE_MS
-// of silence, and every deferral is counted.
+// of silence, and every deferral is counted. Nor is time this process did not run (a stalled
+// event loop, a starved CPU) silence: a gap between ticks is not counted, and a link is never
+// declared down while datagrams wait unread in the socket.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
@@ -31,6 +33,8 @@ export const MIN_DEAD_AFTER_MS = 1500;
 export const MAX_OVERLOAD_GRACE_MS = 10_000;
 /** The kernel's socket counters are read this often. */
 const KERNEL_POLL_MS = 100;
+/** A gap between ticks longer than this is a stall of this process, not the neighbour's silence. */
+const STALL_GAP_MS = 250;
 
 export interface LinkEvents {
   /** An authenticated payload from neighbour `index` (its position in the config). */
@@ -80,6 +84,8 @@ export interface SocketLoad {
   recvBufferBytes: number | null;
   /** When overload was last seen (drops grew, or the backlog was over a quarter of the buffer), ms on the link clock. */
   lastOverloadAt: number | null;
+  /** Times this process did not run for a while (its event loop or CPU stalled); not counted as silence. */
+  stalls: number;
 }
 
 interface Neighbour {
@@ -111,6 +117,9 @@ export class LinkSet {
   private kernelDrops: number | undefined;
   private rxQueueBytes: number | undefined;
   private nextKernelPoll = -Infinity;
+  private lastTickAt = -Infinity;
+  /** Times this process did not run for longer than STALL_GAP_MS (its event loop or CPU stalled). */
+  stalls = 0;
   /** Where the kernel's socket counters come from (replaceable in tests). */
   kernelStats: () => { drops: number; rxQueueBytes: number } | undefined;
 
@@ -201,9 +210,9 @@ export class LinkSet {
     this.events.deliver(index, payload);
   }
 
-  /** Reads the kernel's counters for our UDP socket and notes overload. */
-  private pollKernel(now: number): void {
-    if (now < this.nextKernelPoll) return;
+  /** Reads the kernel's counters for our UDP socket (at most every KERNEL_POLL_MS unless `force`) and notes overload. */
+  private pollKernel(now: number, force = false): void {
+    if (now < this.nextKernelPoll && !force) return;
     this.nextKernelPoll = now + KERNEL_POLL_MS;
     const k = this.kernelStats();
     if (!k) return;
@@ -219,6 +228,13 @@ export class LinkSet {
   /** Runs link timers and up/down detection. Call every few ms. */
   tick(now: number): void {
     if (this.closed) return;
+    const gap = now - this.lastTickAt;
+    if (gap > STALL_GAP_MS && this.lastTickAt > -Infinity) {
+      // We were not running: nothing could be received meanwhile, so it is not the neighbours' silence.
+      this.stalls++;
+      for (const n of this.neighbours) n.lastRxAt += gap;
+    }
+    this.lastTickAt = now;
     this.pollKernel(now);
     for (const n of this.neighbours) {
       n.link.tick(now);
@@ -230,7 +246,13 @@ export class LinkSet {
       const restarted = s.handshakesCompleted !== n.sessions && n.sessions > 0;
       const silentMs = now - n.lastRxAt;
       // While our socket drops datagrams for overload, the neighbour's frames may be among them.
-      const overloaded = n.cfg.transport === 'udp' && now - this.overloadAt < this.deadAfterMs && silentMs < MAX_OVERLOAD_GRACE_MS;
+      let overloaded = n.cfg.transport === 'udp' && now - this.overloadAt < this.deadAfterMs && silentMs < MAX_OVERLOAD_GRACE_MS;
+      if (n.up && !overloaded && silentMs >= this.deadAfterMs && n.cfg.transport === 'udp' && silentMs < MAX_OVERLOAD_GRACE_MS) {
+        // About to call it down: first make sure nothing waits unread in the socket.
+        this.pollKernel(now, true);
+        if (this.rxQueueBytes) this.overloadAt = now;
+        overloaded = now - this.overloadAt < this.deadAfterMs;
+      }
       const alive = n.link.state === 'established' && (silentMs < this.deadAfterMs || overloaded);
       // Count each silence that overload kept from taking the link down, once.
       const deferring = n.up && alive && silentMs >= this.deadAfterMs;
@@ -287,6 +309,7 @@ export class LinkSet {
       rxQueueBytes: this.rxQueueBytes ?? null,
       recvBufferBytes: this.udp ? this.udp.recvBufferBytes : null,
       lastOverloadAt: Number.isFinite(this.overloadAt) ? this.overloadAt : null,
+      stalls: this.stalls,
     };
   }
 
@@ -295,7 +318,7 @@ export class LinkSet {
     const load = this.socketLoad();
     return {
       udp: this.udp
-        ? { port: this.udp.port, unknownSource: this.udp.unknownSource, sendErrors: this.udp.sendErrors, recvBufferBytes: load.recvBufferBytes, kernelDrops: load.kernelDrops, rxQueueBytes: load.rxQueueBytes }
+        ? { port: this.udp.port, unknownSource: this.udp.unknownSource, sendErrors: this.udp.sendErrors, recvBufferBytes: load.recvBufferBytes, kernelDrops: load.kernelDrops, rxQueueBytes: load.rxQueueBytes, stalls: load.stalls }
         : null,
       tcp: this.tcp ? { port: this.tcp.port, ...this.tcp.counters } : null,
     };

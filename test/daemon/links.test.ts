@@ -123,3 +123,25 @@ describe('link set under overload', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('link set when this process stalls', { timeout: 20_000 }, () => {
+  it('does not count time it did not run as the neighbour\'s silence (a starved CPU, a blocked event loop)', async () => {
+    const p = await pair('udp', 500);
+    const timer = setInterval(() => p.sets.forEach((s) => s.tick(performance.now())), 5);
+    try {
+      await until('both up', () => p.sets.every((s) => s.isUp(0)));
+      // Both ends live in this process: block it for longer than the silence bound (1.5 s).
+      const until2500 = Date.now() + 2500;
+      while (Date.now() < until2500) {
+        // busy: no timers, no socket reads
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the backlog is read, ticks resume
+      expect(p.events[0]).not.toContain('down 0');
+      expect(p.events[1]).not.toContain('down 0');
+      expect(p.sets[0].socketLoad().stalls).toBeGreaterThanOrEqual(1);
+    } finally {
+      clearInterval(timer);
+      await Promise.all(p.sets.map((s) => s.close()));
+    }
+  });
+});
