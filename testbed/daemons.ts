@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ControlClient } from '../host/daemon/control-client.ts';
-import { freePorts } from './demo/launcher.ts';
+import { callNode, freePorts } from './demo/launcher.ts';
 import { generateIdentity, type Identity } from '../host/identity/identity.ts';
 import { writeKeyFile } from '../host/identity/keyfile.ts';
 
@@ -171,13 +170,8 @@ export class Daemons {
   }
 
   /** One request to node `i`'s control socket. */
-  async call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
-    const c = await ControlClient.connect(this.nodes[i].socket);
-    try {
-      return await c.request<T>(method, params, onEvent);
-    } finally {
-      c.close();
-    }
+  call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
+    return callNode<T>(this.nodes[i].socket, method, params, onEvent);
   }
 
   /** Waits until every link of the running nodes is up. */

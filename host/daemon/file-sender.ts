@@ -7,7 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { MeshStream, RouteInfo } from '../mesh/api.ts';
-import { encodeOffer, FailCode, ReplyParser, ReplyType, TRANSFER_ID_BYTES, type Reply } from './file-transfer.ts';
+import { closeWhenFinished, encodeOffer, FailCode, ReplyParser, ReplyType, TRANSFER_ID_BYTES, type Reply } from './file-transfer.ts';
 import { describeErrno } from './inbox.ts';
 
 /** File data is read and handed to the stream in pieces of this size. */
@@ -224,16 +224,7 @@ export async function sendFile(o: SendFileOptions): Promise<SendFileResult> {
   function finish(sha256: string, opened: { stream: MeshStream; routes: RouteInfo[]; setupMs: number }, resumedFrom: number): SendFileResult {
     const stream = opened.stream;
     const s = stream.status();
-    // Let the stream go once our end is acknowledged (or soon, whatever happens to it).
-    const linger = setTimeout(() => stream.close(), 10_000);
-    linger.unref();
-    stream.finished.then(
-      () => {
-        clearTimeout(linger);
-        stream.close();
-      },
-      () => clearTimeout(linger),
-    );
+    closeWhenFinished(stream, 10_000);
     return { name: o.name, bytes: size, sha256, routes: opened.routes, setupMs: opened.setupMs, retransmits: s.retransmits, repairs: s.repairs, attempts, resumedFrom };
   }
 }

@@ -19,6 +19,7 @@
 // the file's identity, so a sender that restarted offers the same id again); the receiver
 // keeps a partial file under it, so a transfer cut by a restart of either end resumes.
 import { concatBytes } from '../../spec/bytes.ts';
+import type { MeshStream } from '../mesh/api.ts';
 
 /** Stream channel of the file service at the destination. */
 export const FILE_CHANNEL = 5;
@@ -97,6 +98,22 @@ export function encodeReply(r: Reply): Uint8Array {
   new DataView(out.buffer).setUint16(1, body.length);
   out.set(body, 3);
   return out;
+}
+
+/**
+ * Lets a stream whose last word is sent go: closed once our end is acknowledged, or after
+ * `ms` whatever happens to it (a route lost at the very end must not keep it forever).
+ */
+export function closeWhenFinished(stream: MeshStream, ms: number): void {
+  const linger = setTimeout(() => stream.close(), ms);
+  linger.unref();
+  stream.finished.then(
+    () => {
+      clearTimeout(linger);
+      stream.close();
+    },
+    () => clearTimeout(linger),
+  );
 }
 
 /** Keeps only the last path component and characters that are safe in a file name. */

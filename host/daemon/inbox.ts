@@ -16,7 +16,7 @@ import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, ope
 import { open as openAsync } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { MeshStream } from '../mesh/api.ts';
-import { encodeReply, FailCode, OfferParser, ReplyType, safeFileName, type OfferEvent, type Reply } from './file-transfer.ts';
+import { closeWhenFinished, encodeReply, FailCode, OfferParser, ReplyType, safeFileName, type OfferEvent, type Reply } from './file-transfer.ts';
 import { ResetReason } from '../../spec/route-wire.ts';
 import { resetText } from '../mesh/stream.ts';
 import { codeOf } from './private-dir.ts';
@@ -404,15 +404,7 @@ export class Inbox {
     if (stream.closeReason !== undefined) return;
     stream.write(encodeReply(r));
     stream.end();
-    const linger = setTimeout(() => stream.close(), LINGER_MS);
-    linger.unref();
-    stream.finished.then(
-      () => {
-        clearTimeout(linger);
-        stream.close();
-      },
-      () => clearTimeout(linger),
-    );
+    closeWhenFinished(stream, LINGER_MS);
   }
 
   private finish(t: IncomingTransfer, state: TransferState, error?: string): void {

@@ -2,14 +2,13 @@
 // which field is wrong, exits 2 and leaves nothing behind (no bound port without a control
 // socket); host names of UDP neighbours are resolved, so a link to `localhost:<port>` comes up.
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
-import { ensurePrivateDir, UnsafeFolderError } from '../../host/daemon/private-dir.ts';
 import { freePorts } from '../../testbed/demo/launcher.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
@@ -82,17 +81,6 @@ describe('a node that cannot start says why and leaves nothing running', { timeo
     const r2 = await start({ inbox: squatted });
     expect(r2.stderr).toMatch(/^skywire: inbox: .* belongs to uid 65534/);
   });
-
-  it('creates missing private folders with mode 0700 and refuses a folder under one others may change', () => {
-    const base = mkdtempSync(join(tmpdir(), 'swpriv-'));
-    const made = ensurePrivateDir(join(base, 'a', 'b', 'inbox'));
-    for (const p of [join(base, 'a'), join(base, 'a', 'b'), made]) expect(statMode(p)).toBe(0o700);
-    const open = join(base, 'open');
-    mkdirSync(open);
-    chmodSync(open, 0o777); // writable by all and not sticky: anyone could swap our folder out
-    expect(() => ensurePrivateDir(join(open, 'inbox'))).toThrow(UnsafeFolderError);
-    expect(() => ensurePrivateDir(join(open, 'inbox'))).toThrow(/open can be changed by other users \(mode 0777\)/);
-  });
 });
 
 describe('host names of UDP neighbours', { timeout: 30_000 }, () => {
@@ -124,7 +112,3 @@ describe('host names of UDP neighbours', { timeout: 30_000 }, () => {
     expect(daemons[0].cfg.neighbours[0].address.host).toBe('127.0.0.1');
   });
 });
-
-function statMode(p: string): number {
-  return statSync(p).mode & 0o777;
-}
