@@ -138,8 +138,18 @@ export async function sendFile(o: SendFileOptions): Promise<SendFileResult> {
         o.emit({ phase: 'routes', routes: opened.routes.map((r) => ({ id: r.id, hops: r.hops.map((h) => h.address) })), setupMs: opened.setupMs, attempt: attempts });
         const replies = new Replies(s);
         const offer = encodeOffer(transferId, o.name, size);
-        await s.writeAll(offer);
-        const answer = await replies.next();
+        // The receiver answers the offer at once; silence until the stall bound ends the attempt.
+        const waited = setTimeout(() => {
+          stalled = `no answer to the offer for ${Math.round(o.stallMs / 1000)} s`;
+          s.close();
+        }, Math.max(0, o.stallMs - (performance.now() - progressAt)));
+        let answer: Reply | null;
+        try {
+          await s.writeAll(offer);
+          answer = await replies.next();
+        } finally {
+          clearTimeout(waited);
+        }
         if (!answer) throw new Error(s.closeReason ?? 'stream closed');
         if (answer.type === ReplyType.Refuse) throw new ReceiverError(answer.code, answer.reason);
         if (answer.type === ReplyType.Done) return finish(answer.sha256, opened, 0);
