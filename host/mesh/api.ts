@@ -343,6 +343,13 @@ export interface ServiceDefinition<T> {
   handle(message: T, ctx: ServiceContext): void;
 }
 
+/**
+ * A service's handler of datagrams on routes: `end` names the route at this node (the source
+ * route's id at the source, the route end's id at the destination); answer with
+ * `sendDatagram(end, ...)`.
+ */
+export type DatagramHandler = (bytes: Uint8Array, end: number) => void;
+
 /** What the CLI and daemon call. Implemented by MeshNode (node.ts). */
 export interface MeshNodeApi {
   readonly publicKey: PublicKey;
@@ -376,6 +383,18 @@ export interface MeshNodeApi {
   /** Round trip over a route, ms (end to end: the destination answers). */
   ping(routeId: number, timeoutMs?: number): Promise<number>;
   openStream(options: OpenStreamOptions): Promise<MeshStream>;
+
+  // ---- datagrams on routes (datagrams.ts) ----
+  /** Receives datagrams sent to `channel` (2..65535) over routes from either end. Throws if taken. */
+  onDatagram(channel: number, handler: DatagramHandler): void;
+  /**
+   * Sends one datagram (at most MAX_DATAGRAM_BYTES) to `channel` at the other end of route end
+   * `end`: unreliable, unordered, sealed end to end. False when the route is not up or the
+   * link refused it. `expectsReply` arms the source's failure detector.
+   */
+  sendDatagram(end: number, channel: number, bytes: Uint8Array, expectsReply?: boolean): boolean;
+  /** Called with a route end's id when it goes (failed, deleted, torn down, expired). */
+  onRouteEndClosed(listener: (end: number) => void): void;
   /**
    * Discovery, route choice by policy, route setup and a stream, in one call (what
    * `skywire send` and the demo do). With the 'disjoint' policy the stream is striped over
