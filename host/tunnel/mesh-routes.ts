@@ -1,0 +1,33 @@
+// Routes to a gateway on a mesh node: discovery by the gateway's key, node-disjoint paths
+// (avoiding the relays the tunnel names), set up in parallel.
+import { hex } from '../../spec/bytes.ts';
+import type { MeshNodeApi, PathCandidate } from '../mesh/api.ts';
+import { avoiding, choosePaths } from '../mesh/discovery.ts';
+import type { RouteProvider, TunnelRoute } from './client.ts';
+
+export interface MeshRouteOptions {
+  maxHops?: number;
+  timeoutMs?: number;
+}
+
+export function meshRouteProvider(node: MeshNodeApi, gatewayKey: Uint8Array, o: MeshRouteOptions = {}): RouteProvider {
+  return {
+    async add(count: number, avoid: ReadonlySet<string>): Promise<TunnelRoute[]> {
+      const found = await node.discover({ publicKey: gatewayKey }, { maxHops: o.maxHops, timeoutMs: o.timeoutMs, maxResults: 16 });
+      const chosen = choosePaths(avoiding(found, new Set(avoid)), { kind: 'disjoint', count });
+      const settled = await Promise.allSettled(chosen.map((c) => node.addRoute(c).then((r) => ({ r, c }))));
+      return settled.flatMap((s) => (s.status === 'fulfilled' ? [tunnelRoute(s.value.r.id, s.value.c)] : []));
+    },
+    remove(id: number): void {
+      try {
+        node.deleteRoute(id);
+      } catch {
+        // already gone (failed and forgotten)
+      }
+    },
+  };
+}
+
+function tunnelRoute(id: number, c: PathCandidate): TunnelRoute {
+  return { id, capacity: c.capacityBytesPerSec, relays: c.hops.slice(0, -1).map((h) => hex(h.publicKey)), path: c.hops.map((h) => h.address) };
+}
