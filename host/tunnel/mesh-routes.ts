@@ -8,6 +8,8 @@ import type { RouteProvider, TunnelRoute } from './client.ts';
 export interface MeshRouteOptions {
   maxHops?: number;
   timeoutMs?: number;
+  /** Told each new route's id before it is handed over (a shared carrier claims it). */
+  onRoute?: (id: number) => void;
 }
 
 export function meshRouteProvider(node: MeshNodeApi, gatewayKey: Uint8Array, o: MeshRouteOptions = {}): RouteProvider {
@@ -16,7 +18,9 @@ export function meshRouteProvider(node: MeshNodeApi, gatewayKey: Uint8Array, o: 
       const found = await node.discover({ publicKey: gatewayKey }, { maxHops: o.maxHops, timeoutMs: o.timeoutMs, maxResults: 16 });
       const chosen = choosePaths(avoiding(found, new Set(avoid)), { kind: 'disjoint', count });
       const settled = await Promise.allSettled(chosen.map((c) => node.addRoute(c).then((r) => ({ r, c }))));
-      return settled.flatMap((s) => (s.status === 'fulfilled' ? [tunnelRoute(s.value.r.id, s.value.c)] : []));
+      const up = settled.flatMap((s) => (s.status === 'fulfilled' ? [tunnelRoute(s.value.r.id, s.value.c)] : []));
+      for (const r of up) o.onRoute?.(r.id);
+      return up;
     },
     remove(id: number): void {
       try {
