@@ -9,7 +9,7 @@ import { signDigest, type Identity } from '../identity/identity.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
 import type { Timers, TimerHandle } from '../mesh/api.ts';
 import type { PacketPort, RouteCarrier } from './carrier.ts';
-import { destinationOf, formatIpv4, IPV4_MIN_HEADER_BYTES, sourceOf, type Ipv4 } from './ipv4.ts';
+import { destinationOf, formatIpv4, IPV4_MIN_HEADER_BYTES, type Ipv4 } from './ipv4.ts';
 import { REPORT_MS, TunnelRoutes, type TunnelRouteStatus } from './routes.ts';
 import { authDigest, decodeTunnel, encodeTunnel, RefuseCode, SESSION_BYTES, TunnelMsg, type TunnelMessage } from './wire.ts';
 
@@ -73,8 +73,8 @@ export interface TunnelClientCounters {
   bytesOut: number;
   packetsIn: number;
   bytesIn: number;
-  /** TUN packets not from our inner address (not sent: the gateway would drop them). */
-  wrongSource: number;
+  /** TUN packets that are not IPv4 (not sent). */
+  notIpv4: number;
   /** Packets from the gateway not for our address. */
   wrongDestination: number;
   /** Packets dropped because no route was joined. */
@@ -103,7 +103,7 @@ export class TunnelClient {
     bytesOut: 0,
     packetsIn: 0,
     bytesIn: 0,
-    wrongSource: 0,
+    notIpv4: 0,
     wrongDestination: 0,
     noRoute: 0,
     badMessages: 0,
@@ -287,8 +287,9 @@ export class TunnelClient {
       this.counters.noRoute++;
       return;
     }
-    if (packet.length < IPV4_MIN_HEADER_BYTES || packet[0] >> 4 !== 4 || sourceOf(packet) !== this.config.address) {
-      this.counters.wrongSource++;
+    // IPv4 only; whether the source is ours is the gateway's check (it drops and counts spoofing).
+    if (packet.length < IPV4_MIN_HEADER_BYTES || packet[0] >> 4 !== 4) {
+      this.counters.notIpv4++;
       return;
     }
     if (!this.routes.send(packet, this.now())) {
