@@ -30,7 +30,7 @@ const NETNS_PORT = 7700;
 export interface MeshSpec {
   names: string[];
   /** Links as pairs of node indexes, with the transport each uses (default udp). */
-  edges: Array<{ a: number; b: number; transport?: TransportKind }>;
+  edges: Array<{ a: number; b: number; transport?: TransportKind; /** This link's rate (namespace mode), Mb/s; default `rateMbit`. */ rateMbit?: number }>;
   /** Services offered, by node index. */
   services?: Record<number, string[]>;
   /** Random loss per link and direction, percent. */
@@ -132,7 +132,7 @@ export class DemoMesh {
       this.testbed = await Testbed.graph(
         n,
         spec.edges.map((e) => [e.a, e.b]),
-        { lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: spec.rateMbit ?? 20 },
+        spec.edges.map((e) => ({ lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: e.rateMbit ?? spec.rateMbit ?? 20 })),
       );
       if (this.lossMethod === 'netem') this.applyNetem();
       ports = spec.names.map(() => NETNS_PORT);
@@ -156,7 +156,7 @@ export class DemoMesh {
             address: `${hostOf(j, l)}:${ports[j]}`,
             // Loopback mode: the loss is emulated by the sending daemon; namespaces have netem.
             ...(this.mode === 'loopback' && spec.lossPct > 0 ? { emulatedLossPct: spec.lossPct } : {}),
-            ...(spec.rateMbit ? { capacityMbps: spec.rateMbit } : {}),
+            ...((e.rateMbit ?? spec.rateMbit) ? { capacityMbps: e.rateMbit ?? spec.rateMbit } : {}),
           },
         ];
       });

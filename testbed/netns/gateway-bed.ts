@@ -140,6 +140,37 @@ export class GatewayBed {
     }
   }
 
+  /** Random loss on every mesh link (each direction), percent; rates and delays stay. */
+  setLoss(lossPct: number): void {
+    const t = this.mesh.bed!;
+    t.links.forEach((l, i) => t.setLink(i, { ...l, lossPct }));
+  }
+
+  /**
+   * Static IP routes along a chain of nodes (mesh node indexes, in order), so the kernel's own
+   * TCP and ping run from one end to the other over the very links the mesh uses.
+   */
+  routeChain(path: number[]): void {
+    const t = this.mesh.bed!;
+    const link = (i: number, j: number) => t.edges.findIndex(([a, b]) => (a === i && b === j) || (a === j && b === i));
+    const links = path.slice(1).map((n, k) => link(path[k], n));
+    if (links.some((l) => l < 0)) throw new Error(`nodes ${path.join(' - ')} are not a chain of links`);
+    path.forEach((node, k) => {
+      links.forEach((l, m) => {
+        if (m === k - 1 || m === k) return; // adjacent: reached directly
+        const via = m < k ? links[k - 1] : links[k];
+        run('ip', ['-n', t.ns[node], 'route', 'add', `10.77.${l}.0/24`, 'dev', t.dev(via, node)]);
+      });
+    });
+  }
+
+  /** Node j's address on the link between nodes i and j. */
+  linkAddress(i: number, j: number): string {
+    const t = this.mesh.bed!;
+    const l = t.edges.findIndex(([a, b]) => (a === i && b === j) || (a === j && b === i));
+    return t.addr(l, t.edges[l][0] === j ? 'a' : 'b');
+  }
+
   /** Names the decoy resolver on the client's local network was asked for. */
   lanQueries(): string[] {
     return this.servers.find((s) => s.name === 'lan')!.lines.filter((e) => e.ev === 'dns').map((e) => String(e.name));

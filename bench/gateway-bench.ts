@@ -1,0 +1,226 @@
+// The IP gateway's figures, on node daemons in network namespaces (testbed/netns/gateway-bed):
+//
+// 1. TCP through the tunnel over a chain of `hops` links at `loss` % random loss per link and
+//    direction: one iperf3 flow downloaded from the "internet" behind the gateway with the
+//    kernel's default congestion control (and with CUBIC, for reference), beside CUBIC and BBR
+//    over plain routed IP from the client to the gateway on the same links, in the same run.
+// 2. The tunnel's added latency on the same chain, idle and loss-free: ping through the
+//    tunnel against ping over the same links without it.
+// 3. Aggregation: 4 parallel TCP flows over two disjoint routes of equal rate against one
+//    route; and over routes of 4 and 2 Mb/s against their sum.
+//
+// Medians of `runs` runs with the spread; each run's numbers are taken side by side.
+// Writes bench/results/gateway.json.
+//
+//   npm run bench:gateway                          (about 10 minutes)
+//   npm run bench:gateway -- --runs 1 --seconds 6  (a quick look)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { Command } from 'commander';
+import { GatewayBed, INET } from '../testbed/netns/gateway-bed.ts';
+import { probeHost, removeStaleNamespaces, Testbed } from '../testbed/netns/testbed.ts';
+
+Testbed.prefix = 'safbn';
+
+const opts = new Command()
+  .option('--hops <n>', 'links from the client to the gateway in the chain', '5')
+  .option('--loss <pct>', 'random loss per link and direction, percent', '5')
+  .option('--rate <mbit>', 'link rate, Mb/s', '4')
+  .option('--delay <ms>', 'one-way delay per link, ms', '10')
+  .option('--seconds <n>', 'seconds per iperf3 transfer (the first 2 are not counted)', '12')
+  .option('--runs <n>', 'runs per figure (the median is reported)', '3')
+  .option('--no-chain', 'skip the lossy chain (figures 1 and 2)')
+  .option('--no-aggregation', 'skip aggregation (figure 3)')
+  .parse()
+  .opts();
+
+const HOPS = Number(opts.hops);
+const LOSS = Number(opts.loss);
+const RATE = Number(opts.rate);
+const DELAY = Number(opts.delay);
+const SECONDS = Number(opts.seconds);
+const RUNS = Number(opts.runs);
+const OMIT = 2;
+const PORT = 5201;
+
+const median = (x: number[]) => {
+  const s = [...x].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const stat = (x: number[]) => ({ median: median(x), min: Math.min(...x), max: Math.max(...x), runs: x });
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+function iperfServer(bed: GatewayBed, ns: string, bind: string): ChildProcess {
+  return bed.spawnIn(ns, 'iperf3', ['-s', '-p', String(PORT), '-B', bind]);
+}
+
+/** Goodput of an iperf3 run, bits per second at the receiver (the first OMIT seconds left out). */
+async function iperf(bed: GatewayBed, ns: string, server: string, o: { reverse?: boolean; cc?: string; parallel?: number }): Promise<number> {
+  const args = ['-c', server, '-p', String(PORT), '-t', String(SECONDS), '-O', String(OMIT), '-J', ...(o.reverse ? ['-R'] : []), ...(o.cc ? ['-C', o.cc] : []), ...(o.parallel ? ['-P', String(o.parallel)] : [])];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await bed.exec(ns, 'iperf3', args, (SECONDS + 30) * 1000);
+    try {
+      const j = JSON.parse(r.stdout);
+      if (j.error) throw new Error(j.error);
+      return j.end.sum_received.bits_per_second as number;
+    } catch (e) {
+      // The server is busy finishing the last test, or the lossy control connection lost its
+      // way: wait and try again.
+      console.log(`  iperf3 ${args.join(' ')}: ${(e as Error).message.slice(0, 120)}; retrying`);
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+  }
+  return NaN;
+}
+
+/** Round trips of `count` pings, ms. */
+async function pings(bed: GatewayBed, ns: string, target: string, count = 30): Promise<number[]> {
+  const r = await bed.exec(ns, 'ping', ['-c', String(count), '-i', '0.2', '-W', '2', target]);
+  return [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+}
+
+async function tunnelUp(bed: GatewayBed, routes: number): Promise<void> {
+  const r = await bed.cli(bed.spec.client, ['tunnel', 'up', '--discover', '--routes', String(routes), '--json']);
+  if (r.code !== 0) throw new Error(`tunnel up: ${r.stderr}`);
+  for (let i = 0; i < 100; i++) {
+    const s = await bed.mesh.call(bed.spec.client, 'tunnel.status');
+    if (s.routes.filter((x: any) => x.step === 'up').length >= routes) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`fewer than ${routes} routes joined`);
+}
+
+async function tunnelDown(bed: GatewayBed): Promise<void> {
+  const r = await bed.cli(bed.spec.client, ['tunnel', 'down', '--json']);
+  if (r.code !== 0) throw new Error(`tunnel down: ${r.stderr}`);
+}
+
+async function chainFigures(): Promise<Record<string, unknown>> {
+  const names = ['client', ...Array.from({ length: HOPS - 1 }, (_, i) => `r${i + 1}`), 'gateway'];
+  const edges = names.slice(1).map((_, i) => ({ a: i, b: i + 1 }));
+  console.log(`chain: ${HOPS} links of ${RATE} Mb/s, ${DELAY} ms; ${LOSS} % loss per link and direction`);
+  const bed = await GatewayBed.start({ names, edges, client: 0, gateway: HOPS, delayMs: DELAY, rateMbit: RATE, tunnelRoutes: 1 });
+  const servers: ChildProcess[] = [];
+  try {
+    bed.routeChain(names.map((_, i) => i));
+    const gwAddr = bed.linkAddress(HOPS - 1, HOPS);
+    servers.push(iperfServer(bed, bed.inetNs, INET.host), iperfServer(bed, bed.gatewayNs, gwAddr));
+    await tunnelUp(bed, 1);
+    // Latency, idle and loss-free.
+    const viaTunnel = await pings(bed, bed.clientNs, INET.host);
+    const plain = await pings(bed, bed.clientNs, gwAddr);
+    const latency = { tunnelMs: stat(viaTunnel), plainMs: stat(plain), addedMs: round(median(viaTunnel) - median(plain)) };
+    console.log(`latency: tunnel ${median(viaTunnel).toFixed(2)} ms, plain ${median(plain).toFixed(2)} ms, added ${latency.addedMs} ms`);
+    const cleanTunnel = await iperf(bed, bed.clientNs, INET.host, { reverse: true });
+    console.log(`loss-free: tunnel ${(cleanTunnel / 1e6).toFixed(2)} Mb/s`);
+    bed.setLoss(LOSS);
+    const rows: Array<Record<string, number>> = [];
+    for (let run = 0; run < RUNS; run++) {
+      const row = {
+        tunnelDefault: (await iperf(bed, bed.clientNs, INET.host, { reverse: true })) / (RATE * 1e6),
+        tunnelCubic: (await iperf(bed, bed.clientNs, INET.host, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
+        plainCubic: (await iperf(bed, bed.clientNs, gwAddr, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
+        plainBbr: (await iperf(bed, bed.clientNs, gwAddr, { reverse: true, cc: 'bbr' })) / (RATE * 1e6),
+      };
+      rows.push(row);
+      console.log(`run ${run + 1}: ${Object.entries(row).map(([k, v]) => `${k} ${(v * 100).toFixed(1)} %`).join(', ')}`);
+    }
+    const status = await bed.mesh.call(bed.spec.client, 'tunnel.status');
+    const gw = await bed.mesh.call(bed.spec.gateway, 'gateway.status');
+    const defaultCc = spawnSync('ip', ['netns', 'exec', bed.clientNs, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control'], { encoding: 'utf8' }).stdout.trim();
+    return {
+      hops: HOPS,
+      lossPct: LOSS,
+      rateMbit: RATE,
+      delayMs: DELAY,
+      kernelDefaultCc: defaultCc,
+      fractionOfLinkRate: Object.fromEntries(Object.keys(rows[0]).map((k) => [k, stat(rows.map((r) => round(r[k])))])),
+      lossFreeTunnelFraction: round(cleanTunnel / (RATE * 1e6)),
+      latency,
+      tunnelRoute: status.routes.map((r: any) => ({ lossOut: round(r.lossOut), lossIn: round(r.lossIn), rttMs: r.rttMs })),
+      gatewayCounters: gw.counters,
+    };
+  } finally {
+    for (const s of servers) s.kill('SIGKILL');
+    await bed.close();
+  }
+}
+
+async function aggregation(rates: [number, number], label: string): Promise<Record<string, unknown>> {
+  // client - a - gateway and client - b - gateway: two disjoint routes of two links each.
+  console.log(`aggregation ${label}: routes of ${rates[0]} and ${rates[1]} Mb/s`);
+  const bed = await GatewayBed.start({
+    names: ['client', 'a', 'b', 'gateway'],
+    edges: [
+      { a: 0, b: 1, rateMbit: rates[0] },
+      { a: 1, b: 3, rateMbit: rates[0] },
+      { a: 0, b: 2, rateMbit: rates[1] },
+      { a: 2, b: 3, rateMbit: rates[1] },
+    ],
+    client: 0,
+    gateway: 3,
+    delayMs: DELAY,
+    tunnelRoutes: 2,
+  });
+  const server = iperfServer(bed, bed.inetNs, INET.host);
+  try {
+    const one: number[] = [];
+    const two: number[] = [];
+    const perRoute: unknown[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      if (rates[0] === rates[1]) {
+        await tunnelUp(bed, 1);
+        one.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+        await tunnelDown(bed);
+      }
+      await tunnelUp(bed, 2);
+      two.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+      const s = await bed.mesh.call(bed.spec.client, 'tunnel.status');
+      perRoute.push(s.routes.map((r: any) => ({ path: r.path.length, rxMbit: round((r.rxRate * 8) / 1e6), flows: r.flows, capacityMbit: round((r.capacity * 8) / 1e6) })));
+      await tunnelDown(bed);
+      console.log(`run ${run + 1}: ${one.length ? `one route ${one.at(-1)!.toFixed(2)} Mb/s, ` : ''}two routes ${two.at(-1)!.toFixed(2)} Mb/s`);
+    }
+    const sum = rates[0] + rates[1];
+    return {
+      rateMbit: rates,
+      flows: 4,
+      twoRoutesMbit: stat(two.map((x) => round(x))),
+      ...(one.length ? { oneRouteMbit: stat(one.map((x) => round(x))), ratio: round(median(two) / median(one)) } : {}),
+      fractionOfSum: round(median(two) / sum),
+      routesAtEnd: perRoute,
+    };
+  } finally {
+    server.kill('SIGKILL');
+    await bed.close();
+  }
+}
+
+async function main(): Promise<void> {
+  removeStaleNamespaces();
+  const probe = probeHost();
+  console.log('host:', Object.entries(probe).map(([k, v]) => `${k} ${v === null ? 'ok' : 'NO (' + v + ')'}`).join(', '));
+  const t0 = performance.now();
+  const out: Record<string, unknown> = {
+    benchmark: 'gateway',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadAverage: loadavg().map((x) => round(x, 2)) },
+    method: `iperf3 ${SECONDS} s per transfer, the first ${OMIT} s not counted, downloads (-R) from the internet namespace behind the gateway; medians of ${RUNS} runs`,
+  };
+  if (opts.chain) out.chain = await chainFigures();
+  if (opts.aggregation) {
+    out.aggregationEqual = await aggregation([RATE, RATE], 'equal');
+    out.aggregationUnequal = await aggregation([4, 2], '4+2');
+  }
+  out.seconds = round((performance.now() - t0) / 1000, 1);
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}gateway.json`, JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote bench/results/gateway.json in ${out.seconds} s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
