@@ -73,7 +73,7 @@ export class DatagramSet {
       return;
     }
     try {
-      h(bytes, end);
+      h(bytes, { route: end, send: (b, o) => this.send(end, channel, b, o?.expectsReply ?? false) });
     } catch {
       this.ctx.counters.handlerErrors++;
     }

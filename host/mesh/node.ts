@@ -17,6 +17,7 @@
 import type {
   ConnectOptions,
   DatagramHandler,
+  DatagramOptions,
   DiscoverOptions,
   DiscoverTarget,
   LinkInfo,
@@ -430,12 +431,12 @@ export class MeshNode implements MeshNodeApi {
     this.datagrams.register(channel, handler);
   }
 
-  sendDatagram(end: number, channel: number, bytes: Uint8Array, expectsReply = false): boolean {
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
     if (this.closed) return false;
-    return this.datagrams.send(end, channel, bytes, expectsReply);
+    return this.datagrams.send(route, channel, bytes, options.expectsReply ?? false);
   }
 
-  onRouteEndClosed(listener: (end: number) => void): void {
+  onRouteEndClosed(listener: (route: number) => void): void {
     this.datagrams.onEndClosed(listener);
   }
 

@@ -39,7 +39,7 @@ export class TunnelCarrierHub {
     private readonly node: MeshNodeApi,
     private readonly channel = TUNNEL_CHANNEL,
   ) {
-    node.onDatagram(channel, (b, end) => (this.owners.get(end) ?? this.rest)?.handler?.(b, end));
+    node.onDatagram(channel, (b, from) => (this.owners.get(from.route) ?? this.rest)?.handler?.(b, from.route));
     node.onRouteEndClosed((end) => {
       const owner = this.owners.get(end);
       this.owners.delete(end);
@@ -56,7 +56,7 @@ export class TunnelCarrierHub {
       this.rest = c;
     }
     return {
-      send: (end, bytes, expectsReply) => this.node.sendDatagram(end, this.channel, bytes, expectsReply),
+      send: (end, bytes, expectsReply) => this.node.sendDatagram(end, this.channel, bytes, { expectsReply }),
       onMessage: (h) => void (c.handler = h),
       onEndClosed: (l) => void c.closed.push(l),
       claim: (end) => void this.owners.set(end, c),

@@ -22,11 +22,11 @@ describe('route datagrams', () => {
     const frames = captureFrames(sim);
     const atDst: Array<{ bytes: Uint8Array; end: number }> = [];
     const atSrc: Array<{ bytes: Uint8Array; end: number }> = [];
-    dst.onDatagram(CH, (bytes, end) => {
-      atDst.push({ bytes: bytes.slice(), end });
-      dst.sendDatagram(end, CH, bytes.slice().reverse());
+    dst.onDatagram(CH, (bytes, from) => {
+      atDst.push({ bytes: bytes.slice(), end: from.route });
+      from.send(bytes.slice().reverse());
     });
-    src.onDatagram(CH, (bytes, end) => atSrc.push({ bytes: bytes.slice(), end }));
+    src.onDatagram(CH, (bytes, from) => atSrc.push({ bytes: bytes.slice(), end: from.route }));
     const sent = [testData(1, 1), testData(MAX_DATAGRAM_BYTES, 2), testData(700, 3)];
     for (const b of sent) expect(src.sendDatagram(route.id, CH, b)).toBe(true);
     await sim.run(200);
@@ -61,7 +61,7 @@ describe('route datagrams', () => {
     const { sim, names, src, route } = await chainWithRoute(3, { latencyMs: 5 });
     const dst = sim.node(names[2]);
     let end = -1;
-    dst.onDatagram(CH, (_b, e) => void (end = e));
+    dst.onDatagram(CH, (_b, from) => void (end = from.route));
     const closedAtDst: number[] = [];
     const closedAtSrc: number[] = [];
     dst.onRouteEndClosed((e) => closedAtDst.push(e));
@@ -84,7 +84,7 @@ describe('route datagrams', () => {
     const closed: number[] = [];
     src.onRouteEndClosed((e) => closed.push(e));
     sim.kill(names[1]);
-    src.sendDatagram(route.id, CH, testData(10), true);
+    src.sendDatagram(route.id, CH, testData(10), { expectsReply: true });
     expect(await sim.runUntil(() => closed.includes(route.id), 2_000)).toBe(true);
     sim.close();
   });
