@@ -56,6 +56,9 @@ function iperfServer(bed: GatewayBed, ns: string, bind: string): ChildProcess {
   return bed.spawnIn(ns, 'iperf3', ['-s', '-p', String(PORT), '-B', bind]);
 }
 
+/** TCP retransmissions of the last iperf3 run (the sender's count), for the reordering check. */
+let lastRetransmits = NaN;
+
 /** Goodput of an iperf3 run, bits per second at the receiver (the first OMIT seconds left out). */
 async function iperf(bed: GatewayBed, ns: string, server: string, o: { reverse?: boolean; cc?: string; parallel?: number }): Promise<number> {
   const args = ['-c', server, '-p', String(PORT), '-t', String(SECONDS), '-O', String(OMIT), '-J', ...(o.reverse ? ['-R'] : []), ...(o.cc ? ['-C', o.cc] : []), ...(o.parallel ? ['-P', String(o.parallel)] : [])];
@@ -64,6 +67,7 @@ async function iperf(bed: GatewayBed, ns: string, server: string, o: { reverse?:
     try {
       const j = JSON.parse(r.stdout);
       if (j.error) throw new Error(j.error);
+      lastRetransmits = j.end.sum_sent?.retransmits ?? NaN;
       return j.end.sum_received.bits_per_second as number;
     } catch (e) {
       // The server is busy finishing the last test, or the lossy control connection lost its
@@ -77,7 +81,7 @@ async function iperf(bed: GatewayBed, ns: string, server: string, o: { reverse?:
 
 /** Round trips of `count` pings, ms. */
 async function pings(bed: GatewayBed, ns: string, target: string, count = 30): Promise<number[]> {
-  const r = await bed.exec(ns, 'ping', ['-c', String(count), '-i', '0.2', '-W', '2', target]);
+  const r = await bed.exec(ns, 'ping', ['-c', String(count), '-i', '0.1', '-W', '2', target]);
   return [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
 }
 
@@ -108,9 +112,8 @@ async function chainFigures(): Promise<Record<string, unknown>> {
     const gwAddr = bed.linkAddress(HOPS - 1, HOPS);
     servers.push(iperfServer(bed, bed.inetNs, INET.host), iperfServer(bed, bed.gatewayNs, gwAddr));
     await tunnelUp(bed, 1);
-    // Latency, idle and loss-free.
-    const viaTunnel = await pings(bed, bed.clientNs, INET.host);
-    const plain = await pings(bed, bed.clientNs, gwAddr);
+    // Latency, idle and loss-free; both at once, so both see the same machine (it is shared).
+    const [viaTunnel, plain] = await Promise.all([pings(bed, bed.clientNs, INET.host, 60), pings(bed, bed.clientNs, gwAddr, 60)]);
     const latency = { tunnelMs: stat(viaTunnel), plainMs: stat(plain), addedMs: round(median(viaTunnel) - median(plain)) };
     console.log(`latency: tunnel ${median(viaTunnel).toFixed(2)} ms, plain ${median(plain).toFixed(2)} ms, added ${latency.addedMs} ms`);
     const cleanTunnel = await iperf(bed, bed.clientNs, INET.host, { reverse: true });
@@ -168,15 +171,18 @@ async function aggregation(rates: [number, number], label: string): Promise<Reco
   try {
     const one: number[] = [];
     const two: number[] = [];
+    const retransmits = { one: [] as number[], two: [] as number[] };
     const perRoute: unknown[] = [];
     for (let run = 0; run < RUNS; run++) {
       if (rates[0] === rates[1]) {
         await tunnelUp(bed, 1);
         one.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+        retransmits.one.push(lastRetransmits);
         await tunnelDown(bed);
       }
       await tunnelUp(bed, 2);
       two.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+      retransmits.two.push(lastRetransmits);
       const s = await bed.mesh.call(bed.spec.client, 'tunnel.status');
       perRoute.push(s.routes.map((r: any) => ({ path: r.path.length, rxMbit: round((r.rxRate * 8) / 1e6), flows: r.flows, capacityMbit: round((r.capacity * 8) / 1e6) })));
       await tunnelDown(bed);
@@ -189,6 +195,8 @@ async function aggregation(rates: [number, number], label: string): Promise<Reco
       twoRoutesMbit: stat(two.map((x) => round(x))),
       ...(one.length ? { oneRouteMbit: stat(one.map((x) => round(x))), ratio: round(median(two) / median(one)) } : {}),
       fractionOfSum: round(median(two) / sum),
+      // Loss-free links: retransmissions come from queue overflow, or from reordering across routes.
+      tcpRetransmits: retransmits,
       routesAtEnd: perRoute,
     };
   } finally {
