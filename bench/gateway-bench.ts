@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { GatewayBed, INET } from '../testbed/netns/gateway-bed.ts';
 import { probeHost, removeStaleNamespaces, Testbed } from '../testbed/netns/testbed.ts';
@@ -52,28 +52,30 @@ const median = (x: number[]) => {
 const stat = (x: number[]) => ({ median: median(x), min: Math.min(...x), max: Math.max(...x), runs: x });
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-function iperfServer(bed: GatewayBed, ns: string, bind: string): ChildProcess {
-  return bed.spawnIn(ns, 'iperf3', ['-s', '-p', String(PORT), '-B', bind]);
-}
-
 /** TCP retransmissions of the last iperf3 run (the sender's count), for the reordering check. */
 let lastRetransmits = NaN;
+let nextPort = PORT;
 
-/** Goodput of an iperf3 run, bits per second at the receiver (the first OMIT seconds left out). */
-async function iperf(bed: GatewayBed, ns: string, server: string, o: { reverse?: boolean; cc?: string; parallel?: number }): Promise<number> {
-  const args = ['-c', server, '-p', String(PORT), '-t', String(SECONDS), '-O', String(OMIT), '-J', ...(o.reverse ? ['-R'] : []), ...(o.cc ? ['-C', o.cc] : []), ...(o.parallel ? ['-P', String(o.parallel)] : [])];
+/**
+ * Goodput of one iperf3 run, bits per second at the receiver (the first OMIT seconds left
+ * out), against a one-off server started for it in `serverNs` (so a run whose control
+ * connection struggled through the loss can never leave a busy server for the next one).
+ */
+async function iperf(bed: GatewayBed, serverNs: string, server: string, o: { reverse?: boolean; cc?: string; parallel?: number }): Promise<number> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = await bed.exec(ns, 'iperf3', args, (SECONDS + 30) * 1000);
+    const port = nextPort++;
+    const srv = bed.spawnIn(serverNs, 'iperf3', ['-s', '-1', '-p', String(port), '-B', server]);
+    await new Promise((res) => setTimeout(res, 300));
+    const args = ['-c', server, '-p', String(port), '-t', String(SECONDS), '-O', String(OMIT), '-J', ...(o.reverse ? ['-R'] : []), ...(o.cc ? ['-C', o.cc] : []), ...(o.parallel ? ['-P', String(o.parallel)] : [])];
+    const r = await bed.exec(bed.clientNs, 'iperf3', args, (SECONDS + 60) * 1000);
+    srv.kill('SIGKILL');
     try {
       const j = JSON.parse(r.stdout);
       if (j.error) throw new Error(j.error);
       lastRetransmits = j.end.sum_sent?.retransmits ?? NaN;
       return j.end.sum_received.bits_per_second as number;
     } catch (e) {
-      // The server is busy finishing the last test, or the lossy control connection lost its
-      // way: wait and try again.
       console.log(`  iperf3 ${args.join(' ')}: ${(e as Error).message.slice(0, 120)}; retrying`);
-      await new Promise((res) => setTimeout(res, 2000));
     }
   }
   return NaN;
@@ -106,26 +108,24 @@ async function chainFigures(): Promise<Record<string, unknown>> {
   const edges = names.slice(1).map((_, i) => ({ a: i, b: i + 1 }));
   console.log(`chain: ${HOPS} links of ${RATE} Mb/s, ${DELAY} ms; ${LOSS} % loss per link and direction`);
   const bed = await GatewayBed.start({ names, edges, client: 0, gateway: HOPS, delayMs: DELAY, rateMbit: RATE, tunnelRoutes: 1 });
-  const servers: ChildProcess[] = [];
   try {
     bed.routeChain(names.map((_, i) => i));
     const gwAddr = bed.linkAddress(HOPS - 1, HOPS);
-    servers.push(iperfServer(bed, bed.inetNs, INET.host), iperfServer(bed, bed.gatewayNs, gwAddr));
     await tunnelUp(bed, 1);
     // Latency, idle and loss-free; both at once, so both see the same machine (it is shared).
     const [viaTunnel, plain] = await Promise.all([pings(bed, bed.clientNs, INET.host, 60), pings(bed, bed.clientNs, gwAddr, 60)]);
     const latency = { tunnelMs: stat(viaTunnel), plainMs: stat(plain), addedMs: round(median(viaTunnel) - median(plain)) };
     console.log(`latency: tunnel ${median(viaTunnel).toFixed(2)} ms, plain ${median(plain).toFixed(2)} ms, added ${latency.addedMs} ms`);
-    const cleanTunnel = await iperf(bed, bed.clientNs, INET.host, { reverse: true });
+    const cleanTunnel = await iperf(bed, bed.inetNs, INET.host, { reverse: true });
     console.log(`loss-free: tunnel ${(cleanTunnel / 1e6).toFixed(2)} Mb/s`);
     bed.setLoss(LOSS);
     const rows: Array<Record<string, number>> = [];
     for (let run = 0; run < RUNS; run++) {
       const row = {
-        tunnelDefault: (await iperf(bed, bed.clientNs, INET.host, { reverse: true })) / (RATE * 1e6),
-        tunnelCubic: (await iperf(bed, bed.clientNs, INET.host, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
-        plainCubic: (await iperf(bed, bed.clientNs, gwAddr, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
-        plainBbr: (await iperf(bed, bed.clientNs, gwAddr, { reverse: true, cc: 'bbr' })) / (RATE * 1e6),
+        tunnelDefault: (await iperf(bed, bed.inetNs, INET.host, { reverse: true })) / (RATE * 1e6),
+        tunnelCubic: (await iperf(bed, bed.inetNs, INET.host, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
+        plainCubic: (await iperf(bed, bed.gatewayNs, gwAddr, { reverse: true, cc: 'cubic' })) / (RATE * 1e6),
+        plainBbr: (await iperf(bed, bed.gatewayNs, gwAddr, { reverse: true, cc: 'bbr' })) / (RATE * 1e6),
       };
       rows.push(row);
       console.log(`run ${run + 1}: ${Object.entries(row).map(([k, v]) => `${k} ${(v * 100).toFixed(1)} %`).join(', ')}`);
@@ -146,7 +146,6 @@ async function chainFigures(): Promise<Record<string, unknown>> {
       gatewayCounters: gw.counters,
     };
   } finally {
-    for (const s of servers) s.kill('SIGKILL');
     await bed.close();
   }
 }
@@ -167,7 +166,6 @@ async function aggregation(rates: [number, number], label: string): Promise<Reco
     delayMs: DELAY,
     tunnelRoutes: 2,
   });
-  const server = iperfServer(bed, bed.inetNs, INET.host);
   try {
     const one: number[] = [];
     const two: number[] = [];
@@ -176,12 +174,12 @@ async function aggregation(rates: [number, number], label: string): Promise<Reco
     for (let run = 0; run < RUNS; run++) {
       if (rates[0] === rates[1]) {
         await tunnelUp(bed, 1);
-        one.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+        one.push((await iperf(bed, bed.inetNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
         retransmits.one.push(lastRetransmits);
         await tunnelDown(bed);
       }
       await tunnelUp(bed, 2);
-      two.push((await iperf(bed, bed.clientNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
+      two.push((await iperf(bed, bed.inetNs, INET.host, { reverse: true, parallel: 4 })) / 1e6);
       retransmits.two.push(lastRetransmits);
       const s = await bed.mesh.call(bed.spec.client, 'tunnel.status');
       perRoute.push(s.routes.map((r: any) => ({ path: r.path.length, rxMbit: round((r.rxRate * 8) / 1e6), flows: r.flows, capacityMbit: round((r.capacity * 8) / 1e6) })));
@@ -200,7 +198,6 @@ async function aggregation(rates: [number, number], label: string): Promise<Reco
       routesAtEnd: perRoute,
     };
   } finally {
-    server.kill('SIGKILL');
     await bed.close();
   }
 }
