@@ -24,6 +24,13 @@ function quietIpv6(device: string): void {
   }
 }
 
+/** Takes a setup down, in the reverse order: table, device, then what the journal holds. */
+async function release(tun: TunDevice, nft: NftTable | undefined, journal: Journal): Promise<string[]> {
+  await nft?.close();
+  await tun.close();
+  return journal.undoAll();
+}
+
 export interface GatewayNetOptions {
   device: string;
   /** The pool as "a.b.c.d/n" and the gateway's address in it. */
@@ -67,17 +74,13 @@ export class GatewayNetwork {
       ]);
       return new GatewayNetwork(tun, nft, o.journal);
     } catch (e) {
-      await nft?.close();
-      await tun.close();
-      o.journal.undoAll();
+      await release(tun, nft, o.journal);
       throw e;
     }
   }
 
-  async down(): Promise<string[]> {
-    await this.nft.close();
-    await this.tun.close();
-    return this.journal.undoAll();
+  down(): Promise<string[]> {
+    return release(this.tun, this.nft, this.journal);
   }
 }
 
@@ -143,16 +146,12 @@ export class ClientNetwork {
       }
       return new ClientNetwork(tun, nft, o.journal, pinned);
     } catch (e) {
-      await nft?.close();
-      await tun.close();
-      o.journal.undoAll();
+      await release(tun, nft, o.journal);
       throw e;
     }
   }
 
-  async down(): Promise<string[]> {
-    await this.nft?.close();
-    await this.tun.close();
-    return this.journal.undoAll();
+  down(): Promise<string[]> {
+    return release(this.tun, this.nft, this.journal);
   }
 }

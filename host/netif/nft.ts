@@ -4,7 +4,7 @@
 // sees its stdin close, exits, and the table and every rule in it are gone; no journal and
 // no cleanup pass are needed. A clean stop deletes the table first.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { NetifError } from './tun.ts';
+import { endChild, NetifError } from './tun.ts';
 
 export class NftTable {
   private constructor(
@@ -58,15 +58,6 @@ export class NftTable {
 
   /** Deletes the table and lets the owner go. */
   close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-      this.child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      this.child.stdin!.write(`delete table ${this.family} ${this.name}\n`);
-      this.child.stdin!.end();
-    });
+    return endChild(this.child, `delete table ${this.family} ${this.name}\n`);
   }
 }

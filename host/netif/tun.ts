@@ -29,6 +29,23 @@ export function tunHelper(): string {
   return BINARY;
 }
 
+/**
+ * Ends a helper that lives as long as its stdin (the TUN helper, `nft -i`): writes its last
+ * words, closes the pipe and waits for it to exit, killing it if it has not within 2 s.
+ */
+export function endChild(child: ChildProcess, lastWords?: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    if (lastWords) child.stdin!.write(lastWords);
+    child.stdin!.end();
+  });
+}
+
 export class TunDevice {
   /** Packets from the device (the kernel routed them here). */
   onPacket: (packet: Uint8Array) => void = () => {};
@@ -108,14 +125,6 @@ export class TunDevice {
   /** Removes the device: the helper exits when its stdin closes. */
   close(): Promise<void> {
     this.closing = true;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-      this.child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      this.child.stdin!.end();
-    });
+    return endChild(this.child);
   }
 }
