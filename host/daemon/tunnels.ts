@@ -171,7 +171,7 @@ export class DaemonTunnels {
       const cfg = await Promise.race([
         tunnel.ready(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no route to the gateway ${gw.address} joined within ${upTimeoutMs} ms${tunnel!.lastRefusal ? ` (refused: ${tunnel!.lastRefusal})` : ''}`)), upTimeoutMs);
+          timer = setTimeout(() => reject(new Error(`no route to the gateway ${gw.address} joined within ${upTimeoutMs} ms${tunnel!.lastProblem ? `: ${tunnel!.lastProblem}` : ''}`)), upTimeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
       const neighbours = this.cfg.neighbours.map((n) => n.address.host).filter((h) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h));

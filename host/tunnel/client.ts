@@ -97,7 +97,8 @@ export class TunnelClient {
   private reportTimer: TimerHandle | undefined;
   private maintainTimer: TimerHandle | undefined;
   private readonly onReady: Array<(c: TunnelConfig) => void> = [];
-  lastRefusal: string | undefined;
+  /** Why the last route did not join: the gateway's refusal, or its silence. */
+  lastProblem: string | undefined;
   readonly counters: TunnelClientCounters = {
     packetsOut: 0,
     bytesOut: 0,
@@ -173,7 +174,8 @@ export class TunnelClient {
   private step(j: Join): void {
     if (this.closed || this.joins.get(j.route.id) !== j || j.step === 'up') return;
     if (j.tries++ >= JOIN_TRIES) {
-      this.o.log?.(`tunnel: route ${j.route.id} did not join the gateway; giving it up`);
+      this.lastProblem = j.step === 'hello' ? 'the gateway node does not answer the tunnel (does it run the gateway service?)' : 'the gateway did not answer the join';
+      this.o.log?.(`tunnel: route ${j.route.id} did not join: ${this.lastProblem}; giving it up`);
       this.drop(j.route.id);
       return;
     }
@@ -229,7 +231,7 @@ export class TunnelClient {
       case TunnelMsg.Refuse: {
         this.counters.refused++;
         const why = Object.entries(RefuseCode).find(([, v]) => v === m.reason)?.[0] ?? `reason ${m.reason}`;
-        this.lastRefusal = why;
+        this.lastProblem = `refused: ${why}`;
         this.o.log?.(`tunnel: the gateway refused route ${end}: ${why}`);
         this.drop(end);
         return;
@@ -307,7 +309,7 @@ export class TunnelClient {
 
   // ---- status and close ---------------------------------------------------------------------------
 
-  status(): { gateway: string; session: string; state: 'joining' | 'up'; address: string | null; dns: string | null; mtu: number | null; routes: Array<TunnelRouteStatus & { path: string[]; step: string }>; counters: TunnelClientCounters; lastRefusal: string | null } {
+  status(): { gateway: string; session: string; state: 'joining' | 'up'; address: string | null; dns: string | null; mtu: number | null; routes: Array<TunnelRouteStatus & { path: string[]; step: string }>; counters: TunnelClientCounters; lastProblem: string | null } {
     const now = this.now();
     const measured = new Map(this.routes.status(now).map((r) => [r.id, r]));
     return {
@@ -319,7 +321,7 @@ export class TunnelClient {
       mtu: this.config?.mtu ?? null,
       routes: [...this.joins.values()].map((j) => ({ ...(measured.get(j.route.id) ?? emptyStatus(j.route.id)), path: j.route.path, step: j.step })),
       counters: { ...this.counters },
-      lastRefusal: this.lastRefusal ?? null,
+      lastProblem: this.lastProblem ?? null,
     };
   }
 
