@@ -19,7 +19,9 @@ export const JOIN_RETRY_MS = 400;
 export const JOIN_TRIES = 12;
 /** Missing routes are looked for this often. */
 export const MAINTAIN_MS = 1000;
-/** Relays of a route that failed are avoided for this long. */
+/** After routes failed to join in a row, the next try waits up to this long. */
+export const MAX_JOIN_BACKOFF_MS = 30_000;
+/** Relays of a route that failed are avoided, where the mesh has other paths, for this long. */
 export const FAILED_RELAY_MEMORY_MS = 60_000;
 
 /** A route the daemon built to the gateway. */
@@ -35,8 +37,11 @@ export interface TunnelRoute {
 
 /** How the client gets routes: the daemon discovers paths to the gateway and sets them up. */
 export interface RouteProvider {
-  /** Up to `count` new routes to the gateway, avoiding these relays where it can. */
-  add(count: number, avoid: ReadonlySet<string>): Promise<TunnelRoute[]>;
+  /**
+   * Up to `count` new routes to the gateway, disjoint from the routes in use (`inUse` relays),
+   * and away from relays that failed lately (`failed`) where the mesh has other paths.
+   */
+  add(count: number, avoid: { inUse: ReadonlySet<string>; failed: ReadonlySet<string> }): Promise<TunnelRoute[]>;
   remove(id: number): void;
 }
 
@@ -93,6 +98,9 @@ export class TunnelClient {
   private config: TunnelConfig | undefined;
   private tun: PacketPort | undefined;
   private adding = false;
+  /** Routes that did not join in a row (refused or unanswered): each one doubles the wait before the next try. */
+  private joinFailures = 0;
+  private nextAttempt = 0;
   private closed = false;
   private reportTimer: TimerHandle | undefined;
   private maintainTimer: TimerHandle | undefined;
@@ -140,17 +148,16 @@ export class TunnelClient {
 
   private maintain(): void {
     this.maintainTimer = this.o.timers.setTimeout(() => this.maintain(), MAINTAIN_MS);
-    if (this.closed || this.adding) return;
+    const now = this.now();
+    if (this.closed || this.adding || now < this.nextAttempt) return;
     const missing = this.o.want - this.joins.size;
     if (missing <= 0) return;
-    const now = this.now();
-    const avoid = new Set<string>();
     for (const [k, at] of this.failedRelays) if (now - at > FAILED_RELAY_MEMORY_MS) this.failedRelays.delete(k);
-    for (const k of this.failedRelays.keys()) avoid.add(k);
-    for (const j of this.joins.values()) for (const r of j.route.relays) avoid.add(r);
+    const inUse = new Set<string>();
+    for (const j of this.joins.values()) for (const r of j.route.relays) inUse.add(r);
     this.adding = true;
     this.o.routes
-      .add(missing, avoid)
+      .add(missing, { inUse, failed: new Set(this.failedRelays.keys()) })
       .then(
         (got) => {
           for (const r of got) {
@@ -174,14 +181,23 @@ export class TunnelClient {
   private step(j: Join): void {
     if (this.closed || this.joins.get(j.route.id) !== j || j.step === 'up') return;
     if (j.tries++ >= JOIN_TRIES) {
+      this.joinFailed();
       this.lastProblem = j.step === 'hello' ? 'the gateway node does not answer the tunnel (does it run the gateway service?)' : 'the gateway did not answer the join';
       this.o.log?.(`tunnel: route ${j.route.id} did not join: ${this.lastProblem}; giving it up`);
       this.drop(j.route.id);
       return;
     }
     const bytes = j.step === 'auth' && j.auth ? j.auth : encodeTunnel({ type: TunnelMsg.Hello });
-    this.o.carrier.send(j.route.id, bytes, true);
+    // Not an answer the mesh should wait for: on a lossy route the join takes its own tries
+    // (JOIN_TRIES), longer than the mesh's failure detector would give it.
+    this.o.carrier.send(j.route.id, bytes, false);
     j.timer = this.o.timers.setTimeout(() => this.step(j), JOIN_RETRY_MS);
+  }
+
+  /** A gateway that refuses or does not answer is not asked again at once (at most every MAX_JOIN_BACKOFF_MS). */
+  private joinFailed(): void {
+    this.joinFailures++;
+    this.nextAttempt = this.now() + Math.min(MAX_JOIN_BACKOFF_MS, MAINTAIN_MS * 2 ** (this.joinFailures - 1));
   }
 
   private drop(id: number): void {
@@ -232,6 +248,7 @@ export class TunnelClient {
         this.counters.refused++;
         const why = Object.entries(RefuseCode).find(([, v]) => v === m.reason)?.[0] ?? `reason ${m.reason}`;
         this.lastProblem = `refused: ${why}`;
+        this.joinFailed();
         this.o.log?.(`tunnel: the gateway refused route ${end}: ${why}`);
         this.drop(end);
         return;
@@ -262,6 +279,7 @@ export class TunnelClient {
       return;
     }
     j.step = 'up';
+    this.joinFailures = 0;
     const now = this.now();
     this.routes.add(j.route.id, j.route.capacity, now);
     this.routes.heard(j.route.id, now);

@@ -134,11 +134,15 @@ export class GatewayService {
     const state = this.ends.get(end);
     switch (m.type) {
       case TunnelMsg.Hello: {
+        // A repeated Hello gets the same nonce again: the client may already be signing it.
+        let nonce = state?.kind === 'challenged' ? state.nonce : this.pendingRejoin.get(end);
+        if (!nonce) {
+          nonce = this.random(NONCE_BYTES);
+          // A route already joined may re-join (its Welcome was lost); it keeps working meanwhile.
+          if (state?.kind === 'joined') this.pendingRejoin.set(end, nonce);
+          else this.ends.set(end, { kind: 'challenged', nonce });
+        }
         if (state?.kind === 'joined') state.session.routes.heard(end, this.now());
-        const nonce = this.random(NONCE_BYTES);
-        // A route already joined may re-join (its Welcome was lost); it keeps working meanwhile.
-        if (state?.kind !== 'joined') this.ends.set(end, { kind: 'challenged', nonce });
-        else this.pendingRejoin.set(end, nonce);
         this.send(end, { type: TunnelMsg.Challenge, nonce });
         return;
       }
@@ -167,7 +171,15 @@ export class GatewayService {
 
   private onAuth(end: number, m: Extract<TunnelMessage, { type: typeof TunnelMsg.Auth }>): void {
     const state = this.ends.get(end);
+    if (state?.kind === 'joined' && hex(m.session) === state.session.id && hex(m.clientKey) === state.session.keyHex && !this.pendingRejoin.has(end)) {
+      // A repeat (our Welcome was lost): only the route's owner can send on it, so answer again.
+      this.welcome(end, state.session, m.session);
+      return;
+    }
+    // Each nonce buys one signature check, so a route cannot make us verify without end.
     const nonce = state?.kind === 'challenged' ? state.nonce : this.pendingRejoin.get(end);
+    if (state?.kind === 'challenged') this.ends.delete(end);
+    this.pendingRejoin.delete(end);
     if (!nonce) {
       this.send(end, { type: TunnelMsg.Refuse, reason: RefuseCode.NoChallenge });
       return;
@@ -202,21 +214,16 @@ export class GatewayService {
       this.byAddress.set(address, s);
     }
     if (state?.kind === 'joined' && state.session !== s) this.leave(state.session, end);
-    this.pendingRejoin.delete(end);
     this.ends.set(end, { kind: 'joined', session: s });
     s.routes.add(end, m.capacityKBps * 1000, this.now());
     s.routes.heard(end, this.now());
     s.emptySince = undefined;
     this.counters.joins++;
-    this.send(end, {
-      type: TunnelMsg.Welcome,
-      session: m.session,
-      address: s.address,
-      prefixLength: 32,
-      gateway: this.gatewayAddress,
-      dns: this.gatewayAddress,
-      mtu: TUNNEL_MTU,
-    });
+    this.welcome(end, s, m.session);
+  }
+
+  private welcome(end: number, s: Session, session: Uint8Array): void {
+    this.send(end, { type: TunnelMsg.Welcome, session, address: s.address, prefixLength: 32, gateway: this.gatewayAddress, dns: this.gatewayAddress, mtu: TUNNEL_MTU });
   }
 
   /**

@@ -14,9 +14,17 @@ export interface MeshRouteOptions {
 
 export function meshRouteProvider(node: MeshNodeApi, gatewayKey: Uint8Array, o: MeshRouteOptions = {}): RouteProvider {
   return {
-    async add(count: number, avoid: ReadonlySet<string>): Promise<TunnelRoute[]> {
+    async add(count: number, avoid: { inUse: ReadonlySet<string>; failed: ReadonlySet<string> }): Promise<TunnelRoute[]> {
       const found = await node.discover({ publicKey: gatewayKey }, { maxHops: o.maxHops, timeoutMs: o.timeoutMs, maxResults: 16 });
-      const chosen = choosePaths(avoiding(found, new Set(avoid)), { kind: 'disjoint', count });
+      const disjoint = avoiding(found, new Set(avoid.inUse));
+      const fresh = avoiding(disjoint, new Set(avoid.failed));
+      // Paths away from recent failures first, then the others (a relay that failed may be back).
+      const chosen = choosePaths(fresh, { kind: 'disjoint', count });
+      if (chosen.length < count) {
+        const taken = new Set(chosen.flatMap((c) => c.hops.slice(0, -1).map((h) => hex(h.publicKey))));
+        const rest = avoiding(disjoint, taken).filter((c) => !chosen.some((x) => x.firstNeighbour === c.firstNeighbour));
+        chosen.push(...choosePaths(rest, { kind: 'disjoint', count: count - chosen.length }));
+      }
       const settled = await Promise.allSettled(chosen.map((c) => node.addRoute(c).then((r) => ({ r, c }))));
       const up = settled.flatMap((s) => (s.status === 'fulfilled' ? [tunnelRoute(s.value.r.id, s.value.c)] : []));
       for (const r of up) o.onRoute?.(r.id);

@@ -111,6 +111,23 @@ describe('IP tunnel over a simulated mesh', () => {
     sim.close();
   });
 
+  it('joins through heavy loss: every join step is repeated until answered, and no repeat is taken for a forgery', async () => {
+    for (const seed of ['lossy-join-1', 'lossy-join-2', 'lossy-join-3']) {
+      const sim = mesh(seed);
+      await sim.run(100);
+      for (const [a, b] of [['c', 'a1'], ['a1', 'a2'], ['a2', 'g'], ['c', 'b1'], ['b1', 'g']]) sim.setLoss(a, b, 0.2);
+      const { gateway, client } = start(sim);
+      await sim.settle(client.ready(), 30_000);
+      await sim.runUntil(() => client.status().routes.filter((r) => r.step === 'up').length === 2, 30_000);
+      expect(client.status().routes.filter((r) => r.step === 'up').length).toBe(2);
+      expect(gateway.status().counters.refusedBadSignature).toBe(0);
+      expect(client.status().counters.refused).toBe(0);
+      client.close();
+      gateway.close();
+      sim.close();
+    }
+  });
+
   it('an allow-list refuses a key not on it; a key on it joins', async () => {
     const sim = mesh('tunnel-allow');
     await sim.run(100);
