@@ -170,6 +170,9 @@ a destination answers a rejoining Open for a stream it does not know (it restart
 UnknownStream instead of starting a new stream that would wait for bytes the source no longer
 has, an Open on a channel nobody listens on with NoListener, and an end that aborts a stream
 before both directions finished tells the other with Aborted, so neither waits for its timers.
+Datagram is type, channel u16 (the service at the other end) and one message of at most
+${M.MAX_DATAGRAM_BYTES} bytes, from either end of the route: not acknowledged, not ordered, not resent
+(the IP tunnel's packets travel so).
 
 ### Building a route
 
