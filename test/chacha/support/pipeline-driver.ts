@@ -136,7 +136,10 @@ export class PipelineDriver {
     for (const b of got) {
       const keep = BigInt(b.tkeep!);
       const data = bigToBytes(BigInt(b.tdata!), this.beatBytes);
-      for (let i = 0; i < this.beatBytes; i++) if ((keep >> BigInt(i)) & 1n) bytes.push(data[i]!);
+      for (let i = 0; i < this.beatBytes; i++) {
+        if ((keep >> BigInt(i)) & 1n) bytes.push(data[i]!);
+        else if (data[i] !== 0) throw new Error(`${this.name}: output beat ${bytes.length} of packet ${out.length} has byte ${i} outside tkeep set to ${data[i]} (must be zero)`);
+      }
       flags.push(Number(b.tuser) === 1);
       if (Number(b.tlast) === 1) {
         out.push({ data: Uint8Array.from(bytes), wrappedBeats: flags });
