@@ -11,8 +11,8 @@
 //   npm run bench:cam -- --saved-pnr-only   (as --reuse, and no new place and route: area only for the rest)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type TableGeometry } from '../host/table/geometry.ts';
-import { valueLayout } from '../host/table/layout.ts';
+import { type TableGeometry } from '../spec/route-table/geometry.ts';
+import { valueLayout } from '../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../host/table/manager.ts';
 import { bramCam, bramCamGeometry, bramCamTiming } from '../rtl-gen/cam/bram-cam.ts';
 import type { CamTiming } from '../rtl-gen/cam/common.ts';
@@ -22,8 +22,8 @@ import type { Module } from '../rtl-gen/ir/module.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { simulate } from '../sim/index.ts';
 import { type SynthResult, savedSynthResult, synthesize } from '../synth/flow.ts';
-import { Rng, Schedule, randomWorkload } from '../test/cam/support/driver.ts';
-import { generateRouteTableDoc } from '../test/cam/support/route-table-doc.ts';
+import { Rng, Schedule, randomWorkload } from '../testbed/cam-driver.ts';
+import { generateRouteTableDoc } from '../scripts/docs/route-table.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { PIPELINE_CONFIGS } from '../rtl-gen/chacha/designs.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng } from '../sim/random.ts';
-import { type Packet, PipelineDriver, checkPackets } from '../test/chacha/support/pipeline-driver.ts';
+import { type Packet, PipelineDriver, checkPackets } from '../sim/drivers/chacha-pipeline.ts';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);

@@ -10,12 +10,12 @@ import { BACKENDS, type CryptoBackend } from '../host/crypto/backend.ts';
 import { generateKeyPair } from '../host/crypto/ecdh.ts';
 import { osRandom } from '../host/crypto/random.ts';
 import { generateIdentity } from '../host/identity/identity.ts';
-import { InnerType } from '../host/link/constants.ts';
+import { InnerType } from '../spec/link-wire.ts';
 import { SoftwareDatapath } from '../host/link/datapath.ts';
 import { openFrame, readFrameHeader, sealFrame } from '../host/link/frame.ts';
 import { Link } from '../host/link/session.ts';
-import { runFuzz } from '../test/host/support/fuzz.ts';
-import { startPair } from '../test/host/support/udp-pair.ts';
+import { runFuzz } from '../testbed/link-fuzz.ts';
+import { startPair } from '../testbed/udp-pair.ts';
 import { manyLinks } from './link/many-links.ts';
 import { fmt, rate, table } from './link/measure.ts';
 

@@ -6,7 +6,7 @@
 //   (MESH_BENCH_VERBOSE=1 prints each transfer's time, retransmissions and repairs)
 //
 // - route setup time against hop count (1..6): nodes on real UDP sockets on loopback joined by
-//   host/link sessions (host/mesh/bench-support.ts), and again through a chain of seven
+//   host/link sessions (testbed/mesh-measure.ts), and again through a chain of seven
 //   `skywire node start` processes asked over their control sockets; target < 50 ms per hop;
 // - recovery from one lost setup message of each kind, in round trips; target <= 3;
 // - relay throughput on one core (link decrypt, route lookup, link re-encrypt, forward) as a
@@ -16,8 +16,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { lostSetupRecovery, relayCost, setupCpuPerHop, setupTimeOverUdp, stripingGoodput } from '../host/mesh/bench-support.ts';
-import { DemoMesh, netnsUnavailable } from '../host/demo/launcher.ts';
+import { lostSetupRecovery, relayCost, setupCpuPerHop, setupTimeOverUdp, stripingGoodput } from '../testbed/mesh-measure.ts';
+import { DemoMesh, netnsUnavailable } from '../testbed/demo/launcher.ts';
 import { randomBytes } from 'node:crypto';
 
 const quick = process.argv.includes('--quick');

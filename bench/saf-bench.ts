@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { DEFAULT_LINK_OVERHEAD_BYTES, SAF_MTU_BYTES } from '../host/saf/constants.ts';
-import { Chain, probeHost, removeStaleNamespaces, Testbed, type NodeReport } from './testbed/testbed.ts';
+import { Chain, probeHost, removeStaleNamespaces, Testbed, type NodeReport } from '../testbed/netns/testbed.ts';
 
 // The benchmark's namespaces have their own prefix, apart from the CI test's.
 Testbed.prefix = 'safbn';

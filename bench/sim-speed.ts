@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { blockIterative } from '../rtl-gen/chacha/block-iterative.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng, packBeats, risingEdge, runCycles, runStreams, simulate } from '../sim/index.ts';
-import { PipelineDriver } from '../test/chacha/support/pipeline-driver.ts';
+import { PipelineDriver } from '../sim/drivers/chacha-pipeline.ts';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 1_000_000);
 const dut = await simulate(blockIterative({ rounds: 20 }));

@@ -2,23 +2,34 @@
 
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../sim/build.ts';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BOARDS, constraintFile, printConstraints } from '../constraints/boards.ts';
 import { committedDesigns, committedFiles } from './designs.ts';
 import { lintDesign } from './lint.ts';
+import { rtlReadme } from './names.ts';
 
-export const RTL_DIR = join(PROJECT_ROOT, 'rtl');
-export const CONSTRAINTS_DIR = join(PROJECT_ROOT, 'constraints');
+/** The checkout this generator lives in (rtl-gen/..). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const RTL_DIR = join(ROOT, 'rtl');
+export const CONSTRAINTS_DIR = join(ROOT, 'constraints');
 
 /** Pin files printed from constraints/boards.ts. */
 function constraintFiles(): Map<string, string> {
   return new Map(Object.values(BOARDS).map((b) => [constraintFile(b), printConstraints(b)]));
 }
 
+/** Every file under rtl/: the committed designs' Verilog and the README that reads their names. */
+function rtlFiles(): Map<string, string> {
+  const files = committedFiles();
+  files.set('README.md', rtlReadme([...files.keys()]));
+  return files;
+}
+
 /** Files under rtl/ that differ from, are missing from, or are not produced by the generators. */
 export function rtlDrift(): string[] {
-  const want = committedFiles();
+  const want = rtlFiles();
   const have = existsSync(RTL_DIR) ? readdirSync(RTL_DIR).filter((f) => f.endsWith('.v')) : [];
   const drift: string[] = [];
   for (const [name, text] of want) {
@@ -35,7 +46,7 @@ export function rtlDrift(): string[] {
 }
 
 export function writeRtl(): number {
-  const want = committedFiles();
+  const want = rtlFiles();
   mkdirSync(RTL_DIR, { recursive: true });
   for (const f of readdirSync(RTL_DIR)) if (f.endsWith('.v') && !want.has(f)) rmSync(join(RTL_DIR, f));
   for (const [name, text] of want) writeFileSync(join(RTL_DIR, name), text);
@@ -63,10 +74,10 @@ program
 program
   .command('lint')
   .description('verilator --lint-only -Wall and yosys read_verilog on every design')
-  .action(() => {
+  .action(async () => {
     let bad = 0;
     for (const top of committedDesigns()) {
-      for (const r of lintDesign(top)) {
+      for (const r of await lintDesign(top)) {
         console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.tool.padEnd(9)} ${r.top}`);
         if (!r.ok) {
           bad++;
@@ -77,4 +88,4 @@ program
     if (bad) process.exit(1);
   });
 
-if (import.meta.url === `file://${process.argv[1]}`) program.parse();
+if (import.meta.url === `file://${process.argv[1]}`) await program.parseAsync();

@@ -1,7 +1,11 @@
 // Lint of generated Verilog: verilator --lint-only -Wall and yosys read_verilog, both with
 // no warnings allowed. Waivers, if ever needed, go in LINT_WAIVERS with the reason.
+//
+// The tools run as child processes awaited asynchronously, never with spawnSync: a test
+// worker blocked for seconds stops answering vitest, which then reports "Timeout calling
+// onTaskUpdate" and fails the run although every test passed.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,31 +22,39 @@ export interface LintResult {
   output: string;
 }
 
-function inTempDir<T>(files: ReadonlyMap<string, string>, fn: (dir: string, names: string[]) => T): T {
+interface ToolRun {
+  status: number | null;
+  output: string;
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', () => reject(new Error(`${cmd} is not installed: run \`npm run bootstrap\``)));
+    child.on('close', (status) => resolve({ status, output: output.trim() }));
+  });
+}
+
+export async function lintDesign(top: Module): Promise<LintResult[]> {
+  // Vendor primitives are linted through their behavioural models.
+  const files = printDesign(top, { models: true });
   const dir = mkdtempSync(join(tmpdir(), 'rtl-lint-'));
   try {
     for (const [name, text] of files) writeFileSync(join(dir, name), text);
-    return fn(dir, [...files.keys()]);
+    const names = [...files.keys()];
+    const script = `${names.map((n) => `read_verilog ${n}`).join('; ')}; hierarchy -check -top ${top.name}`;
+    const [v, y] = await Promise.all([
+      run('verilator', ['--lint-only', '-Wall', ...LINT_WAIVERS.map((w) => `-Wno-${w.flag}`), '--top-module', top.name, ...names], dir),
+      run('yosys', ['-q', '-p', script], dir),
+    ]);
+    return [
+      { top: top.name, tool: 'verilator', ok: v.status === 0 && v.output === '', output: v.output },
+      { top: top.name, tool: 'yosys', ok: y.status === 0 && !/warning/i.test(y.output), output: y.output },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-export function lintDesign(top: Module): LintResult[] {
-  // Vendor primitives are linted through their behavioural models.
-  const files = printDesign(top, { models: true });
-  return inTempDir(files, (dir, names) => {
-    const v = spawnSync('verilator', ['--lint-only', '-Wall', ...LINT_WAIVERS.map((w) => `-Wno-${w.flag}`), '--top-module', top.name, ...names],
-      { cwd: dir, encoding: 'utf8' });
-    if (v.error) throw new Error('verilator is not installed: run `npm run bootstrap`');
-    const vout = `${v.stdout}${v.stderr}`.trim();
-    const script = `${names.map((n) => `read_verilog ${n}`).join('; ')}; hierarchy -check -top ${top.name}`;
-    const y = spawnSync('yosys', ['-q', '-p', script], { cwd: dir, encoding: 'utf8' });
-    if (y.error) throw new Error('yosys is not installed: run `npm run bootstrap`');
-    const yout = `${y.stdout}${y.stderr}`.trim();
-    return [
-      { top: top.name, tool: 'verilator', ok: v.status === 0 && vout === '', output: vout },
-      { top: top.name, tool: 'yosys', ok: y.status === 0 && !/warning/i.test(yout), output: yout },
-    ];
-  });
 }

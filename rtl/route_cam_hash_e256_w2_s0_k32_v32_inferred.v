@@ -19,7 +19,7 @@
 // H3 hashes: bit b of a route ID's index in way w is the XOR (parity) of the route ID bits set in mask[w][b] (mask bit 0 = route ID bit 0):
 //   way 0: [0] 0x345c6424 [1] 0xa2b4965a [2] 0xb794237f [3] 0x151d5b91 [4] 0x897274b7 [5] 0x3b866fce [6] 0x05528094
 //   way 1: [0] 0x2745c77f [1] 0x5b026f2e [2] 0x2603325f [3] 0xa102da56 [4] 0x4d193cc3 [5] 0xa3565602 [6] 0xf0eb8e05
-// Value layout (32 bits), from host/table/layout.ts:
+// Value layout (32 bits), from spec/route-table/layout.ts:
 //   [0:0] valid    the slot holds a route; lookups match only valid slots (0 = empty or deleted)
 //   [1:1] local    0: forward to port with the route ID rewritten to arg; 1: deliver locally to channel arg
 //   [2:2] qos      QoS class: 1 = priority queue, 0 = bulk

@@ -21,7 +21,7 @@
 //   way 1: [0] 0x35bb5137940dcb472878d5249f6ffb02 [1] 0x73d7d382db0605755417dd86935ae176 [2] 0x410b9434fa2ccd6c82c43efabb5751cc [3] 0x22a6d52d205e9060dd1df65b4e0c256a [4] 0x50571fd42346abf2b25f3eeaafbfd2b4 [5] 0x338a7e0d6be7df435318a828ec3287a8 [6] 0xc0a713205fd117a5d6cf1e15929c2244 [7] 0xd85537a34c27759cc062b0a54be5b1bd [8] 0x5d62910f261ee42b1a23afe58471609e [9] 0x5f02934db29e2e0dbf16bf8899715039
 //   way 2: [0] 0x91b0145228899d30d252fffb56f4307b [1] 0x1f47681566b712b44fe2c4976c56c355 [2] 0x93eee9ed5a5c408c99854a290017b8cd [3] 0x65b8b6da73f75eee00c748ce99b0525f [4] 0xb76e771d858b0a3ad528194431a50da7 [5] 0x4d6da8036d7ec17bc77eb16f1d3ab120 [6] 0x5bd119e7285a7068b596b4d545248438 [7] 0x53bf2c3b9b09b96752d69766139d55f4 [8] 0x9cc5768348f214e447482a49f6aea65a [9] 0x0a15a405e9bc601d24ea2dcc31d60443
 //   way 3: [0] 0x725d007cf9e58ed887efd3d85415f7ec [1] 0xe955b40a3548c04aaae6cdc9803d72ce [2] 0xb2df85ca98630d16bfbf8be043abce22 [3] 0xadaac884a4a40065f02d66ea5db2815e [4] 0x219d41955fcc26a3f65ad5606b2fe57f [5] 0x894cb9bbc7ddb37f127b4f2cf1792e90 [6] 0xa05ce79d11c3d29f13bd888188a9e421 [7] 0x3978039228b08976f16769472c0d8e2f [8] 0xf1657d61e9b0824758b1b2dbb9f04f16 [9] 0xf1d12f0aea349bc2961091355f6e68bc
-// Value layout (64 bits), from host/table/layout.ts:
+// Value layout (64 bits), from spec/route-table/layout.ts:
 //   [0:0] valid    the slot holds a route; lookups match only valid slots (0 = empty or deleted)
 //   [1:1] local    0: forward to port with the route ID rewritten to arg; 1: deliver locally to channel arg
 //   [2:2] qos      QoS class: 1 = priority queue, 0 = bulk

@@ -11,7 +11,7 @@
 // A lookup sees every command accepted in an earlier cycle and none later; commands are accepted every cycle.
 // When several entries match, the lowest-numbered wins (the table manager never stores a key twice).
 // s_cmd_op: 0 write, 1 update, 2 delete; any other code is reserved: a command with one is accepted in one cycle and ignored (it changes no slot).
-// Value layout (32 bits), from host/table/layout.ts:
+// Value layout (32 bits), from spec/route-table/layout.ts:
 //   [0:0] valid    the slot holds a route; lookups match only valid slots (0 = empty or deleted)
 //   [1:1] local    0: forward to port with the route ID rewritten to arg; 1: deliver locally to channel arg
 //   [2:2] qos      QoS class: 1 = priority queue, 0 = bulk

@@ -13,7 +13,7 @@ import { lintDesign } from '../rtl-gen/lint.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { block } from '../sim/golden/chacha20.ts';
 import { Rng, packBeats, runStreams, simulate, unpackBeats } from '../sim/index.ts';
-import { bigToBytes, bytesToBig } from '../sim/values.ts';
+import { bigToBytes, bytesToBig } from '../spec/bytes.ts';
 import { formatResult } from '../synth/cli.ts';
 import { type SynthResult, synthesize } from '../synth/flow.ts';
 
@@ -29,7 +29,7 @@ console.log(drift.length ? `  regenerated ${written} files; changed: ${drift.joi
 step(2, 'lint (verilator --lint-only -Wall, yosys read_verilog)');
 let lintFailures = 0;
 for (const m of committedDesigns()) {
-  const rs = lintDesign(m);
+  const rs = await lintDesign(m);
   const bad = rs.filter((r) => !r.ok);
   lintFailures += bad.length;
   console.log(`  ${bad.length ? 'FAIL' : 'ok  '} ${m.name}${bad.map((b) => `\n${b.output.replace(/^/gm, '       ')}`).join('')}`);

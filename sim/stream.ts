@@ -6,7 +6,7 @@ import type { Signal, Value } from './dut.ts';
 import type { Rng } from './random.ts';
 import type { SimDut } from './simulate.ts';
 import { risingEdge, start } from './triggers.ts';
-import { bigToBytes, bytesToBig } from './values.ts';
+import { bigToBytes, bytesToBig } from '../spec/bytes.ts';
 
 export type Beat = Record<string, Value>;
 

@@ -1,5 +1,5 @@
 // Conversions between port values and the 32-bit word buffers the batch calls use, and
-// between byte strings and AXI-Stream tdata (byte 0 in bits 7:0).
+// values printed for messages (byte strings and AXI-Stream tdata convert in spec/bytes.ts).
 
 import type { PortInfo, Value } from './dut.ts';
 
@@ -19,18 +19,6 @@ export function readValue(buf: Uint32Array, offset: number, p: PortInfo): Value 
   return v;
 }
 
-/** Little-endian: byte i of `bytes` lands in bits 8i+7..8i. */
-export function bytesToBig(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  return v;
-}
-
-export function bigToBytes(v: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++, v >>= 8n) out[i] = Number(v & 0xffn);
-  return out;
-}
 
 export function hex(v: Value | Uint8Array): string {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { chachaPipeline, pipelineLatency } from '../rtl-gen/chacha/pipeline.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng } from '../sim/random.ts';
-import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '../test/chacha/support/pipeline-driver.ts';
+import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '../sim/drivers/chacha-pipeline.ts';
 import { device } from './devices.ts';
 import { type SynthResult, synthesize } from './flow.ts';
 import { paretoFront, scatterSvg } from './svg-plot.ts';

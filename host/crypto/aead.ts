@@ -3,7 +3,7 @@
 // Tests cross-check both on the RFC vectors and on random inputs.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../link/constants.ts';
+import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../../spec/link-wire.ts';
 
 export interface Aead {
   readonly name: 'noble' | 'node';

@@ -3,7 +3,7 @@
 // agree on (noble returns the compressed point; we drop its prefix byte).
 import { createECDH, type ECDH } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from '../link/constants.ts';
+import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from '../../spec/link-wire.ts';
 
 export interface KeyPair {
   secretKey: Uint8Array;

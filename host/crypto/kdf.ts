@@ -2,7 +2,7 @@
 // the handshake's first keys and each rotation's chained keys.
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KEY_BYTES } from '../link/constants.ts';
+import { KEY_BYTES } from '../../spec/link-wire.ts';
 
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   return hkdf(sha256, ikm, salt, info, length);
@@ -21,6 +21,8 @@ export const LABEL = {
   handshakeResp: enc.encode('skywire-link/1 handshake-resp'),
   handshakeKeys: enc.encode('skywire-link/1 handshake-keys'),
   rotationKeys: enc.encode('skywire-link/1 rotation-keys'),
+  mac1: enc.encode('skywire-link/1 mac1'),
+  cookie: enc.encode('skywire-link/1 cookie'),
 } as const;
 
 /** Keys for both directions plus the chaining key that feeds the next rotation. */

@@ -2,7 +2,7 @@
 // 32-byte digests (the handshake signs transcript hashes).
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { SIGNATURE_BYTES } from '../link/constants.ts';
+import { SIGNATURE_BYTES } from '../../spec/link-wire.ts';
 import { isValidPublicKey, isValidSecretKey } from '../crypto/ecdh.ts';
 import { addressFromPublicKey } from './address.ts';
 

@@ -5,16 +5,8 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { nodeBackend } from '../crypto/backend.ts';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import type { Identity } from '../identity/identity.ts';
-import {
-  ALLOWED_PAD_BYTES,
-  DEFAULT_PAD_BYTES,
-  DEFAULT_ROTATION_INTERVAL_MS,
-  MAX_ROTATION_INTERVAL_MS,
-  MIN_ROTATION_INTERVAL_MS,
-  REKEY_AFTER_FRAMES,
-  TEST_ONLY_MIN_ROTATION_INTERVAL_MS,
-  type PadBytes,
-} from './constants.ts';
+import { DEFAULT_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, MIN_ROTATION_INTERVAL_MS, TEST_ONLY_MIN_ROTATION_INTERVAL_MS } from './constants.ts';
+import { ALLOWED_PAD_BYTES, DEFAULT_PAD_BYTES, REKEY_AFTER_FRAMES, type PadBytes } from '../../spec/link-wire.ts';
 
 export type LinkRole = 'initiator' | 'responder';
 

@@ -3,10 +3,11 @@
 // what the FPGA will take over; the session logic only talks to it through KeySink plus
 // seal/open.
 import type { Aead } from '../crypto/aead.ts';
-import { COUNTER_LIMIT, type InnerType, type PadBytes } from './constants.ts';
+import { COUNTER_LIMIT, type InnerType, type PadBytes } from '../../spec/link-wire.ts';
 import { openFrame, sealFrame, type FrameHeader, type FrameReject, type Inner } from './frame.ts';
 import type { KeyRef, KeySink, KeySlot } from './key-sink.ts';
 import { ReplayWindow } from './replay-window.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 interface TxKey {
   generation: number;
@@ -29,12 +30,6 @@ interface PeerKeys {
 
 export interface Opened extends Inner {
   generation: number;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export class SoftwareDatapath implements KeySink {
@@ -63,7 +58,7 @@ export class SoftwareDatapath implements KeySink {
     if (slot.direction === 'rx') {
       const have = p.rx.get(slot.generation);
       // Re-publishing the same key (e.g. promotion next -> current) keeps its replay window.
-      if (!have || !sameKey(have.key, slot.key)) {
+      if (!have || !equalBytes(have.key, slot.key)) {
         p.rx.set(slot.generation, { generation: slot.generation, key: Uint8Array.from(slot.key), window: new ReplayWindow() });
       }
       return;
@@ -74,8 +69,8 @@ export class SoftwareDatapath implements KeySink {
       return;
     }
     // Becoming current: keep the counter if this very key is already current (never reuse a nonce).
-    if (p.txCurrent && p.txCurrent.generation === slot.generation && sameKey(p.txCurrent.key, slot.key)) return;
-    if (p.txNext && p.txNext.generation === slot.generation && sameKey(p.txNext.key, slot.key)) {
+    if (p.txCurrent && p.txCurrent.generation === slot.generation && equalBytes(p.txCurrent.key, slot.key)) return;
+    if (p.txNext && p.txNext.generation === slot.generation && equalBytes(p.txNext.key, slot.key)) {
       p.txCurrent = p.txNext;
       p.txNext = undefined;
     } else {

@@ -6,22 +6,7 @@
 //         inner type u8 | payload length u16 | payload | zero padding to 16 (or 32) bytes)
 //   tag (16 B)
 import type { Aead } from '../crypto/aead.ts';
-import {
-  COUNTER_LIMIT,
-  FRAME_HEADER_BYTES,
-  FRAME_OFFSET,
-  INNER_HEADER_BYTES,
-  MAX_BODY_BYTES,
-  MAX_FRAME_BYTES,
-  MAX_PAYLOAD_BYTES,
-  MessageType,
-  MIN_FRAME_BYTES,
-  NONCE_BYTES,
-  PROTOCOL_VERSION,
-  TAG_BYTES,
-  type InnerType,
-  type PadBytes,
-} from './constants.ts';
+import { COUNTER_LIMIT, FRAME_HEADER_BYTES, FRAME_OFFSET, INNER_HEADER_BYTES, MAX_BODY_BYTES, MAX_FRAME_BYTES, MAX_PAYLOAD_BYTES, MessageType, MIN_FRAME_BYTES, NONCE_BYTES, PROTOCOL_VERSION, TAG_BYTES, type InnerType, type PadBytes } from '../../spec/link-wire.ts';
 
 export interface FrameHeader {
   receiver: number;

@@ -1,10 +1,8 @@
 // A model of the FPGA's key RAM as a KeySink: 4 slots per peer (tx/rx x generation parity),
 // each a 256-bit key plus its generation and a valid bit. It is what the hardware sink will
 // implement, and the tests use it to show the session never needs more than these slots.
-import type { KeyDirection, KeyRef, KeySink, KeySlot } from './key-sink.ts';
-import { keySlotIndex } from './key-sink.ts';
-
-export const SLOTS_PER_PEER = 4;
+import type { KeyRef, KeySink, KeySlot } from './key-sink.ts';
+import { type KeyDirection, SLOTS_PER_PEER, keySlotIndex } from '../../spec/key-slots.ts';
 
 interface RamWord {
   valid: boolean;

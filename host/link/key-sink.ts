@@ -7,7 +7,7 @@
 // receive key is published before the peer can use it and retired after the drain time.
 // At most two generations per direction are live at once, so `generation & 1` is a slot.
 
-export type KeyDirection = 'tx' | 'rx';
+import type { KeyDirection } from '../../spec/key-slots.ts';
 export type KeyRole = 'current' | 'next';
 
 export interface KeySlot {
@@ -53,9 +53,4 @@ export class RecordingKeySink implements KeySink {
   retire(ref: KeyRef): void {
     this.events.push({ op: 'retire', ...ref });
   }
-}
-
-/** Key RAM slot index for a (peer, direction, generation): what a hardware sink would use. */
-export function keySlotIndex(ref: KeyRef): number {
-  return ref.peer * 4 + (ref.direction === 'tx' ? 0 : 2) + (ref.generation & 1);
 }

@@ -1,7 +1,7 @@
 // Codec of the rotation messages carried inside transport frames (inner types RekeyInit,
 // RekeyResp, RekeyRequest): generation u32 BE, then for Init/Resp the sender's new
 // ephemeral public key.
-import { PUBLIC_KEY_BYTES, REKEY_PAYLOAD_BYTES } from './constants.ts';
+import { PUBLIC_KEY_BYTES, REKEY_PAYLOAD_BYTES } from '../../spec/link-wire.ts';
 
 export interface RekeyMessage {
   generation: number;

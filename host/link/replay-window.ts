@@ -4,7 +4,7 @@
 //
 // Use: `check` before decrypting (cheap reject), `commit` only after the tag verified,
 // so forged frames can never move the window.
-import { REPLAY_RING_BITS, REPLAY_WINDOW_FRAMES, REPLAY_WORD_BITS } from './constants.ts';
+import { REPLAY_RING_BITS, REPLAY_WINDOW_FRAMES, REPLAY_WORD_BITS } from '../../spec/link-wire.ts';
 
 export type ReplayVerdict = 'fresh' | 'replay' | 'tooOld';
 

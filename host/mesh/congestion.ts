@@ -2,7 +2,7 @@
 //
 // RTO after RFC 6298: srtt and rttvar from unambiguous samples (Karn: never from a segment
 // that was sent twice), RTO = srtt + max(4 rttvar, granularity), never below
-// STREAM_MIN_RTO_MS (a scheduler stall or a delayed ack on a loaded host is not loss), doubled
+// STREAM_RTO.minMs (a scheduler stall or a delayed ack on a loaded host is not loss), doubled
 // on each timeout and kept doubled until a fresh sample arrives.
 //
 // Congestion window: AIMD on the bytes in flight per route (slow start from ten segments,
@@ -15,14 +15,16 @@
 // burst of losses is one event). A timeout collapses the window to MIN_WINDOW_SEGMENTS and
 // slow start finds the rate again.
 import { ACK_DELAY_MS } from './constants.ts';
-import { smoothRtt } from '../link/rtt.ts';
+import { type RtoBounds, rtoFrom, smoothRtt } from '../link/rtt.ts';
 
-/** No retransmission timeout is shorter: loaded hosts stall for tens of ms, acks are delayed. */
-export const STREAM_MIN_RTO_MS = 200;
-/** Timeout before the first RTT sample (RFC 6298 says 1 s). */
-export const STREAM_INITIAL_RTO_MS = 1000;
-/** Backoff stops here; a route silent this long is the failure detector's business (routeFailMs). */
-export const STREAM_MAX_RTO_MS = 8000;
+/**
+ * End-to-end stream segments. Initial 1 s before the first sample (RFC 6298's value): a
+ * stream has no earlier exchange to learn from. Floor 200 ms, ten times the link's: a
+ * segment crosses every hop and loaded hosts, and a needless resend of bulk data costs the
+ * whole route. Cap 8 s: a route silent this long is the failure detector's business
+ * (routeFailMs).
+ */
+export const STREAM_RTO: RtoBounds = { initialMs: 1000, minMs: 200, maxMs: 8000 };
 /** Initial window (RFC 6928's ten segments). */
 export const INITIAL_WINDOW_SEGMENTS = 10;
 /** The window never shrinks below this: one loss must not stall a route on a lone segment. */
@@ -92,8 +94,7 @@ export class RouteControl {
   }
 
   get rto(): number {
-    const base = this.s === undefined ? STREAM_INITIAL_RTO_MS : this.s + Math.max(4 * this.v, 2 * ACK_DELAY_MS);
-    return Math.min(STREAM_MAX_RTO_MS, Math.max(STREAM_MIN_RTO_MS, base) * 2 ** this.backoff);
+    return rtoFrom(STREAM_RTO, this.s, this.v, { varianceFloorMs: 2 * ACK_DELAY_MS, backoff: this.backoff });
   }
 
   /**

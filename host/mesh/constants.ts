@@ -1,106 +1,15 @@
-// Wire sizes, timers and limits of the mesh control plane, defined once. docs/protocol.md
-// takes its tables from these, so a change here shows up in the spec.
-import { MAX_PAYLOAD_BYTES, PUBLIC_KEY_BYTES, TAG_BYTES } from '../link/constants.ts';
-
-// ---- channel framing -------------------------------------------------------------------
-/** length u32 | channel u16: the overview's framing of every message on a connection. */
-export const FRAME_HEADER_BYTES = 6;
-/** Channel 0: daemon to daemon (hello, services offered, route control, discovery). */
-export const CONTROL_CHANNEL = 0;
-/** Channel 1: route packets, forwarded by route ID (the forwarding plane's channel). */
-export const ROUTE_CHANNEL = 1;
-/** First channel a service may register on. */
-export const FIRST_SERVICE_CHANNEL = 2;
-export const MAX_CHANNEL = 0xffff;
-/**
- * Largest send on a link: one link frame's payload (1405 B), so every mesh datagram is one
- * encrypted frame and one UDP packet on a 1500-byte path. TCP links use the same size so a
- * route may cross both kinds.
- */
-export const MESH_MTU_BYTES = MAX_PAYLOAD_BYTES;
-/** Largest message payload accepted from a stream connection (a corrupt length cannot make us buffer gigabytes). */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
-
-// ---- route packets ---------------------------------------------------------------------
-/** Route IDs are u32 (the CAM key); 0 means "no route". */
-export const ROUTE_ID_BYTES = 4;
-export const MAX_ROUTE_ID = 2 ** 32 - 1;
-/** route u32 | counter u64 | sealed body (ciphertext ‖ tag). */
-export const ROUTE_PACKET_HEADER_BYTES = ROUTE_ID_BYTES + 8;
-/** Smallest route packet: header, one inner type byte, tag. */
-export const MIN_ROUTE_PACKET_BYTES = ROUTE_PACKET_HEADER_BYTES + 1 + TAG_BYTES;
-/** Largest end-to-end plaintext in one route packet. */
-export const MAX_ROUTE_PLAINTEXT_BYTES = MESH_MTU_BYTES - FRAME_HEADER_BYTES - ROUTE_PACKET_HEADER_BYTES - TAG_BYTES;
-
-/** Inner (end-to-end encrypted) message types of a route packet: the first plaintext byte. */
-export const RouteMsg = {
-  /** Source -> tail: extend the route to the neighbour with this key. */
-  Extend: 1,
-  /** Tail -> source: the extension is up (carries the new hop's sealed answer). */
-  Extended: 2,
-  /** Source -> old tail: Extended arrived; switch the rule to forwarding. */
-  ExtendAck: 3,
-  /** Tail -> source: the extension failed (no such neighbour, refused, timed out). */
-  ExtendFailed: 4,
-  /** Stream bytes at an offset. */
-  Data: 5,
-  /** Cumulative and selective acknowledgement of a stream. */
-  Ack: 6,
-  /** Round-trip probe and its answer (also the keepalive). */
-  Ping: 7,
-  Pong: 8,
-  /** Opens (or re-attaches after repair) a stream on a channel. */
-  Open: 9,
-  /** The destination accepted the stream on this route. */
-  OpenOk: 10,
-} as const;
-export type RouteMsg = (typeof RouteMsg)[keyof typeof RouteMsg];
-
-/** Control (channel 0) message types. */
-export const ControlMsg = {
-  Hello: 1,
-  Create: 2,
-  Created: 3,
-  CreateRefused: 4,
-  Teardown: 5,
-  TeardownAck: 6,
-  DiscoverQuery: 7,
-  DiscoverReply: 8,
-  Probe: 9,
-  ProbeReply: 10,
-  /** A Hello arrived (Hello is repeated until this answer comes). */
-  HelloAck: 11,
-} as const;
-export type ControlMsg = (typeof ControlMsg)[keyof typeof ControlMsg];
-
-/** Why a Create was refused (carried in CreateRefused). */
-export const RefuseReason = {
-  RouteLimit: 1,
-  RateLimit: 2,
-  BadRequest: 3,
-  NoSuchNeighbour: 4,
-  TableFull: 5,
-} as const;
-export type RefuseReason = (typeof RefuseReason)[keyof typeof RefuseReason];
-
-// ---- route setup -----------------------------------------------------------------------
-export { PUBLIC_KEY_BYTES };
-/** Identifies one Create attempt between two neighbours (dedupes retransmissions). */
-export const SETUP_ID_BYTES = 8;
-/** Stream identifiers: 128 random bits, also the capability to re-attach a stream. */
-export const STREAM_ID_BYTES = 16;
-/** Service names in Hello and discovery: short ASCII. */
-export const MAX_SERVICE_NAME_BYTES = 32;
-export const MAX_SERVICES_PER_NODE = 16;
-/** Longest route the setup accepts (and discovery searches by default at most this deep). */
-export const MAX_ROUTE_HOPS = 8;
+// Timers and limits of the mesh control plane (its wire format is spec/route-wire.ts).
+// docs/protocol.md takes its tables from these, so a change here shows up in the spec.
+import type { RtoBounds } from '../link/rtt.ts';
 
 // ---- timers and limits (milliseconds) ------------------------------------------------------
-/** First setup retransmission timeout before any RTT sample: fits a slow radio hop. */
-export const DEFAULT_SETUP_RTO_MS = 200;
-/** Retransmission timeouts never go below this: scheduler jitter is not loss. */
-export const MIN_RTO_MS = 10;
-export const MAX_RTO_MS = 2000;
+/**
+ * Route setup retransmissions (Create, Extend). Initial 200 ms before any RTT sample: fits a
+ * slow radio hop. Floor 10 ms, half the link's: a setup message is cheap to repeat and setup
+ * latency is what a user waits for. Cap 2 s: setups give up after DEFAULT_SETUP_RETRIES, so a
+ * longer backoff would only delay the failure.
+ */
+export const SETUP_RTO: RtoBounds = { initialMs: 200, minMs: 10, maxMs: 2000 };
 /**
  * Setup step retries before the setup fails. An extension's round trip crosses every link of
  * the partial route, so on lossy links it fails far more often than one link does (at 10%
@@ -152,6 +61,15 @@ export const DEFAULT_DISCOVERY_RESULTS = 16;
 export const DISCOVERY_FORWARDS_PER_NODE = 3;
 /** Seen-query memory per node: how long a query ID is remembered. */
 export const DISCOVERY_MEMORY_MS = 10_000;
+/** At most this many query IDs are remembered (the oldest are forgotten first). */
+export const DISCOVERY_SEEN_MAX = 4096;
+/**
+ * Discovery queries accepted from one neighbour (token bucket; beyond it they are dropped and
+ * counted). A search sends one query per neighbour and repeats it once, so legitimate use is
+ * a few per second; the burst lets several searches start together.
+ */
+export const DEFAULT_QUERY_RATE_PER_PEER = 20;
+export const DEFAULT_QUERY_BURST_PER_PEER = 40;
 /**
  * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
  * speed; two routes' full windows) and the most a route may have in flight (its congestion

@@ -2,8 +2,9 @@
 // key and services (repeated until a HelloAck answers it); Create/Created/CreateRefused add one hop to a route; Teardown removes
 // one; DiscoverQuery/DiscoverReply are the bounded breadth-first search; Probe measures a
 // link's round trip for discovery. Layouts are in docs/protocol.md.
-import { decodeWith, Writer } from './bytes.ts';
-import { ControlMsg, MAX_ROUTE_HOPS, MAX_SERVICE_NAME_BYTES, MAX_SERVICES_PER_NODE, PUBLIC_KEY_BYTES, SETUP_ID_BYTES } from './constants.ts';
+import { decodeWith, Writer } from '../../spec/bytes.ts';
+import { PUBLIC_KEY_BYTES } from '../../spec/link-wire.ts';
+import { ControlMsg, MAX_ROUTE_HOPS, MAX_SERVICE_NAME_BYTES, MAX_SERVICES_PER_NODE, SETUP_ID_BYTES } from '../../spec/route-wire.ts';
 
 /** One node on a discovered path, as the node itself appended it. */
 export interface PathEntry {

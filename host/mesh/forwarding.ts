@@ -4,7 +4,7 @@
 // through an adapter (table-adapter.ts): the action has the same fields as host/table's
 // value layout (valid, local, qos, port, arg), with numbers instead of bigints because route
 // IDs are u32 here.
-import { MAX_ROUTE_ID } from './constants.ts';
+import { MAX_ROUTE_ID } from '../../spec/route-wire.ts';
 
 /** What a hit does. `port` is the neighbour id (0..255, the table's 8-bit port field). */
 export type RouteAction =

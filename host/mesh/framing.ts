@@ -2,7 +2,8 @@
 //   length u32 (payload bytes, header excluded) | channel u16 | payload
 // A datagram link carries whole frames in each datagram (usually one); a stream link (TCP)
 // carries them back to back and the reader below reassembles them from arbitrary slices.
-import { FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES } from './constants.ts';
+import { FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES } from '../../spec/route-wire.ts';
+import { concatBytes } from '../../spec/bytes.ts';
 
 export interface Frame {
   channel: number;
@@ -90,7 +91,7 @@ export class StreamFrameReader {
   /** The first n buffered bytes, joined into one array when they span chunks. */
   private peek(n: number): Uint8Array {
     if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    this.chunks = [concat(this.chunks, this.buffered)];
+    this.chunks = [concatBytes(...this.chunks)];
     return this.chunks[0].subarray(0, n);
   }
 
@@ -105,12 +106,3 @@ export class StreamFrameReader {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -17,8 +17,8 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { generateKeyPair } from '../crypto/ecdh.ts';
 import { hkdfSha256 } from '../crypto/kdf.ts';
 import { frameNonce } from '../link/frame.ts';
-import { KEY_BYTES, PUBLIC_KEY_BYTES, TAG_BYTES } from '../link/constants.ts';
-import { decodeWith, Reader, Writer } from './bytes.ts';
+import { KEY_BYTES, PUBLIC_KEY_BYTES, TAG_BYTES } from '../../spec/link-wire.ts';
+import { decodeWith, Reader, Writer } from '../../spec/bytes.ts';
 
 const enc = new TextEncoder();
 export const MESH_LABEL = {

@@ -2,7 +2,7 @@
 // tagged union) and one handler. Dispatch never throws: an unknown channel, a message the
 // codec rejects, and a handler that throws are each counted and the message dropped.
 import type { ServiceContext, ServiceDefinition } from './api.ts';
-import { MAX_CHANNEL } from './constants.ts';
+import { MAX_CHANNEL } from '../../spec/route-wire.ts';
 
 export interface DispatchCounters {
   unknownChannel: number;

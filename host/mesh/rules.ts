@@ -5,7 +5,8 @@
 // until collected), so teardown or expiry does not erase what a route owes. Route IDs are
 // allocated here, at random, so an ID says nothing about how many routes a node carries.
 import type { RuleInfo, SettledRule, SettleReason } from './api.ts';
-import { MAX_ROUTE_ID, SETTLED_RECORDS_KEPT } from './constants.ts';
+import { SETTLED_RECORDS_KEPT } from './constants.ts';
+import { MAX_ROUTE_ID } from '../../spec/route-wire.ts';
 import type { ForwardingTable, RouteAction } from './forwarding.ts';
 
 export interface Rule {

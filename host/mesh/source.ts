@@ -4,14 +4,16 @@
 // pings, and declares a route failed when the destination stays silent for routeFailMs while
 // an answer is due (or a Teardown comes back), so that streams can move elsewhere.
 import type { NeighbourId, PathCandidate, PathHop, RouteInfo, Timers } from './api.ts';
-import { equalBytes, hex } from './bytes.ts';
-import { CONTROL_CHANNEL, ControlMsg, MAX_ROUTE_HOPS, MAX_RTO_MS, MIN_RTO_MS, PING_ATTEMPTS, ROUTE_CHANNEL, RouteMsg, SETUP_BACKOFF, SETUP_ID_BYTES } from './constants.ts';
+import { equalBytes, hex } from '../../spec/bytes.ts';
+import { PING_ATTEMPTS, SETUP_BACKOFF, SETUP_RTO } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, MAX_ROUTE_HOPS, ROUTE_CHANNEL, RouteMsg, SETUP_ID_BYTES } from '../../spec/route-wire.ts';
 import { MeshError, type NodeContext } from './context.ts';
 import { encodeControl, type Control } from './control.ts';
 import { encodeFrame } from './framing.ts';
 import { completeHop, makeCreateBlob, type HopKeys } from './hop-crypto.ts';
 import { decodeRouteInner, encodeRouteInner, openRoutePacket, sealRouteFrame, type RouteInner } from './route-packet.ts';
-import { newReplayWindows, RttEstimator, type PendingPing, type SourceRoute } from './state.ts';
+import { newReplayWindows, type PendingPing, type SourceRoute } from './state.ts';
+import { RttEstimator } from '../link/rtt.ts';
 
 /** Failed routes kept for `routes()` and status before the oldest are forgotten. */
 const FAILED_ROUTES_KEPT = 32;
@@ -21,6 +23,8 @@ type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof 
 export interface SourceHooks {
   /** An end-to-end stream message from the destination of route `r`. */
   onStreamMessage(r: SourceRoute, m: RouteInner): void;
+  /** A datagram from the destination of route `r`. */
+  onDatagram(r: SourceRoute, channel: number, bytes: Uint8Array): void;
   /** Route `r` failed; its streams were using it (`repair`: try to replace it). */
   onRouteFailed(r: SourceRoute, repair: boolean): void;
   /** Route `r` was deleted by its owner: its streams stop using it. */
@@ -70,7 +74,7 @@ export class SourceRole {
       rx: newReplayWindows(path.hops.length),
       txCounters: new Array<number>(path.hops.length).fill(0),
       startedAt: now,
-      rtt: new RttEstimator(),
+      rtt: new RttEstimator(SETUP_RTO),
       lastHeard: now,
       lastSent: now,
       streams: new Set(),
@@ -103,14 +107,14 @@ export class SourceRole {
     if (index === 0) {
       payload = encodeFrame(CONTROL_CHANNEL, encodeControl({ type: ControlMsg.Create, setupId, backRoute: r.backIn, blob: made.blob }));
       const n = ctx.neighbour(r.firstNeighbour)!;
-      rto = n.rtt.srtt !== undefined ? Math.max(MIN_RTO_MS, 2 * n.rtt.srtt) : ctx.limits.setupRtoMs;
+      rto = n.rtt.srtt !== undefined ? Math.max(SETUP_RTO.minMs, 2 * n.rtt.srtt) : ctx.limits.setupRtoMs;
       this.pendingCreates.set(hex(setupId), r);
     } else {
       payload = encodeRouteInner({ type: RouteMsg.Extend, setupId, nextKey: r.hops[index].publicKey, blob: made.blob });
       // One more hop than the last step: extrapolate its round trip, and allow twice that.
-      rto = r.lastStepRttMs !== undefined ? Math.max(MIN_RTO_MS, (2 * r.lastStepRttMs * (index + 1)) / index) : ctx.limits.setupRtoMs;
+      rto = r.lastStepRttMs !== undefined ? Math.max(SETUP_RTO.minMs, (2 * r.lastStepRttMs * (index + 1)) / index) : ctx.limits.setupRtoMs;
     }
-    r.step = { index, setupId, pending: made.pending, payload, sentAt: this.timers.now(), retries: 0, rto: Math.min(rto, MAX_RTO_MS), retransmitted: false, timer: undefined };
+    r.step = { index, setupId, pending: made.pending, payload, sentAt: this.timers.now(), retries: 0, rto: Math.min(rto, SETUP_RTO.maxMs), retransmitted: false, timer: undefined };
     this.sendStep(r);
   }
 
@@ -123,7 +127,7 @@ export class SourceRole {
       if (s.retries >= this.ctx.limits.setupRetries) return this.fail(r, `hop ${s.index} did not answer after ${s.retries} retransmissions`, false);
       s.retries++;
       s.retransmitted = true;
-      s.rto = Math.min(MAX_RTO_MS, s.rto * SETUP_BACKOFF);
+      s.rto = Math.min(SETUP_RTO.maxMs, s.rto * SETUP_BACKOFF);
       this.ctx.counters.setupRetransmits++;
       this.sendStep(r);
     }, s.rto);
@@ -241,7 +245,11 @@ export class SourceRole {
       case RouteMsg.OpenOk:
       case RouteMsg.Data:
       case RouteMsg.Ack:
+      case RouteMsg.Reset:
         if (j === r.hops.length - 1) this.hooks.onStreamMessage(r, m);
+        return;
+      case RouteMsg.Datagram:
+        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m.channel, m.bytes);
         return;
     }
   }

@@ -2,33 +2,13 @@
 // node.ts holds the logic that moves them.
 import type { LinkInfo, PathHop, RouteState, TimerHandle } from './api.ts';
 import { ReplayWindow } from '../link/replay-window.ts';
+import { LINK_RTO } from '../link/constants.ts';
 import { RttEstimator } from '../link/rtt.ts';
 import type { HopKeys, PendingHop } from './hop-crypto.ts';
 import { StreamFrameReader } from './framing.ts';
 import type { StreamEndpoint } from './stream.ts';
 
-/** Token bucket: the per-peer setup rate limit. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(
-    private readonly ratePerSec: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.at = now;
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSec);
-    this.at = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+import { TokenBucket } from '../link/token-bucket.ts';
 
 export class NeighbourState {
   up = false;
@@ -36,7 +16,8 @@ export class NeighbourState {
   publicKey: Uint8Array | undefined;
   services: string[] = [];
   reader: StreamFrameReader | undefined;
-  readonly rtt = new RttEstimator();
+  /** The link's round trip to this neighbour, with the link layer's bounds (it times exchanges with the neighbour). */
+  readonly rtt = new RttEstimator(LINK_RTO);
   probeNonce = 0;
   probeTimer: TimerHandle | undefined;
   /** Our Hello is repeated until the neighbour acknowledges it. */
@@ -46,15 +27,18 @@ export class NeighbourState {
   bytesReceived = 0;
   /** Hops whose previous hop is this neighbour (the per-peer route limit counts these). */
   routesFrom = 0;
+  /** Create messages accepted from this neighbour (the per-peer setup rate limit). */
   readonly setupBucket: TokenBucket;
+  /** Discovery queries accepted from this neighbour. */
+  readonly queryBucket: TokenBucket;
 
   constructor(
     readonly id: number,
-    rate: number,
-    burst: number,
+    limits: { setupRatePerPeer: number; setupBurstPerPeer: number; queryRatePerPeer: number; queryBurstPerPeer: number },
     now: number,
   ) {
-    this.setupBucket = new TokenBucket(rate, burst, now);
+    this.setupBucket = new TokenBucket(limits.setupRatePerPeer, limits.setupBurstPerPeer, now);
+    this.queryBucket = new TokenBucket(limits.queryRatePerPeer, limits.queryBurstPerPeer, now);
   }
 }
 
@@ -102,6 +86,8 @@ export interface Hop {
   extending?: Extending;
   /** The last Extended answer, repeated when the source repeats its Extend. */
   lastExtended?: { setupId: Uint8Array; inner: Uint8Array };
+  /** The next hop this route counts against in the per-upstream route shares (fairness.ts). */
+  shareNext?: number;
   removed: boolean;
 }
 
@@ -169,4 +155,4 @@ export function newReplayWindows(n: number): ReplayWindow[] {
   return Array.from({ length: n }, () => new ReplayWindow());
 }
 
-export { ReplayWindow, RttEstimator };
+export { ReplayWindow };

@@ -2,8 +2,8 @@
 // manager, which keeps the shadow copy and turns each change into CAM management commands
 // (in an order that keeps every lookup consistent) for the device driver to write. Lookups
 // answer from the shadow copy, which is what the hardware holds once the commands are written.
-import type { CamCommand } from '../table/geometry.ts';
-import type { RouteAction as CamAction } from '../table/layout.ts';
+import type { CamCommand } from '../../spec/route-table/geometry.ts';
+import type { RouteAction as CamAction } from '../../spec/route-table/layout.ts';
 import { TableFullError, type TableManager } from '../table/manager.ts';
 import { checkRouteAction, ForwardingTableFullError, type ForwardingTable, type RouteAction } from './forwarding.ts';
 

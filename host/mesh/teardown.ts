@@ -1,7 +1,7 @@
 // Hop-by-hop Teardown on channel 0, repeated until the neighbour acknowledges it. Losing all
 // repeats costs little: the neighbour's rule expires when idle anyway.
 import type { Timers, TimerHandle } from './api.ts';
-import { ControlMsg } from './constants.ts';
+import { ControlMsg } from '../../spec/route-wire.ts';
 import type { Control } from './control.ts';
 import type { NeighbourState } from './state.ts';
 

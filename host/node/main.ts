@@ -1,7 +1,10 @@
-// A minimal node for the test bed: links to its neighbours (authenticated, encrypted UDP),
-// the store-and-forward engine on top, and the configured test applications. Controlled by
-// JSON lines: it prints {"ev":"ready"} and {"ev":"link",...}; it reads {"cmd":"start"},
-// {"cmd":"report"}, {"cmd":"exit"} on stdin. The full daemon and CLI come later.
+// The store-and-forward test-bed node: links to its neighbours (authenticated, encrypted
+// UDP), the store-and-forward engine on top with static routes from its config, and the
+// configured test applications. It is not the node users run (that is the daemon,
+// host/daemon, started by `skywire node start`, whose routes are set up dynamically by
+// host/mesh); it exists for `npm run bench:saf` and the namespace test bed until the engine
+// runs inside the daemon's data path. Controlled by JSON lines: it prints {"ev":"ready"}
+// and {"ev":"link",...}; it reads {"cmd":"start"}, {"cmd":"report"}, {"cmd":"exit"} on stdin.
 //
 //   node --import tsx host/node/main.ts <config.json>
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,9 @@
-// Static store-and-forward configuration: neighbours and the route table (route ID in,
-// next hop, route ID out), read from each node's config file. Dynamic route setup will
-// replace only where this table comes from. Out-of-range values fail here with an error
-// naming the field; nothing is checked again on the datapath.
+// Static store-and-forward configuration of the test-bed node (host/node): neighbours and the
+// route table (route ID in, next hop, route ID out), read from its config file. The daemon's
+// routes are set up dynamically (host/mesh), and running this engine under them needs more
+// than a new source for this table: per-hop buffers and credits must follow routes as they
+// are created, repaired and torn down. Out-of-range values fail here with an error naming
+// the field; nothing is checked again on the datapath.
 import { MAX_BUFFER_BYTES, MAX_ROUTE_ID, MIN_BUFFER_BYTES } from './constants.ts';
 
 export type Qos = 'realtime' | 'bulk';

@@ -1,6 +1,7 @@
 // Wire sizes, timers and limits of store-and-forward, defined once. docs/protocol.md is
 // generated from the codec that uses these.
-import { MAX_PAYLOAD_BYTES } from '../link/constants.ts';
+import { MAX_PAYLOAD_BYTES } from '../../spec/link-wire.ts';
+import type { RtoBounds } from '../link/rtt.ts';
 
 /** Version of the store-and-forward datagram, byte 0 of every link payload it sends. */
 export const SAF_VERSION = 1;
@@ -86,12 +87,13 @@ export const MAX_ACK_DELAY_MS = 2;
  * rule, as in QUIC): tolerates mild reordering without waiting for a timeout.
  */
 export const REORDER_THRESHOLD = 3;
-/** Before any RTT sample; a slow radio hop still fits. */
-export const SAF_INITIAL_RTO_MS = 200;
-/** Never below this, so scheduler jitter is not mistaken for loss. */
-export const SAF_MIN_RTO_MS = 10;
-/** RTO cap. */
-export const SAF_MAX_RTO_MS = 1000;
+/**
+ * Store-and-forward hop datagrams. Initial 200 ms before any sample: a slow radio hop still
+ * fits. Floor 10 ms: one hop, resent by the hop that lost it, so a timeout is cheap and
+ * waiting is what costs goodput on a lossy hop. Cap 1 s, with at most SAF_MAX_BACKOFF
+ * doublings: a merely lossy link must not back off to seconds.
+ */
+export const HOP_RTO: RtoBounds = { initialMs: 200, minMs: 10, maxMs: 1000 };
 /**
  * Consecutive timeouts double the RTO at most this many times. A lossy radio link loses
  * probes as well: TCP-style backoff to seconds would stall a route that is merely lossy

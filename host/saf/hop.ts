@@ -6,14 +6,13 @@ import {
   ACK_EVERY_DATAGRAMS,
   DEFAULT_LINK_OVERHEAD_BYTES,
   MAX_ACK_DELAY_MS,
-  SAF_INITIAL_RTO_MS,
-  SAF_MAX_RTO_MS,
-  SAF_MIN_RTO_MS,
+  HOP_RTO,
 } from './constants.ts';
 import type { NeighbourConfig } from './config.ts';
 import { Pacer } from './pacer.ts';
 import type { RouteState } from './route.ts';
 import type { HopAckMsg } from './wire.ts';
+import { rtoFrom, smoothRtt } from '../link/rtt.ts';
 
 /** One route message inside a datagram in flight: enough to resend it or release it. */
 export interface InflightItem {
@@ -66,8 +65,7 @@ export class Neighbour {
 
   /** Retransmission timeout after RFC 6298, plus the receiver's ack delay, with backoff. */
   get rto(): number {
-    const base = this.srtt === undefined ? SAF_INITIAL_RTO_MS : this.srtt + 4 * this.rttvar + MAX_ACK_DELAY_MS;
-    return Math.min(SAF_MAX_RTO_MS, Math.max(SAF_MIN_RTO_MS, base) * 2 ** this.backoff);
+    return rtoFrom(HOP_RTO, this.srtt, this.rttvar, { ackDelayMs: MAX_ACK_DELAY_MS, backoff: this.backoff });
   }
 
   get smoothedRtt(): number | undefined {
@@ -75,14 +73,7 @@ export class Neighbour {
   }
 
   rttSample(ms: number): void {
-    const r = Math.max(0, ms);
-    if (this.srtt === undefined) {
-      this.srtt = r;
-      this.rttvar = r / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
-    }
+    ({ srtt: this.srtt, rttvar: this.rttvar } = smoothRtt(this.srtt, this.rttvar, ms));
   }
 
   /** An ack-eliciting datagram `seq` arrived: schedule its acknowledgement. */

@@ -24,6 +24,7 @@ import {
   SYNC_BYTES,
   SYNC_FLAG_VERIFY,
 } from './constants.ts';
+import { putU48, getU48 } from '../../spec/bytes.ts';
 
 export interface DataMsg {
   type: typeof SafMsg.Data;
@@ -91,13 +92,6 @@ export function messageBytes(m: SafMessage): number {
   }
 }
 
-function put48(v: DataView, at: number, x: number): void {
-  v.setUint16(at, Math.floor(x / 2 ** 32));
-  v.setUint32(at + 2, x >>> 0);
-}
-function get48(v: DataView, at: number): number {
-  return v.getUint16(at) * 2 ** 32 + v.getUint32(at + 2);
-}
 
 /** Builds one datagram in place, up to SAF_MTU_BYTES. */
 export class DatagramWriter {
@@ -131,7 +125,7 @@ export class DatagramWriter {
         v.setUint8(p++, m.plain ? DATA_FLAG_PLAIN : 0);
         v.setUint32(p, m.route);
         v.setUint16(p + 4, m.epoch);
-        put48(v, p + 6, m.offset);
+        putU48(v, p + 6, m.offset);
         v.setUint16(p + 12, m.bytes.length);
         this.buf.set(m.bytes, p + 14);
         this.ackEliciting ||= !m.plain;
@@ -145,15 +139,15 @@ export class DatagramWriter {
         v.setUint8(p++, m.unsynced ? CREDIT_FLAG_UNSYNCED : 0);
         v.setUint32(p, m.route);
         v.setUint16(p + 4, m.epoch);
-        put48(v, p + 6, m.freed);
+        putU48(v, p + 6, m.freed);
         v.setUint32(p + 12, m.window);
-        put48(v, p + 16, m.e2e);
+        putU48(v, p + 16, m.e2e);
         break;
       case SafMsg.Sync:
         v.setUint8(p++, m.verify ? SYNC_FLAG_VERIFY : 0);
         v.setUint32(p, m.route);
         v.setUint16(p + 4, m.epoch);
-        put48(v, p + 6, m.base);
+        putU48(v, p + 6, m.base);
         this.ackEliciting = true;
         break;
       case SafMsg.ResetRequest:
@@ -196,7 +190,7 @@ export function decodeDatagram(b: Uint8Array): Datagram | SafReject {
         if (f & ~DATA_FLAG_PLAIN) return 'badFlags';
         const len = v.getUint16(p + 14);
         if (len === 0 || DATA_HEADER_BYTES + len > left) return 'badLength';
-        const offset = get48(v, p + 8);
+        const offset = getU48(v, p + 8);
         if (offset + len > 2 ** 48) return 'badOffset';
         messages.push({ type, plain: (f & DATA_FLAG_PLAIN) !== 0, route: v.getUint32(p + 2), epoch: v.getUint16(p + 6), offset, bytes: b.subarray(p + DATA_HEADER_BYTES, p + DATA_HEADER_BYTES + len) });
         p += DATA_HEADER_BYTES + len;
@@ -211,8 +205,8 @@ export function decodeDatagram(b: Uint8Array): Datagram | SafReject {
         if (left < CREDIT_BYTES) return 'truncated';
         const f = v.getUint8(p + 1);
         if (f & ~CREDIT_FLAG_UNSYNCED) return 'badFlags';
-        const freed = get48(v, p + 8);
-        const e2e = get48(v, p + 18);
+        const freed = getU48(v, p + 8);
+        const e2e = getU48(v, p + 18);
         messages.push({ type, unsynced: (f & CREDIT_FLAG_UNSYNCED) !== 0, route: v.getUint32(p + 2), epoch: v.getUint16(p + 6), freed, window: v.getUint32(p + 14), e2e });
         p += CREDIT_BYTES;
         break;
@@ -221,7 +215,7 @@ export function decodeDatagram(b: Uint8Array): Datagram | SafReject {
         if (left < SYNC_BYTES) return 'truncated';
         const f = v.getUint8(p + 1);
         if (f & ~SYNC_FLAG_VERIFY) return 'badFlags';
-        messages.push({ type, verify: (f & SYNC_FLAG_VERIFY) !== 0, route: v.getUint32(p + 2), epoch: v.getUint16(p + 6), base: get48(v, p + 8) });
+        messages.push({ type, verify: (f & SYNC_FLAG_VERIFY) !== 0, route: v.getUint32(p + 2), epoch: v.getUint16(p + 6), base: getU48(v, p + 8) });
         p += SYNC_BYTES;
         break;
       }

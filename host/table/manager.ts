@@ -14,9 +14,9 @@
 // A full table or an insert with no placement throws TableFullError before any command is
 // issued, so the shadow copy and the hardware never diverge.
 
-import { type CamCommand, HashGeometry, type TableGeometry, isValid } from './geometry.ts';
-import { keyWords } from './hash.ts';
-import { type RouteAction, type ValueLayout, ValueCodecError, decodeAction, encodeAction, valueLayout } from './layout.ts';
+import { type CamCommand, HashGeometry, type TableGeometry, isValid } from '../../spec/route-table/geometry.ts';
+import { keyWords } from '../../spec/route-table/hash.ts';
+import { type RouteAction, type ValueLayout, ValueCodecError, decodeAction, encodeAction, valueLayout } from '../../spec/route-table/layout.ts';
 
 export class RouteTableError extends Error {
   constructor(message: string) {

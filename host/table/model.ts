@@ -9,7 +9,7 @@
 // must return for any command sequence, including ones the table manager never issues (two
 // slots with the same key: the first candidate wins).
 
-import { type CamCommand, type TableGeometry, isValid } from './geometry.ts';
+import { type CamCommand, type TableGeometry, isValid } from '../../spec/route-table/geometry.ts';
 
 export interface LookupResult {
   readonly hit: boolean;

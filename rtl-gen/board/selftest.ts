@@ -8,14 +8,14 @@
 //   "PASS xxxxxxxx\r\n"   (or "FAIL ...") with the byte count in hex.
 // LEDs: 0 = pass, 1 = fail, 2 = toggles every window, 3 = beats in flight in the core.
 
-import { ENCRYPT_2_4_2 } from '../../sim/golden/rfc8439-vectors.ts';
-import { bytesToBig } from '../../sim/values.ts';
+import { ENCRYPT_2_4_2 } from '../../spec/rfc8439-vectors.ts';
+import { bytesToBig } from '../../spec/bytes.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, ne, not, or, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
 import { chachaPipeline } from '../chacha/pipeline.ts';
-import { contextFormat, encodeContext } from '../chacha/stream-format.ts';
+import { contextFormat, encodeContext } from '../../spec/chacha-stream.ts';
 import { uartTx } from '../lib/uart-tx.ts';
 
 

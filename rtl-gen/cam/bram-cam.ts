@@ -27,7 +27,7 @@
 //
 // After reset a clear pass zeroes every bitmap word (2^sliceBits cycles, s_cmd_ready low).
 
-import { AssociativeGeometry } from '../../host/table/geometry.ts';
+import { AssociativeGeometry } from '../../spec/route-table/geometry.ts';
 import { type Expr, add, and, concat, constant, eq, mux, not, or, reduce, sub } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';

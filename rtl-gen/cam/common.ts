@@ -1,8 +1,8 @@
 // What every route-lookup CAM style shares: the lookup and result streams, the management
 // command port and its register stage, and the value layout printed into the header.
 
-import { CMD_OPS, CMD_OP_BITS, type CmdOp, RESERVED_OP_RULE } from '../../host/table/geometry.ts';
-import { type ValueLayout, VALID_BIT, valueLayout } from '../../host/table/layout.ts';
+import { CMD_OPS, CMD_OP_BITS, type CmdOp, RESERVED_OP_RULE } from '../../spec/route-table/geometry.ts';
+import { type ValueLayout, VALID_BIT, valueLayout } from '../../spec/route-table/layout.ts';
 import { type Expr, type SignalRef, and, constant, eq, fold } from '../ir/expr.ts';
 import { type BundleField, bundleSink } from '../ir/interfaces.ts';
 import type { Module, OutputHandle, RegHandle } from '../ir/module.ts';
@@ -31,7 +31,7 @@ export interface CamTiming {
 
 export function layoutDocs(layout: ValueLayout): string[] {
   return [
-    `Value layout (${layout.width} bits), from host/table/layout.ts:`,
+    `Value layout (${layout.width} bits), from spec/route-table/layout.ts:`,
     ...layout.fields.map((f) => `  [${f.offset + f.width - 1}:${f.offset}] ${f.name.padEnd(8)} ${f.doc.replace(/`/g, '')}`),
   ];
 }

@@ -1,5 +1,5 @@
 // Hashed exact-match route table for thousands of routes: `ways` block RAMs, each indexed by
-// its own H3 hash of the route ID (host/table/hash.ts), plus a small stash of registers for
+// its own H3 hash of the route ID (spec/route-table/hash.ts), plus a small stash of registers for
 // the routes no cuckoo chain can place. The host's table manager computes every placement
 // (cuckoo moves included) and writes slots; the hardware only reads and writes words, so it
 // never fails an insert silently.
@@ -31,8 +31,8 @@
 // bare block alone exceeds a 156.25 MHz cycle once routed. ram "inferred" prints a Verilog
 // memory any tool maps (iCE40, other families); both behave the same cycle for cycle.
 
-import { HashGeometry } from '../../host/table/geometry.ts';
-import { maskBig } from '../../host/table/hash.ts';
+import { HashGeometry } from '../../spec/route-table/geometry.ts';
+import { maskBig } from '../../spec/route-table/hash.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';

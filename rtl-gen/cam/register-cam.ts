@@ -16,7 +16,7 @@
 // between the compare and the value read, so a lookup always pairs a key with the value
 // written by the same command (old entry or new entry, never a mix).
 
-import { AssociativeGeometry } from '../../host/table/geometry.ts';
+import { AssociativeGeometry } from '../../spec/route-table/geometry.ts';
 import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';

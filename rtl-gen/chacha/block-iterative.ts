@@ -4,7 +4,7 @@
 // ChaCha core and the first end-to-end check of the generator, printer and harness; the
 // line-rate pipelines are built by the pipeline generator.
 
-import { CHACHA_CONSTANTS, COLUMN_ROUND, DIAGONAL_ROUND } from '../../sim/golden/chacha20.ts';
+import { CHACHA_CONSTANTS, COLUMN_ROUND, DIAGONAL_ROUND } from '../../spec/chacha20.ts';
 import { type Expr, add, and, concat, constant, eq, mux, not, or } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { axisSink, axisSource } from '../ir/interfaces.ts';

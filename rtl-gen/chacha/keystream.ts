@@ -19,7 +19,7 @@
 // the key its first request saw, and blocks in flight keep the key they started with.
 // key_wr_ready is low in between.
 
-import { CHACHA_CONSTANTS } from '../../sim/golden/chacha20.ts';
+import { CHACHA_CONSTANTS } from '../../spec/chacha20.ts';
 import { GenError } from '../ir/errors.ts';
 import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, ne, not, or, reduce, sub, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
@@ -29,7 +29,7 @@ import { delayLine } from '../lib/delay-line.ts';
 import { eventHistory } from '../lib/history.ts';
 import { ecp5XorAddIn } from '../vendor/ecp5.ts';
 import { fusedPartner, round } from './round.ts';
-import { contextFormat } from './stream-format.ts';
+import { contextFormat } from '../../spec/chacha-stream.ts';
 
 export const KEY_WORDS = 8;
 

@@ -2,7 +2,7 @@
 // keystream out.
 //
 // The first beat of each packet carries its context in s_axis_tuser (key slot, nonce,
-// initial block counter; layout in stream-format.ts). Every packet starts a fresh block.
+// initial block counter; layout in spec/chacha-stream.ts). Every packet starts a fresh block.
 // A beat that starts a 64-byte block is accepted only in a cycle the keystream engine can
 // take that block's request, and then its block comes out of the engine a fixed number
 // of cycles later. So the beats need no FIFO: they go through a delay line of exactly that
@@ -29,7 +29,7 @@ import { fifo, flagNotZero, lutFifoLanes } from '../lib/fifo.ts';
 import { eventHistory } from '../lib/history.ts';
 import { TILE_FIFO_LATENCY, tileFifo } from '../lib/tile-fifo.ts';
 import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keyWriteBusyCycles, keystreamEngine } from './keystream.ts';
-import { contextFormat } from './stream-format.ts';
+import { contextFormat } from '../../spec/chacha-stream.ts';
 
 export interface PipelineShape {
   rounds: number;

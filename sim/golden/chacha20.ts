@@ -2,8 +2,7 @@
 // hardware is checked against something other than itself. Plain and slow on purpose:
 // every step mirrors a sentence of the RFC.
 
-/** "expand 32-byte k" as four little-endian words (RFC 8439 2.3). */
-export const CHACHA_CONSTANTS = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] as const;
+import { CHACHA_CONSTANTS, COLUMN_ROUND, DIAGONAL_ROUND } from '../../spec/chacha20.ts';
 
 export type CounterLayout = 'ietf' | 'original';
 
@@ -18,9 +17,6 @@ export function quarterRound(a: number, b: number, c: number, d: number): [numbe
   return [a, b, c, d];
 }
 
-/** Index quadruples of one double round: four column rounds, then four diagonal rounds. */
-export const COLUMN_ROUND = [[0, 4, 8, 12], [1, 5, 9, 13], [2, 6, 10, 14], [3, 7, 11, 15]] as const;
-export const DIAGONAL_ROUND = [[0, 5, 10, 15], [1, 6, 11, 12], [2, 7, 8, 13], [3, 4, 9, 14]] as const;
 
 export function readWordsLE(bytes: Uint8Array): number[] {
   if (bytes.length % 4 !== 0) throw new Error(`readWordsLE: ${bytes.length} bytes is not whole words`);

@@ -3,11 +3,11 @@
 // deletes, resets with the clear pass), a full table with one-bit neighbours, delete and
 // reinsert, and the priority encoder with duplicate keys.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { valueLayout } from '../../host/table/layout.ts';
+import { valueLayout } from '../../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { bramCam, bramCamGeometry, bramCamTiming } from '../../rtl-gen/cam/bram-cam.ts';
 import { type SimDut, runCycles, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from './support/driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 256, sliceBits: 8, keyWidth: 128, valueWidth: 64, tagWidth: 16 },

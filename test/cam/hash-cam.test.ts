@@ -3,11 +3,11 @@
 // deletes, stash drains and resets), fills past 90% occupancy up to 65,536 slots, a full
 // table, the clear pass after reset, and raw duplicate keys (way order, then stash).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { valueLayout } from '../../host/table/layout.ts';
+import { valueLayout } from '../../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { hashCam, hashCamGeometry, hashCamTiming } from '../../rtl-gen/cam/hash-cam.ts';
 import { type SimDut, runCycles, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from './support/driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 4096, ways: 4, stash: 4, keyWidth: 128, valueWidth: 64, tagWidth: 16, occupancy: 0.9 },

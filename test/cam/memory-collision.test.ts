@@ -27,10 +27,10 @@ function ram(mode: 'old' | 'undefined'): Module {
 }
 
 describe('memory readDuringWrite option', () => {
-  it('prints no_rw_check only when asked, and lints clean', () => {
+  it('prints no_rw_check only when asked, and lints clean', async () => {
     expect(printModule(ram('undefined'))).toMatch(/\(\* no_rw_check \*\).*\nreg \[35:0\] mem \[0:511\];/);
     expect(printModule(ram('old'))).not.toMatch(/no_rw_check/);
-    for (const r of lintDesign(ram('undefined'))) expect(r, r.output).toMatchObject({ ok: true });
+    for (const r of await lintDesign(ram('undefined'))) expect(r, r.output).toMatchObject({ ok: true });
   });
 
   it('simulates reads and writes (away from collisions) as before', async () => {

@@ -3,12 +3,12 @@
 // resets through the table manager), a full table, delete and reinsert, one-bit neighbours,
 // and the priority encoder with duplicate keys written straight to the command port.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { valueLayout } from '../../host/table/layout.ts';
+import { valueLayout } from '../../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { REGISTER_CAM_TIMING, registerCam, registerCamGeometry } from '../../rtl-gen/cam/register-cam.ts';
 import { GenError } from '../../rtl-gen/ir/errors.ts';
 import { type SimDut, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from './support/driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 64, keyWidth: 128, valueWidth: 64, tagWidth: 16 },

@@ -1,10 +1,10 @@
 // docs/route-table.md is generated from the code; this fails when the two drift apart.
-// Rewrite it with: UPDATE_ROUTE_TABLE_DOC=1 npx vitest run test/cam/route-table-doc.test.ts
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Rewrite it with `npm run docs` (scripts/docs/).
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeAction, valueLayout } from '../../host/table/layout.ts';
-import { generateRouteTableDoc } from './support/route-table-doc.ts';
+import { decodeAction, valueLayout } from '../../spec/route-table/layout.ts';
+import { generateRouteTableDoc } from '../../scripts/docs/route-table.ts';
 
 const DOC = fileURLToPath(new URL('../../docs/route-table.md', import.meta.url));
 
@@ -12,9 +12,8 @@ describe('docs/route-table.md', () => {
   const text = generateRouteTableDoc();
 
   it('matches the implementation', () => {
-    if (process.env.UPDATE_ROUTE_TABLE_DOC) writeFileSync(DOC, text);
-    expect(existsSync(DOC), 'docs/route-table.md missing: run with UPDATE_ROUTE_TABLE_DOC=1').toBe(true);
-    expect(readFileSync(DOC, 'utf8') === text, 'docs/route-table.md is stale: run UPDATE_ROUTE_TABLE_DOC=1 npx vitest run test/cam/route-table-doc.test.ts').toBe(true);
+    expect(existsSync(DOC), 'docs/route-table.md missing: run `npm run docs`').toBe(true);
+    expect(readFileSync(DOC, 'utf8') === text, 'docs/route-table.md is stale: run `npm run docs`').toBe(true);
   });
 
   it('documents a layout whose rows tile the value, and examples the codec decodes as described', () => {

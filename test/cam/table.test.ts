@@ -2,13 +2,13 @@
 // hash functions, and the table manager's placement and command order, checked against the
 // slot-level golden model after every single command.
 import { describe, expect, it } from 'vitest';
-import { AssociativeGeometry, HashGeometry, type TableGeometry } from '../../host/table/geometry.ts';
-import { hashIndex, keyWords } from '../../host/table/hash.ts';
-import { MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, type RouteAction, ValueCodecError, decodeAction, encodeAction, valueLayout } from '../../host/table/layout.ts';
+import { AssociativeGeometry, HashGeometry, type TableGeometry } from '../../spec/route-table/geometry.ts';
+import { hashIndex, keyWords } from '../../spec/route-table/hash.ts';
+import { MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, type RouteAction, ValueCodecError, decodeAction, encodeAction, valueLayout } from '../../spec/route-table/layout.ts';
 import { DuplicateRouteError, RouteValueError, TableFullError, TableManager, UnknownRouteError } from '../../host/table/manager.ts';
 import { SlotModel } from '../../host/table/model.ts';
 import { Rng } from '../../sim/index.ts';
-import { randomValue } from './support/driver.ts';
+import { randomValue } from '../../testbed/cam-driver.ts';
 
 describe('value layout', () => {
   it.each([MIN_VALUE_WIDTH, 64, 100, 144, MAX_VALUE_WIDTH])('covers every bit of a %i-bit value exactly once', (w) => {

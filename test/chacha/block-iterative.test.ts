@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { blockIterative } from '../../rtl-gen/chacha/block-iterative.ts';
 import { block } from '../../sim/golden/chacha20.ts';
 import { Rng, Scoreboard, type SimDut, StreamSink, StreamSource, clockCycles, packBeats, risingEdge, runStreams, simulate, unpackBeats } from '../../sim/index.ts';
-import { bigToBytes, bytesToBig } from '../../sim/values.ts';
-import { BLOCKS_A_1, BLOCK_2_3_2 } from '../../sim/golden/rfc8439-vectors.ts';
+import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
+import { BLOCKS_A_1, BLOCK_2_3_2 } from '../../spec/rfc8439-vectors.ts';
 
 /** s_axis_tdata for one block: key, 32-bit counter (little-endian), nonce. */
 function blockInput(key: Uint8Array, nonce: Uint8Array, counter: number): bigint {

@@ -7,11 +7,11 @@ import { PIPELINE_CONFIGS } from '../../rtl-gen/chacha/designs.ts';
 import { keyWriteBusyCycles } from '../../rtl-gen/chacha/keystream.ts';
 import { pipelineLatency } from '../../rtl-gen/chacha/pipeline.ts';
 import { cipherPacket } from '../../sim/golden/chacha-stream.ts';
-import { encodeContext } from '../../rtl-gen/chacha/stream-format.ts';
+import { encodeContext } from '../../spec/chacha-stream.ts';
 import { Rng, Scoreboard, StreamSink, StreamSource, risingEdge } from '../../sim/index.ts';
-import { bigToBytes } from '../../sim/values.ts';
-import { ENCRYPT_2_4_2, ENCRYPT_A_2 } from '../../sim/golden/rfc8439-vectors.ts';
-import { type OutPacket, type Packet, PipelineDriver, type PipelineConfig, checkPackets } from './support/pipeline-driver.ts';
+import { bigToBytes } from '../../spec/bytes.ts';
+import { ENCRYPT_2_4_2, ENCRYPT_A_2 } from '../../spec/rfc8439-vectors.ts';
+import { type OutPacket, type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '../../sim/drivers/chacha-pipeline.ts';
 
 /** The committed configurations, each with how many random packets CI sends through it. */
 const PACKETS = [600, 1500, 3000, 2000, 1000];

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { quarterRound } from '../../rtl-gen/chacha/quarter-round.ts';
 import { quarterRound as goldenQr } from '../../sim/golden/chacha20.ts';
 import { Rng, type SimDut, runCycles, simulate } from '../../sim/index.ts';
-import { QR_2_1_1 } from '../../sim/golden/rfc8439-vectors.ts';
+import { QR_2_1_1 } from '../../spec/rfc8439-vectors.ts';
 
 const OUTS = ['a_out', 'b_out', 'c_out', 'd_out'];
 

@@ -3,7 +3,7 @@
 // The file must arrive byte-identical: the hash the test computes from the bytes it wrote
 // must equal the receiver's hash of what it wrote to disk.
 import { describe, expect, it } from 'vitest';
-import { DEMO_SPEC, runDemo } from '../../host/demo/scenario.ts';
+import { DEMO_SPEC, runDemo } from '../../testbed/demo/scenario.ts';
 
 describe('mesh demo (loopback)', () => {
   it('delivers a file striped over two disjoint routes intact although a relay dies mid-transfer', { timeout: 90_000 }, async () => {

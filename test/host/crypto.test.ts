@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKENDS, nobleBackend, nodeBackend } from '../../host/crypto/backend.ts';
 import { generateKeyPair } from '../../host/crypto/ecdh.ts';
 import { hkdfSha256 } from '../../host/crypto/kdf.ts';
-import { InnerType } from '../../host/link/constants.ts';
+import { InnerType } from '../../spec/link-wire.ts';
 import {
   decodeInner,
   frameNonce,

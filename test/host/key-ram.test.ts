@@ -2,11 +2,12 @@
 // enough, the live key for every frame is found by (peer, direction, generation & 1), and
 // the RAM holds exactly what the session published.
 import { describe, expect, it } from 'vitest';
-import { MessageType } from '../../host/link/constants.ts';
+import { MessageType } from '../../spec/link-wire.ts';
 import { openFrame, readFrameHeader } from '../../host/link/frame.ts';
-import { KeyRamModel, SLOTS_PER_PEER } from '../../host/link/key-ram.ts';
+import { KeyRamModel } from '../../host/link/key-ram.ts';
+import { SLOTS_PER_PEER } from '../../spec/key-slots.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
-import { numberedPayload, SimNet } from './support/sim-link.ts';
+import { numberedPayload, SimNet } from '../../testbed/sim-link.ts';
 
 describe('key RAM model as the key sink', () => {
   it('never needs more than 4 slots per peer and always holds the key each frame needs', () => {

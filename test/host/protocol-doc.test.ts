@@ -1,11 +1,11 @@
 // docs/protocol.md is generated from the code; this fails when the two drift apart.
-// Rewrite it with: UPDATE_PROTOCOL_DOC=1 npx vitest run test/host/protocol-doc.test.ts
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Rewrite it with `npm run docs` (scripts/docs/).
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nobleBackend } from '../../host/crypto/backend.ts';
 import { frameNonce, openFrameBody, readFrameHeader, decodeInner } from '../../host/link/frame.ts';
-import { generateProtocolDoc } from './support/protocol-doc.ts';
+import { generateProtocolDoc } from '../../scripts/docs/protocol.ts';
 
 const DOC = fileURLToPath(new URL('../../docs/protocol.md', import.meta.url));
 
@@ -13,10 +13,9 @@ describe('docs/protocol.md', () => {
   const text = generateProtocolDoc();
 
   it('matches the implementation', () => {
-    if (process.env.UPDATE_PROTOCOL_DOC) writeFileSync(DOC, text);
-    expect(existsSync(DOC), 'docs/protocol.md missing: run with UPDATE_PROTOCOL_DOC=1').toBe(true);
+    expect(existsSync(DOC), 'docs/protocol.md missing: run `npm run docs`').toBe(true);
     const committed = readFileSync(DOC, 'utf8');
-    expect(committed === text, 'docs/protocol.md is stale: run UPDATE_PROTOCOL_DOC=1 npx vitest run test/host/protocol-doc.test.ts').toBe(true);
+    expect(committed === text, 'docs/protocol.md is stale: run `npm run docs`').toBe(true);
   });
 
   it('is reproducible', () => {

@@ -1,6 +1,6 @@
 // The RFC 6479 window against a plain reference model (a set of seen counters and the top).
 import { describe, expect, it } from 'vitest';
-import { REPLAY_WINDOW_FRAMES } from '../../host/link/constants.ts';
+import { REPLAY_WINDOW_FRAMES } from '../../spec/link-wire.ts';
 import { ReplayWindow, type ReplayVerdict } from '../../host/link/replay-window.ts';
 
 class ReferenceWindow {

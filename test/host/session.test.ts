@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { nobleBackend, nodeBackend } from '../../host/crypto/backend.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
-import { MessageType } from '../../host/link/constants.ts';
+import { MessageType } from '../../spec/link-wire.ts';
 import { SoftwareDatapath } from '../../host/link/datapath.ts';
 import { readFrameHeader } from '../../host/link/frame.ts';
 import { RttEstimator } from '../../host/link/rtt.ts';
 import { Link } from '../../host/link/session.ts';
 import { totalRejected } from '../../host/link/stats.ts';
-import { checkPayload, numberedPayload, SimNet, type Side } from './support/sim-link.ts';
+import { checkPayload, numberedPayload, SimNet, type Side } from '../../testbed/sim-link.ts';
+import { LINK_RTO } from '../../host/link/constants.ts';
 
 function up(net: SimNet): void {
   net.a.start(net.now);
@@ -333,7 +334,7 @@ describe('configuration', () => {
 
 describe('RTT estimator', () => {
   it('follows RFC 6298: first sample sets srtt and rttvar = r/2, then 1/8 and 1/4 gains', () => {
-    const r = new RttEstimator();
+    const r = new RttEstimator(LINK_RTO);
     expect(r.rto).toBe(200);
     r.sample(100);
     expect(r.srtt).toBe(100);

@@ -1,8 +1,8 @@
 // Two real processes over UDP on loopback, rotating keys under continuous traffic.
 import { afterEach, describe, expect, it } from 'vitest';
 import { totalRejected } from '../../host/link/stats.ts';
-import type { PeerReport } from './support/udp-peer.ts';
-import { bitmap, has, startPair, type PeerProcess } from './support/udp-pair.ts';
+import type { PeerReport } from '../../testbed/udp-peer.ts';
+import { bitmap, has, startPair, type PeerProcess } from '../../testbed/udp-pair.ts';
 
 const ROTATIONS = 1000;
 /** Test-only fast rotation: 1,000 rotations in about 10 s instead of 17 minutes. */

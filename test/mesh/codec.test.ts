@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
-import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, RouteMsg } from '../../host/mesh/constants.ts';
+import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, RouteMsg } from '../../spec/route-wire.ts';
 import { decodeControl, encodeControl, type Control } from '../../host/mesh/control.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader } from '../../host/mesh/framing.ts';
 import { decodeRouteInner, encodeRouteInner, forwardFrame, openRoutePacket, routeIdOf, sealRouteFrame, type RouteInner } from '../../host/mesh/route-packet.ts';
 import type { MessageCodec } from '../../host/mesh/api.ts';
-import { Reader, Writer, decodeWith } from '../../host/mesh/bytes.ts';
-import { SimMesh } from '../../host/mesh/sim-network.ts';
+import { Reader, Writer, decodeWith } from '../../spec/bytes.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from '../../host/mesh/hop-crypto.ts';
 
 const rand = deterministicRandom('codec');
@@ -43,8 +43,10 @@ const inners: RouteInner[] = [
   { type: RouteMsg.Ack, streamId: rand(16), cumulative: 0, fin: true, duplicate: true, ranges: [] },
   { type: RouteMsg.Ping, nonce: 3, sentAt: 99.25 },
   { type: RouteMsg.Pong, nonce: 3, sentAt: 99.25 },
-  { type: RouteMsg.Open, streamId: rand(16), channel: 65535 },
+  { type: RouteMsg.Open, streamId: rand(16), channel: 65535, rejoin: false },
+  { type: RouteMsg.Open, streamId: rand(16), channel: 5, rejoin: true },
   { type: RouteMsg.OpenOk, streamId: rand(16) },
+  { type: RouteMsg.Reset, streamId: rand(16), reason: 1 },
 ];
 
 describe('channel framing', () => {

@@ -2,13 +2,14 @@
 // wire, or dropped by a neighbour whose transport had not registered the link yet, still
 // tells the neighbour our key and services.
 import { describe, expect, it } from 'vitest';
-import { CONTROL_CHANNEL, ControlMsg, HELLO_MAX_RETRY_MS } from '../../host/mesh/constants.ts';
+import { HELLO_MAX_RETRY_MS } from '../../host/mesh/constants.ts';
+import { CONTROL_CHANNEL, ControlMsg } from '../../spec/route-wire.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import { deterministicRandom } from '../../host/crypto/random.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { MeshNode } from '../../host/mesh/node.ts';
-import { SimMesh, type WireEvent } from '../../host/mesh/sim-network.ts';
-import { VirtualClock } from '../../host/mesh/timers.ts';
+import { SimMesh, type WireEvent } from '../../testbed/sim-mesh.ts';
+import { VirtualClock } from '../../testbed/virtual-clock.ts';
 
 const isControl = (e: WireEvent, type: number) => decodeDatagramFrames(e.bytes).frames.some((f) => f.channel === CONTROL_CHANNEL && f.payload[0] === type);
 

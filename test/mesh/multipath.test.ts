@@ -2,11 +2,12 @@
 // disjoint routes, and repair: a relay dies in the middle of a transfer and the file still
 // arrives byte for byte.
 import { describe, expect, it } from 'vitest';
-import { ControlMsg, DISCOVERY_FORWARDS_PER_NODE } from '../../host/mesh/constants.ts';
+import { DISCOVERY_FORWARDS_PER_NODE } from '../../host/mesh/constants.ts';
+import { ControlMsg } from '../../spec/route-wire.ts';
 import { choosePaths } from '../../host/mesh/discovery.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import { SimMesh, type SimLinkOptions } from '../../host/mesh/sim-network.ts';
-import { hex } from '../../host/mesh/bytes.ts';
+import { SimMesh, type SimLinkOptions } from '../../testbed/sim-mesh.ts';
+import { hex } from '../../spec/bytes.ts';
 import type { PathCandidate } from '../../host/mesh/api.ts';
 import { collect, sha256Hex, testData, type NodeOptions } from './support/fixtures.ts';
 

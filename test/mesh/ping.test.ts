@@ -1,9 +1,9 @@
 // Pings tolerate loss: a lost Ping or Pong is repeated, the ping still answers and the route
 // stays up; only silence for routeFailMs (the failure detector) fails a route.
 import { describe, expect, it } from 'vitest';
-import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
+import { ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import type { WireEvent } from '../../host/mesh/sim-network.ts';
+import type { WireEvent } from '../../testbed/sim-mesh.ts';
 import { chainWithRoute } from './support/fixtures.ts';
 
 const routePacket = (e: WireEvent) => decodeDatagramFrames(e.bytes).frames.some((f) => f.channel === ROUTE_CHANNEL);

@@ -2,9 +2,9 @@
 // every hop installs, what every hop can learn, and recovery from lost setup messages.
 import { describe, expect, it } from 'vitest';
 import { publicKeyHash } from '../../host/identity/address.ts';
-import { ControlMsg, CONTROL_CHANNEL, ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
+import { ControlMsg, CONTROL_CHANNEL, ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import type { SimMesh, WireEvent } from '../../host/mesh/sim-network.ts';
+import type { SimMesh, WireEvent } from '../../testbed/sim-mesh.ts';
 import { captureFrames, chain, chainPath, contains, sendOver, testData } from './support/fixtures.ts';
 
 const LATENCY = 5;

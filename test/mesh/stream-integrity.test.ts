@@ -5,7 +5,7 @@
 // differing offset is reported).
 import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
-import { SimMesh, type SimLinkOptions } from '../../host/mesh/sim-network.ts';
+import { SimMesh, type SimLinkOptions } from '../../testbed/sim-mesh.ts';
 import type { MeshStream } from '../../host/mesh/api.ts';
 import { concat, pathThrough, testData } from './support/fixtures.ts';
 

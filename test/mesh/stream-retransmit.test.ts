@@ -3,8 +3,8 @@
 // many segments as the links lost, not multiples of them; and it uses the bandwidth.
 import { describe, expect, it } from 'vitest';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import { ROUTE_CHANNEL } from '../../host/mesh/constants.ts';
-import { SimMesh, type SimLinkOptions } from '../../host/mesh/sim-network.ts';
+import { ROUTE_CHANNEL } from '../../spec/route-wire.ts';
+import { SimMesh, type SimLinkOptions } from '../../testbed/sim-mesh.ts';
 import { pathThrough, testData, concat } from './support/fixtures.ts';
 
 const CHANNEL = 7;

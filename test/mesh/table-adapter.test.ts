@@ -2,12 +2,12 @@
 // installs reaches a model of the CAM as commands, and the CAM answers each route ID with
 // the action the software forwarder would have taken.
 import { describe, expect, it } from 'vitest';
-import { AssociativeGeometry, HashGeometry, type TableGeometry } from '../../host/table/geometry.ts';
-import { decodeAction, valueLayout } from '../../host/table/layout.ts';
+import { AssociativeGeometry, HashGeometry, type TableGeometry } from '../../spec/route-table/geometry.ts';
+import { decodeAction, valueLayout } from '../../spec/route-table/layout.ts';
 import { TableManager } from '../../host/table/manager.ts';
 import { SlotModel } from '../../host/table/model.ts';
 import { CamForwardingTable } from '../../host/mesh/table-adapter.ts';
-import { SimMesh } from '../../host/mesh/sim-network.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { sendOver, sha256Hex, testData } from './support/fixtures.ts';
 
 describe.each<[string, () => TableGeometry]>([

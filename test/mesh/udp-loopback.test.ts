@@ -1,7 +1,7 @@
 // MeshNodes on real UDP sockets on loopback, each link a host/link session, real timers:
-// the figure-producing helpers in bench-support.ts, exercised small.
+// the mesh measurements of testbed/mesh-measure.ts, exercised small.
 import { describe, expect, it } from 'vitest';
-import { lostSetupRecovery, relayCost, setupTimeOverUdp, udpChain } from '../../host/mesh/bench-support.ts';
+import { lostSetupRecovery, relayCost, setupTimeOverUdp, udpChain } from '../../testbed/mesh-measure.ts';
 import { sha256Hex, testData } from './support/fixtures.ts';
 
 describe('over UDP on loopback with host/link', () => {

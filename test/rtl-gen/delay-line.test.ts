@@ -35,8 +35,8 @@ describe.each([
     }
   });
 
-  it('lints clean', () => {
-    for (const r of lintDesign(delayLine(cfg))) expect(r, r.output).toMatchObject({ ok: true });
+  it('lints clean', async () => {
+    for (const r of await lintDesign(delayLine(cfg))) expect(r, r.output).toMatchObject({ ok: true });
   });
 });
 

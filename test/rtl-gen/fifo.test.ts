@@ -70,8 +70,8 @@ describe.each([
     expect(out.m_valid!.slice(cfg.writeReg ? 3 : 2).every((v) => v === 1)).toBe(true);
   });
 
-  it('lints clean', () => {
-    for (const r of lintDesign(fifo(cfg))) expect(r, r.output).toMatchObject({ ok: true });
+  it('lints clean', async () => {
+    for (const r of await lintDesign(fifo(cfg))) expect(r, r.output).toMatchObject({ ok: true });
   });
 });
 
@@ -128,8 +128,8 @@ describe.each([
     expect(best).toBeGreaterThan(1500); // the always-ready stretches move a word every cycle
   });
 
-  it('lints clean', () => {
-    for (const r of lintDesign(build(cfg))) expect(r, r.output).toMatchObject({ ok: true });
+  it('lints clean', async () => {
+    for (const r of await lintDesign(build(cfg))) expect(r, r.output).toMatchObject({ ok: true });
   });
 });
 

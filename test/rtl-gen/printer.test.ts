@@ -45,8 +45,8 @@ describe('printer', () => {
     ['memory', memoryDesign],
     ['counter', () => counter(16)],
     ['loopback', loopback],
-  ])('prints %s Verilog that verilator -Wall and yosys accept without warnings', (_n, make) => {
-    for (const r of lintDesign(make())) expect(r, `${r.tool}: ${r.output}`).toMatchObject({ ok: true });
+  ])('prints %s Verilog that verilator -Wall and yosys accept without warnings', async (_n, make) => {
+    for (const r of await lintDesign(make())) expect(r, `${r.tool}: ${r.output}`).toMatchObject({ ok: true });
   });
 
   it('infers a memory with registered and combinational reads', async () => {
@@ -97,7 +97,7 @@ describe('replica registers (keep)', () => {
   it('print in blocks of their own with the keep attribute, lint clean, and stay apart in synthesis', async () => {
     const text = printDesign(copies(true)).get('copies_keep.v')!;
     expect(text.match(/\(\* keep \*\) always @\(posedge clk\)/g)).toHaveLength(4);
-    for (const r of lintDesign(copies(true))) expect(r, `${r.tool}: ${r.output}`).toMatchObject({ ok: true });
+    for (const r of await lintDesign(copies(true))) expect(r, `${r.tool}: ${r.output}`).toMatchObject({ ok: true });
     const kept = await synthesize(copies(true), { device: 'ecp5-85', noPnr: true });
     const plain = await synthesize(copies(false), { device: 'ecp5-85', noPnr: true });
     expect([kept.area.ffs, plain.area.ffs]).toEqual([4, 1]);

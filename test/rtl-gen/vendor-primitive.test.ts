@@ -38,7 +38,7 @@ describe('vendor primitives', () => {
 
   it('lints clean with the model and will not synthesize for another family', async () => {
     const tile = ecp5RamTile({ addrBits: 7, dataWidth: 18, outputRegister: false });
-    for (const r of lintDesign(tile)) expect(r, r.output).toMatchObject({ ok: true });
+    for (const r of await lintDesign(tile)) expect(r, r.output).toMatchObject({ ok: true });
     await expect(synthesize(tile, { device: 'ice40-hx8k', noPnr: true })).rejects.toThrow(ToolError);
     await expect(synthesize(tile, { device: 'ice40-hx8k', noPnr: true })).rejects.toThrow(/instantiates ecp5 primitives; ice40-hx8k is ice40/);
   });

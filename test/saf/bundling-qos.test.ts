@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { SAF_MTU_BYTES, SafMsg, DEFAULT_LINK_OVERHEAD_BYTES } from '../../host/saf/constants.ts';
 import { decodeDatagram, type Datagram } from '../../host/saf/wire.ts';
-import { chainConfigs, equalBytes, patternBytes, pump, SafSim } from './support/sim-saf.ts';
+import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 describe('bundling', () => {
   it('small messages of three routes to the same next node travel in shared datagrams up to the MTU', () => {

@@ -2,7 +2,8 @@
 // crashes (losing its buffer) costs a resend from the source, not data. And plain
 // forwarding, the per-route switch that turns store-and-forward off.
 import { describe, expect, it } from 'vitest';
-import { chainConfigs, equalBytes, patternBytes, pump, SafSim } from './support/sim-saf.ts';
+import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 describe('relay crash', () => {
   it.each([

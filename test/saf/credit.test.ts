@@ -1,7 +1,8 @@
 // Credit: a sender never sends past the buffer its next hop granted, so a full buffer stops
 // the route upstream instead of dropping. Checked against the arithmetic of the buffers.
 import { describe, expect, it } from 'vitest';
-import { chainConfigs, equalBytes, patternBytes, pump, SafSim } from './support/sim-saf.ts';
+import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 const HOPS = 3;
 const RELAY_BUF = 16 * 1024;

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { SafMsg } from '../../host/saf/constants.ts';
 import { decodeDatagram, type Datagram } from '../../host/saf/wire.ts';
-import { chainConfigs, equalBytes, patternBytes, pump, SafSim } from './support/sim-saf.ts';
+import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 function decoded(sim: SafSim, from: number, to: number) {
   return sim.wire.filter((w) => w.from === from && w.to === to).map((w) => ({ ...w, d: decodeDatagram(w.bytes) as Datagram }));

@@ -3,7 +3,7 @@
 // encrypted link sessions, store-and-forward on top. The bytes the sink hashes must be the
 // bytes the source wrote. Bounded in time; namespaces are removed even when it fails.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Chain, probeHost, removeStaleNamespaces } from '../../bench/testbed/testbed.ts';
+import { Chain, probeHost, removeStaleNamespaces } from '../../testbed/netns/testbed.ts';
 
 const BYTES = 1_500_000;
 

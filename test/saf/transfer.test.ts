@@ -1,7 +1,8 @@
 // Store-and-forward transfers along a chain under loss, reordering and duplication: the
 // destination must receive exactly the bytes the application wrote, in order, once.
 import { describe, expect, it } from 'vitest';
-import { chainConfigs, equalBytes, patternBytes, pump, SafSim } from './support/sim-saf.ts';
+import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
+import { equalBytes } from '../../spec/bytes.ts';
 
 function transfer(o: Parameters<typeof chainConfigs>[0] & { bytes: number; seed?: number; limitMs?: number }) {
   const { configs, links } = chainConfigs(o);

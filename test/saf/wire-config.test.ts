@@ -7,7 +7,7 @@ import { SafEngine } from '../../host/saf/engine.ts';
 import { RangeSet } from '../../host/saf/ranges.ts';
 import { ByteRing } from '../../host/saf/ring.ts';
 import { DatagramWriter, decodeDatagram, epochNewer, type SafMessage } from '../../host/saf/wire.ts';
-import { prng } from './support/sim-saf.ts';
+import { prng } from '../../testbed/sim-saf.ts';
 
 const sample: SafMessage[] = [
   { type: SafMsg.Data, plain: false, route: 0xdeadbeef, epoch: 7, offset: 2 ** 40 + 5, bytes: Uint8Array.from([1, 2, 3]) },

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { MeshNodeOptions, PathHop } from '../../../host/mesh/api.ts';
 import { addressFromPublicKey } from '../../../host/identity/address.ts';
 import { decodeDatagramFrames, type Frame } from '../../../host/mesh/framing.ts';
-import { SimMesh, type SimLinkOptions } from '../../../host/mesh/sim-network.ts';
+import { SimMesh, type SimLinkOptions } from '../../../testbed/sim-mesh.ts';
 
 export type NodeOptions = Partial<Omit<MeshNodeOptions, 'transport' | 'timers' | 'secretKey'>>;
 
