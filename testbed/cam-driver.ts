@@ -388,11 +388,15 @@ export function randomWorkload(s: Schedule, mgr: TableManager, layout: ValueLayo
  * live one; then, for every reserved code, commands with it that would revive the dead slot
  * (valid bit set), delete the live one (valid bit clear) or give either another key. Each
  * must change nothing: the dead key never hits, the live key always hits with its value, and
- * the other key never hits. Lookups of the three keys run every cycle. `slotsFor` picks the
- * two slots for the two keys (a hashed table needs slots the keys can be found in).
+ * the other key never hits. Lookups of the three keys run every cycle. Each of `slotChoices`
+ * picks the two slots for two new keys (a hashed table needs slots the keys can be found in).
  */
-export function reservedOpSequence(s: Schedule, layout: ValueLayout, rng: Rng, slotsFor: (dead: bigint, live: bigint) => { dead: number; live: number }): void {
+export function reservedOpSequence(s: Schedule, layout: ValueLayout, rng: Rng, ...slotChoices: Array<(dead: bigint, live: bigint) => { dead: number; live: number }>): void {
   s.checkRoute = false; // raw slot commands: the slot model says what the hardware must do
+  for (const slotsFor of slotChoices) reservedOpsOn(s, layout, rng, slotsFor);
+}
+
+function reservedOpsOn(s: Schedule, layout: ValueLayout, rng: Rng, slotsFor: (dead: bigint, live: bigint) => { dead: number; live: number }): void {
   const kw = s.geometry.keyWidth;
   const deadKey = rng.bits(kw);
   const liveKey = rng.bits(kw);

@@ -46,8 +46,7 @@ describe.each(configs)('register CAM %o', (cfg) => {
 
   it('ignores commands with a reserved op code: they neither revive, delete nor rekey an entry', () => {
     const s = fresh();
-    reservedOpSequence(s, layout, new Rng(11), () => ({ dead: 0, live: cfg.entries - 1 }));
-    reservedOpSequence(s, layout, new Rng(12), () => ({ dead: 3, live: 1 }));
+    reservedOpSequence(s, layout, new Rng(11), () => ({ dead: 0, live: cfg.entries - 1 }), () => ({ dead: 3, live: 1 }));
     expect(s.run(dut).checked).toBe(s.lookups);
   });
 
