@@ -79,7 +79,6 @@ reg [577:0] xor_word_reg;  // {wrapped, tlast, tkeep, (tdata ^ keystream) & tkee
 reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire first_beat_req;
-wire new_block;
 wire [2:0] cur_slot;
 wire [95:0] cur_nonce;
 wire [31:0] cur_counter;
@@ -108,20 +107,19 @@ wire credit_room_shrinks;
 
 assign first_beat = ~in_packet_reg;
 assign first_beat_req = ~in_packet_req_reg;
-assign new_block = 1'b1;
 assign cur_slot = first_beat_req ? s_axis_tuser[2:0] : slot_reg;
 assign cur_nonce = first_beat_req ? s_axis_tuser[98:3] : nonce_reg;
-assign cur_counter = first_beat_req ? s_axis_tuser[130:99] : new_block ? counter_inc_reg : counter_reg;
-assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top_reg));
+assign cur_counter = first_beat_req ? s_axis_tuser[130:99] : 1'b1 ? counter_inc_reg : counter_reg;
+assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (1'b1 & counter_top_reg));
 assign in_fire = s_axis_tvalid & in_ready;
 assign in_packet_next = in_fire_ctx ? ~s_axis_tlast : in_packet_req_reg;
 assign slot_next = first_beat ? s_axis_tuser[2:0] : slot_reg;
-assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
-assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block | engine_req_ok));
+assign in_ready = credit_ok_reg & (~1'b1 | engine_req_ok);
+assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~1'b1 | engine_req_ok));
 assign ctx_counter_lo_ones = s_axis_tuser[114:99] == 16'hffff;
 assign counter_inc_next = {
-    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[130:115] + 16'h1) : s_axis_tuser[130:115]) : new_block ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
-    first_beat ? (s_axis_tuser[114:99] + 16'h1) : new_block ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
+    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[130:115] + 16'h1) : s_axis_tuser[130:115]) : 1'b1 ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
+    first_beat ? (s_axis_tuser[114:99] + 16'h1) : 1'b1 ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
 };
 assign delayed_beat_keep = beat_delay_q[575:512];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
@@ -146,11 +144,11 @@ end
 
 always @(posedge clk) begin
     if (in_fire_ctx) begin
-        counter_reg <= first_beat ? s_axis_tuser[130:99] : new_block ? counter_inc_reg : counter_reg;
+        counter_reg <= first_beat ? s_axis_tuser[130:99] : 1'b1 ? counter_inc_reg : counter_reg;
         counter_inc_reg <= counter_inc_next;
-        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[130:115] == 16'hffff)) : new_block ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
+        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[130:115] == 16'hffff)) : 1'b1 ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
         wrapped_reg <= cur_wrapped;
-        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[114:99] == 16'hfffe) : new_block ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
+        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[114:99] == 16'hfffe) : 1'b1 ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
     end
 end
 
@@ -210,7 +208,7 @@ chacha_ks_r20_u20_s4_k8_ietf_ctxecp5 engine (
     .key_wr_slot     (key_wr_slot),
     .key_wr_word     (key_wr_word),
     .key_wr_data     (key_wr_data),
-    .req_valid       (in_fire & new_block),
+    .req_valid       (in_fire & 1'b1),
     .req_slot        (cur_slot),
     .req_counter     (cur_counter),
     .req_nonce       (cur_nonce),

@@ -69,6 +69,7 @@ reg counter_top_reg;  // counter_reg is the top value: the next block wraps
 reg [95:0] nonce_reg;
 reg slot_reg;
 reg wrapped_reg;
+reg new_block_reg;  // the beat at the input starts a block: a first beat, or beat 0 of a block
 reg [5:0] outstanding_reg;  // beats accepted before last cycle, less those delivered before two cycles ago
 reg took_reg;  // a beat was accepted last cycle
 reg [5:0] credit_room_reg;  // 30 - outstanding_reg - took_reg
@@ -80,7 +81,6 @@ reg [73:0] xor_word_reg;  // {wrapped, tlast, tkeep, (tdata ^ keystream) & tkeep
 reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire first_beat_req;
-wire new_block;
 wire cur_slot;
 wire [95:0] cur_nonce;
 wire [31:0] cur_counter;
@@ -95,6 +95,7 @@ wire [511:0] engine_ks_data;
 wire engine_status_collision;
 wire in_ready;
 wire in_fire_ctx;
+wire [2:0] blk_beat_next;
 wire beat_delay_q_valid;
 wire [79:0] beat_delay_q;
 wire [63:0] ks_word0;
@@ -118,16 +119,16 @@ wire credit_room_shrinks;
 
 assign first_beat = ~in_packet_reg;
 assign first_beat_req = ~in_packet_req_reg;
-assign new_block = first_beat | (blk_beat_reg == 3'h0);
 assign cur_slot = first_beat_req ? s_axis_tuser[0] : slot_reg;
 assign cur_nonce = first_beat_req ? s_axis_tuser[96:1] : nonce_reg;
-assign cur_counter = first_beat_req ? s_axis_tuser[128:97] : new_block ? counter_inc_reg : counter_reg;
-assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top_reg));
+assign cur_counter = first_beat_req ? s_axis_tuser[128:97] : new_block_reg ? counter_inc_reg : counter_reg;
+assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block_reg & counter_top_reg));
 assign in_fire = s_axis_tvalid & in_ready;
 assign in_packet_next = in_fire_ctx ? ~s_axis_tlast : in_packet_req_reg;
 assign slot_next = first_beat ? s_axis_tuser[0] : slot_reg;
-assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
-assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block | engine_req_ok));
+assign in_ready = credit_ok_reg & (~new_block_reg | engine_req_ok);
+assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block_reg | engine_req_ok));
+assign blk_beat_next = in_fire_ctx ? (s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1)) : blk_beat_reg;
 assign ks_word0 = ks_block_reg[63:0];
 assign ks_word1 = ks_block_reg[127:64];
 assign ks_word2 = ks_block_reg[191:128];
@@ -166,14 +167,24 @@ end
 always @(posedge clk) begin
     if (rst) begin
         blk_beat_reg <= 3'h0;
-    end else if (in_fire_ctx) begin
-        blk_beat_reg <= s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1);
+        new_block_reg <= 1'b1;
+        outstanding_reg <= 6'h0;
+        credit_room_reg <= 6'h1e;
+        xor_valid_reg <= 1'b0;
+        credit_return_reg <= 2'h0;
+    end else begin
+        blk_beat_reg <= blk_beat_next;
+        new_block_reg <= ~(in_fire_ctx ? ~s_axis_tlast : in_packet_reg) | (blk_beat_next == 3'h0);
+        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 6'h1)) : credit_return_reg[1] ? (outstanding_reg - 6'h1) : outstanding_reg;
+        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 6'h1)) : in_fire ? (credit_room_reg - 6'h1) : credit_room_reg;
+        xor_valid_reg <= beat_delay_q_valid;
+        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
 always @(posedge clk) begin
     if (in_fire_ctx) begin
-        counter_reg <= first_beat ? s_axis_tuser[128:97] : new_block ? counter_inc_reg : counter_reg;
+        counter_reg <= first_beat ? s_axis_tuser[128:97] : new_block_reg ? counter_inc_reg : counter_reg;
         wrapped_reg <= cur_wrapped;
     end
 end
@@ -188,20 +199,6 @@ always @(posedge clk) begin
     if (first_beat) begin
         nonce_reg <= s_axis_tuser[96:1];
         slot_reg <= s_axis_tuser[0];
-    end
-end
-
-always @(posedge clk) begin
-    if (rst) begin
-        outstanding_reg <= 6'h0;
-        credit_room_reg <= 6'h1e;
-        xor_valid_reg <= 1'b0;
-        credit_return_reg <= 2'h0;
-    end else begin
-        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 6'h1)) : credit_return_reg[1] ? (outstanding_reg - 6'h1) : outstanding_reg;
-        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 6'h1)) : in_fire ? (credit_room_reg - 6'h1) : credit_room_reg;
-        xor_valid_reg <= beat_delay_q_valid;
-        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
@@ -242,7 +239,7 @@ chacha_ks_r20_u2_s1_k2_ietf_ne engine (
     .key_wr_slot     (key_wr_slot),
     .key_wr_word     (key_wr_word),
     .key_wr_data     (key_wr_data),
-    .req_valid       (in_fire & new_block),
+    .req_valid       (in_fire & new_block_reg),
     .req_slot        (cur_slot),
     .req_counter     (cur_counter),
     .req_nonce       (cur_nonce),
