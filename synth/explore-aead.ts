@@ -21,6 +21,7 @@ import { AeadDriver, type AeadConfig, type AeadPacket } from '../sim/drivers/aea
 import { Rng } from '../sim/random.ts';
 import { device } from './devices.ts';
 import { type SynthResult, synthesize } from './flow.ts';
+import { median } from './seeds.ts';
 
 export const FRAME_SIZES = [64, 128, 512, 1444] as const;
 /** The link frame: a 20-byte header authenticated as AAD, then the body, then the tag. */
@@ -66,14 +67,6 @@ export function aeadConfig(w: number, u: number, s: number, l: number, family: s
 }
 
 export const aeadLabel = (c: AeadConfig): string => `w${c.width} u${c.units} s${c.stages ?? AEAD_PARAMS.stages.default} l${c.lanes ?? 1}`;
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  if (!xs.length) throw new Error('median of no values');
-  const v = [...xs].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-}
 
 function linkFrames(drv: AeadDriver, rng: Rng, bytes: number, n: number, op: 'seal' | 'open'): AeadPacket[] {
   return Array.from({ length: n }, (_, i) => {

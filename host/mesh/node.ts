@@ -16,6 +16,8 @@
 // Neither can tell whether its previous hop is the source or the next hop the destination.
 import type {
   ConnectOptions,
+  DatagramHandler,
+  DatagramOptions,
   DiscoverOptions,
   DiscoverTarget,
   LinkInfo,
@@ -45,7 +47,9 @@ import { HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, PROBE_INTERVAL_MS } from './constan
 import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, MESH_MTU_BYTES, ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
+import { DatagramSet } from './datagrams.ts';
 import { choosePaths, Discovery } from './discovery.ts';
+import { CountShares, RateShares } from './fairness.ts';
 import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
 import { ServiceRegistry } from './registry.ts';
@@ -72,6 +76,10 @@ function newCounters(): MeshCounters {
     bytesForwarded: 0,
     refusedRouteLimit: 0,
     refusedRateLimit: 0,
+    refusedUpstreamShare: 0,
+    refusedQueryRate: 0,
+    queriesNotForwarded: 0,
+    streamsReset: 0,
     setupRetransmits: 0,
     rulesExpired: 0,
     routesRepaired: 0,
@@ -101,7 +109,10 @@ export class MeshNode implements MeshNodeApi {
   private readonly source: SourceRole;
   private readonly relay: RelayRole;
   private readonly streams: StreamSet;
+  private readonly datagrams: DatagramSet;
   private readonly addresses = new Map<string, string>();
+  /** Discovery queries passed on per upstream and next hop (fairness.ts). */
+  private readonly queryShares: RateShares;
   private localIds = 1;
   private maintenanceTimer: TimerHandle | undefined;
   private closed = false;
@@ -119,6 +130,9 @@ export class MeshNode implements MeshNodeApi {
       { name: 'daemon', channel: CONTROL_CHANNEL, codec: { encode: encodeControl, decode: decodeControl }, handle: (m, ctx) => this.onControl(ctx.from, m) },
       CONTROL_CHANNEL,
     );
+    // Every up neighbour other than the next hop, and this node, shares what the next hop accepts.
+    const shareholders = (next: number) => 1 + [...this.neighbours.values()].filter((n) => n.up && n.id !== next).length;
+    this.queryShares = new RateShares(this.limits.queryRatePerPeer, this.limits.queryBurstPerPeer, shareholders);
     this.teardowns = new Teardowns(this.timers, (id) => this.neighbours.get(id), (id, m) => this.sendControl(id, m), this.limits.setupRtoMs);
     const ctx: NodeContext = {
       identity: this.identity,
@@ -134,6 +148,9 @@ export class MeshNode implements MeshNodeApi {
       sendFrame: (id, f) => this.sendFrame(id, f),
       sendControl: (id, m) => this.sendControl(id, m),
       sendTeardown: (id, routeId) => this.teardowns.send(id, routeId),
+      routeShares: new CountShares(this.limits.maxRoutesPerPeer, shareholders),
+      setupShares: new RateShares(this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, shareholders),
+      ownRoutesVia: (id) => this.source.all().filter((r) => r.firstNeighbour === id && (r.state === 'up' || r.state === 'building')).length,
     };
     this.streams = new StreamSet(ctx, {
       discover: (t, o) => this.discover(t, o),
@@ -142,15 +159,31 @@ export class MeshNode implements MeshNodeApi {
       sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
       sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
     });
+    this.datagrams = new DatagramSet(ctx, {
+      route: (id) => this.source.get(id),
+      sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
+      sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
+    });
     this.source = new SourceRole(ctx, {
       onStreamMessage: (r, m) => this.streams.onRouteMessage(r, m),
-      onRouteFailed: (r, repair) => this.streams.routeFailed(r, repair),
-      onRouteDeleted: (r) => this.streams.routeDeleted(r),
+      onDatagram: (r, channel, bytes) => this.datagrams.fromDestination(r, channel, bytes),
+      onRouteFailed: (r, repair) => {
+        this.streams.routeFailed(r, repair);
+        this.datagrams.closed(r.id);
+      },
+      onRouteDeleted: (r) => {
+        this.streams.routeDeleted(r);
+        this.datagrams.closed(r.id);
+      },
     });
     this.relay = new RelayRole(ctx, {
       onOpen: (hop, m) => this.streams.onOpen(hop, m),
       onStreamMessage: (id, m) => this.streams.onHopMessage(id, m),
-      detachCarrier: (id) => this.streams.detachCarrier(id),
+      onDatagram: (hop, channel, bytes) => this.datagrams.fromSource(hop, channel, bytes),
+      detachCarrier: (id) => {
+        this.streams.detachCarrier(id);
+        this.datagrams.closed(id);
+      },
       applyRule: (rule, packet) => this.applyRule(rule, packet),
     });
     this.discovery = new Discovery({
@@ -165,6 +198,7 @@ export class MeshNode implements MeshNodeApi {
       linkLatencyUs: (id) => ((this.neighbours.get(id)?.rtt.srtt ?? 0) * 1000) / 2,
       linkCapacity: (id) => this.neighbours.get(id)?.info.capacityBytesPerSec ?? 0,
       sendControl: (id, m) => void this.sendControl(id, m),
+      mayForward: (from, next, now) => this.queryShares.take(from, next, now),
     });
     this.scheduleMaintenance();
   }
@@ -185,7 +219,7 @@ export class MeshNode implements MeshNodeApi {
     if (info.mtu !== undefined && info.mtu < MESH_MTU_BYTES) throw new RangeError(`link mtu ${info.mtu} is below MESH_MTU_BYTES (${MESH_MTU_BYTES})`);
     let n = this.neighbours.get(neighbour);
     if (!n) {
-      n = new NeighbourState(neighbour, this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, this.timers.now());
+      n = new NeighbourState(neighbour, this.limits, this.timers.now());
       this.neighbours.set(neighbour, n);
     }
     n.up = true;
@@ -318,6 +352,11 @@ export class MeshNode implements MeshNodeApi {
       case ControlMsg.TeardownAck:
         return this.teardowns.acknowledged(from, m.routeId);
       case ControlMsg.DiscoverQuery:
+        // Each query costs a lookup and up to one copy per neighbour: rate-limited per neighbour.
+        if (!n.queryBucket.take(this.timers.now())) {
+          this.counters.refusedQueryRate++;
+          return;
+        }
         return this.discovery.onQuery(from, m);
       case ControlMsg.DiscoverReply:
         return this.discovery.onReply(from, m);
@@ -404,6 +443,22 @@ export class MeshNode implements MeshNodeApi {
     return this.streams.open(options);
   }
 
+  // ---- datagrams on routes -----------------------------------------------------------------------
+
+  onDatagram(channel: number, handler: DatagramHandler): void {
+    if (!Number.isInteger(channel) || channel < FIRST_SERVICE_CHANNEL || channel > 0xffff) throw new RangeError(`datagram channel ${channel} must be ${FIRST_SERVICE_CHANNEL}..65535`);
+    this.datagrams.register(channel, handler);
+  }
+
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
+    if (this.closed) return false;
+    return this.datagrams.send(route, channel, bytes, options.expectsReply ?? false);
+  }
+
+  onRouteEndClosed(listener: (route: number) => void): void {
+    this.datagrams.onEndClosed(listener);
+  }
+
   // ---- discovery and connect ---------------------------------------------------------------------
 
   discover(target: DiscoverTarget, options?: DiscoverOptions): Promise<PathCandidate[]> {
@@ -461,7 +516,7 @@ export class MeshNode implements MeshNodeApi {
       settledDropped: this.rules.settledDropped,
       streams,
       bufferedBytes: streams.reduce((t, s) => t + s.sendBuffered + s.recvBuffered, 0),
-      counters: { ...this.counters },
+      counters: { ...this.counters, queriesNotForwarded: this.discovery.notForwarded },
     };
   }
 
