@@ -8,7 +8,7 @@ import { aeadEngine } from '../../rtl-gen/aead/engine.ts';
 import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 import { type AeadFormat, type AeadOp, AEAD_TAG_BYTES, aeadFormat, decodeAeadVerdict, encodeAeadContext } from '../../spec/aead-stream.ts';
 import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../index.ts';
-import { writeKeyWords } from './key-port.ts';
+import { resetStreamCore, writeKeyWords } from './key-port.ts';
 
 export interface AeadConfig {
   width: number;
@@ -85,12 +85,7 @@ export class AeadDriver {
   /** Reset: drops every packet in flight. The key RAM keeps its keys (the engine's key path has no reset). */
   reset(cycles = 2): void {
     const d = this.dut;
-    d.s_axis_tvalid.value = 0;
-    d.m_axis_tready.value = 0;
-    d.key_wr_valid.value = 0;
-    d.rst.value = 1;
-    d.tick(cycles);
-    d.rst.value = 0;
+    resetStreamCore(d, cycles);
     d.tick(2);
   }
 

@@ -7,7 +7,7 @@ import { type ContextFormat, contextFormat, encodeContext } from '../../spec/cha
 import { type CipheredPacket, cipherPacket } from '../golden/chacha-stream.ts';
 import type { CounterLayout } from '../golden/chacha20.ts';
 import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../index.ts';
-import { writeKeyWords } from './key-port.ts';
+import { resetStreamCore, writeKeyWords } from './key-port.ts';
 import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 
 export interface PipelineConfig {
@@ -64,12 +64,7 @@ export class PipelineDriver {
 
   reset(cycles = 2): void {
     const d = this.dut;
-    d.s_axis_tvalid.value = 0;
-    d.m_axis_tready.value = 0;
-    d.key_wr_valid.value = 0;
-    d.rst.value = 1;
-    d.tick(cycles);
-    d.rst.value = 0;
+    resetStreamCore(d, cycles);
     // Verilator gives the key RAM no reset; the model's shadow keys say zero, so write them.
     for (let s = 0; s < this.cfg.keySlots; s++) this.writeKey(s, this.keys[s]!);
     // The last word is still on its way into the key RAM (held for earlier requests, then

@@ -1,5 +1,6 @@
 // The key port the ChaCha cores share (key_wr_valid/ready/slot/word/data): a 256-bit key
-// written one 32-bit word per handshake, lowest key bytes first.
+// written one 32-bit word per handshake, lowest key bytes first; and the reset both stream
+// cores (ChaCha pipeline, AEAD engine) take with their ports idle.
 
 import type { SimDut } from '../index.ts';
 
@@ -19,4 +20,14 @@ export function writeKeyWords(d: SimDut, slot: number, key: Uint8Array, maxWait:
   }
   d.key_wr_valid.value = 0;
   return waited;
+}
+
+/** rst high for `cycles` with s_axis, m_axis and the key port idle, then low. */
+export function resetStreamCore(d: SimDut, cycles: number): void {
+  d.s_axis_tvalid.value = 0;
+  d.m_axis_tready.value = 0;
+  d.key_wr_valid.value = 0;
+  d.rst.value = 1;
+  d.tick(cycles);
+  d.rst.value = 0;
 }
