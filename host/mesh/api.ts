@@ -21,6 +21,11 @@ export interface Timers {
   /** Runs `fn` once after `ms` milliseconds (0 = as soon as possible, never synchronously). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Runs `fn` after the current event, at the same time (work batched within one event, such
+   * as the packets of one datagram forwarded together). Default: a microtask.
+   */
+  defer?(fn: () => void): void;
 }
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
@@ -54,6 +59,23 @@ export interface LinkInfo {
   publicKey?: PublicKey;
   /** Configured or measured link capacity, bytes/s; discovery reports the path minimum. */
   capacityBytesPerSec?: number;
+  /**
+   * Pace everything sent on the link at this rate, bytes/s on the wire (counting each
+   * frame's link overhead), so queues form in the node, where real-time traffic can go first,
+   * and not in the radio or qdisc below. Omitted: unpaced.
+   */
+  paceBytesPerSec?: number;
+  /**
+   * How new routes' hops over this link run: 'saf' (store-and-forward), 'plain', or 'auto'
+   * (default): store-and-forward when the link's measured loss reaches safLossThreshold.
+   */
+  forwarding?: 'auto' | 'saf' | 'plain';
+  /**
+   * The share of the neighbour's frames that lately did not arrive here (the link layer
+   * counts them), or undefined when not measured yet. The node reports it to the neighbour
+   * (ProbeReply), which chooses its hops by it.
+   */
+  rxLoss?: () => number | undefined;
 }
 
 /** Limits and timers of one node. Every field has a default (see constants.ts). */
@@ -88,6 +110,12 @@ export interface MeshNodeOptions {
   setupRetries?: number;
   /** The forwarding table (default: a SoftwareForwardingTable). */
   table?: import('./forwarding.ts').ForwardingTable;
+  /** Store-and-forward buffer of one route and hop, bytes (bulk lane; default 256 KiB). */
+  safBufferBytes?: number;
+  /** The same for the real-time lane (default 32 KiB). */
+  safRealtimeBufferBytes?: number;
+  /** Measured link loss from which new hops run store-and-forward (default 0.01). */
+  safLossThreshold?: number;
 }
 
 /** One hop of a path as the source knows it: the node's key and, for the first hop, the neighbour it is. */
@@ -143,6 +171,12 @@ export interface RouteInfo {
   firstNeighbour: NeighbourId;
   /** Route ID on the first hop (the ID written into packets leaving this node). */
   firstRouteId: number;
+  /** Real-time route (the rules' QoS bit): its packets go before bulk on plain hops too. */
+  qos: boolean;
+  /** How each hop forwards toward the destination, first hop first (as far as the route is built). */
+  hopModes: Array<'plain' | 'saf'>;
+  /** Every hop is store-and-forward: the route loses nothing while it lives. */
+  hopReliable: boolean;
   /** Time the route took to come up, ms (undefined while building). */
   setupMs?: number;
   /** Smoothed round trip to the destination over the route, ms. */
@@ -161,7 +195,7 @@ export interface RuleInfo {
   routeId: number;
   /** Neighbour packets with this ID arrive from; undefined for a source's own outgoing state. */
   from?: NeighbourId;
-  action: import('./forwarding.ts').RouteAction;
+  action: import('./forwarding.ts').RuleAction;
   /** Bytes and packets that matched the rule (forwarded or delivered): the payment record. */
   bytes: number;
   packets: number;
@@ -204,6 +238,11 @@ export interface LinkStatus {
   routesFrom: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Loss of our frames toward the neighbour (its report) and of its frames toward us (our count). */
+  lossOut?: number;
+  lossIn?: number;
+  /** How a route's hop over this link runs if set up now. */
+  hop: 'plain' | 'saf';
 }
 
 /** Every counter the node keeps, by name; drops are never thrown, only counted here. */
@@ -240,6 +279,12 @@ export interface MeshCounters {
   replays: number;
   /** A Hello claimed a key other than the one the link layer authenticated. */
   helloMismatch: number;
+  /** Route packets dropped at this node because their way out was full (a plain hop's paced queue, a lane). */
+  routeDrops: number;
+  /** Datagram-service messages sent and delivered here, and dropped (no listener, or no room). */
+  datagramsSent: number;
+  datagramsDelivered: number;
+  datagramsDropped: number;
 }
 
 export interface MeshStatus {
@@ -262,6 +307,8 @@ export interface MeshStatus {
   /** Bytes held in stream send and reassembly buffers. */
   bufferedBytes: number;
   counters: MeshCounters;
+  /** The store-and-forward engine: its counters, every lane, and the pacing per neighbour. */
+  saf: { stats: import('../saf/stats.ts').SafStats; lanes: import('../saf/engine.ts').LaneView[]; neighbours: import('../saf/engine.ts').NeighbourView[] };
 }
 
 export interface StreamStatus {
@@ -291,6 +338,8 @@ export interface OpenStreamOptions {
   repair?: 'rediscover' | 'none';
   /** Send buffer, bytes: `write` accepts up to this much unacknowledged data. */
   sendBufferBytes?: number;
+  /** The stream's data travels in the real-time class (its acknowledgements always do). */
+  qos?: boolean;
 }
 
 /** An end-to-end reliable, in-order byte stream over one or more routes. */
@@ -310,7 +359,22 @@ export interface MeshStream {
   onEnd: (() => void) | undefined;
   /** Aborts the stream (no more retransmission). */
   close(): void;
+  /**
+   * Stops delivering (`onData` is not called) until `resume`. What arrives over a
+   * store-and-forward last hop stays in that hop's buffer meanwhile, so the route fills back
+   * to the source and the writer waits; nothing is lost.
+   */
+  pause(): void;
+  resume(): void;
   status(): StreamStatus;
+}
+
+/** The other end of a datagram-service message: answer on the route it came by. */
+export interface DatagramPeer {
+  /** The route (at a source: its id) or route end (at a destination) the message came on. */
+  readonly route: number;
+  /** Sends a message back; false when the route has no room (the message is dropped, like a full interface queue). */
+  send(bytes: Uint8Array, options?: { qos?: boolean }): boolean;
 }
 
 export interface ConnectOptions {
@@ -319,6 +383,8 @@ export interface ConnectOptions {
   discover?: DiscoverOptions;
   repair?: OpenStreamOptions['repair'];
   sendBufferBytes?: number;
+  /** Real-time routes and stream. */
+  qos?: boolean;
 }
 
 /** A message type of a service: one codec, one handler. */
@@ -376,6 +442,15 @@ export interface MeshNodeApi {
   /** Round trip over a route, ms (end to end: the destination answers). */
   ping(routeId: number, timeoutMs?: number): Promise<number>;
   openStream(options: OpenStreamOptions): Promise<MeshStream>;
+  /**
+   * The datagram service: one message (at most MAX_DATAGRAM_BYTES) to the destination of a
+   * route, to its `channel`. Unordered, authenticated end to end, not resent end to end (but
+   * resent hop by hop on store-and-forward hops). Real-time class with `qos`, else the route's.
+   * False when the route's first hop has no room now (the message is dropped).
+   */
+  sendDatagram(routeId: number, channel: number, bytes: Uint8Array, options?: { qos?: boolean }): boolean;
+  /** Receives datagram-service messages sent to `channel` of this node (either end of a route). */
+  onDatagram(channel: number, handler: (bytes: Uint8Array, from: DatagramPeer) => void): void;
   /**
    * Discovery, route choice by policy, route setup and a stream, in one call (what
    * `skywire send` and the demo do). With the 'disjoint' policy the stream is striped over

@@ -48,8 +48,23 @@ export const DEFAULT_SETUP_BURST_PER_PEER = 20;
  */
 export const HELLO_RETRY_MS = 250;
 export const HELLO_MAX_RETRY_MS = 8_000;
-/** Link probes (RTT for discovery) this often per neighbour. */
+/** Link probes (RTT for discovery, loss for the choice of hop) this often per neighbour. */
 export const PROBE_INTERVAL_MS = 2_000;
+/**
+ * A link that loses at least this share of frames (1 %) runs new routes' hops store-and-forward;
+ * below it (a clean wired link) they are forwarded plainly, the forwarding plane's only mode.
+ * TCP's goodput falls by a third at 1 % loss on a 3-hop chain (bench/results/saf.json), while
+ * a hop's own resends cost it only the lost share.
+ */
+export const DEFAULT_SAF_LOSS_THRESHOLD = 0.01;
+/**
+ * On a route whose every hop is store-and-forward nothing is lost while the route lives, so a
+ * stream resends by timer only as a safety net: after this long (or the route's RTO, if longer)
+ * without an acknowledgement, and never while the first hop holds it back for credit.
+ */
+export const HOP_RELIABLE_RTO_MS = 3_000;
+/** A route with stream data unacknowledged and nothing heard for this share of routeFailMs is pinged. */
+export const BUSY_PROBE_FRACTION = 1 / 3;
 /** Discovery defaults. */
 export const DEFAULT_DISCOVERY_HOPS = 6;
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 1_000;
@@ -62,17 +77,22 @@ export const DISCOVERY_FORWARDS_PER_NODE = 3;
 /** Seen-query memory per node: how long a query ID is remembered. */
 export const DISCOVERY_MEMORY_MS = 10_000;
 /**
- * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
- * speed; two routes' full windows) and the most a route may have in flight (its congestion
- * window, congestion.ts, grows up to this).
+ * Stream defaults: the send buffer (bytes written and not yet acknowledged end to end) and the
+ * most a route with a plain hop may have in flight (its congestion window, congestion.ts,
+ * grows up to this). On a store-and-forward route the source holds everything the relays hold
+ * (their buffers fill before its first hop stops it) plus what is on the way back as
+ * acknowledgements, so the send buffer must cover the route's buffers: 4 MiB is eight hops of
+ * the default 256 KiB lanes, twice (docs/protocol.md, "Sizing buffers").
  */
-export const DEFAULT_SEND_BUFFER_BYTES = 256 * 1024;
+export const DEFAULT_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_ROUTE_WINDOW_BYTES = 128 * 1024;
 /** Receiver reassembly limit: data beyond delivered + this is dropped (the sender's window is smaller). */
 export const RECV_WINDOW_BYTES = 4 << 20;
 /**
  * Acks are coalesced: one per this many data packets, or after the delay below (TCP's
- * delayed ack, shorter because the stream's RTO floor is 200 ms, not TCP's 1 s).
+ * delayed ack, shorter because the stream's RTO floor is 200 ms, not TCP's 1 s). Every ack
+ * costs each relay on the way back as much work as a data packet, so a busy stream acks
+ * every eighth packet (and at once for a gap filled or the end).
  */
 export const ACK_EVERY_PACKETS = 2;
 export const ACK_DELAY_MS = 10;

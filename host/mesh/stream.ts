@@ -1,6 +1,15 @@
-// An end-to-end reliable, in-order byte stream over one or more routes (carriers). This is
-// the mesh's own acknowledgement layer, not host/saf: routes here come and go at run time
-// (setup, repair, striping) while the saf engine's routes are fixed at construction.
+// An end-to-end reliable, in-order byte stream over one or more routes (carriers). Hops that
+// run store-and-forward (host/saf) recover their own losses; the stream's acknowledgement is
+// what survives a relay that crashes (its buffer is lost): the source keeps every byte until
+// the destination has it, and moves it to another route when one fails.
+//
+// On a route whose every hop is store-and-forward ("hop-reliable") nothing is lost while the
+// route lives, so the stream does not treat a late acknowledgement as loss or congestion: no
+// congestion window (the first hop's credit is the flow control: a segment goes only when the
+// route takes it), no loss detection by later acknowledgements (a hop's resend reorders), and a
+// timer resend only as a safety net (HOP_RELIABLE_RTO_MS, never while the route is full).
+// Routes with a plain hop lose what a plain hop drops (a full queue: congestion), and keep
+// the window and loss detection below.
 //
 // Sender: bytes are cut into segments at write time and keep their boundaries for life, so
 // a retransmission (on any route) is byte-identical. Each route pulls segments while its
@@ -20,13 +29,17 @@
 import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
 import { RouteControl } from './congestion.ts';
-import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES } from './constants.ts';
-import { MAX_ROUTE_PLAINTEXT_BYTES, RouteMsg } from '../../spec/route-wire.ts';
+import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, HOP_RELIABLE_RTO_MS, MAX_SACK_RANGES, RECV_WINDOW_BYTES } from './constants.ts';
+import { MAX_ROUTE_PACKET_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, RouteMsg } from '../../spec/route-wire.ts';
 import { hex } from '../../spec/bytes.ts';
+import { Cls } from '../saf/constants.ts';
+import type { Holding } from '../saf/lanes.ts';
 import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } from './route-packet.ts';
 
-/** Largest stream payload per packet (1347 B with the default MTU). */
+/** Largest stream payload per packet (1331 B with the default MTU). */
 export const MAX_SEGMENT_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATA_HEADER_BYTES;
+/** What a route packet adds to a segment (route ID, counter, tag, the Data header). */
+const PACKET_OVERHEAD_BYTES = MAX_ROUTE_PACKET_BYTES - MAX_SEGMENT_BYTES;
 /** Duplicate-ack threshold: a segment three sends older than one acknowledged is lost. */
 const REORDER_THRESHOLD = 3;
 /** Open is repeated this often until the destination answers. */
@@ -35,8 +48,15 @@ const OPEN_RETRY_MS = 200;
 /** A route as a stream sees it. */
 export interface Carrier {
   readonly id: number;
-  /** Sends one end-to-end message on the route; `expectsReply` feeds the source's failure detector. */
-  send(inner: Uint8Array, expectsReply: boolean): boolean;
+  /**
+   * Sends one end-to-end message on the route in class `cls`; `expectsReply` feeds the source's
+   * failure detector. False when the route did not take it (full, or down).
+   */
+  send(inner: Uint8Array, expectsReply: boolean, cls: Cls): boolean;
+  /** Bytes of route packets of class `cls` the route takes now (Infinity: no limit here). */
+  room(cls: Cls): number;
+  /** Every hop runs store-and-forward (see the top of this file). */
+  readonly hopReliable: boolean;
 }
 
 interface Segment {
@@ -76,6 +96,13 @@ export interface StreamHooks {
 
 const segLen = (s: Segment) => (s.fin ? 1 : s.bytes.length);
 
+/** A Data message that arrived while the stream was paused, with its hop's hold on it. */
+interface HeldMessage {
+  cs: CarrierState;
+  m: Extract<RouteInner, { type: typeof RouteMsg.Data }>;
+  held: Holding | undefined;
+}
+
 export class StreamEndpoint implements MeshStream {
   readonly id: string;
   private readonly carriers = new Map<number, CarrierState>();
@@ -113,6 +140,10 @@ export class StreamEndpoint implements MeshStream {
   private endHandler: (() => void) | undefined;
   private endPending = false;
   private closed = false;
+  private paused = false;
+  private readonly heldMessages: HeldMessage[] = [];
+  /** Class of the stream's data (its acknowledgements and Open always go real time). */
+  private readonly cls: Cls;
   /** Time of the last write or message (the node closes streams idle for long). */
   lastActivity: number;
 
@@ -123,7 +154,9 @@ export class StreamEndpoint implements MeshStream {
     private readonly hooks: StreamHooks,
     private readonly sendBufferBytes = DEFAULT_SEND_BUFFER_BYTES,
     private readonly windowBytes = DEFAULT_ROUTE_WINDOW_BYTES,
+    qos = false,
   ) {
+    this.cls = qos ? Cls.realtime : Cls.bulk;
     this.id = hex(streamId);
     this.finished = new Promise<void>((res, rej) => {
       this.resolveFinished = res;
@@ -140,7 +173,7 @@ export class StreamEndpoint implements MeshStream {
   }
   set onData(f: ((bytes: Uint8Array) => void) | undefined) {
     this.dataHandler = f;
-    if (f && this.pendingData.length) {
+    if (f && !this.paused && this.pendingData.length) {
       const held = this.pendingData;
       this.pendingData = [];
       for (const b of held) f(b);
@@ -161,6 +194,30 @@ export class StreamEndpoint implements MeshStream {
   }
   get recvBuffered(): number {
     return this.oooBytes + this.pendingData.reduce((n, b) => n + b.length, 0);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // What waited in the hop's buffer goes through as if it arrived now; each release lets
+    // the hop take more.
+    for (const h of this.heldMessages.splice(0)) {
+      if (this.closed) h.held?.release();
+      else {
+        this.onData_(h.cs, h.m.offset, h.m.bytes, h.m.fin);
+        h.held?.release();
+      }
+    }
+    if (this.dataHandler && this.pendingData.length) {
+      const held = this.pendingData;
+      this.pendingData = [];
+      for (const b of held) this.dataHandler(b);
+    }
+    this.maybeSignalEnd();
   }
 
   write(bytes: Uint8Array): number {
@@ -199,6 +256,7 @@ export class StreamEndpoint implements MeshStream {
     if (this.ackTimer !== undefined) this.hooks.timers.clearTimeout(this.ackTimer);
     this.segments.length = 0;
     this.queue.length = 0;
+    for (const h of this.heldMessages.splice(0)) h.held?.release();
     if (!this.finAcked) this.rejectFinished(new Error(`stream ${this.id} closed before everything was acknowledged`));
     for (const w of this.spaceWaiters.splice(0)) w();
     this.hooks.onClosed(this);
@@ -264,12 +322,19 @@ export class StreamEndpoint implements MeshStream {
     return false;
   }
 
-  /** An end-to-end message for this stream arrived on `carrierId`. */
-  onMessage(carrierId: number, m: RouteInner): void {
+  /**
+   * An end-to-end message for this stream arrived on `carrierId`. True when the stream keeps
+   * `held` (paused: the data stays in the hop's buffer, and the stream releases it later).
+   */
+  onMessage(carrierId: number, m: RouteInner, held?: Holding): boolean {
     const cs = this.carriers.get(carrierId);
-    if (!cs || this.closed) return;
+    if (!cs || this.closed) return false;
     const now = this.hooks.timers.now();
     this.lastActivity = now;
+    if (m.type === RouteMsg.Data && this.paused && held) {
+      this.heldMessages.push({ cs, m, held });
+      return true;
+    }
     switch (m.type) {
       case RouteMsg.OpenOk:
         if (!cs.open) {
@@ -288,6 +353,7 @@ export class StreamEndpoint implements MeshStream {
         if (m.duplicate) this.spuriousLoss(now);
         break;
     }
+    return false;
   }
 
   // ---- sender internals ----------------------------------------------------------------
@@ -302,7 +368,7 @@ export class StreamEndpoint implements MeshStream {
     const now = this.hooks.timers.now();
     if (cs.openSentAt === -Infinity) cs.openSentAt = now;
     else cs.openRetried = true; // Karn: an answer to a repeated Open is no RTT sample
-    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel }), true);
+    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel }), true, Cls.realtime);
     this.hooks.timers.setTimeout(() => {
       if (!this.closed && !cs.open && this.carriers.get(cs.carrier.id) === cs) this.sendOpen(cs);
     }, OPEN_RETRY_MS);
@@ -323,7 +389,12 @@ export class StreamEndpoint implements MeshStream {
     this.queue.splice(i, 0, s);
   }
 
-  /** Sends queued segments on every open route with window room, round robin. */
+  /** A route has room again (its first hop's lane or queue drained): send what waits. */
+  kick(): void {
+    if (this.queue.length) this.pump();
+  }
+
+  /** Sends queued segments on every open route with room (window and first hop), round robin. */
   private pump(): void {
     if (this.closed) return;
     const open = [...this.carriers.values()].filter((c) => c.open);
@@ -332,18 +403,23 @@ export class StreamEndpoint implements MeshStream {
       let idle = 0;
       while (this.queue.length && idle < open.length) {
         const cs = open[this.rr++ % open.length];
-        if (cs.inflight >= cs.cc.window) {
+        const s = this.queue[0];
+        if ((!cs.carrier.hopReliable && cs.inflight >= cs.cc.window) || cs.carrier.room(this.cls) < s.bytes.length + PACKET_OVERHEAD_BYTES) {
+          idle++;
+          continue;
+        }
+        const inner = encodeRouteInner({ type: RouteMsg.Data, streamId: this.streamId, offset: s.offset, fin: s.fin, bytes: s.bytes });
+        if (!cs.carrier.send(inner, !cs.carrier.hopReliable, this.cls)) {
           idle++;
           continue;
         }
         idle = 0;
-        const s = this.queue.shift()!;
+        this.queue.shift();
         s.queued = false;
         s.carrier = cs;
         s.seq = ++cs.sendSeq;
         s.sentAt = now;
         cs.inflight += segLen(s);
-        cs.carrier.send(encodeRouteInner({ type: RouteMsg.Data, streamId: this.streamId, offset: s.offset, fin: s.fin, bytes: s.bytes }), true);
       }
     }
     this.armTimer();
@@ -396,8 +472,13 @@ export class StreamEndpoint implements MeshStream {
    * Infinity: not (yet) by acks.
    */
   private sackLossAt(s: Segment, cs: CarrierState): number {
-    if (s.seq + REORDER_THRESHOLD > cs.highestAckedSeq) return Infinity;
+    if (cs.carrier.hopReliable || s.seq + REORDER_THRESHOLD > cs.highestAckedSeq) return Infinity;
     return s.sentAt + (s.retransmitted ? cs.cc.rto : cs.cc.lossDelay);
+  }
+
+  /** When a segment sent on `cs` is resent by timer. */
+  private timeoutAt(s: Segment, cs: CarrierState): number {
+    return s.sentAt + (cs.carrier.hopReliable ? Math.max(cs.cc.rto, HOP_RELIABLE_RTO_MS) : cs.cc.rto);
   }
 
   private spuriousLoss(now: number): void {
@@ -415,7 +496,12 @@ export class StreamEndpoint implements MeshStream {
     for (const s of [...this.segments]) {
       if (s.acked || s.queued || !s.carrier) continue;
       const cs = s.carrier;
-      if (now >= s.sentAt + cs.cc.rto) {
+      if (now >= this.timeoutAt(s, cs)) {
+        // A hop-reliable route that holds us back for credit is full, not losing: wait.
+        if (cs.carrier.hopReliable && cs.carrier.room(this.cls) < MAX_ROUTE_PACKET_BYTES) {
+          s.sentAt = now;
+          continue;
+        }
         timedOut.set(cs, Math.max(timedOut.get(cs) ?? 0, s.seq));
         this.requeue(s, true);
       } else if (now >= this.sackLossAt(s, cs)) {
@@ -431,7 +517,7 @@ export class StreamEndpoint implements MeshStream {
     let at = Infinity;
     for (const s of this.segments) {
       if (s.acked || s.queued || !s.carrier) continue;
-      at = Math.min(at, s.sentAt + s.carrier.cc.rto, this.sackLossAt(s, s.carrier));
+      at = Math.min(at, this.timeoutAt(s, s.carrier), this.sackLossAt(s, s.carrier));
     }
     if (at === this.timerAt) return;
     if (this.timer !== undefined) this.hooks.timers.clearTimeout(this.timer);
@@ -452,6 +538,9 @@ export class StreamEndpoint implements MeshStream {
   // ---- receiver internals ----------------------------------------------------------------
 
   private onData_(cs: CarrierState, offset: number, bytes: Uint8Array, fin: boolean): void {
+    // Paused with nothing to hold it back (a plain last hop): keep at most a receive window,
+    // drop the rest unacknowledged (the sender resends it).
+    if (this.paused && this.recvBuffered >= RECV_WINDOW_BYTES) return;
     this.ackCarrier = cs;
     if (fin) this.finOffset = offset;
     const end = offset + bytes.length;
@@ -490,7 +579,7 @@ export class StreamEndpoint implements MeshStream {
   private deliver(bytes: Uint8Array): void {
     this.delivered += bytes.length;
     const copy = bytes.slice();
-    if (this.dataHandler) this.dataHandler(copy);
+    if (this.dataHandler && !this.paused) this.dataHandler(copy);
     else this.pendingData.push(copy);
   }
 
@@ -499,7 +588,7 @@ export class StreamEndpoint implements MeshStream {
       this.peerEnded = true;
       this.endPending = true;
     }
-    if (this.endPending && this.endHandler && this.pendingData.length === 0) {
+    if (this.endPending && this.endHandler && this.pendingData.length === 0 && !this.paused) {
       this.endPending = false;
       this.endHandler();
     }
@@ -523,6 +612,6 @@ export class StreamEndpoint implements MeshStream {
     const fin = this.finOffset !== undefined && this.delivered === this.finOffset;
     const duplicate = this.sawDuplicate;
     this.sawDuplicate = false;
-    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Ack, streamId: this.streamId, cumulative: this.delivered, fin, duplicate, ranges }), false);
+    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Ack, streamId: this.streamId, cumulative: this.delivered, fin, duplicate, ranges }), false, Cls.realtime);
   }
 }

@@ -23,6 +23,8 @@ function fakeStream(id: string): MeshStream & { closed: boolean } {
     close() {
       this.closed = true;
     },
+    pause: () => {},
+    resume: () => {},
     status: () => ({ id, role: 'acceptor', channel: 5, routes: [], bytesWritten: 0, bytesAcked: 0, bytesReceived: 0, sendBuffered: 0, recvBuffered: 0, retransmits: 0, repairs: 0 }),
   };
 }

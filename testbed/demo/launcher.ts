@@ -192,7 +192,9 @@ export class DemoMesh {
   }
 
   private spawnNode(index: number, name: string, identity: Identity, cfgPath: string, socket: string): NodeHandle {
-    const args = ['--import', 'tsx', CLI, 'node', 'start', '--config', cfgPath, '--json'];
+    // SKYWIRE_CPU_PROF=<folder>: every daemon writes a V8 CPU profile there when it stops.
+    const prof = process.env.SKYWIRE_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SKYWIRE_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+    const args = [...prof, '--import', 'tsx', CLI, 'node', 'start', '--config', cfgPath, '--json'];
     const proc =
       this.mode === 'netns'
         ? spawn('ip', ['netns', 'exec', this.testbed!.ns[index], process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
