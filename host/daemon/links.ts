@@ -11,6 +11,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
 import { SoftwareDatapath } from '../link/datapath.ts';
+import { LossMeter } from '../link/loss-meter.ts';
 import { Link, type LinkIo } from '../link/session.ts';
 import { totalRejected } from '../link/stats.ts';
 import { TcpEndpoint } from '../link/tcp-transport.ts';
@@ -21,6 +22,14 @@ import type { DaemonConfig, NeighbourConfig, TransportKind } from './config.ts';
 export const DEAD_AFTER_INTERVALS = 3;
 /** Never declare a neighbour dead faster than this (a busy event loop can stall for a while). */
 export const MIN_DEAD_AFTER_MS = 1500;
+/**
+ * Every link sends at least this often, a keepalive when it has nothing else: silence then
+ * means a dead neighbour even at 50 % loss (fifteen frames lost in a row before it counts),
+ * and the loss meter has frames to count on an idle link.
+ */
+export const IDLE_KEEPALIVE_MS = 100;
+/** The loss meter samples the link's counts this often. */
+const LOSS_SAMPLE_MS = 250;
 
 export interface LinkEvents {
   /** An authenticated payload from neighbour `index` (its position in the config). */
@@ -50,6 +59,8 @@ export interface LinkStatus {
   rejected: number;
   emulatedLossPct: number;
   emulatedDrops: number;
+  /** Share of the neighbour's frames that lately did not arrive (null: not measured yet). */
+  rxLoss: number | null;
 }
 
 interface Neighbour {
@@ -62,6 +73,9 @@ interface Neighbour {
   lastRxAt: number;
   /** Shared with the transmit wrapper, which exists before the Link it serves. */
   drops: { emulated: number };
+  /** Loss of the neighbour's frames toward us (reported to it, which chooses its hops by it). */
+  loss: LossMeter;
+  lossSampledAt: number;
 }
 
 /** The end with the smaller key dials and leads rotations, so both ends agree without configuration. */
@@ -120,10 +134,10 @@ export class LinkSet {
               deliver,
             }
           : base;
-      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io);
+      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs, idleKeepaliveMs: IDLE_KEEPALIVE_MS }, set.datapath, io);
       if (n.transport === 'udp') udp!.attach(n.address, link);
       else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
-      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, drops });
+      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, drops, loss: new LossMeter(), lossSampledAt: -Infinity });
       link.start(clock());
     });
     return set;
@@ -135,6 +149,11 @@ export class LinkSet {
 
   isUp(index: number): boolean {
     return this.neighbours[index]?.up ?? false;
+  }
+
+  /** The share of neighbour `index`'s frames that lately did not reach us (undefined: too few counted). */
+  rxLoss(index: number): number | undefined {
+    return this.neighbours[index]?.loss.loss();
   }
 
   /** Sends one payload to a neighbour; false when the link cannot take it now. */
@@ -167,6 +186,10 @@ export class LinkSet {
     if (this.closed) return;
     for (const n of this.neighbours) {
       n.link.tick(now);
+      if (now - n.lossSampledAt >= LOSS_SAMPLE_MS) {
+        n.lossSampledAt = now;
+        n.loss.sample(now, this.datapath.rxCounts(n.index));
+      }
       const s = n.link.stats;
       if (s.rxFrames !== n.lastRxFrames) {
         n.lastRxFrames = s.rxFrames;
@@ -209,6 +232,7 @@ export class LinkSet {
         rejected: totalRejected(s),
         emulatedLossPct: n.cfg.emulatedLossPct,
         emulatedDrops: n.drops.emulated,
+        rxLoss: n.loss.loss() ?? null,
       };
     });
   }

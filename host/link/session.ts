@@ -16,7 +16,7 @@
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { generateKeyPair, type KeyPair } from '../crypto/ecdh.ts';
 import { deriveRotationKeys, type DirectionalKeys } from '../crypto/kdf.ts';
-import { DRAIN_RTT_MULTIPLE, LINK_RTO, MAX_GENERATION, MAX_HANDSHAKE_RETRIES, MAX_REKEY_RETRIES, MIN_DRAIN_MS, REJECT_AFTER_INTERVALS } from './constants.ts';
+import { DRAIN_RTT_MULTIPLE, LINK_RTO, MAX_GENERATION, MAX_HANDSHAKE_RETRIES, MAX_REKEY_RETRIES, MIN_DRAIN_MS, REJECT_AFTER_INTERVALS, REKEY_MAX_RTO_MS } from './constants.ts';
 import { InnerType, MAX_PAYLOAD_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
 import type { SoftwareDatapath } from './datapath.ts';
@@ -106,6 +106,8 @@ export class Link {
   private session: Session | null = null;
   /** When a frame from the peer last authenticated: proof that the peer still holds the session. */
   private lastPeerFrameAt = -Infinity;
+  /** When we last sent a transport frame (the idle keepalive counts from here). */
+  private lastTxAt = -Infinity;
   private leaderRekey: LeaderRekey | null = null;
   private followerRekey: FollowerRekey | null = null;
   /** Responder: our HandshakeResp, repeated when the same Init attempt arrives again. */
@@ -151,6 +153,16 @@ export class Link {
     return this.rtt.srtt;
   }
 
+  /**
+   * Rotation messages are resent at least this often: REKEY_MAX_RTO_MS, or 2 x RTT on a slower
+   * path. Before any RTT sample the backoff is left alone: it is what lets a first rotation over a
+   * slow path go unrepeated and measure it.
+   */
+  private get rekeyMaxRto(): number {
+    const srtt = this.rtt.srtt;
+    return srtt === undefined ? LINK_RTO.maxMs : Math.max(REKEY_MAX_RTO_MS, 2 * srtt);
+  }
+
   /** Rotation period in force: the configured interval, or 2 x RTT when that is longer. */
   get effectiveIntervalMs(): number {
     return Math.max(this.config.rotationIntervalMs, 2 * (this.rtt.srtt ?? 0));
@@ -162,12 +174,13 @@ export class Link {
   }
 
   /** Sends one application payload. Returns false (and counts it) when it cannot. */
-  send(payload: Uint8Array, _now: number): boolean {
+  send(payload: Uint8Array, now: number): boolean {
     const s = this.session;
     if (!s || s.txGen < 0 || payload.length > MAX_PAYLOAD_BYTES) {
       this.stats.txDropped++;
       return false;
     }
+    this.lastTxAt = now;
     return this.sendInner(InnerType.Data, payload);
   }
 
@@ -225,7 +238,7 @@ export class Link {
         if (now >= r.deadline) {
           r.retries++;
           r.retransmitted = true;
-          r.rto = Math.min(r.rto * 2, LINK_RTO.maxMs);
+          r.rto = Math.min(r.rto * 2, this.rekeyMaxRto);
           this.rtt.backOff(r.rto);
           r.deadline = now + r.rto;
           this.stats.rekeyRetransmits++;
@@ -242,6 +255,11 @@ export class Link {
       this.requestDeadline = now + this.rtt.rto;
       this.sendInner(InnerType.RekeyRequest, encodeRekeyRequest(s.gen));
     }
+    const idle = this.config.idleKeepaliveMs;
+    if (idle > 0 && s.txGen >= 0 && now >= this.lastTxAt + idle) {
+      this.lastTxAt = now;
+      this.sendKeepalive();
+    }
   }
 
   /** Earliest time at which `tick` has something to do (Infinity when nothing is pending). */
@@ -256,6 +274,7 @@ export class Link {
         else if (s.txGen >= 0) t = Math.min(t, s.agreedAt + this.effectiveIntervalMs);
         if (this.confirmGen >= 0) t = Math.min(t, this.confirmDeadline);
       }
+      if (this.config.idleKeepaliveMs > 0 && s.txGen >= 0) t = Math.min(t, this.lastTxAt + this.config.idleKeepaliveMs);
     }
     return t;
   }
@@ -475,7 +494,8 @@ export class Link {
     const gen = s.gen + 1;
     const payload = encodeRekey(gen, ephemeral.publicKey);
     this.rotateRequested = false;
-    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rtt.rto, rto: this.rtt.rto };
+    const rto = Math.min(this.rtt.rto, this.rekeyMaxRto);
+    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + rto, rto };
     this.sendInner(InnerType.RekeyInit, payload);
   }
 
