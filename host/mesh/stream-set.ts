@@ -86,6 +86,10 @@ export class StreamSet {
       get hopReliable() {
         return hooks.hopReliable(r);
       },
+      delivered: () => {
+        r.expectSince = undefined;
+        r.lastHeard = this.ctx.timers.now();
+      },
     };
   }
 
