@@ -221,22 +221,24 @@ export class Daemon {
     const count = optInt(p, 'count', 1, 1000) ?? 4;
     const intervalMs = optInt(p, 'intervalMs', 0, 60_000) ?? 200;
     const timeoutMs = optInt(p, 'timeoutMs', 10, 60_000) ?? 2000;
-    // A real-time route to the address (pings are the real-time class), or a new one. The
-    // mesh repeats a lost Ping itself; a route that really went down (no answer within
-    // routeFailMs) is counted as a loss, and like any ping tool we carry on, over a route rebuilt.
+    // A real-time route to the address (pings are the real-time class; `qos: false` asks for a
+    // bulk route, to see what real time is spared), or a new one. The mesh repeats a lost Ping
+    // itself; a route that really went down (no answer within routeFailMs) is counted as a
+    // loss, and like any ping tool we carry on, over a route rebuilt.
+    const qos = p.qos !== false;
     let created = 0;
     const upRoute = async (): Promise<RouteInfo> => {
-      const have = this.routesTo(address, true)[0];
+      const have = this.routesTo(address, qos)[0];
       if (have) return have;
       const [path] = await this.findPaths(address, { kind: 'lowestLatency' }, p);
       created++;
-      return this.mesh.addRoute(path, { qos: true });
+      return this.mesh.addRoute(path, { qos });
     };
     let route = await upRoute();
     const rtts: number[] = [];
     for (let seq = 1; seq <= count; seq++) {
       try {
-        if (!this.routesTo(address, true).some((r) => r.id === route.id)) route = await upRoute();
+        if (!this.routesTo(address, qos).some((r) => r.id === route.id)) route = await upRoute();
         const rtt = await this.mesh.ping(route.id, timeoutMs);
         rtts.push(rtt);
         emit({ seq, rttMs: rtt, route: route.id });

@@ -24,10 +24,10 @@ export const DEAD_AFTER_INTERVALS = 3;
 export const MIN_DEAD_AFTER_MS = 1500;
 /**
  * Every link sends at least this often, a keepalive when it has nothing else: silence then
- * means a dead neighbour even at 50 % loss (fifteen frames lost in a row before it counts),
+ * means a dead neighbour even at 50 % loss (thirty frames lost in a row before it counts),
  * and the loss meter has frames to count on an idle link.
  */
-export const IDLE_KEEPALIVE_MS = 100;
+export const IDLE_KEEPALIVE_MS = 50;
 /** The loss meter samples the link's counts this often. */
 const LOSS_SAMPLE_MS = 250;
 

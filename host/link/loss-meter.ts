@@ -7,9 +7,9 @@
 /** Fewest frames an estimate rests on (below it: not measured). */
 export const LOSS_MIN_FRAMES = 100;
 /** Frames an estimate looks back over at most once it has them... */
-export const LOSS_TARGET_FRAMES = 1000;
+export const LOSS_TARGET_FRAMES = 500;
 /** ...and how far back it looks at most, ms. */
-export const LOSS_WINDOW_MS = 30_000;
+export const LOSS_WINDOW_MS = 10_000;
 
 interface Sample {
   at: number;

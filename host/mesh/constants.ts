@@ -51,12 +51,13 @@ export const HELLO_MAX_RETRY_MS = 8_000;
 /** Link probes (RTT for discovery, loss for the choice of hop) this often per neighbour. */
 export const PROBE_INTERVAL_MS = 2_000;
 /**
- * A link that loses at least this share of frames (1 %) runs new routes' hops store-and-forward;
- * below it (a clean wired link) they are forwarded plainly, the forwarding plane's only mode.
- * TCP's goodput falls by a third at 1 % loss on a 3-hop chain (bench/results/saf.json), while
- * a hop's own resends cost it only the lost share.
+ * A link that loses at least this share of frames (0.5 %) runs new routes' hops
+ * store-and-forward; below it (a clean wired link, which loses next to nothing) they are
+ * forwarded plainly, the forwarding plane's only mode. TCP's goodput falls by a third at 1 %
+ * loss on a 3-hop chain (bench/results/saf.json), while a hop's own resends cost it only the
+ * lost share; half of that keeps a 1 % link store-and-forward however the count falls.
  */
-export const DEFAULT_SAF_LOSS_THRESHOLD = 0.01;
+export const DEFAULT_SAF_LOSS_THRESHOLD = 0.005;
 /**
  * On a route whose every hop is store-and-forward nothing is lost while the route lives, so a
  * stream resends by timer only as a safety net: after this long (or the route's RTO, if longer)

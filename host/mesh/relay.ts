@@ -209,7 +209,9 @@ export class RelayRole {
   /** Sends an end-to-end message from this hop back to the route's source (control messages go real time). */
   sendToSource(hop: Hop, inner: Uint8Array, cls: Cls = Cls.realtime): boolean {
     if (hop.removed) return false;
-    return this.ctx.sendRoute(hop.prev, sealRouteFrame(this.ctx.backend.aead, hop.keys.bwd, ++hop.txCounter, hop.bOut, inner), cls, hop.prevSaf);
+    // On a plain hop a packet has its route's class, as relays (and the forwarding plane) see it.
+    const c = hop.prevSaf ? cls : hop.qos ? Cls.realtime : Cls.bulk;
+    return this.ctx.sendRoute(hop.prev, sealRouteFrame(this.ctx.backend.aead, hop.keys.bwd, ++hop.txCounter, hop.bOut, inner), c, hop.prevSaf);
   }
 
   /** Bytes the way back to the source takes now (the route end's backpressure). */

@@ -188,7 +188,8 @@ export class SourceRole {
     const backRule = ctx.rules.get(r.backIn);
     if (backRule) backRule.lastUsed = now;
     if (expectsReply && r.expectSince === undefined) r.expectSince = now;
-    return ctx.sendRoute(r.firstNeighbour, frame, cls, r.hopSaf[0]);
+    // On a plain hop a packet has its route's class, as relays (and the forwarding plane) see it.
+    return ctx.sendRoute(r.firstNeighbour, frame, r.hopSaf[0] ? cls : r.qos ? Cls.realtime : Cls.bulk, r.hopSaf[0]);
   }
 
   /** Bytes the route's first hop takes from us now (backpressure). */
