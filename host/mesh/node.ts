@@ -49,7 +49,7 @@ import { osRandom } from '../crypto/random.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
 import { identityFromSecretKey, type Identity } from '../identity/identity.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
-import { HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, PROBE_INTERVAL_MS } from './constants.ts';
+import { CONTROL_COPY_LOSS, HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, MAX_CONTROL_COPIES, PROBE_INTERVAL_MS } from './constants.ts';
 import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, FRAME_HEADER_BYTES, HOP_CHANNEL, MAX_ROUTE_PACKET_BYTES, MESH_MTU_BYTES, ROUTE_CHANNEL, routeIdOf, RouteMsg } from '../../spec/route-wire.ts';
 import { Cls } from '../saf/constants.ts';
 import { SafEngine } from '../saf/engine.ts';
@@ -331,7 +331,22 @@ export class MeshNode implements MeshNodeApi {
   }
 
   private sendControl(neighbour: number, m: Control): boolean {
-    return this.sendFrame(neighbour, encodeFrame(CONTROL_CHANNEL, encodeControl(m)));
+    const frame = encodeFrame(CONTROL_CHANNEL, encodeControl(m));
+    // Setup and discovery cross one link per message and are not retransmitted hop by hop
+    // (discovery not at all): on a lossy link they go in several copies, enough that all are
+    // lost only one time in a hundred; the receiver ignores the repeats (setup and query IDs).
+    const copies = m.type === ControlMsg.DiscoverQuery || m.type === ControlMsg.DiscoverReply || m.type === ControlMsg.Create || m.type === ControlMsg.Created ? this.copiesFor(neighbour) : 1;
+    let ok = false;
+    for (let i = 0; i < copies; i++) ok = this.sendFrame(neighbour, frame) || ok;
+    return ok;
+  }
+
+  /** Copies of a one-hop message so that all are lost at most CONTROL_COPY_LOSS of the time on this link. */
+  private copiesFor(neighbour: number): number {
+    const n = this.neighbours.get(neighbour);
+    const loss = n ? Math.max(n.lossOut ?? 0, n.info.rxLoss?.() ?? 0) : 0;
+    if (!(loss > 0)) return 1;
+    return Math.min(MAX_CONTROL_COPIES, Math.max(1, Math.ceil(Math.log(CONTROL_COPY_LOSS) / Math.log(Math.min(loss, 0.9)))));
   }
 
   private neighbourByKey(key: Uint8Array): number | undefined {
