@@ -47,6 +47,10 @@ export const HOP_DATA_HEADER_BYTES = 10;
 export const MAX_ROUTE_PACKET_BYTES = MESH_MTU_BYTES - FRAME_HEADER_BYTES - HOP_DATAGRAM_HEADER_BYTES - HOP_DATA_HEADER_BYTES;
 /** Largest end-to-end plaintext in one route packet. */
 export const MAX_ROUTE_PLAINTEXT_BYTES = MAX_ROUTE_PACKET_BYTES - ROUTE_PACKET_HEADER_BYTES - TAG_BYTES;
+/** Datagram: type u8 | channel u16 | payload. */
+export const DATAGRAM_HEADER_BYTES = 3;
+/** Largest datagram payload: what fills one route packet, so one link frame or one store-and-forward hop datagram. */
+export const MAX_DATAGRAM_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATAGRAM_HEADER_BYTES;
 
 /** The route ID of a route packet (its first four bytes); undefined when the packet is too short to be one. */
 export function routeIdOf(packet: Uint8Array): number | undefined {
@@ -85,10 +89,30 @@ export const RouteMsg = {
   Open: 9,
   /** The destination accepted the stream on this route. */
   OpenOk: 10,
-  /** One message of the datagram service: unordered, end-to-end authenticated, no retransmission end to end. */
+  /**
+   * Either end: this stream is over, for the reason given. The destination answers a rejoining
+   * Open for a stream it does not know (it restarted) with it; an end that aborts a stream
+   * tells the other, which would otherwise wait for data that never comes.
+   */
+  Reset: 11,
+  /**
+   * A datagram for a service channel at the other end of the route: unreliable, unordered,
+   * one message per route packet (the IP tunnel's packets travel so, never inside a stream).
+   */
   Datagram: 12,
 } as const;
 export type RouteMsg = (typeof RouteMsg)[keyof typeof RouteMsg];
+
+/** Why a stream was reset (carried in Reset). */
+export const ResetReason = {
+  /** A rejoining Open named a stream the destination does not know (it restarted, or forgot it). */
+  UnknownStream: 1,
+  /** The application at the other end closed the stream before it finished. */
+  Aborted: 2,
+  /** The destination has no listener on the stream's channel. */
+  NoListener: 3,
+} as const;
+export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
 
 /** Control (channel 0) message types. */
 export const ControlMsg = {

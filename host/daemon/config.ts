@@ -4,13 +4,16 @@
 // (`neighbours[2].publicKey: expected ...`), and unknown fields are errors too, because a
 // misspelt limit silently left at its default is worse than a refusal to start.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { readKeyFile } from '../identity/keyfile.ts';
 import type { Identity } from '../identity/identity.ts';
 import { MAX_ROTATION_INTERVAL_MS, MIN_ROTATION_INTERVAL_MS } from '../link/constants.ts';
 import { Cls, MAX_BUFFER_BYTES, MIN_BUFFER_BYTES } from '../saf/constants.ts';
+import { codeOf, defaultInbox, defaultRuntimeDir, ensurePrivateDir, UnsafeFolderError } from './private-dir.ts';
 
 export type TransportKind = 'udp' | 'tcp';
 export const TRANSPORTS: readonly TransportKind[] = ['udp', 'tcp'];
@@ -70,14 +73,57 @@ export interface LimitsConfig {
   safBufferBytes?: number;
   /** ... and real-time lane (default 32 KiB). */
   safRealtimeBufferBytes?: number;
+  /** Discovery queries per second accepted from one neighbour (default: the mesh's, 20). */
+  queriesPerSecondPerNeighbour?: number;
+  /**
+   * A file transfer that makes no progress for this long fails at both ends (the sender keeps
+   * repairing routes and resuming meanwhile), ms; default DEFAULT_TRANSFER_STALL_MS.
+   */
+  transferStallMs?: number;
 }
+
+/** Default of limits.transferStallMs: longer than a route repair (about ten routeFailMs) and a neighbour's restart. */
+export const DEFAULT_TRANSFER_STALL_MS = 30_000;
+
+/** The gateway service (this node has clearnet access and offers it to the mesh). */
+export interface GatewayConfig {
+  /** Inner addresses, "a.b.c.d/n": the first host is the gateway's, clients get the rest. */
+  pool: string;
+  /** TUN device of the gateway. */
+  device: string;
+  /** Client node keys (hex) allowed to use the gateway, or 'open' for anyone. */
+  allow: 'open' | string[];
+  /** DNS servers the gateway forwards its clients' queries to ("ip" or "ip:port"); default: its resolv.conf's. */
+  dnsUpstream?: string[];
+}
+
+/** Defaults of `skywire tunnel up` (each can be given on the command line instead). */
+export interface TunnelConfig {
+  device: string;
+  /** Disjoint routes to the gateway. */
+  routes: number;
+  /** Prefixes routed through the tunnel ("0.0.0.0/0": everything). */
+  prefixes: string[];
+  /** Resolver file pointed at the gateway while the tunnel is up; null leaves DNS alone. */
+  resolvConf: string | null;
+}
+
+export const DEFAULT_GATEWAY_POOL = '10.99.0.0/24';
+export const DEFAULT_GATEWAY_DEVICE = 'skygw0';
+export const DEFAULT_TUNNEL_DEVICE = 'skytun0';
+export const DEFAULT_TUNNEL_ROUTES = 2;
+export const MAX_TUNNEL_ROUTES = 8;
 
 export interface DaemonConfig {
   name: string;
   /** Absolute path of the key file (resolved against the config file's folder). */
   identityFile: string;
   listen: ListenConfig[];
-  /** Unix domain socket of the control interface (absolute path). */
+  /**
+   * Unix domain socket of the control interface (absolute path). Its folder must belong to this
+   * user and be writable by nobody else; by default /run/skywire/<name>.sock for root,
+   * $XDG_RUNTIME_DIR/skywire/<name>.sock otherwise.
+   */
   controlSocket: string;
   neighbours: NeighbourConfig[];
   /** Services this node offers to discovery (e.g. "gateway"). */
@@ -85,8 +131,18 @@ export interface DaemonConfig {
   limits: LimitsConfig;
   /** Link key rotation period, ms. */
   rotationIntervalMs: number;
-  /** Folder where received files are written (absolute path). */
+  /**
+   * Folder where received files are written (absolute path); it must belong to this user and be
+   * writable by nobody else. Default: $XDG_DATA_HOME/skywire/inbox/<name> (~/.local/share/...).
+   */
   inbox: string;
+  gateway?: GatewayConfig;
+  tunnel: TunnelConfig;
+  /**
+   * Journal of the daemon's changes to the machine's network (routes, resolver, sysctls),
+   * undone on stop and on the next start after a crash. Files `<path>-gateway`, `<path>-tunnel`.
+   */
+  netJournal: string;
 }
 
 export const DEFAULT_ROTATION_INTERVAL_MS = 1000;
@@ -159,7 +215,10 @@ function transport(o: Json, key: string, path: string): TransportKind {
   return v as TransportKind;
 }
 
-/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). A listen address may use port 0 (any free port). */
+/**
+ * "host:port" (IPv4 or a name; "[v6]:port" for IPv6). A listen address may use port 0 (any
+ * free port). Names are resolved when the daemon starts (resolveHosts).
+ */
 export function parseHostPort(text: unknown, field: string, minPort = 1): HostPort {
   if (typeof text !== 'string') throw new ConfigError(field, `expected "host:port", got ${describe(text)}`);
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
@@ -168,10 +227,17 @@ export function parseHostPort(text: unknown, field: string, minPort = 1): HostPo
   return { host: m[1] ?? m[2], port };
 }
 
+/** UDP links run on an IPv4 socket: an IPv6 address there could never match. */
+function checkUdpFamily(t: TransportKind, a: HostPort, field: string): void {
+  if (t === 'udp' && isIP(a.host) === 6) throw new ConfigError(field, `UDP links are IPv4; got ${a.host} (use an IPv4 address, or the tcp transport for IPv6)`);
+}
+
 function parseListen(v: unknown, path: string): ListenConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object like {"transport": "udp", "address": "0.0.0.0:7700"}, got ${describe(v)}`);
   rejectUnknown(v, path, ['transport', 'address']);
-  return { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address'), 0) };
+  const l = { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address'), 0) };
+  checkUdpFamily(l.transport, l, join2(path, 'address'));
+  return l;
 }
 
 function parsePublicKey(v: unknown, field: string): string {
@@ -185,11 +251,14 @@ function parseNeighbour(v: unknown, path: string): NeighbourConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
   rejectUnknown(v, path, ['name', 'publicKey', 'transport', 'address', 'emulatedLossPct', 'capacityMbps', 'forwarding']);
   const publicKey = parsePublicKey(v.publicKey, join2(path, 'publicKey'));
+  const t = transport(v, 'transport', path);
+  const address = parseHostPort(v.address, join2(path, 'address'));
+  checkUdpFamily(t, address, join2(path, 'address'));
   return {
     name: str(v, 'name', path, publicKey.slice(0, 10)),
     publicKey,
-    transport: transport(v, 'transport', path),
-    address: parseHostPort(v.address, join2(path, 'address')),
+    transport: t,
+    address,
     emulatedLossPct: num(v, 'emulatedLossPct', path, 0, 100, 0),
     capacityBytesPerSec: v.capacityMbps === undefined ? undefined : (num(v, 'capacityMbps', path, 0.001, 1e6, 0) * 1e6) / 8,
     forwarding: forwardingMode(v.forwarding, join2(path, 'forwarding')),
@@ -211,6 +280,8 @@ const LIMIT_RANGES: Record<keyof LimitsConfig, [number, number]> = {
   streamBufferBytes: [4096, 1 << 30],
   safBufferBytes: [MIN_BUFFER_BYTES[Cls.bulk], MAX_BUFFER_BYTES],
   safRealtimeBufferBytes: [MIN_BUFFER_BYTES[Cls.realtime], MAX_BUFFER_BYTES],
+  queriesPerSecondPerNeighbour: [1, 100_000],
+  transferStallMs: [1000, 24 * 3600_000],
 };
 
 function parseLimits(v: unknown, path: string): LimitsConfig {
@@ -232,7 +303,64 @@ function resolvePath(base: string, p: string): string {
   return resolve(base, p);
 }
 
-const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox'] as const;
+const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'gateway', 'tunnel', 'netJournal'] as const;
+
+const DEVICE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function device(o: Json, path: string, fallback: string): string {
+  const v = str(o, 'device', path, fallback);
+  if (!DEVICE_NAME.test(v)) throw new ConfigError(join2(path, 'device'), `expected a network device name of 1-15 letters, digits, ".", "_" or "-", got ${describe(v)}`);
+  return v;
+}
+
+/** "a.b.c.d/n" with host bits zero; the reason when not. */
+function ipv4Prefix(v: unknown, field: string): string {
+  const m = typeof v === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v) : null;
+  const parts = m ? m.slice(1, 5).map(Number) : [];
+  const len = m ? Number(m[5]) : NaN;
+  if (!m || parts.some((p) => p > 255) || len > 32) throw new ConfigError(field, `expected an IPv4 prefix like "10.99.0.0/24", got ${describe(v)}`);
+  const a = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  if (((a & ~mask) >>> 0) !== 0) throw new ConfigError(field, `${v} has host bits set`);
+  return v as string;
+}
+
+function parseGateway(v: unknown, path: string): GatewayConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(path, `expected an object like {"allow": "open"}, got ${describe(v)}`);
+  rejectUnknown(v, path, ['pool', 'device', 'allow', 'dnsUpstream']);
+  const pool = ipv4Prefix(v.pool ?? DEFAULT_GATEWAY_POOL, `${path}.pool`);
+  if (Number(pool.split('/')[1]) > 30) throw new ConfigError(`${path}.pool`, `${pool} has no room for the gateway and a client (at most /30)`);
+  let allow: GatewayConfig['allow'];
+  if (v.allow === 'open') allow = 'open';
+  else if (Array.isArray(v.allow)) allow = v.allow.map((k, i) => parsePublicKey(k, `${path}.allow[${i}]`));
+  else throw new ConfigError(`${path}.allow`, `expected "open" or an array of client public keys (hex): who may use the gateway must be said, got ${v.allow === undefined ? 'nothing' : describe(v.allow)}`);
+  let dnsUpstream: string[] | undefined;
+  if (v.dnsUpstream !== undefined) {
+    if (!Array.isArray(v.dnsUpstream) || v.dnsUpstream.length === 0) throw new ConfigError(`${path}.dnsUpstream`, `expected a non-empty array of "ip" or "ip:port", got ${describe(v.dnsUpstream)}`);
+    dnsUpstream = v.dnsUpstream.map((u, i) => {
+      if (typeof u !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new ConfigError(`${path}.dnsUpstream[${i}]`, `expected "ip" or "ip:port", got ${describe(u)}`);
+      return u;
+    });
+  }
+  return { pool, device: device(v, path, DEFAULT_GATEWAY_DEVICE), allow, dnsUpstream };
+}
+
+function parseTunnel(v: unknown, path: string): TunnelConfig {
+  if (v === undefined) v = {};
+  if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
+  rejectUnknown(v, path, ['device', 'routes', 'prefixes', 'resolvConf']);
+  const prefixes = v.prefixes ?? ['0.0.0.0/0'];
+  if (!Array.isArray(prefixes) || prefixes.length === 0) throw new ConfigError(`${path}.prefixes`, `expected a non-empty array of IPv4 prefixes, got ${describe(prefixes)}`);
+  const rc = v.resolvConf;
+  if (rc !== undefined && rc !== null && (typeof rc !== 'string' || !rc)) throw new ConfigError(`${path}.resolvConf`, `expected a file path or null, got ${describe(rc)}`);
+  return {
+    device: device(v, path, DEFAULT_TUNNEL_DEVICE),
+    routes: int(v, 'routes', path, 1, MAX_TUNNEL_ROUTES, DEFAULT_TUNNEL_ROUTES),
+    prefixes: prefixes.map((p, i) => ipv4Prefix(p, `${path}.prefixes[${i}]`)),
+    resolvConf: rc === undefined ? '/etc/resolv.conf' : rc === null ? null : (rc as string),
+  };
+}
 
 /**
  * Checks a parsed config. `baseDir` resolves relative paths (the config file's folder).
@@ -252,7 +380,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     if (n > 1) throw new ConfigError('listen', `more than one ${t} address; one per transport`);
   }
 
-  const controlSocket = resolvePath(baseDir, str(raw, 'controlSocket', '', `/tmp/skywire-${name}.sock`));
+  const controlSocket = resolvePath(baseDir, str(raw, 'controlSocket', '', join(defaultRuntimeDir(), `${name}.sock`)));
   if (Buffer.byteLength(controlSocket) > MAX_SOCKET_PATH_BYTES) {
     throw new ConfigError('controlSocket', `path is ${Buffer.byteLength(controlSocket)} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);
   }
@@ -265,6 +393,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
   neighbours.forEach((n, i) => {
     const j = neighbours.findIndex((m) => m.publicKey === n.publicKey);
     if (j !== i) throw new ConfigError(`neighbours[${i}].publicKey`, `same key as neighbours[${j}]; one entry per neighbour`);
+    checkDistinctAddress(neighbours, i, n.address);
     // A link needs a socket of its transport at this end: for UDP to send and receive, for
     // TCP to accept the neighbour when it is the one that dials.
     if (!listen.some((l) => l.transport === n.transport)) {
@@ -288,8 +417,72 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     services,
     limits: parseLimits(raw.limits, 'limits'),
     rotationIntervalMs: int(raw, 'rotationIntervalMs', '', MIN_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, DEFAULT_ROTATION_INTERVAL_MS),
-    inbox: resolvePath(baseDir, str(raw, 'inbox', '', `/tmp/skywire-${name}-inbox`)),
+    inbox: resolvePath(baseDir, str(raw, 'inbox', '', defaultInbox(name))),
+    gateway: parseGateway(raw.gateway, 'gateway'),
+    tunnel: parseTunnel(raw.tunnel, 'tunnel'),
+    // /run is emptied at boot, exactly when routes and resolver changes are gone too.
+    netJournal: resolvePath(baseDir, str(raw, 'netJournal', '', `/run/skywire/${name}-net`)),
   };
+}
+
+/**
+ * Two neighbours at one address and transport cannot both have a link: a UDP datagram is
+ * matched to its link by the address it comes from, and a TCP dial reaches one node.
+ */
+function checkDistinctAddress(neighbours: NeighbourConfig[], i: number, a: HostPort): void {
+  const n = neighbours[i];
+  const j = neighbours.findIndex((m) => m.transport === n.transport && m.address.host.toLowerCase() === a.host.toLowerCase() && m.address.port === a.port);
+  if (j !== i && j >= 0) {
+    throw new ConfigError(`neighbours[${i}].address`, `${n.transport} ${a.host}:${a.port} is also neighbours[${j}]'s address (${neighbours[j].name}); each neighbour needs its own`);
+  }
+}
+
+/**
+ * Resolves host names to addresses once, when the daemon starts: a UDP link matches datagrams
+ * by the numeric address they come from, so a name must become that address (IPv4, the
+ * socket's family); listen addresses must be this host's. Errors name the field. Returns the
+ * config with numeric hosts for UDP neighbours and listen addresses (TCP neighbours keep their
+ * names: each dial resolves them anew).
+ */
+export async function resolveHosts(c: DaemonConfig): Promise<DaemonConfig> {
+  const one = async (host: string, family: 4 | 0, field: string): Promise<string> => {
+    if (isIP(host)) return host;
+    try {
+      return (await lookup(host, { family })).address;
+    } catch (e) {
+      throw new ConfigError(field, `cannot resolve host name '${host}': ${codeOf(e)}`);
+    }
+  };
+  const listen = await Promise.all(c.listen.map(async (l, i) => ({ ...l, host: await one(l.host, l.transport === 'udp' ? 4 : 0, `listen[${i}].address`) })));
+  const neighbours = await Promise.all(
+    c.neighbours.map(async (n, i) => (n.transport === 'udp' ? { ...n, address: { ...n.address, host: await one(n.address.host, 4, `neighbours[${i}].address`) } } : n)),
+  );
+  neighbours.forEach((n, i) => checkDistinctAddress(neighbours, i, n.address));
+  return { ...c, listen, neighbours };
+}
+
+/** This node's own key must not be one of its neighbours (it would dial itself forever). */
+export function checkNotOwnKey(c: DaemonConfig, identity: Identity): void {
+  const own = Buffer.from(identity.publicKey).toString('hex');
+  const i = c.neighbours.findIndex((n) => n.publicKey === own);
+  if (i >= 0) throw new ConfigError(`neighbours[${i}].publicKey`, `is this node's own key (${identity.address}); a node is not its own neighbour`);
+}
+
+/**
+ * Creates (mode 0700) or checks the control socket's folder and the inbox: both must belong to
+ * this user and be writable by nobody else (private-dir.ts). Errors name the field.
+ */
+export function prepareFolders(c: DaemonConfig): void {
+  const check = (field: string, dir: string) => {
+    try {
+      ensurePrivateDir(dir);
+    } catch (e) {
+      if (e instanceof UnsafeFolderError) throw new ConfigError(field, e.message);
+      throw new ConfigError(field, `cannot use ${dir}: ${codeOf(e)}`);
+    }
+  };
+  check('controlSocket', dirname(c.controlSocket));
+  check('inbox', c.inbox);
 }
 
 /** Reads, parses and checks a config file. Errors name the file and the field. */

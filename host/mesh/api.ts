@@ -94,6 +94,10 @@ export interface MeshNodeOptions {
   setupRatePerPeer?: number;
   /** Burst allowance of the setup rate limiter. */
   setupBurstPerPeer?: number;
+  /** Discovery queries accepted from one neighbour per second (beyond: dropped and counted). */
+  queryRatePerPeer?: number;
+  /** Burst allowance of the query rate limiter. */
+  queryBurstPerPeer?: number;
   /** A forwarding rule unused for this long is removed (idle expiry), ms. */
   ruleIdleMs?: number;
   /** Sources send a keepalive on an idle route this often, ms (well below ruleIdleMs). */
@@ -265,6 +269,17 @@ export interface MeshCounters {
   /** Create messages refused by per-peer limits. */
   refusedRouteLimit: number;
   refusedRateLimit: number;
+  /**
+   * Extensions refused at this relay because the upstream neighbour holds (or sets up) more
+   * than its fair share of what the next hop accepts from us (fairness.ts).
+   */
+  refusedUpstreamShare: number;
+  /** Discovery queries dropped by the per-neighbour query rate limit. */
+  refusedQueryRate: number;
+  /** Copies of discovery queries not passed on because the upstream's share toward a neighbour was used up. */
+  queriesNotForwarded: number;
+  /** Streams reset: a rejoin for a stream this node does not know, or no listener on the channel. */
+  streamsReset: number;
   setupRetransmits: number;
   rulesExpired: number;
   routesRepaired: number;
@@ -357,7 +372,7 @@ export interface MeshStream {
   onData: ((bytes: Uint8Array) => void) | undefined;
   /** The peer ended the stream and every byte before the end was delivered. */
   onEnd: (() => void) | undefined;
-  /** Aborts the stream (no more retransmission). */
+  /** Aborts the stream (no more retransmission); the other end is told (Reset) unless the stream had finished. */
   close(): void;
   /**
    * Stops delivering (`onData` is not called) until `resume`. What arrives over a
@@ -366,15 +381,11 @@ export interface MeshStream {
    */
   pause(): void;
   resume(): void;
+  /** Why the stream closed: aborted here, reset by the other end, no route left (undefined while open). */
+  readonly closeReason: string | undefined;
+  /** Called once when the stream closes for any reason, with `closeReason`. */
+  onClose: ((reason: string) => void) | undefined;
   status(): StreamStatus;
-}
-
-/** The other end of a datagram-service message: answer on the route it came by. */
-export interface DatagramPeer {
-  /** The route (at a source: its id) or route end (at a destination) the message came on. */
-  readonly route: number;
-  /** Sends a message back; false when the route has no room (the message is dropped, like a full interface queue). */
-  send(bytes: Uint8Array, options?: { qos?: boolean }): boolean;
 }
 
 export interface ConnectOptions {
@@ -409,6 +420,24 @@ export interface ServiceDefinition<T> {
   handle(message: T, ctx: ServiceContext): void;
 }
 
+/** The other end of a datagram: answer on the route it came by. */
+export interface DatagramPeer {
+  /** The route (at a source: its id) or route end (at a destination) the message came on. */
+  readonly route: number;
+  /** Sends a message back on that route; false when it could not be sent. */
+  send(bytes: Uint8Array, options?: DatagramOptions): boolean;
+}
+
+export interface DatagramOptions {
+  /** Arms the source's failure detector: an answer from the destination is due within routeFailMs. */
+  expectsReply?: boolean;
+  /** The real-time class (ahead of bulk at every hop and in every bundle); default: the route's class. */
+  qos?: boolean;
+}
+
+/** A service's handler of datagrams on routes. */
+export type DatagramHandler = (bytes: Uint8Array, from: DatagramPeer) => void;
+
 /** What the CLI and daemon call. Implemented by MeshNode (node.ts). */
 export interface MeshNodeApi {
   readonly publicKey: PublicKey;
@@ -442,15 +471,19 @@ export interface MeshNodeApi {
   /** Round trip over a route, ms (end to end: the destination answers). */
   ping(routeId: number, timeoutMs?: number): Promise<number>;
   openStream(options: OpenStreamOptions): Promise<MeshStream>;
+
+  // ---- datagrams on routes (datagrams.ts) ----
+  /** Receives datagrams sent to `channel` (FIRST_SERVICE_CHANNEL..65535) over routes from either end. Throws if taken. */
+  onDatagram(channel: number, handler: DatagramHandler): void;
   /**
-   * The datagram service: one message (at most MAX_DATAGRAM_BYTES) to the destination of a
-   * route, to its `channel`. Unordered, authenticated end to end, not resent end to end (but
-   * resent hop by hop on store-and-forward hops). Real-time class with `qos`, else the route's.
-   * False when the route's first hop has no room now (the message is dropped).
+   * Sends one datagram (at most MAX_DATAGRAM_BYTES) to `channel` at the other end of `route`
+   * (a source route's id, or at a destination the route end's, as DatagramPeer.route names
+   * it): unordered, sealed end to end, never resent end to end (but resent hop by hop on
+   * store-and-forward hops). False when the route is not up or its first hop has no room now.
    */
-  sendDatagram(routeId: number, channel: number, bytes: Uint8Array, options?: { qos?: boolean }): boolean;
-  /** Receives datagram-service messages sent to `channel` of this node (either end of a route). */
-  onDatagram(channel: number, handler: (bytes: Uint8Array, from: DatagramPeer) => void): void;
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options?: DatagramOptions): boolean;
+  /** Called with a route's (or route end's) id when it goes: failed, deleted, torn down, expired. */
+  onRouteEndClosed(listener: (route: number) => void): void;
   /**
    * Discovery, route choice by policy, route setup and a stream, in one call (what
    * `skywire send` and the demo do). With the 'disjoint' policy the stream is striped over

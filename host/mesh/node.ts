@@ -23,7 +23,8 @@
 // names: forward, or hand to the route end here.
 import type {
   ConnectOptions,
-  DatagramPeer,
+  DatagramHandler,
+  DatagramOptions,
   DiscoverOptions,
   DiscoverTarget,
   LinkInfo,
@@ -56,11 +57,13 @@ import { SafEngine } from '../saf/engine.ts';
 import type { Holding } from '../saf/lanes.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
+import { DatagramSet } from './datagrams.ts';
 import { choosePaths, Discovery } from './discovery.ts';
+import { CountShares, RateShares } from './fairness.ts';
 import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
 import { ServiceRegistry } from './registry.ts';
-import { encodeRouteInner, frameOf, MAX_DATAGRAM_BYTES, setRouteId, type RouteInner } from './route-packet.ts';
+import { encodeRouteInner, frameOf, setRouteId, type RouteInner } from './route-packet.ts';
 import { RelayRole, type HopView } from './relay.ts';
 import { RuleBook, type Rule } from './rules.ts';
 import { SourceRole } from './source.ts';
@@ -83,6 +86,10 @@ function newCounters(): MeshCounters {
     bytesForwarded: 0,
     refusedRouteLimit: 0,
     refusedRateLimit: 0,
+    refusedUpstreamShare: 0,
+    refusedQueryRate: 0,
+    queriesNotForwarded: 0,
+    streamsReset: 0,
     setupRetransmits: 0,
     rulesExpired: 0,
     routesRepaired: 0,
@@ -118,8 +125,10 @@ export class MeshNode implements MeshNodeApi {
   private readonly streams: StreamSet;
   /** The data path: every route packet this node sends leaves through it. */
   readonly saf: SafEngine;
-  private readonly datagramHandlers = new Map<number, (bytes: Uint8Array, from: DatagramPeer) => void>();
+  private readonly datagrams: DatagramSet;
   private readonly addresses = new Map<string, string>();
+  /** Discovery queries passed on per upstream and next hop (fairness.ts). */
+  private readonly queryShares: RateShares;
   private localIds = 1;
   private maintenanceTimer: TimerHandle | undefined;
   private closed = false;
@@ -155,6 +164,9 @@ export class MeshNode implements MeshNodeApi {
       { name: 'daemon', channel: CONTROL_CHANNEL, codec: { encode: encodeControl, decode: decodeControl }, handle: (m, ctx) => this.onControl(ctx.from, m) },
       CONTROL_CHANNEL,
     );
+    // Every up neighbour other than the next hop, and this node, shares what the next hop accepts.
+    const shareholders = (next: number) => 1 + [...this.neighbours.values()].filter((n) => n.up && n.id !== next).length;
+    this.queryShares = new RateShares(this.limits.queryRatePerPeer, this.limits.queryBurstPerPeer, shareholders);
     this.teardowns = new Teardowns(this.timers, (id) => this.neighbours.get(id), (id, m) => this.sendControl(id, m), this.limits.setupRtoMs);
     const ctx: NodeContext = {
       identity: this.identity,
@@ -174,6 +186,9 @@ export class MeshNode implements MeshNodeApi {
       routeRoom: (id, route, cls, saf) => (saf ? this.saf.room(id, route, cls) : this.saf.plainRoom(id)),
       hopSaf: (id) => this.hopSaf(id),
       dropLanes: (id, route, direction) => this.saf.dropLanes(id, route, direction),
+      routeShares: new CountShares(this.limits.maxRoutesPerPeer, shareholders),
+      setupShares: new RateShares(this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, shareholders),
+      ownRoutesVia: (id) => this.source.all().filter((r) => r.firstNeighbour === id && (r.state === 'up' || r.state === 'building')).length,
     };
     this.streams = new StreamSet(ctx, {
       discover: (t, o) => this.discover(t, o),
@@ -185,22 +200,32 @@ export class MeshNode implements MeshNodeApi {
       roomToSource: (hop, cls) => this.relay.roomToSource(hop, cls),
       hopReliable: (r) => this.source.hopReliable(r),
     });
+    this.datagrams = new DatagramSet(ctx, {
+      route: (id) => this.source.get(id),
+      sendToDestination: (r, inner, expects, cls) => this.source.sendToHop(r, r.hops.length - 1, inner, expects, cls),
+      sendToSource: (hop, inner, cls) => this.relay.sendToSource(hop, inner, cls),
+    });
     this.source = new SourceRole(ctx, {
       onStreamMessage: (r, m, held) => this.streams.onRouteMessage(r, m, held),
-      onDatagram: (r, m) => this.deliverDatagram(m, { route: r.id, send: (b, o) => this.sendDatagram(r.id, m.channel, b, o) }),
-      onRouteFailed: (r, repair) => this.streams.routeFailed(r, repair),
-      onRouteDeleted: (r) => this.streams.routeDeleted(r),
+      onDatagram: (r, channel, bytes) => this.datagrams.fromDestination(r, channel, bytes),
+      onRouteFailed: (r, repair) => {
+        this.streams.routeFailed(r, repair);
+        this.datagrams.closed(r.id);
+      },
+      onRouteDeleted: (r) => {
+        this.streams.routeDeleted(r);
+        this.datagrams.closed(r.id);
+      },
       busy: (r) => this.streams.busy(r),
     });
     this.relay = new RelayRole(ctx, {
       onOpen: (hop, m) => this.streams.onOpen(hop, m),
       onStreamMessage: (id, m, held) => this.streams.onHopMessage(id, m, held),
-      onDatagram: (hop, m) =>
-        this.deliverDatagram(m, {
-          route: hop.carrierId,
-          send: (b, o) => this.sendDatagramInner(b, m.channel, o, (inner, cls) => this.relay.sendToSource(hop, inner, cls), hop.qos),
-        }),
-      detachCarrier: (id) => this.streams.detachCarrier(id),
+      onDatagram: (hop, channel, bytes) => this.datagrams.fromSource(hop, channel, bytes),
+      detachCarrier: (id) => {
+        this.streams.detachCarrier(id);
+        this.datagrams.closed(id);
+      },
       applyRule: (rule, packet, cls, held) => this.applyRule(rule, packet, cls, held, undefined),
     });
     this.discovery = new Discovery({
@@ -215,6 +240,7 @@ export class MeshNode implements MeshNodeApi {
       linkLatencyUs: (id) => ((this.neighbours.get(id)?.rtt.srtt ?? 0) * 1000) / 2,
       linkCapacity: (id) => this.neighbours.get(id)?.info.capacityBytesPerSec ?? 0,
       sendControl: (id, m) => void this.sendControl(id, m),
+      mayForward: (from, next, now) => this.queryShares.take(from, next, now),
     });
     this.scheduleMaintenance();
   }
@@ -235,7 +261,7 @@ export class MeshNode implements MeshNodeApi {
     if (info.mtu !== undefined && info.mtu < MESH_MTU_BYTES) throw new RangeError(`link mtu ${info.mtu} is below MESH_MTU_BYTES (${MESH_MTU_BYTES})`);
     let n = this.neighbours.get(neighbour);
     if (!n) {
-      n = new NeighbourState(neighbour, this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, this.timers.now());
+      n = new NeighbourState(neighbour, this.limits, this.timers.now());
       this.neighbours.set(neighbour, n);
     }
     n.up = true;
@@ -423,6 +449,11 @@ export class MeshNode implements MeshNodeApi {
       case ControlMsg.TeardownAck:
         return this.teardowns.acknowledged(from, m.routeId);
       case ControlMsg.DiscoverQuery:
+        // Each query costs a lookup and up to one copy per neighbour: rate-limited per neighbour.
+        if (!n.queryBucket.take(this.timers.now())) {
+          this.counters.refusedQueryRate++;
+          return;
+        }
         return this.discovery.onQuery(from, m);
       case ControlMsg.DiscoverReply:
         return this.discovery.onReply(from, m);
@@ -495,41 +526,6 @@ export class MeshNode implements MeshNodeApi {
     if (a.kind === 'forward' && a.hop === 'saf') this.saf.dropLanes(a.port, a.nextRoute, 'out');
   }
 
-  // ---- the datagram service -----------------------------------------------------------------------
-
-  sendDatagram(routeId: number, channel: number, bytes: Uint8Array, options: { qos?: boolean } = {}): boolean {
-    const r = this.source.get(routeId);
-    if (!r || r.state !== 'up') throw new MeshError(`route ${routeId} is not up`);
-    return this.sendDatagramInner(bytes, channel, options, (inner, cls) => this.source.sendToHop(r, r.hops.length - 1, inner, false, cls), r.qos);
-  }
-
-  private sendDatagramInner(bytes: Uint8Array, channel: number, options: { qos?: boolean } | undefined, send: (inner: Uint8Array, cls: Cls) => boolean, routeQos: boolean): boolean {
-    if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) throw new RangeError(`datagram channel ${channel} out of range`);
-    if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError(`datagram of ${bytes.length} B; at most ${MAX_DATAGRAM_BYTES}`);
-    const ok = send(encodeRouteInner({ type: RouteMsg.Datagram, channel, bytes }), (options?.qos ?? routeQos) ? Cls.realtime : Cls.bulk);
-    if (ok) this.counters.datagramsSent++;
-    else this.counters.datagramsDropped++;
-    return ok;
-  }
-
-  onDatagram(channel: number, handler: (bytes: Uint8Array, from: DatagramPeer) => void): void {
-    this.datagramHandlers.set(channel, handler);
-  }
-
-  private deliverDatagram(m: Extract<RouteInner, { type: typeof RouteMsg.Datagram }>, from: DatagramPeer): void {
-    const h = this.datagramHandlers.get(m.channel);
-    if (!h) {
-      this.counters.datagramsDropped++;
-      return;
-    }
-    this.counters.datagramsDelivered++;
-    try {
-      h(m.bytes, from);
-    } catch {
-      this.counters.handlerErrors++;
-    }
-  }
-
   // ---- routes --------------------------------------------------------------------------------------
 
   addRoute(path: PathCandidate | { firstNeighbour: NeighbourId; hops: PathHop[] }, options: { qos?: boolean } = {}): Promise<RouteInfo> {
@@ -564,6 +560,22 @@ export class MeshNode implements MeshNodeApi {
 
   openStream(options: OpenStreamOptions): Promise<MeshStream> {
     return this.streams.open(options);
+  }
+
+  // ---- datagrams on routes -----------------------------------------------------------------------
+
+  onDatagram(channel: number, handler: DatagramHandler): void {
+    if (!Number.isInteger(channel) || channel < FIRST_SERVICE_CHANNEL || channel > 0xffff) throw new RangeError(`datagram channel ${channel} must be ${FIRST_SERVICE_CHANNEL}..65535`);
+    this.datagrams.register(channel, handler);
+  }
+
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
+    if (this.closed) return false;
+    return this.datagrams.send(route, channel, bytes, options);
+  }
+
+  onRouteEndClosed(listener: (route: number) => void): void {
+    this.datagrams.onEndClosed(listener);
   }
 
   // ---- discovery and connect ---------------------------------------------------------------------
@@ -626,7 +638,7 @@ export class MeshNode implements MeshNodeApi {
       settledDropped: this.rules.settledDropped,
       streams,
       bufferedBytes: streams.reduce((t, s) => t + s.sendBuffered + s.recvBuffered, 0),
-      counters: { ...this.counters },
+      counters: { ...this.counters, queriesNotForwarded: this.discovery.notForwarded },
       saf: { stats: structuredClone(this.saf.stats), lanes: this.saf.lanes(), neighbours: this.saf.neighbourViews() },
     };
   }

@@ -25,12 +25,12 @@ export interface RelayHooks {
   /** A stream opens (or re-attaches) at this route end: this node is the destination. */
   onOpen(hop: Hop, m: Extract<RouteInner, { type: typeof RouteMsg.Open }>): void;
   /**
-   * Stream data or acknowledgement for a stream ending here. True when the stream keeps
+   * Stream data, acknowledgement or reset for a stream ending here. True when the stream keeps
    * `held` (it is paused: the packet stays in the hop's buffer until it releases it).
    */
   onStreamMessage(carrierId: number, m: RouteInner, held: Holding | undefined): boolean;
-  /** A datagram-service message for this route end. */
-  onDatagram(hop: Hop, m: Extract<RouteInner, { type: typeof RouteMsg.Datagram }>): void;
+  /** A datagram from the source, for a service at this route end. */
+  onDatagram(hop: Hop, channel: number, bytes: Uint8Array): void;
   /** The route end `carrierId` is gone: streams stop using it. */
   detachCarrier(carrierId: number): void;
   /** Do what the rule says with a packet (used after switching a tail to relay). */
@@ -151,6 +151,7 @@ export class RelayRole {
   private failExtension(hop: Hop, reason: number): void {
     const x = hop.extending;
     if (!x) return;
+    this.releaseShare(hop);
     if (x.timer !== undefined) this.timers.clearTimeout(x.timer);
     this.pendingCreates.delete(hex(x.createSetupId));
     hop.extending = undefined;
@@ -166,10 +167,20 @@ export class RelayRole {
     }
     if (hop.extending || hop.pendingNext || hop.next) return; // in progress; the source waits
     const neighbour = ctx.neighbourByKey(m.nextKey);
-    if (neighbour === undefined || neighbour === hop.prev) {
-      this.sendToSource(hop, encodeRouteInner({ type: RouteMsg.ExtendFailed, setupId: m.setupId, reason: RefuseReason.NoSuchNeighbour }));
-      return;
+    const failed = (reason: number) => this.sendToSource(hop, encodeRouteInner({ type: RouteMsg.ExtendFailed, setupId: m.setupId, reason }));
+    if (neighbour === undefined || neighbour === hop.prev) return void failed(RefuseReason.NoSuchNeighbour);
+    // The next hop limits what it accepts from us as a whole; our upstreams share that fairly,
+    // so one of them cannot lock the others out of the path through us (fairness.ts).
+    if (!ctx.routeShares.allows(hop.prev, neighbour, ctx.ownRoutesVia(neighbour))) {
+      ctx.counters.refusedUpstreamShare++;
+      return void failed(RefuseReason.RouteLimit);
     }
+    if (!ctx.setupShares.take(hop.prev, neighbour, this.timers.now())) {
+      ctx.counters.refusedUpstreamShare++;
+      return void failed(RefuseReason.RateLimit);
+    }
+    ctx.routeShares.add(hop.prev, neighbour, 1);
+    hop.shareNext = neighbour;
     // Our own setup ID and back route toward the next hop: nothing links them to the source's.
     const createSetupId = ctx.random(SETUP_ID_BYTES);
     const bIn = ctx.rules.allocateId();
@@ -193,6 +204,13 @@ export class RelayRole {
       this.ctx.sendFrame(x.neighbour, x.create);
       this.armExtendTimer(hop);
     }, x.rto);
+  }
+
+  /** The route no longer counts toward its next hop's share. */
+  private releaseShare(hop: Hop): void {
+    if (hop.shareNext === undefined) return;
+    this.ctx.routeShares.add(hop.prev, hop.shareNext, -1);
+    hop.shareNext = undefined;
   }
 
   /** Old tail: the source has the extension; from now on we only forward. */
@@ -266,9 +284,12 @@ export class RelayRole {
         return false;
       case RouteMsg.Data:
       case RouteMsg.Ack:
+      case RouteMsg.Reset:
         return this.hooks.onStreamMessage(hop.carrierId, m, held);
       case RouteMsg.Datagram:
-        this.hooks.onDatagram(hop, m);
+        // Only the route's end hears datagrams: an old tail already switched to relay never
+        // opens packets for the hops behind it.
+        this.hooks.onDatagram(hop, m.channel, m.bytes);
         return false;
       default:
         ctx.counters.malformed++;
@@ -296,6 +317,7 @@ export class RelayRole {
       if (hop.extending.timer !== undefined) this.timers.clearTimeout(hop.extending.timer);
       this.pendingCreates.delete(hex(hop.extending.createSetupId));
     }
+    this.releaseShare(hop);
     ctx.rules.remove(hop.fIn, reason);
     if (next) ctx.rules.remove(next.bIn, reason);
     // The route end's own way back to the previous hop (a relay's went with the back rule).

@@ -10,7 +10,7 @@ import { frameNonce } from '../link/frame.ts';
 import { PUBLIC_KEY_BYTES, TAG_BYTES } from '../../spec/link-wire.ts';
 import { decodeWith, Writer } from '../../spec/bytes.ts';
 import { MAX_SACK_RANGES } from './constants.ts';
-import { FRAME_HEADER_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
+import { DATAGRAM_HEADER_BYTES, FIRST_SERVICE_CHANNEL, FRAME_HEADER_BYTES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
 import { writeFrameHeader } from './framing.ts';
 import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from './hop-crypto.ts';
 
@@ -69,8 +69,9 @@ export type RouteInner =
   | { type: typeof RouteMsg.Ack; streamId: Uint8Array; cumulative: number; fin: boolean; duplicate: boolean; ranges: SackRange[] }
   | { type: typeof RouteMsg.Ping; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Pong; nonce: number; sentAt: number }
-  | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number }
+  | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number; rejoin: boolean }
   | { type: typeof RouteMsg.OpenOk; streamId: Uint8Array }
+  | { type: typeof RouteMsg.Reset; streamId: Uint8Array; reason: number }
   | { type: typeof RouteMsg.Datagram; channel: number; bytes: Uint8Array };
 
 /** type u8 | stream id 16 | offset u48 | flags u8 | bytes */
@@ -80,10 +81,11 @@ const FLAG_FIN = 0x01;
 const FLAG_DUPLICATE = 0x02;
 /** Extended only: the old tail forwards to the new hop store-and-forward. */
 const FLAG_SAF = 0x01;
-/** type u8 | channel u16 | bytes */
-export const DATAGRAM_HEADER_BYTES = 1 + 2;
-/** Largest message of the datagram service (1352 B). */
-export const MAX_DATAGRAM_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATAGRAM_HEADER_BYTES;
+/**
+ * Open only: the stream was open before (on a route that failed); a destination that does not
+ * know it must answer Reset, not start a new stream that would wait for bytes 0.. forever.
+ */
+const FLAG_REJOIN = 0x01;
 
 export function encodeRouteInner(m: RouteInner): Uint8Array {
   const w = new Writer(m.type === RouteMsg.Data ? DATA_HEADER_BYTES + m.bytes.length : m.type === RouteMsg.Datagram ? DATAGRAM_HEADER_BYTES + m.bytes.length : 64).u8(m.type);
@@ -112,10 +114,13 @@ export function encodeRouteInner(m: RouteInner): Uint8Array {
       w.u32(m.nonce).f64(m.sentAt);
       break;
     case RouteMsg.Open:
-      w.bytes(m.streamId).u16(m.channel);
+      w.bytes(m.streamId).u16(m.channel).u8(m.rejoin ? FLAG_REJOIN : 0);
       break;
     case RouteMsg.OpenOk:
       w.bytes(m.streamId);
+      break;
+    case RouteMsg.Reset:
+      w.bytes(m.streamId).u8(m.reason);
       break;
     case RouteMsg.Datagram:
       w.u16(m.channel).bytes(m.bytes);
@@ -179,15 +184,26 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
       case RouteMsg.Pong:
         m = { type: RouteMsg.Pong, nonce: r.u32(), sentAt: r.f64() };
         break;
-      case RouteMsg.Open:
-        m = { type: RouteMsg.Open, streamId: r.bytes(STREAM_ID_BYTES).slice(), channel: r.u16() };
+      case RouteMsg.Open: {
+        const streamId = r.bytes(STREAM_ID_BYTES).slice();
+        const channel = r.u16();
+        const flags = r.u8();
+        if (flags & ~FLAG_REJOIN) r.fail();
+        m = { type: RouteMsg.Open, streamId, channel, rejoin: (flags & FLAG_REJOIN) !== 0 };
         break;
+      }
       case RouteMsg.OpenOk:
         m = { type: RouteMsg.OpenOk, streamId: r.bytes(STREAM_ID_BYTES).slice() };
         break;
-      case RouteMsg.Datagram:
-        m = { type: RouteMsg.Datagram, channel: r.u16(), bytes: r.rest() };
+      case RouteMsg.Reset:
+        m = { type: RouteMsg.Reset, streamId: r.bytes(STREAM_ID_BYTES).slice(), reason: r.u8() };
         break;
+      case RouteMsg.Datagram: {
+        const channel = r.u16();
+        if (channel < FIRST_SERVICE_CHANNEL) r.fail();
+        m = { type: RouteMsg.Datagram, channel, bytes: r.rest() };
+        break;
+      }
       default:
         return r.fail();
     }

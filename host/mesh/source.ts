@@ -25,8 +25,8 @@ type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof 
 export interface SourceHooks {
   /** An end-to-end stream message from the destination of route `r`; true when a paused stream keeps `held`. */
   onStreamMessage(r: SourceRoute, m: RouteInner, held: Holding | undefined): boolean;
-  /** A datagram-service message from the destination of route `r`. */
-  onDatagram(r: SourceRoute, m: Extract<RouteInner, { type: typeof RouteMsg.Datagram }>): void;
+  /** A datagram from the destination of route `r`. */
+  onDatagram(r: SourceRoute, channel: number, bytes: Uint8Array): void;
   /** Route `r` carries stream data not yet acknowledged (the failure detector should listen). */
   busy(r: SourceRoute): boolean;
   /** Route `r` failed; its streams were using it (`repair`: try to replace it). */
@@ -256,7 +256,7 @@ export class SourceRole {
         if (step && step.index === j + 1 && equalBytes(step.setupId, m.setupId)) this.fail(r, `hop ${j + 1} unreachable from hop ${j} (reason ${m.reason})`, false);
         return false;
       case RouteMsg.Datagram:
-        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m);
+        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m.channel, m.bytes);
         return false;
       case RouteMsg.Pong: {
         const p = r.pings.get(m.nonce);
@@ -274,6 +274,7 @@ export class SourceRole {
       case RouteMsg.OpenOk:
       case RouteMsg.Data:
       case RouteMsg.Ack:
+      case RouteMsg.Reset:
         return j === r.hops.length - 1 && this.hooks.onStreamMessage(r, m, held);
       default:
         return false;

@@ -30,7 +30,7 @@ import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
 import { RouteControl } from './congestion.ts';
 import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, HOP_RELIABLE_RTO_MS, MAX_SACK_RANGES, RECV_WINDOW_BYTES } from './constants.ts';
-import { MAX_ROUTE_PACKET_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, RouteMsg } from '../../spec/route-wire.ts';
+import { MAX_ROUTE_PACKET_BYTES, MAX_ROUTE_PLAINTEXT_BYTES, ResetReason, RouteMsg } from '../../spec/route-wire.ts';
 import { hex } from '../../spec/bytes.ts';
 import { Cls } from '../saf/constants.ts';
 import type { Holding } from '../saf/lanes.ts';
@@ -45,6 +45,20 @@ const PACKET_OVERHEAD_BYTES = MAX_ROUTE_PACKET_BYTES - MAX_SEGMENT_BYTES;
 const REORDER_THRESHOLD = 3;
 /** Open is repeated this often until the destination answers. */
 const OPEN_RETRY_MS = 200;
+
+/** What a Reset from the other end means, in words for the application. */
+export function resetText(reason: number, from: 'initiator' | 'acceptor'): string {
+  switch (reason) {
+    case ResetReason.UnknownStream:
+      return 'the destination does not know this stream any more (it restarted)';
+    case ResetReason.Aborted:
+      return `the ${from === 'initiator' ? 'opening' : 'accepting'} end closed the stream`;
+    case ResetReason.NoListener:
+      return 'nothing listens on the stream\'s channel at the destination';
+    default:
+      return `reset by the other end (reason ${reason})`;
+  }
+}
 
 /** A route as a stream sees it. */
 export interface Carrier {
@@ -167,6 +181,10 @@ export class StreamEndpoint implements MeshStream {
   private readonly heldMessages: HeldMessage[] = [];
   /** Class of the stream's data (its acknowledgements and Open always go real time). */
   private readonly cls: Cls;
+  private reason: string | undefined;
+  private closeHandler: ((reason: string) => void) | undefined;
+  /** Initiator: some route has carried the stream already, so a later Open is a rejoin. */
+  private everOpened = false;
   /** Time of the last write or message (the node closes streams idle for long). */
   lastActivity: number;
 
@@ -272,22 +290,55 @@ export class StreamEndpoint implements MeshStream {
     this.pump();
   }
 
+  /** Aborts the stream; the other end is told (Reset) unless both directions had finished. */
   close(): void {
+    this.closeWith('closed by this end', true);
+  }
+
+  /**
+   * Ends the stream for `reason`. `tellPeer`: send Reset on every open route first, so the
+   * other end stops waiting now rather than when its own timers give up.
+   */
+  closeWith(reason: string, tellPeer: boolean): void {
     if (this.closed) return;
+    // Orderly: what we sent is all acknowledged (or we sent nothing) and what we received
+    // ended (or nothing came). Anything else leaves the other end waiting, so it is told.
+    const sendDone = this.ended ? this.finAcked : this.written === 0;
+    const recvDone = this.peerEnded || (this.delivered === 0 && this.ooo.size === 0);
+    const clean = sendDone && recvDone;
+    if (tellPeer && !clean) {
+      const reset = encodeRouteInner({ type: RouteMsg.Reset, streamId: this.streamId, reason: ResetReason.Aborted });
+      for (const cs of this.carriers.values()) if (cs.open) cs.carrier.send(reset, false, Cls.realtime);
+    }
     this.closed = true;
+    this.reason = reason;
     if (this.timer !== undefined) this.hooks.timers.clearTimeout(this.timer);
     if (this.ackTimer !== undefined) this.hooks.timers.clearTimeout(this.ackTimer);
     this.segs = [];
     this.segHead = this.fresh = 0;
     this.lost.length = 0;
     for (const h of this.heldMessages.splice(0)) h.held?.release();
-    if (!this.finAcked) this.rejectFinished(new Error(`stream ${this.id} closed before everything was acknowledged`));
+    if (!this.finAcked) this.rejectFinished(new Error(`stream ${this.id} ${reason}`));
     for (const w of this.spaceWaiters.splice(0)) w();
     this.hooks.onClosed(this);
+    this.closeHandler?.(reason);
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Why the stream closed (undefined while open). */
+  get closeReason(): string | undefined {
+    return this.reason;
+  }
+
+  get onClose(): ((reason: string) => void) | undefined {
+    return this.closeHandler;
+  }
+  set onClose(f: ((reason: string) => void) | undefined) {
+    this.closeHandler = f;
+    if (f && this.closed) f(this.reason!);
   }
 
   status(): StreamStatus {
@@ -364,9 +415,13 @@ export class StreamEndpoint implements MeshStream {
       return true;
     }
     switch (m.type) {
+      case RouteMsg.Reset:
+        this.closeWith(resetText(m.reason, this.role === 'initiator' ? 'acceptor' : 'initiator'), false);
+        return false;
       case RouteMsg.OpenOk:
         if (!cs.open) {
           cs.open = true;
+          this.everOpened = true;
           if (!cs.openRetried) cs.cc.sample(now - cs.openSentAt);
           this.pump();
         }
@@ -394,7 +449,7 @@ export class StreamEndpoint implements MeshStream {
     const now = this.hooks.timers.now();
     if (cs.openSentAt === -Infinity) cs.openSentAt = now;
     else cs.openRetried = true; // Karn: an answer to a repeated Open is no RTT sample
-    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel }), true, Cls.realtime);
+    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel, rejoin: this.everOpened }), true, Cls.realtime);
     this.hooks.timers.setTimeout(() => {
       if (!this.closed && !cs.open && this.carriers.get(cs.carrier.id) === cs) this.sendOpen(cs);
     }, OPEN_RETRY_MS);

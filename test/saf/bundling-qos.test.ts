@@ -6,6 +6,9 @@ import { equalBytes } from '../../spec/bytes.ts';
 import { linkWireBytes, MESH_MTU_BYTES, SafMsg } from '../../host/saf/constants.ts';
 import { patternBytes, SafChain } from '../../testbed/sim-saf.ts';
 
+/** A service channel for the tests' datagrams. */
+const CH = 7;
+
 describe('bundling', () => {
   it('small messages of three routes to the same next node travel in shared datagrams, at the source and at the relay', async () => {
     const c = await SafChain.create({ hops: 2, seed: 'bundle' });
@@ -58,14 +61,14 @@ describe('quality of service', () => {
     if (withBulk) await c.send([bulk.id], 1, patternBytes(2_000_000, 1));
     const sentAt: number[] = [];
     const lat: number[] = [];
-    c.dst.onDatagram(2, (b) => void lat.push(c.now - sentAt[new DataView(b.buffer, b.byteOffset).getUint32(0)]));
+    c.dst.onDatagram(CH, (b) => void lat.push(c.now - sentAt[new DataView(b.buffer, b.byteOffset).getUint32(0)]));
     const t0 = c.now;
     for (let k = 0; k < 40; k++) {
       c.sim.clock.setTimeout(() => {
         const m = new Uint8Array(64);
         new DataView(m.buffer).setUint32(0, k);
         sentAt[k] = c.now;
-        expect(c.src.sendDatagram(rt.id, 2, m)).toBe(true);
+        expect(c.src.sendDatagram(rt.id, CH, m)).toBe(true);
       }, 2000 + k * 97);
     }
     await c.run(2000 + 40 * 97 + 1000);
@@ -96,7 +99,7 @@ describe('quality of service', () => {
     let seen = -1;
     c.sim.clock.setTimeout(() => {
       seen = wire.length;
-      for (let k = 0; k < 10; k++) expect(c.src.sendDatagram(rt.id, 2, patternBytes(500, k))).toBe(true);
+      for (let k = 0; k < 10; k++) expect(c.src.sendDatagram(rt.id, CH, patternBytes(500, k))).toBe(true);
     }, 500);
     await c.run(1500);
     const after = wire.slice(seen).filter((w) => w.from === 'n0' && w.d.messages.some((m) => m.type === SafMsg.Data));

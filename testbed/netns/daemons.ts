@@ -30,7 +30,7 @@ const NETNS_PORT = 7700;
 export interface MeshSpec {
   names: string[];
   /** Links as pairs of node indexes, with the transport each uses (default udp). */
-  edges: Array<{ a: number; b: number; transport?: TransportKind }>;
+  edges: Array<{ a: number; b: number; transport?: TransportKind; /** This link's rate (namespace mode), Mb/s; default `rateMbit`. */ rateMbit?: number }>;
   /** Services offered, by node index. */
   services?: Record<number, string[]>;
   /** Random loss per link and direction, percent. */
@@ -47,6 +47,8 @@ export interface MeshSpec {
   /** Extra config for every node (limits). */
   limits?: Record<string, number>;
   rotationIntervalMs?: number;
+  /** More config for node i (a gateway or tunnel section), given its namespace (netns mode). */
+  extra?: (i: number, ns: string | undefined) => Record<string, unknown> | undefined;
 }
 
 export type MeshMode = 'netns' | 'loopback';
@@ -103,6 +105,16 @@ export interface StartOptions {
   cpuProfileDir?: string;
 }
 
+/** One request to the daemon at control socket `socket`, on a connection of its own. */
+export async function callNode<T = any>(socket: string, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
+  const c = await ControlClient.connect(socket);
+  try {
+    return await c.request<T>(method, params, onEvent);
+  } finally {
+    c.close();
+  }
+}
+
 export class DaemonMesh {
   readonly nodes: NodeHandle[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'skywire-daemons-'));
@@ -153,7 +165,7 @@ export class DaemonMesh {
         this.testbed = await Testbed.graph(
           n,
           spec.edges.map((e) => [e.a, e.b]),
-          { lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: spec.rateMbit ?? 20 },
+          spec.edges.map((e) => ({ lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: e.rateMbit ?? spec.rateMbit ?? 20 })),
         );
         this.ownTestbed = true;
         if (this.lossMethod === 'netem') this.applyNetem();
@@ -179,7 +191,7 @@ export class DaemonMesh {
             address: `${hostOf(j, l)}:${ports[j]}`,
             // Loopback mode: the loss is emulated by the sending daemon; namespaces have their own.
             ...(this.mode === 'loopback' && spec.lossPct > 0 ? { emulatedLossPct: spec.lossPct } : {}),
-            ...(spec.rateMbit ? { capacityMbps: this.testbed ? this.testbed.links[l].rateMbit : spec.rateMbit } : {}),
+            ...((e.rateMbit ?? spec.rateMbit) ? { capacityMbps: this.testbed ? this.testbed.links[l].rateMbit : (e.rateMbit ?? spec.rateMbit) } : {}),
             ...(spec.forwarding ? { forwarding: spec.forwarding } : {}),
           },
         ];
@@ -196,6 +208,8 @@ export class DaemonMesh {
         services: spec.services?.[i] ?? [],
         ...(spec.limits ? { limits: spec.limits } : {}),
         ...(spec.rotationIntervalMs ? { rotationIntervalMs: spec.rotationIntervalMs } : {}),
+        netJournal: join(this.dir, `${name}-net`),
+        ...(spec.extra?.(i, this.testbed?.ns[i]) ?? {}),
       };
       const cfgPath = join(this.dir, `${name}.json`);
       writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
@@ -216,6 +230,11 @@ export class DaemonMesh {
         if (r.status !== 0) throw new Error(`tc netem on ${dev}: ${r.stderr.trim()}`);
       }
     });
+  }
+
+  /** The namespace test bed under the daemons (netns mode). */
+  get bed(): Testbed | undefined {
+    return this.testbed;
   }
 
   private spawnNode(index: number, name: string, identity: Identity, cfgPath: string, socket: string): NodeHandle {
@@ -250,13 +269,8 @@ export class DaemonMesh {
   }
 
   /** One request to node `i`'s control socket. */
-  async call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
-    const c = await ControlClient.connect(this.nodes[i].socket);
-    try {
-      return await c.request<T>(method, params, onEvent);
-    } finally {
-      c.close();
-    }
+  call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
+    return callNode<T>(this.nodes[i].socket, method, params, onEvent);
   }
 
   /** Waits until every node reports all its links up. */
@@ -275,10 +289,13 @@ export class DaemonMesh {
     }
   }
 
-  /** Kills node `i`'s process at once (a relay failing, not shutting down politely). */
-  kill(i: number): void {
+  /** Kills node `i`'s process at once (a relay failing, not shutting down politely); resolves when it is gone. */
+  kill(i: number): Promise<void> {
     const p = this.nodes[i].proc;
-    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    return gone;
   }
 
   /** Starts node `i` again from its config (after `kill`): same identity, no state. */

@@ -1,0 +1,93 @@
+// Datagrams on routes: one message per route packet, sealed end to end like everything else
+// on a route, but neither acknowledged nor ordered nor resent. A service that carries its
+// own reliability (IP packets with TCP inside them) needs exactly this: a byte stream under
+// TCP would hold every flow behind one lost packet (head-of-line blocking) and recover loss
+// twice.
+//
+// Both ends of a route name it by one local id: at the source the route's id (RouteInfo.id),
+// at the destination the route end's carrier id. Ids are unique within a node, so a service
+// answers with `send(end, ...)` without caring which side it is on, and hears
+// `onEndClosed(end)` when the route fails, is deleted or torn down.
+import { MAX_DATAGRAM_BYTES, RouteMsg } from '../../spec/route-wire.ts';
+import { Cls } from '../saf/constants.ts';
+import type { DatagramHandler, DatagramOptions } from './api.ts';
+import type { NodeContext } from './context.ts';
+import { encodeRouteInner } from './route-packet.ts';
+import type { Hop, SourceRoute } from './state.ts';
+
+export interface DatagramHooks {
+  /** The up source route with this id. */
+  route(id: number): SourceRoute | undefined;
+  sendToDestination(r: SourceRoute, inner: Uint8Array, expectsReply: boolean, cls: Cls): boolean;
+  sendToSource(hop: Hop, inner: Uint8Array, cls: Cls): boolean;
+}
+
+export class DatagramSet {
+  private readonly handlers = new Map<number, DatagramHandler>();
+  private readonly closeListeners: Array<(end: number) => void> = [];
+  /** Route ends here that datagrams arrived on, by carrier id (the destination's side of a route). */
+  private readonly ends = new Map<number, Hop>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly hooks: DatagramHooks,
+  ) {}
+
+  register(channel: number, handler: DatagramHandler): void {
+    if (this.handlers.has(channel)) throw new RangeError(`datagram channel ${channel} is taken`);
+    this.handlers.set(channel, handler);
+  }
+
+  onEndClosed(listener: (end: number) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /**
+   * Sends `bytes` to the service on `channel` at the other end of route end `end`. False when
+   * the end is unknown or down, or the transport refused (the caller counts it as a loss).
+   * `expectsReply` arms the source's failure detector (an answer is due within routeFailMs);
+   * `qos` chooses the real-time class (default: the route's class).
+   */
+  send(end: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
+    if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError(`datagram of ${bytes.length} bytes; at most ${MAX_DATAGRAM_BYTES}`);
+    const inner = encodeRouteInner({ type: RouteMsg.Datagram, channel, bytes });
+    const cls = (qos: boolean) => ((options.qos ?? qos) ? Cls.realtime : Cls.bulk);
+    const r = this.hooks.route(end);
+    const hop = r ? undefined : this.ends.get(end);
+    const ok = r ? r.state === 'up' && this.hooks.sendToDestination(r, inner, options.expectsReply ?? false, cls(r.qos)) : hop !== undefined && !hop.removed && this.hooks.sendToSource(hop, inner, cls(hop.qos));
+    if (ok) this.ctx.counters.datagramsSent++;
+    else this.ctx.counters.datagramsDropped++;
+    return ok;
+  }
+
+  /** A datagram from the destination of source route `r`. */
+  fromDestination(r: SourceRoute, channel: number, bytes: Uint8Array): void {
+    this.dispatch(r.id, channel, bytes);
+  }
+
+  /** A datagram from the source of a route ending here. */
+  fromSource(hop: Hop, channel: number, bytes: Uint8Array): void {
+    if (!this.ends.has(hop.carrierId)) this.ends.set(hop.carrierId, hop);
+    this.dispatch(hop.carrierId, channel, bytes);
+  }
+
+  private dispatch(end: number, channel: number, bytes: Uint8Array): void {
+    const h = this.handlers.get(channel);
+    if (!h) {
+      this.ctx.counters.unknownChannel++;
+      return;
+    }
+    this.ctx.counters.datagramsDelivered++;
+    try {
+      h(bytes, { route: end, send: (b, o) => this.send(end, channel, b, o) });
+    } catch {
+      this.ctx.counters.handlerErrors++;
+    }
+  }
+
+  /** A route (source id) or route end (carrier id) is gone. */
+  closed(end: number): void {
+    this.ends.delete(end);
+    for (const l of this.closeListeners) l(end);
+  }
+}
