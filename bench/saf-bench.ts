@@ -18,6 +18,7 @@
 // Writes bench/results/saf.json and bench/results/saf-goodput.svg.
 //   npm run bench:saf                                        (all of it, about an hour)
 //   npm run bench:saf -- --hops 3 --loss 0,5 --runs 1 --only goodput   (a subset)
+//   npm run bench:saf -- --points 5:0,5:5,8:50                           (the points)
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,6 +35,7 @@ Testbed.prefix = 'safbn';
 const opts = new Command()
   .option('--hops <list>', 'chain lengths', '1,3,5,8')
   .option('--loss <list>', 'loss per hop, percent', '0,1,5,10,30,50')
+  .option('--points <list>', 'goodput points instead of the hops x loss grid, hops:loss each (5:0,5:5,8:50)')
   .option('--runs <n>', 'runs per point (the figure is their median)', '3')
   .option('--seconds <n>', 'each file is this many seconds at the link rate', '8')
   .option('--warmup <n>', 'seconds excluded from the start of each transfer', '2')
@@ -54,6 +56,10 @@ const WARMUP = Number(opts.warmup);
 const RATE = Number(opts.rate);
 const DELAY = Number(opts.delay);
 const RATE_BYTES_PER_S = (RATE * 1e6) / 8;
+/** Goodput points by chain length: the grid, or --points. */
+const GRID: Array<[number, number[]]> = opts.points
+  ? [...new Set((opts.points as string).split(',').map((p) => Number(p.split(':')[0])))].map((h) => [h, (opts.points as string).split(',').filter((p) => Number(p.split(':')[0]) === h).map((p) => Number(p.split(':')[1]))])
+  : HOPS.map((h) => [h, LOSS]);
 const PARTS = new Set((opts.only ?? 'goodput,latency,setup,speed').split(','));
 /** Seconds the daemons get to count each link's loss (a 10 s window) and tell each other (probes every 2 s). */
 const MEASURE_S = 10;
@@ -145,10 +151,10 @@ interface Point {
 
 async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
   const points: Point[] = [];
-  for (const hops of HOPS) {
+  for (const [hops, losses] of GRID) {
     const chain = await Chain.create(hops, { lossPct: 0, delayMs: DELAY, rateMbit: RATE });
     try {
-      for (const loss of LOSS) {
+      for (const loss of losses) {
         // Daemons start on clean links (handshakes), then the loss applies; they get time to
         // measure it, so each route's hops are chosen as a user's would be.
         chain.setAllLinks({ lossPct: 0, delayMs: DELAY, rateMbit: RATE });
