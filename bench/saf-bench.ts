@@ -20,8 +20,8 @@
 //   npm run bench:saf -- --hops 3 --loss 0,5 --runs 1 --only goodput   (a subset)
 //   npm run bench:saf -- --points 5:0,5:5,8:50                           (the issue's points)
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { linkWireBytes, MESH_MTU_BYTES } from '../host/saf/constants.ts';
@@ -165,6 +165,10 @@ async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
           chain.setAllLinks({ lossPct: loss, delayMs: DELAY, rateMbit: RATE });
           await sleep(MEASURE_S * 1000);
           for (let k = 0; k < RUNS; k++) runs.push(await safTransfer(mesh, hops));
+        } catch (e) {
+          // What the daemons said last (one that died says why on stderr).
+          for (const n of mesh.nodes) console.error(`${n.name} (exit ${n.proc.exitCode ?? n.proc.signalCode ?? 'running'}): ${n.log.slice(-6).join(' | ')}`);
+          throw e;
         } finally {
           await mesh.close();
         }
@@ -361,34 +365,40 @@ async function main(): Promise<void> {
   console.log('host:', Object.entries(host).map(([k, v]) => `${k} ${v === null ? 'ok' : 'NO (' + v + ')'}`).join(', '));
   const t0 = performance.now();
   const log = (s: string) => console.log(`${s}   (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  const out: Record<string, unknown> = {
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  // A run of some parts keeps the other parts' last figures (each part carries its own date and settings).
+  const previous = opts.only && existsSync(`${dir}saf.json`) ? (JSON.parse(readFileSync(`${dir}saf.json`, 'utf8')) as Record<string, unknown>) : {};
+  const settings = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverage: loadavg() },
     link: { rateMbit: RATE, delayMsOneWay: DELAY, lossAppliedPerDirection: true, tbfQueueMs: 100 },
     measure: { runs: RUNS, figureIs: 'median of the runs, with min and max', fileSeconds: SECONDS, warmupSeconds: WARMUP, goodputIs: 'application bytes delivered per second after the warm-up / link rate' },
     daemons: { linkRotationMs: 1000, hopChoice: 'by measured loss (auto)', measureSeconds: MEASURE_S },
     host,
   };
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(previous).filter(([k]) => ['speed', 'goodput', 'latency', 'setup'].includes(k)));
+  const part = (name: string, value: unknown) => {
+    out[name] = { ...settings, figures: value };
+  };
   const save = () => writeFileSync(`${dir}saf.json`, JSON.stringify(out, null, 2) + '\n');
   if (PARTS.has('speed')) {
-    out.speed = await speed(log);
+    part('speed', await speed(log));
     save();
   }
   if (PARTS.has('goodput')) {
     const points = await goodputSweep(log);
-    out.points = points;
+    part('goodput', points);
     writeFileSync(`${dir}saf-goodput.svg`, plot(points));
     console.log(table(points));
     save();
   }
   if (PARTS.has('latency')) {
-    out.latency = [await latency(3, 0, log), await latency(8, 0, log), await latency(3, 5, log)];
+    part('latency', [await latency(3, 0, log), await latency(8, 0, log), await latency(3, 5, log)]);
     save();
   }
   if (PARTS.has('setup')) {
-    out.setup = await setupFigures(log);
+    part('setup', await setupFigures(log));
     save();
   }
   console.log(`wrote bench/results/saf.json${PARTS.has('goodput') ? ' and bench/results/saf-goodput.svg' : ''} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,7 +1,7 @@
 // Token-bucket pacer per neighbour. Store-and-forward keeps its queue in the engine, where
 // QoS can reorder it, by releasing datagrams no faster than the link carries them: the
 // queue below (socket, qdisc, radio) then stays a datagram or two deep.
-import { linkWireBytes, MESH_MTU_BYTES, PACER_SLACK_MS } from './constants.ts';
+import { linkWireBytes, MESH_MTU_BYTES, PACER_CATCH_UP_MS, PACER_SLACK_MS } from './constants.ts';
 
 /** Tokens this close to a full datagram count as full (float rounding of the refill). */
 const TOKEN_SLACK = 1e-3;
@@ -11,6 +11,8 @@ const MIN_WAIT_MS = 1e-3;
 export class Pacer {
   private tokens: number;
   private last = -Infinity;
+  /** When readyAt said the next datagram may go (a backlog waits for it); undefined: none waits. */
+  private wakeAt: number | undefined;
   private readonly burst: number;
   private readonly full: number;
   /** Full datagrams that may go back to back. */
@@ -41,7 +43,14 @@ export class Pacer {
 
   private refill(now: number): void {
     if (this.rate === undefined) return;
-    if (this.last !== -Infinity) this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.rate);
+    if (this.last !== -Infinity) {
+      // A backlog that waited past its time (the timer fired late) gets the lost time back.
+      const late = this.wakeAt === undefined ? 0 : Math.min(PACER_CATCH_UP_MS, Math.max(0, now - this.wakeAt));
+      // (Tokens already above the usual cap, from such a catch-up a moment ago, are kept.)
+      const cap = Math.max(this.burst + late * this.rate, this.tokens);
+      this.tokens = Math.min(cap, this.tokens + (now - this.last) * this.rate);
+    }
+    this.wakeAt = undefined;
     this.last = now;
   }
 
@@ -64,7 +73,8 @@ export class Pacer {
     if (this.rate === undefined) return now;
     this.refill(now);
     if (this.tokens >= this.full - TOKEN_SLACK) return now;
-    return now + Math.max((this.full - this.tokens) / this.rate, MIN_WAIT_MS);
+    this.wakeAt = now + Math.max((this.full - this.tokens) / this.rate, MIN_WAIT_MS);
+    return this.wakeAt;
   }
 
   /** Time one full datagram occupies the link, ms (0 when unpaced). */
