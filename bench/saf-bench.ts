@@ -111,6 +111,8 @@ async function safTransfer(mesh: DaemonMesh, hops: number): Promise<SafRun> {
   const recv = mesh.call(hops, 'recv', { timeoutMs: 20 * 60_000 }, (e) => {
     if (e.phase === 'data') series.push([performance.now(), e.bytes]);
   });
+  // (A send that fails leaves the receiver waiting; its rejection when the daemons stop is expected.)
+  recv.catch(() => undefined);
   const sent = await mesh.call(0, 'send', { address: mesh.nodes[hops].address, path, routes: 1 });
   const got = await recv;
   const first = series.find(([, b]) => b > 0)?.[0] ?? series[0][0];
@@ -147,6 +149,8 @@ interface Point {
   setupMs: number[];
   e2eRetransmits: number[];
   hopRetransmittedPackets: number[];
+  /** Why the point's transfers failed (its goodput then counts only the runs that finished). */
+  failure?: string;
 }
 
 async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
@@ -160,15 +164,16 @@ async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
         chain.setAllLinks({ lossPct: 0, delayMs: DELAY, rateMbit: RATE });
         const mesh = await DaemonMesh.start({ names: names(hops), edges: chainEdges(hops), lossPct: loss, rateMbit: RATE }, 'netns', { testbed: chain });
         const runs: SafRun[] = [];
+        let failure: string | undefined;
         try {
           await mesh.linksUp();
           chain.setAllLinks({ lossPct: loss, delayMs: DELAY, rateMbit: RATE });
           await sleep(MEASURE_S * 1000);
           for (let k = 0; k < RUNS; k++) runs.push(await safTransfer(mesh, hops));
         } catch (e) {
-          // What the daemons said last (one that died says why on stderr).
-          for (const n of mesh.nodes) console.error(`${n.name} (exit ${n.proc.exitCode ?? n.proc.signalCode ?? 'running'}): ${n.log.slice(-6).join(' | ')}`);
-          throw e;
+          // A point that fails is recorded as failed, with what the daemons said last.
+          failure = `${(e as Error).message}; ${mesh.nodes.map((n) => `${n.name}: ${n.log.slice(-3).join(' | ')}`).join('; ')}`;
+          console.error(`${hops} hops, ${loss}% loss failed: ${failure}`);
         } finally {
           await mesh.close();
         }
@@ -191,6 +196,7 @@ async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
           setupMs: runs.map((r) => r.setupMs),
           e2eRetransmits: runs.map((r) => r.e2eRetransmits),
           hopRetransmittedPackets: runs.map((r) => r.hopRetransmittedPackets),
+          ...(failure ? { failure } : {}),
         };
         points.push(p);
         log(`${hops} hops, ${String(loss).padStart(2)}% loss: saf ${f(p.saf.median)} (${f(p.saf.min)}-${f(p.saf.max)}, hops ${[...new Set(p.hopModes.map((m) => m.join(' ')))].join(' | ')})  cubic ${f(p.cubic?.median ?? NaN)}  bbr ${f(p.bbr?.median ?? NaN)}`);
