@@ -71,7 +71,8 @@ async function offer(inbox: Inbox, id: Uint8Array, name: string, content: Uint8A
   const s = fakeStream(Buffer.from(id).toString('hex'));
   inbox.accept(s);
   s.onData!(encodeOffer(id, name, content.length));
-  await tick();
+  // The answer follows file-system work: on a loaded host it can take more than one tick.
+  for (let i = 0; i < 100 && s.replies().length === 0; i++) await tick();
   const a = s.replies()[0];
   if (a?.type !== ReplyType.Accept) throw new Error(`no Accept: ${JSON.stringify(s.replies())}`);
   return { s, offset: a.offset };
