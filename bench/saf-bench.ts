@@ -113,6 +113,9 @@ async function safTransfer(mesh: DaemonMesh, hops: number): Promise<SafRun> {
   });
   // (A send that fails leaves the receiver waiting; its rejection when the daemons stop is expected.)
   recv.catch(() => undefined);
+  // A route first, searched as deep as the chain (discovery's default depth is 6 hops), as a
+  // user would with `skywire route add --max-hops 8`; `send` then uses it.
+  if (hops > 6) await mesh.call(0, 'route.add', { address: mesh.nodes[hops].address, maxHops: hops });
   const sent = await mesh.call(0, 'send', { address: mesh.nodes[hops].address, path, routes: 1 });
   const got = await recv;
   const first = series.find(([, b]) => b > 0)?.[0] ?? series[0][0];
@@ -212,7 +215,7 @@ async function goodputSweep(log: (s: string) => void): Promise<Point[]> {
 
 async function pings(mesh: DaemonMesh, to: number, count: number, qos = true): Promise<number[]> {
   const out: number[] = [];
-  await mesh.call(0, 'ping', { address: mesh.nodes[to].address, count, intervalMs: 20, qos }, (e) => e.rttMs !== undefined && out.push(e.rttMs));
+  await mesh.call(0, 'ping', { address: mesh.nodes[to].address, count, intervalMs: 20, qos, maxHops: Math.max(6, to) }, (e) => e.rttMs !== undefined && out.push(e.rttMs));
   return out;
 }
 
@@ -231,6 +234,7 @@ async function latency(hops: number, loss: number, log: (s: string) => void): Pr
         const path = mesh.file('bulk.bin');
         writeFileSync(path, randomBytes(Math.round(RATE_BYTES_PER_S * 12)));
         void mesh.call(hops, 'recv', { timeoutMs: 600_000 }).catch(() => undefined);
+        if (hops > 6) await mesh.call(0, 'route.add', { address: mesh.nodes[hops].address, maxHops: hops });
         const transfer = mesh.call(0, 'send', { address: mesh.nodes[hops].address, path, routes: 1 }).catch(() => undefined);
         await sleep(WARMUP * 1000 + 1000);
         const busy = await pings(mesh, hops, 150);
@@ -285,7 +289,7 @@ async function setupFigures(log: (s: string) => void): Promise<Record<string, un
     try {
       await mesh.linksUp();
       for (let h = 1; h <= 8; h++) {
-        const r = await mesh.call(0, 'route.add', { address: mesh.nodes[h].address });
+        const r = await mesh.call(0, 'route.add', { address: mesh.nodes[h].address, maxHops: 8 });
         (perHop[h] ??= []).push(r.routes[0].setupMs / h);
       }
     } finally {
@@ -308,7 +312,7 @@ async function setupFigures(log: (s: string) => void): Promise<Record<string, un
         for (let t = 0; t < 5; t++) {
           run.tries++;
           try {
-            const r = await mesh.call(0, 'route.add', { address: mesh.nodes[8].address, timeoutMs: 10_000 });
+            const r = await mesh.call(0, 'route.add', { address: mesh.nodes[8].address, maxHops: 8, timeoutMs: 10_000 });
             run.ok++;
             run.ms.push(r.routes[0].setupMs);
           } catch {
@@ -394,9 +398,10 @@ async function main(): Promise<void> {
   }
   if (PARTS.has('goodput')) {
     const points = await goodputSweep(log);
-    part('goodput', points);
-    writeFileSync(`${dir}saf-goodput.svg`, plot(points));
-    console.log(table(points));
+    const kept = (((out.goodput as { figures?: Point[] } | undefined)?.figures ?? []) as Point[]).filter((q) => !points.some((p) => p.hops === q.hops && p.lossPct === q.lossPct));
+    part('goodput', [...kept, ...points].sort((a, b) => a.hops - b.hops || a.lossPct - b.lossPct));
+    writeFileSync(`${dir}saf-goodput.svg`, plot((out.goodput as { figures: Point[] }).figures));
+    console.log(table((out.goodput as { figures: Point[] }).figures));
     save();
   }
   if (PARTS.has('latency')) {
