@@ -90,6 +90,8 @@ wire [17:0] be_a = W == 18 ? {{9{ADA1}}, {9{ADA0}}} : {18{1'b1}};
 wire [17:0] be_b = W == 18 ? {{9{ADB1}}, {9{ADB0}}} : {18{1'b1}};
 wire [W-1:0] mask_a = be_a[W-1:0];
 wire [W-1:0] mask_b = be_b[W-1:0];
+// Below width 18 only the low W enables are used.
+wire unused_enables_at_some_widths = ^{be_a, be_b};
 
 wire on_a = CEA && {CSA2, CSA1, CSA0} == CS_A;
 wire on_b = CEB && {CSB2, CSB1, CSB0} == CS_B;
