@@ -25,7 +25,7 @@ export const counterBank = defineGenerator(
   '1.0.0',
   {
     entries: powerOfTwo('counters in the bank', 512, 16, 65536),
-    ports: intRange('increment ports', 2, 1, 8),
+    ports: intRange('increment ports', 2, 1, 16),
   },
   (p, info) => {
     const ib = Math.log2(p.entries);

@@ -282,7 +282,8 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   camHave.set(mux(frameDone, zero(1), or(camHave, and(camResValid, camPending))));
   camHitR.set(camResHit, and(camResValid, camPending));
   // The QoS class and the reserved bits are not used yet (one egress queue), nor arg above the 32-bit route ID.
-  m.wire('cam_value_bits_unused', concat(m.slice(camResValue, 63, 60), m.slice(camResValue, 7, 2), m.slice(camResValue, 0, 0)));
+  const argTop = valueField(vl, 'arg').offset + 32;
+  m.wire('cam_value_bits_unused', concat(...(argTop < 64 ? [m.slice(camResValue, 63, argTop)] : []), m.slice(camResValue, 7, 2), m.slice(camResValue, 0, 0)));
   camValR.set(concat(vf('local', camResValue), vf('port', camResValue), vf('counter', camResValue), vf('arg', camResValue, 32)), and(camResValid, camPending));
   m.assign(camWait, or(camAsk, camPending));
   m.output('cam_req_valid', 1, 'ask the route table').drive(camAsk);
