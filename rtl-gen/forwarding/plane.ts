@@ -19,7 +19,7 @@ import { HostKind } from '../../spec/forwarding/host-port.ts';
 import { type FwdParams, fwdParams } from '../../spec/forwarding/params.ts';
 import { KEY_OPS } from '../../spec/forwarding/registers.ts';
 import { ROUTE_KEY_BITS, ROUTE_VALUE_BITS } from '../../spec/forwarding/route-key.ts';
-import { type Expr, type SignalRef, add, and, concat, constant, eq, lt, mux, not, or, zext } from '../ir/expr.ts';
+import { type Expr, type SignalRef, add, and, concat, constant, eq, lt, mux, not, or, sub, zext } from '../ir/expr.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { hashCam } from '../cam/hash-cam.ts';
 import { BEAT } from './bytes.ts';
@@ -169,6 +169,9 @@ export function forwardingPlane(given: Partial<PlaneParams> & Pick<PlaneParams, 
       cam_res_valid: and(camResValid, eq(camResTag, constant(i, ppb))), cam_res_hit: camResHit, cam_res_value: camResValue, cam_req_ready: camReqReady[i]!,
       replay_req_ready: rpReady[i]!, replay_res_valid: rpResValid[i]!, replay_res_verdict: rpVerdict,
       m_host_tready: hostReady[i]!, m_egress_tready: egReady[i]!,
+      s_hseal_tdata: i === 0 ? { kind: 'ref', name: 'hseal_tdata', width: 64 } : zero(64), s_hseal_tlast: i === 0 ? { kind: 'ref', name: 'hseal_tlast', width: 1 } : zero(1),
+      s_hseal_tvalid: i === 0 ? { kind: 'ref', name: 'hseal_tvalid', width: 1 } : zero(1), s_hseal_peer: i === 0 ? { kind: 'ref', name: 'hseal_peer', width: pb } : zero(pb),
+      s_hseal_len: i === 0 ? { kind: 'ref', name: 'hseal_len', width: 12 } : zero(12),
       open_key_wr_valid: keyWr.open.valid, open_key_wr_slot: keyWr.open.slot, open_key_wr_word: keyWr.open.word, open_key_wr_data: keyWr.open.data,
       seal_key_wr_valid: keyWr.sealValid, seal_key_wr_slot: keyWr.open.slot, seal_key_wr_word: keyWr.open.word, seal_key_wr_data: keyWr.open.data,
     });
@@ -274,23 +277,57 @@ export function forwardingPlane(given: Partial<PlaneParams> & Pick<PlaneParams, 
   m.output('m_host_tlast', 1).drive(pickHost('m_host_tlast'));
   m.output('m_host_tvalid', 1).drive(hostArb.valid);
 
-  // ---- host port: down (raw frames) ---------------------------------------------------------------
+  // ---- host port: down -----------------------------------------------------------------------------
+  // raw: the frame goes to its egress port as it is. seal: the inner message is placed at byte 20
+  // (two zero beats, then the data shifted by four bytes) for pipeline 0's read-out, which seals it
+  // for the peer like a forwarded frame, so each key keeps one counter space.
   const hIn = { tdata: m.input('s_host_tdata', 64), tkeep: m.input('s_host_tkeep', 8), tvalid: m.input('s_host_tvalid', 1), tlast: m.input('s_host_tlast', 1) };
-  const hState = m.reg('host_down_state_reg', 2, { reset: 0, doc: '0 header, 1 frame to a port, 2 frame dropped' });
+  const hState = m.reg('host_down_state_reg', 3, { reset: 0, doc: '0 header, 1 raw frame to a port, 2 frame dropped, 3-4 seal: zero beats, 5 seal: data, 6 seal: flush' });
+  const hIs = (k: number): Expr => eq(hState, constant(k, 3));
   const hPort = m.reg('host_down_port_reg', ppb);
+  const hPeer = m.reg('host_down_peer_reg', pb);
+  const hLen = m.reg('host_down_len_reg', 12, { doc: 'seal: the inner payload\'s length' });
+  const hHold = m.reg('host_down_hold_reg', 32, { doc: 'seal: bytes 4-7 of the last beat' });
+  const hFirst = m.reg('host_down_first_reg', 1, { doc: 'seal: the next data beat is the first' });
   const hdrKind = m.wire('host_down_kind', m.slice(hIn.tdata, 7, 0));
   const hdrPort = m.wire('host_down_port', m.slice(hIn.tdata, 23, 16));
-  const hdrOk = and(eq(hdrKind, constant(HostKind.raw, 8)), lt(hdrPort, constant(P, 8)));
+  const hdrPeer = m.wire('host_down_peer', m.slice(hIn.tdata, 31, 24));
+  const hdrLen = m.wire('host_down_length', concat(m.slice(hIn.tdata, 39, 32), m.slice(hIn.tdata, 47, 40)));
+  m.wire('host_down_header_unused', m.slice(hIn.tdata, 63, 48));
+  const rawOk = and(eq(hdrKind, constant(HostKind.raw, 8)), lt(hdrPort, constant(P, 8)));
+  const sealOk = and(and(eq(hdrKind, constant(HostKind.seal, 8)), lt(hdrPeer, constant(N, 8))), and(not(lt(hdrLen, constant(3, 16))), not(lt(constant(1408, 16), hdrLen))));
   const hostDownReady: SignalRef[] = Array.from({ length: P }, (_, j) => m.wire(`host_down_ready${j}`, 1));
-  const hToPort = (j: number): Expr => and(eq(hState, constant(1, 2)), eq(hPort, constant(j, ppb)));
-  const hBodyReady = hostDownReady.map((r, j) => and(r, hToPort(j))).reduce((a, b) => or(a, b));
-  const hTake = or(eq(hState, zero(2)), or(eq(hState, constant(2, 2)), hBodyReady));
+  const hToPort = (j: number): Expr => and(hIs(1), eq(hPort, constant(j, ppb)));
+  const hBodyReady = hostDownReady.map((r, j) => and(r, hToPort(j))).reduce<Expr>((a, b) => or(a, b), zero(1));
+  const hsealReady = m.wire('hseal_ready', 1);
+  // Seal data beats: the first is {4 zero bytes, data 0-3}, then {hold, data 0-3}; a last beat of more than 4 bytes needs a flush.
+  const hKeepHi = m.wire('host_down_keep_hi', m.slice(hIn.tkeep, 4, 4), 'the beat has more than 4 bytes');
+  const sealTake = and(hIs(5), hsealReady);
+  const hTake = or(or(hIs(0), hIs(2)), or(hBodyReady, sealTake));
   const hFire = and(hIn.tvalid, hTake);
-  hState.set(mux(and(eq(hState, zero(2)), hFire), mux(hIn.tlast, zero(2), mux(hdrOk, constant(1, 2), constant(2, 2))), mux(and(hFire, hIn.tlast), zero(2), hState)));
-  hPort.set(m.slice(hdrPort, ppb - 1, 0), and(eq(hState, zero(2)), hFire));
+  const toData = mux(and(and(hFire, hIn.tlast), not(hKeepHi)), zero(3), mux(and(hFire, hIn.tlast), constant(6, 3), hState));
+  hState.set(mux(and(hIs(0), hFire), mux(hIn.tlast, zero(3), mux(rawOk, constant(1, 3), mux(sealOk, constant(3, 3), constant(2, 3)))),
+    mux(or(hIs(1), hIs(2)), mux(and(hFire, hIn.tlast), zero(3), hState),
+      mux(and(or(hIs(3), hIs(4)), hsealReady), add(hState, constant(1, 3)),
+        mux(hIs(5), toData,
+          mux(and(hIs(6), hsealReady), zero(3), hState))))));
+  hPort.set(m.slice(hdrPort, ppb - 1, 0), and(hIs(0), hFire));
+  hPeer.set(m.slice(hdrPeer, pb - 1, 0), and(hIs(0), hFire));
+  // Lengths are checked to be 3..1408 above, so 12 bits hold the payload's.
+  hLen.set(sub(m.slice(hdrLen, 11, 0), constant(3, 12)), and(hIs(0), hFire));
+  hHold.set(m.slice(hIn.tdata, 63, 32), and(hIs(5), hFire));
+  hFirst.set(mux(hIs(0), constant(1, 1), mux(and(hIs(5), hFire), zero(1), hFirst)));
+  const lowData = m.slice(hIn.tdata, 31, 0);
+  const sealBeat = mux(or(hIs(3), hIs(4)), zero(64), mux(hIs(6), concat(zero(32), hHold), mux(hFirst, concat(lowData, zero(32)), concat(lowData, hHold))));
   m.output('s_host_tready', 1).drive(hTake);
-  m.output('event_host_tx_bad', 1, 'a host frame with a bad header was dropped (seal frames are not taken yet)').drive(and(and(eq(hState, zero(2)), hFire), not(hdrOk)));
-
+  m.output('event_host_tx_bad', 1, 'a host frame with a bad header was dropped').drive(and(and(hIs(0), hFire), not(or(rawOk, sealOk))));
+  m.wire('hseal_tdata', sealBeat);
+  m.wire('hseal_tvalid', or(or(hIs(3), hIs(4)), or(hIs(6), and(hIs(5), hIn.tvalid))));
+  m.wire('hseal_tlast', or(hIs(6), and(hIs(5), and(hIn.tlast, not(hKeepHi)))));
+  m.wire('hseal_peer', hPeer);
+  m.wire('hseal_len', hLen);
+  m.assign(hsealReady, pipes[0]!.s_hseal_tready!);
+  pipes.slice(1).forEach((x, i) => m.wire(`hseal_ready${i + 1}_unused`, x.s_hseal_tready!));
   // ---- egress arbiters and counters of the ports ------------------------------------------------
   const portEvents: Array<{ valid: Expr; index: Expr; bytes: Expr }> = [];
   // The port bank has room for at least two ports' kinds, so a kind's 5 bits always index it.
