@@ -191,7 +191,7 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   const ctxPush = m.wire('ctx_push', and(takeDesc, eq(dAction, constant(2, 2))));
   const ctxReadyW = m.wire('ctx_pop', 1);
   // Frames leave the engine in order, each with its context at the queue's head.
-  const ctx = m.instance(ctxQ, 'ctx_queue', { s_valid: ctxPush, s_data: ctxIn, m_ready: ctxReadyW }, { unused: ['m_valid'] });
+  const ctx = m.instance(ctxQ, 'ctx_queue', { s_valid: ctxPush, s_data: ctxIn, m_ready: ctxReadyW });
   m.assign(ctxFull, not(ctx.s_ready!));
   const openMReady = m.wire('open_m_ready', 1);
   const open = m.instance(openEngine, 'open', {
@@ -595,5 +595,8 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   m.output('m_egress_tlast', 1).drive(or(eIs(4), and(eIs(3), endsHere)));
   m.output('m_egress_tvalid', 1).drive(egValid);
   m.output('m_egress_tdest', 4, 'network port of the target peer').drive(tPort);
+  // A frame is somewhere in the pipeline: in a stage, a queue, or an engine (its context queued).
+  m.output('status_busy', 1, 'a frame is inside (tests wait for this to fall)').drive(
+    [not(dIs(0)), ctx.m_valid!, bufIn.m_valid!, info.m_valid!, not(sIs(0)), act.m_valid!, not(rIs(0)), eg.m_valid!, not(eIs(0))].reduce((a, b) => or(a, b)));
   return m;
 }

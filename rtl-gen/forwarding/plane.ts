@@ -397,14 +397,17 @@ export function forwardingPlane(given: Partial<PlaneParams> & Pick<PlaneParams, 
   let rdFrames: Expr = zero(32);
   let rdBytes: Expr = zero(48);
   let overflow: Expr = zero(1);
+  let banksReady: Expr = one;
+  const cntGo = m.wire('counter_go', 1);
   for (const b of counterBanks) {
     const ib = Math.log2(b.entries);
     const ins: Record<string, Expr> = {
-      s_rd_valid: and(and(cntCmd.valid, not(cntBusy)), and(eq(cntCmd.bank, constant(b.bank, 4)), lt(zext(cntCmd.index, 17), constant(b.entries, 17)))),
+      s_rd_valid: and(cntGo, and(eq(cntCmd.bank, constant(b.bank, 4)), lt(zext(cntCmd.index, 17), constant(b.entries, 17)))),
       s_rd_index: m.slice(cntCmd.index, ib - 1, 0), s_rd_clear: cntCmd.clear,
     };
     b.events.forEach((e, k) => Object.assign(ins, { [`s_inc${k}_valid`]: e.valid, [`s_inc${k}_index`]: e.index.width < ib ? zext(e.index, ib) : m.slice(e.index, ib - 1, 0), [`s_inc${k}_bytes`]: zext(e.bytes, 16) }));
-    const c = m.instance(counterBank({ entries: b.entries, ports: b.events.length }), `${b.name}_counters`, ins, { unused: ['s_rd_ready'] });
+    const c = m.instance(counterBank({ entries: b.entries, ports: b.events.length }), `${b.name}_counters`, ins);
+    banksReady = and(banksReady, c.s_rd_ready!);
     anyRd = or(anyRd, c.m_rd_valid!);
     rdFrames = or(rdFrames, and(concat(...Array.from({ length: 32 }, () => c.m_rd_valid!)), c.m_rd_frames!));
     rdBytes = or(rdBytes, and(concat(...Array.from({ length: 48 }, () => c.m_rd_valid!)), c.m_rd_bytes!));
@@ -412,14 +415,19 @@ export function forwardingPlane(given: Partial<PlaneParams> & Pick<PlaneParams, 
   }
   // A read of a bank or index that does not exist answers zero at once.
   const known = m.wire('counter_known', counterBanks.map((b) => and(eq(cntCmd.bank, constant(b.bank, 4)), lt(zext(cntCmd.index, 17), constant(b.entries, 17)))).reduce<Expr>((a, c) => or(a, c), zero(1)));
-  const cntStart = m.wire('counter_start', and(cntCmd.valid, not(cntBusy)));
+  const ready = m.wire('counters_ready', banksReady, 'every bank finished its clear pass after reset');
+  const cntStart = m.wire('counter_start', and(cntCmd.valid, and(not(cntBusy), ready)));
+  m.assign(cntGo, cntStart);
   cntBusy.set(mux(cntStart, known, mux(anyRd, zero(1), cntBusy)));
   cntFrames.set(mux(anyRd, rdFrames, zero(32)), or(anyRd, and(cntStart, not(known))));
   cntBytes.set(mux(anyRd, rdBytes, zero(48)), or(anyRd, and(cntStart, not(known))));
   m.output('status_counter_busy', 1).drive(cntBusy);
   m.output('status_counter_frames', 32).drive(cntFrames);
   m.output('status_counter_bytes', 48).drive(cntBytes);
-  m.output('event_counter_overrun', 1, 'a counter command came while one was under way (dropped)').drive(and(cntCmd.valid, cntBusy));
+  m.output('event_counter_overrun', 1, 'a counter command came while one was under way, or before the counters were ready (dropped)').drive(and(cntCmd.valid, or(cntBusy, not(ready))));
+  m.output('status_counters_ready', 1, 'the counters are cleared after reset and take reads').drive(ready);
   m.output('status_counter_lost', 1, 'a counter increment was lost (never: a bug if it is ever 1)').drive(overflow);
+  m.output('status_busy', 1, 'a frame is inside the plane (tests wait for this to fall)').drive(
+    [...ings.map((g) => g.status_busy!), ...pipes.map((x) => x.status_busy!), not(eq(hState, zero(3)))].reduce((a, b) => or(a, b)));
   return m;
 }

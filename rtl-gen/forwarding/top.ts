@@ -84,6 +84,7 @@ export function fpTop(given: Partial<PlaneParams> & Pick<PlaneParams, 'aead'>, n
   csrIns[st(n('ctrl', 'status', 'route_ready'))] = pl.status_route_ready!;
   csrIns[st(n('ctrl', 'status', 'key_busy'))] = pl.status_key_busy!;
   csrIns[st(n('ctrl', 'status', 'counter_busy'))] = pl.status_counter_busy!;
+  csrIns[st(n('ctrl', 'status', 'counters_ready'))] = pl.status_counters_ready!;
   csrIns[`event_${n('ctrl', 'errors', 'route_overrun')}`] = pl.event_route_overrun!;
   csrIns[`event_${n('ctrl', 'errors', 'key_overrun')}`] = pl.event_key_overrun!;
   csrIns[`event_${n('ctrl', 'errors', 'counter_overrun')}`] = pl.event_counter_overrun!;
@@ -110,6 +111,7 @@ export function fpTop(given: Partial<PlaneParams> & Pick<PlaneParams, 'aead'>, n
     csrIns[st(n('peer', 'tx_counter_hi', undefined, q))] = m.slice(pl.status_tx_counter!, 52 * q + 51, 52 * q + 32);
   }
   const csr = m.instance(csrMod, 'csr', csrIns, { unused: [`cfg_${n('id', 'scratch')}`] });
+  m.output('status_busy', 1, 'a frame is inside the plane or the host mailbox\'s way down (for simulation and debug)').drive(or(pl.status_busy!, mb.m_host_tvalid!));
   m.output('wb_dat_o', 32).drive(csr.wb_dat_o!);
   m.output('wb_ack_o', 1).drive(csr.wb_ack_o!);
   m.output('wb_err_o', 1).drive(csr.wb_err_o!);

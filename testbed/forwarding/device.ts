@@ -66,7 +66,8 @@ export class FpDevice {
     this.op = undefined;
     this.rxQueue.forEach((q) => (q.length = 0));
     this.txCur.forEach((c) => (c.length = 0));
-    while (!(this.read('ctrl', 'status') & 1)) this.step();
+    // The route table's and the counters' clear passes (status bits 0 and 3).
+    while ((this.read('ctrl', 'status') & 0b1001) !== 0b1001) this.step();
   }
 
   // ---- the cycle loop ---------------------------------------------------------------------------
@@ -126,11 +127,12 @@ export class FpDevice {
     for (let c = 0; c < cycles; c++) this.step();
   }
 
-  /** Runs until no frame has gone in or out for `quiet` cycles from now (everything in flight has left). */
-  settle(quiet = 400, limit = 200_000): void {
+  /** Runs until nothing is inside the device (status_busy low) and no frame has moved for `quiet` cycles. */
+  settle(quiet = 16, limit = 400_000): void {
     const start = this.cycles;
     this.lastActivity = this.cycles;
-    while (this.cycles - this.lastActivity < quiet || this.rxQueue.some((q) => q.length)) {
+    while (this.cycles - this.lastActivity < quiet || this.rxQueue.some((q) => q.length) || Number(this.dut.status_busy.value)) {
+      if (Number(this.dut.status_busy.value)) this.lastActivity = this.cycles;
       this.step();
       if (this.cycles - start > limit) throw new Error(`device did not settle in ${limit} cycles`);
     }

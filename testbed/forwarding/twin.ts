@@ -211,6 +211,7 @@ export class TwinRelay {
       const got = out[port]![0];
       if (!got || !equalBytes(got, want)) throw new TwinMismatch(`forwarded frame differs from the software's (peer ${k} -> ${sends[0]!.peer}, port ${port}):\n  device   ${got ? hex(got) : '(none on that port)'}\n  software ${hex(want)}`);
       this.deliverToPeers(this.log);
+      this.log = [];
     } else if (outCount === 0 && host.length === 1) {
       const h = decodeHostHeader(host[0]!);
       if (typeof h === 'string') throw new TwinMismatch(`host frame: ${h}`);
@@ -219,7 +220,7 @@ export class TwinRelay {
       if (h.kind === 'raw') {
         if (!equalBytes(body, frame ?? this.ingressFrame(k, datagram))) throw new TwinMismatch('raw hand-up differs from the frame');
       } else {
-        const o = this.dp.lastOpened;
+        const o = this.dp.lastOpened as Opened | FrameReject | undefined; // set by relay.receive above
         if (!o || typeof o === 'string') throw new TwinMismatch(`the device opened a frame of peer ${k} the software rejected (${o})`);
         const want = new Uint8Array([...datagram.subarray(0, FRAME_HEADER_BYTES), o.innerType, o.payload.length >> 8, o.payload.length & 0xff, ...o.payload]);
         if (!equalBytes(body, want)) throw new TwinMismatch(`opened hand-up differs from what the software opened:\n  device   ${hex(body)}\n  software ${hex(want)}`);
@@ -234,7 +235,18 @@ export class TwinRelay {
       throw new TwinMismatch(`one frame of peer ${k} gave ${outCount} frames out and ${host.length} to the host`);
     }
     this.outcomes.push(outcome);
+    this.checkTxCounters(`after a frame of peer ${k} (${outcome.device}${outcome.hostReason ? ` ${outcome.hostReason}` : ''})`);
     return outcome;
+  }
+
+  /** Every peer's transmit counter in the device equals the software's (one counter space per key). */
+  checkTxCounters(when: string): void {
+    for (const p of this.peers) {
+      if (!this.ctrl[p.index]!.tx_valid) continue;
+      const hw = this.dev.txCounter(p.index);
+      const sw = this.dp.txCounter(p.index);
+      if (hw !== sw) throw new TwinMismatch(`${when}: peer ${p.index}'s transmit counter is ${hw} in the device, ${sw} in the software`);
+    }
   }
 
   private isRelayForward(a: Extract<Act, { kind: 'transmit' }>): boolean {
@@ -282,7 +294,7 @@ export class TwinRelay {
       this.log = [];
       this.playOnce(log);
       this.syncSessions();
-      if (!this.log.length) return;
+      if (!this.log.length) return this.checkTxCounters('after the host played the software\'s log');
     }
     throw new Error('playLog: the software keeps sending');
   }
