@@ -17,7 +17,7 @@ import { fpTop } from '../rtl-gen/forwarding/top.ts';
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { PROJECT_ROOT } from '../sim/build.ts';
 import { device } from '../synth/devices.ts';
-import { median, parseSeeds } from '../synth/explore.ts';
+import { median, parseSeeds } from '../synth/seeds.ts';
 import { ECP5_85 } from '../synth/explore-aead.ts';
 import { type SynthResult, ToolError, areaFrom, readStat, synthesize } from '../synth/flow.ts';
 
