@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { freePorts } from '../testbed/demo/launcher.ts';
+import { freePorts } from '../testbed/netns/daemons.ts';
 import { generateIdentity, type Identity } from '../host/identity/identity.ts';
 import { cpuMs, Daemons, peakRssBytes, PROJECT_ROOT } from '../testbed/daemons.ts';
 

@@ -15,9 +15,9 @@ import { SoftwareDatapath } from '../host/link/datapath.ts';
 import { openFrame, readFrameHeader, sealFrame } from '../host/link/frame.ts';
 import { Link } from '../host/link/session.ts';
 import { runFuzz } from '../testbed/link-fuzz.ts';
-import { startPair } from '../testbed/udp-pair.ts';
 import { manyLinks } from './link/many-links.ts';
 import { fmt, rate, table } from './link/measure.ts';
+import { udpThroughput } from './link/udp-throughput.ts';
 
 const quick = process.argv.includes('--quick');
 const T = quick ? 0.3 : 1.5; // seconds per micro-benchmark
@@ -102,40 +102,6 @@ function rotationCostMs(b: CryptoBackend, rotations: number): number {
   return (cpu.user + cpu.system) / 1000 / rotations / 2;
 }
 
-async function udpThroughput(backend: 'node' | 'noble', seconds: number) {
-  const { a, b, upMs, initiatorHandshakeMs } = await startPair({ backend, rotationIntervalMs: 1000, tickMs: 5 });
-  try {
-    a.send({ cmd: 'traffic', mode: 'blast', size: 1400, batch: 64 });
-    await new Promise((r) => setTimeout(r, 500)); // ramp up
-    const r0 = await b.report();
-    const s0 = await a.report();
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-    const r1 = await b.report();
-    const s1 = await a.report();
-    a.send({ cmd: 'stop' });
-    const dt = (r1.lastDeliveryMs - r0.lastDeliveryMs) / 1000;
-    const wall = seconds;
-    const sentFrames = s1.sent - s0.sent;
-    const gotFrames = r1.delivered - r0.delivered;
-    return {
-      upMs,
-      initiatorHandshakeMs,
-      payloadMbps: ((r1.deliveredBytes - r0.deliveredBytes) * 8) / dt / 1e6,
-      framesPerSecond: gotFrames / dt,
-      lossPercent: sentFrames > 0 ? Math.max(0, (1 - gotFrames / sentFrames) * 100) : 0,
-      senderCpuCores: (s1.cpuUserMs + s1.cpuSystemMs - s0.cpuUserMs - s0.cpuSystemMs) / 1000 / wall,
-      receiverCpuCores: (r1.cpuUserMs + r1.cpuSystemMs - r0.cpuUserMs - r0.cpuSystemMs) / 1000 / wall,
-      rotations: r1.stats.rotations - r0.stats.rotations,
-      /** Throughput per core: the busier process bounds it. */
-      payloadMbpsPerCore: ((r1.deliveredBytes - r0.deliveredBytes) * 8) / dt / 1e6 /
-        Math.max((s1.cpuUserMs + s1.cpuSystemMs - s0.cpuUserMs - s0.cpuSystemMs) / 1000 / wall, (r1.cpuUserMs + r1.cpuSystemMs - r0.cpuUserMs - r0.cpuSystemMs) / 1000 / wall),
-      misdecrypted: r1.misdecrypted,
-      duplicates: r1.duplicates,
-    };
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-  }
-}
 
 async function main() {
   const results: Record<string, unknown> = {

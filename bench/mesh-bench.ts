@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { lostSetupRecovery, relayCost, setupCpuPerHop, setupTimeOverUdp, stripingGoodput } from '../testbed/mesh-measure.ts';
-import { DemoMesh, netnsUnavailable } from '../testbed/demo/launcher.ts';
+import { DaemonMesh, netnsUnavailable } from '../testbed/netns/daemons.ts';
 import { randomBytes } from 'node:crypto';
 
 const quick = process.argv.includes('--quick');
@@ -43,7 +43,7 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 /** Route setup over seven daemon processes in a line: `route.add` to the node h hops away. */
 async function setupThroughDaemons(repeats: number): Promise<Array<{ hops: number; medianMs: number; perHopMs: number; minMs: number; maxMs: number }>> {
   const names = Array.from({ length: 7 }, (_, i) => `d${i}`);
-  const mesh = await DemoMesh.start({ names, edges: names.slice(1).map((_, i) => ({ a: i, b: i + 1 })), lossPct: 0 }, 'loopback');
+  const mesh = await DaemonMesh.start({ names, edges: names.slice(1).map((_, i) => ({ a: i, b: i + 1 })), lossPct: 0 }, 'loopback');
   try {
     await mesh.linksUp();
     // Let each link's RTT probe run once, as on a node that has been up for a while.
@@ -78,7 +78,7 @@ async function stripingThroughDaemons(bytes: number, rateMbit: number, repeats: 
   }
   const names = ['A', 'P0', 'Q0', 'P1', 'Q1', 'G'];
   const edges = [[0, 1], [1, 2], [2, 5], [0, 3], [3, 4], [4, 5]].map(([a, b]) => ({ a, b }));
-  const mesh = await DemoMesh.start({ names, edges, services: { 5: ['gateway'] }, lossPct: 0, delayMs: 2, rateMbit }, 'netns');
+  const mesh = await DaemonMesh.start({ names, edges, services: { 5: ['gateway'] }, lossPct: 0, delayMs: 2, rateMbit }, 'netns');
   try {
     await mesh.linksUp();
     const file = mesh.file('stripe.bin');

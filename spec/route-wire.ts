@@ -11,8 +11,13 @@ export const FRAME_HEADER_BYTES = 6;
 export const CONTROL_CHANNEL = 0;
 /** Channel 1: route packets, forwarded by route ID (the forwarding plane's channel). */
 export const ROUTE_CHANNEL = 1;
+/**
+ * Channel 2: store-and-forward hop datagrams (host/saf): route packets of any number of routes
+ * with hop acknowledgements and credits. The forwarding plane hands them to the host.
+ */
+export const HOP_CHANNEL = 2;
 /** First channel a service may register on. */
-export const FIRST_SERVICE_CHANNEL = 2;
+export const FIRST_SERVICE_CHANNEL = 3;
 export const MAX_CHANNEL = 0xffff;
 /**
  * Largest send on a link: one link frame's payload (1405 B), so every mesh datagram is one
@@ -31,12 +36,37 @@ export const MAX_ROUTE_ID = 2 ** 32 - 1;
 export const ROUTE_PACKET_HEADER_BYTES = ROUTE_ID_BYTES + 8;
 /** Smallest route packet: header, one inner type byte, tag. */
 export const MIN_ROUTE_PACKET_BYTES = ROUTE_PACKET_HEADER_BYTES + 1 + TAG_BYTES;
+/** Store-and-forward hop datagram header: version u8 | flags u8 | seq u32. */
+export const HOP_DATAGRAM_HEADER_BYTES = 6;
+/** Store-and-forward Data message header: type u8 | flags u8 | offset u48 | length u16 (the route packet follows). */
+export const HOP_DATA_HEADER_BYTES = 10;
+/**
+ * Largest route packet: one that fits a store-and-forward hop datagram alone (1383 B), so
+ * every packet can cross a plain hop (one channel-1 frame) and a store-and-forward hop alike.
+ */
+export const MAX_ROUTE_PACKET_BYTES = MESH_MTU_BYTES - FRAME_HEADER_BYTES - HOP_DATAGRAM_HEADER_BYTES - HOP_DATA_HEADER_BYTES;
 /** Largest end-to-end plaintext in one route packet. */
-export const MAX_ROUTE_PLAINTEXT_BYTES = MESH_MTU_BYTES - FRAME_HEADER_BYTES - ROUTE_PACKET_HEADER_BYTES - TAG_BYTES;
+export const MAX_ROUTE_PLAINTEXT_BYTES = MAX_ROUTE_PACKET_BYTES - ROUTE_PACKET_HEADER_BYTES - TAG_BYTES;
 /** Datagram: type u8 | channel u16 | payload. */
 export const DATAGRAM_HEADER_BYTES = 3;
-/** Largest datagram payload: what fills one route packet, so one link frame and one UDP packet. */
+/** Largest datagram payload: what fills one route packet, so one link frame or one store-and-forward hop datagram. */
 export const MAX_DATAGRAM_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATAGRAM_HEADER_BYTES;
+
+/** The route ID of a route packet (its first four bytes); undefined when the packet is too short to be one. */
+export function routeIdOf(packet: Uint8Array): number | undefined {
+  if (packet.length < MIN_ROUTE_PACKET_BYTES) return undefined;
+  return ((packet[0] << 24) | (packet[1] << 16) | (packet[2] << 8) | packet[3]) >>> 0;
+}
+
+/** Writes a channel frame header (length u32 | channel u16) at `at`, for a payload of `length` bytes after it. */
+export function writeChannelHeader(out: Uint8Array, at: number, channel: number, length: number): void {
+  out[at] = length >>> 24;
+  out[at + 1] = (length >>> 16) & 0xff;
+  out[at + 2] = (length >>> 8) & 0xff;
+  out[at + 3] = length & 0xff;
+  out[at + 4] = channel >>> 8;
+  out[at + 5] = channel & 0xff;
+}
 
 /** Inner (end-to-end encrypted) message types of a route packet: the first plaintext byte. */
 export const RouteMsg = {

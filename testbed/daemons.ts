@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { callNode, freePorts } from './demo/launcher.ts';
+import { callNode, freePorts } from './netns/daemons.ts';
 import { generateIdentity, type Identity } from '../host/identity/identity.ts';
 import { writeKeyFile } from '../host/identity/keyfile.ts';
 

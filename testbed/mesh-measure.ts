@@ -268,7 +268,7 @@ export function relayCost(opts: { packets?: number; payloadBytes?: number } = {}
   relay.linkUp(0, { kind: 'datagram' });
   relay.linkUp(1, { kind: 'datagram' });
   const routeIn = 0x1234;
-  relay.rules.install(routeIn, 0, { kind: 'forward', port: 1, nextRoute: 0x5678, qos: false }, 'bench', 0);
+  relay.rules.install(routeIn, 0, { kind: 'forward', port: 1, nextRoute: 0x5678, qos: false, hop: 'plain' }, 'bench', 0);
   // The upstream neighbour's frames, made before the clock starts.
   const e2eKey = new Uint8Array(32).fill(7);
   const payload = new Uint8Array(payloadBytes).fill(0xab);

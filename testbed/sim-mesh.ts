@@ -6,6 +6,7 @@ import type { LinkInfo, MeshNodeOptions } from '../host/mesh/api.ts';
 import { deterministicRandom, type RandomSource } from '../host/crypto/random.ts';
 import { generateIdentity } from '../host/identity/identity.ts';
 import { MeshNode } from '../host/mesh/node.ts';
+import { linkWireBytes } from '../host/saf/constants.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
 export interface SimLinkOptions {
@@ -22,6 +23,15 @@ export interface SimLinkOptions {
   jitterMs?: number;
   /** Probability that a datagram is delivered twice (the copy after its own jitter). */
   duplicate?: number;
+  /** The nodes pace what they send at the link's rate (LinkInfo.paceBytesPerSec). */
+  pace?: boolean;
+  /**
+   * A datagram takes the wire time of its encrypted link frame in a UDP packet
+   * (linkWireBytes), as on a real link; otherwise its bytes alone.
+   */
+  linkOverhead?: boolean;
+  /** How the nodes run new routes' hops over this link (LinkInfo.forwarding; default 'auto', by measured loss). */
+  forwarding?: LinkInfo['forwarding'];
 }
 
 interface Direction {
@@ -29,15 +39,41 @@ interface Direction {
   to: SimNode;
   /** The id `to` knows `from` by. */
   toNeighbourId: number;
-  opts: Required<Omit<SimLinkOptions, 'rateBytesPerSec'>> & { rateBytesPerSec?: number };
+  opts: Required<Omit<SimLinkOptions, 'rateBytesPerSec' | 'forwarding'>> & { rateBytesPerSec?: number; forwarding?: LinkInfo['forwarding'] };
   busyUntil: number;
   up: boolean;
+  /** The fate of the last datagrams sent this way (1 = lost), as the receiving link layer would count it. */
+  outcomes: LossWindow;
+}
+
+/** Loss over the last WINDOW datagrams of a direction (undefined until MIN_SAMPLES were sent). */
+class LossWindow {
+  private static readonly WINDOW = 256;
+  private static readonly MIN_SAMPLES = 64;
+  private readonly ring = new Uint8Array(LossWindow.WINDOW);
+  private n = 0;
+  private lost = 0;
+
+  note(lost: boolean): void {
+    const i = this.n % LossWindow.WINDOW;
+    if (this.n >= LossWindow.WINDOW) this.lost -= this.ring[i];
+    this.ring[i] = lost ? 1 : 0;
+    this.lost += this.ring[i];
+    this.n++;
+  }
+
+  loss(): number | undefined {
+    const k = Math.min(this.n, LossWindow.WINDOW);
+    return k < LossWindow.MIN_SAMPLES ? undefined : this.lost / k;
+  }
 }
 
 export interface SimNode {
   name: string;
   node: MeshNode;
   alive: boolean;
+  /** Times the node was restarted. */
+  incarnation: number;
   /** Outgoing directions by this node's neighbour id. */
   out: Map<number, Direction>;
   nextNeighbourId: number;
@@ -58,6 +94,8 @@ export class SimMesh {
   readonly clock = new VirtualClock();
   readonly nodes = new Map<string, SimNode>();
   readonly observers: Array<(e: WireEvent) => void> = [];
+  /** Told of every datagram when it is sent (in send order), with whether the wire will lose it. */
+  readonly sendObservers: Array<(e: WireEvent) => void> = [];
   /** Drop rules: a datagram for which any returns true is lost (tests lose chosen messages). */
   readonly dropRules: Array<(e: WireEvent) => boolean> = [];
   private readonly rand: RandomSource;
@@ -79,7 +117,7 @@ export class SimMesh {
   addNode(name: string, options: Partial<Omit<MeshNodeOptions, 'transport' | 'timers' | 'secretKey'>> = {}): MeshNode {
     if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
     const identity = generateIdentity(deterministicRandom(`${this.seed}/identity/${name}`));
-    const sim: SimNode = { name, node: undefined as unknown as MeshNode, alive: true, out: new Map(), nextNeighbourId: 0 };
+    const sim: SimNode = { name, node: undefined as unknown as MeshNode, alive: true, incarnation: 0, out: new Map(), nextNeighbourId: 0 };
     sim.node = new MeshNode({
       ...this.defaults,
       ...options,
@@ -111,14 +149,58 @@ export class SimMesh {
       rateBytesPerSec: opts.rateBytesPerSec,
       jitterMs: datagram ? (opts.jitterMs ?? 0) : 0,
       duplicate: datagram ? (opts.duplicate ?? 0) : 0,
+      pace: opts.pace ?? false,
+      linkOverhead: opts.linkOverhead ?? false,
+      forwarding: opts.forwarding,
     };
     const aId = na.nextNeighbourId++;
     const bId = nb.nextNeighbourId++;
-    na.out.set(aId, { from: na, to: nb, toNeighbourId: bId, opts: o, busyUntil: 0, up: true });
-    nb.out.set(bId, { from: nb, to: na, toNeighbourId: aId, opts: o, busyUntil: 0, up: true });
-    na.node.linkUp(aId, { kind: o.kind, publicKey: nb.node.publicKey, capacityBytesPerSec: o.rateBytesPerSec });
-    nb.node.linkUp(bId, { kind: o.kind, publicKey: na.node.publicKey, capacityBytesPerSec: o.rateBytesPerSec });
+    const ab: Direction = { from: na, to: nb, toNeighbourId: bId, opts: o, busyUntil: 0, up: true, outcomes: new LossWindow() };
+    const ba: Direction = { from: nb, to: na, toNeighbourId: aId, opts: { ...o }, busyUntil: 0, up: true, outcomes: new LossWindow() };
+    na.out.set(aId, ab);
+    nb.out.set(bId, ba);
+    this.attach(ab, ba);
+    this.attach(ba, ab);
     return { aId, bId };
+  }
+
+  /** `out`'s sender learns of the link (a new session): it hears `back`'s datagrams. */
+  private attach(out: Direction, back: Direction): void {
+    const o = out.opts;
+    out.from.node.linkUp(back.toNeighbourId, {
+      kind: o.kind,
+      publicKey: out.to.node.publicKey,
+      capacityBytesPerSec: o.rateBytesPerSec,
+      paceBytesPerSec: o.pace ? o.rateBytesPerSec : undefined,
+      forwarding: o.forwarding,
+      rxLoss: () => back.outcomes.loss(),
+    });
+  }
+
+  /**
+   * A node killed earlier starts again with the same identity and no state: every link to it
+   * comes up as a new session on both sides (as its neighbours' link layers would report).
+   */
+  restart(name: string, options: Partial<Omit<MeshNodeOptions, 'transport' | 'timers' | 'secretKey'>> = {}): MeshNode {
+    const n = this.nodes.get(name)!;
+    const identity = generateIdentity(deterministicRandom(`${this.seed}/identity/${name}`));
+    n.incarnation++;
+    n.node = new MeshNode({
+      ...this.defaults,
+      ...options,
+      secretKey: identity.secretKey,
+      timers: this.clock,
+      random: deterministicRandom(`${this.seed}/random/${name}/${n.incarnation}`),
+      transport: { send: (nb, bytes) => this.send(n, nb, bytes) },
+    });
+    n.alive = true;
+    for (const d of n.out.values()) {
+      const back = d.to.out.get(d.toNeighbourId)!;
+      d.to.node.linkDown(d.toNeighbourId);
+      this.attach(d, back);
+      this.attach(back, d);
+    }
+    return n.node;
   }
 
   /** The id `a` knows `b` by. */
@@ -158,17 +240,21 @@ export class SimMesh {
       const start = Math.max(now, d.busyUntil);
       if (start - now > d.opts.maxQueueMs) lost = true;
       else {
-        departs = start + (bytes.length * 1000) / d.opts.rateBytesPerSec;
+        departs = start + ((d.opts.linkOverhead ? linkWireBytes(bytes.length) : bytes.length) * 1000) / d.opts.rateBytesPerSec;
         d.busyUntil = departs;
       }
     }
+    d.outcomes.note(lost);
+    for (const o of this.sendObservers) o({ at: now, from: from.name, to: d.to.name, bytes: copy, delivered: !lost });
     if (lost) {
       this.datagramsLost++;
       for (const o of this.observers) o({ at: now, from: from.name, to: d.to.name, bytes: copy, delivered: false });
       return true; // the sender cannot tell a loss on the wire
     }
+    // Datagrams in flight when either end restarts are lost with the old session.
+    const incarnations = from.incarnation * 65536 + d.to.incarnation;
     const arrive = () => {
-      if (!d.to.alive || !d.up) return;
+      if (!d.to.alive || !d.up || from.incarnation * 65536 + d.to.incarnation !== incarnations) return;
       for (const o of this.observers) o({ at: this.clock.now(), from: from.name, to: d.to.name, bytes: copy, delivered: true });
       if (d.opts.kind === 'stream' && copy.length > 1) {
         // A byte stream has no message boundaries: hand it over in two arbitrary slices.

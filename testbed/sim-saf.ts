@@ -1,12 +1,14 @@
-// A deterministic network of store-and-forward engines: virtual time, per-direction links
-// with a rate (serialisation), a propagation delay, and seeded loss, duplication and
-// reordering. Arrivals and scheduled actions are events of the shared virtual clock; time
-// advances event to event (and to engine deadlines), never more than 1 ms at once, so
-// timers fire as in a real node.
-import { SafEngine } from '../host/saf/engine.ts';
-import type { RouteConfig, SafConfig } from '../host/saf/config.ts';
-import { DEFAULT_LINK_OVERHEAD_BYTES } from '../host/saf/constants.ts';
-import { VirtualClock } from './virtual-clock.ts';
+// Store-and-forward chains on the one data path, deterministic: mesh nodes (host/mesh, whose
+// every route packet leaves through host/saf) joined by the simulated links of sim-mesh.ts
+// on one virtual clock, routes set up by the control plane, data moved by streams and the
+// datagram service. The same code as the daemon runs; only the links and the clock are
+// simulated. Tests and the protocol document's examples use it.
+import type { MeshNode } from '../host/mesh/node.ts';
+import type { MeshStream, RouteInfo } from '../host/mesh/api.ts';
+import { decodeDatagramFrames } from '../host/mesh/framing.ts';
+import { decodeDatagram, type Datagram } from '../host/saf/wire.ts';
+import { HOP_CHANNEL } from '../spec/route-wire.ts';
+import { SimMesh, type SimLinkOptions, type WireEvent } from './sim-mesh.ts';
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same run. */
 export function prng(seed: number): () => number {
@@ -20,210 +22,6 @@ export function prng(seed: number): () => number {
   };
 }
 
-export interface LinkModel {
-  /** Bytes per ms on the wire (counting DEFAULT_LINK_OVERHEAD_BYTES per datagram). */
-  rate: number;
-  delayMs: number;
-  loss?: number;
-  duplicate?: number;
-  /** Probability that a datagram is held back by up to `reorderMs`. */
-  reorder?: number;
-  reorderMs?: number;
-}
-
-export interface WireRecord {
-  from: number;
-  to: number;
-  at: number;
-  bytes: Uint8Array;
-  lost: boolean;
-}
-
-export class SafSim {
-  private readonly clock = new VirtualClock();
-  readonly engines: SafEngine[] = [];
-  readonly delivered: Array<Map<number, Uint8Array[]>> = [];
-  readonly wire: WireRecord[] = [];
-  recordWire = false;
-  /** Called after every step; tests assert invariants here. */
-  onStep: ((sim: SafSim) => void) | null = null;
-  /** Per-direction impairment override: return false to drop. */
-  filter: ((from: number, to: number, bytes: Uint8Array) => boolean) | null = null;
-  /** Per node, how many times it crashed: datagrams sent before a crash are lost with it. */
-  private readonly incarnation: number[] = [];
-  private readonly busyUntil = new Map<string, number>();
-  private readonly rand: () => number;
-  private readonly down = new Set<number>();
-
-  constructor(
-    readonly configs: SafConfig[],
-    readonly links: Map<string, LinkModel>,
-    seed = 1,
-  ) {
-    this.rand = prng(seed);
-    configs.forEach((c, i) => {
-      this.incarnation.push(0);
-      this.delivered.push(new Map());
-      this.engines.push(this.makeEngine(i, c));
-    });
-  }
-
-  private makeEngine(i: number, c: SafConfig): SafEngine {
-    return new SafEngine(c, {
-      transmit: (nb, bytes) => this.put(i, nb, bytes),
-      deliver: (local, bytes) => {
-        const m = this.delivered[i];
-        if (!m.has(local)) m.set(local, []);
-        m.get(local)!.push(bytes.slice());
-      },
-    });
-  }
-
-  get now(): number {
-    return this.clock.now();
-  }
-
-  /** All links come up (the link layer finished its handshakes). */
-  linksUp(): void {
-    for (const k of this.links.keys()) {
-      const [a, b] = k.split('>').map(Number);
-      this.engines[a].linkUp(b, this.now);
-    }
-  }
-
-  /** Node `i` crashes (its state and everything in flight to or from it is lost) and restarts. */
-  crash(i: number, downMs: number): void {
-    this.down.add(i);
-    this.incarnation[i]++;
-    this.engines[i] = this.makeEngine(i, this.configs[i]);
-    this.at(this.now + downMs, () => {
-      this.down.delete(i);
-      // A new link session on each side: both ends learn of it.
-      for (const k of this.links.keys()) {
-        const [a, b] = k.split('>').map(Number);
-        if (a === i || b === i) this.engines[a].linkUp(b, this.now);
-      }
-    });
-  }
-
-  /** Runs `fn` at virtual time `t`. */
-  at(t: number, fn: () => void): void {
-    this.clock.setTimeout(fn, t - this.now);
-  }
-
-  /** Total bytes delivered to `local` at node `i`, concatenated. */
-  received(i: number, local: number): Uint8Array {
-    const parts = this.delivered[i].get(local) ?? [];
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
-
-  receivedBytes(i: number, local: number): number {
-    return (this.delivered[i].get(local) ?? []).reduce((a, p) => a + p.length, 0);
-  }
-
-  private put(from: number, to: number, bytes: Uint8Array): void {
-    if (this.down.has(from)) return;
-    const l = this.links.get(`${from}>${to}`);
-    if (!l) throw new Error(`no link ${from}>${to}`);
-    const k = `${from}>${to}`;
-    const start = Math.max(this.now, this.busyUntil.get(k) ?? 0);
-    const done = start + (bytes.length + DEFAULT_LINK_OVERHEAD_BYTES) / l.rate;
-    this.busyUntil.set(k, done);
-    let lost = this.rand() < (l.loss ?? 0);
-    if (this.filter && !this.filter(from, to, bytes)) lost = true;
-    if (this.recordWire) this.wire.push({ from, to, at: this.now, bytes: bytes.slice(), lost });
-    if (lost) return;
-    const copies = this.rand() < (l.duplicate ?? 0) ? 2 : 1;
-    const sent = { from: this.incarnation[from], to: this.incarnation[to] };
-    for (let c = 0; c < copies; c++) {
-      const extra = this.rand() < (l.reorder ?? 0) ? this.rand() * (l.reorderMs ?? 5) : 0;
-      const copy = bytes.slice();
-      this.at(done + l.delayMs + extra + c * 0.1, () => {
-        if (this.down.has(to) || this.incarnation[from] !== sent.from || this.incarnation[to] !== sent.to) return;
-        this.engines[to].receive(from, copy, this.now);
-      });
-    }
-  }
-
-  /** Advances virtual time to `until`. */
-  run(until: number): void {
-    while (this.now < until) {
-      let t = Math.min(until, this.now + 1, this.clock.nextAt());
-      this.engines.forEach((e, i) => {
-        if (!this.down.has(i)) t = Math.min(t, e.nextDeadline(this.now));
-      });
-      // Always move forward a little, so equal deadlines cannot stall the loop.
-      this.clock.runUntil(Math.max(t, this.now + 1e-3));
-      this.engines.forEach((e, i) => {
-        if (!this.down.has(i)) e.tick(this.now);
-      });
-      this.onStep?.(this);
-    }
-  }
-
-  /** Runs until `pred` holds or `limit` ms pass; returns the time it first held (or the limit). */
-  runUntil(pred: () => boolean, limit: number): number {
-    const end = this.now + limit;
-    while (!pred() && this.now < end) this.run(Math.min(end, this.now + 1));
-    return this.now;
-  }
-}
-
-export interface ChainOptions {
-  hops: number;
-  /** Bytes/ms per link direction. */
-  rate?: number;
-  delayMs?: number;
-  loss?: number;
-  duplicate?: number;
-  reorder?: number;
-  reorderMs?: number;
-  /** Buffer at every node for every route. */
-  bufferBytes?: number;
-  sourceBufferBytes?: number;
-  /** Routes from node 0 to the last node: local IDs 1, 2, ... with these options. */
-  routes?: Array<Pick<RouteConfig, 'qos' | 'mode'> & { bufferBytes?: number }>;
-  /** Pace at this fraction of the link rate (1 = exactly the link rate). */
-  pace?: number;
-}
-
-/** A chain 0 - 1 - ... - hops; neighbour IDs are node indexes; hop route IDs are 100*k + hop. */
-export function chainConfigs(o: ChainOptions): { configs: SafConfig[]; links: Map<string, LinkModel> } {
-  const n = o.hops + 1;
-  const rate = o.rate ?? 1250; // 10 Mb/s
-  const routes = o.routes ?? [{}];
-  const configs: SafConfig[] = [];
-  const links = new Map<string, LinkModel>();
-  for (let i = 0; i < n; i++) {
-    const neighbours = [i - 1, i + 1].filter((j) => j >= 0 && j < n).map((id) => ({ id, rateBytesPerSec: rate * 1000 * (o.pace ?? 1) }));
-    const rc: RouteConfig[] = routes.map((r, k) => {
-      const local = k + 1;
-      const hopRoute = (h: number) => 100 * (k + 1) + h;
-      const buf = i === 0 ? (o.sourceBufferBytes ?? r.bufferBytes ?? o.bufferBytes ?? 256 * 1024) : (r.bufferBytes ?? o.bufferBytes ?? 256 * 1024);
-      return {
-        in: i === 0 ? { local } : { neighbour: i - 1, route: hopRoute(i - 1) },
-        out: i === n - 1 ? { local } : { neighbour: i + 1, route: hopRoute(i) },
-        bufferBytes: buf,
-        qos: r.qos,
-        mode: r.mode,
-      };
-    });
-    configs.push({ neighbours, routes: rc });
-  }
-  for (let i = 0; i + 1 < n; i++) {
-    const m: LinkModel = { rate, delayMs: o.delayMs ?? 10, loss: o.loss, duplicate: o.duplicate, reorder: o.reorder, reorderMs: o.reorderMs };
-    links.set(`${i}>${i + 1}`, m);
-    links.set(`${i + 1}>${i}`, { ...m });
-  }
-  return { configs, links };
-}
-
 /** Deterministic application bytes: the reference the destination must reproduce exactly. */
 export function patternBytes(n: number, seed: number): Uint8Array {
   const r = prng(seed);
@@ -232,14 +30,164 @@ export function patternBytes(n: number, seed: number): Uint8Array {
   return b;
 }
 
-/** Writes `data` on source route `local` of node 0 as fast as the engine accepts it. */
-export function pump(sim: SafSim, local: number, data: Uint8Array, node = 0): { written: () => number } {
-  let off = 0;
-  const prev = sim.onStep;
-  sim.onStep = (s) => {
-    prev?.(s);
-    if (off < data.length) off += s.engines[node].write(local, data.subarray(off, Math.min(data.length, off + 64 * 1024)), s.now);
-  };
-  return { written: () => off };
+export interface ChainOptions {
+  hops: number;
+  /** Link rate each way, bytes/s on the wire (default 1.25e6: 10 Mb/s); the nodes pace at it. */
+  rateBytesPerSec?: number;
+  /** One-way latency per link, ms (default 10). */
+  latencyMs?: number;
+  loss?: number;
+  duplicate?: number;
+  /** Up to this much extra delay per datagram, so datagrams overtake each other. */
+  jitterMs?: number;
+  /** How every hop runs (default 'saf'; 'auto' chooses by measured loss). */
+  forwarding?: 'saf' | 'plain' | 'auto';
+  /** Bulk lane buffer of the relays and the destination (default 256 KiB). */
+  bufferBytes?: number;
+  /** ... and of the source. */
+  sourceBufferBytes?: number;
+  routeFailMs?: number;
+  seed?: string;
+  /** Link queue before the rate limit drops, ms (default 200). */
+  maxQueueMs?: number;
 }
 
+/** A chain n0 - n1 - ... - n{hops} of mesh nodes. */
+export class SafChain {
+  readonly names: string[];
+
+  private constructor(
+    readonly sim: SimMesh,
+    readonly hops: number,
+  ) {
+    this.names = Array.from({ length: hops + 1 }, (_, i) => `n${i}`);
+  }
+
+  static async create(o: ChainOptions): Promise<SafChain> {
+    const sim = new SimMesh(o.seed ?? 'saf-chain');
+    const c = new SafChain(sim, o.hops);
+    c.names.forEach((n, i) =>
+      sim.addNode(n, {
+        safBufferBytes: i === 0 ? (o.sourceBufferBytes ?? o.bufferBytes) : o.bufferBytes,
+        routeFailMs: o.routeFailMs,
+      }),
+    );
+    const link: SimLinkOptions = {
+      latencyMs: o.latencyMs ?? 10,
+      rateBytesPerSec: o.rateBytesPerSec ?? 1.25e6,
+      loss: o.loss,
+      duplicate: o.duplicate,
+      jitterMs: o.jitterMs,
+      pace: true,
+      linkOverhead: true,
+      forwarding: o.forwarding ?? 'saf',
+      maxQueueMs: o.maxQueueMs,
+    };
+    for (let i = 0; i < o.hops; i++) sim.link(c.names[i], c.names[i + 1], link);
+    await sim.run(50);
+    return c;
+  }
+
+  node(i: number): MeshNode {
+    return this.sim.node(this.names[i]);
+  }
+
+  get src(): MeshNode {
+    return this.node(0);
+  }
+
+  get dst(): MeshNode {
+    return this.node(this.hops);
+  }
+
+  get now(): number {
+    return this.sim.clock.now();
+  }
+
+  /**
+   * A route from n0 to the last node through every node. Setup messages between neighbours are
+   * retried a bounded number of times, so on very lossy links (50 %) a long route's setup can
+   * fail; like an application, the chain tries again (up to `attempts` times).
+   */
+  async route(options: { qos?: boolean; attempts?: number } = {}): Promise<RouteInfo> {
+    const hops = this.names.slice(1).map((n) => ({ publicKey: this.sim.node(n).publicKey, address: this.sim.node(n).address }));
+    for (let i = 1; ; i++) {
+      try {
+        return await this.sim.settle(this.src.addRoute({ firstNeighbour: this.sim.neighbourId(this.names[0], this.names[1]), hops }, options));
+      } catch (e) {
+        if (i >= (options.attempts ?? 3)) throw e;
+      }
+    }
+  }
+
+  /** Collects what streams opened to `channel` at the last node deliver. */
+  sink(channel: number): Sink {
+    const k = new Sink();
+    this.dst.listen(channel, (s) => k.attach(s));
+    return k;
+  }
+
+  /** Opens a stream on `routes` to `channel` and writes `data` into it (as fast as it takes it), then ends it. */
+  async send(routes: number[], channel: number, data: Uint8Array, options: { qos?: boolean; sendBufferBytes?: number } = {}): Promise<MeshStream> {
+    const stream = await this.sim.settle(this.src.openStream({ channel, routes, qos: options.qos, repair: 'rediscover', sendBufferBytes: options.sendBufferBytes }));
+    void stream.writeAll(data).then(
+      () => stream.end(),
+      () => undefined,
+    );
+    return stream;
+  }
+
+  run(ms: number): Promise<void> {
+    return this.sim.run(ms);
+  }
+
+  runUntil(pred: () => boolean, maxMs: number): Promise<boolean> {
+    return this.sim.runUntil(pred, maxMs);
+  }
+
+  /** Every hop datagram put on the wire (decoded), in send order: when, who to whom, and whether the wire loses it. */
+  recordHopDatagrams(): Array<{ at: number; from: string; to: string; delivered: boolean; d: Datagram }> {
+    const out: Array<{ at: number; from: string; to: string; delivered: boolean; d: Datagram }> = [];
+    this.sim.sendObservers.push((e: WireEvent) => {
+      for (const f of decodeDatagramFrames(e.bytes).frames) {
+        if (f.channel !== HOP_CHANNEL) continue;
+        const d = decodeDatagram(f.payload);
+        if (typeof d !== 'string') out.push({ at: e.at, from: e.from, to: e.to, delivered: e.delivered, d });
+      }
+    });
+    return out;
+  }
+
+  close(): void {
+    this.sim.close();
+  }
+}
+
+/** What a stream delivered, in order. */
+export class Sink {
+  readonly chunks: Uint8Array[] = [];
+  bytes = 0;
+  ended = false;
+  stream: MeshStream | undefined;
+
+  attach(s: MeshStream): void {
+    this.stream = s;
+    s.onData = (b) => {
+      this.chunks.push(b);
+      this.bytes += b.length;
+    };
+    s.onEnd = () => {
+      this.ended = true;
+    };
+  }
+
+  received(): Uint8Array {
+    const out = new Uint8Array(this.bytes);
+    let o = 0;
+    for (const p of this.chunks) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}

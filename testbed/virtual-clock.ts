@@ -32,6 +32,11 @@ export class VirtualClock implements Timers {
     return p;
   }
 
+  /** After the current event at the same virtual time (so a simulation driven by runUntil alone needs no promise turns). */
+  defer(fn: () => void): void {
+    this.setTimeout(fn, 0);
+  }
+
   clearTimeout(handle: TimerHandle): void {
     (handle as Pending).cancelled = true;
   }

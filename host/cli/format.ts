@@ -18,6 +18,11 @@ export function ms(v: unknown): string {
 }
 
 /** Left-aligned columns, two spaces apart; the header underlined by nothing (easy to grep). */
+/** A share as a percentage ('-' when not known). */
+export function pct(v: unknown): string {
+  return typeof v === 'number' ? `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %` : '-';
+}
+
 export function table(header: string[], rows: Array<Array<string | number>>): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const width = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));

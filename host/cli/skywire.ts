@@ -20,7 +20,7 @@ import { ConfigError, loadConfig } from '../daemon/config.ts';
 import { ControlClient } from '../daemon/control-client.ts';
 import { Daemon, DEFAULT_SEND_ROUTES } from '../daemon/daemon.ts';
 import { checkControlSocket, UnsafeFolderError } from '../daemon/private-dir.ts';
-import { bytes, ms, ProgressBar, short, table } from './format.ts';
+import { bytes, ms, pct, ProgressBar, short, table } from './format.ts';
 
 /** Exit codes: 1 for an error of the request or the daemon, 2 for bad usage. */
 const EXIT_ERROR = 1;
@@ -98,8 +98,8 @@ function printStatus(s: any): void {
   console.log('\nlinks');
   console.log(
     table(
-      ['name', 'transport', 'address', 'state', 'up', 'key gen', 'rotations', 'rtt', 'tx frames', 'rx frames', 'rejected', 'loss drops'],
-      s.links.map((l: any) => [l.name, l.transport, l.address, l.state, l.up ? 'yes' : 'no', l.keyGeneration, l.rotations, ms(l.srttMs), l.txFrames, l.rxFrames, l.rejected, l.emulatedDrops]),
+      ['name', 'transport', 'address', 'state', 'up', 'key gen', 'rotations', 'rtt', 'tx frames', 'rx frames', 'rejected', 'loss in/out', 'hop'],
+      s.links.map((l: any) => [l.name, l.transport, l.address, l.state, l.up ? 'yes' : 'no', l.keyGeneration, l.rotations, ms(l.srttMs), l.txFrames, l.rxFrames, l.rejected, `${pct(l.rxLoss)} / ${pct(l.lossOut)}`, l.hop ?? '-']),
     ),
   );
   for (const l of s.links) {
@@ -114,7 +114,9 @@ function printStatus(s: any): void {
   printRoutes(s.routes);
   console.log('\nforwarding rules (with accounting)');
   printRules(s.rules);
-  console.log(`\nbuffers  streams ${bytes(s.buffers.streamBytes)}  files arriving ${s.buffers.inboxTransfers}  streams open ${s.streams.length}`);
+  console.log(`\nbuffers  streams ${bytes(s.buffers.streamBytes)}  store-and-forward ${bytes(s.buffers.safHeldBytes)} in ${s.saf.lanes.length} lanes  files arriving ${s.buffers.inboxTransfers}  streams open ${s.streams.length}`);
+  const saf = Object.entries(s.saf.stats as Record<string, unknown>).filter(([, v]) => typeof v === 'number' && v !== 0);
+  console.log(`store-and-forward ${saf.map(([k, v]) => `${k}=${v}`).join(' ') || '(idle)'}`);
   if (s.inbox) {
     const partial = s.inbox.partial as Array<{ file: string; bytes: number }>;
     console.log(`inbox ${s.inbox.dir}${partial.length ? `  partial files (resumable): ${partial.map((p) => `${p.file} ${bytes(p.bytes)}`).join(', ')}` : ''}`);
@@ -127,8 +129,18 @@ function printRoutes(routes: any[]): void {
   if (!routes.length) return console.log('  (none)');
   console.log(
     table(
-      ['id', 'state', 'hops', 'path', 'setup', 'rtt', 'sent', 'received'],
-      routes.map((r) => [r.id, r.state, r.hops.length, r.hops.map((h: any) => short(h.address, 4)).join(' > '), ms(r.setupMs), ms(r.rttMs), bytes(r.bytesSent), bytes(r.bytesReceived)]),
+      ['id', 'state', 'class', 'hops', 'path (s: store-and-forward hop)', 'setup', 'rtt', 'sent', 'received'],
+      routes.map((r) => [
+        r.id,
+        r.state,
+        r.qos ? 'real time' : 'bulk',
+        r.hops.length,
+        r.hops.map((h: any, i: number) => `${r.hopModes?.[i] === 'saf' ? 's' : ''}> ${short(h.address, 4)}`).join(' '),
+        ms(r.setupMs),
+        ms(r.rttMs),
+        bytes(r.bytesSent),
+        bytes(r.bytesReceived),
+      ]),
     ),
   );
 }
@@ -141,7 +153,7 @@ function printRules(rules: any[]): void {
       rules.map((r) => [
         r.routeId,
         r.from ?? '-',
-        r.action.kind === 'forward' ? `forward to ${r.action.port} as ${r.action.nextRoute}` : `deliver (channel ${r.action.channel})`,
+        r.action.kind === 'forward' ? `forward to ${r.action.port} as ${r.action.nextRoute}${r.action.hop === 'saf' ? ' (store-and-forward)' : ''}` : `deliver (channel ${r.action.channel})`,
         r.bytes,
         r.packets,
         ms(r.idleMs),
@@ -153,8 +165,6 @@ function printRules(rules: any[]): void {
 function rate(bytesPerSec: number | null | undefined): string {
   return typeof bytesPerSec === 'number' ? `${((bytesPerSec * 8) / 1e6).toFixed(2)} Mb/s` : '-';
 }
-
-const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)} %` : '-');
 
 function printTunnel(t: any): void {
   if (!t.up) return console.log('tunnel down');
@@ -251,9 +261,10 @@ export function buildProgram(): Command {
     .option('-n, --count <n>', 'disjoint routes to set up', intArg('--count', 1, 8), 1)
     .addOption(new Option('-p, --policy <policy>', 'path choice for one route').choices(['latency', 'throughput']).default('latency'))
     .option('--max-hops <n>', 'search depth', intArg('--max-hops', 1, 8))
+    .addOption(new Option('-q, --qos <class>', 'traffic class of the route').choices(['bulk', 'realtime']).default('bulk'))
     .option('--json', 'machine-readable output')
-    .action(async (address: string, o: { count: number; policy: string; maxHops?: number; json?: boolean }, cmd: Command) => {
-      const r = await call<any>(cmd, 'route.add', { address, count: o.count, policy: o.policy, maxHops: o.maxHops });
+    .action(async (address: string, o: { count: number; policy: string; maxHops?: number; qos: string; json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'route.add', { address, count: o.count, policy: o.policy, maxHops: o.maxHops, qos: o.qos === 'realtime' });
       if (o.json) return printJson(r);
       printRoutes(r.routes);
     });
@@ -265,7 +276,7 @@ export function buildProgram(): Command {
     });
 
   leaf(program.command('ping <address>'))
-    .description('round trips over a route to a node (set up first when there is none)')
+    .description('round trips over a real-time route to a node (set up first when there is none)')
     .option('-c, --count <n>', 'pings', intArg('--count', 1, 1000), 4)
     .option('-i, --interval <ms>', 'between pings', intArg('--interval', 0, 60_000), 200)
     .option('--json', 'machine-readable output')

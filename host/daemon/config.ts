@@ -12,6 +12,7 @@ import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { readKeyFile } from '../identity/keyfile.ts';
 import type { Identity } from '../identity/identity.ts';
 import { MAX_ROTATION_INTERVAL_MS, MIN_ROTATION_INTERVAL_MS } from '../link/constants.ts';
+import { Cls, MAX_BUFFER_BYTES, MIN_BUFFER_BYTES } from '../saf/constants.ts';
 import { codeOf, defaultInbox, defaultRuntimeDir, ensurePrivateDir, UnsafeFolderError } from './private-dir.ts';
 
 export type TransportKind = 'udp' | 'tcp';
@@ -39,9 +40,17 @@ export interface NeighbourConfig {
    * where network namespaces and tc are not available (the loopback demo and tests).
    */
   emulatedLossPct: number;
-  /** Link capacity, bytes/s, when known (discovery reports the smallest on a path). */
+  /**
+   * Link capacity, bytes/s, when known: discovery reports the smallest on a path, and the node
+   * paces what it sends to this neighbour at it (so real-time traffic can go first).
+   */
   capacityBytesPerSec?: number;
+  /** How routes' hops over this link run: 'auto' (by measured loss), 'saf' or 'plain'. */
+  forwarding: ForwardingMode;
 }
+
+export type ForwardingMode = 'auto' | 'saf' | 'plain';
+export const FORWARDING_MODES: readonly ForwardingMode[] = ['auto', 'saf', 'plain'];
 
 /**
  * Limits handed to the route layer (host/mesh). Omitted ones take the mesh's defaults, which
@@ -58,8 +67,12 @@ export interface LimitsConfig {
   keepaliveMs?: number;
   /** A source route silent this long while an answer is due is declared failed and repaired, ms. */
   routeFailMs?: number;
-  /** Send buffer of a file transfer's stream: bytes written and not yet acknowledged (default: the mesh stream's, 256 KiB). */
+  /** Send buffer of a file transfer's stream: bytes written and not yet acknowledged (default: the mesh stream's, 4 MiB). */
   streamBufferBytes?: number;
+  /** Store-and-forward buffer per route and hop, bulk lane (default 256 KiB). */
+  safBufferBytes?: number;
+  /** ... and real-time lane (default 32 KiB). */
+  safRealtimeBufferBytes?: number;
   /** Discovery queries per second accepted from one neighbour (default: the mesh's, 20). */
   queriesPerSecondPerNeighbour?: number;
   /**
@@ -236,7 +249,7 @@ function parsePublicKey(v: unknown, field: string): string {
 
 function parseNeighbour(v: unknown, path: string): NeighbourConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
-  rejectUnknown(v, path, ['name', 'publicKey', 'transport', 'address', 'emulatedLossPct', 'capacityMbps']);
+  rejectUnknown(v, path, ['name', 'publicKey', 'transport', 'address', 'emulatedLossPct', 'capacityMbps', 'forwarding']);
   const publicKey = parsePublicKey(v.publicKey, join2(path, 'publicKey'));
   const t = transport(v, 'transport', path);
   const address = parseHostPort(v.address, join2(path, 'address'));
@@ -248,7 +261,14 @@ function parseNeighbour(v: unknown, path: string): NeighbourConfig {
     address,
     emulatedLossPct: num(v, 'emulatedLossPct', path, 0, 100, 0),
     capacityBytesPerSec: v.capacityMbps === undefined ? undefined : (num(v, 'capacityMbps', path, 0.001, 1e6, 0) * 1e6) / 8,
+    forwarding: forwardingMode(v.forwarding, join2(path, 'forwarding')),
   };
+}
+
+function forwardingMode(v: unknown, field: string): ForwardingMode {
+  if (v === undefined) return 'auto';
+  if (!FORWARDING_MODES.includes(v as ForwardingMode)) throw new ConfigError(field, `expected one of ${FORWARDING_MODES.join(', ')}, got ${describe(v)}`);
+  return v as ForwardingMode;
 }
 
 const LIMIT_RANGES: Record<keyof LimitsConfig, [number, number]> = {
@@ -258,6 +278,8 @@ const LIMIT_RANGES: Record<keyof LimitsConfig, [number, number]> = {
   keepaliveMs: [10, 3600_000],
   routeFailMs: [50, 3600_000],
   streamBufferBytes: [4096, 1 << 30],
+  safBufferBytes: [MIN_BUFFER_BYTES[Cls.bulk], MAX_BUFFER_BYTES],
+  safRealtimeBufferBytes: [MIN_BUFFER_BYTES[Cls.realtime], MAX_BUFFER_BYTES],
   queriesPerSecondPerNeighbour: [1, 100_000],
   transferStallMs: [1000, 24 * 3600_000],
 };

@@ -80,13 +80,23 @@ export class Daemon {
       ruleIdleMs: l.ruleIdleMs,
       keepaliveMs: l.keepaliveMs,
       routeFailMs: l.routeFailMs,
+      safBufferBytes: l.safBufferBytes,
+      safRealtimeBufferBytes: l.safRealtimeBufferBytes,
     });
     const events = {
       deliver: (i: number, payload: Uint8Array) => mesh.receive(i, payload),
       up: (i: number) => {
         const n = cfg.neighbours[i];
         log(`link ${n.name} up (${n.transport} ${n.address.host}:${n.address.port})`);
-        mesh.linkUp(i, { kind: 'datagram', mtu: MESH_MTU_BYTES, publicKey: Buffer.from(n.publicKey, 'hex'), capacityBytesPerSec: n.capacityBytesPerSec });
+        mesh.linkUp(i, {
+          kind: 'datagram',
+          mtu: MESH_MTU_BYTES,
+          publicKey: Buffer.from(n.publicKey, 'hex'),
+          capacityBytesPerSec: n.capacityBytesPerSec,
+          paceBytesPerSec: n.capacityBytesPerSec,
+          forwarding: n.forwarding,
+          rxLoss: () => links?.rxLoss(i),
+        });
       },
       down: (i: number) => {
         log(`link ${cfg.neighbours[i].name} down`);
@@ -178,19 +188,25 @@ export class Daemon {
       },
       links: this.links.status().map((s) => {
         const ml = meshLinks.get(s.index);
-        return { ...s, services: ml?.services ?? [], routesFrom: ml?.routesFrom ?? 0, meshRttMs: ml?.rttMs ?? null };
+        return { ...s, services: ml?.services ?? [], routesFrom: ml?.routesFrom ?? 0, meshRttMs: ml?.rttMs ?? null, lossOut: ml?.lossOut ?? null, hop: ml?.hop ?? null };
       }),
       transports: this.links.transportStatus(),
       routes: m.routes,
       rules: m.rules,
       streams: m.streams,
-      buffers: { streamBytes: m.bufferedBytes, inboxTransfers: this.inbox.list().filter((t) => t.state === 'receiving').length },
+      buffers: {
+        streamBytes: m.bufferedBytes,
+        inboxTransfers: this.inbox.list().filter((t) => t.state === 'receiving').length,
+        safHeldBytes: m.saf.lanes.reduce((a, l) => a + l.held, 0),
+      },
+      saf: m.saf,
       inbox: {
         dir: this.inbox.dir,
         transfers: this.inbox.list().map((t) => ({ name: t.name, state: t.state, bytes: t.bytes, size: t.size, resumedFrom: t.resumedFrom, attempts: t.attempts, path: t.path, error: t.error })),
         partial: this.inbox.partials(),
       },
       counters: m.counters,
+      cpu: process.cpuUsage(),
     });
   }
 
@@ -200,11 +216,11 @@ export class Daemon {
     return plain({ service, candidates: found });
   }
 
-  /** Up routes this node has to `address`, newest first. */
-  private routesTo(address: string): RouteInfo[] {
+  /** Up routes this node has to `address` (of class `qos` when given), newest first. */
+  private routesTo(address: string, qos?: boolean): RouteInfo[] {
     return this.mesh
       .routes()
-      .filter((r) => r.state === 'up' && r.hops[r.hops.length - 1]?.address === address)
+      .filter((r) => r.state === 'up' && r.hops[r.hops.length - 1]?.address === address && (qos === undefined || r.qos === qos))
       .reverse();
   }
 
@@ -223,7 +239,8 @@ export class Daemon {
     if (!['latency', 'throughput'].includes(policyName)) throw new Error(`policy must be latency or throughput, got '${policyName}'`);
     const policy: RoutePolicy = count > 1 ? { kind: 'disjoint', count } : policyName === 'latency' ? { kind: 'lowestLatency' } : { kind: 'highestThroughput' };
     const paths = await this.findPaths(address, policy, p);
-    const settled = await Promise.allSettled(paths.map((c) => this.mesh.addRoute(c)));
+    const qos = p.qos === true;
+    const settled = await Promise.allSettled(paths.map((c) => this.mesh.addRoute(c, { qos })));
     const routes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (routes.length === 0) throw new Error(`no route came up: ${settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : '')).join('; ')}`);
     return plain({ routes });
@@ -234,22 +251,24 @@ export class Daemon {
     const count = optInt(p, 'count', 1, 1000) ?? 4;
     const intervalMs = optInt(p, 'intervalMs', 0, 60_000) ?? 200;
     const timeoutMs = optInt(p, 'timeoutMs', 10, 60_000) ?? 2000;
-    // An up route to the address, or a new one. The mesh repeats a lost Ping itself; a route
-    // that really went down (no answer within routeFailMs) is counted as a loss, and like any
-    // ping tool we carry on, over a route rebuilt.
+    // A real-time route to the address (pings are the real-time class; `qos: false` asks for a
+    // bulk route, to see what real time is spared), or a new one. The mesh repeats a lost Ping
+    // itself; a route that really went down (no answer within routeFailMs) is counted as a
+    // loss, and like any ping tool we carry on, over a route rebuilt.
+    const qos = p.qos !== false;
     let created = 0;
     const upRoute = async (): Promise<RouteInfo> => {
-      const have = this.routesTo(address)[0];
+      const have = this.routesTo(address, qos)[0];
       if (have) return have;
       const [path] = await this.findPaths(address, { kind: 'lowestLatency' }, p);
       created++;
-      return this.mesh.addRoute(path);
+      return this.mesh.addRoute(path, { qos });
     };
     let route = await upRoute();
     const rtts: number[] = [];
     for (let seq = 1; seq <= count; seq++) {
       try {
-        if (!this.routesTo(address).some((r) => r.id === route.id)) route = await upRoute();
+        if (!this.routesTo(address, qos).some((r) => r.id === route.id)) route = await upRoute();
         const rtt = await this.mesh.ping(route.id, timeoutMs);
         rtts.push(rtt);
         emit({ seq, rttMs: rtt, route: route.id });
@@ -281,11 +300,12 @@ export class Daemon {
     // The mesh stream's own default when the config does not say (its congestion window, not
     // the buffer, decides what is in flight).
     const sendBufferBytes = this.cfg.limits.streamBufferBytes;
-    // Routes the user set up to this address are used as they are; otherwise discovery
-    // chooses `count` disjoint routes and the file is striped over every one that came up.
+    // Routes the user set up to this address are used as they are (bulk ones; real-time ones
+    // only when there are no others: a file is bulk); otherwise discovery chooses `count`
+    // disjoint routes and the file is striped over every one that came up.
     const openStream = async (): Promise<{ stream: MeshStream; routes: RouteInfo[]; setupMs: number }> => {
       const t1 = performance.now();
-      const existing = this.routesTo(address);
+      const existing = this.routesTo(address, false).length ? this.routesTo(address, false) : this.routesTo(address);
       if (existing.length) {
         const routes = existing.slice(0, count);
         const stream = await this.mesh.openStream({ channel: FILE_CHANNEL, routes: routes.map((r) => r.id), sendBufferBytes });

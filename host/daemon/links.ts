@@ -19,6 +19,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
 import { SoftwareDatapath } from '../link/datapath.ts';
+import { LossMeter } from '../link/loss-meter.ts';
 import { Link, type LinkIo } from '../link/session.ts';
 import { totalRejected, type RejectReason } from '../link/stats.ts';
 import { TcpEndpoint } from '../link/tcp-transport.ts';
@@ -29,6 +30,14 @@ import type { DaemonConfig, NeighbourConfig, TransportKind } from './config.ts';
 export const DEAD_AFTER_INTERVALS = 3;
 /** Never declare a neighbour dead faster than this (a busy event loop can stall for a while). */
 export const MIN_DEAD_AFTER_MS = 1500;
+/**
+ * Every link sends at least this often, a keepalive when it has nothing else: silence then
+ * means a dead neighbour even at 50 % loss (thirty frames lost in a row before it counts),
+ * and the loss meter has frames to count on an idle link.
+ */
+export const IDLE_KEEPALIVE_MS = 50;
+/** The loss meter samples the link's counts this often. */
+const LOSS_SAMPLE_MS = 250;
 /** A link silent this long is down even while the socket is overloaded. */
 export const MAX_OVERLOAD_GRACE_MS = 10_000;
 /** The kernel's socket counters are read this often. */
@@ -72,6 +81,8 @@ export interface LinkStatus {
   downDeferred: number;
   emulatedLossPct: number;
   emulatedDrops: number;
+  /** Share of the neighbour's frames that lately did not arrive (null: not measured yet). */
+  rxLoss: number | null;
 }
 
 /** The UDP socket's overload signs, as the link set sees them. */
@@ -100,6 +111,9 @@ interface Neighbour {
   deferring: boolean;
   /** Shared with the transmit wrapper, which exists before the Link it serves. */
   drops: { emulated: number };
+  /** Loss of the neighbour's frames toward us (reported to it, which chooses its hops by it). */
+  loss: LossMeter;
+  lossSampledAt: number;
 }
 
 /** The end with the smaller key dials and leads rotations, so both ends agree without configuration. */
@@ -168,10 +182,10 @@ export class LinkSet {
               deliver,
             }
           : base;
-      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io);
+      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs, idleKeepaliveMs: IDLE_KEEPALIVE_MS }, set.datapath, io);
       if (n.transport === 'udp') udp!.attach(n.address, link);
       else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
-      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, downDeferred: 0, deferring: false, drops });
+      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, downDeferred: 0, deferring: false, drops, loss: new LossMeter(), lossSampledAt: -Infinity });
       link.start(clock());
     });
     return set;
@@ -183,6 +197,11 @@ export class LinkSet {
 
   isUp(index: number): boolean {
     return this.neighbours[index]?.up ?? false;
+  }
+
+  /** The share of neighbour `index`'s frames that lately did not reach us (undefined: too few counted). */
+  rxLoss(index: number): number | undefined {
+    return this.neighbours[index]?.loss.loss();
   }
 
   /** Sends one payload to a neighbour; false when the link cannot take it now. */
@@ -238,6 +257,10 @@ export class LinkSet {
     this.pollKernel(now);
     for (const n of this.neighbours) {
       n.link.tick(now);
+      if (now - n.lossSampledAt >= LOSS_SAMPLE_MS) {
+        n.lossSampledAt = now;
+        n.loss.sample(now, this.datapath.rxCounts(n.index));
+      }
       const s = n.link.stats;
       if (s.rxFrames !== n.lastRxFrames) {
         n.lastRxFrames = s.rxFrames;
@@ -298,6 +321,7 @@ export class LinkSet {
         downDeferred: n.downDeferred,
         emulatedLossPct: n.cfg.emulatedLossPct,
         emulatedDrops: n.drops.emulated,
+        rxLoss: n.loss.loss() ?? null,
       };
     });
   }

@@ -29,6 +29,11 @@ export interface LinkConfig {
   testOnlyFastRotation?: boolean;
   /** Source of randomness (ephemeral keys, session ids); injectable for deterministic tests. */
   random?: (n: number) => Uint8Array;
+  /**
+   * Send a keepalive when nothing was sent for this long, ms (0, the default: never). A link
+   * that always talks lets its peer tell silence from loss, and count loss, even when idle.
+   */
+  idleKeepaliveMs?: number;
 }
 
 export interface ResolvedLinkConfig extends Required<Omit<LinkConfig, 'testOnlyFastRotation'>> {}
@@ -62,6 +67,8 @@ export function resolveLinkConfig(c: LinkConfig): ResolvedLinkConfig {
   }
   const rekeyAfterFrames = c.rekeyAfterFrames ?? REKEY_AFTER_FRAMES;
   checkInt('rekeyAfterFrames', rekeyAfterFrames, 1, REKEY_AFTER_FRAMES);
+  const idleKeepaliveMs = c.idleKeepaliveMs ?? 0;
+  checkInt('idleKeepaliveMs', idleKeepaliveMs, 0, MAX_ROTATION_INTERVAL_MS);
   return {
     identity: c.identity,
     peerPublicKey: Uint8Array.from(c.peerPublicKey),
@@ -72,5 +79,6 @@ export function resolveLinkConfig(c: LinkConfig): ResolvedLinkConfig {
     padBytes,
     rekeyAfterFrames,
     random: c.random ?? ((n) => new Uint8Array(randomBytes(n))),
+    idleKeepaliveMs,
   };
 }

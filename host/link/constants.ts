@@ -21,6 +21,14 @@ export const TEST_ONLY_MIN_ROTATION_INTERVAL_MS = 2;
  */
 export const LINK_RTO: RtoBounds = { initialMs: 200, minMs: 20, maxMs: 5000 };
 /**
+ * Rotation messages are resent at least this often (or every two RTTs on a slower path),
+ * however many were lost: on a link losing
+ * half its frames each way a rotation's round trip succeeds one time in four, and a backoff to
+ * LINK_RTO.maxMs would leave the key unrotated for tens of seconds (and, after
+ * REJECT_AFTER_INTERVALS, the session torn down).
+ */
+export const REKEY_MAX_RTO_MS = 250;
+/**
  * A rotation unanswered after this many retries (about 30 RTTs with backoff) means the follower
  * lost the session: re-handshake. At 10% loss each way a healthy link trips this once an hour.
  */

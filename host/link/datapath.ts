@@ -26,6 +26,9 @@ interface PeerKeys {
   txCurrent?: TxKey;
   txNext?: TxKey;
   rx: Map<number, RxKey>;
+  /** Frames that authenticated, and the counter span they cover (what the peer sent meanwhile). */
+  rxFrames: number;
+  rxSpan: number;
 }
 
 export interface Opened extends Inner {
@@ -49,7 +52,7 @@ export class SoftwareDatapath implements KeySink {
 
   private keys(peer: number): PeerKeys {
     let p = this.peers.get(peer);
-    if (!p) this.peers.set(peer, (p = { rx: new Map() }));
+    if (!p) this.peers.set(peer, (p = { rx: new Map(), rxFrames: 0, rxSpan: 0 }));
     return p;
   }
 
@@ -120,14 +123,26 @@ export class SoftwareDatapath implements KeySink {
     return sealFrame(this.aead, tx.key, { receiver, generation: tx.generation, counter }, innerType, payload, pad);
   }
 
+  /**
+   * Frames received from a peer and the span of counters they cover, summed over its keys:
+   * span − frames is what the peer sent and we never got (the link's loss toward us).
+   */
+  rxCounts(peer: number): { frames: number; span: number } {
+    const p = this.peers.get(peer);
+    return { frames: p?.rxFrames ?? 0, span: p?.rxSpan ?? 0 };
+  }
+
   /** Opens a frame whose header is already parsed; commits the counter only if it authenticates. */
   open(peer: number, frame: Uint8Array, header: FrameHeader): Opened | FrameReject {
-    const rx = this.peers.get(peer)?.rx.get(header.generation);
-    if (!rx) return 'wrongGeneration';
+    const p = this.peers.get(peer);
+    const rx = p?.rx.get(header.generation);
+    if (!p || !rx) return 'wrongGeneration';
     const verdict = rx.window.check(header.counter);
     if (verdict !== 'fresh') return verdict;
     const inner = openFrame(this.aead, rx.key, frame, header);
     if (typeof inner === 'string') return inner;
+    if (header.counter > rx.window.highest) p.rxSpan += header.counter - rx.window.highest;
+    p.rxFrames++;
     rx.window.commit(header.counter);
     return { ...inner, generation: header.generation };
   }

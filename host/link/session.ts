@@ -31,6 +31,7 @@ import {
   MAX_REKEY_RETRIES,
   MIN_DRAIN_MS,
   REJECT_AFTER_INTERVALS,
+  REKEY_MAX_RTO_MS,
   UNDER_LOAD_MS,
 } from './constants.ts';
 import { InnerType, MAX_PAYLOAD_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
@@ -124,6 +125,8 @@ export class Link {
   private session: Session | null = null;
   /** When a frame from the peer last authenticated: proof that the peer still holds the session. */
   private lastPeerFrameAt = -Infinity;
+  /** When we last sent a transport frame (the idle keepalive counts from here). */
+  private lastTxAt = -Infinity;
   /** When the transport last saw datagrams dropped for overload (noteOverload). */
   private lastOverloadAt = -Infinity;
   private leaderRekey: LeaderRekey | null = null;
@@ -207,6 +210,16 @@ export class Link {
     return this.rtt.srtt;
   }
 
+  /**
+   * Rotation messages are resent at least this often: REKEY_MAX_RTO_MS, or 2 x RTT on a slower
+   * path. Before any RTT sample the backoff is left alone: it is what lets a first rotation over a
+   * slow path go unrepeated and measure it.
+   */
+  private get rekeyMaxRto(): number {
+    const srtt = this.rtt.srtt;
+    return srtt === undefined ? LINK_RTO.maxMs : Math.max(REKEY_MAX_RTO_MS, 2 * srtt);
+  }
+
   /** Rotation period in force: the configured interval, or 2 x RTT when that is longer. */
   get effectiveIntervalMs(): number {
     return Math.max(this.config.rotationIntervalMs, 2 * (this.rtt.srtt ?? 0));
@@ -218,12 +231,13 @@ export class Link {
   }
 
   /** Sends one application payload. Returns false (and counts it) when it cannot. */
-  send(payload: Uint8Array, _now: number): boolean {
+  send(payload: Uint8Array, now: number): boolean {
     const s = this.session;
     if (!s || s.txGen < 0 || payload.length > MAX_PAYLOAD_BYTES) {
       this.stats.txDropped++;
       return false;
     }
+    this.lastTxAt = now;
     return this.sendInner(InnerType.Data, payload);
   }
 
@@ -287,7 +301,7 @@ export class Link {
         if (now >= r.deadline) {
           r.retries++;
           r.retransmitted = true;
-          r.rto = Math.min(r.rto * 2, LINK_RTO.maxMs);
+          r.rto = Math.min(r.rto * 2, this.rekeyMaxRto);
           this.rtt.backOff(r.rto);
           r.deadline = now + r.rto;
           this.stats.rekeyRetransmits++;
@@ -304,6 +318,11 @@ export class Link {
       this.requestDeadline = now + this.rtt.rto;
       this.sendInner(InnerType.RekeyRequest, encodeRekeyRequest(s.gen));
     }
+    const idle = this.config.idleKeepaliveMs;
+    if (idle > 0 && s.txGen >= 0 && now >= this.lastTxAt + idle) {
+      this.lastTxAt = now;
+      this.sendKeepalive();
+    }
   }
 
   /** Earliest time at which `tick` has something to do (Infinity when nothing is pending). */
@@ -318,6 +337,7 @@ export class Link {
         else if (s.txGen >= 0) t = Math.min(t, s.agreedAt + this.effectiveIntervalMs);
         if (this.confirmGen >= 0) t = Math.min(t, this.confirmDeadline);
       }
+      if (this.config.idleKeepaliveMs > 0 && s.txGen >= 0) t = Math.min(t, this.lastTxAt + this.config.idleKeepaliveMs);
     }
     return t;
   }
@@ -585,7 +605,8 @@ export class Link {
     const gen = s.gen + 1;
     const payload = encodeRekey(gen, ephemeral.publicKey);
     this.rotateRequested = false;
-    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + this.rtt.rto, rto: this.rtt.rto };
+    const rto = Math.min(this.rtt.rto, this.rekeyMaxRto);
+    this.leaderRekey = { gen, retries: 0, ephemeral, payload, sentAt: now, retransmitted: false, deadline: now + rto, rto };
     this.sendInner(InnerType.RekeyInit, payload);
   }
 

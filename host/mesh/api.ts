@@ -21,6 +21,11 @@ export interface Timers {
   /** Runs `fn` once after `ms` milliseconds (0 = as soon as possible, never synchronously). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Runs `fn` after the current event, at the same time (work batched within one event, such
+   * as the packets of one datagram forwarded together). Default: a microtask.
+   */
+  defer?(fn: () => void): void;
 }
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
@@ -54,6 +59,23 @@ export interface LinkInfo {
   publicKey?: PublicKey;
   /** Configured or measured link capacity, bytes/s; discovery reports the path minimum. */
   capacityBytesPerSec?: number;
+  /**
+   * Pace everything sent on the link at this rate, bytes/s on the wire (counting each
+   * frame's link overhead), so queues form in the node, where real-time traffic can go first,
+   * and not in the radio or qdisc below. Omitted: unpaced.
+   */
+  paceBytesPerSec?: number;
+  /**
+   * How new routes' hops over this link run: 'saf' (store-and-forward), 'plain', or 'auto'
+   * (default): store-and-forward when the link's measured loss reaches safLossThreshold.
+   */
+  forwarding?: 'auto' | 'saf' | 'plain';
+  /**
+   * The share of the neighbour's frames that lately did not arrive here (the link layer
+   * counts them), or undefined when not measured yet. The node reports it to the neighbour
+   * (ProbeReply), which chooses its hops by it.
+   */
+  rxLoss?: () => number | undefined;
 }
 
 /** Limits and timers of one node. Every field has a default (see constants.ts). */
@@ -92,6 +114,12 @@ export interface MeshNodeOptions {
   setupRetries?: number;
   /** The forwarding table (default: a SoftwareForwardingTable). */
   table?: import('./forwarding.ts').ForwardingTable;
+  /** Store-and-forward buffer of one route and hop, bytes (bulk lane; default 256 KiB). */
+  safBufferBytes?: number;
+  /** The same for the real-time lane (default 32 KiB). */
+  safRealtimeBufferBytes?: number;
+  /** Measured link loss from which new hops run store-and-forward (default 0.01). */
+  safLossThreshold?: number;
 }
 
 /** One hop of a path as the source knows it: the node's key and, for the first hop, the neighbour it is. */
@@ -147,6 +175,12 @@ export interface RouteInfo {
   firstNeighbour: NeighbourId;
   /** Route ID on the first hop (the ID written into packets leaving this node). */
   firstRouteId: number;
+  /** Real-time route (the rules' QoS bit): its packets go before bulk on plain hops too. */
+  qos: boolean;
+  /** How each hop forwards toward the destination, first hop first (as far as the route is built). */
+  hopModes: Array<'plain' | 'saf'>;
+  /** Every hop is store-and-forward: the route loses nothing while it lives. */
+  hopReliable: boolean;
   /** Time the route took to come up, ms (undefined while building). */
   setupMs?: number;
   /** Smoothed round trip to the destination over the route, ms. */
@@ -165,7 +199,7 @@ export interface RuleInfo {
   routeId: number;
   /** Neighbour packets with this ID arrive from; undefined for a source's own outgoing state. */
   from?: NeighbourId;
-  action: import('./forwarding.ts').RouteAction;
+  action: import('./forwarding.ts').RuleAction;
   /** Bytes and packets that matched the rule (forwarded or delivered): the payment record. */
   bytes: number;
   packets: number;
@@ -208,6 +242,11 @@ export interface LinkStatus {
   routesFrom: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Loss of our frames toward the neighbour (its report) and of its frames toward us (our count). */
+  lossOut?: number;
+  lossIn?: number;
+  /** How a route's hop over this link runs if set up now. */
+  hop: 'plain' | 'saf';
 }
 
 /** Every counter the node keeps, by name; drops are never thrown, only counted here. */
@@ -255,6 +294,12 @@ export interface MeshCounters {
   replays: number;
   /** A Hello claimed a key other than the one the link layer authenticated. */
   helloMismatch: number;
+  /** Route packets dropped at this node because their way out was full (a plain hop's paced queue, a lane). */
+  routeDrops: number;
+  /** Datagram-service messages sent and delivered here, and dropped (no listener, or no room). */
+  datagramsSent: number;
+  datagramsDelivered: number;
+  datagramsDropped: number;
 }
 
 export interface MeshStatus {
@@ -277,6 +322,8 @@ export interface MeshStatus {
   /** Bytes held in stream send and reassembly buffers. */
   bufferedBytes: number;
   counters: MeshCounters;
+  /** The store-and-forward engine: its counters, every lane, and the pacing per neighbour. */
+  saf: { stats: import('../saf/stats.ts').SafStats; lanes: import('../saf/engine.ts').LaneView[]; neighbours: import('../saf/engine.ts').NeighbourView[] };
 }
 
 export interface StreamStatus {
@@ -306,6 +353,8 @@ export interface OpenStreamOptions {
   repair?: 'rediscover' | 'none';
   /** Send buffer, bytes: `write` accepts up to this much unacknowledged data. */
   sendBufferBytes?: number;
+  /** The stream's data travels in the real-time class (its acknowledgements always do). */
+  qos?: boolean;
 }
 
 /** An end-to-end reliable, in-order byte stream over one or more routes. */
@@ -325,6 +374,13 @@ export interface MeshStream {
   onEnd: (() => void) | undefined;
   /** Aborts the stream (no more retransmission); the other end is told (Reset) unless the stream had finished. */
   close(): void;
+  /**
+   * Stops delivering (`onData` is not called) until `resume`. What arrives over a
+   * store-and-forward last hop stays in that hop's buffer meanwhile, so the route fills back
+   * to the source and the writer waits; nothing is lost.
+   */
+  pause(): void;
+  resume(): void;
   /** Why the stream closed: aborted here, reset by the other end, no route left (undefined while open). */
   readonly closeReason: string | undefined;
   /** Called once when the stream closes for any reason, with `closeReason`. */
@@ -338,6 +394,8 @@ export interface ConnectOptions {
   discover?: DiscoverOptions;
   repair?: OpenStreamOptions['repair'];
   sendBufferBytes?: number;
+  /** Real-time routes and stream. */
+  qos?: boolean;
 }
 
 /** A message type of a service: one codec, one handler. */
@@ -373,6 +431,8 @@ export interface DatagramPeer {
 export interface DatagramOptions {
   /** Arms the source's failure detector: an answer from the destination is due within routeFailMs. */
   expectsReply?: boolean;
+  /** The real-time class (ahead of bulk at every hop and in every bundle); default: the route's class. */
+  qos?: boolean;
 }
 
 /** A service's handler of datagrams on routes. */
@@ -413,13 +473,13 @@ export interface MeshNodeApi {
   openStream(options: OpenStreamOptions): Promise<MeshStream>;
 
   // ---- datagrams on routes (datagrams.ts) ----
-  /** Receives datagrams sent to `channel` (2..65535) over routes from either end. Throws if taken. */
+  /** Receives datagrams sent to `channel` (FIRST_SERVICE_CHANNEL..65535) over routes from either end. Throws if taken. */
   onDatagram(channel: number, handler: DatagramHandler): void;
   /**
    * Sends one datagram (at most MAX_DATAGRAM_BYTES) to `channel` at the other end of `route`
    * (a source route's id, or at a destination the route end's, as DatagramPeer.route names
-   * it): unordered, sealed end to end, never resent end to end. False when the route is not
-   * up or the link refused it.
+   * it): unordered, sealed end to end, never resent end to end (but resent hop by hop on
+   * store-and-forward hops). False when the route is not up or its first hop has no room now.
    */
   sendDatagram(route: number, channel: number, bytes: Uint8Array, options?: DatagramOptions): boolean;
   /** Called with a route's (or route end's) id when it goes: failed, deleted, torn down, expired. */

@@ -48,8 +48,33 @@ export const DEFAULT_SETUP_BURST_PER_PEER = 20;
  */
 export const HELLO_RETRY_MS = 250;
 export const HELLO_MAX_RETRY_MS = 8_000;
-/** Link probes (RTT for discovery) this often per neighbour. */
+/** Link probes (RTT for discovery, loss for the choice of hop) this often per neighbour. */
 export const PROBE_INTERVAL_MS = 2_000;
+/**
+ * A link that loses at least this share of frames (0.5 %) runs new routes' hops
+ * store-and-forward; below it (a clean wired link, which loses next to nothing) they are
+ * forwarded plainly, the forwarding plane's only mode. TCP's goodput falls by a third at 1 %
+ * loss on a 3-hop chain (bench/results/saf.json), while a hop's own resends cost it only the
+ * lost share; half of that keeps a 1 % link store-and-forward however the count falls.
+ */
+export const DEFAULT_SAF_LOSS_THRESHOLD = 0.005;
+/**
+ * On a route whose every hop is store-and-forward nothing is lost while the route lives, so a
+ * stream resends by timer only as a safety net: after this long (or the route's RTO, if longer)
+ * without an acknowledgement, and never while the first hop holds it back for credit.
+ */
+export const HOP_RELIABLE_RTO_MS = 3_000;
+/**
+ * Discovery and setup messages (DiscoverQuery, DiscoverReply, Create, Created) go in several
+ * copies on a lossy link, enough that all of them are lost at most this share of the time (by
+ * the link's measured loss), and never more than MAX_CONTROL_COPIES. Discovery has no
+ * retransmission and crosses every link of a path twice: at 50 % loss a 3-hop search would
+ * succeed 1.6 % of the time, at 30 % an 8-hop one 0.3 %.
+ */
+export const CONTROL_COPY_LOSS = 0.01;
+export const MAX_CONTROL_COPIES = 8;
+/** A route with stream data unacknowledged and nothing heard for this share of routeFailMs is pinged. */
+export const BUSY_PROBE_FRACTION = 1 / 3;
 /** Discovery defaults. */
 export const DEFAULT_DISCOVERY_HOPS = 6;
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 1_000;
@@ -71,17 +96,22 @@ export const DISCOVERY_SEEN_MAX = 4096;
 export const DEFAULT_QUERY_RATE_PER_PEER = 20;
 export const DEFAULT_QUERY_BURST_PER_PEER = 40;
 /**
- * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
- * speed; two routes' full windows) and the most a route may have in flight (its congestion
- * window, congestion.ts, grows up to this).
+ * Stream defaults: the send buffer (bytes written and not yet acknowledged end to end) and the
+ * most a route with a plain hop may have in flight (its congestion window, congestion.ts,
+ * grows up to this). On a store-and-forward route the source holds everything the relays hold
+ * (their buffers fill before its first hop stops it) plus what is on the way back as
+ * acknowledgements, so the send buffer must cover the route's buffers: 4 MiB is eight hops of
+ * the default 256 KiB lanes, twice (docs/protocol.md, "Sizing buffers").
  */
-export const DEFAULT_SEND_BUFFER_BYTES = 256 * 1024;
+export const DEFAULT_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_ROUTE_WINDOW_BYTES = 128 * 1024;
 /** Receiver reassembly limit: data beyond delivered + this is dropped (the sender's window is smaller). */
 export const RECV_WINDOW_BYTES = 4 << 20;
 /**
  * Acks are coalesced: one per this many data packets, or after the delay below (TCP's
- * delayed ack, shorter because the stream's RTO floor is 200 ms, not TCP's 1 s).
+ * delayed ack, shorter because the stream's RTO floor is 200 ms, not TCP's 1 s). Every ack
+ * costs each relay on the way back as much work as a data packet, so a busy stream acks
+ * every eighth packet (and at once for a gap filled or the end).
  */
 export const ACK_EVERY_PACKETS = 2;
 export const ACK_DELAY_MS = 10;

@@ -1,7 +1,8 @@
 // Channel 0, daemon to daemon: one tagged union and its one codec. Hello announces a node's
 // key and services (repeated until a HelloAck answers it); Create/Created/CreateRefused add one hop to a route; Teardown removes
 // one; DiscoverQuery/DiscoverReply are the bounded breadth-first search; Probe measures a
-// link's round trip for discovery. Layouts are in docs/protocol.md.
+// link's round trip, and its reply carries the loss the replier measured on frames from the
+// prober (what route setup chooses store-and-forward hops by). Layouts are in docs/protocol.md.
 import { decodeWith, Writer } from '../../spec/bytes.ts';
 import { PUBLIC_KEY_BYTES } from '../../spec/link-wire.ts';
 import { ControlMsg, MAX_ROUTE_HOPS, MAX_SERVICE_NAME_BYTES, MAX_SERVICES_PER_NODE, SETUP_ID_BYTES } from '../../spec/route-wire.ts';
@@ -28,7 +29,12 @@ export type Control =
   | { type: typeof ControlMsg.DiscoverQuery; queryId: Uint8Array; ttl: number; target: DiscoverTargetWire; path: PathEntry[] }
   | { type: typeof ControlMsg.DiscoverReply; queryId: Uint8Array; path: PathEntry[] }
   | { type: typeof ControlMsg.Probe; nonce: number; sentAt: number }
-  | { type: typeof ControlMsg.ProbeReply; nonce: number; sentAt: number };
+  /** `loss`: fraction of the prober's frames that did not reach the replier lately (undefined: not measured). */
+  | { type: typeof ControlMsg.ProbeReply; nonce: number; sentAt: number; loss: number | undefined };
+
+/** ProbeReply's loss field: u16 in units of 1/LOSS_SCALE; LOSS_UNKNOWN when not measured. */
+export const LOSS_SCALE = 10_000;
+export const LOSS_UNKNOWN = 0xffff;
 
 /** Discovery query IDs: 64 random bits. */
 export const QUERY_ID_BYTES = 8;
@@ -80,8 +86,10 @@ export function encodeControl(m: Control): Uint8Array {
       writePath(w, m.path);
       break;
     case ControlMsg.Probe:
-    case ControlMsg.ProbeReply:
       w.u32(m.nonce).f64(m.sentAt);
+      break;
+    case ControlMsg.ProbeReply:
+      w.u32(m.nonce).f64(m.sentAt).u16(m.loss === undefined ? LOSS_UNKNOWN : Math.round(Math.min(1, Math.max(0, m.loss)) * LOSS_SCALE));
       break;
   }
   return w.finish();
@@ -156,9 +164,16 @@ export function decodeControl(b: Uint8Array): Control | undefined {
         m = { type: ControlMsg.DiscoverReply, queryId: r.bytes(QUERY_ID_BYTES).slice(), path: readPath() };
         break;
       case ControlMsg.Probe:
-      case ControlMsg.ProbeReply:
-        m = { type, nonce: r.u32(), sentAt: r.f64() } as Control;
+        m = { type, nonce: r.u32(), sentAt: r.f64() };
         break;
+      case ControlMsg.ProbeReply: {
+        const nonce = r.u32();
+        const sentAt = r.f64();
+        const l = r.u16();
+        if (l !== LOSS_UNKNOWN && l > LOSS_SCALE) r.fail();
+        m = { type, nonce, sentAt, loss: l === LOSS_UNKNOWN ? undefined : l / LOSS_SCALE };
+        break;
+      }
       default:
         return r.fail();
     }

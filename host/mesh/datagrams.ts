@@ -9,7 +9,8 @@
 // answers with `send(end, ...)` without caring which side it is on, and hears
 // `onEndClosed(end)` when the route fails, is deleted or torn down.
 import { MAX_DATAGRAM_BYTES, RouteMsg } from '../../spec/route-wire.ts';
-import type { DatagramHandler } from './api.ts';
+import { Cls } from '../saf/constants.ts';
+import type { DatagramHandler, DatagramOptions } from './api.ts';
 import type { NodeContext } from './context.ts';
 import { encodeRouteInner } from './route-packet.ts';
 import type { Hop, SourceRoute } from './state.ts';
@@ -17,8 +18,8 @@ import type { Hop, SourceRoute } from './state.ts';
 export interface DatagramHooks {
   /** The up source route with this id. */
   route(id: number): SourceRoute | undefined;
-  sendToDestination(r: SourceRoute, inner: Uint8Array, expectsReply: boolean): boolean;
-  sendToSource(hop: Hop, inner: Uint8Array): boolean;
+  sendToDestination(r: SourceRoute, inner: Uint8Array, expectsReply: boolean, cls: Cls): boolean;
+  sendToSource(hop: Hop, inner: Uint8Array, cls: Cls): boolean;
 }
 
 export class DatagramSet {
@@ -44,15 +45,19 @@ export class DatagramSet {
   /**
    * Sends `bytes` to the service on `channel` at the other end of route end `end`. False when
    * the end is unknown or down, or the transport refused (the caller counts it as a loss).
-   * `expectsReply` arms the source's failure detector (an answer is due within routeFailMs).
+   * `expectsReply` arms the source's failure detector (an answer is due within routeFailMs);
+   * `qos` chooses the real-time class (default: the route's class).
    */
-  send(end: number, channel: number, bytes: Uint8Array, expectsReply = false): boolean {
+  send(end: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
     if (bytes.length > MAX_DATAGRAM_BYTES) throw new RangeError(`datagram of ${bytes.length} bytes; at most ${MAX_DATAGRAM_BYTES}`);
     const inner = encodeRouteInner({ type: RouteMsg.Datagram, channel, bytes });
+    const cls = (qos: boolean) => ((options.qos ?? qos) ? Cls.realtime : Cls.bulk);
     const r = this.hooks.route(end);
-    if (r) return r.state === 'up' && this.hooks.sendToDestination(r, inner, expectsReply);
-    const hop = this.ends.get(end);
-    return hop !== undefined && !hop.removed && this.hooks.sendToSource(hop, inner);
+    const hop = r ? undefined : this.ends.get(end);
+    const ok = r ? r.state === 'up' && this.hooks.sendToDestination(r, inner, options.expectsReply ?? false, cls(r.qos)) : hop !== undefined && !hop.removed && this.hooks.sendToSource(hop, inner, cls(hop.qos));
+    if (ok) this.ctx.counters.datagramsSent++;
+    else this.ctx.counters.datagramsDropped++;
+    return ok;
   }
 
   /** A datagram from the destination of source route `r`. */
@@ -72,8 +77,9 @@ export class DatagramSet {
       this.ctx.counters.unknownChannel++;
       return;
     }
+    this.ctx.counters.datagramsDelivered++;
     try {
-      h(bytes, { route: end, send: (b, o) => this.send(end, channel, b, o?.expectsReply ?? false) });
+      h(bytes, { route: end, send: (b, o) => this.send(end, channel, b, o) });
     } catch {
       this.ctx.counters.handlerErrors++;
     }

@@ -4,12 +4,30 @@
 // through an adapter (table-adapter.ts): the action has the same fields as host/table's
 // value layout (valid, local, qos, port, arg), with numbers instead of bigints because route
 // IDs are u32 here.
-import { MAX_ROUTE_ID } from '../../spec/route-wire.ts';
+import { HOP_CHANNEL, MAX_ROUTE_ID } from '../../spec/route-wire.ts';
 
 /** What a hit does. `port` is the neighbour id (0..255, the table's 8-bit port field). */
 export type RouteAction =
   | { readonly kind: 'forward'; readonly port: number; readonly nextRoute: number; readonly qos: boolean }
   | { readonly kind: 'local'; readonly channel: number; readonly qos: boolean };
+
+/**
+ * What a rule does at this node. A forward names how the next hop runs: 'plain' (the packet
+ * goes out once, as the forwarding plane sends it) or 'saf' (store-and-forward: buffered,
+ * hop-acknowledged, resent by this node). The forwarding plane only forwards plainly, so the
+ * table holds a store-and-forward rule as "deliver to the host" (channel HOP_CHANNEL), and the
+ * host forwards it (tableAction).
+ */
+export type RuleAction =
+  | { readonly kind: 'forward'; readonly port: number; readonly nextRoute: number; readonly qos: boolean; readonly hop: 'plain' | 'saf' }
+  | { readonly kind: 'local'; readonly channel: number; readonly qos: boolean };
+
+/** The form of a rule the forwarding table holds. */
+export function tableAction(a: RuleAction): RouteAction {
+  if (a.kind === 'local') return a;
+  if (a.hop === 'saf') return { kind: 'local', channel: HOP_CHANNEL, qos: a.qos };
+  return { kind: 'forward', port: a.port, nextRoute: a.nextRoute, qos: a.qos };
+}
 
 export interface ForwardingTable {
   /** Inserts a rule, or replaces the rule of an ID already present (one update write). */

@@ -14,6 +14,13 @@
 //   S ==ExtendAck==> B                                B switches b_f -> (C, c_f): a relay now
 // B only ever learns "a neighbour asked me to extend to C"; C only "B asked me to be a hop".
 // Neither can tell whether its previous hop is the source or the next hop the destination.
+//
+// The data path: every route packet leaves a node through its store-and-forward engine
+// (host/saf), on the hop's lane when the hop runs store-and-forward (chosen per hop at setup
+// from the link's measured loss, or the link's override) or plainly, one channel-1 frame as
+// the forwarding plane sends it. Packets arrive as channel-1 frames (plain) or inside
+// channel-2 hop datagrams (store-and-forward), and either way go by the rule their route ID
+// names: forward, or hand to the route end here.
 import type {
   ConnectOptions,
   DatagramHandler,
@@ -43,8 +50,11 @@ import { osRandom } from '../crypto/random.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
 import { identityFromSecretKey, type Identity } from '../identity/identity.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
-import { HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, PROBE_INTERVAL_MS } from './constants.ts';
-import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, MESH_MTU_BYTES, ROUTE_CHANNEL } from '../../spec/route-wire.ts';
+import { CONTROL_COPY_LOSS, HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, MAX_CONTROL_COPIES, PROBE_INTERVAL_MS } from './constants.ts';
+import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, FRAME_HEADER_BYTES, HOP_CHANNEL, MAX_ROUTE_PACKET_BYTES, MESH_MTU_BYTES, ROUTE_CHANNEL, routeIdOf, RouteMsg } from '../../spec/route-wire.ts';
+import { Cls } from '../saf/constants.ts';
+import { SafEngine } from '../saf/engine.ts';
+import type { Holding } from '../saf/lanes.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
 import { DatagramSet } from './datagrams.ts';
@@ -53,7 +63,7 @@ import { CountShares, RateShares } from './fairness.ts';
 import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
 import { ServiceRegistry } from './registry.ts';
-import { forwardFrame, routeIdOf } from './route-packet.ts';
+import { encodeRouteInner, frameOf, setRouteId, type RouteInner } from './route-packet.ts';
 import { RelayRole, type HopView } from './relay.ts';
 import { RuleBook, type Rule } from './rules.ts';
 import { SourceRole } from './source.ts';
@@ -89,6 +99,10 @@ function newCounters(): MeshCounters {
     unknownNeighbour: 0,
     replays: 0,
     helloMismatch: 0,
+    routeDrops: 0,
+    datagramsSent: 0,
+    datagramsDelivered: 0,
+    datagramsDropped: 0,
   };
 }
 
@@ -109,6 +123,8 @@ export class MeshNode implements MeshNodeApi {
   private readonly source: SourceRole;
   private readonly relay: RelayRole;
   private readonly streams: StreamSet;
+  /** The data path: every route packet this node sends leaves through it. */
+  readonly saf: SafEngine;
   private readonly datagrams: DatagramSet;
   private readonly addresses = new Map<string, string>();
   /** Discovery queries passed on per upstream and next hop (fairness.ts). */
@@ -124,7 +140,25 @@ export class MeshNode implements MeshNodeApi {
     this.random = options.random ?? osRandom;
     this.offered = [...(options.services ?? [])];
     this.limits = resolveLimits(options);
-    this.rules = new RuleBook(options.table ?? new SoftwareForwardingTable(), this.random, () => this.timers.now());
+    this.rules = new RuleBook(options.table ?? new SoftwareForwardingTable(), this.random, () => this.timers.now(), undefined, (rule) => this.onRuleRemoved(rule));
+    this.saf = new SafEngine(
+      this.timers,
+      {
+        transmit: (nb, payload) => this.transmit(nb, payload),
+        deliver: (nb, packet, cls, held) => {
+          const n = this.neighbours.get(nb);
+          if (n?.up) this.onRoutePacket(n, packet, cls, held, undefined);
+          else held.release();
+        },
+        window: (nb, route, cls) => {
+          const rule = this.rules.get(route);
+          if (!rule || rule.from !== nb) return 0;
+          return cls === Cls.realtime ? this.limits.safRealtimeBufferBytes : this.limits.safBufferBytes;
+        },
+        writable: () => this.streams.kick(),
+      },
+      { bufferBytes: { [Cls.bulk]: this.limits.safBufferBytes, [Cls.realtime]: this.limits.safRealtimeBufferBytes } },
+    );
     this.registry = new ServiceRegistry(this.counters);
     this.registry.register<Control>(
       { name: 'daemon', channel: CONTROL_CHANNEL, codec: { encode: encodeControl, decode: decodeControl }, handle: (m, ctx) => this.onControl(ctx.from, m) },
@@ -148,6 +182,10 @@ export class MeshNode implements MeshNodeApi {
       sendFrame: (id, f) => this.sendFrame(id, f),
       sendControl: (id, m) => this.sendControl(id, m),
       sendTeardown: (id, routeId) => this.teardowns.send(id, routeId),
+      sendRoute: (id, frame, cls, saf) => this.sendRoute(id, frame, cls, saf),
+      routeRoom: (id, route, cls, saf) => (saf ? this.saf.room(id, route, cls) : this.saf.plainRoom(id)),
+      hopSaf: (id) => this.hopSaf(id),
+      dropLanes: (id, route, direction) => this.saf.dropLanes(id, route, direction),
       routeShares: new CountShares(this.limits.maxRoutesPerPeer, shareholders),
       setupShares: new RateShares(this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, shareholders),
       ownRoutesVia: (id) => this.source.all().filter((r) => r.firstNeighbour === id && (r.state === 'up' || r.state === 'building')).length,
@@ -156,16 +194,19 @@ export class MeshNode implements MeshNodeApi {
       discover: (t, o) => this.discover(t, o),
       addRoute: (c) => this.addRoute(c),
       route: (id) => this.source.get(id),
-      sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
-      sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
+      sendToDestination: (r, inner, expects, cls) => this.source.sendToHop(r, r.hops.length - 1, inner, expects, cls),
+      sendToSource: (hop, inner, cls) => this.relay.sendToSource(hop, inner, cls),
+      roomToDestination: (r, cls) => this.source.room(r, cls),
+      roomToSource: (hop, cls) => this.relay.roomToSource(hop, cls),
+      hopReliable: (r) => this.source.hopReliable(r),
     });
     this.datagrams = new DatagramSet(ctx, {
       route: (id) => this.source.get(id),
-      sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
-      sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
+      sendToDestination: (r, inner, expects, cls) => this.source.sendToHop(r, r.hops.length - 1, inner, expects, cls),
+      sendToSource: (hop, inner, cls) => this.relay.sendToSource(hop, inner, cls),
     });
     this.source = new SourceRole(ctx, {
-      onStreamMessage: (r, m) => this.streams.onRouteMessage(r, m),
+      onStreamMessage: (r, m, held) => this.streams.onRouteMessage(r, m, held),
       onDatagram: (r, channel, bytes) => this.datagrams.fromDestination(r, channel, bytes),
       onRouteFailed: (r, repair) => {
         this.streams.routeFailed(r, repair);
@@ -175,16 +216,17 @@ export class MeshNode implements MeshNodeApi {
         this.streams.routeDeleted(r);
         this.datagrams.closed(r.id);
       },
+      busy: (r) => this.streams.busy(r),
     });
     this.relay = new RelayRole(ctx, {
       onOpen: (hop, m) => this.streams.onOpen(hop, m),
-      onStreamMessage: (id, m) => this.streams.onHopMessage(id, m),
+      onStreamMessage: (id, m, held) => this.streams.onHopMessage(id, m, held),
       onDatagram: (hop, channel, bytes) => this.datagrams.fromSource(hop, channel, bytes),
       detachCarrier: (id) => {
         this.streams.detachCarrier(id);
         this.datagrams.closed(id);
       },
-      applyRule: (rule, packet) => this.applyRule(rule, packet),
+      applyRule: (rule, packet, cls, held) => this.applyRule(rule, packet, cls, held, undefined),
     });
     this.discovery = new Discovery({
       publicKey: this.identity.publicKey,
@@ -224,7 +266,9 @@ export class MeshNode implements MeshNodeApi {
     }
     n.up = true;
     n.info = info;
+    n.lossOut = undefined;
     n.reader = info.kind === 'stream' ? new StreamFrameReader() : undefined;
+    this.saf.neighbourUp(neighbour, { rateBytesPerSec: info.paceBytesPerSec });
     if (info.publicKey) n.publicKey = Uint8Array.from(info.publicKey);
     n.helloAcked = false;
     if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
@@ -243,6 +287,7 @@ export class MeshNode implements MeshNodeApi {
     n.helloTimer = undefined;
     this.relay.linkDown(neighbour);
     this.source.linkDown(neighbour);
+    this.saf.neighbourDown(neighbour);
   }
 
   receive(neighbour: NeighbourId, bytes: Uint8Array): void {
@@ -254,32 +299,80 @@ export class MeshNode implements MeshNodeApi {
     n.bytesReceived += bytes.length;
     const { frames, error } = n.reader ? n.reader.push(bytes) : decodeDatagramFrames(bytes);
     if (error) this.counters.malformed++;
-    for (const f of frames) this.onFrame(n, f);
+    // A datagram that is exactly one channel-1 frame can be forwarded as it is (plain relaying
+    // rewrites its route ID in place and sends the same bytes on).
+    const whole = frames.length === 1 && !n.reader && frames[0].payload.length + FRAME_HEADER_BYTES === bytes.length ? bytes : undefined;
+    for (const f of frames) this.onFrame(n, f, whole);
   }
 
-  private onFrame(n: NeighbourState, f: Frame): void {
+  private onFrame(n: NeighbourState, f: Frame, whole: Uint8Array | undefined): void {
     this.counters.messagesReceived++;
-    if (f.channel === ROUTE_CHANNEL) return this.onRoutePacket(n, f.payload);
+    if (f.channel === ROUTE_CHANNEL) return this.onRoutePacket(n, f.payload, undefined, undefined, whole);
+    if (f.channel === HOP_CHANNEL) return this.saf.receive(n.id, f.payload);
     this.registry.dispatch(f.channel, f.payload, { from: n.id, reply: (to, b) => void this.sendService(to, f.channel, b) });
   }
 
-  private sendFrame(neighbour: number, frame: Uint8Array): boolean {
+  /** Bytes to a neighbour's link, counted. */
+  private transmit(neighbour: number, payload: Uint8Array): boolean {
     const n = this.neighbours.get(neighbour);
     if (!n || !n.up || this.closed) {
       this.counters.sendFailures++;
       return false;
     }
-    const ok = this.transport.send(neighbour, frame);
+    const ok = this.transport.send(neighbour, payload);
     if (!ok) this.counters.sendFailures++;
     else {
-      n.bytesSent += frame.length;
+      n.bytesSent += payload.length;
       this.counters.messagesSent++;
     }
     return ok;
   }
 
+  /** A control or service frame, straight to the link (the pacer counts it). */
+  private sendFrame(neighbour: number, frame: Uint8Array): boolean {
+    const ok = this.transmit(neighbour, frame);
+    if (ok) this.saf.charge(neighbour, frame.length);
+    return ok;
+  }
+
+  private sendRoute(neighbour: number, frame: Uint8Array, cls: Cls, saf: boolean): boolean {
+    const n = this.neighbours.get(neighbour);
+    if (!n || !n.up || this.closed) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    return saf ? this.saf.sendSaf(neighbour, cls, frame.subarray(FRAME_HEADER_BYTES)) : this.saf.sendPlain(neighbour, cls, frame);
+  }
+
+  /** Whether a new route's hop over the link to `neighbour` runs store-and-forward. */
+  private hopSaf(neighbour: number): boolean {
+    const n = this.neighbours.get(neighbour);
+    if (!n) return false;
+    const f = n.info.forwarding ?? 'auto';
+    if (f !== 'auto') return f === 'saf';
+    // The loss our frames see on the way to it (its report); until it reports, the loss of its
+    // frames on the way to us (links lose alike both ways more often than not).
+    const loss = n.lossOut ?? n.info.rxLoss?.();
+    return loss !== undefined && loss >= this.limits.safLossThreshold;
+  }
+
   private sendControl(neighbour: number, m: Control): boolean {
-    return this.sendFrame(neighbour, encodeFrame(CONTROL_CHANNEL, encodeControl(m)));
+    const frame = encodeFrame(CONTROL_CHANNEL, encodeControl(m));
+    // Setup and discovery cross one link per message and are not retransmitted hop by hop
+    // (discovery not at all): on a lossy link they go in several copies, enough that all are
+    // lost only one time in a hundred; the receiver ignores the repeats (setup and query IDs).
+    const copies = m.type === ControlMsg.DiscoverQuery || m.type === ControlMsg.DiscoverReply || m.type === ControlMsg.Create || m.type === ControlMsg.Created ? this.copiesFor(neighbour) : 1;
+    let ok = false;
+    for (let i = 0; i < copies; i++) ok = this.sendFrame(neighbour, frame) || ok;
+    return ok;
+  }
+
+  /** Copies of a one-hop message so that all are lost at most CONTROL_COPY_LOSS of the time on this link. */
+  private copiesFor(neighbour: number): number {
+    const n = this.neighbours.get(neighbour);
+    const loss = n ? Math.max(n.lossOut ?? 0, n.info.rxLoss?.() ?? 0) : 0;
+    if (!(loss > 0)) return 1;
+    return Math.min(MAX_CONTROL_COPIES, Math.max(1, Math.ceil(Math.log(CONTROL_COPY_LOSS) / Math.log(Math.min(loss, 0.9)))));
   }
 
   private neighbourByKey(key: Uint8Array): number | undefined {
@@ -336,10 +429,14 @@ export class MeshNode implements MeshNodeApi {
         n.helloTimer = undefined;
         return;
       case ControlMsg.Probe:
-        this.sendControl(from, { type: ControlMsg.ProbeReply, nonce: m.nonce, sentAt: m.sentAt });
+        this.sendControl(from, { type: ControlMsg.ProbeReply, nonce: m.nonce, sentAt: m.sentAt, loss: n.info.rxLoss?.() });
         return;
       case ControlMsg.ProbeReply:
-        if (m.nonce === n.probeNonce) n.rtt.sample(this.timers.now() - m.sentAt);
+        if (m.nonce === n.probeNonce) {
+          n.rtt.sample(this.timers.now() - m.sentAt);
+          this.saf.noteRtt(from, this.timers.now() - m.sentAt);
+        }
+        if (m.loss !== undefined) n.lossOut = m.loss;
         return;
       case ControlMsg.Create:
         return this.relay.onCreate(n, m);
@@ -374,37 +471,59 @@ export class MeshNode implements MeshNodeApi {
 
   // ---- route packets ---------------------------------------------------------------------------
 
-  private onRoutePacket(n: NeighbourState, packet: Uint8Array): void {
+  /**
+   * A route packet from neighbour `n`: plain (a channel-1 frame; `whole` when the link datagram
+   * was that frame alone) or off a store-and-forward lane (`cls`, and `held` until this node is
+   * done with it).
+   */
+  private onRoutePacket(n: NeighbourState, packet: Uint8Array, cls: Cls | undefined, held: Holding | undefined, whole: Uint8Array | undefined): void {
     const id = routeIdOf(packet);
-    if (id === undefined) {
+    if (id === undefined || packet.length > MAX_ROUTE_PACKET_BYTES) {
       this.counters.malformed++;
+      held?.release();
       return;
     }
     const rule = this.rules.get(id);
     if (!rule || rule.from !== n.id) {
       this.counters.unknownRoute++;
+      held?.release();
       return;
     }
     this.rules.account(rule, packet.length, this.timers.now());
-    this.applyRule(rule, packet);
+    this.applyRule(rule, packet, cls, held, whole);
   }
 
-  /** What the forwarding table says, done: forward by route ID alone, or hand to the route end here. */
-  private applyRule(rule: Rule, packet: Uint8Array): void {
-    const action = this.rules.table.lookup(rule.routeId);
-    if (!action) {
-      this.counters.unknownRoute++;
-      return;
-    }
-    if (action.kind === 'forward') {
+  /**
+   * What the rule says, done: forward by route ID alone (plainly, or onto the next hop's
+   * store-and-forward lane), or hand to the route end here. A plain packet keeps the class
+   * of its route (the rule's QoS bit, as the forwarding plane has it); one that came off a lane
+   * keeps the class it travelled in.
+   */
+  private applyRule(rule: Rule, packet: Uint8Array, cls: Cls | undefined, held: Holding | undefined, whole: Uint8Array | undefined): void {
+    const a = rule.action;
+    if (a.kind === 'forward') {
       this.counters.packetsForwarded++;
       this.counters.bytesForwarded += packet.length;
-      this.sendFrame(action.port, forwardFrame(packet, action.nextRoute));
+      setRouteId(packet, a.nextRoute);
+      const c = cls ?? (a.qos ? Cls.realtime : Cls.bulk);
+      if (a.hop === 'saf') {
+        if (!this.saf.sendSaf(a.port, c, packet, held)) {
+          this.counters.routeDrops++;
+          held?.release();
+        }
+      } else if (!this.saf.sendPlain(a.port, c, whole ?? frameOf(packet), held)) this.counters.routeDrops++;
       return;
     }
     const owner = rule.owner as Hop | SourceRoute;
-    if (owner.kind === 'hop') this.relay.onTailPacket(owner, rule, packet);
-    else this.source.onPacket(owner, packet);
+    if (owner.kind === 'hop') this.relay.onTailPacket(owner, rule, packet, cls, held);
+    else this.source.onPacket(owner, packet, held);
+  }
+
+  /** A rule is gone: the store-and-forward lanes it fed close (what they held is released). */
+  private onRuleRemoved(rule: Rule): void {
+    this.saf.dropLanes(rule.from, rule.routeId, 'in');
+    const a = rule.action;
+    if (a.kind === 'forward' && a.hop === 'saf') this.saf.dropLanes(a.port, a.nextRoute, 'out');
   }
 
   // ---- routes --------------------------------------------------------------------------------------
@@ -452,7 +571,7 @@ export class MeshNode implements MeshNodeApi {
 
   sendDatagram(route: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
     if (this.closed) return false;
-    return this.datagrams.send(route, channel, bytes, options.expectsReply ?? false);
+    return this.datagrams.send(route, channel, bytes, options);
   }
 
   onRouteEndClosed(listener: (route: number) => void): void {
@@ -469,10 +588,10 @@ export class MeshNode implements MeshNodeApi {
     const candidates = await this.discover(target, options.discover);
     const chosen = choosePaths(candidates, options.policy);
     if (chosen.length === 0) throw new MeshError(`discovery found no path to ${JSON.stringify(target, (_k, v) => (v instanceof Uint8Array ? hex(v) : v))}`);
-    const settled = await Promise.allSettled(chosen.map((c) => this.addRoute(c)));
+    const settled = await Promise.allSettled(chosen.map((c) => this.addRoute(c, { qos: options.qos })));
     const routes = settled.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
     if (routes.length === 0) throw new MeshError(`no route came up: ${settled.map((x) => (x.status === 'rejected' ? String(x.reason) : '')).join('; ')}`);
-    const stream = await this.openStream({ channel: options.channel, routes: routes.map((r) => r.id), repair: options.repair, sendBufferBytes: options.sendBufferBytes });
+    const stream = await this.openStream({ channel: options.channel, routes: routes.map((r) => r.id), repair: options.repair, sendBufferBytes: options.sendBufferBytes, qos: options.qos });
     return { stream, routes: routes.map((r) => this.source.info(this.source.get(r.id)!)), candidates };
   }
 
@@ -503,6 +622,9 @@ export class MeshNode implements MeshNodeApi {
       routesFrom: n.routesFrom,
       bytesSent: n.bytesSent,
       bytesReceived: n.bytesReceived,
+      lossOut: n.lossOut,
+      lossIn: n.info.rxLoss?.(),
+      hop: this.hopSaf(n.id) ? 'saf' : 'plain',
     }));
     const streams = this.streams.statuses();
     return {
@@ -517,6 +639,7 @@ export class MeshNode implements MeshNodeApi {
       streams,
       bufferedBytes: streams.reduce((t, s) => t + s.sendBuffered + s.recvBuffered, 0),
       counters: { ...this.counters, queriesNotForwarded: this.discovery.notForwarded },
+      saf: { stats: structuredClone(this.saf.stats), lanes: this.saf.lanes(), neighbours: this.saf.neighbourViews() },
     };
   }
 
@@ -541,6 +664,7 @@ export class MeshNode implements MeshNodeApi {
       if (n.helloTimer !== undefined) this.timers.clearTimeout(n.helloTimer);
     }
     if (this.maintenanceTimer !== undefined) this.timers.clearTimeout(this.maintenanceTimer);
+    this.saf.close();
     this.closed = true;
   }
 }

@@ -14,6 +14,8 @@ import { acceptCreateBlob } from './hop-crypto.ts';
 import { decodeRouteInner, encodeRouteInner, openRoutePacket, sealRouteFrame, type RouteInner } from './route-packet.ts';
 import type { Rule } from './rules.ts';
 import { ReplayWindow, type Hop, type NeighbourState, type NextHop } from './state.ts';
+import { Cls } from '../saf/constants.ts';
+import type { Holding } from '../saf/lanes.ts';
 
 type CreateMsg = Extract<Control, { type: typeof ControlMsg.Create }>;
 type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof ControlMsg.CreateRefused }>;
@@ -22,14 +24,17 @@ type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof 
 export interface RelayHooks {
   /** A stream opens (or re-attaches) at this route end: this node is the destination. */
   onOpen(hop: Hop, m: Extract<RouteInner, { type: typeof RouteMsg.Open }>): void;
-  /** Stream data or acknowledgement for a stream ending here. */
-  onStreamMessage(carrierId: number, m: RouteInner): void;
+  /**
+   * Stream data, acknowledgement or reset for a stream ending here. True when the stream keeps
+   * `held` (it is paused: the packet stays in the hop's buffer until it releases it).
+   */
+  onStreamMessage(carrierId: number, m: RouteInner, held: Holding | undefined): boolean;
   /** A datagram from the source, for a service at this route end. */
   onDatagram(hop: Hop, channel: number, bytes: Uint8Array): void;
   /** The route end `carrierId` is gone: streams stop using it. */
   detachCarrier(carrierId: number): void;
-  /** Do what the table says with a packet (used after switching a tail to relay). */
-  applyRule(rule: Rule, packet: Uint8Array): void;
+  /** Do what the rule says with a packet (used after switching a tail to relay). */
+  applyRule(rule: Rule, packet: Uint8Array, cls: Cls | undefined, held: Holding | undefined): void;
 }
 
 export interface HopView {
@@ -89,6 +94,8 @@ export class RelayRole {
       bOut: m.backRoute,
       keys: accepted.keys,
       qos: accepted.request.qos,
+      // Our way back to the previous hop: store-and-forward when the link is lossy.
+      prevSaf: ctx.hopSaf(n.id),
       rx: new ReplayWindow(),
       txCounter: 0,
       carrierId: ctx.nextLocalId(),
@@ -123,7 +130,7 @@ export class RelayRole {
     }
     // The next hop is there: packets coming back from it go to our previous hop.
     try {
-      this.ctx.rules.install(x.bIn, from, { kind: 'forward', port: hop.prev, nextRoute: hop.bOut, qos: hop.qos }, hop, this.timers.now());
+      this.ctx.rules.install(x.bIn, from, { kind: 'forward', port: hop.prev, nextRoute: hop.bOut, qos: hop.qos, hop: hop.prevSaf ? 'saf' : 'plain' }, hop, this.timers.now());
     } catch (e) {
       if (e instanceof ForwardingTableFullError) {
         this.failExtension(hop, RefuseReason.TableFull);
@@ -132,8 +139,10 @@ export class RelayRole {
       throw e;
     }
     hop.extending = undefined;
-    hop.pendingNext = { neighbour: from, fOut: m.forwardRoute, bIn: x.bIn };
-    const inner = encodeRouteInner({ type: RouteMsg.Extended, setupId: x.sourceSetupId, reply: m.reply });
+    // How we forward to the new hop, chosen now from the link's loss; the source learns it.
+    const saf = this.ctx.hopSaf(from);
+    hop.pendingNext = { neighbour: from, fOut: m.forwardRoute, bIn: x.bIn, saf };
+    const inner = encodeRouteInner({ type: RouteMsg.Extended, setupId: x.sourceSetupId, reply: m.reply, saf });
     hop.lastExtended = { setupId: x.sourceSetupId, inner };
     this.sendToSource(hop, inner);
     return true;
@@ -211,19 +220,27 @@ export class RelayRole {
     hop.pendingNext = undefined;
     hop.next = next;
     const rule = this.ctx.rules.get(hop.fIn);
-    if (rule) this.ctx.rules.update(rule, { kind: 'forward', port: next.neighbour, nextRoute: next.fOut, qos: hop.qos });
+    if (rule) this.ctx.rules.update(rule, { kind: 'forward', port: next.neighbour, nextRoute: next.fOut, qos: hop.qos, hop: next.saf ? 'saf' : 'plain' });
     this.hooks.detachCarrier(hop.carrierId);
   }
 
-  /** Sends an end-to-end message from this hop back to the route's source. */
-  sendToSource(hop: Hop, inner: Uint8Array): boolean {
+  /** Sends an end-to-end message from this hop back to the route's source (control messages go real time). */
+  sendToSource(hop: Hop, inner: Uint8Array, cls: Cls = Cls.realtime): boolean {
     if (hop.removed) return false;
-    return this.ctx.sendFrame(hop.prev, sealRouteFrame(this.ctx.backend.aead, hop.keys.bwd, ++hop.txCounter, hop.bOut, inner));
+    // On a plain hop a packet has its route's class, as relays (and the forwarding plane) see it.
+    const c = hop.prevSaf ? cls : hop.qos ? Cls.realtime : Cls.bulk;
+    return this.ctx.sendRoute(hop.prev, sealRouteFrame(this.ctx.backend.aead, hop.keys.bwd, ++hop.txCounter, hop.bOut, inner), c, hop.prevSaf);
+  }
+
+  /** Bytes the way back to the source takes now (the route end's backpressure). */
+  roomToSource(hop: Hop, cls: Cls): number {
+    return hop.removed ? 0 : this.ctx.routeRoom(hop.prev, hop.bOut, cls, hop.prevSaf);
   }
 
   // ---- packets for the route end here ------------------------------------------------------
 
-  onTailPacket(hop: Hop, rule: Rule, packet: Uint8Array): void {
+  /** A packet for the route end here (`held`: its store-and-forward hold, released once handled). */
+  onTailPacket(hop: Hop, rule: Rule, packet: Uint8Array, cls: Cls | undefined, held: Holding | undefined): void {
     const ctx = this.ctx;
     const opened = openRoutePacket(ctx.backend.aead, hop.keys.fwd, packet);
     if (!opened) {
@@ -231,43 +248,52 @@ export class RelayRole {
         // Not for us: the source is already talking to the hop we added, so it has our
         // Extended (this is the acknowledgement when ExtendAck was lost). Forward it.
         this.switchToRelay(hop);
-        this.hooks.applyRule(rule, packet);
+        this.hooks.applyRule(rule, packet, cls, held);
         return;
       }
       ctx.counters.badAuth++;
+      held?.release();
       return;
     }
-    if (hop.rx.check(opened.counter) !== 'fresh') {
-      ctx.counters.replays++;
-      return;
+    let kept = false;
+    if (hop.rx.check(opened.counter) !== 'fresh') ctx.counters.replays++;
+    else {
+      hop.rx.commit(opened.counter);
+      const m = decodeRouteInner(opened.inner);
+      if (m) kept = this.onTailMessage(hop, m, held);
+      else ctx.counters.malformed++;
     }
-    hop.rx.commit(opened.counter);
-    const m = decodeRouteInner(opened.inner);
-    if (!m) {
-      ctx.counters.malformed++;
-      return;
-    }
+    if (!kept) held?.release();
+  }
+
+  /** One end-to-end message at the route end; true when a paused stream keeps `held`. */
+  private onTailMessage(hop: Hop, m: RouteInner, held: Holding | undefined): boolean {
+    const ctx = this.ctx;
     switch (m.type) {
       case RouteMsg.Extend:
-        return this.onExtend(hop, m);
+        this.onExtend(hop, m);
+        return false;
       case RouteMsg.ExtendAck:
         if (hop.lastExtended && equalBytes(hop.lastExtended.setupId, m.setupId)) this.switchToRelay(hop);
-        return;
+        return false;
       case RouteMsg.Ping:
         this.sendToSource(hop, encodeRouteInner({ type: RouteMsg.Pong, nonce: m.nonce, sentAt: m.sentAt }));
-        return;
+        return false;
       case RouteMsg.Open:
-        return this.hooks.onOpen(hop, m);
+        this.hooks.onOpen(hop, m);
+        return false;
       case RouteMsg.Data:
       case RouteMsg.Ack:
       case RouteMsg.Reset:
-        return this.hooks.onStreamMessage(hop.carrierId, m);
+        return this.hooks.onStreamMessage(hop.carrierId, m, held);
       case RouteMsg.Datagram:
         // Only the route's end hears datagrams: an old tail already switched to relay never
         // opens packets for the hops behind it.
-        return this.hooks.onDatagram(hop, m.channel, m.bytes);
+        this.hooks.onDatagram(hop, m.channel, m.bytes);
+        return false;
       default:
         ctx.counters.malformed++;
+        return false;
     }
   }
 
@@ -294,6 +320,8 @@ export class RelayRole {
     this.releaseShare(hop);
     ctx.rules.remove(hop.fIn, reason);
     if (next) ctx.rules.remove(next.bIn, reason);
+    // The route end's own way back to the previous hop (a relay's went with the back rule).
+    if (hop.prevSaf) ctx.dropLanes(hop.prev, hop.bOut, 'out');
     this.answeredCreates.delete(hop.createKey);
     const n = ctx.neighbour(hop.prev);
     if (n) n.routesFrom--;

@@ -16,18 +16,19 @@ import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from './hop-crypto.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** The route ID of a route packet (the payload of a channel-1 frame); undefined when too short. */
-export function routeIdOf(packet: Uint8Array): number | undefined {
-  if (packet.length < MIN_ROUTE_PACKET_BYTES) return undefined;
-  return ((packet[0] << 24) | (packet[1] << 16) | (packet[2] << 8) | packet[3]) >>> 0;
+/** Rewrites a route packet's route ID in place: all a relay changes. */
+export function setRouteId(packet: Uint8Array, id: number): void {
+  packet[0] = id >>> 24;
+  packet[1] = (id >>> 16) & 0xff;
+  packet[2] = (id >>> 8) & 0xff;
+  packet[3] = id & 0xff;
 }
 
-/** A whole channel-1 frame carrying `packet` with its route ID replaced: what a relay sends. */
-export function forwardFrame(packet: Uint8Array, nextRoute: number): Uint8Array {
+/** A whole channel-1 frame carrying a copy of `packet` (for a plain hop). */
+export function frameOf(packet: Uint8Array): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_BYTES + packet.length);
   writeFrameHeader(out, ROUTE_CHANNEL, packet.length);
   out.set(packet, FRAME_HEADER_BYTES);
-  new DataView(out.buffer).setUint32(FRAME_HEADER_BYTES, nextRoute);
   return out;
 }
 
@@ -60,7 +61,8 @@ export type SackRange = [start: number, end: number];
 
 export type RouteInner =
   | { type: typeof RouteMsg.Extend; setupId: Uint8Array; nextKey: Uint8Array; blob: Uint8Array }
-  | { type: typeof RouteMsg.Extended; setupId: Uint8Array; reply: Uint8Array }
+  /** `saf`: the old tail forwards to the new hop store-and-forward (else plainly). */
+  | { type: typeof RouteMsg.Extended; setupId: Uint8Array; reply: Uint8Array; saf: boolean }
   | { type: typeof RouteMsg.ExtendAck; setupId: Uint8Array }
   | { type: typeof RouteMsg.ExtendFailed; setupId: Uint8Array; reason: number }
   | { type: typeof RouteMsg.Data; streamId: Uint8Array; offset: number; fin: boolean; bytes: Uint8Array }
@@ -77,6 +79,8 @@ export const DATA_HEADER_BYTES = 1 + STREAM_ID_BYTES + 6 + 1;
 const FLAG_FIN = 0x01;
 /** Ack only: data the receiver already had arrived since its last ack (a resend was needless). */
 const FLAG_DUPLICATE = 0x02;
+/** Extended only: the old tail forwards to the new hop store-and-forward. */
+const FLAG_SAF = 0x01;
 /**
  * Open only: the stream was open before (on a route that failed); a destination that does not
  * know it must answer Reset, not start a new stream that would wait for bytes 0.. forever.
@@ -90,7 +94,7 @@ export function encodeRouteInner(m: RouteInner): Uint8Array {
       w.bytes(m.setupId).bytes(m.nextKey).bytes(m.blob);
       break;
     case RouteMsg.Extended:
-      w.bytes(m.setupId).bytes(m.reply);
+      w.bytes(m.setupId).bytes(m.reply).u8(m.saf ? FLAG_SAF : 0);
       break;
     case RouteMsg.ExtendAck:
       w.bytes(m.setupId);
@@ -133,9 +137,14 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
       case RouteMsg.Extend:
         m = { type: RouteMsg.Extend, setupId: r.bytes(SETUP_ID_BYTES).slice(), nextKey: r.bytes(PUBLIC_KEY_BYTES).slice(), blob: r.bytes(CREATE_BLOB_BYTES).slice() };
         break;
-      case RouteMsg.Extended:
-        m = { type: RouteMsg.Extended, setupId: r.bytes(SETUP_ID_BYTES).slice(), reply: r.bytes(CREATED_REPLY_BYTES).slice() };
+      case RouteMsg.Extended: {
+        const setupId = r.bytes(SETUP_ID_BYTES).slice();
+        const reply = r.bytes(CREATED_REPLY_BYTES).slice();
+        const flags = r.u8();
+        if (flags & ~FLAG_SAF) r.fail();
+        m = { type: RouteMsg.Extended, setupId, reply, saf: (flags & FLAG_SAF) !== 0 };
         break;
+      }
       case RouteMsg.ExtendAck:
         m = { type: RouteMsg.ExtendAck, setupId: r.bytes(SETUP_ID_BYTES).slice() };
         break;

@@ -7,13 +7,13 @@
 import type { RuleInfo, SettledRule, SettleReason } from './api.ts';
 import { SETTLED_RECORDS_KEPT } from './constants.ts';
 import { MAX_ROUTE_ID } from '../../spec/route-wire.ts';
-import type { ForwardingTable, RouteAction } from './forwarding.ts';
+import { tableAction, type ForwardingTable, type RuleAction } from './forwarding.ts';
 
 export interface Rule {
   readonly routeId: number;
   /** The neighbour packets with this ID must arrive from. */
   readonly from: number;
-  action: RouteAction;
+  action: RuleAction;
   bytes: number;
   packets: number;
   lastUsed: number;
@@ -33,6 +33,8 @@ export class RuleBook {
     private readonly random: (n: number) => Uint8Array,
     private readonly now: () => number,
     private readonly settledKept = SETTLED_RECORDS_KEPT,
+    /** Told of every rule removed (its store-and-forward lanes close). */
+    private readonly onRemove: (rule: Rule) => void = () => undefined,
   ) {}
 
   /** A fresh non-zero route ID not in use here. */
@@ -45,16 +47,16 @@ export class RuleBook {
   }
 
   /** Installs a rule (throws ForwardingTableFullError when the table is full). */
-  install(routeId: number, from: number, action: RouteAction, owner: unknown, now: number): Rule {
-    this.table.install(routeId, action);
+  install(routeId: number, from: number, action: RuleAction, owner: unknown, now: number): Rule {
+    this.table.install(routeId, tableAction(action));
     const rule: Rule = { routeId, from, action, bytes: 0, packets: 0, lastUsed: now, installedAt: now, owner };
     this.rules.set(routeId, rule);
     return rule;
   }
 
   /** Rewrites a rule's action (tail becoming relay): one table update, counters kept. */
-  update(rule: Rule, action: RouteAction): void {
-    this.table.install(rule.routeId, action);
+  update(rule: Rule, action: RuleAction): void {
+    this.table.install(rule.routeId, tableAction(action));
     rule.action = action;
   }
 
@@ -64,6 +66,7 @@ export class RuleBook {
     if (!rule) return;
     this.rules.delete(routeId);
     this.table.remove(routeId);
+    this.onRemove(rule);
     const a = rule.action;
     this.settledRecords.push({
       routeId,

@@ -5,7 +5,7 @@
 // an answer is due (or a Teardown comes back), so that streams can move elsewhere.
 import type { NeighbourId, PathCandidate, PathHop, RouteInfo, Timers } from './api.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
-import { PING_ATTEMPTS, SETUP_BACKOFF, SETUP_RTO } from './constants.ts';
+import { BUSY_PROBE_FRACTION, PING_ATTEMPTS, SETUP_BACKOFF, SETUP_RTO } from './constants.ts';
 import { CONTROL_CHANNEL, ControlMsg, MAX_ROUTE_HOPS, ROUTE_CHANNEL, RouteMsg, SETUP_ID_BYTES } from '../../spec/route-wire.ts';
 import { MeshError, type NodeContext } from './context.ts';
 import { encodeControl, type Control } from './control.ts';
@@ -14,6 +14,8 @@ import { completeHop, makeCreateBlob, type HopKeys } from './hop-crypto.ts';
 import { decodeRouteInner, encodeRouteInner, openRoutePacket, sealRouteFrame, type RouteInner } from './route-packet.ts';
 import { newReplayWindows, type PendingPing, type SourceRoute } from './state.ts';
 import { RttEstimator } from '../link/rtt.ts';
+import { Cls } from '../saf/constants.ts';
+import type { Holding } from '../saf/lanes.ts';
 
 /** Failed routes kept for `routes()` and status before the oldest are forgotten. */
 const FAILED_ROUTES_KEPT = 32;
@@ -21,10 +23,12 @@ const FAILED_ROUTES_KEPT = 32;
 type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof ControlMsg.CreateRefused }>;
 
 export interface SourceHooks {
-  /** An end-to-end stream message from the destination of route `r`. */
-  onStreamMessage(r: SourceRoute, m: RouteInner): void;
+  /** An end-to-end stream message from the destination of route `r`; true when a paused stream keeps `held`. */
+  onStreamMessage(r: SourceRoute, m: RouteInner, held: Holding | undefined): boolean;
   /** A datagram from the destination of route `r`. */
   onDatagram(r: SourceRoute, channel: number, bytes: Uint8Array): void;
+  /** Route `r` carries stream data not yet acknowledged (the failure detector should listen). */
+  busy(r: SourceRoute): boolean;
   /** Route `r` failed; its streams were using it (`repair`: try to replace it). */
   onRouteFailed(r: SourceRoute, repair: boolean): void;
   /** Route `r` was deleted by its owner: its streams stop using it. */
@@ -70,6 +74,7 @@ export class SourceRole {
       firstRouteId: 0,
       backIn: ctx.rules.allocateId(),
       qos: options.qos ?? false,
+      hopSaf: [ctx.hopSaf(path.firstNeighbour)],
       keys: [],
       rx: newReplayWindows(path.hops.length),
       txCounters: new Array<number>(path.hops.length).fill(0),
@@ -172,8 +177,8 @@ export class SourceRole {
 
   // ---- end-to-end traffic ------------------------------------------------------------------------
 
-  /** Sends an end-to-end message from the source to hop `j` of route `r`. */
-  sendToHop(r: SourceRoute, j: number, inner: Uint8Array, expectsReply: boolean): boolean {
+  /** Sends an end-to-end message from the source to hop `j` of route `r` (control messages go real time). */
+  sendToHop(r: SourceRoute, j: number, inner: Uint8Array, expectsReply: boolean, cls: Cls = Cls.realtime): boolean {
     const ctx = this.ctx;
     const frame = sealRouteFrame(ctx.backend.aead, r.keys[j].fwd, ++r.txCounters[j], r.firstRouteId, inner);
     const now = this.timers.now();
@@ -183,11 +188,27 @@ export class SourceRole {
     const backRule = ctx.rules.get(r.backIn);
     if (backRule) backRule.lastUsed = now;
     if (expectsReply && r.expectSince === undefined) r.expectSince = now;
-    return ctx.sendFrame(r.firstNeighbour, frame);
+    // On a plain hop a packet has its route's class, as relays (and the forwarding plane) see it.
+    return ctx.sendRoute(r.firstNeighbour, frame, r.hopSaf[0] ? cls : r.qos ? Cls.realtime : Cls.bulk, r.hopSaf[0]);
   }
 
-  /** A packet on our back route: from whichever hop sealed it. */
-  onPacket(r: SourceRoute, packet: Uint8Array): void {
+  /** Bytes the route's first hop takes from us now (backpressure). */
+  room(r: SourceRoute, cls: Cls): number {
+    return r.state === 'up' ? this.ctx.routeRoom(r.firstNeighbour, r.firstRouteId, cls, r.hopSaf[0]) : 0;
+  }
+
+  /** Every hop of the (built) route runs store-and-forward. */
+  hopReliable(r: SourceRoute): boolean {
+    return r.hopSaf.length === r.hops.length && r.hopSaf.every((x) => x);
+  }
+
+  /** A packet on our back route: from whichever hop sealed it (`held` released once handled). */
+  onPacket(r: SourceRoute, packet: Uint8Array, held?: Holding): void {
+    if (!this.openPacket(r, packet, held)) held?.release();
+  }
+
+  /** True when a paused stream kept `held`. */
+  private openPacket(r: SourceRoute, packet: Uint8Array, held: Holding | undefined): boolean {
     const ctx = this.ctx;
     // Any established hop may speak (the tail during setup, the destination after): try the
     // destination's key first, it is by far the most common sender.
@@ -196,13 +217,13 @@ export class SourceRole {
       if (!opened) continue;
       if (r.rx[j].check(opened.counter) !== 'fresh') {
         ctx.counters.replays++;
-        return;
+        return false;
       }
       r.rx[j].commit(opened.counter);
       const m = decodeRouteInner(opened.inner);
       if (!m) {
         ctx.counters.malformed++;
-        return;
+        return false;
       }
       r.packetsReceived++;
       r.bytesReceived += packet.length;
@@ -210,28 +231,36 @@ export class SourceRole {
         r.lastHeard = this.timers.now();
         r.expectSince = undefined;
       }
-      return this.onMessage(r, j, m);
+      return this.onMessage(r, j, m, held);
     }
     ctx.counters.badAuth++;
+    return false;
   }
 
-  private onMessage(r: SourceRoute, j: number, m: RouteInner): void {
+  private onMessage(r: SourceRoute, j: number, m: RouteInner, held: Holding | undefined): boolean {
     const step = r.step;
     switch (m.type) {
       case RouteMsg.Extended: {
-        if (!step || step.index !== j + 1 || !equalBytes(step.setupId, m.setupId)) return;
+        if (!step || step.index !== j + 1 || !equalBytes(step.setupId, m.setupId)) return false;
         const keys = completeHop(this.ctx.backend, step.pending, m.reply);
-        if (!keys) return this.fail(r, `hop ${j + 1} did not prove its key`, false);
+        if (!keys) {
+          this.fail(r, `hop ${j + 1} did not prove its key`, false);
+          return false;
+        }
+        r.hopSaf[j + 1] = m.saf;
         this.sendToHop(r, j, encodeRouteInner({ type: RouteMsg.ExtendAck, setupId: m.setupId }), false);
         this.stepDone(r, keys);
-        return;
+        return false;
       }
       case RouteMsg.ExtendFailed:
         if (step && step.index === j + 1 && equalBytes(step.setupId, m.setupId)) this.fail(r, `hop ${j + 1} unreachable from hop ${j} (reason ${m.reason})`, false);
-        return;
+        return false;
+      case RouteMsg.Datagram:
+        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m.channel, m.bytes);
+        return false;
       case RouteMsg.Pong: {
         const p = r.pings.get(m.nonce);
-        if (!p) return;
+        if (!p) return false;
         r.pings.delete(m.nonce);
         this.timers.clearTimeout(p.timer);
         if (p.retry !== undefined) this.timers.clearTimeout(p.retry);
@@ -240,17 +269,15 @@ export class SourceRole {
         const rtt = this.timers.now() - (m.sentAt <= this.timers.now() && m.sentAt >= p.sentAt ? m.sentAt : p.sentAt);
         r.rtt.sample(rtt);
         p.resolve(rtt);
-        return;
+        return false;
       }
       case RouteMsg.OpenOk:
       case RouteMsg.Data:
       case RouteMsg.Ack:
       case RouteMsg.Reset:
-        if (j === r.hops.length - 1) this.hooks.onStreamMessage(r, m);
-        return;
-      case RouteMsg.Datagram:
-        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m.channel, m.bytes);
-        return;
+        return j === r.hops.length - 1 && this.hooks.onStreamMessage(r, m, held);
+      default:
+        return false;
     }
   }
 
@@ -305,7 +332,10 @@ export class SourceRole {
     r.step = undefined;
     this.ctx.rules.remove(r.backIn, 'failed');
     // Relays still alive are told now; the ones beyond a dead one expire when idle.
-    if (r.firstRouteId !== 0) this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
+    if (r.firstRouteId !== 0) {
+      this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
+      this.ctx.dropLanes(r.firstNeighbour, r.firstRouteId, 'out');
+    }
     this.hooks.onRouteFailed(r, wasUp || repair);
     r.streams.clear();
   }
@@ -318,7 +348,10 @@ export class SourceRole {
     r.state = 'closed';
     this.stopTimers(r, new MeshError(`route ${id} deleted`));
     this.ctx.rules.remove(r.backIn, 'deleted');
-    if (r.firstRouteId !== 0) this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
+    if (r.firstRouteId !== 0) {
+      this.ctx.sendTeardown(r.firstNeighbour, r.firstRouteId);
+      this.ctx.dropLanes(r.firstNeighbour, r.firstRouteId, 'out');
+    }
     this.hooks.onRouteDeleted(r);
     r.streams.clear();
   }
@@ -354,7 +387,11 @@ export class SourceRole {
         this.fail(r, `no answer from the destination for ${Math.round(now - r.expectSince)} ms`, true);
         continue;
       }
-      if (now - r.lastSent >= keepaliveMs) this.sendPing(r, routeFailMs, () => undefined, () => undefined);
+      // Stream data on a store-and-forward route expects no answer of its own (a receiver
+      // may hold it for long, and the route only fills up meanwhile): a route with data
+      // outstanding and silent for a while is asked, in the real-time class, whether it lives.
+      const probe = this.hooks.busy(r) && r.expectSince === undefined && r.pings.size === 0 && now - r.lastHeard >= routeFailMs * BUSY_PROBE_FRACTION;
+      if (probe || now - r.lastSent >= keepaliveMs) this.sendPing(r, routeFailMs, () => undefined, () => undefined);
     }
   }
 
@@ -365,6 +402,9 @@ export class SourceRole {
       hops: r.hops,
       firstNeighbour: r.firstNeighbour,
       firstRouteId: r.firstRouteId,
+      qos: r.qos,
+      hopModes: r.hopSaf.slice(0, Math.max(1, r.keys.length)).map((x) => (x ? 'saf' : 'plain')),
+      hopReliable: this.hopReliable(r),
       setupMs: r.setupMs,
       rttMs: r.rtt.srtt,
       streams: r.streams.size,

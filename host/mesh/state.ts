@@ -27,6 +27,8 @@ export class NeighbourState {
   bytesReceived = 0;
   /** Hops whose previous hop is this neighbour (the per-peer route limit counts these). */
   routesFrom = 0;
+  /** Loss of our frames on the way to this neighbour, as it last reported it (ProbeReply). */
+  lossOut: number | undefined;
   /** Create messages accepted from this neighbour (the per-peer setup rate limit). */
   readonly setupBucket: TokenBucket;
   /** Discovery queries accepted from this neighbour. */
@@ -49,6 +51,8 @@ export interface NextHop {
   fOut: number;
   /** Our incoming ID for packets coming back from the next hop. */
   bIn: number;
+  /** We forward to it store-and-forward (else plainly). */
+  saf: boolean;
 }
 
 /** An extension in progress at a tail: Create sent to the next hop, waiting for Created. */
@@ -75,6 +79,8 @@ export interface Hop {
   bOut: number;
   keys: HopKeys;
   qos: boolean;
+  /** We send back to the previous hop store-and-forward (else plainly); chosen when the hop is created. */
+  prevSaf: boolean;
   rx: ReplayWindow;
   txCounter: number;
   /** Carrier id when streams end here (this node is the destination). */
@@ -128,6 +134,8 @@ export interface SourceRoute {
   /** Our incoming ID for packets coming back. */
   backIn: number;
   qos: boolean;
+  /** How each hop forwards toward the destination: [0] is ours to the first hop, [k] hop k-1's to hop k (from its Extended). */
+  hopSaf: boolean[];
   /** Keys of the hops established so far (index = hop). */
   keys: HopKeys[];
   rx: ReplayWindow[];

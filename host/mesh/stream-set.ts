@@ -10,6 +10,8 @@ import { avoiding } from './discovery.ts';
 import { encodeRouteInner, type RouteInner } from './route-packet.ts';
 import type { Hop, SourceRoute } from './state.ts';
 import { StreamEndpoint, type Carrier } from './stream.ts';
+import { Cls } from '../saf/constants.ts';
+import type { Holding } from '../saf/lanes.ts';
 
 /** A stream whose route failed tries this many replacement paths per repair round... */
 const REPAIR_CANDIDATES = 3;
@@ -23,9 +25,13 @@ export interface StreamSetHooks {
   addRoute(path: PathCandidate): Promise<RouteInfo>;
   route(id: number): SourceRoute | undefined;
   /** Source side: an end-to-end message to the destination of `r`. */
-  sendToDestination(r: SourceRoute, inner: Uint8Array, expectsReply: boolean): boolean;
+  sendToDestination(r: SourceRoute, inner: Uint8Array, expectsReply: boolean, cls: Cls): boolean;
   /** Destination side: an end-to-end message back to the source of `hop`'s route. */
-  sendToSource(hop: Hop, inner: Uint8Array): boolean;
+  sendToSource(hop: Hop, inner: Uint8Array, cls: Cls): boolean;
+  /** What each side's first hop takes now (backpressure), and whether a source route is store-and-forward throughout. */
+  roomToDestination(r: SourceRoute, cls: Cls): number;
+  roomToSource(hop: Hop, cls: Cls): number;
+  hopReliable(r: SourceRoute): boolean;
 }
 
 interface Repair {
@@ -49,7 +55,7 @@ export class StreamSet {
     this.listeners.set(channel, onStream);
   }
 
-  private create(streamId: Uint8Array, role: 'initiator' | 'acceptor', channel: number, sendBufferBytes?: number): StreamEndpoint {
+  private create(streamId: Uint8Array, role: 'initiator' | 'acceptor', channel: number, sendBufferBytes?: number, qos = false): StreamEndpoint {
     const s = new StreamEndpoint(
       streamId,
       role,
@@ -64,17 +70,32 @@ export class StreamSet {
         },
       },
       sendBufferBytes,
+      undefined,
+      qos,
     );
     this.streams.set(s.id, s);
     return s;
   }
 
   private routeCarrier(r: SourceRoute): Carrier {
-    return { id: r.id, send: (inner, expects) => r.state === 'up' && this.hooks.sendToDestination(r, inner, expects) };
+    const hooks = this.hooks;
+    return {
+      id: r.id,
+      send: (inner, expects, cls) => r.state === 'up' && hooks.sendToDestination(r, inner, expects, cls),
+      room: (cls) => hooks.roomToDestination(r, cls),
+      get hopReliable() {
+        return hooks.hopReliable(r);
+      },
+      delivered: () => {
+        r.expectSince = undefined;
+        r.lastHeard = this.ctx.timers.now();
+      },
+    };
   }
 
+  /** The destination's way back: it does not know how the hops toward the source run, so it assumes plain. */
   private hopCarrier(hop: Hop): Carrier {
-    return { id: hop.carrierId, send: (inner) => this.hooks.sendToSource(hop, inner) };
+    return { id: hop.carrierId, send: (inner, _expects, cls) => this.hooks.sendToSource(hop, inner, cls), room: (cls) => this.hooks.roomToSource(hop, cls), hopReliable: false };
   }
 
   private attachRoute(s: StreamEndpoint, r: SourceRoute): void {
@@ -90,12 +111,14 @@ export class StreamSet {
     const up = routes as SourceRoute[];
     const dest = up[0].hops[up[0].hops.length - 1].publicKey;
     if (up.some((r) => !equalBytes(r.hops[r.hops.length - 1].publicKey, dest))) return Promise.reject(new MeshError('all routes of a stream must end at the same node'));
-    const s = this.create(this.ctx.random(STREAM_ID_BYTES), 'initiator', options.channel, options.sendBufferBytes);
+    const s = this.create(this.ctx.random(STREAM_ID_BYTES), 'initiator', options.channel, options.sendBufferBytes, options.qos ?? up.every((r) => r.qos));
     this.repairs.set(s, { dest, mode: options.repair ?? 'rediscover', running: false });
     for (const r of up) this.attachRoute(s, r);
     const timers = this.ctx.timers;
     return new Promise((resolve, reject) => {
-      const deadline = timers.now() + Math.max(this.ctx.limits.routeFailMs, 4 * this.ctx.limits.setupRtoMs);
+      // Long lossy routes answer slowly: allow four times what setting the slowest route up took.
+      const slowest = Math.max(...up.map((r) => r.setupMs ?? 0));
+      const deadline = timers.now() + Math.max(this.ctx.limits.routeFailMs, 4 * this.ctx.limits.setupRtoMs, 4 * slowest);
       const poll = () => {
         if (s.hasOpenCarrier()) return resolve(s);
         if (s.isClosed || timers.now() >= deadline) {
@@ -108,11 +131,22 @@ export class StreamSet {
     });
   }
 
-  /** A stream message from the destination of source route `r`. */
-  onRouteMessage(r: SourceRoute, m: RouteInner): void {
-    if (m.type !== RouteMsg.OpenOk && m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return;
+  /** A stream message from the destination of source route `r`; true when a paused stream keeps `held`. */
+  onRouteMessage(r: SourceRoute, m: RouteInner, held?: Holding): boolean {
+    if (m.type !== RouteMsg.OpenOk && m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return false;
     const s = this.streams.get(hex(m.streamId));
-    if (s && r.streams.has(s)) s.onMessage(r.id, m);
+    return s !== undefined && r.streams.has(s) && s.onMessage(r.id, m, held);
+  }
+
+  /** Some route's first hop has room again: streams waiting to send try now. */
+  kick(): void {
+    for (const s of this.streams.values()) s.kick();
+  }
+
+  /** Route `r` carries stream data not yet acknowledged. */
+  busy(r: SourceRoute): boolean {
+    for (const s of r.streams) if (s.sendBuffered > 0) return true;
+    return false;
   }
 
   routeFailed(r: SourceRoute, repair: boolean): void {
@@ -188,7 +222,7 @@ export class StreamSet {
     if (s && (s.role !== 'acceptor' || s.channel !== m.channel)) return;
     const reset = (reason: number) => {
       this.ctx.counters.streamsReset++;
-      this.hooks.sendToSource(hop, encodeRouteInner({ type: RouteMsg.Reset, streamId: m.streamId, reason }));
+      this.hooks.sendToSource(hop, encodeRouteInner({ type: RouteMsg.Reset, streamId: m.streamId, reason }), Cls.realtime);
     };
     if (!s) {
       // A rejoin of a stream we do not know: this node restarted (or forgot the stream) and
@@ -204,13 +238,13 @@ export class StreamSet {
       s.attach(this.hopCarrier(hop));
       listener(s);
     } else s.attach(this.hopCarrier(hop));
-    this.hooks.sendToSource(hop, encodeRouteInner({ type: RouteMsg.OpenOk, streamId: m.streamId }));
+    this.hooks.sendToSource(hop, encodeRouteInner({ type: RouteMsg.OpenOk, streamId: m.streamId }), Cls.realtime);
   }
 
-  /** Data or Ack arriving at a route end here (the stream ignores carriers it does not use). */
-  onHopMessage(carrierId: number, m: RouteInner): void {
-    if (m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return;
-    this.streams.get(hex(m.streamId))?.onMessage(carrierId, m);
+  /** Data, Ack or Reset arriving at a route end here (the stream ignores carriers it does not use); true when a paused stream keeps `held`. */
+  onHopMessage(carrierId: number, m: RouteInner, held?: Holding): boolean {
+    if (m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return false;
+    return this.streams.get(hex(m.streamId))?.onMessage(carrierId, m, held) ?? false;
   }
 
   detachCarrier(carrierId: number): void {

@@ -13,4 +13,5 @@ export const realTimers: Timers = {
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);
   },
+  defer: (fn) => queueMicrotask(fn),
 };

@@ -1,133 +1,320 @@
-// The store-and-forward engine of one node. Pure logic: events come in as method calls
-// carrying the current time (`receive` a datagram from a neighbour, `write` application
-// bytes, `tick`, `linkUp`), effects go out through `SafIo` (datagrams to a neighbour,
-// bytes to the local application). No sockets, no timers, no clock of its own, so the
-// same code runs in the deterministic simulator and in the node process.
+// The store-and-forward engine of one node: every route packet the node sends to a neighbour
+// leaves through here, on a store-and-forward lane or on a plain hop.
 //
-// Per route and hop: the receiver grants credit (its free buffer); the sender never sends
-// past it. Two acknowledgements: HopAck says which datagrams arrived (the sender may free
-// them; a gap triggers a resend at once), Credit says how far the receiver's route buffer
-// has been forwarded and freed downstream. The source keeps every byte until the
-// destination's end-to-end point (carried upstream inside Credit) passes it, so a relay
-// that crashes costs a resend from the source, not data.
+// Store-and-forward hop (per route and class, a lane): the sender keeps each packet until the
+// next node's hop acknowledgement names the datagram that carried it (the first
+// acknowledgement; a gap in it makes the sender resend at once), and sends only into the
+// buffer the next node granted (the second acknowledgement, Credit: how far its buffer for the
+// lane is free again, because it forwarded and had acknowledged, or delivered, what it held).
+// So a lossy hop costs resends on that hop only, and a full buffer stops the route upstream,
+// hop by hop to the source, instead of dropping.
+//
+// Plain hop: the packet goes out once, as the forwarding plane would send it (one channel-1
+// frame). On a paced link it waits in a short queue per class here first.
+//
+// Per neighbour, one scheduler picks what goes next: real-time work first (store-and-forward
+// lanes and plain frames of the real-time class), bulk only when no real-time work waits; a
+// datagram carrying real-time packets carries no bulk; lanes of a class take turns, and
+// messages of several routes share one datagram (bundling). A pacer releases datagrams no
+// faster than the link carries them, so the queue forms here, where priority can act.
+//
+// Pure logic on an injected clock: no sockets; the same code runs in the simulator and the daemon.
+import { MIN_ROUTE_PACKET_BYTES, routeIdOf } from '../../spec/route-wire.ts';
 import {
-  CONTROL_RETRY_MS,
+  Cls,
+  CLASSES,
   CREDIT_REFRESH_MS,
   DATA_HEADER_BYTES,
-  EPOCH_MODULUS,
+  DEFAULT_BUFFER_BYTES,
+  INITIAL_WINDOW_BYTES,
+  LANE_IDLE_MS,
+  MAX_BUFFER_BYTES,
+  MAX_DATAGRAMS_PER_FLUSH,
   MAX_INFLIGHT_DATAGRAMS,
-  MIN_DATA_CHUNK_BYTES,
+  MAX_PACKET_BYTES,
+  MIN_BUFFER_BYTES,
+  MIN_PLAIN_QUEUE_BYTES,
+  PLAIN_QUEUE_MS,
   REORDER_THRESHOLD,
-  ROUTE_IDLE_MS,
   SAF_MAX_BACKOFF,
   SafMsg,
 } from './constants.ts';
-import { isLocal, validateSafConfig, type SafConfig } from './config.ts';
-import { ackedSeqs, Neighbour, type Inflight, type InflightItem } from './hop.ts';
-import { RouteState } from './route.ts';
+import { ackedSeqs, laneKey, Neighbour, type Inflight } from './hop.ts';
+import { Holding, InLane, OutLane, type OutMsg } from './lanes.ts';
+import { Pacer } from './pacer.ts';
 import { newSafStats, type SafStats } from './stats.ts';
-import { DatagramWriter, decodeDatagram, epochNewer, type CreditMsg, type DataMsg, type HopAckMsg, type ResetRequestMsg, type SyncMsg } from './wire.ts';
+import { DatagramWriter, decodeDatagram, type CreditMsg, type DataMsg, type HopAckMsg } from './wire.ts';
 
-export interface SafIo {
-  /** Send one datagram to a neighbour (the link encrypts it into one frame). */
-  transmit(neighbour: number, datagram: Uint8Array): void;
-  /** In-order bytes of a route that ends here. */
-  deliver(localRoute: number, bytes: Uint8Array): void;
+/** The clock the engine runs on (host/mesh's Timers fit it). */
+export interface SafClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: never): void;
+  /** Runs `fn` after the current event at the same time (default: a microtask). */
+  defer?(fn: () => void): void;
 }
 
-/** Cap on datagrams one flush sends to one neighbour, so an unpaced link cannot starve the caller. */
-const MAX_DATAGRAMS_PER_FLUSH = 64;
+export interface HopIo {
+  /** Sends one link payload (whole channel frames) to a neighbour; false when the link cannot take it. */
+  transmit(neighbour: number, payload: Uint8Array): boolean;
+  /** A route packet that arrived on a store-and-forward lane. The node calls `held.release()` when it is done with it. */
+  deliver(neighbour: number, packet: Uint8Array, cls: Cls, held: Holding): void;
+  /** This node's buffer for a lane entering from `neighbour`; 0 when the route is unknown here (the packet is dropped). */
+  window(neighbour: number, route: number, cls: Cls): number;
+  /** A lane, or a paced neighbour's plain queue, that refused a write has room again. */
+  writable(neighbour: number): void;
+}
 
-/** What a sender knows about one route on its next hop (the overview's list), for tests and stats. */
-export interface SenderView {
-  epoch: number;
-  receiverBuffer: number;
-  predictedOccupancy: number;
-  ackedOccupancy: number;
-  creditLimit: number;
-  unacked: Array<{ seq: number; offset: number; size: number }>;
-  /** Bytes this node holds for the route. */
+export interface NeighbourOptions {
+  /** Link rate on the wire, bytes/s, counting each frame's link and UDP overhead (linkWireBytes); omitted: not paced. */
+  rateBytesPerSec?: number;
+  /** Full datagrams the pacer lets go back to back (default: PACER_SLACK_MS of the rate). */
+  burstDatagrams?: number;
+}
+
+export interface EngineOptions {
+  /** What a source (or a plain-to-store-and-forward relay) holds per lane, bytes, by class. */
+  bufferBytes?: Partial<Record<Cls, number>>;
+}
+
+export interface LaneView {
+  neighbour: number;
+  route: number;
+  cls: 'realtime' | 'bulk';
+  direction: 'out' | 'in';
+  /** out: bytes owned and unacknowledged; in: bytes received and not yet released. */
   held: number;
-  bufferBytes: number;
-  e2e: number;
+  /**
+   * out: bytes sent and not yet below the receiver's freed point; in: the part of the grant in
+   * use (highest received − freed). Packets released out of order free memory (held) before
+   * they free credit (used).
+   */
+  used: number;
+  /** out: packets never sent; in: 0. */
+  queued: number;
+  /** out: the receiver's window; in: ours. */
+  window: number;
+  /** out: offset below which the receiver lets us send; in: offset below which we let the sender send. */
+  limit: number;
+  /** out: end of the highest packet sent; in: the freed point (everything below was released). */
+  offset: number;
 }
 
-const key = (n: number, r: number) => `${n}:${r}`;
+export interface NeighbourView {
+  neighbour: number;
+  paced: boolean;
+  rateBytesPerSec: number | null;
+  burstDatagrams: number;
+  inflightDatagrams: number;
+  srttMs: number | null;
+  rtoMs: number;
+  plainQueuedBytes: number;
+}
+
+const clsName = (c: Cls) => (c === Cls.realtime ? 'realtime' : 'bulk');
+
+/** Throws a RangeError naming `field` when `v` is no lane buffer of class `cls`. */
+export function checkBufferBytes(field: string, v: number, cls: Cls): void {
+  const lo = MIN_BUFFER_BYTES[cls];
+  if (!Number.isInteger(v) || v < lo || v > MAX_BUFFER_BYTES) throw new RangeError(`${field} must be an integer in [${lo}, ${MAX_BUFFER_BYTES}], got ${v}`);
+}
 
 export class SafEngine {
   readonly stats: SafStats = newSafStats();
   private readonly neighbours = new Map<number, Neighbour>();
-  private readonly byIn = new Map<string, RouteState>();
-  private readonly byOut = new Map<string, RouteState>();
-  private readonly locals = new Map<number, RouteState>();
-  private readonly routes: RouteState[] = [];
+  private readonly buffer: Record<Cls, number>;
+  private readonly dirty = new Set<Neighbour>();
+  private flushQueued = false;
+  private timer: unknown;
+  private timerAt = Infinity;
+  private closed = false;
+  /** Neighbours whose refused writers wait for room (told after the current event). */
+  private readonly wake = new Set<number>();
 
   constructor(
-    config: SafConfig,
-    private readonly io: SafIo,
+    private readonly clock: SafClock,
+    private readonly io: HopIo,
+    options: EngineOptions = {},
   ) {
-    validateSafConfig(config);
-    for (const n of config.neighbours) this.neighbours.set(n.id, new Neighbour(n));
-    for (const rc of config.routes) {
-      const r = new RouteState(rc);
-      this.routes.push(r);
-      if (isLocal(rc.in)) this.locals.set(rc.in.local, r);
-      else {
-        this.byIn.set(key(rc.in.neighbour, rc.in.route), r);
-        this.neighbours.get(rc.in.neighbour)!.inRoutes.push(r);
-      }
-      if (isLocal(rc.out)) this.locals.set(rc.out.local, r);
-      else {
-        this.byOut.set(key(rc.out.neighbour, rc.out.route), r);
-        const nb = this.neighbours.get(rc.out.neighbour)!;
-        (r.qos === 'realtime' ? nb.outRealtime : nb.outBulk).push(r);
+    this.buffer = { ...DEFAULT_BUFFER_BYTES };
+    for (const c of CLASSES) {
+      const v = options.bufferBytes?.[c];
+      if (v !== undefined) {
+        checkBufferBytes(`bufferBytes.${clsName(c)}`, v, c);
+        this.buffer[c] = v;
       }
     }
   }
 
-  // ---- application -------------------------------------------------------------------
+  // ---- neighbours ----------------------------------------------------------------------
 
-  /** Bytes the source route `local` accepts right now. */
-  space(local: number): number {
-    const r = this.locals.get(local);
-    if (!r || r.role !== 'source') return 0;
-    return r.grantLimit - r.contiguous;
+  /** A link to `id` is up (a new session: nothing of an earlier one carries over). */
+  neighbourUp(id: number, o: NeighbourOptions = {}): void {
+    this.neighbourDown(id);
+    const rate = o.rateBytesPerSec === undefined ? undefined : o.rateBytesPerSec / 1000;
+    const pacer = new Pacer(rate, o.burstDatagrams);
+    const limit = rate === undefined ? Infinity : Math.max(MIN_PLAIN_QUEUE_BYTES, rate * PLAIN_QUEUE_MS);
+    this.neighbours.set(id, new Neighbour(id, pacer, limit));
   }
 
-  /** Writes application bytes on a source route; returns how many it took (backpressure). */
-  write(local: number, bytes: Uint8Array, now: number): number {
-    const r = this.locals.get(local);
-    if (!r || r.role !== 'source') return 0;
-    const n = Math.min(bytes.length, r.grantLimit - r.contiguous);
-    if (n <= 0) return 0;
-    r.ring.write(r.contiguous, n === bytes.length ? bytes : bytes.subarray(0, n));
-    r.unsent.add(r.contiguous, r.contiguous + n);
-    r.contiguous += n;
-    r.lastActive = now;
-    this.flush(now);
-    return n;
+  /** The link to `id` is gone: its lanes close and everything held for it is released. */
+  neighbourDown(id: number): void {
+    const n = this.neighbours.get(id);
+    if (!n) return;
+    this.neighbours.delete(id);
+    this.dirty.delete(n);
+    for (const lane of n.out.values()) this.closeOut(n, lane);
+    for (const lane of n.in.values()) lane.closed = true;
+    for (const f of n.drainPlain()) f.held?.release();
   }
 
-  /** Stops delivering on a route that ends here: its buffer fills and upstream stops. */
-  pause(local: number): void {
-    const r = this.locals.get(local);
-    if (r?.role === 'destination') r.paused = true;
+  /**
+   * A round trip to `id` measured outside the engine (the node's link probes): it seeds the
+   * hop RTO until the engine's own acknowledgements give samples.
+   */
+  noteRtt(id: number, ms: number): void {
+    const n = this.neighbours.get(id);
+    if (n && n.smoothedRtt === undefined) n.rttSample(ms);
   }
 
-  resume(local: number, now: number): void {
-    const r = this.locals.get(local);
-    if (r?.role !== 'destination') return;
-    r.paused = false;
-    this.deliverReady(r);
-    this.flush(now);
+  /** Whether sends to `id` are paced (a link rate is known). */
+  paced(id: number): boolean {
+    return this.neighbours.get(id)?.pacer.paced ?? false;
   }
 
-  // ---- network -----------------------------------------------------------------------
+  // ---- sending -------------------------------------------------------------------------
 
-  /** One datagram from a neighbour. Never throws on bad input; it is counted. */
-  receive(neighbour: number, datagram: Uint8Array, now: number): void {
-    const nb = this.neighbours.get(neighbour);
-    if (!nb) {
+  /**
+   * Queues a route packet on the store-and-forward lane (neighbour, its route ID, class).
+   * `held`: the incoming lane's hold (a relay forwarding); the packet then counts against that
+   * lane and is always taken. Without it the lane owns the packet, within its buffer: false
+   * when full (the writer is told by `writable` when there is room). The caller must not
+   * change `packet` afterwards.
+   */
+  sendSaf(neighbour: number, cls: Cls, packet: Uint8Array, held?: Holding): boolean {
+    const n = this.neighbours.get(neighbour);
+    if (!n || this.closed) return false;
+    if (packet.length < MIN_ROUTE_PACKET_BYTES || packet.length > MAX_PACKET_BYTES) throw new RangeError(`route packet of ${packet.length} B; a lane carries ${MIN_ROUTE_PACKET_BYTES}..${MAX_PACKET_BYTES}`);
+    const route = routeIdOf(packet)!;
+    const key = laneKey(route, cls);
+    let lane = n.out.get(key);
+    if (!lane) {
+      lane = new OutLane(neighbour, route, cls, this.buffer[cls]);
+      n.out.set(key, lane);
+    }
+    if (!held && lane.own + packet.length > lane.buffer) {
+      lane.blocked = true;
+      return false;
+    }
+    lane.enqueue(packet, held);
+    this.markPending(n, lane);
+    this.schedule(n);
+    return true;
+  }
+
+  /**
+   * Bytes a lane takes from its owner now (a source's backpressure). When that is less than a
+   * full packet, the asker is told by `writable` once acknowledgements make room.
+   */
+  room(neighbour: number, route: number, cls: Cls): number {
+    const n = this.neighbours.get(neighbour);
+    if (!n) return 0;
+    const lane = n.out.get(laneKey(route, cls));
+    if (!lane) return this.buffer[cls];
+    if (lane.room < MAX_PACKET_BYTES) lane.blocked = true;
+    return lane.room;
+  }
+
+  /** Bytes a plain hop to `neighbour` takes now (Infinity on an unpaced link); as `room`, a short answer is followed by `writable`. */
+  plainRoom(neighbour: number): number {
+    const n = this.neighbours.get(neighbour);
+    if (!n) return 0;
+    if (!n.pacer.paced) return Infinity;
+    const room = Math.max(0, n.plainLimit - n.plainBytes);
+    if (room < MAX_PACKET_BYTES) n.plainBlocked = true;
+    return room;
+  }
+
+  /**
+   * Sends a whole channel-1 frame on a plain hop: at once on an unpaced link, else through the
+   * neighbour's paced queue of its class (false, and dropped, when that is full). `held` is
+   * released once the frame is on the wire.
+   */
+  sendPlain(neighbour: number, cls: Cls, frame: Uint8Array, held?: Holding): boolean {
+    const n = this.neighbours.get(neighbour);
+    if (!n || this.closed) {
+      held?.release();
+      return false;
+    }
+    if (!n.pacer.paced) {
+      this.stats.plainSent++;
+      const ok = this.io.transmit(neighbour, frame);
+      held?.release();
+      return ok;
+    }
+    if (n.plainBytes + frame.length > n.plainLimit) {
+      this.stats.dropped.plainQueueFull++;
+      if (!held) n.plainBlocked = true;
+      held?.release();
+      return false;
+    }
+    n.pushPlain(cls, { frame, held });
+    this.schedule(n);
+    return true;
+  }
+
+  /** A frame the node sent to `neighbour` directly (control): the pacer counts it. */
+  charge(neighbour: number, bytes: number): void {
+    this.neighbours.get(neighbour)?.pacer.consume(bytes, this.clock.now());
+  }
+
+  /**
+   * A route's lanes on one hop close: 'in', packets arriving from `neighbour` with our route ID
+   * `route`; 'out', packets we send it with its route ID `route`. What they held is released.
+   */
+  dropLanes(neighbour: number, route: number, direction: 'in' | 'out'): void {
+    const n = this.neighbours.get(neighbour);
+    if (!n) return;
+    for (const c of CLASSES) {
+      const key = laneKey(route, c);
+      if (direction === 'out') {
+        const out = n.out.get(key);
+        if (out) this.closeOut(n, out);
+      } else {
+        const inl = n.in.get(key);
+        if (inl) {
+          inl.closed = true;
+          n.in.delete(key);
+        }
+      }
+    }
+  }
+
+  private closeOut(n: Neighbour, lane: OutLane): void {
+    lane.closed = true;
+    n.out.delete(laneKey(lane.route, lane.cls));
+    for (const m of lane.drain()) if (!m.acked) m.held?.release();
+    for (const rec of n.inflight.values()) {
+      for (const m of rec.msgs) {
+        if (m.lane !== lane || m.acked) continue;
+        m.acked = true;
+        m.held?.release();
+      }
+    }
+  }
+
+  private markPending(n: Neighbour, lane: OutLane): void {
+    if (lane.pending) return;
+    lane.pending = true;
+    n.pending[lane.cls].push(lane);
+  }
+
+  // ---- receiving -----------------------------------------------------------------------
+
+  /** One hop datagram (the payload of a channel-2 frame) from a neighbour. Never throws on bad input. */
+  receive(neighbour: number, datagram: Uint8Array): void {
+    const n = this.neighbours.get(neighbour);
+    if (!n || this.closed) {
       this.stats.dropped.unknownNeighbour++;
       return;
     }
@@ -136,489 +323,358 @@ export class SafEngine {
       this.stats.dropped[d]++;
       return;
     }
+    const now = this.clock.now();
     this.stats.datagramsReceived++;
-    if (d.ackEliciting) nb.noteReceived(d.seq, now);
+    if (d.ackEliciting) n.noteReceived(d.seq, now);
     for (const m of d.messages) {
-      switch (m.type) {
-        case SafMsg.Data:
-          this.onData(nb, m, now);
-          break;
-        case SafMsg.HopAck:
-          this.onHopAck(nb, m, now);
-          break;
-        case SafMsg.Credit:
-          this.onCredit(nb, m);
-          break;
-        case SafMsg.Sync:
-          this.onSync(nb, m, now);
-          break;
-        case SafMsg.ResetRequest:
-          this.onResetRequest(nb, m);
-          break;
-      }
+      if (m.type === SafMsg.Data) this.onData(n, m, now);
+      else if (m.type === SafMsg.HopAck) this.onHopAck(n, m, now);
+      else this.onCredit(n, m);
     }
-    this.flush(now);
+    this.schedule(n);
+    this.wakeWriters();
   }
 
-  /**
-   * The link to `neighbour` (re)established a session: the neighbour may have restarted and
-   * lost its buffers, or the session was merely renewed. Datagrams in flight are resent,
-   * and every route leaving through it asks the neighbour (Sync with the verify flag)
-   * whether it still holds the route's epoch; only a neighbour that lost it makes the
-   * route restart from the source's end-to-end point.
-   */
-  linkUp(neighbour: number, now: number): void {
-    const nb = this.neighbours.get(neighbour);
-    if (!nb) return;
-    for (const rec of [...nb.inflight.values()]) this.lost(nb, rec, false);
-    nb.resetReceive();
-    nb.backoff = 0;
-    for (const r of [...nb.outRealtime, ...nb.outBulk]) {
-      if (r.mode === 'saf' && r.epoch >= 0 && r.downSynced) {
-        r.verifyPending = true;
-        r.syncSentAt = -Infinity;
+  private onData(n: Neighbour, m: DataMsg, now: number): void {
+    const route = routeIdOf(m.packet)!;
+    const key = laneKey(route, m.cls);
+    let lane = n.in.get(key);
+    if (!lane) {
+      const w = this.io.window(n.id, route, m.cls);
+      if (!(w > 0)) {
+        this.stats.dropped.unknownRoute++;
+        return;
       }
+      lane = new InLane(n.id, route, m.cls, Math.max(w, INITIAL_WINDOW_BYTES[m.cls]));
+      n.in.set(key, lane);
     }
-    this.flush(now);
+    lane.lastActive = now;
+    const verdict = lane.accept(m.offset, m.packet.length);
+    if (verdict === 'duplicate') {
+      this.stats.duplicates++;
+      return;
+    }
+    if (verdict === 'overCredit') {
+      this.stats.dropped.overCredit++;
+      return;
+    }
+    this.stats.packetsReceived++;
+    this.io.deliver(n.id, m.packet, m.cls, new Holding(lane, m.offset, m.packet.length, this.onRelease));
   }
 
-  /** Runs timers: retransmission timeouts, delayed acks, credit refresh, pacing. */
-  tick(now: number): void {
-    for (const nb of this.neighbours.values()) {
-      const first = nb.inflight.values().next().value as Inflight | undefined;
-      if (first && now - first.sentAt >= nb.rto) {
+  private readonly onRelease = (lane: InLane): void => {
+    const n = this.neighbours.get(lane.neighbour);
+    if (!n) return;
+    lane.grewAt = this.clock.now();
+    this.schedule(n);
+  };
+
+  private onHopAck(n: Neighbour, m: HopAckMsg, now: number): void {
+    const largest = m.largest >>> 0;
+    let progressed = false;
+    for (const seq of ackedSeqs(m)) {
+      const rec = n.inflight.get(seq);
+      if (!rec) continue;
+      n.inflight.delete(seq);
+      progressed = true;
+      if (seq === largest) n.rttSample(now - rec.sentAt);
+      for (const msg of rec.msgs) this.complete(n, msg);
+    }
+    if (progressed) n.backoff = 0;
+    // The gap rule: a datagram REORDER_THRESHOLD older than one acknowledged is lost.
+    // (Deleting the entry being visited is safe while iterating a Map.)
+    for (const rec of n.inflight.values()) {
+      const d = (largest - rec.seq) >>> 0;
+      if (d >= 2 ** 31 || d < REORDER_THRESHOLD) break;
+      this.lost(n, rec, true);
+    }
+  }
+
+  /** The next hop has `msg`: release it (relay) or free its place in the lane (owner). */
+  private complete(n: Neighbour, msg: OutMsg): void {
+    if (msg.acked) return;
+    msg.acked = true;
+    const lane = msg.lane;
+    if (msg.held) msg.held.release();
+    else if (!lane.closed) {
+      lane.own -= msg.packet.length;
+      if (lane.blocked) {
+        lane.blocked = false;
+        this.wake.add(n.id);
+      }
+    }
+  }
+
+  private lost(n: Neighbour, rec: Inflight, count: boolean): void {
+    n.inflight.delete(rec.seq);
+    if (count) this.stats.datagramsDeclaredLost++;
+    for (const msg of rec.msgs) {
+      if (msg.acked || msg.lane.closed) continue;
+      msg.lane.retx.push(msg);
+      this.markPending(n, msg.lane);
+    }
+  }
+
+  private onCredit(n: Neighbour, m: CreditMsg): void {
+    const lane = n.out.get(laneKey(m.route, m.cls));
+    if (!lane) return; // a lane we closed; its credit no longer matters
+    if (m.freed > lane.downFreed) lane.downFreed = m.freed;
+    lane.downWindow = m.window;
+    if (!lane.idle) this.markPending(n, lane);
+  }
+
+  private wakeWriters(): void {
+    if (!this.wake.size) return;
+    const ids = [...this.wake];
+    this.wake.clear();
+    for (const id of ids) this.io.writable(id);
+  }
+
+  // ---- timers and the scheduler ----------------------------------------------------------
+
+  private schedule(n: Neighbour): void {
+    this.dirty.add(n);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // After the current event: packets queued together (one datagram's messages forwarded,
+    // a burst of writes) leave bundled.
+    if (this.clock.defer) this.clock.defer(this.flushNow);
+    else queueMicrotask(this.flushNow);
+  }
+
+  private readonly flushNow = (): void => this.flush();
+
+  /** Sends what is due to every neighbour marked since the last flush, then re-arms the timer. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.closed) return;
+    const now = this.clock.now();
+    const list = [...this.dirty];
+    this.dirty.clear();
+    for (const n of list) if (this.neighbours.get(n.id) === n) this.sendTo(n, now);
+    this.wakeWriters();
+    this.arm(now);
+  }
+
+  private onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.closed) return;
+    const now = this.clock.now();
+    for (const n of this.neighbours.values()) {
+      const first = n.inflight.values().next().value as Inflight | undefined;
+      // (Deadlines are compared as `now >= t + d`, the form nextDeadline adds them in, so a
+      // timer set for a deadline always finds it due.)
+      if (first && now >= first.sentAt + n.rto) {
         // Nothing acknowledged for a whole RTO: everything that old is lost (tail loss).
-        const rto = nb.rto;
-        for (const rec of [...nb.inflight.values()]) if (now - rec.sentAt >= rto) this.lost(nb, rec, true);
-        nb.backoff = Math.min(nb.backoff + 1, SAF_MAX_BACKOFF);
+        const rto = n.rto;
+        for (const rec of [...n.inflight.values()]) if (now >= rec.sentAt + rto) this.lost(n, rec, true);
+        n.backoff = Math.min(n.backoff + 1, SAF_MAX_BACKOFF);
         this.stats.timeouts++;
       }
+      this.sendTo(n, now);
     }
-    this.flush(now);
+    this.wakeWriters();
+    this.arm(now);
+  };
+
+  private arm(now: number): void {
+    const t = this.nextDeadline(now);
+    if (t >= this.timerAt) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer as never);
+    this.timerAt = t;
+    this.timer = t === Infinity ? undefined : this.clock.setTimeout(this.onTimer, Math.max(0, t - now));
   }
 
-  /** Earliest time `tick` has something to do. */
+  /** Earliest time the engine has something to do (Infinity: nothing). */
   nextDeadline(now: number): number {
     let t = Infinity;
-    for (const nb of this.neighbours.values()) {
-      if (nb.ackPending) t = Math.min(t, nb.ackNow ? now : nb.ackDeadline);
-      const first = nb.inflight.values().next().value as Inflight | undefined;
-      if (first) t = Math.min(t, first.sentAt + nb.rto);
-      if (this.hasData(nb)) t = Math.min(t, nb.pacer.readyAt(now));
-      for (const r of nb.inRoutes) {
-        if (r.epoch >= 0 && this.routeActive(r, now)) t = Math.min(t, r.lastCreditSentAt + CREDIT_REFRESH_MS);
-        if (r.resetPending) t = Math.min(t, r.resetSentAt + CONTROL_RETRY_MS);
+    for (const n of this.neighbours.values()) {
+      if (n.ackPending) t = Math.min(t, n.ackNow ? now : n.ackDeadline);
+      const first = n.inflight.values().next().value as Inflight | undefined;
+      if (first) t = Math.min(t, first.sentAt + n.rto);
+      if (this.readyClass(n) >= 0) t = Math.min(t, n.pacer.readyAt(now));
+      for (const lane of n.in.values()) {
+        const due = this.creditDue(lane, now);
+        if (due === 'now') t = Math.min(t, now);
+        else if (this.active(lane, now)) t = Math.min(t, lane.lastCreditAt + CREDIT_REFRESH_MS);
       }
-      for (const r of [...nb.outRealtime, ...nb.outBulk]) if (this.needsSync(r)) t = Math.min(t, r.syncSentAt + CONTROL_RETRY_MS);
     }
     return Math.max(t, now);
   }
 
-  // ---- views for tests and stats -----------------------------------------------------
-
-  /** The sender's view of a route leaving through `neighbour` with hop route ID `route`. */
-  senderView(neighbour: number, route: number): SenderView | undefined {
-    const r = this.byOut.get(key(neighbour, route));
-    const nb = this.neighbours.get(neighbour);
-    if (!r || !nb) return undefined;
-    const unacked: SenderView['unacked'] = [];
-    for (const rec of nb.inflight.values()) {
-      for (const it of rec.items) if (it.route === r && !it.sync && it.epoch === r.epoch) unacked.push({ seq: rec.seq, offset: it.offset, size: it.len });
-    }
-    return {
-      epoch: r.epoch,
-      receiverBuffer: r.downWindow,
-      predictedOccupancy: r.sendHigh - r.downFreed,
-      ackedOccupancy: r.ackedPrefix - r.downFreed,
-      creditLimit: r.creditLimit,
-      unacked,
-      held: r.occupancy,
-      bufferBytes: r.size,
-      e2e: r.e2e,
-    };
+  /** The class with work that may go now (credit permitting), real time first; -1: none. */
+  private readyClass(n: Neighbour): Cls | -1 {
+    for (const c of CLASSES) if (n.plainQueued(c) > 0 || this.lanesSendable(n, c)) return c;
+    return -1;
   }
 
-  /** The receiving side of a route entering through `neighbour` with hop route ID `route`. */
-  receiverView(neighbour: number, route: number): { epoch: number; base: number; contiguous: number; held: number; grantLimit: number; delivered: number } | undefined {
-    const r = this.byIn.get(key(neighbour, route));
-    if (!r) return undefined;
-    return { epoch: r.epoch, base: r.base, contiguous: r.contiguous, held: r.occupancy, grantLimit: r.grantLimit, delivered: r.delivered };
-  }
-
-  /** Bytes held for every route at this node (never above its configured buffer). */
-  occupancies(): Array<{ route: string; held: number; bufferBytes: number }> {
-    return this.routes.map((r) => ({ route: isLocal(r.cfg.in) ? `local:${r.cfg.in.local}` : key(r.cfg.in.neighbour, r.cfg.in.route), held: r.occupancy, bufferBytes: r.size }));
-  }
-
-  smoothedRtt(neighbour: number): number | undefined {
-    return this.neighbours.get(neighbour)?.smoothedRtt;
-  }
-
-  inflightDatagrams(neighbour: number): number {
-    return this.neighbours.get(neighbour)?.inflight.size ?? 0;
-  }
-
-  // ---- receive handlers --------------------------------------------------------------
-
-  private onData(nb: Neighbour, m: DataMsg, now: number): void {
-    const r = this.byIn.get(key(nb.id, m.route));
-    if (!r) {
-      this.stats.dropped.unknownRoute++;
-      return;
-    }
-    r.lastActive = now;
-    if (r.mode === 'plain') return this.onPlainData(r, m);
-    if (r.epoch < 0) {
-      this.stats.dropped.unsynced++;
-      r.reportUnsynced = true;
-      r.unsyncedEpoch = m.epoch;
-      return;
-    }
-    if (m.epoch !== r.epoch) {
-      this.stats.dropped.staleEpoch++;
-      return;
-    }
-    let bytes = m.bytes;
-    const room = r.grantLimit - m.offset;
-    if (bytes.length > room) {
-      this.stats.dropped.overCredit++;
-      if (room <= 0) return;
-      bytes = bytes.subarray(0, room);
-    }
-    const added = r.store(m.offset, bytes);
-    this.stats.duplicateBytes += m.bytes.length - added;
-    if (r.role === 'destination') this.deliverReady(r);
-  }
-
-  private onPlainData(r: RouteState, m: DataMsg): void {
-    if (r.role === 'destination') {
-      const end = m.offset + m.bytes.length;
-      if (end <= r.delivered) {
-        this.stats.duplicateBytes += m.bytes.length;
-        return;
-      }
-      if (m.offset > r.delivered) this.stats.plainGapBytes += m.offset - r.delivered;
-      const from = Math.max(m.offset, r.delivered);
-      r.delivered = r.base = r.contiguous = end;
-      this.stats.deliveredBytes += end - from;
-      this.io.deliver((r.cfg.out as { local: number }).local, m.bytes.slice(from - m.offset));
-      return;
-    }
-    // Relay: forward once; the queue is bounded by the route's buffer.
-    if (r.plainQueued + m.bytes.length > r.size) {
-      this.stats.dropped.plainQueueFull++;
-      return;
-    }
-    r.plainQueue.push({ offset: m.offset, bytes: m.bytes.slice() });
-    r.plainQueued += m.bytes.length;
-  }
-
-  private onHopAck(nb: Neighbour, m: HopAckMsg, now: number): void {
-    const largest = m.largest >>> 0;
-    let progressed = false;
-    for (const seq of ackedSeqs(m)) {
-      const rec = nb.inflight.get(seq);
-      if (!rec) continue;
-      nb.inflight.delete(seq);
-      progressed = true;
-      if (seq === largest) nb.rttSample(now - rec.sentAt);
-      for (const it of rec.items) if (!it.sync && it.epoch === it.route.epoch) this.hopAcked(it.route, it);
-    }
-    if (progressed) nb.backoff = 0;
-    // The gap rule: a datagram REORDER_THRESHOLD older than one acknowledged is lost.
-    // (Deleting the entry being visited is safe while iterating a Map.)
-    for (const rec of nb.inflight.values()) {
-      const d = (largest - rec.seq) >>> 0;
-      if (d >= 2 ** 31 || d < REORDER_THRESHOLD) break;
-      this.lost(nb, rec, true);
-    }
-  }
-
-  private hopAcked(r: RouteState, it: InflightItem): void {
-    r.hopAck(it.offset, it.len);
-    if (r.role === 'relay' && r.ackedPrefix > r.base) r.base = r.ackedPrefix;
-  }
-
-  private lost(nb: Neighbour, rec: Inflight, count: boolean): void {
-    nb.inflight.delete(rec.seq);
-    if (count) this.stats.datagramsDeclaredLost++;
-    for (const it of rec.items) {
-      const r = it.route;
-      if (it.epoch !== r.epoch) continue;
-      if (it.sync) r.syncSentAt = -Infinity;
-      else if (it.offset + it.len > r.ackedPrefix) r.retx.add(Math.max(it.offset, r.ackedPrefix), it.offset + it.len);
-    }
-  }
-
-  private onCredit(nb: Neighbour, m: CreditMsg): void {
-    const r = this.byOut.get(key(nb.id, m.route));
-    if (!r) {
-      this.stats.dropped.unknownRoute++;
-      return;
-    }
-    if (r.mode === 'plain') return;
-    if (m.epoch !== r.epoch || r.epoch < 0) {
-      this.stats.dropped.staleEpoch++;
-      return;
-    }
-    if (m.unsynced) {
-      // The next hop has no state for this epoch (it restarted): the route must restart.
-      if (r.downSynced) this.downstreamLost(r);
-      return;
-    }
-    r.downSynced = true;
-    r.verifyPending = false;
-    r.downFreed = Math.max(r.downFreed, m.freed);
-    r.downWindow = m.window;
-    if (m.e2e > r.e2e) {
-      r.e2e = m.e2e;
-      if (r.role === 'source') r.base = Math.max(r.base, Math.min(r.e2e, r.contiguous));
-    }
-  }
-
-  private onSync(nb: Neighbour, m: SyncMsg, now: number): void {
-    const r = this.byIn.get(key(nb.id, m.route));
-    if (!r) {
-      this.stats.dropped.unknownRoute++;
-      return;
-    }
-    r.lastActive = now;
-    if (m.verify) {
-      // Do we still hold this epoch? Yes: answer with our credit. No (we restarted): say so.
-      if (r.epoch >= 0 && m.epoch === r.epoch) r.creditSentEpoch = -2;
-      else {
-        r.reportUnsynced = true;
-        r.unsyncedEpoch = m.epoch;
-      }
-      return;
-    }
-    if (r.epoch < 0 || epochNewer(m.epoch, r.epoch)) {
-      if (r.role === 'destination') {
-        // The application's stream goes on: bytes below what was delivered arrive as duplicates.
-        r.resetTo(m.epoch, Math.max(m.base, r.delivered));
-      } else r.resetTo(m.epoch, m.base);
-    }
-    if (m.epoch === r.epoch) r.creditSentEpoch = -2; // answer at once, even a repeated Sync
-  }
-
-  private onResetRequest(nb: Neighbour, m: ResetRequestMsg): void {
-    const r = this.byOut.get(key(nb.id, m.route));
-    if (!r) {
-      this.stats.dropped.unknownRoute++;
-      return;
-    }
-    if (m.epoch !== r.epoch) return; // already restarted
-    if (r.downSynced || r.role === 'source') this.downstreamLost(r);
-  }
-
-  /** Someone at or below our next hop lost the route's buffer. */
-  private downstreamLost(r: RouteState): void {
-    if (r.mode === 'plain' || r.epoch < 0) return;
-    if (r.role === 'source') {
-      r.restartSend((r.epoch + 1) % EPOCH_MODULUS);
-      this.stats.epochsStarted++;
-    } else if (!r.resetPending) {
-      r.resetPending = true;
-      r.resetSentAt = -Infinity;
-      r.downSynced = false;
-    }
-  }
-
-  private deliverReady(r: RouteState): void {
-    if (r.paused || r.contiguous <= r.delivered) return;
-    const bytes = r.ring.read(r.delivered, r.contiguous - r.delivered);
-    r.delivered = r.base = r.e2e = r.contiguous;
-    this.stats.deliveredBytes += bytes.length;
-    this.io.deliver((r.cfg.out as { local: number }).local, bytes);
-  }
-
-  // ---- sending -----------------------------------------------------------------------
-
-  /**
-   * A route's credit is refreshed while data flows, while it holds bytes, and for a while
-   * after its grant last grew: the upstream may be blocked waiting for exactly that credit,
-   * and a single lost update must not leave it waiting forever.
-   */
-  private routeActive(r: RouteState, now: number): boolean {
-    return now - Math.max(r.lastActive, r.grantGrewAt) < ROUTE_IDLE_MS || r.occupancy > 0;
-  }
-
-  private needsSync(r: RouteState): boolean {
-    return r.mode === 'saf' && r.epoch >= 0 && (!r.downSynced || r.verifyPending) && !r.resetPending;
-  }
-
-  private creditDue(r: RouteState, now: number): 'now' | 'piggyback' | null {
-    if (r.mode === 'plain') return null;
-    if (r.reportUnsynced) return 'now';
-    if (r.epoch < 0) return null;
-    if (r.creditSentEpoch !== r.epoch) return 'now';
-    const changed = r.base !== r.creditSentFreed || r.e2e !== r.creditSentE2e;
-    if (r.base !== r.creditSentFreed && r.grantGrewAt < now) r.grantGrewAt = now;
-    // Urgent once an eighth of the buffer was freed: upstream may be waiting on it.
-    if (changed && r.base - r.creditSentFreed >= r.size / 8) return 'now';
-    if (this.routeActive(r, now) && now - r.lastCreditSentAt >= CREDIT_REFRESH_MS) return 'now';
-    return changed ? 'piggyback' : null;
-  }
-
-  private controlDue(nb: Neighbour, now: number): boolean {
-    for (const r of nb.inRoutes) {
-      if (this.creditDue(r, now) === 'now') return true;
-      if (r.resetPending && now - r.resetSentAt >= CONTROL_RETRY_MS) return true;
-    }
-    for (const r of nb.outRealtime) if (this.needsSync(r) && now - r.syncSentAt >= CONTROL_RETRY_MS) return true;
-    for (const r of nb.outBulk) if (this.needsSync(r) && now - r.syncSentAt >= CONTROL_RETRY_MS) return true;
+  private lanesSendable(n: Neighbour, c: Cls): boolean {
+    for (const lane of n.pending[c]) if (!lane.closed && lane.sendable()) return true;
     return false;
   }
 
-  private hasData(nb: Neighbour): boolean {
-    return nb.outRealtime.some((r) => r.hasSendable()) || nb.outBulk.some((r) => r.hasSendable());
-  }
-
-  private flush(now: number): void {
-    for (const nb of this.neighbours.values()) this.sendTo(nb, now);
-  }
-
-  private sendTo(nb: Neighbour, now: number): void {
+  private sendTo(n: Neighbour, now: number): void {
     for (let i = 0; i < MAX_DATAGRAMS_PER_FLUSH; i++) {
-      const dataOk = nb.inflight.size < MAX_INFLIGHT_DATAGRAMS && this.hasData(nb) && nb.pacer.ready(now);
-      if (!dataOk && !nb.ackDue(now) && !this.controlDue(nb, now)) return;
-      const w = new DatagramWriter(nb.nextSeq);
-      const items: InflightItem[] = [];
-      if (nb.ackPending) {
-        w.add(nb.takeAck());
-        this.stats.hopAcksSent++;
-      }
-      this.addControl(nb, w, items, now);
-      if (dataOk) this.fillData(nb, w, items);
-      if (w.empty) return;
-      const bytes = w.finish();
-      if (w.ackEliciting) {
-        nb.inflight.set(nb.nextSeq, { seq: nb.nextSeq, sentAt: now, items });
-        nb.nextSeq = (nb.nextSeq + 1) >>> 0;
-      }
-      nb.pacer.consume(bytes.length, now);
-      this.stats.datagramsSent++;
-      this.stats.bytesSent += bytes.length;
-      this.io.transmit(nb.id, bytes);
-      if (!dataOk) return;
-    }
-  }
-
-  private addControl(nb: Neighbour, w: DatagramWriter, items: InflightItem[], now: number): void {
-    for (const r of nb.inRoutes) {
-      const due = this.creditDue(r, now);
-      if (due && this.addCredit(r, w, now)) this.stats.creditsSent++;
-      if (r.resetPending && now - r.resetSentAt >= CONTROL_RETRY_MS) {
-        if (w.add({ type: SafMsg.ResetRequest, route: (r.cfg.in as { route: number }).route, epoch: r.epoch & 0xffff })) {
-          r.resetSentAt = now;
-          this.stats.resetRequestsSent++;
+      const c = this.readyClass(n);
+      if (c >= 0 && n.pacer.ready(now) && n.inflight.size < MAX_INFLIGHT_DATAGRAMS) {
+        const c2 = c as Cls;
+        const lanes = this.lanesSendable(n, c2);
+        if (n.plainQueued(c2) > 0 && (!lanes || !n.plainTurn[c2])) {
+          n.plainTurn[c2] = lanes;
+          this.sendPlainFrame(n, c2, now);
+        } else {
+          n.plainTurn[c2] = false;
+          this.sendDatagram(n, c2, now);
         }
+        continue;
       }
+      if (n.ackDue(now) || this.controlDue(n, now)) this.sendDatagram(n, -1, now);
+      return;
     }
-    for (const r of [...nb.outRealtime, ...nb.outBulk]) {
-      if (!this.needsSync(r) || now - r.syncSentAt < CONTROL_RETRY_MS) continue;
-      if (w.add({ type: SafMsg.Sync, verify: r.downSynced && r.verifyPending, route: (r.cfg.out as { route: number }).route, epoch: r.epoch, base: r.base })) {
-        r.syncSentAt = now;
-        items.push({ route: r, epoch: r.epoch, offset: r.base, len: 0, sync: true });
-        this.stats.syncsSent++;
-      }
+    // More than one flush's worth: carry on after other work had its turn.
+    this.schedule(n);
+  }
+
+  private sendPlainFrame(n: Neighbour, c: Cls, now: number): void {
+    const f = n.shiftPlain(c)!;
+    n.pacer.consume(f.frame.length, now);
+    this.stats.plainSent++;
+    this.io.transmit(n.id, f.frame);
+    f.held?.release();
+    if (n.plainBlocked && n.plainBytes * 2 <= n.plainLimit) {
+      n.plainBlocked = false;
+      this.wake.add(n.id);
     }
   }
 
-  private addCredit(r: RouteState, w: DatagramWriter, now: number): boolean {
-    const route = (r.cfg.in as { route: number }).route;
-    if (r.reportUnsynced) {
-      const ok = w.add({ type: SafMsg.Credit, unsynced: true, route, epoch: r.unsyncedEpoch, freed: 0, window: 0, e2e: 0 });
-      if (ok) r.reportUnsynced = false;
-      return ok;
+  /** One datagram: the acknowledgement we owe, credits, and packets of class `c` (-1: none). */
+  private sendDatagram(n: Neighbour, c: Cls | -1, now: number): void {
+    const w = new DatagramWriter(n.nextSeq);
+    if (n.ackPending) {
+      w.add(n.takeAck());
+      this.stats.hopAcksSent++;
     }
-    const ok = w.add({ type: SafMsg.Credit, unsynced: false, route, epoch: r.epoch, freed: r.base, window: r.size, e2e: r.e2e });
-    if (ok) {
-      r.creditSentFreed = r.base;
-      r.creditSentE2e = r.e2e;
-      r.creditSentEpoch = r.epoch;
-      r.lastCreditSentAt = now;
+    this.addCredits(n, w, now, 'now');
+    const msgs: OutMsg[] = [];
+    if (c >= 0) this.fillData(n, c as Cls, w, msgs);
+    this.addCredits(n, w, now, 'piggyback');
+    if (w.empty) return;
+    const frame = w.finish();
+    if (w.ackEliciting) {
+      n.inflight.set(n.nextSeq, { seq: n.nextSeq, sentAt: now, msgs });
+      n.nextSeq = (n.nextSeq + 1) >>> 0;
     }
-    return ok;
+    n.pacer.consume(frame.length, now);
+    this.stats.datagramsSent++;
+    this.io.transmit(n.id, frame);
+  }
+
+  /** Packets of class `c` from its lanes in turn, as many as fit. */
+  private fillData(n: Neighbour, c: Cls, w: DatagramWriter, msgs: OutMsg[]): void {
+    const list = n.pending[c];
+    let idle = 0;
+    while (list.length && idle < list.length && w.room > DATA_HEADER_BYTES + MIN_ROUTE_PACKET_BYTES) {
+      const i = n.rr[c] % list.length;
+      n.rr[c] = (i + 1) % list.length;
+      const lane = list[i];
+      const m = lane.closed ? undefined : lane.take(w.room - DATA_HEADER_BYTES);
+      if (!m) {
+        idle++;
+        continue;
+      }
+      idle = 0;
+      w.add({ type: SafMsg.Data, cls: c, offset: m.offset, packet: m.packet });
+      msgs.push(m);
+      lane.sentHigh = Math.max(lane.sentHigh, m.offset + m.packet.length);
+      this.stats.packetsSent++;
+      this.stats.bytesSent += m.packet.length;
+      if (m.sent) {
+        this.stats.packetsRetransmitted++;
+        this.stats.bytesRetransmitted += m.packet.length;
+      }
+      m.sent = true;
+    }
+    // Lanes with nothing left leave the list until they have something again.
+    let k = 0;
+    for (const lane of list) {
+      if (!lane.closed && !lane.idle) list[k++] = lane;
+      else lane.pending = false;
+    }
+    list.length = k;
+  }
+
+  /** A lane's credit is due 'now' (the upstream may be waiting), worth adding when there is room, or not. */
+  private creditDue(lane: InLane, now: number): 'now' | 'piggyback' | null {
+    if (lane.closed) return null;
+    if (lane.creditSentFreed < 0) return 'now';
+    const changed = lane.freed !== lane.creditSentFreed || lane.window !== lane.creditSentWindow;
+    // Urgent once an eighth of the buffer was freed: the upstream may be waiting on it.
+    if (changed && lane.freed - lane.creditSentFreed >= lane.window / 8) return 'now';
+    if (this.active(lane, now) && now >= lane.lastCreditAt + CREDIT_REFRESH_MS) return 'now';
+    return changed ? 'piggyback' : null;
   }
 
   /**
-   * Real-time routes first; bulk only when no real-time data waits. A datagram that carries
-   * real-time bytes carries no bulk: it stays short, so the real-time message is not made
-   * to wait for a full datagram of bulk serialised around it at every hop. Round robin
-   * within a class.
+   * A lane's credit is refreshed while it holds packets and for a while after data arrived or
+   * its grant grew: the upstream may be blocked waiting for exactly that credit, and one lost
+   * update must not leave it waiting.
    */
-  private fillData(nb: Neighbour, w: DatagramWriter, items: InflightItem[]): void {
-    const before = items.length;
-    this.fillClass(nb.outRealtime, 'rrRealtime', nb, w, items);
-    if (items.length > before || nb.outRealtime.some((r) => r.hasSendable())) return;
-    this.fillClass(nb.outBulk, 'rrBulk', nb, w, items);
+  private active(lane: InLane, now: number): boolean {
+    return lane.held > 0 || now - Math.max(lane.lastActive, lane.grewAt) < LANE_IDLE_MS;
   }
 
-  private fillClass(list: RouteState[], rr: 'rrRealtime' | 'rrBulk', nb: Neighbour, w: DatagramWriter, items: InflightItem[]): void {
-    if (!list.length) return;
-    let idle = 0;
-    while (idle < list.length && w.room > DATA_HEADER_BYTES) {
-      const r = list[nb[rr] % list.length];
-      nb[rr] = (nb[rr] + 1) % list.length;
-      if (r.hasSendable() && this.sendChunk(r, w, items)) idle = 0;
-      else idle++;
+  private controlDue(n: Neighbour, now: number): boolean {
+    for (const lane of n.in.values()) if (this.creditDue(lane, now) === 'now') return true;
+    return false;
+  }
+
+  private addCredits(n: Neighbour, w: DatagramWriter, now: number, want: 'now' | 'piggyback'): void {
+    for (const lane of n.in.values()) {
+      const due = this.creditDue(lane, now);
+      if (!due || (want === 'now' && due !== 'now')) continue;
+      if (!w.add({ type: SafMsg.Credit, cls: lane.cls, route: lane.route, freed: lane.freed, window: lane.window })) return;
+      lane.creditSentFreed = lane.freed;
+      lane.creditSentWindow = lane.window;
+      lane.lastCreditAt = now;
+      this.stats.creditsSent++;
     }
   }
 
-  /** Puts one Data message of route `r` into `w`; false when nothing (more) fits. */
-  private sendChunk(r: RouteState, w: DatagramWriter, items: InflightItem[]): boolean {
-    const max = w.room - DATA_HEADER_BYTES;
-    const route = (r.cfg.out as { route: number }).route;
-    if (r.mode === 'plain' && r.role === 'relay') {
-      const q = r.plainQueue[0];
-      if (q.bytes.length > max) return false;
-      r.plainQueue.shift();
-      r.plainQueued -= q.bytes.length;
-      w.add({ type: SafMsg.Data, plain: true, route, epoch: 0, offset: q.offset, bytes: q.bytes });
-      this.stats.dataBytesSent += q.bytes.length;
-      return true;
+  // ---- views -----------------------------------------------------------------------------
+
+  lanes(): LaneView[] {
+    const out: LaneView[] = [];
+    for (const n of this.neighbours.values()) {
+      for (const l of n.out.values()) out.push({ neighbour: n.id, route: l.route, cls: clsName(l.cls), direction: 'out', held: l.own, used: l.sentHigh - l.downFreed, queued: l.queued, window: l.downWindow, limit: l.creditLimit, offset: l.sentHigh });
+      for (const l of n.in.values()) out.push({ neighbour: n.id, route: l.route, cls: clsName(l.cls), direction: 'in', held: l.held, used: Math.max(0, l.top - l.freed), queued: 0, window: l.window, limit: l.grantLimit, offset: l.freed });
     }
-    let offset = -1;
-    let len = 0;
-    let retx = false;
-    while (!r.retx.empty) {
-      const [s0, e] = r.retx.first()!;
-      const s = Math.max(s0, r.ackedPrefix);
-      if (e <= s) {
-        r.retx.remove(s0, e);
-        continue;
-      }
-      const a = r.hopAcked.extend(s);
-      if (a > s) {
-        r.retx.remove(s0, a);
-        continue;
-      }
-      offset = s;
-      len = Math.min(e - s, max, r.hopAcked.nextStartAfter(s) - s);
-      retx = true;
-      break;
-    }
-    if (offset < 0) {
-      const f = r.newSendable();
-      if (!f) return false;
-      offset = f[0];
-      len = Math.min(f[1] - f[0], max);
-    }
-    // A sliver is not worth a header, unless it is all there is.
-    if (len < MIN_DATA_CHUNK_BYTES && len === max && max < MIN_DATA_CHUNK_BYTES) return false;
-    if (len <= 0) return false;
-    if (retx) r.retx.remove(offset, offset + len);
-    else {
-      r.unsent.remove(offset, offset + len);
-      r.sendHigh = Math.max(r.sendHigh, offset + len);
-    }
-    const plain = r.mode === 'plain';
-    w.add({ type: SafMsg.Data, plain, route, epoch: r.epoch & 0xffff, offset, bytes: r.ring.read(offset, len) });
-    if (plain) r.base = r.unsent.first()?.[0] ?? r.contiguous;
-    else items.push({ route: r, epoch: r.epoch, offset, len });
-    this.stats.dataBytesSent += len;
-    if (retx) this.stats.retransmittedBytes += len;
-    return true;
+    return out;
+  }
+
+  neighbourViews(): NeighbourView[] {
+    return [...this.neighbours.values()].map((n) => ({
+      neighbour: n.id,
+      paced: n.pacer.paced,
+      rateBytesPerSec: n.pacer.paced ? n.pacer.bytesPerMs * 1000 : null,
+      burstDatagrams: n.pacer.burstDatagrams,
+      inflightDatagrams: n.inflight.size,
+      srttMs: n.smoothedRtt ?? null,
+      rtoMs: n.rto,
+      plainQueuedBytes: n.plainBytes,
+    }));
+  }
+
+  /** The time one full datagram takes on the link to `neighbour`, ms (0 when unpaced). */
+  datagramMs(neighbour: number): number {
+    return this.neighbours.get(neighbour)?.pacer.datagramMs() ?? 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer as never);
+    this.timer = undefined;
+    for (const id of [...this.neighbours.keys()]) this.neighbourDown(id);
   }
 }
+

@@ -1,37 +1,28 @@
-// One neighbour as seen by the engine: the datagrams we sent it that are not yet
-// acknowledged (each with the route messages it carried), the acknowledgements we owe it,
-// its pacer, and the routes that leave or enter through it.
-import {
-  ACK_BITMAP_BITS,
-  ACK_EVERY_DATAGRAMS,
-  DEFAULT_LINK_OVERHEAD_BYTES,
-  MAX_ACK_DELAY_MS,
-  HOP_RTO,
-} from './constants.ts';
-import type { NeighbourConfig } from './config.ts';
-import { Pacer } from './pacer.ts';
-import type { RouteState } from './route.ts';
-import type { HopAckMsg } from './wire.ts';
+// One neighbour as the engine sees it: the datagrams we sent it that are not yet
+// acknowledged (each with the route packets it carried), the acknowledgements we owe it, its
+// RTT and pacer, its lanes, and the packets waiting for a plain hop to it.
 import { rtoFrom, smoothRtt } from '../link/rtt.ts';
-
-/** One route message inside a datagram in flight: enough to resend it or release it. */
-export interface InflightItem {
-  route: RouteState;
-  epoch: number;
-  /** Data: its offset and size; a Sync has size 0 and `sync` set. */
-  offset: number;
-  len: number;
-  sync?: boolean;
-}
+import { ACK_BITMAP_BITS, ACK_EVERY_DATAGRAMS, Cls, HOP_RTO, MAX_ACK_DELAY_MS } from './constants.ts';
+import type { Holding, InLane, OutLane, OutMsg } from './lanes.ts';
+import { Pacer } from './pacer.ts';
+import type { HopAckMsg } from './wire.ts';
 
 export interface Inflight {
   seq: number;
   sentAt: number;
-  items: InflightItem[];
+  msgs: OutMsg[];
 }
 
+/** A whole channel-1 frame waiting for a paced plain hop. */
+export interface PlainFrame {
+  frame: Uint8Array;
+  held: Holding | undefined;
+}
+
+/** Lanes key: route ID and class in one number (route < 2^32, so it stays exact). */
+export const laneKey = (route: number, cls: Cls): number => route * 2 + cls;
+
 export class Neighbour {
-  readonly pacer: Pacer;
   /** Next datagram sequence number (u32, wraps). */
   nextSeq = 0;
   /** Unacknowledged datagrams in send order. */
@@ -48,19 +39,29 @@ export class Neighbour {
   ackDeadline = Infinity;
   ackNow = false;
 
-  // ---- routes through this neighbour ----
-  readonly outRealtime: RouteState[] = [];
-  readonly outBulk: RouteState[] = [];
-  readonly inRoutes: RouteState[] = [];
-  rrRealtime = 0;
-  rrBulk = 0;
+  // ---- lanes ----
+  readonly out = new Map<number, OutLane>();
+  readonly in = new Map<number, InLane>();
+  /** Outgoing lanes with something queued, per class, taken in turn. */
+  readonly pending: [OutLane[], OutLane[]] = [[], []];
+  readonly rr: [number, number] = [0, 0];
 
-  constructor(readonly cfg: NeighbourConfig) {
-    this.pacer = new Pacer(cfg.rateBytesPerSec === undefined ? undefined : cfg.rateBytesPerSec / 1000, cfg.overheadBytes ?? DEFAULT_LINK_OVERHEAD_BYTES, cfg.pacerBurstDatagrams);
-  }
+  // ---- plain hop queues (paced links only), per class ----
+  readonly plain: [PlainFrame[], PlainFrame[]] = [[], []];
+  readonly plainHead: [number, number] = [0, 0];
+  plainBytes = 0;
+  readonly plainLimit: number;
+  /** Per class: the last datagram opportunity went to the plain queue (they alternate). */
+  readonly plainTurn: [boolean, boolean] = [false, false];
+  /** A writer found the plain queue full. */
+  plainBlocked = false;
 
-  get id(): number {
-    return this.cfg.id;
+  constructor(
+    readonly id: number,
+    readonly pacer: Pacer,
+    plainLimit: number,
+  ) {
+    this.plainLimit = plainLimit;
   }
 
   /** Retransmission timeout after RFC 6298, plus the receiver's ack delay, with backoff. */
@@ -110,13 +111,38 @@ export class Neighbour {
     return { type: 2, largest: this.recvLargest >>> 0, lo: lo >>> 0, hi: hi >>> 0 };
   }
 
-  /** The neighbour started a new session (it may have restarted): forget what we owed it. */
-  resetReceive(): void {
-    this.recvLargest = -1;
-    this.recvSeen.clear();
-    this.ackPending = 0;
-    this.ackNow = false;
-    this.ackDeadline = Infinity;
+  plainQueued(cls: Cls): number {
+    return this.plain[cls].length - this.plainHead[cls];
+  }
+
+  pushPlain(cls: Cls, f: PlainFrame): void {
+    this.plain[cls].push(f);
+    this.plainBytes += f.frame.length;
+  }
+
+  shiftPlain(cls: Cls): PlainFrame | undefined {
+    const q = this.plain[cls];
+    const f = q[this.plainHead[cls]];
+    if (!f) return undefined;
+    this.plainHead[cls]++;
+    this.plainBytes -= f.frame.length;
+    if (this.plainHead[cls] === q.length) {
+      q.length = 0;
+      this.plainHead[cls] = 0;
+    }
+    return f;
+  }
+
+  /** Plain frames still waiting (for release when the neighbour goes down). */
+  drainPlain(): PlainFrame[] {
+    const out: PlainFrame[] = [];
+    for (const c of [Cls.realtime, Cls.bulk] as const) {
+      out.push(...this.plain[c].slice(this.plainHead[c]));
+      this.plain[c] = [];
+      this.plainHead[c] = 0;
+    }
+    this.plainBytes = 0;
+    return out;
   }
 }
 

@@ -22,9 +22,10 @@ export class RangeSet {
   clear(): void {
     this.r = [];
   }
-  ranges(): Array<[number, number]> {
+  /** The ranges in order (the first `max` of them). */
+  ranges(max = Infinity): Array<[number, number]> {
     const out: Array<[number, number]> = [];
-    for (let i = 0; i < this.r.length; i += 2) out.push([this.r[i], this.r[i + 1]]);
+    for (let i = 0; i < this.r.length && out.length < max; i += 2) out.push([this.r[i], this.r[i + 1]]);
     return out;
   }
   /** Total bytes covered. */

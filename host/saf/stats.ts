@@ -1,51 +1,47 @@
 // Counters for everything the engine does or refuses. Bad input only ever increments one of these.
-import type { SafReject } from './wire.ts';
+import { SAF_REJECTS, type SafReject } from './wire.ts';
 
 export type SafDrop =
   | SafReject
-  /** A message for a route this node has no entry for. */
+  /** A packet for a route this node has no lane for (unknown or removed route). */
   | 'unknownRoute'
-  /** Data or credit of an older (or newer, unsynchronised) epoch of a route. */
-  | 'staleEpoch'
-  /** Data for a route this node has no state for yet (it restarted): answered with an unsynced credit. */
-  | 'unsynced'
-  /** Data beyond the credit this node granted: a misbehaving sender. */
+  /** A packet beyond the credit this node granted: a misbehaving sender. */
   | 'overCredit'
-  /** A datagram from a neighbour that is not configured. */
-  | 'unknownNeighbour'
-  /** Plain forwarding: the per-neighbour queue was full. */
-  | 'plainQueueFull';
+  /** A packet for a plain hop found the neighbour's paced queue full (a router queue overflowing). */
+  | 'plainQueueFull'
+  /** A packet that came in over a plain hop found its store-and-forward lane full. */
+  | 'laneFull'
+  /** A datagram from a neighbour that is not up. */
+  | 'unknownNeighbour';
 
-export const SAF_DROPS: readonly SafDrop[] = [
-  'truncated', 'oversized', 'badVersion', 'badFlags', 'badType', 'badLength', 'badOffset',
-  'unknownRoute', 'staleEpoch', 'unsynced', 'overCredit', 'unknownNeighbour', 'plainQueueFull',
-];
+export const SAF_DROPS: readonly SafDrop[] = [...SAF_REJECTS, 'unknownRoute', 'overCredit', 'plainQueueFull', 'laneFull', 'unknownNeighbour'];
 
 export interface SafStats {
   datagramsSent: number;
   datagramsReceived: number;
+  /** Route packets sent on store-and-forward lanes (first sends and resends). */
+  packetsSent: number;
+  /** Of those, resends by this hop. */
+  packetsRetransmitted: number;
+  /** Packet bytes sent on lanes, and of those resent. */
   bytesSent: number;
-  dataBytesSent: number;
-  retransmittedBytes: number;
-  duplicateBytes: number;
+  bytesRetransmitted: number;
+  /** Packets received on lanes and handed to the node, and duplicates dropped. */
+  packetsReceived: number;
+  duplicates: number;
   datagramsDeclaredLost: number;
   timeouts: number;
   hopAcksSent: number;
   creditsSent: number;
-  syncsSent: number;
-  resetRequestsSent: number;
-  epochsStarted: number;
-  deliveredBytes: number;
-  /** Plain routes: bytes the destination skipped because they never arrived. */
-  plainGapBytes: number;
+  /** Frames sent on plain hops through the engine's pacer queue, or straight through. */
+  plainSent: number;
   dropped: Record<SafDrop, number>;
 }
 
 export function newSafStats(): SafStats {
   return {
-    datagramsSent: 0, datagramsReceived: 0, bytesSent: 0, dataBytesSent: 0, retransmittedBytes: 0, duplicateBytes: 0,
-    datagramsDeclaredLost: 0, timeouts: 0, hopAcksSent: 0, creditsSent: 0, syncsSent: 0, resetRequestsSent: 0,
-    epochsStarted: 0, deliveredBytes: 0, plainGapBytes: 0,
+    datagramsSent: 0, datagramsReceived: 0, packetsSent: 0, packetsRetransmitted: 0, bytesSent: 0, bytesRetransmitted: 0,
+    packetsReceived: 0, duplicates: 0, datagramsDeclaredLost: 0, timeouts: 0, hopAcksSent: 0, creditsSent: 0, plainSent: 0,
     dropped: Object.fromEntries(SAF_DROPS.map((r) => [r, 0])) as Record<SafDrop, number>,
   };
 }

@@ -5,7 +5,7 @@ import * as MeshLimits from '../../host/mesh/constants.ts';
 import { PUBLIC_KEY_BYTES } from '../../spec/link-wire.ts';
 import * as RouteWire from '../../spec/route-wire.ts';
 import * as CC from '../../host/mesh/congestion.ts';
-import { PATH_ENTRY_BYTES, QUERY_ID_BYTES } from '../../host/mesh/control.ts';
+import { LOSS_SCALE, LOSS_UNKNOWN, PATH_ENTRY_BYTES, QUERY_ID_BYTES } from '../../host/mesh/control.ts';
 import { decodeDatagramFrames, type Frame } from '../../host/mesh/framing.ts';
 import { CREATE_BLOB_BYTES, CREATE_REQUEST_BYTES, CREATED_REPLY_BYTES, MESH_LABEL } from '../../host/mesh/hop-crypto.ts';
 import { DATA_HEADER_BYTES } from '../../host/mesh/route-packet.ts';
@@ -68,16 +68,19 @@ export function meshProtocolSection(): string {
     ['DEFAULT_ROUTE_FAIL_MS', M.DEFAULT_ROUTE_FAIL_MS, 'no answer from the destination this long while one is awaited: the route failed, repair starts'],
     ['DEFAULT_MAX_ROUTES_PER_PEER', M.DEFAULT_MAX_ROUTES_PER_PEER, 'routes one neighbour may hold through a node'],
     ['DEFAULT_SETUP_RATE_PER_PEER / BURST', `${M.DEFAULT_SETUP_RATE_PER_PEER}/s / ${M.DEFAULT_SETUP_BURST_PER_PEER}`, 'Create messages accepted from one neighbour (token bucket)'],
-    ['PROBE_INTERVAL_MS', M.PROBE_INTERVAL_MS, 'link round-trip probes (discovery reports the latencies)'],
+    ['PROBE_INTERVAL_MS', M.PROBE_INTERVAL_MS, 'link probes: round trips (discovery reports the latencies) and measured loss (the choice of hop)'],
+    ['DEFAULT_SAF_LOSS_THRESHOLD', M.DEFAULT_SAF_LOSS_THRESHOLD, 'a link losing at least this share of frames runs new routes\' hops store-and-forward'],
     ['DEFAULT_DISCOVERY_HOPS / TIMEOUT', `${M.DEFAULT_DISCOVERY_HOPS} / ${M.DEFAULT_DISCOVERY_TIMEOUT_MS} ms`, 'breadth-first search depth and duration'],
     ['DISCOVERY_FORWARDS_PER_NODE', M.DISCOVERY_FORWARDS_PER_NODE, 'a node passes one query on at most this many times'],
     ['DEFAULT_QUERY_RATE_PER_PEER / BURST', `${M.DEFAULT_QUERY_RATE_PER_PEER}/s / ${M.DEFAULT_QUERY_BURST_PER_PEER}`, 'discovery queries accepted from one neighbour (token bucket); passed on within a fair share per upstream'],
     ['DISCOVERY_MEMORY_MS / DISCOVERY_SEEN_MAX', `${M.DISCOVERY_MEMORY_MS} / ${M.DISCOVERY_SEEN_MAX}`, 'how long and how many query IDs a node remembers'],
-    ['DEFAULT_SEND_BUFFER_BYTES', M.DEFAULT_SEND_BUFFER_BYTES, 'stream bytes written and not yet acknowledged (memory, not speed)'],
+    ['DEFAULT_SEND_BUFFER_BYTES', M.DEFAULT_SEND_BUFFER_BYTES, 'stream bytes written and not yet acknowledged end to end; on a store-and-forward route it must cover the relays\' buffers'],
     ['DEFAULT_ROUTE_WINDOW_BYTES', M.DEFAULT_ROUTE_WINDOW_BYTES, 'most a route\'s congestion window grows to (bytes in flight per route)'],
     ['INITIAL / MIN_WINDOW_SEGMENTS', `${CC.INITIAL_WINDOW_SEGMENTS} / ${CC.MIN_WINDOW_SEGMENTS}`, 'congestion window at the start and its floor, segments'],
     ['RANDOM_LOSS_BETA / CONGESTION_BETA', `${CC.RANDOM_LOSS_BETA} / ${CC.CONGESTION_BETA}`, `window after a loss with the RTT near its minimum (random loss) / grown by over ${CC.QUEUE_DELAY_FRACTION * 100} % and ${CC.QUEUE_DELAY_FLOOR_MS} ms (congestion); once per window`],
     ['STREAM_RTO (min / initial / max)', `${CC.STREAM_RTO.minMs} / ${CC.STREAM_RTO.initialMs} / ${CC.STREAM_RTO.maxMs}`, 'stream RTO (srtt + 4 rttvar, RFC 6298) floor, before a sample, and cap of its doubling backoff'],
+    ['HOP_RELIABLE_RTO_MS', M.HOP_RELIABLE_RTO_MS, 'on a route whose every hop is store-and-forward: the stream\'s timer resend (a safety net only), never while the first hop holds it back'],
+    ['BUSY_PROBE_FRACTION', M.BUSY_PROBE_FRACTION.toFixed(2), 'a route with stream data outstanding is pinged after this share of routeFailMs of silence'],
     ['ACK_EVERY_PACKETS / ACK_DELAY_MS', `${M.ACK_EVERY_PACKETS} / ${M.ACK_DELAY_MS}`, 'stream acks coalesced: one per this many data packets, else after the delay; at once for the end and a filled gap'],
   ];
   return `
@@ -92,7 +95,7 @@ frame (at most ${M.MESH_MTU_BYTES} bytes), on TCP the frames follow each other i
 
 ${layout([
   { name: 'length', size: 4, meaning: `u32 payload bytes (header excluded); above ${M.MAX_MESSAGE_BYTES} the connection is corrupt` },
-  { name: 'channel', size: 2, meaning: `u16: ${M.CONTROL_CHANNEL} = daemon control, ${M.ROUTE_CHANNEL} = route packets, ${M.FIRST_SERVICE_CHANNEL}…${M.MAX_CHANNEL} = services` },
+  { name: 'channel', size: 2, meaning: `u16: ${M.CONTROL_CHANNEL} = daemon control, ${M.ROUTE_CHANNEL} = route packets, ${M.HOP_CHANNEL} = store-and-forward hop datagrams (below), ${M.FIRST_SERVICE_CHANNEL}…${M.MAX_CHANNEL} = services` },
   { name: 'payload', size: 'length', meaning: 'one message of the channel\'s service' },
 ])}
 
@@ -138,8 +141,10 @@ DiscoverQuery is type, query ID (${QUERY_ID_BYTES} B), TTL u8, target (u8 kind: 
 2 public key, 3 address; then the name, key or address) and the path so far; DiscoverReply is
 type, query ID and the whole path. A path is a u8 count of entries of ${PATH_ENTRY_BYTES} bytes:
 the node's public key, the latency of the link the query came in on (u32 µs, half its measured
-RTT) and its capacity (f64 bytes/s, 0 = unknown). Probe and ProbeReply are type, u32 nonce and
-the sender's f64 send time.
+RTT) and its capacity (f64 bytes/s, 0 = unknown). Probe is type, u32 nonce and the sender's
+f64 send time; ProbeReply repeats them and adds u16 loss: the share of the prober's frames
+that did not reach the replier lately, in units of 1/${LOSS_SCALE} (${LOSS_UNKNOWN} = not measured yet),
+as the link layer counts them (what the prober chooses its store-and-forward hops by).
 
 ### Channel 1: route packets
 
@@ -149,10 +154,13 @@ ${layout([
   { name: 'sealed', size: 'rest', meaning: 'ChaCha20-Poly1305 of the end-to-end message under the key of this direction of (source, hop); no AAD, because the route ID changes at every hop' },
 ])}
 
-A relay looks the route ID up in its forwarding table and either rewrites it and sends the
-packet on to the rule's port, or hands it to the route end here (rule "deliver locally to
-channel ${M.ROUTE_CHANNEL}"). The same layout is the FPGA's: route ID in → (port, next route ID) or
-(local channel), as in docs/route-table.md. End-to-end messages (first plaintext byte):
+At most ${M.MAX_ROUTE_PACKET_BYTES} bytes, so a packet fits a store-and-forward hop datagram alone. A
+relay looks the route ID up in its forwarding table and either rewrites it and sends the packet
+on to the rule's port, plainly in a channel-1 frame or onto that hop's store-and-forward lane
+(channel ${M.HOP_CHANNEL}, below), or hands it to the route end here (rule "deliver locally to channel
+${M.ROUTE_CHANNEL}"). The same layout is the FPGA's: route ID in → (port, next route ID) or (local
+channel), as in docs/route-table.md; a store-and-forward next hop is in its table as "deliver
+locally to channel ${M.HOP_CHANNEL}" (the host forwards it). End-to-end messages (first plaintext byte):
 
 | Type | Message |
 |---:|---|
@@ -163,7 +171,9 @@ the bytes (${DATA_HEADER_BYTES} B of header; at most ${MAX_SEGMENT_BYTES} bytes 
 is type, stream ID, cumulative offset u48, flags u8 (bit 0: end of stream received; bit 1:
 data the receiver already had arrived since its last ack, so a resend was needless and the
 sender allows its route more reordering), u8 count and up to ${M.MAX_SACK_RANGES} received
-ranges (start u48, end u48) above the cumulative point. Open is type, stream ID, channel u16 and
+ranges (start u48, end u48) above the cumulative point. Extended is type, the source's setup ID,
+the new hop's reply and u8 flags (bit 0: the old tail forwards to the new hop store-and-forward).
+Open is type, stream ID, channel u16 and
 flags u8 (bit 0, rejoin: the stream was carried before, on a route that failed); OpenOk is type
 and stream ID. Reset is type, stream ID and a reason byte (${Object.entries(M.ResetReason).map(([k, v]) => `${v} = ${k}`).join(', ')}):
 a destination answers a rejoining Open for a stream it does not know (it restarted) with
@@ -172,7 +182,7 @@ has, an Open on a channel nobody listens on with NoListener, and an end that abo
 before both directions finished tells the other with Aborted, so neither waits for its timers.
 Datagram is type, channel u16 (the service at the other end) and one message of at most
 ${M.MAX_DATAGRAM_BYTES} bytes, from either end of the route: not acknowledged, not ordered, not resent
-(the IP tunnel's packets travel so).
+(but resent hop by hop on store-and-forward hops; the IP tunnel's packets travel so).
 
 ### Building a route
 
@@ -188,7 +198,8 @@ Source S, path B, C, … (public keys from discovery):
 2. To add C, S sends **Extend**(setup, C's key, blob for C) on the route, sealed to B (B is the
    tail, so its rule delivers locally). B sends its own Create (new setup ID, new back route ID)
    to the neighbour with that key, installs "back route from C → S" when C answers, and returns
-   C's reply to S in **Extended**. S answers with **ExtendAck**, and B rewrites its rule to
+   C's reply to S in **Extended**, with how it will forward to C (plain or store-and-forward,
+   from the B–C link's loss). S answers with **ExtendAck**, and B rewrites its rule to
    "b_f → (C, c_f)": B is a relay now and forwards by route ID alone. If ExtendAck is lost, the
    first packet for C that B cannot open does the same.
 3. And so on: a route of h hops is up after h round trips (one per hop, each one link longer).
@@ -212,9 +223,12 @@ oldest first (constant time per query) and at most ${M.DISCOVERY_SEEN_MAX} are k
 Keepalive: the source pings an idle route; every rule remembers when a packet last matched
 and is removed after the idle time. Teardown goes hop by hop on channel 0, acknowledged; a
 relay that loses a link tears its routes down both ways. The source declares a route failed
-when the destination stays silent for \`routeFailMs\` while an answer is due, and moves its
-streams to their other routes and to a new one found by discovery; stream bytes stay in the
-source's send buffer until the destination acknowledges them, so none are lost.
+when the destination stays silent for \`routeFailMs\` while an answer is due (a route carrying
+stream data is pinged, in the real-time class, once it has been silent for a third of that:
+on a store-and-forward route data may wait long in full buffers, and only the route's silence
+counts), and moves its streams to their other routes and to a new one found by discovery;
+stream bytes stay in the source's send buffer until the destination acknowledges them, so none
+are lost.
 
 ### Limits and timers
 

@@ -434,5 +434,5 @@ ${hexDump(rekey)}
 
 Plaintext: \`${bytesToHex(rk.body)}\`: announces generation ${new DataView(rk.inner.payload.buffer, rk.inner.payload.byteOffset).getUint32(0)} with E_i = \`${bytesToHex(rk.inner.payload.subarray(4))}\`.
 After this rotation: \`K_i2r(1) = ${bytesToHex(keyOf('tx', 1))}\`, \`K_r2i(1) = ${bytesToHex(keyOf('rx', 1))}\`.
-${safProtocolSection()}${meshProtocolSection()}${tunnelProtocolSection()}`;
+${meshProtocolSection()}${safProtocolSection()}${tunnelProtocolSection()}`;
 }

@@ -1,10 +1,14 @@
 // The store-and-forward section of docs/protocol.md, generated from host/saf: field tables from
 // the codec's size constants, rules from the engine's named constants, and example datagrams
-// produced by running the engine in the simulator.
+// captured from a simulated three-node route (the one data path: mesh nodes, route setup, the
+// datagram service) with fixed seeds, so every byte is reproducible.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import * as S from '../../host/saf/constants.ts';
+import * as MeshLimits from '../../host/mesh/constants.ts';
+import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
 import { decodeDatagram, type Datagram } from '../../host/saf/wire.ts';
-import { chainConfigs, patternBytes, SafSim } from '../../testbed/sim-saf.ts';
+import { FRAME_HEADER_BYTES, HOP_CHANNEL, MAX_ROUTE_PACKET_BYTES, MIN_ROUTE_PACKET_BYTES } from '../../spec/route-wire.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
 
 export interface Row {
   name: string;
@@ -28,40 +32,72 @@ export function hexDump(b: Uint8Array): string {
   return '```\n' + lines.join('\n') + '\n```';
 }
 
+const cls = (c: number) => (c === S.Cls.realtime ? 'real time' : 'bulk');
+
 function describe(d: Datagram): string {
   return d.messages
     .map((m) => {
       switch (m.type) {
-        case S.SafMsg.Data:
-          return `- Data: route ${m.route}, epoch ${m.epoch}, offset ${m.offset}, ${m.bytes.length} bytes${m.plain ? ' (plain)' : ''}`;
+        case S.SafMsg.Data: {
+          const route = new DataView(m.packet.buffer, m.packet.byteOffset).getUint32(0);
+          return `- Data: ${cls(m.cls)}, offset ${m.offset}, a route packet of ${m.packet.length} bytes for route ${route}`;
+        }
         case S.SafMsg.HopAck:
           return `- HopAck: largest ${m.largest}, bitmap ${m.hi.toString(16).padStart(8, '0')}${m.lo.toString(16).padStart(8, '0')}`;
         case S.SafMsg.Credit:
-          return `- Credit: route ${m.route}, epoch ${m.epoch}, freed ${m.freed}, window ${m.window} (the sender may send below ${m.freed + m.window}), end-to-end ${m.e2e}${m.unsynced ? ', UNSYNCED' : ''}`;
-        case S.SafMsg.Sync:
-          return `- Sync: route ${m.route}, epoch ${m.epoch}, base ${m.base}${m.verify ? ' (verify)' : ''}`;
-        case S.SafMsg.ResetRequest:
-          return `- ResetRequest: route ${m.route}, epoch ${m.epoch}`;
+          return `- Credit: route ${m.route}, ${cls(m.cls)}, freed ${m.freed}, window ${m.window} (the sender may send below ${m.freed + m.window})`;
       }
     })
     .join('\n');
 }
 
+interface Seen {
+  from: string;
+  to: string;
+  frame: Uint8Array;
+  d: Datagram;
+}
+
+/**
+ * A route a -> b -> c over store-and-forward hops, and one datagram-service message from a to
+ * c: the datagrams of interest, as sent. Timers and messages only, so driving the virtual
+ * clock by hand is enough.
+ */
+function capture(): { data: Seen; ack: Seen; credit: Seen; relayed: Seen } {
+  const sim = new SimMesh('docs/protocol.md store-and-forward');
+  for (const n of ['a', 'b', 'c']) sim.addNode(n);
+  const seen: Seen[] = [];
+  sim.sendObservers.push((e) => {
+    for (const f of decodeDatagramFrames(e.bytes).frames) {
+      if (f.channel !== HOP_CHANNEL) continue;
+      const d = decodeDatagram(f.payload);
+      if (typeof d !== 'string') seen.push({ from: e.from, to: e.to, frame: e.bytes, d });
+    }
+  });
+  const link = { latencyMs: 5, rateBytesPerSec: 1.25e6, pace: true, linkOverhead: true, forwarding: 'saf' as const };
+  sim.link('a', 'b', link);
+  sim.link('b', 'c', link);
+  sim.clock.runUntil(20);
+  const hops = ['b', 'c'].map((n) => ({ publicKey: sim.node(n).publicKey, address: sim.node(n).address }));
+  sim.node('a').addRoute({ firstNeighbour: sim.neighbourId('a', 'b'), hops }).catch(() => undefined);
+  sim.clock.runUntil(300);
+  const route = sim.node('a').routes()[0];
+  if (route?.state !== 'up') throw new Error('the example route did not come up');
+  const from = seen.length;
+  sim.node('c').onDatagram(7, () => undefined);
+  sim.node('a').sendDatagram(route.id, 7, new TextEncoder().encode('store and forward'));
+  sim.clock.runUntil(600);
+  sim.close();
+  const later = seen.slice(from);
+  const data = later.find((s) => s.from === 'a' && s.d.messages.some((m) => m.type === S.SafMsg.Data))!;
+  const ack = later.find((s) => s.from === 'b' && s.to === 'a' && s.d.messages.some((m) => m.type === S.SafMsg.HopAck && m.largest === data.d.seq))!;
+  const credit = later.find((s) => s.from === 'b' && s.to === 'a' && s.d.messages.some((m) => m.type === S.SafMsg.Credit && m.cls === S.Cls.bulk && m.freed > 0))!;
+  const relayed = later.find((s) => s.from === 'b' && s.to === 'c' && s.d.messages.some((m) => m.type === S.SafMsg.Data))!;
+  return { data, ack, credit, relayed };
+}
+
 export function safProtocolSection(): string {
-  // A two-hop chain with a fixed seed: every example byte is reproducible.
-  const { configs, links } = chainConfigs({ hops: 2, rate: 1250, delayMs: 5 });
-  const sim = new SafSim(configs, links, 2017);
-  sim.recordWire = true;
-  sim.linksUp();
-  sim.run(20);
-  sim.engines[0].write(1, new TextEncoder().encode('store and forward'), sim.now);
-  sim.run(60);
-  const dec = sim.wire.map((w) => ({ ...w, d: decodeDatagram(w.bytes) as Datagram }));
-  const sync = dec.find((w) => w.from === 0 && w.d.messages.some((m) => m.type === S.SafMsg.Sync))!;
-  const data = dec.find((w) => w.from === 0 && w.d.messages.some((m) => m.type === S.SafMsg.Data))!;
-  const ack = dec.find((w) => w.from === 1 && w.to === 0 && w.at >= data.at && w.d.messages.some((m) => m.type === S.SafMsg.HopAck))!;
-  const credit = dec.find((w) => w.from === 1 && w.to === 0 && w.at > ack.at && w.d.messages.some((m) => m.type === S.SafMsg.Credit && m.e2e > 0))!;
-  void patternBytes;
+  const ex = capture();
   const gbps = 1e9 / 8;
   const sizing = [
     [10e6 / 8, 20, 'one 10 ms Wi-Fi hop (20 ms round trip)'],
@@ -73,41 +109,60 @@ export function safProtocolSection(): string {
     .join('\n');
 
   return `
-## Store-and-forward (host/saf)
+## Store-and-forward hops (host/saf)
 
-Routes are source-routed label paths: at each node a route entry maps (previous hop, route ID
-in) to (next hop, route ID out); the application's end of a route is a local ID. The table is
-static for now (each node's config file); dynamic route setup will replace only where it comes
-from. On every hop of a route the sender keeps what it sent until the next node has it, and the
-next node tells the sender how much room its buffer for the route has, so a lossy hop costs
-local resends, never an end-to-end loss, and a full buffer stops the route upstream instead of
-dropping.
+Every route packet a node sends (channel 1, below) leaves it through its store-and-forward
+engine, and each hop of a route runs one of two ways, chosen per hop when the route is set up
+(the route packet is the same either way):
 
-A store-and-forward **datagram** is the payload of one link \`Data\` frame (at most
-\`SAF_MTU_BYTES\` = ${S.SAF_MTU_BYTES} bytes, so one encrypted frame and one UDP packet). It holds
-messages of any number of routes going to the same neighbour (bundling), plus that neighbour's
-acknowledgements and credits. All integers are big-endian; offsets are 48-bit byte positions
-in a route's end-to-end stream.
+- **plain**: the packet goes out once, alone in a channel-1 frame, as the forwarding plane
+  forwards it. What the link loses, the end-to-end stream resends. Clean wired links run so.
+- **store-and-forward**: the sender keeps the packet until the next node has it, resending on
+  loss, and sends only into the buffer the next node granted for the route; packets of any
+  number of routes to that neighbour share channel-2 hop datagrams (bundling), with the
+  neighbour's acknowledgements and credits. A lossy hop costs resends on that hop only, and a
+  full buffer stops the route upstream, hop by hop to the source, instead of dropping. The
+  forwarding plane holds such a rule as "deliver to the host" (channel ${HOP_CHANNEL}), and the host
+  forwards.
+
+**Choice per hop.** A node runs its hop to a neighbour store-and-forward when the link's
+measured loss is at least \`safLossThreshold\` (${MeshLimits.DEFAULT_SAF_LOSS_THRESHOLD * 100} %), or when the
+neighbour's config says \`forwarding: "saf"\` (\`"plain"\` forces the other way). The loss is
+what the link layer counts missing among the neighbour's frames, reported to the neighbour in
+ProbeReply (every ${MeshLimits.PROBE_INTERVAL_MS / 1000} s); each node decides for the packets it sends, so the
+two directions of a hop may differ. The source learns every forward hop's choice in Extended,
+and a route whose every hop is store-and-forward is *hop-reliable*: it loses nothing while it
+lives.
+
+**Lanes.** Per route and direction, a hop has two lanes, real time and bulk, each with its own
+hop offsets, buffer and credit, so a full bulk lane never holds up a ping. A route packet's
+class is its sender's choice: setup messages, pings, stream acknowledgements and real-time
+streams and datagrams go real time; a relay keeps the class a packet arrived in (on a plain hop
+it has only the route's QoS bit, as the forwarding plane does).
+
+A **hop datagram** is the payload of one channel-${HOP_CHANNEL} frame (at most \`SAF_MTU_BYTES\` =
+${S.SAF_MTU_BYTES} bytes, so one encrypted link frame and one UDP packet). A route packet is at most
+${MAX_ROUTE_PACKET_BYTES} bytes, so it always fits one datagram alone and crosses plain and
+store-and-forward hops alike. All integers are big-endian; offsets are 48-bit byte positions in
+a lane (its packets numbered by their bytes, per hop).
 
 ### Datagram
 
 ${layout([
   { name: 'version', size: 1, meaning: `${S.SAF_VERSION}` },
-  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.FLAG_ACK_ELICITING.toString(16).padStart(2, '0')}): ack-eliciting (carries Data or Sync); other bits zero` },
+  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.FLAG_ACK_ELICITING.toString(16).padStart(2, '0')}): ack-eliciting (carries Data; set exactly when it does); other bits zero` },
   { name: 'seq', size: 4, meaning: 'u32 per-neighbour sequence number of ack-eliciting datagrams (never reused: a resend is a new datagram)' },
   { name: 'messages', size: 'rest', meaning: 'messages back to back, each starting with its type byte' },
 ])}
 
-### Data (type ${S.SafMsg.Data}), ${S.DATA_HEADER_BYTES} bytes + payload
+### Data (type ${S.SafMsg.Data}), ${S.DATA_HEADER_BYTES} bytes + the route packet
 
 ${layout([
   { name: 'type', size: 1, meaning: `${S.SafMsg.Data}` },
-  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.DATA_FLAG_PLAIN.toString(16).padStart(2, '0')}): plain forwarding (no hop acknowledgement, no credit)` },
-  { name: 'route', size: 4, meaning: 'route ID on this hop' },
-  { name: 'epoch', size: 2, meaning: 'route epoch (see Sync); data of another epoch is dropped' },
-  { name: 'offset', size: S.OFFSET_BYTES, meaning: 'end-to-end stream offset of the first byte' },
-  { name: 'length', size: 2, meaning: 'payload bytes, 1 or more' },
-  { name: 'payload', size: 'length', meaning: 'route bytes' },
+  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.FLAG_REALTIME.toString(16).padStart(2, '0')}): the route's real-time lane (else bulk)` },
+  { name: 'offset', size: S.OFFSET_BYTES, meaning: "the packet's offset in its lane" },
+  { name: 'length', size: 2, meaning: `route packet bytes (a whole packet, ${MIN_ROUTE_PACKET_BYTES}…${S.MAX_PACKET_BYTES})` },
+  { name: 'packet', size: 'length', meaning: 'the route packet: route ID on this hop (which names the lane), counter, sealed body' },
 ])}
 
 ### HopAck (type ${S.SafMsg.HopAck}), ${S.HOP_ACK_BYTES} bytes: the first acknowledgement
@@ -122,80 +177,68 @@ ${layout([
 
 ${layout([
   { name: 'type', size: 1, meaning: `${S.SafMsg.Credit}` },
-  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.CREDIT_FLAG_UNSYNCED.toString(16).padStart(2, '0')}): unsynced, the receiver has no state for this epoch (it restarted)` },
+  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.FLAG_REALTIME.toString(16).padStart(2, '0')}): the real-time lane` },
   { name: 'route', size: 4, meaning: 'route ID on this hop (as the upstream node sends it)' },
-  { name: 'epoch', size: 2, meaning: 'epoch this credit belongs to' },
-  { name: 'freed', size: S.OFFSET_BYTES, meaning: "offset below which the receiver's route buffer is free (forwarded and acknowledged downstream)" },
-  { name: 'window', size: 4, meaning: "the receiver's buffer for the route, bytes" },
-  { name: 'e2e', size: S.OFFSET_BYTES, meaning: 'offset up to which the destination delivered the route (end-to-end acknowledgement, relayed upstream hop by hop)' },
-])}
-
-### Sync (type ${S.SafMsg.Sync}), ${S.SYNC_BYTES} bytes, and ResetRequest (type ${S.SafMsg.ResetRequest}), ${S.RESET_REQUEST_BYTES} bytes
-
-${layout([
-  { name: 'type', size: 1, meaning: `${S.SafMsg.Sync}` },
-  { name: 'flags', size: 1, meaning: `bit 0 (0x${S.SYNC_FLAG_VERIFY.toString(16).padStart(2, '0')}): verify only` },
-  { name: 'route', size: 4, meaning: 'route ID on this hop' },
-  { name: 'epoch', size: 2, meaning: 'new epoch (serial-number order, RFC 1982)' },
-  { name: 'base', size: S.OFFSET_BYTES, meaning: "offset the route restarts from (the source's end-to-end point)" },
-])}
-
-${layout([
-  { name: 'type', size: 1, meaning: `${S.SafMsg.ResetRequest}` },
-  { name: 'route', size: 4, meaning: 'route ID on this hop (as the upstream node sends it)' },
-  { name: 'epoch', size: 2, meaning: 'the epoch to be replaced' },
+  { name: 'freed', size: S.OFFSET_BYTES, meaning: "offset below which the receiver's lane buffer is free (every packet below it forwarded and acknowledged downstream, or taken by the route end)" },
+  { name: 'window', size: 4, meaning: "the receiver's buffer for the lane, bytes (at least the initial window)" },
 ])}
 
 Malformed datagrams (short, oversized, unknown version, type or flag bits, a length past the
-end, an offset past 2^48) are dropped and counted by reason; nothing throws.
+end or outside a route packet's, an offset past 2^48) are dropped and counted by reason;
+nothing throws.
 
 ### Rules
 
-- **Credit.** For each route and hop the sender holds the receiver's \`freed + window\` and sends
-  no byte at or above it. Its bookkeeping is the overview's list: the receiver's buffer size
-  (\`window\`), predicted occupancy (highest byte sent − \`freed\`, acknowledged or not),
-  acknowledged occupancy (contiguous hop-acknowledged prefix − \`freed\`), and for each datagram
-  in flight the offset and size of every message in it, with the bytes themselves in the
-  route's ring buffer. A relay frees bytes when its next hop acknowledges them; the
-  destination when the application takes them; the **source only when the destination's
-  end-to-end point passes them**, so a relay that crashes costs a resend, not data.
+- **Credit.** For each lane the sender holds the receiver's \`freed + window\` and sends no packet
+  that would reach past it; before the first Credit it assumes the initial window
+  (${fmtBytes(S.INITIAL_WINDOW_BYTES[S.Cls.bulk])} bulk, ${fmtBytes(S.INITIAL_WINDOW_BYTES[S.Cls.realtime])} real time), which every receiver grants at least. Its bookkeeping
+  is the overview's list: the receiver's buffer (\`window\`), predicted occupancy (highest byte
+  sent − \`freed\`), acknowledged occupancy, and for each datagram in flight every packet in it,
+  kept until acknowledged. A receiver holds a packet until it is done with it: forwarded and
+  hop-acknowledged by the next hop (store-and-forward), put on the wire (plain), or taken by the
+  route end (a paused stream keeps it, so a receiver that stops reading fills the route back to
+  the source). Packets are released in any order; \`freed\` moves past the contiguous released
+  prefix.
 - **Hop acknowledgement.** A receiver acknowledges ack-eliciting datagrams at once after
   ${S.ACK_EVERY_DATAGRAMS} of them or after a gap, otherwise within ${S.MAX_ACK_DELAY_MS} ms,
   piggybacked on anything it sends that way. A datagram is lost when one sent
   ${S.REORDER_THRESHOLD} later is acknowledged and it is not (no timeout needed), or when nothing
   was acknowledged for an RTO (RFC 6298 estimate + ack delay, ${S.HOP_RTO.minMs}–${S.HOP_RTO.maxMs} ms,
   doubled at most ${S.SAF_MAX_BACKOFF} times: a lossy radio loses probes as well, and TCP-style
-  backoff would stall a route that is merely lossy). Its messages are resent in new datagrams.
+  backoff would stall a route that is merely lossy; seeded by the link's probe RTT). Its
+  packets are resent, first, in new datagrams; a duplicate (a resend whose first copy arrived)
+  is dropped by the receiver's lane.
 - **Credit updates** go out when an eighth of the buffer was freed, piggybacked otherwise, and
-  every ${S.CREDIT_REFRESH_MS} ms while the route is busy or for ${S.ROUTE_IDLE_MS} ms after its
-  grant last grew (a lost update must not leave the sender waiting).
-- **Relays forward out of order**: bytes that arrived past a gap go on at once, so a loss on
-  one hop does not leave the next one idle; the destination delivers in order, once.
-- **Epochs.** The source starts a route with Sync(epoch, base); every node resets its state for
-  the route, forwards the Sync, and answers with a Credit of the new epoch before any data
-  flows. After a link session restarts, senders send Sync with the verify flag: a neighbour
-  that kept the epoch answers with its credit, one that restarted answers unsynced; a relay
-  then sends ResetRequest upstream, and the source starts a new epoch from its end-to-end point
-  (control messages repeat every ${S.CONTROL_RETRY_MS} ms until answered).
-- **QoS.** Each route is \`realtime\` or \`bulk\`. Datagrams carry real-time data first; bulk only
-  when no real-time data waits, and a datagram with real-time bytes carries no bulk, so a
-  real-time message waits at most for the datagram being sent at each hop. Within a class,
-  routes take turns.
-- **Pacing.** Each neighbour has a configured link rate; datagrams leave no faster (counting
-  ${S.DEFAULT_LINK_OVERHEAD_BYTES} bytes of link overhead each), at most
-  \`pacerBurstDatagrams\` (default ${S.PACER_BURST_DATAGRAMS}) back to back, so the queue below
-  the engine stays short and priority happens in the engine.
-- **Plain forwarding.** A route configured \`mode: plain\` is forwarded once per hop with no
-  acknowledgements or credit: what is lost stays lost (the destination skips the gap).
+  every ${S.CREDIT_REFRESH_MS} ms while the lane holds packets or for ${S.LANE_IDLE_MS} ms after data
+  arrived or its grant grew (a lost update must not leave the sender waiting).
+- **Relays forward out of order**: a packet goes on as soon as it arrives, whatever came before
+  it, so a loss on one hop does not leave the next one idle; the end-to-end stream puts bytes in
+  order at the destination.
+- **Lifetime.** Lanes live with their route's rules: created by the first packet (a receiver
+  accepts packets only for a route it has a rule for), closed with the rule (teardown, idle
+  expiry, a link lost), and everything they held is released. A neighbour that restarts has a
+  new link session, which ends every route through it; the source's stream, which keeps every
+  byte until the destination acknowledges it, resends over a repaired route.
+- **QoS.** A datagram carries real-time packets first; bulk only when no real-time packet (on a
+  lane with credit, or waiting for a plain hop) waits, and a datagram with real-time packets
+  carries no bulk, so a real-time packet waits at most for the datagram being sent at each hop.
+  Within a class, lanes take turns, and the paced plain queue alternates with them.
+- **Pacing.** A neighbour whose link rate is configured (\`capacityMbps\`) gets datagrams and
+  plain frames no faster than that, counting each frame's link and UDP overhead, at most
+  ${S.PACER_SLACK_MS} ms worth (at least one full datagram) back to back, so the queue below the
+  engine stays short and priority happens in the engine. Plain frames wait at most
+  ${S.PLAIN_QUEUE_MS} ms of the link (at least ${fmtBytes(S.MIN_PLAIN_QUEUE_BYTES)}) and are dropped beyond, as a router
+  queue drops; on an unpaced link they go straight out.
 
 ### Sizing buffers
 
-A hop keeps the link busy only if its route buffer covers the bytes in flight on it: rate ×
+A hop keeps the link busy only if its lane buffer covers the bytes in flight on it: rate ×
 round-trip time, times the number of resend rounds a loss takes (about log(ε)/log(p) at loss
-p). The source holds everything not yet delivered end to end, so its buffer must cover every
-relay buffer on the path plus rate × end-to-end round trip; otherwise the source, not the
-links, limits the route. Buffers never grow past their configuration (${fmtBytes(S.MIN_BUFFER_BYTES)}
-to ${fmtBytes(S.MAX_BUFFER_BYTES)} per route and node).
+p). The source's stream keeps everything not yet acknowledged end to end, so its send buffer
+must cover every relay's buffer on the path plus rate × end-to-end round trip; otherwise the
+source, not the links, limits the route (the default, ${fmtBytes(MeshLimits.DEFAULT_SEND_BUFFER_BYTES)}, covers eight hops
+of the default ${fmtBytes(S.DEFAULT_BUFFER_BYTES[S.Cls.bulk])} lanes). Buffers never grow past their configuration
+(${fmtBytes(S.MIN_BUFFER_BYTES[S.Cls.bulk])} to ${fmtBytes(S.MAX_BUFFER_BYTES)} per lane and node).
 
 | Case | Rate | Round trip | Rate × round trip |
 |---|---:|---:|---:|
@@ -205,62 +248,67 @@ ${sizing}
 
 | Name | Value | Note |
 |---|---:|---|
-| \`SAF_MTU_BYTES\` | ${S.SAF_MTU_BYTES} | largest datagram: one link frame's payload |
+| \`SAF_MTU_BYTES\` | ${S.SAF_MTU_BYTES} | largest hop datagram: a link frame's payload less its channel header |
 | \`DATAGRAM_HEADER_BYTES\` | ${S.DATAGRAM_HEADER_BYTES} | version, flags, seq |
-| \`DATA_HEADER_BYTES\` | ${S.DATA_HEADER_BYTES} | per route message |
-| \`MAX_DATA_BYTES\` | ${S.MAX_DATA_BYTES} | route bytes in a full datagram |
-| \`MIN/MAX_BUFFER_BYTES\` | ${S.MIN_BUFFER_BYTES} / 2^30 | per route and node |
+| \`DATA_HEADER_BYTES\` | ${S.DATA_HEADER_BYTES} | per route packet |
+| \`MAX_ROUTE_PACKET_BYTES\` | ${MAX_ROUTE_PACKET_BYTES} | a route packet alone fills a datagram |
+| \`INITIAL_WINDOW_BYTES\` | ${S.INITIAL_WINDOW_BYTES[S.Cls.bulk]} / ${S.INITIAL_WINDOW_BYTES[S.Cls.realtime]} | bulk / real time: credit before the first Credit, and the least a buffer may be |
+| \`DEFAULT_BUFFER_BYTES\` | ${S.DEFAULT_BUFFER_BYTES[S.Cls.bulk]} / ${S.DEFAULT_BUFFER_BYTES[S.Cls.realtime]} | per lane and node, unless configured |
 | \`ACK_EVERY_DATAGRAMS\` / \`MAX_ACK_DELAY_MS\` | ${S.ACK_EVERY_DATAGRAMS} / ${S.MAX_ACK_DELAY_MS} | hop acknowledgement policy |
 | \`REORDER_THRESHOLD\` | ${S.REORDER_THRESHOLD} | the gap rule |
 | \`HOP_RTO.initialMs\` | ${S.HOP_RTO.initialMs} | before an RTT sample |
-| \`CREDIT_REFRESH_MS\` / \`ROUTE_IDLE_MS\` | ${S.CREDIT_REFRESH_MS} / ${S.ROUTE_IDLE_MS} | credit repetition |
-| \`CONTROL_RETRY_MS\` | ${S.CONTROL_RETRY_MS} | Sync and ResetRequest repetition |
+| \`CREDIT_REFRESH_MS\` / \`LANE_IDLE_MS\` | ${S.CREDIT_REFRESH_MS} / ${S.LANE_IDLE_MS} | credit repetition |
+| \`PLAIN_QUEUE_MS\` | ${S.PLAIN_QUEUE_MS} | plain frames queued on a paced link, at most |
 | \`MAX_INFLIGHT_DATAGRAMS\` | ${S.MAX_INFLIGHT_DATAGRAMS} | per neighbour |
 
 ### Implementation map
 
 | File | Concept |
 |---|---|
-| \`host/saf/constants.ts\` | wire sizes, timers, limits |
+| \`spec/route-wire.ts\` | the hop channel, header sizes, the largest route packet |
+| \`host/saf/constants.ts\` | wire sizes, classes, timers, limits, a frame's bytes on the wire |
 | \`host/saf/wire.ts\` | the datagram codec (this section's tables) |
-| \`host/saf/config.ts\` | the static route table and its checks |
-| \`host/saf/route.ts\` | one route at one node: ring buffer, receive and send state |
-| \`host/saf/hop.ts\` | one neighbour: datagrams in flight, acknowledgements owed, RTT |
+| \`host/saf/lanes.ts\` | a lane's sender (queue, credit, resends) and receiver (holds, duplicates, freed) |
+| \`host/saf/hop.ts\` | one neighbour: datagrams in flight, acknowledgements owed, RTT, lanes, plain queues |
 | \`host/saf/pacer.ts\` | token-bucket pacing per neighbour |
-| \`host/saf/ranges.ts\`, \`ring.ts\` | range sets and the circular byte store |
-| \`host/saf/engine.ts\` | the event-driven engine (no I/O, injected time) |
-| \`host/node/\` | the test-bed node: links + engine + UDP |
+| \`host/saf/ranges.ts\` | range sets of offsets |
+| \`host/saf/engine.ts\` | the engine: sends, receives, the scheduler (no I/O, injected clock) |
+| \`host/mesh/node.ts\` | where route packets meet it: rules, the choice per hop, route ends |
 
 ### Example datagrams
 
-Two hops, fixed seed; the source writes "store and forward" on its route.
+A route a → b → c with both hops store-and-forward, fixed seeds; a sends the datagram-service
+message "store and forward" to c.
 
-The source syncs its next hop (route ${(sync.d.messages[0] as { route: number }).route}):
+a's hop datagram to b (channel ${HOP_CHANNEL} frame, seq ${ex.data.d.seq}):
 
-${hexDump(sync.bytes)}
+${hexDump(ex.data.frame)}
 
-${describe(sync.d)}
+${describe(ex.data.d)}
 
-The first data datagram (seq ${data.d.seq}):
+Its route packet is sealed end to end; b reads only its first four bytes, the route ID. b
+acknowledges the datagram (the first acknowledgement), and grants its first credit for the
+lane:
 
-${hexDump(data.bytes)}
+${hexDump(ex.ack.frame)}
 
-${describe(data.d)}
+${describe(ex.ack.d)}
 
-Payload: \`${bytesToHex(new TextEncoder().encode('store and forward'))}\`.
+b forwards the packet to c with c's route ID, in its own datagram of the b → c hop:
 
-The relay's hop acknowledgement (the first acknowledgement):
+${hexDump(ex.relayed.frame)}
 
-${hexDump(ack.bytes)}
+${describe(ex.relayed.d)}
 
-${describe(ack.d)}
+and once c has acknowledged it, b's credit to a (the second acknowledgement) says the packet's
+place in b's buffer is free again:
 
-Once the destination has the bytes, the relay's credit (the second acknowledgement) says its
-buffer is free again and carries the destination's end-to-end point back to the source:
+${hexDump(ex.credit.frame)}
 
-${hexDump(credit.bytes)}
+${describe(ex.credit.d)}
 
-${describe(credit.d)}
+Payload: \`${bytesToHex(new TextEncoder().encode('store and forward'))}\` inside the sealed body; the frames' first
+${FRAME_HEADER_BYTES} bytes are the channel header.
 `;
 }
 

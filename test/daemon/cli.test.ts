@@ -25,11 +25,12 @@ function run(args: string[], via: 'tsx' | 'bin' = 'tsx', env: Record<string, str
 
 const STATUS = {
   node: { name: 'n1', address: 'ADDR1', publicKey: '02ab', pid: 1, uptimeMs: 1500, services: ['gateway'], listen: ['udp 127.0.0.1:1'], controlSocket: 'x' },
-  links: [{ index: 0, name: 'n2', transport: 'tcp', address: '127.0.0.1:2', up: true, state: 'established', keyGeneration: 7, rotations: 7, srttMs: 1.5, txFrames: 10, rxFrames: 11, rejected: 0, emulatedDrops: 0 }],
-  routes: [{ id: 3, state: 'up', hops: [{ address: 'RELAYADDRESS1' }, { address: 'DESTADDRESS22' }], setupMs: 4.2, rttMs: 1.1, bytesSent: 2048, bytesReceived: 10 }],
-  rules: [{ routeId: 77, from: 0, action: { kind: 'forward', port: 1, nextRoute: 88, qos: false }, bytes: 999, packets: 3, idleMs: 5 }],
+  links: [{ index: 0, name: 'n2', transport: 'tcp', address: '127.0.0.1:2', up: true, state: 'established', keyGeneration: 7, rotations: 7, srttMs: 1.5, txFrames: 10, rxFrames: 11, rejected: 0, emulatedDrops: 0, rxLoss: 0.052, lossOut: null, hop: 'saf' }],
+  routes: [{ id: 3, state: 'up', qos: false, hopModes: ['saf', 'plain'], hops: [{ address: 'RELAYADDRESS1' }, { address: 'DESTADDRESS22' }], setupMs: 4.2, rttMs: 1.1, bytesSent: 2048, bytesReceived: 10 }],
+  rules: [{ routeId: 77, from: 0, action: { kind: 'forward', port: 1, nextRoute: 88, qos: false, hop: 'saf' }, bytes: 999, packets: 3, idleMs: 5 }],
   streams: [],
-  buffers: { streamBytes: 4096, inboxTransfers: 0 },
+  buffers: { streamBytes: 4096, inboxTransfers: 0, safHeldBytes: 2766 },
+  saf: { stats: { datagramsSent: 12, packetsRetransmitted: 1 }, lanes: [{}, {}], neighbours: [] },
   counters: { messagesReceived: 5, malformed: 0 },
 };
 const DISCOVERED = { service: 'gateway', candidates: [{ firstNeighbour: 0, hops: [{ address: 'GWADDRESS0000' }], hopCount: 1, latencyMs: 0.5, capacityBytesPerSec: 1250000, measuredRttMs: 2 }] };
@@ -63,8 +64,12 @@ describe('skywire CLI', { timeout: 60_000 }, () => {
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/^node n1 {2}ADDR1/);
     expect(h.stdout).toMatch(/n2 +tcp +127\.0\.0\.1:2 +established +yes +7 /); // key generation 7
-    expect(h.stdout).toContain('forward to 1 as 88');
+    expect(h.stdout).toContain('forward to 1 as 88 (store-and-forward)');
+    expect(h.stdout).toMatch(/5\.2 % \/ - +saf/); // loss in / out, and how a hop over the link runs
+    expect(h.stdout).toContain('s> RELA');
     expect(h.stdout).toContain('streams 4.00 KiB');
+    expect(h.stdout).toContain('store-and-forward 2.70 KiB in 2 lanes');
+    expect(h.stdout).toContain('packetsRetransmitted=1');
     expect(h.stdout).toContain('messagesReceived=5');
     expect(h.stdout).not.toContain('malformed=0'); // zero counters are left out
   });

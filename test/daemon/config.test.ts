@@ -20,7 +20,7 @@ function good(): Record<string, any> {
     listen: [{ transport: 'udp', address: '127.0.0.1:7701' }, { transport: 'tcp', address: '0.0.0.0:7701' }],
     neighbours: [
       { name: 'a', publicKey: peerA, address: '127.0.0.1:7702' },
-      { name: 'b', publicKey: peerB, transport: 'tcp', address: '[::1]:7703', emulatedLossPct: 5, capacityMbps: 8 },
+      { name: 'b', publicKey: peerB, transport: 'tcp', address: '[::1]:7703', emulatedLossPct: 5, capacityMbps: 8, forwarding: 'saf' },
     ],
     services: ['gateway'],
     limits: { maxRoutesPerNeighbour: 10, keepaliveMs: 1000, ruleIdleMs: 5000 },
@@ -53,8 +53,8 @@ describe('daemon config', () => {
       { transport: 'udp', host: '127.0.0.1', port: 7701 },
       { transport: 'tcp', host: '0.0.0.0', port: 7701 },
     ]);
-    expect(c.neighbours[0]).toMatchObject({ transport: 'udp', address: { host: '127.0.0.1', port: 7702 }, emulatedLossPct: 0 });
-    expect(c.neighbours[1]).toMatchObject({ transport: 'tcp', address: { host: '::1', port: 7703 }, emulatedLossPct: 5, capacityBytesPerSec: 1_000_000 });
+    expect(c.neighbours[0]).toMatchObject({ transport: 'udp', address: { host: '127.0.0.1', port: 7702 }, emulatedLossPct: 0, forwarding: 'auto' });
+    expect(c.neighbours[1]).toMatchObject({ transport: 'tcp', address: { host: '::1', port: 7703 }, emulatedLossPct: 5, capacityBytesPerSec: 1_000_000, forwarding: 'saf' });
     expect(c.limits).toEqual({ maxRoutesPerNeighbour: 10, keepaliveMs: 1000, ruleIdleMs: 5000 });
     expect(c.rotationIntervalMs).toBe(1000);
     // Relative paths become absolute (the CLI may run in another folder); listen may take port 0.
@@ -75,6 +75,8 @@ describe('daemon config', () => {
     ['a tcp neighbour without a tcp listener', (c: any) => c.listen.pop(), 'neighbours[1].transport: is tcp but listen has no tcp address'],
     ['the same neighbour twice', (c: any) => (c.neighbours[1].publicKey = peerA), 'neighbours[1].publicKey: same key as neighbours[0]'],
     ['loss above 100 %', (c: any) => (c.neighbours[0].emulatedLossPct = 120), 'neighbours[0].emulatedLossPct: expected a number in [0, 100], got 120'],
+    ['an unknown forwarding mode', (c: any) => (c.neighbours[0].forwarding = 'fast'), 'neighbours[0].forwarding: expected one of auto, saf, plain, got "fast"'],
+    ['a store-and-forward buffer below the initial window', (c: any) => (c.limits.safBufferBytes = 1000), 'limits.safBufferBytes: expected an integer in [65536, 1073741824], got 1000'],
     ['no identity file', (c: any) => delete c.identityFile, 'identityFile: expected a non-empty string, got nothing'],
     ['a bad name', (c: any) => (c.name = 'relay one'), 'name: expected 1-32 letters'],
     ['an empty listen list', (c: any) => (c.listen = []), 'listen: expected a non-empty array'],

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
 import { ControlClient } from '../../host/daemon/control-client.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { freePorts } from '../../testbed/netns/daemons.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 import { until } from './support/until.ts';

@@ -14,7 +14,7 @@ import { nodeBackend } from '../../host/crypto/backend.ts';
 import { generateKeyPair } from '../../host/crypto/ecdh.ts';
 import { osRandom } from '../../host/crypto/random.ts';
 import { roleFor } from '../../host/daemon/links.ts';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { freePorts } from '../../testbed/netns/daemons.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { HANDSHAKE_BURST } from '../../host/link/constants.ts';
 import { MessageType } from '../../spec/link-wire.ts';

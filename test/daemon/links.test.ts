@@ -8,7 +8,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
 import { LinkSet, roleFor } from '../../host/daemon/links.ts';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { freePorts } from '../../testbed/netns/daemons.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { until } from './support/until.ts';
 

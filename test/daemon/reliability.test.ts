@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { freePorts } from '../../testbed/netns/daemons.ts';
 import { Daemons } from '../../testbed/daemons.ts';
 import { UdpProxy } from '../../testbed/udp-proxy.ts';
 import { until } from './support/until.ts';

@@ -9,7 +9,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { freePorts } from '../../testbed/netns/daemons.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 import { PROJECT_ROOT } from '../../testbed/daemons.ts';

@@ -238,6 +238,26 @@ describe('rotation under heavy loss', () => {
     expect(net.a.stats.rotations).toBeGreaterThanOrEqual(3);
     expect(deliveredSeqs(net, 'b').length).toBeGreaterThan(tr.sent.a * 0.4);
   });
+
+  it('rotates about every second at 50% loss each way, idle or busy, with idle keepalives and no new session', () => {
+    for (const busy of [false, true]) {
+      const net = new SimNet({ latencyMs: 10, seed: `rotation-50-${busy}`, link: { idleKeepaliveMs: 100 } });
+      let x = busy ? 4242 : 2424;
+      const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+      up(net);
+      net.hook = (w) => (rnd() < 0.5 ? [] : [{ bytes: w.bytes, extraDelay: 0 }]);
+      const tr = traffic(net, 5);
+      const before = net.a.stats.rotations;
+      net.run(net.now + 60_000, busy ? tr.each : undefined);
+      expect(net.a.stats.handshakesCompleted).toBe(1);
+      expect(net.b.stats.handshakesCompleted).toBe(1);
+      // Each exchange needs four tries on average at this loss, resent at least every
+      // REKEY_MAX_RTO_MS: a rotation takes a second or so on top of the interval.
+      expect(net.a.stats.rotations - before).toBeGreaterThanOrEqual(20);
+      // Idle, each side still sends about ten frames a second, so the other can tell it lives.
+      if (!busy) expect(net.b.stats.rxFrames).toBeGreaterThan(60 * 10 * 0.5 * 0.8);
+    }
+  });
 });
 
 describe('restarts and stragglers', () => {

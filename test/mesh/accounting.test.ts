@@ -67,7 +67,7 @@ describe('settled accounting', () => {
     const book = new RuleBook(new SoftwareForwardingTable(), deterministicRandom('settled-bound'), () => now, 3);
     const ids = Array.from({ length: 5 }, () => {
       const id = book.allocateId();
-      book.install(id, 1, { kind: 'forward', port: 2, nextRoute: 7, qos: false }, undefined, now);
+      book.install(id, 1, { kind: 'forward', port: 2, nextRoute: 7, qos: false, hop: 'plain' }, undefined, now);
       return id;
     });
     for (const id of ids) {

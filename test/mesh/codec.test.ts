@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { deterministicRandom } from '../../host/crypto/random.ts';
 import { nodeBackend } from '../../host/crypto/backend.ts';
-import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, RouteMsg } from '../../spec/route-wire.ts';
+import { ControlMsg, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, ROUTE_CHANNEL, routeIdOf, RouteMsg } from '../../spec/route-wire.ts';
 import { decodeControl, encodeControl, type Control } from '../../host/mesh/control.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader } from '../../host/mesh/framing.ts';
-import { decodeRouteInner, encodeRouteInner, forwardFrame, openRoutePacket, routeIdOf, sealRouteFrame, type RouteInner } from '../../host/mesh/route-packet.ts';
+import { decodeRouteInner, encodeRouteInner, frameOf, openRoutePacket, sealRouteFrame, setRouteId, type RouteInner } from '../../host/mesh/route-packet.ts';
 import type { MessageCodec } from '../../host/mesh/api.ts';
 import { Reader, Writer, decodeWith } from '../../spec/bytes.ts';
 import { SimMesh } from '../../testbed/sim-mesh.ts';
@@ -29,12 +29,15 @@ const controls: Control[] = [
   { type: ControlMsg.DiscoverQuery, queryId: rand(8), ttl: 1, target: { kind: 'address', address: '2Gk2T6yRGuPdqsoyiFPVMfgqScNnPJ8hgBt' }, path: [] },
   { type: ControlMsg.DiscoverReply, queryId: rand(8), path: [{ publicKey: key33(), latencyUs: 1, capacity: 0 }, { publicKey: key33(), latencyUs: 99, capacity: 3e9 }] },
   { type: ControlMsg.Probe, nonce: 5, sentAt: 1234.5 },
-  { type: ControlMsg.ProbeReply, nonce: 0xffffffff, sentAt: 0 },
+  { type: ControlMsg.ProbeReply, nonce: 0xffffffff, sentAt: 0, loss: undefined },
+  { type: ControlMsg.ProbeReply, nonce: 7, sentAt: 1, loss: 0.0525 },
 ];
 
 const inners: RouteInner[] = [
   { type: RouteMsg.Extend, setupId: rand(8), nextKey: key33(), blob: rand(CREATE_BLOB_BYTES) },
-  { type: RouteMsg.Extended, setupId: rand(8), reply: rand(CREATED_REPLY_BYTES) },
+  { type: RouteMsg.Extended, setupId: rand(8), reply: rand(CREATED_REPLY_BYTES), saf: false },
+  { type: RouteMsg.Extended, setupId: rand(8), reply: rand(CREATED_REPLY_BYTES), saf: true },
+  { type: RouteMsg.Datagram, channel: 0xfffe, bytes: rand(300) },
   { type: RouteMsg.ExtendAck, setupId: rand(8) },
   { type: RouteMsg.ExtendFailed, setupId: rand(8), reason: 4 },
   { type: RouteMsg.Data, streamId: rand(16), offset: 2 ** 40 + 3, fin: false, bytes: rand(1000) },
@@ -115,8 +118,8 @@ describe('route packets', () => {
   it.each(inners.map((m) => [m.type, m] as const))('inner type %i round-trips and rejects truncation', (_t, m) => {
     const b = encodeRouteInner(m);
     expect(decodeRouteInner(b)).toEqual(m);
-    // Data's payload is "the rest", so only cuts inside the header must fail.
-    const header = m.type === RouteMsg.Data ? 24 : b.length;
+    // Data's and Datagram's payloads are "the rest", so only cuts inside the header must fail.
+    const header = m.type === RouteMsg.Data ? 24 : m.type === RouteMsg.Datagram ? 3 : b.length;
     for (let n = 0; n < header; n++) expect(decodeRouteInner(b.subarray(0, n))).toBeUndefined();
   });
 
@@ -128,7 +131,9 @@ describe('route packets', () => {
     expect(d.frames[0].channel).toBe(ROUTE_CHANNEL);
     const packet = d.frames[0].payload;
     expect(routeIdOf(packet)).toBe(0x01020304);
-    const fwd = decodeDatagramFrames(forwardFrame(packet, 0xa0b0c0d0)).frames[0].payload;
+    const copy = packet.slice();
+    setRouteId(copy, 0xa0b0c0d0);
+    const fwd = decodeDatagramFrames(frameOf(copy)).frames[0].payload;
     expect(routeIdOf(fwd)).toBe(0xa0b0c0d0);
     expect([...fwd.subarray(4)]).toEqual([...packet.subarray(4)]); // only the ID changed
     const opened = openRoutePacket(nodeBackend.aead, key, fwd)!;

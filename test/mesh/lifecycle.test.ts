@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { decodeDatagramFrames } from '../../host/mesh/framing.ts';
-import { routeIdOf } from '../../host/mesh/route-packet.ts';
+import { routeIdOf } from '../../spec/route-wire.ts';
 import { SoftwareForwardingTable } from '../../host/mesh/forwarding.ts';
 import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { chain, chainPath, sendOver, testData } from './support/fixtures.ts';

@@ -7,6 +7,7 @@ import { decodeAction, valueLayout } from '../../spec/route-table/layout.ts';
 import { TableManager } from '../../host/table/manager.ts';
 import { SlotModel } from '../../host/table/model.ts';
 import { CamForwardingTable } from '../../host/mesh/table-adapter.ts';
+import { tableAction } from '../../host/mesh/forwarding.ts';
 import { SimMesh } from '../../testbed/sim-mesh.ts';
 import { sendOver, sha256Hex, testData } from './support/fixtures.ts';
 
@@ -39,7 +40,7 @@ describe.each<[string, () => TableGeometry]>([
         const hit = cams.get(n)!.lookup(BigInt(r.routeId));
         expect(hit.hit).toBe(true);
         const hw = decodeAction(layout, hit.value)!;
-        expect(hw.kind === 'forward' ? { kind: 'forward', port: hw.port, nextRoute: Number(hw.nextRoute), qos: hw.qos } : { kind: 'local', channel: Number(hw.channel), qos: hw.qos }).toEqual(r.action);
+        expect(hw.kind === 'forward' ? { kind: 'forward', port: hw.port, nextRoute: Number(hw.nextRoute), qos: hw.qos } : { kind: 'local', channel: Number(hw.channel), qos: hw.qos }).toEqual(tableAction(r.action));
       }
     }
     const data = testData(50_000, 5);

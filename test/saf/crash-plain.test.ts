@@ -1,109 +1,146 @@
-// End to end: the source keeps data until the destination acknowledges it, so a relay that
-// crashes (losing its buffer) costs a resend from the source, not data. And plain
-// forwarding, the per-route switch that turns store-and-forward off.
+// End to end: the source keeps every byte until the destination acknowledges it, so a relay
+// that crashes (losing what it held) costs resends over a repaired route, never data. And the
+// choice per hop: plain forwarding (what the forwarding plane does) holds nothing at relays
+// and leaves loss to the end-to-end stream; 'auto' runs a hop store-and-forward exactly when
+// its link is lossy.
 import { describe, expect, it } from 'vitest';
-import { chainConfigs, patternBytes, pump, SafSim } from '../../testbed/sim-saf.ts';
 import { equalBytes } from '../../spec/bytes.ts';
+import { HOP_CHANNEL } from '../../spec/route-wire.ts';
+import { patternBytes, SafChain } from '../../testbed/sim-saf.ts';
+import { SimMesh } from '../../testbed/sim-mesh.ts';
+import { pathThrough } from '../mesh/support/fixtures.ts';
+
+const CH = 17;
 
 describe('relay crash', () => {
   it.each([
-    [0, 1],
-    [0.05, 2],
-    [0.2, 3],
-  ])('a relay that crashes mid-transfer loses nothing end to end (loss %f)', (loss, seed) => {
+    [0, 'a'],
+    [0.05, 'b'],
+    [0.2, 'c'],
+  ])('a relay that crashes mid-transfer and restarts loses nothing end to end (loss %f)', async (loss, seed) => {
     const hops = 4;
-    const { configs, links } = chainConfigs({ hops, loss, bufferBytes: 64 * 1024, sourceBufferBytes: 512 * 1024 });
-    const sim = new SafSim(configs, links, seed);
-    sim.linksUp();
-    const data = patternBytes(1_500_000, seed);
-    pump(sim, 1, data);
-    sim.run(800);
-    // Node 2 holds bytes it has acknowledged upstream but not yet forwarded.
-    const heldAtCrash = sim.engines[2].occupancies()[0].held;
-    expect(heldAtCrash).toBeGreaterThan(0);
-    const deliveredAtCrash = sim.receivedBytes(hops, 1);
-    sim.crash(2, 300);
-    sim.runUntil(() => sim.receivedBytes(hops, 1) >= data.length, 120_000);
-    expect(sim.receivedBytes(hops, 1)).toBeGreaterThan(deliveredAtCrash);
-    expect(equalBytes(sim.received(hops, 1), data)).toBe(true);
-    expect(sim.engines[0].stats.epochsStarted).toBeGreaterThanOrEqual(1); // the recovery restarted the route
-  });
+    const c = await SafChain.create({ hops, loss, bufferBytes: 64 * 1024, routeFailMs: 600, seed: `crash-${seed}` });
+    const route = await c.route();
+    const sink = c.sink(CH);
+    const data = patternBytes(1_500_000, 3);
+    const stream = await c.send([route.id], CH, data);
+    await c.run(800);
+    // Node 2 holds packets it acknowledged upstream and has not had acknowledged downstream.
+    const held = c.node(2).status().saf.lanes.filter((l) => l.direction === 'in').reduce((a, l) => a + l.held, 0);
+    expect(held).toBeGreaterThan(0);
+    const deliveredAtCrash = sink.bytes;
+    // Its neighbours' link layers notice within 100 ms; it comes back empty 300 ms later.
+    c.sim.kill('n2', { notify: true, detectMs: 100 });
+    c.sim.clock.setTimeout(() => void c.sim.restart('n2'), 300);
+    await c.runUntil(() => sink.ended, 120_000);
+    expect(sink.bytes).toBeGreaterThan(deliveredAtCrash);
+    expect(equalBytes(sink.received(), data)).toBe(true);
+    expect(stream.status().repairs).toBeGreaterThanOrEqual(1);
+    c.close();
+  }, 60_000);
 
-  it('a renewed link session with a relay that kept its state does not restart the route', () => {
-    const hops = 3;
-    const { configs, links } = chainConfigs({ hops, loss: 0.05, bufferBytes: 64 * 1024, sourceBufferBytes: 512 * 1024 });
-    const sim = new SafSim(configs, links, 6);
-    sim.linksUp();
-    const data = patternBytes(600_000, 6);
-    pump(sim, 1, data);
-    sim.run(300);
-    // Both ends of every link see a new session (as after a failed key rotation), nobody restarted.
-    sim.linksUp();
-    sim.runUntil(() => sim.receivedBytes(hops, 1) >= data.length, 30_000);
-    expect(equalBytes(sim.received(hops, 1), data)).toBe(true);
-    expect(sim.engines[0].stats.epochsStarted).toBe(0);
-    expect(sim.engines.reduce((a, e) => a + e.stats.syncsSent, 0)).toBeGreaterThan(hops); // the verify probes
-  });
-
-  it('the last relay before the destination may crash too', () => {
-    const hops = 3;
-    const { configs, links } = chainConfigs({ hops, bufferBytes: 64 * 1024, sourceBufferBytes: 512 * 1024 });
-    const sim = new SafSim(configs, links, 9);
-    sim.linksUp();
+  it('two relays in a row may crash, the last before the destination too', async () => {
+    const c = await SafChain.create({ hops: 3, bufferBytes: 64 * 1024, routeFailMs: 600, seed: 'crash-two' });
+    const route = await c.route();
+    const sink = c.sink(CH);
     const data = patternBytes(800_000, 9);
-    pump(sim, 1, data);
-    sim.run(400);
-    sim.crash(2, 100);
-    sim.run(900);
-    sim.crash(1, 50);
-    sim.runUntil(() => sim.receivedBytes(hops, 1) >= data.length, 60_000);
-    expect(equalBytes(sim.received(hops, 1), data)).toBe(true);
-  });
+    await c.send([route.id], CH, data);
+    await c.run(400);
+    c.sim.kill('n2', { notify: true, detectMs: 50 });
+    c.sim.clock.setTimeout(() => void c.sim.restart('n2'), 100);
+    await c.run(1500);
+    c.sim.kill('n1', { notify: true, detectMs: 50 });
+    c.sim.clock.setTimeout(() => void c.sim.restart('n1'), 50);
+    await c.runUntil(() => sink.ended, 120_000);
+    expect(equalBytes(sink.received(), data)).toBe(true);
+    c.close();
+  }, 60_000);
 });
 
-describe('plain forwarding (store-and-forward off for a route)', () => {
-  it('without loss delivers everything, holding nothing at relays', () => {
-    const { configs, links } = chainConfigs({ hops: 3, routes: [{ mode: 'plain' }] });
-    const sim = new SafSim(configs, links, 1);
-    sim.linksUp();
+describe('plain forwarding (the hop runs as the forwarding plane runs it)', () => {
+  it('without loss delivers everything, relays hold nothing and acknowledge nothing per hop', async () => {
+    const c = await SafChain.create({ hops: 3, forwarding: 'plain', seed: 'plain-clean' });
+    const route = await c.route();
+    expect(route.hopModes).toEqual(['plain', 'plain', 'plain']);
+    expect(route.hopReliable).toBe(false);
+    // The forwarding table holds plain forwards (the forwarding plane can take them over).
+    for (const i of [1, 2]) for (const r of c.node(i).status().rules.filter((x) => x.action.kind === 'forward')) expect(r.action).toMatchObject({ hop: 'plain' });
+    const sink = c.sink(CH);
     const data = patternBytes(300_000, 1);
-    pump(sim, 1, data);
-    let maxHeld = 0;
-    const prev = sim.onStep;
-    sim.onStep = (s) => {
-      prev?.(s);
-      for (let i = 1; i < 3; i++) maxHeld = Math.max(maxHeld, s.engines[i].occupancies()[0].held);
-    };
-    sim.runUntil(() => sim.receivedBytes(3, 1) >= data.length, 10_000);
-    expect(equalBytes(sim.received(3, 1), data)).toBe(true);
-    expect(maxHeld).toBe(0);
-    expect(sim.engines[1].stats.hopAcksSent).toBe(0);
+    await c.send([route.id], CH, data);
+    await c.runUntil(() => sink.ended, 20_000);
+    expect(equalBytes(sink.received(), data)).toBe(true);
+    for (const i of [1, 2]) {
+      const s = c.node(i).status().saf;
+      expect(s.lanes).toEqual([]);
+      expect(s.stats.hopAcksSent).toBe(0);
+      expect(s.stats.plainSent).toBeGreaterThan(200);
+    }
+    c.close();
   });
 
-  it('under loss skips what was lost, never resends, never duplicates, and keeps order', () => {
-    const { configs, links } = chainConfigs({ hops: 3, loss: 0.1, routes: [{ mode: 'plain' }, {}] });
-    const sim = new SafSim(configs, links, 3);
-    sim.linksUp();
-    const data = patternBytes(400_000, 3);
-    pump(sim, 1, data);
-    pump(sim, 2, data);
-    sim.run(6000);
-    // The store-and-forward route beside it gets everything.
-    expect(equalBytes(sim.received(3, 2), data)).toBe(true);
-    const got = sim.received(3, 1);
-    const dest = sim.engines[3].stats;
-    expect(dest.plainGapBytes).toBeGreaterThan(0);
-    // Every delivered chunk is a piece of the original, each after the previous: in order, once.
-    const whole = Buffer.from(data);
-    let pos = 0;
-    for (const chunk of sim.delivered[3].get(1)!) {
-      const at = whole.indexOf(Buffer.from(chunk), pos);
-      expect(at).toBeGreaterThanOrEqual(pos);
-      pos = at + chunk.length;
+  it('under loss the end-to-end stream resends what plain hops lose; store-and-forward hops beside it resend per hop', async () => {
+    const plain = await SafChain.create({ hops: 3, loss: 0.05, forwarding: 'plain', seed: 'plain-loss' });
+    const saf = await SafChain.create({ hops: 3, loss: 0.05, forwarding: 'saf', seed: 'plain-loss' });
+    const data = patternBytes(300_000, 3);
+    const out = [];
+    for (const c of [plain, saf]) {
+      const route = await c.route();
+      const sink = c.sink(CH);
+      const stream = await c.send([route.id], CH, data);
+      await c.runUntil(() => sink.ended, 60_000);
+      expect(equalBytes(sink.received(), data)).toBe(true);
+      out.push({ e2e: stream.status().retransmits, hop: c.names.reduce((a, _n, i) => a + c.node(i).status().saf.stats.packetsRetransmitted, 0) });
+      c.close();
     }
-    expect(got.length + dest.plainGapBytes).toBeLessThanOrEqual(data.length);
-    const lossFraction = dest.plainGapBytes / (got.length + dest.plainGapBytes);
-    const expectLoss = 1 - 0.9 ** 3;
-    expect(Math.abs(lossFraction - expectLoss)).toBeLessThan(0.06);
-  });
+    expect(out[0].e2e).toBeGreaterThan(0);
+    expect(out[0].hop).toBe(0);
+    expect(out[1].e2e).toBe(0);
+    expect(out[1].hop).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('choosing per hop by measured loss', () => {
+  it('a route over clean, lossy and clean links runs store-and-forward on the lossy hop only, and the table holds it as "to the host"', async () => {
+    const sim = new SimMesh('auto');
+    const names = ['a', 'b', 'c', 'd'];
+    for (const n of names) sim.addNode(n);
+    const link = { latencyMs: 5, rateBytesPerSec: 1.25e6, pace: true, linkOverhead: true };
+    sim.link('a', 'b', link);
+    sim.link('b', 'c', { ...link, loss: 0.05 });
+    sim.link('c', 'd', link);
+    await sim.run(50);
+    // Before anything is measured every hop is plain. Traffic lets each link layer count what
+    // it loses; probes (every 2 s) carry each side's count to the other.
+    const first = await sim.settle(sim.node('a').addRoute(pathThrough(sim, names)));
+    expect(first.hopModes).toEqual(['plain', 'plain', 'plain']);
+    for (let k = 0; k < 300; k++) sim.clock.setTimeout(() => sim.node('a').sendDatagram(first.id, CH, patternBytes(100, k)), k * 3);
+    await sim.run(5000);
+    const b = sim.node('b').status().links;
+    expect(b.find((l) => l.neighbour === sim.neighbourId('b', 'c'))!.hop).toBe('saf');
+    expect(b.find((l) => l.neighbour === sim.neighbourId('b', 'a'))!.hop).toBe('plain');
+    const route = await sim.settle(sim.node('a').addRoute(pathThrough(sim, names)));
+    expect(route.hopModes).toEqual(['plain', 'saf', 'plain']);
+    // b forwards the first route plainly, the second store-and-forward: in the table as "deliver to the host".
+    const fwd = sim.node('b').status().rules.filter((r) => r.from === sim.neighbourId('b', 'a') && r.action.kind === 'forward');
+    expect(fwd.map((r) => (r.action.kind === 'forward' ? r.action.hop : '')).sort()).toEqual(['plain', 'saf']);
+    const safRule = fwd.find((r) => r.action.kind === 'forward' && r.action.hop === 'saf')!;
+    expect(sim.node('b').rules.table.lookup(safRule.routeId)).toEqual({ kind: 'local', channel: HOP_CHANNEL, qos: false });
+    const got: Uint8Array[] = [];
+    let ended = false;
+    sim.node('d').listen(CH, (s) => {
+      s.onData = (x) => void got.push(x);
+      s.onEnd = () => void (ended = true);
+    });
+    const data = patternBytes(200_000, 5);
+    const s = await sim.settle(sim.node('a').openStream({ channel: CH, routes: [route.id] }));
+    void s.writeAll(data).then(() => s.end());
+    await sim.runUntil(() => ended, 30_000);
+    const all = new Uint8Array(got.reduce((n, x) => n + x.length, 0));
+    let o = 0;
+    for (const x of got) (all.set(x, o), (o += x.length));
+    expect(equalBytes(all, data)).toBe(true);
+    expect(sim.node('b').status().saf.stats.packetsRetransmitted).toBeGreaterThan(0);
+    sim.close();
+  }, 60_000);
 });

@@ -5,7 +5,7 @@
 // tc netem when this machine allows it (root, `ip netns`), otherwise as loopback processes.
 // Exits nonzero when the file does not arrive intact.
 import { Command } from 'commander';
-import { netnsUnavailable } from './launcher.ts';
+import { netnsUnavailable } from '../netns/daemons.ts';
 import { describeSummary, runDemo } from './scenario.ts';
 
 const o = new Command()

@@ -13,7 +13,7 @@
 //            b1 ==== b2 ---+          (==== is a TCP link)
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { DemoMesh, type MeshMode, type MeshSpec } from './launcher.ts';
+import { DaemonMesh, type MeshMode, type MeshSpec } from '../netns/daemons.ts';
 
 export const DEMO_SPEC: MeshSpec = {
   names: ['src', 'a1', 'a2', 'b1', 'b2', 'c1', 'c2', 'gw'],
@@ -77,7 +77,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   say(`[1/6] starting ${spec.names.length} node daemons (${o.mode === 'netns' ? 'one network namespace each' : 'loopback processes'}), ${spec.edges.length} links at ${spec.lossPct}% loss each way`);
   const t0 = performance.now();
-  const mesh = await DemoMesh.start(spec, o.mode);
+  const mesh = await DaemonMesh.start(spec, o.mode);
   try {
     say(`      loss made by ${{ netem: 'tc netem on every link device', nft: 'nftables random drop on every link device (this kernel has no netem)', transport: 'the daemons\' transport (emulatedLossPct)' }[mesh.lossMethod]}`);
     await mesh.linksUp();

@@ -424,7 +424,7 @@ export class TwinRelay {
 
   /** A forwarding rule in R's software and in the device's route table. */
   addRule(routeId: number, from: number, to: number, nextRoute: number): void {
-    this.mesh.rules.install(routeId, from, { kind: 'forward', port: to, nextRoute, qos: false }, { kind: 'twin' }, this.clock.now());
+    this.mesh.rules.install(routeId, from, { kind: 'forward', port: to, nextRoute, qos: false, hop: 'plain' }, { kind: 'twin' }, this.clock.now());
     const counter = this.nextCounter++;
     this.ruleCounters.set(routeId, counter);
     const value = encodeAction(this.routeLayout, { kind: 'forward', port: to, nextRoute: BigInt(nextRoute), qos: false, counter });

@@ -1,4 +1,4 @@
-// The IP gateway's test bed: node daemons in network namespaces (testbed/demo's DemoMesh over
+// The IP gateway's test bed: node daemons in network namespaces (testbed/netns/daemons.ts's DaemonMesh over
 // the namespace test bed), one of them a gateway whose uplink leads to an "internet"
 // namespace (HTTP, UDP echo and DNS servers, and whatever a benchmark adds, such as iperf3),
 // one a client with a "local network" namespace whose resolver answers every name with a
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DemoMesh, type MeshSpec } from '../demo/launcher.ts';
+import { DaemonMesh, type MeshSpec } from './daemons.ts';
 import { ensureTools, Testbed } from './testbed.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,7 +45,7 @@ function run(cmd: string, args: string[]): void {
 }
 
 export class GatewayBed {
-  mesh!: DemoMesh;
+  mesh!: DaemonMesh;
   readonly inetNs = `${Testbed.prefix}${process.pid}inet`;
   readonly lanNs = `${Testbed.prefix}${process.pid}lan`;
   readonly files = mkdtempSync(join(tmpdir(), 'skywire-gw-files-'));
@@ -87,7 +87,7 @@ export class GatewayBed {
   private async build(): Promise<void> {
     ensureTools();
     const { client, gateway } = this.spec;
-    this.mesh = await DemoMesh.start(
+    this.mesh = await DaemonMesh.start(
       {
         ...this.spec,
         lossPct: this.spec.lossPct ?? 0,

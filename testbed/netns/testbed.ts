@@ -1,24 +1,19 @@
-// Test bed: a chain of hosts in network namespaces, one node process per namespace, joined
-// by emulated links whose loss (nftables, numgen random, on ingress), rate (tbf, on egress)
-// and one-way delay (delay-link, a user-space TUN pair) are set per link and act alike on
-// the kernel's TCP and on our UDP. Everything stays on this machine; `close()` removes every
-// namespace and process, and is also run on exit.
+// Test bed: hosts in network namespaces joined by emulated links whose loss (nftables,
+// numgen random, on ingress), rate (tbf, on egress) and one-way delay (delay-link, a
+// user-space TUN pair) are set per link and act alike on the kernel's TCP and on our UDP.
+// The node daemons run on it with daemons.ts (one `skywire node start` per namespace);
+// the kernel's TCP runs on the same links for comparison (tcp-xfer). Everything stays on this
+// machine; `close()` removes every namespace and process, and is also run on exit.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
-import type { AppConfig, NodeConfig } from '../../host/node/config.ts';
-import type { RouteConfig } from '../../host/saf/config.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOOLS = join(ROOT, 'build', 'testbed');
 /** Every namespace we create starts with this, so leftovers of a killed run can be found. */
 export const NS_PREFIX = 'saftb';
-const NODE_PORT = 7700;
 const TCP_PORT = 5201;
 
 export interface LinkSpec {
@@ -105,116 +100,25 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** One node process, spoken to in JSON lines. */
-export class NodeProc {
-  readonly child: ChildProcess;
-  private readonly seen: Array<Record<string, unknown>> = [];
-  private waiters: Array<{ ev: string; resolve: (e: Record<string, unknown>) => void }> = [];
-  readonly linkEvents: Array<Record<string, unknown>> = [];
-
-  constructor(
-    readonly name: string,
-    ns: string,
-    cfgPath: string,
-  ) {
-    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'host/node/main.ts'), cfgPath], { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT });
-    createInterface({ input: this.child.stdout! }).on('line', (l) => {
-      let e: Record<string, unknown>;
-      try {
-        e = JSON.parse(l);
-      } catch {
-        return;
-      }
-      if (e.ev === 'link') this.linkEvents.push(e);
-      const i = this.waiters.findIndex((w) => w.ev === e.ev);
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(e);
-      else this.seen.push(e);
-    });
-  }
-
-  send(cmd: object): void {
-    this.child.stdin?.write(JSON.stringify(cmd) + '\n');
-  }
-
-  next(ev: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const i = this.seen.findIndex((e) => e.ev === ev);
-    if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${this.name}: no '${ev}' within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({
-        ev,
-        resolve: (e) => {
-          clearTimeout(t);
-          resolve(e);
-        },
-      });
-    });
-  }
-
-  async report(): Promise<NodeReport> {
-    this.send({ cmd: 'report' });
-    return (await this.next('report')) as unknown as NodeReport;
-  }
-
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const done = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.send({ cmd: 'exit' });
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    await done;
-    clearTimeout(t);
-  }
-}
-
-export interface NodeReport {
-  name: string;
-  apps: Array<{ kind: string; local: number; written?: number; bytes?: number; sha256?: string | null; series?: Array<[number, number]>; latencies?: number[]; sent?: number }>;
-  saf: Record<string, unknown> & { dropped: Record<string, number>; retransmittedBytes: number; datagramsSent: number };
-  occupancy: Array<{ route: string; held: number; bufferBytes: number }>;
-}
-
-export interface ChainRoutes {
-  /** Bulk route, local 1 at both ends. */
-  bulk: { relayBuffer: number; sourceBuffer: number; mode?: 'saf' | 'plain' };
-  /** Optional real-time route, local 2. */
-  realtime?: { buffer: number; intervalMs: number; size: number };
-  sourceBytes?: number;
-  seed?: number;
-  rotationIntervalMs?: number;
-  pacerBurstDatagrams?: number;
-}
-
-/** One route through the test bed: the nodes it visits, and what runs at its ends. */
-export interface RouteSpec {
-  path: number[];
-  /** Local ID at both ends; hop route IDs are 100 x local + hop index. */
-  local: number;
-  relayBuffer: number;
-  sourceBuffer: number;
-  qos?: 'bulk' | 'realtime';
-  mode?: 'saf' | 'plain';
-  /** Bulk source of deterministic bytes (default), or a real-time probe. */
-  app?: { kind: 'bulk'; bytes?: number; seed: number } | { kind: 'rt'; intervalMs: number; size: number };
-}
-
 /** Hosts in namespaces joined by emulated links; `links[l]` joins two node indexes. */
 export class Testbed {
   readonly ns: string[];
   private readonly delayLinks: ChildProcess[] = [];
-  nodes: NodeProc[] = [];
-  private readonly dir = mkdtempSync(join(tmpdir(), 'saftb-'));
   private closed = false;
   private readonly onExit = () => this.closeSync();
 
   /** Prefix of this process's namespace names (the benchmark uses its own). */
   static prefix = NS_PREFIX;
+  private static made = 0;
 
   protected constructor(
     readonly nodeCount: number,
     readonly edges: Array<[number, number]>,
     readonly links: LinkSpec[],
   ) {
-    this.ns = Array.from({ length: nodeCount }, (_, i) => `${Testbed.prefix}${process.pid}n${i}`);
+    // The process id first (removeStaleNamespaces reads it), then which test bed of this process.
+    const k = Testbed.made++;
+    this.ns = Array.from({ length: nodeCount }, (_, i) => `${Testbed.prefix}${process.pid}x${k}n${i}`);
     process.on('exit', this.onExit);
   }
 
@@ -226,12 +130,6 @@ export class Testbed {
   /** Device name of link `l` at node `i`. */
   dev(l: number, i: number): string {
     return `l${l}${this.edges[l][0] === i ? 'a' : 'b'}`;
-  }
-
-  private linkBetween(i: number, j: number): number {
-    const l = this.edges.findIndex(([a, b]) => (a === i && b === j) || (a === j && b === i));
-    if (l < 0) throw new Error(`no link between nodes ${i} and ${j}`);
-    return l;
   }
 
   /** Builds namespaces and links; the caller owns `close()`. */
@@ -302,60 +200,6 @@ export class Testbed {
     for (let l = 0; l < this.edges.length; l++) this.setLink(l, spec);
   }
 
-  /** Starts one node process per namespace with the given routes, and waits for every link. */
-  async startRoutes(routes: RouteSpec[], o: { rotationIntervalMs?: number; pacerBurstDatagrams?: number } = {}): Promise<void> {
-    const ids: Identity[] = this.ns.map(() => generateIdentity());
-    const degree = this.ns.map((_, i) => this.edges.filter(([a, b]) => a === i || b === i).length);
-    for (let i = 0; i < this.nodeCount; i++) {
-      const neighbours = this.edges
-        .map(([a, b], l) => ({ l, j: a === i ? b : b === i ? a : -1 }))
-        .filter((x) => x.j >= 0)
-        .map(({ l, j }) => ({
-          id: j,
-          host: this.addr(l, this.edges[l][0] === j ? 'a' : 'b'),
-          port: NODE_PORT,
-          publicKey: bytesToHex(ids[j].publicKey),
-          role: (j > i ? 'initiator' : 'responder') as 'initiator' | 'responder',
-          rateBytesPerSec: (this.links[l].rateMbit * 1e6) / 8,
-          pacerBurstDatagrams: o.pacerBurstDatagrams,
-        }));
-      const rc: RouteConfig[] = [];
-      const apps: AppConfig[] = [];
-      for (const r of routes) {
-        const h = r.path.indexOf(i);
-        if (h < 0) continue;
-        const last = r.path.length - 1;
-        for (let k = 0; k < last; k++) this.linkBetween(r.path[k], r.path[k + 1]);
-        const hopRoute = (k: number) => 100 * r.local + k;
-        rc.push({
-          in: h === 0 ? { local: r.local } : { neighbour: r.path[h - 1], route: hopRoute(h - 1) },
-          out: h === last ? { local: r.local } : { neighbour: r.path[h + 1], route: hopRoute(h) },
-          bufferBytes: h === 0 ? r.sourceBuffer : r.relayBuffer,
-          qos: r.qos ?? 'bulk',
-          mode: r.mode ?? 'saf',
-        });
-        const app = r.app ?? { kind: 'bulk', seed: r.local };
-        if (h === 0) apps.push(app.kind === 'bulk' ? { kind: 'source', local: r.local, seed: app.seed, bytes: app.bytes } : { kind: 'rt-source', local: r.local, intervalMs: app.intervalMs, size: app.size });
-        if (h === last) apps.push(app.kind === 'bulk' ? { kind: 'sink', local: r.local } : { kind: 'rt-sink', local: r.local });
-      }
-      const cfg: NodeConfig = { name: `n${i}`, secretKey: bytesToHex(ids[i].secretKey), listen: { host: '0.0.0.0', port: NODE_PORT }, neighbours, routes: rc, apps, rotationIntervalMs: o.rotationIntervalMs };
-      const path = join(this.dir, `n${i}.json`);
-      writeFileSync(path, JSON.stringify(cfg, null, 1));
-      this.nodes.push(new NodeProc(`n${i}`, this.ns[i], path));
-    }
-    await Promise.all(this.nodes.map((p) => p.next('ready', 30_000)));
-    const deadline = Date.now() + 30_000;
-    while (this.nodes.some((p, i) => new Set(p.linkEvents.map((e) => e.neighbour)).size < degree[i])) {
-      if (Date.now() > deadline) throw new Error('links did not come up within 30 s');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async stopNodes(): Promise<void> {
-    await Promise.all(this.nodes.map((p) => p.close()));
-    this.nodes = [];
-  }
-
   /**
    * One TCP transfer from node `from` to address `dst` in node `to` with congestion control
    * `cc`: connect, run `beforeSend` (the bench sets the loss here, after the handshake, as for
@@ -414,16 +258,12 @@ export class Testbed {
   private closeSync(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.nodes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     for (const p of this.delayLinks) if (p.exitCode === null) p.kill('SIGTERM');
     for (const ns of this.ns) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(this.dir, { recursive: true, force: true });
     process.off('exit', this.onExit);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.nodes.map((p) => p.close()));
-    this.nodes = [];
     await Promise.all(
       this.delayLinks.map(
         (p) =>
@@ -462,16 +302,6 @@ export class Chain extends Testbed {
       throw e;
     }
     return c;
-  }
-
-  /** A bulk route (local 1) from node 0 to the last node, and optionally a real-time one (local 2). */
-  async startNodes(r: ChainRoutes): Promise<void> {
-    const path = Array.from({ length: this.hops + 1 }, (_, i) => i);
-    const routes: RouteSpec[] = [
-      { path, local: 1, relayBuffer: r.bulk.relayBuffer, sourceBuffer: r.bulk.sourceBuffer, mode: r.bulk.mode, app: { kind: 'bulk', seed: r.seed ?? 1, bytes: r.sourceBytes } },
-    ];
-    if (r.realtime) routes.push({ path, local: 2, relayBuffer: r.realtime.buffer, sourceBuffer: r.realtime.buffer, qos: 'realtime', app: { kind: 'rt', intervalMs: r.realtime.intervalMs, size: r.realtime.size } });
-    await this.startRoutes(routes, { rotationIntervalMs: r.rotationIntervalMs, pacerBurstDatagrams: r.pacerBurstDatagrams });
   }
 
   /** Real-time probes over TCP from node 0 to the last node, alone or beside bulk TCP. */

@@ -1,12 +1,12 @@
-// Starts a mesh of real node daemons, one process each (`skywire node start`), for the demo
-// and its test. Two modes:
-//   - 'netns': one network namespace per node, links as emulated point-to-point links of the
-//     namespace test bed (testbed/netns) with tc netem loss (needs root and `ip netns`; when
-//     the kernel has no netem, the test bed's nftables random drop does the same job);
+// Real node daemons (`skywire node start`), one process per node, for the namespace test
+// bed, the benchmarks, the demo and their tests. Two ways to join them:
+//   - 'netns': one network namespace per node, links of the namespace test bed (testbed.ts):
+//     loss (nftables random drop, or tc netem where the kernel has it), rate (tbf) and delay;
 //   - 'loopback': every node on 127.0.0.1 with its own ports, loss injected in the daemon's
 //     transport (neighbours[].emulatedLossPct).
 // Either way every node is a separate process with its own keys, config and control socket,
-// and the demo talks to them only through their control sockets.
+// and callers talk to them only through their control sockets (the daemon's API, as the CLI
+// does).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { Testbed, probeHost, removeStaleNamespaces } from '../netns/testbed.ts';
+import { Testbed, probeHost, removeStaleNamespaces } from './testbed.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 import { ControlClient } from '../../host/daemon/control-client.ts';
-import type { TransportKind } from '../../host/daemon/config.ts';
+import type { ForwardingMode, TransportKind } from '../../host/daemon/config.ts';
 
 const CLI = fileURLToPath(new URL('../../host/cli/skywire.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,8 +37,13 @@ export interface MeshSpec {
   lossPct: number;
   /** One-way delay per link in namespace mode, ms. */
   delayMs?: number;
-  /** Rate per link and direction, Mb/s (namespace mode; also told to discovery). */
+  /**
+   * Rate per link and direction, Mb/s (namespace mode); told to the daemons as the links'
+   * capacity, which they pace at.
+   */
   rateMbit?: number;
+  /** How the daemons run hops over every link (default: by measured loss). */
+  forwarding?: ForwardingMode;
   /** Extra config for every node (limits). */
   limits?: Record<string, number>;
   rotationIntervalMs?: number;
@@ -54,10 +59,10 @@ export interface NodeHandle {
   identity: Identity;
   address: string;
   socket: string;
+  cfgPath: string;
   proc: ChildProcess;
   /** Lines the daemon logged (link up/down, transfers). */
   log: string[];
-  cfgPath: string;
 }
 
 /** Why namespace mode cannot run here, or null when it can. */
@@ -93,6 +98,13 @@ export async function freePorts(n: number): Promise<number[]> {
   return out;
 }
 
+export interface StartOptions {
+  /** Namespace mode on links someone else built (the benchmark keeps them for TCP); not closed with the daemons. */
+  testbed?: Testbed;
+  /** SKYWIRE_CPU_PROF-style V8 CPU profiles of every daemon into this folder (written when it stops). */
+  cpuProfileDir?: string;
+}
+
 /** One request to the daemon at control socket `socket`, on a connection of its own. */
 export async function callNode<T = any>(socket: string, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
   const c = await ControlClient.connect(socket);
@@ -103,10 +115,11 @@ export async function callNode<T = any>(socket: string, method: string, params: 
   }
 }
 
-export class DemoMesh {
+export class DaemonMesh {
   readonly nodes: NodeHandle[] = [];
-  private readonly dir = mkdtempSync(join(tmpdir(), 'skywire-demo-'));
+  private readonly dir = mkdtempSync(join(tmpdir(), 'skywire-daemons-'));
   private testbed: Testbed | undefined;
+  private ownTestbed = false;
   private closed = false;
   /** How loss is made: 'netem' or 'nft' in namespaces, 'transport' on loopback. */
   lossMethod: 'netem' | 'nft' | 'transport' = 'transport';
@@ -114,11 +127,12 @@ export class DemoMesh {
   private constructor(
     readonly spec: MeshSpec,
     readonly mode: MeshMode,
+    private readonly opts: StartOptions,
   ) {}
 
   /** Writes keys and configs, starts every daemon and waits until each is ready. */
-  static async start(spec: MeshSpec, mode: MeshMode): Promise<DemoMesh> {
-    const m = new DemoMesh(spec, mode);
+  static async start(spec: MeshSpec, mode: MeshMode, opts: StartOptions = {}): Promise<DaemonMesh> {
+    const m = new DaemonMesh(spec, mode, opts);
     try {
       await m.launch();
     } catch (e) {
@@ -128,6 +142,11 @@ export class DemoMesh {
     return m;
   }
 
+  /** The namespace test bed under the daemons (namespace mode). */
+  get links(): Testbed | undefined {
+    return this.testbed;
+  }
+
   private async launch(): Promise<void> {
     const { spec } = this;
     const n = spec.names.length;
@@ -135,16 +154,22 @@ export class DemoMesh {
     let hostOf: (node: number, edge: number) => string;
     let ports: number[];
     if (this.mode === 'netns') {
-      removeStaleNamespaces();
-      this.lossMethod = probeHost().netem ? 'nft' : 'netem';
-      // With netem the test bed's own loss stays off and netem replaces its qdisc; without
-      // it the test bed drops at ingress with nftables.
-      this.testbed = await Testbed.graph(
-        n,
-        spec.edges.map((e) => [e.a, e.b]),
-        spec.edges.map((e) => ({ lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: e.rateMbit ?? spec.rateMbit ?? 20 })),
-      );
-      if (this.lossMethod === 'netem') this.applyNetem();
+      if (this.opts.testbed) {
+        this.testbed = this.opts.testbed;
+        this.lossMethod = 'nft';
+      } else {
+        removeStaleNamespaces();
+        this.lossMethod = probeHost().netem ? 'nft' : 'netem';
+        // With netem the test bed's own loss stays off and netem replaces its qdisc; without
+        // it the test bed drops at ingress with nftables.
+        this.testbed = await Testbed.graph(
+          n,
+          spec.edges.map((e) => [e.a, e.b]),
+          spec.edges.map((e) => ({ lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: e.rateMbit ?? spec.rateMbit ?? 20 })),
+        );
+        this.ownTestbed = true;
+        if (this.lossMethod === 'netem') this.applyNetem();
+      }
       ports = spec.names.map(() => NETNS_PORT);
       hostOf = (node, edge) => this.testbed!.addr(edge, spec.edges[edge].a === node ? 'a' : 'b');
     } else {
@@ -164,9 +189,10 @@ export class DemoMesh {
             publicKey: bytesToHex(ids[j].publicKey),
             transport: e.transport ?? 'udp',
             address: `${hostOf(j, l)}:${ports[j]}`,
-            // Loopback mode: the loss is emulated by the sending daemon; namespaces have netem.
+            // Loopback mode: the loss is emulated by the sending daemon; namespaces have their own.
             ...(this.mode === 'loopback' && spec.lossPct > 0 ? { emulatedLossPct: spec.lossPct } : {}),
-            ...((e.rateMbit ?? spec.rateMbit) ? { capacityMbps: e.rateMbit ?? spec.rateMbit } : {}),
+            ...((e.rateMbit ?? spec.rateMbit) ? { capacityMbps: this.testbed ? this.testbed.links[l].rateMbit : (e.rateMbit ?? spec.rateMbit) } : {}),
+            ...(spec.forwarding ? { forwarding: spec.forwarding } : {}),
           },
         ];
       });
@@ -211,21 +237,16 @@ export class DemoMesh {
     return this.testbed;
   }
 
-  /** Starts node `i` again with the same config (after `kill`), and waits until it is ready. */
-  async restart(i: number): Promise<void> {
-    const h = this.nodes[i];
-    if (h.proc.exitCode === null && h.proc.signalCode === null) throw new Error(`${h.name} is still running`);
-    this.nodes[i] = this.spawnNode(i, h.name, h.identity, h.cfgPath, h.socket);
-    await this.ready(this.nodes[i]);
-  }
-
   private spawnNode(index: number, name: string, identity: Identity, cfgPath: string, socket: string): NodeHandle {
-    const args = ['--import', 'tsx', CLI, 'node', 'start', '--config', cfgPath, '--json'];
+    // A CPU profile per daemon (written when it stops), for finding what limits the data path.
+    const profDir = this.opts.cpuProfileDir ?? process.env.SKYWIRE_CPU_PROF;
+    const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+    const args = [...prof, '--import', 'tsx', CLI, 'node', 'start', '--config', cfgPath, '--json'];
     const proc =
       this.mode === 'netns'
         ? spawn('ip', ['netns', 'exec', this.testbed!.ns[index], process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const h: NodeHandle = { index, name, identity, address: identity.address, socket, proc, log: [], cfgPath };
+    const h: NodeHandle = { index, name, identity, address: identity.address, socket, cfgPath, proc, log: [] };
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       try {
         const e = JSON.parse(line) as { ev: string; line?: string };
@@ -277,7 +298,15 @@ export class DemoMesh {
     return gone;
   }
 
-  /** Path of a scratch file in the demo's folder. */
+  /** Starts node `i` again from its config (after `kill`): same identity, no state. */
+  async restart(i: number): Promise<void> {
+    const h = this.nodes[i];
+    if (h.proc.exitCode === null && h.proc.signalCode === null) await new Promise<void>((r) => h.proc.once('exit', () => r()));
+    this.nodes[i] = this.spawnNode(i, h.name, h.identity, h.cfgPath, h.socket);
+    await this.ready(this.nodes[i]);
+  }
+
+  /** Path of a scratch file in the mesh's folder. */
   file(name: string): string {
     return join(this.dir, name);
   }
@@ -296,7 +325,7 @@ export class DemoMesh {
           }),
       ),
     );
-    await this.testbed?.close();
+    if (this.ownTestbed) await this.testbed?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
