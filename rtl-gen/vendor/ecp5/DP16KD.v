@@ -79,8 +79,9 @@ wire [17:0] dib = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9,
 wire [13:0] ada = {ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2, ADA1, ADA0};
 wire [13:0] adb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
 // Data bits above the width and address bits below LO are ignored at some widths; this wire
-// reads them so lint sees every pin used (Verilator ignores names containing "unused").
-wire unused_at_some_widths = ^{dia, dib, ada[3:0], adb[3:0], CLKB};
+// reads them (and the byte enables, used only at width 18) so lint sees every pin used
+// (Verilator ignores names containing "unused").
+wire unused_at_some_widths = ^{dia, dib, ada[3:0], adb[3:0], CLKB, be_a, be_b};
 
 wire [13-LO:0] addr_a = ada[13:LO];
 wire [13-LO:0] addr_b = adb[13:LO];
