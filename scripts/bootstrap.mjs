@@ -115,6 +115,17 @@ if (wantEcp5) {
       process.exit(1);
     }
   }
+  // LiteX's host tools and Ethernet core (litex_server --udp, its Etherbone code: the
+  // independent reference the device driver is checked against), pinned to one release.
+  const litexServer = join(venv, 'bin', 'litex_server');
+  if (!existsSync(litexServer)) {
+    note('installing litex and liteeth into .venv (Etherbone reference and litex_server; first time only)');
+    const r = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', 'litex==2024.12', 'liteeth==2024.12'], { stdio: 'inherit' });
+    if (r.status !== 0 || !existsSync(litexServer)) {
+      console.error(`bootstrap: pip install litex liteeth failed; run by hand:\n  ${join(venv, 'bin', 'pip')} install litex==2024.12 liteeth==2024.12`);
+      process.exit(1);
+    }
+  }
 }
 
 say('bootstrap: all tools present');
