@@ -8,12 +8,14 @@ import { BOARDS, constraintFile, printConstraints } from '../constraints/boards.
 import { committedDesigns, committedFiles } from './designs.ts';
 import { lintDesign } from './lint.ts';
 import { rtlReadme } from './names.ts';
+import { firmwareFiles } from './regmap/designs.ts';
 
 /** The checkout this generator lives in (rtl-gen/..). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const RTL_DIR = join(ROOT, 'rtl');
 export const CONSTRAINTS_DIR = join(ROOT, 'constraints');
+export const FIRMWARE_DIR = join(ROOT, 'firmware');
 
 /** Pin files printed from constraints/boards.ts. */
 function constraintFiles(): Map<string, string> {
@@ -42,6 +44,10 @@ export function rtlDrift(): string[] {
     const path = join(CONSTRAINTS_DIR, name);
     if (!existsSync(path) || readFileSync(path, 'utf8') !== text) drift.push(`constraints/${name}: differs from constraints/boards.ts`);
   }
+  for (const [name, text] of firmwareFiles()) {
+    const path = join(FIRMWARE_DIR, name);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) drift.push(`firmware/${name}: differs from spec/forwarding/registers.ts`);
+  }
   return drift;
 }
 
@@ -51,6 +57,10 @@ export function writeRtl(): number {
   for (const f of readdirSync(RTL_DIR)) if (f.endsWith('.v') && !want.has(f)) rmSync(join(RTL_DIR, f));
   for (const [name, text] of want) writeFileSync(join(RTL_DIR, name), text);
   for (const [name, text] of constraintFiles()) writeFileSync(join(CONSTRAINTS_DIR, name), text);
+  for (const [name, text] of firmwareFiles()) {
+    mkdirSync(dirname(join(FIRMWARE_DIR, name)), { recursive: true });
+    writeFileSync(join(FIRMWARE_DIR, name), text);
+  }
   return want.size;
 }
 

@@ -4,12 +4,13 @@
 import { boardDesigns } from './board/designs.ts';
 import { camDesigns } from './cam/designs.ts';
 import { chachaDesigns } from './chacha/designs.ts';
+import { regmapDesigns } from './regmap/designs.ts';
 import type { Module } from './ir/module.ts';
 import { printDesign } from './verilog/printer.ts';
 
 /** Top-level modules, each with its submodules; one list per design family. */
 export function committedDesigns(): Module[] {
-  return [...chachaDesigns(), ...camDesigns(), ...boardDesigns()];
+  return [...chachaDesigns(), ...camDesigns(), ...boardDesigns(), ...regmapDesigns()];
 }
 
 /** Every file of every committed design: file name to text. */

@@ -86,6 +86,7 @@ export const NAME_FAMILIES: readonly NameFamily[] = [
   },
   { prefix: 'ecp5_ram', generator: 'rtl-gen/vendor/ecp5.ts', what: 'RAM built of ECP5 DP16KD tiles', parts: [num('a', 'address bits'), num('d', 'data bits'), word('outreg', "the tile's output register on")] },
   { prefix: 'ecp5_xor_add', generator: 'rtl-gen/vendor/ecp5.ts', what: 'x + (p ^ q) on one ECP5 carry chain (CCU2C)', parts: [WIDTH] },
+  { prefix: 'fp_csr', generator: 'rtl-gen/regmap/csr.ts', what: "the forwarding plane's CSR block: a Wishbone slave printed from the register map (spec/forwarding/registers.ts)", parts: [num('p', 'network ports'), num('n', 'peers')] },
   {
     prefix: 'selftest', generator: 'rtl-gen/board/selftest.ts', what: 'board self-test top: RFC 8439 known answer, then a throughput count on the UART',
     parts: [UNITS, STAGES, WIDTH, num('c', 'UART clock cycles per bit'), num('n', 'throughput window: 2^n cycles'), word('bram', 'FIFOs in inferred block RAM'),

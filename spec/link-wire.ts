@@ -95,3 +95,14 @@ export const REPLAY_WORD_BITS = 32;
 /** Ring size in bits; one word is the sliding slack, so 4096 - 32 = 4064 counters are tracked (>= 2048). */
 export const REPLAY_RING_BITS = 4096;
 export const REPLAY_WINDOW_FRAMES = REPLAY_RING_BITS - REPLAY_WORD_BITS;
+
+// ---- receive rejects -----------------------------------------------------------------
+/**
+ * Why a transport frame is dropped, in the order a receiver checks (docs/protocol.md, steps
+ * 1-5). Each is a counter of the link's statistics and, in the forwarding plane, of the peer.
+ */
+export const FRAME_REJECTS = [
+  'truncated', 'oversized', 'badVersion', 'badType', 'badFlags', 'counterLimit', 'badLength', 'wrongPeer',
+  'wrongGeneration', 'replay', 'tooOld', 'badTag', 'badInner',
+] as const;
+export type FrameReject = (typeof FRAME_REJECTS)[number];

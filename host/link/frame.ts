@@ -6,7 +6,7 @@
 //         inner type u8 | payload length u16 | payload | zero padding to 16 (or 32) bytes)
 //   tag (16 B)
 import type { Aead } from '../crypto/aead.ts';
-import { COUNTER_LIMIT, FRAME_HEADER_BYTES, FRAME_OFFSET, INNER_HEADER_BYTES, MAX_BODY_BYTES, MAX_FRAME_BYTES, MAX_PAYLOAD_BYTES, MessageType, MIN_FRAME_BYTES, NONCE_BYTES, PROTOCOL_VERSION, TAG_BYTES, type InnerType, type PadBytes } from '../../spec/link-wire.ts';
+import { COUNTER_LIMIT, FRAME_HEADER_BYTES, FRAME_OFFSET, INNER_HEADER_BYTES, MAX_BODY_BYTES, MAX_FRAME_BYTES, MAX_PAYLOAD_BYTES, MessageType, MIN_FRAME_BYTES, NONCE_BYTES, PROTOCOL_VERSION, TAG_BYTES, type FrameReject, type InnerType, type PadBytes } from '../../spec/link-wire.ts';
 
 export interface FrameHeader {
   receiver: number;
@@ -15,20 +15,7 @@ export interface FrameHeader {
 }
 
 /** Why a frame was not delivered. Each reason is a stats counter; none of them throws. */
-export type FrameReject =
-  | 'truncated'
-  | 'oversized'
-  | 'badVersion'
-  | 'badType'
-  | 'badFlags'
-  | 'counterLimit'
-  | 'badLength'
-  | 'wrongPeer'
-  | 'wrongGeneration'
-  | 'replay'
-  | 'tooOld'
-  | 'badTag'
-  | 'badInner';
+export type { FrameReject };
 
 /** Noise-style nonce: four zero bytes, then the 64-bit counter (hi:lo words) little-endian. */
 export function frameNonceWords(hi: number, lo: number, out: Uint8Array = new Uint8Array(NONCE_BYTES)): Uint8Array {

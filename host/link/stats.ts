@@ -1,4 +1,5 @@
 // Counters for everything a link does or refuses. Bad input only ever increments one of these.
+import { FRAME_REJECTS } from '../../spec/link-wire.ts';
 import type { FrameReject } from './frame.ts';
 import type { HandshakeReject } from './handshake.ts';
 
@@ -30,8 +31,7 @@ export interface LinkStats {
 }
 
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'truncated', 'oversized', 'badVersion', 'badType', 'badFlags', 'counterLimit', 'badLength', 'wrongPeer',
-  'wrongGeneration', 'replay', 'tooOld', 'badTag', 'badInner',
+  ...FRAME_REJECTS,
   'hsMalformed', 'hsUnexpectedKey', 'hsBadSignature', 'hsBadPoint', 'hsReplay', 'hsUnknownReceiver',
   'badRekey', 'unknownInner', 'noSession',
 ];

@@ -61,8 +61,13 @@ export class TableManager {
   /** The value layout of this table (from its value width). */
   readonly layout: ValueLayout;
 
-  constructor(readonly geometry: TableGeometry) {
-    this.layout = valueLayout(geometry.valueWidth);
+  /** `layout` defaults to the plain layout of the geometry's value width (no counter field). */
+  constructor(
+    readonly geometry: TableGeometry,
+    layout?: ValueLayout,
+  ) {
+    if (layout && layout.width !== geometry.valueWidth) throw new RangeError(`value layout of ${layout.width} bits for a table of ${geometry.valueWidth}-bit values`);
+    this.layout = layout ?? valueLayout(geometry.valueWidth);
     this.bySlot = new Array<Entry | undefined>(geometry.capacity).fill(undefined);
     this.reset();
   }

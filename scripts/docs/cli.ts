@@ -4,12 +4,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { generateProtocolDoc } from './protocol.ts';
+import { generateRegistersDoc } from './registers.ts';
 import { generateRouteTableDoc } from './route-table.ts';
 
 /** Every generated document: its path from the project root and its generator. */
 export const GENERATED_DOCS: readonly { path: string; generate: () => string }[] = [
   { path: 'docs/protocol.md', generate: generateProtocolDoc },
   { path: 'docs/route-table.md', generate: generateRouteTableDoc },
+  { path: 'docs/registers.md', generate: generateRegistersDoc },
 ];
 
 export const docPath = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));

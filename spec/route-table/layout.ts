@@ -14,7 +14,7 @@ export const PORT_BITS = 8;
 export const RESERVED_BITS = 5;
 
 export interface ValueField {
-  readonly name: 'valid' | 'local' | 'qos' | 'reserved' | 'port' | 'arg';
+  readonly name: 'valid' | 'local' | 'qos' | 'reserved' | 'port' | 'counter' | 'arg';
   readonly offset: number;
   readonly width: number;
   readonly doc: string;
@@ -29,9 +29,21 @@ export interface ValueLayout {
 /** Bit of the value that says the slot holds a route; the hardware matches only when it is 1. */
 export const VALID_BIT = 0;
 
-export function valueLayout(width: number = DEFAULT_VALUE_WIDTH): ValueLayout {
+/** Widest per-rule counter index a value can carry (the forwarding plane uses 12: 4,096 counters). */
+export const MAX_COUNTER_BITS = 16;
+
+/**
+ * The value layout of a `width`-bit table. `counterBits` > 0 adds a `counter` field after
+ * `port`: the index of the rule's traffic counter in the forwarding plane (chosen by the host,
+ * so a cuckoo move of the route to another slot keeps its counter), leaving `arg` the bits above.
+ */
+export function valueLayout(width: number = DEFAULT_VALUE_WIDTH, opts: { counterBits?: number } = {}): ValueLayout {
   if (!Number.isInteger(width) || width < MIN_VALUE_WIDTH || width > MAX_VALUE_WIDTH) {
     throw new RangeError(`value width ${width} must be an integer from ${MIN_VALUE_WIDTH} to ${MAX_VALUE_WIDTH}`);
+  }
+  const counterBits = opts.counterBits ?? 0;
+  if (!Number.isInteger(counterBits) || counterBits < 0 || counterBits > MAX_COUNTER_BITS || width - 16 - counterBits < 16) {
+    throw new RangeError(`counter index of ${counterBits} bits does not fit a ${width}-bit value (0 to ${MAX_COUNTER_BITS} bits, leaving at least 16 for arg)`);
   }
   const fields: ValueField[] = [];
   let at = 0;
@@ -44,6 +56,7 @@ export function valueLayout(width: number = DEFAULT_VALUE_WIDTH): ValueLayout {
   add('qos', 1, 'QoS class: 1 = priority queue, 0 = bulk');
   add('reserved', RESERVED_BITS, 'zero');
   add('port', PORT_BITS, 'output port when forwarding; zero when local');
+  if (counterBits > 0) add('counter', counterBits, "index of the rule's traffic counter (bytes and packets) in the forwarding plane");
   add('arg', width - at, 'next route ID when forwarding, local channel number when local');
   if (fields[0]!.offset !== VALID_BIT) throw new Error('layout: valid must be bit 0');
   return { width, fields };
@@ -57,8 +70,8 @@ export function field(layout: ValueLayout, name: ValueField['name']): ValueField
 
 /** What a hit tells the forwarding plane. */
 export type RouteAction =
-  | { readonly kind: 'forward'; readonly port: number; readonly nextRoute: bigint; readonly qos: boolean }
-  | { readonly kind: 'local'; readonly channel: bigint; readonly qos: boolean };
+  | { readonly kind: 'forward'; readonly port: number; readonly nextRoute: bigint; readonly qos: boolean; readonly counter?: number }
+  | { readonly kind: 'local'; readonly channel: bigint; readonly qos: boolean; readonly counter?: number };
 
 export class ValueCodecError extends Error {
   constructor(message: string) {
@@ -83,6 +96,12 @@ function get(layout: ValueLayout, name: ValueField['name'], value: bigint): bigi
 /** The stored value of a route (valid bit set). */
 export function encodeAction(layout: ValueLayout, a: RouteAction): bigint {
   let v = put(layout, 'valid', 1n) | put(layout, 'qos', a.qos ? 1n : 0n);
+  const hasCounter = layout.fields.some((f) => f.name === 'counter');
+  if (a.counter !== undefined) {
+    if (!hasCounter) throw new ValueCodecError(`a ${layout.width}-bit value of this layout has no counter field`);
+    if (!Number.isInteger(a.counter)) throw new ValueCodecError(`counter ${a.counter} is not an integer`);
+    v |= put(layout, 'counter', BigInt(a.counter));
+  }
   if (a.kind === 'forward') {
     if (!Number.isInteger(a.port)) throw new ValueCodecError(`port ${a.port} is not an integer`);
     v |= put(layout, 'port', BigInt(a.port)) | put(layout, 'arg', a.nextRoute);
@@ -97,6 +116,7 @@ export function decodeAction(layout: ValueLayout, value: bigint): RouteAction | 
   if (value >> BigInt(layout.width) !== 0n || value < 0n) throw new ValueCodecError(`value 0x${value.toString(16)} is wider than ${layout.width} bits`);
   if (get(layout, 'valid', value) === 0n) return undefined;
   const qos = get(layout, 'qos', value) === 1n;
-  if (get(layout, 'local', value) === 1n) return { kind: 'local', channel: get(layout, 'arg', value), qos };
-  return { kind: 'forward', port: Number(get(layout, 'port', value)), nextRoute: get(layout, 'arg', value), qos };
+  const counter = layout.fields.some((f) => f.name === 'counter') ? { counter: Number(get(layout, 'counter', value)) } : {};
+  if (get(layout, 'local', value) === 1n) return { kind: 'local', channel: get(layout, 'arg', value), qos, ...counter };
+  return { kind: 'forward', port: Number(get(layout, 'port', value)), nextRoute: get(layout, 'arg', value), qos, ...counter };
 }
