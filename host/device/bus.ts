@@ -4,10 +4,19 @@
 // litepcie's character device on a part with a hard PCIe block; ECP5 has none). A bus runs a
 // batch of 32-bit accesses in order and returns what the reads saw.
 
-export type BusOp = { readonly kind: 'write'; readonly address: number; readonly value: number } | { readonly kind: 'read'; readonly address: number };
+export interface WriteOp {
+  readonly kind: 'write';
+  readonly address: number;
+  readonly value: number;
+}
+export interface ReadOp {
+  readonly kind: 'read';
+  readonly address: number;
+}
+export type BusOp = WriteOp | ReadOp;
 
-export const wr = (address: number, value: number): BusOp => ({ kind: 'write', address, value: value >>> 0 });
-export const rd = (address: number): BusOp => ({ kind: 'read', address });
+export const wr = (address: number, value: number): WriteOp => ({ kind: 'write', address, value: value >>> 0 });
+export const rd = (address: number): ReadOp => ({ kind: 'read', address });
 
 export interface RunOptions {
   /**

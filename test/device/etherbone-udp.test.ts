@@ -1,10 +1,11 @@
 // The Etherbone client over real UDP sockets on loopback: batching into LiteEth's records,
 // answers lost and duplicated, a device that never answers, a batch that must not run twice.
 import { createSocket, type Socket } from 'node:dgram';
+import { faultyDevice, type Fate } from './support/faulty-device.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusTimeoutError, rd, type WordSpace, wr } from '../../host/device/bus.ts';
 import { decodePacket } from '../../host/device/etherbone.ts';
-import { EtherboneServer, type EtherboneServerStats, serveDatagram } from '../../host/device/etherbone-server.ts';
+import { EtherboneServer } from '../../host/device/etherbone-server.ts';
 import { EtherboneUdpBus, planRecords } from '../../host/device/etherbone-udp.ts';
 
 /** A register file that logs every access, so tests see what the device ran and in which order. */
@@ -19,32 +20,6 @@ class LoggedSpace implements WordSpace {
     this.log.push(`w${a.toString(16)}=${v.toString(16)}`);
     this.words.set(a, v);
   }
-}
-
-type Fate = 'deliver' | 'drop-request' | 'drop-answer' | 'duplicate-answer' | { delayMs: number };
-
-/** An Etherbone device on loopback whose datagrams meet the fates a test chooses. */
-async function faultyDevice(space: WordSpace, fate: (n: number) => Fate): Promise<{ socket: Socket; port: number; stats: EtherboneServerStats; datagrams: Uint8Array[] }> {
-  const socket = createSocket('udp4');
-  const stats: EtherboneServerStats = { packets: 0, probes: 0, records: 0, writes: 0, reads: 0, malformed: 0, unsupported: 0 };
-  const datagrams: Uint8Array[] = [];
-  let n = 0;
-  socket.on('message', (msg, r) => {
-    const f = fate(n++);
-    const b = Uint8Array.from(msg);
-    datagrams.push(b);
-    if (f === 'drop-request') return;
-    const answer = serveDatagram(space, b, stats);
-    if (!answer || f === 'drop-answer') return;
-    const send = (): void => void socket.send(answer, r.port, r.address);
-    if (typeof f === 'object') setTimeout(send, f.delayMs);
-    else {
-      send();
-      if (f === 'duplicate-answer') send();
-    }
-  });
-  await new Promise<void>((res) => socket.bind(0, '127.0.0.1', () => res()));
-  return { socket, port: socket.address().port, stats, datagrams };
 }
 
 const closers: Array<() => Promise<void> | void> = [];
