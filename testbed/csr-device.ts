@@ -50,6 +50,7 @@ export class CsrDevice implements WordSpace {
   /** Every key command the plane ran, in order (tests look at what reached the hardware). */
   readonly keyLog: Array<{ op: 'install' | 'retire'; slot: number; generation: number }> = [];
   private readonly wb: WishboneMaster;
+  private readonly driven: { slots: Array<{ valid: boolean; generation: number } | undefined>; tx: Array<number | undefined> } = { slots: [], tx: [] };
 
   private constructor(
     readonly dut: SimDut,
@@ -223,13 +224,19 @@ export class CsrDevice implements WordSpace {
     d.signal('status_ctrl_status_counter_busy').value = this.counterBusy ? 1 : 0;
     d.signal('status_key_key_status').value = this.keyBusy ? 1 : 0;
     d.signal('status_counter_counter_status').value = this.counterBusy ? 1 : 0;
+    // Slots and counters change rarely: only what differs from the last drive is set.
     this.keySlots.forEach((s, i) => {
+      const was = this.driven.slots[i];
+      if (was && was.valid === s.valid && was.generation === s.generation) return;
       d.signal(`status_keyslot${i}_state`).value = s.valid ? 1 : 0;
       d.signal(`status_keyslot${i}_generation`).value = s.generation;
+      this.driven.slots[i] = { valid: s.valid, generation: s.generation };
     });
     this.txCounters.forEach((c, i) => {
+      if (this.driven.tx[i] === c) return;
       d.signal(`status_peer${i}_tx_counter_lo`).value = c % 2 ** 32;
       d.signal(`status_peer${i}_tx_counter_hi`).value = Math.floor(c / 2 ** 32);
+      this.driven.tx[i] = c;
     });
     const head = this.toHost[0];
     d.signal('status_host_host_rx_status_avail').value = head ? 1 : 0;
