@@ -50,6 +50,8 @@ export class CsrDevice implements WordSpace {
   /** Every key command the plane ran, in order (tests look at what reached the hardware). */
   readonly keyLog: Array<{ op: 'install' | 'retire'; slot: number; generation: number }> = [];
   private readonly wb: WishboneMaster;
+  /** Clock cycles simulated so far (bus accesses). */
+  cycles = 0;
   private readonly driven: { slots: Array<{ valid: boolean; generation: number } | undefined>; tx: Array<number | undefined> } = { slots: [], tx: [] };
 
   private constructor(
@@ -130,6 +132,7 @@ export class CsrDevice implements WordSpace {
 
   /** After every clock edge of a bus access: act on strobes, then drive the live inputs. */
   private cycle(): void {
+    this.cycles++;
     for (const n of this.pending.splice(0)) this.dut.signal(n).value = 0;
     if (this.keyBusy) this.keyBusy--;
     if (this.counterBusy) this.counterBusy--;

@@ -15,6 +15,7 @@ import { writeKeyFile } from '../identity/keyfile.ts';
 import { ConfigError, loadConfig } from '../daemon/config.ts';
 import { ControlClient } from '../daemon/control-client.ts';
 import { Daemon, DEFAULT_SEND_ROUTES } from '../daemon/daemon.ts';
+import { addDeviceCommands } from './device-commands.ts';
 import { bytes, ms, ProgressBar, short, table } from './format.ts';
 
 /** Exit codes: 1 for an error of the request or the daemon, 2 for bad usage. */
@@ -287,6 +288,7 @@ export function buildProgram(): Command {
         ),
       );
     });
+  addDeviceCommands(program);
   return program;
 }
 

@@ -152,9 +152,10 @@ export class EtherboneUdpBus implements RegisterBus {
     if (this.closed) throw new Error(`${this.describe}: closed`);
     const { records, own } = planRecords(ops, this.ackAddress);
     const out: number[] = [];
+    const writes = ops.some((o) => o.kind === 'write');
     for (let i = 0; i < records.length; i += this.perPacket) {
       const group = records.slice(i, i + this.perPacket);
-      const values = await this.exchange(group, resend);
+      const values = await this.exchange(group, resend, writes || !resend);
       values.forEach((v, k) => out.push(...v.slice(0, own[i + k])));
     }
     this.stats.ops += ops.length;
@@ -162,7 +163,7 @@ export class EtherboneUdpBus implements RegisterBus {
   }
 
   /** One datagram of records, sent until answered; the values each record read. */
-  private async exchange(group: EtherboneRecord[], resend: boolean): Promise<number[][]> {
+  private async exchange(group: EtherboneRecord[], resend: boolean, sideEffects: boolean): Promise<number[][]> {
     const tags = group.map(() => (this.tag = (this.tag + 1) >>> 0));
     const packet = encodePacket({ records: group.map((r, k) => ({ ...r, reads: { returnBase: tags[k]!, addresses: r.reads!.addresses } })) });
     const counts = group.map((r) => r.reads!.addresses.length);
@@ -188,8 +189,9 @@ export class EtherboneUdpBus implements RegisterBus {
       } else this.stats.timeouts++;
       wait = Math.min(wait * 2, 2000);
     }
-    // The datagram went out: the device may have run it and only its answer been lost.
-    throw new BusTimeoutError(this.describe, attempts, true);
+    // The datagram went out: the device may have run it and only its answer been lost
+    // (which matters only when it writes or pops).
+    throw new BusTimeoutError(this.describe, attempts, sideEffects);
   }
 
   private send(packet: Uint8Array): void {
