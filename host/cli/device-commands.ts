@@ -35,6 +35,15 @@ const collect = (v: string, prev: number[] = []): number[] => {
   return [...prev, n];
 };
 
+/** The `device` part of `skywire node status`: what the daemon's forwarding plane holds. */
+export function printDeviceStatus(d: any): void {
+  console.log(`\ndevice ${d.address}  ${d.reachable ? 'reachable' : 'NOT ANSWERING'}  build ${d.buildId}  ${d.ports} ports, ${d.peers} peers  forwarding ${d.forwarding ? 'on' : 'off'}  restarts ${d.restarts}`);
+  console.log(`  key slots in use ${d.keySlotsInUse}  table ${d.table.rules}/${d.table.capacity} rules (${d.table.offloaded} written, ${d.table.full} left in software: table full)`);
+  console.log(`  accounting: ${d.accounting.creditedPackets} packets, ${bytes(d.accounting.creditedBytes)} credited from device counters; operations ${d.operations.ran} ran, ${d.operations.failed} failed, ${d.operations.backlog} waiting`);
+  if (d.lastError) console.log(`  last error: ${d.lastError}`);
+  if (d.links.length) console.log(table(['link', 'peer', 'port', 'up on device'], d.links.map((l: any) => [l.neighbour, l.peer, l.port, l.up ? 'yes' : 'no'])));
+}
+
 export function addDeviceCommands(program: Command): void {
   const device = program.command('device').description('the forwarding plane over Etherbone (a board or the simulated device)');
   const addr = (c: Command): Command =>

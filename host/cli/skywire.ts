@@ -15,7 +15,7 @@ import { writeKeyFile } from '../identity/keyfile.ts';
 import { ConfigError, loadConfig } from '../daemon/config.ts';
 import { ControlClient } from '../daemon/control-client.ts';
 import { Daemon, DEFAULT_SEND_ROUTES } from '../daemon/daemon.ts';
-import { addDeviceCommands } from './device-commands.ts';
+import { addDeviceCommands, printDeviceStatus } from './device-commands.ts';
 import { bytes, ms, ProgressBar, short, table } from './format.ts';
 
 /** Exit codes: 1 for an error of the request or the daemon, 2 for bad usage. */
@@ -86,6 +86,7 @@ function printStatus(s: any): void {
   console.log(`\nbuffers  streams ${bytes(s.buffers.streamBytes)}  files arriving ${s.buffers.inboxTransfers}  streams open ${s.streams.length}`);
   const counters = Object.entries(s.counters as Record<string, number>).filter(([, v]) => v !== 0);
   console.log(`counters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
+  if (s.device) printDeviceStatus(s.device);
 }
 
 function printRoutes(routes: any[]): void {

@@ -59,6 +59,23 @@ export interface LimitsConfig {
   streamBufferBytes?: number;
 }
 
+/**
+ * A forwarding plane the node programs (host/device): where its management port is, and which
+ * neighbours' links ride on which of its network ports. Each of those neighbours is the
+ * device's peer of the same index as in `neighbours` (so at most the device's peer count).
+ */
+export interface DeviceConfig {
+  /** How the device is reached: Etherbone over UDP (a board's management port, or `skywire device sim`). */
+  kind: 'etherbone';
+  address: HostPort;
+  /** First wait for an answer, ms (doubled per resend). */
+  timeoutMs: number;
+  /** Neighbour index -> device network port. */
+  links: Map<number, number>;
+  /** How often the device's counters and state are read, ms. */
+  pollMs: number;
+}
+
 export interface DaemonConfig {
   name: string;
   /** Absolute path of the key file (resolved against the config file's folder). */
@@ -74,6 +91,8 @@ export interface DaemonConfig {
   rotationIntervalMs: number;
   /** Folder where received files are written (absolute path). */
   inbox: string;
+  /** The forwarding plane this node programs; without it everything runs in software. */
+  device?: DeviceConfig;
 }
 
 export const DEFAULT_ROTATION_INTERVAL_MS = 1000;
@@ -210,7 +229,28 @@ function resolvePath(base: string, p: string): string {
   return resolve(base, p);
 }
 
-const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox'] as const;
+const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'device'] as const;
+
+/** Ports a forwarding plane may have (spec/forwarding/params.ts allows 1 to 4). */
+const MAX_DEVICE_PORTS = 4;
+
+function parseDevice(v: unknown, path: string, neighbours: NeighbourConfig[]): DeviceConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(path, `expected an object like {"kind": "etherbone", "address": "192.168.1.50:1234", "links": {"b": 0}}, got ${describe(v)}`);
+  rejectUnknown(v, path, ['kind', 'address', 'timeoutMs', 'links', 'pollMs']);
+  if (v.kind !== 'etherbone') throw new ConfigError(join2(path, 'kind'), `expected "etherbone", got ${describe(v.kind)}`);
+  const address = parseHostPort(typeof v.address === 'string' && !/:\d+$/.test(v.address) ? `${v.address}:1234` : v.address, join2(path, 'address'));
+  if (!isObject(v.links)) throw new ConfigError(join2(path, 'links'), `expected an object of neighbour name -> device port, got ${describe(v.links)}`);
+  const links = new Map<number, number>();
+  for (const [name, port] of Object.entries(v.links)) {
+    const field = join2(join2(path, 'links'), name);
+    const i = neighbours.findIndex((n) => n.name === name);
+    if (i < 0) throw new ConfigError(field, `no neighbour is named "${name}" (neighbours: ${neighbours.map((n) => n.name).join(', ') || 'none'})`);
+    if (neighbours[i]!.transport !== 'udp') throw new ConfigError(field, `neighbour "${name}" is linked over ${neighbours[i]!.transport}; a forwarding plane carries UDP links`);
+    links.set(i, int(v.links, name, join2(path, 'links'), 0, MAX_DEVICE_PORTS - 1));
+  }
+  return { kind: 'etherbone', address, timeoutMs: int(v, 'timeoutMs', path, 1, 60_000, 200), links, pollMs: int(v, 'pollMs', path, 50, 60_000, 1000) };
+}
 
 /**
  * Checks a parsed config. `baseDir` resolves relative paths (the config file's folder).
@@ -267,6 +307,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     limits: parseLimits(raw.limits, 'limits'),
     rotationIntervalMs: int(raw, 'rotationIntervalMs', '', MIN_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, DEFAULT_ROTATION_INTERVAL_MS),
     inbox: resolvePath(baseDir, str(raw, 'inbox', '', `/tmp/skywire-${name}-inbox`)),
+    ...(raw.device === undefined ? {} : { device: parseDevice(raw.device, 'device', neighbours) }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/
 import { MESH_MTU_BYTES } from '../../spec/route-wire.ts';
 import { choosePaths } from '../mesh/discovery.ts';
 import { MeshNode } from '../mesh/node.ts';
+import { DeviceOffload } from './device-offload.ts';
 import { realTimers } from '../mesh/timers.ts';
 import type { Identity } from '../identity/identity.ts';
 import { parseAddress } from '../identity/address.ts';
@@ -36,6 +37,8 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  /** The forwarding plane this node programs (config `device`), if any. */
+  device: DeviceOffload | undefined;
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
   /** Resolves once the daemon has stopped (by `stop()` or a control request). */
@@ -60,6 +63,9 @@ export class Daemon {
     // deliver), so the mesh's transport looks the link set up when it is called.
     let links: LinkSet | undefined;
     const l = cfg.limits;
+    // A forwarding plane, when configured, takes the node's rules and link keys as well.
+    let meshRef: MeshNode | undefined;
+    const device = cfg.device ? await DeviceOffload.open(cfg, (id, bytes, packets) => meshRef?.creditRule(id, bytes, packets) ?? false, log) : undefined;
     const mesh = new MeshNode({
       secretKey: identity.secretKey,
       services: cfg.services,
@@ -70,28 +76,34 @@ export class Daemon {
       ruleIdleMs: l.ruleIdleMs,
       keepaliveMs: l.keepaliveMs,
       routeFailMs: l.routeFailMs,
+      ...(device ? { table: device.table } : {}),
     });
+    meshRef = mesh;
     const events = {
       deliver: (i: number, payload: Uint8Array) => mesh.receive(i, payload),
       up: (i: number) => {
         const n = cfg.neighbours[i];
         log(`link ${n.name} up (${n.transport} ${n.address.host}:${n.address.port})`);
         mesh.linkUp(i, { kind: 'datagram', mtu: MESH_MTU_BYTES, publicKey: Buffer.from(n.publicKey, 'hex'), capacityBytesPerSec: n.capacityBytesPerSec });
+        device?.setLinkUp(i, true);
       },
       down: (i: number) => {
         log(`link ${cfg.neighbours[i].name} down`);
         mesh.linkDown(i);
+        device?.setLinkUp(i, false);
       },
     };
     try {
-      links = await LinkSet.open(cfg, identity, events, () => performance.now());
+      links = await LinkSet.open(cfg, identity, events, () => performance.now(), undefined, device && ((i) => device.observerOf(i)));
     } catch (e) {
       mesh.close();
+      await device?.close();
       throw e;
     }
     const inbox = new Inbox(cfg.inbox, () => Date.now());
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
     const d = new Daemon(cfg, identity, mesh, links, inbox, log);
+    d.device = device;
     d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
     try {
       d.control = await ControlServer.listen(cfg.controlSocket, d.handlers());
@@ -107,7 +119,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       this.mesh.close();
-      await Promise.all([this.links.close(), this.control?.close()]);
+      await Promise.all([this.links.close(), this.control?.close(), this.device?.close()]);
       this.resolveStopped();
     })();
     return this.stopping;
@@ -161,6 +173,7 @@ export class Daemon {
       streams: m.streams,
       buffers: { streamBytes: m.bufferedBytes, inboxTransfers: this.inbox.list().filter((t) => t.state === 'receiving').length },
       counters: m.counters,
+      ...(this.device ? { device: this.device.status() } : {}),
     });
   }
 

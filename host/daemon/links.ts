@@ -11,6 +11,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
 import { SoftwareDatapath } from '../link/datapath.ts';
+import type { KeySink } from '../link/key-sink.ts';
 import { Link, type LinkIo } from '../link/session.ts';
 import { totalRejected } from '../link/stats.ts';
 import { TcpEndpoint } from '../link/tcp-transport.ts';
@@ -87,7 +88,8 @@ export class LinkSet {
   }
 
   /** Opens the listening sockets and one link per neighbour (initiators start dialling). */
-  static async open(cfg: DaemonConfig, identity: Identity, events: LinkEvents, clock: () => number, random?: () => number): Promise<LinkSet> {
+  /** `observer` names an extra key sink for a link (a forwarding plane's key slots). */
+  static async open(cfg: DaemonConfig, identity: Identity, events: LinkEvents, clock: () => number, random?: () => number, observer?: (index: number) => KeySink | undefined): Promise<LinkSet> {
     const udpAt = cfg.listen.find((l) => l.transport === 'udp');
     const tcpAt = cfg.listen.find((l) => l.transport === 'tcp');
     const cannot = (what: string, at: { host: string; port: number }) => (e: unknown) => {
@@ -120,7 +122,7 @@ export class LinkSet {
               deliver,
             }
           : base;
-      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io);
+      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io, observer?.(index));
       if (n.transport === 'udp') udp!.attach(n.address, link);
       else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
       set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, drops });

@@ -74,6 +74,16 @@ export class DeviceAccounting {
     return this.seq.idle();
   }
 
+  /** The device restarted (its counters are zero again): read every baseline afresh. What it counted since the last poll is lost. */
+  rebaseline(): void {
+    for (const entry of this.live.values()) {
+      entry.last = undefined;
+      this.seq.run(`baseline of rule counter ${entry.counter}`, async () => {
+        entry.last = await this.device.counter('rule', entry.counter);
+      });
+    }
+  }
+
   /** Rules whose counters are being read. */
   get rules(): number {
     return this.live.size;

@@ -12,8 +12,8 @@ import type { Device } from './device.ts';
 import type { DeviceSequencer } from './sequencer.ts';
 
 export class DeviceKeySink implements KeySink {
-  /** Generation installed in each slot (what the device holds, as far as this sink knows). */
-  private readonly installed = new Map<number, number>();
+  /** What each slot holds, as far as this sink knows (kept to program a device that restarted). */
+  private readonly installed = new Map<number, { peer: number; direction: KeySlot['direction']; generation: number; key: Uint8Array }>();
   /** Per peer: the current generation of each direction, or undefined. */
   private readonly current = new Map<number, { tx?: number; rx?: number }>();
   readonly stats = { installs: 0, promotions: 0, retires: 0, ignored: 0 };
@@ -29,9 +29,10 @@ export class DeviceKeySink implements KeySink {
       return;
     }
     const slot = keySlotIndex(s);
-    if (this.installed.get(slot) !== s.generation) {
+    if (this.installed.get(slot)?.generation !== s.generation) {
       const key = Uint8Array.from(s.key); // the session wipes its copy on retire
-      this.installed.set(slot, s.generation);
+      this.installed.get(slot)?.key.fill(0);
+      this.installed.set(slot, { peer: s.peer, direction: s.direction, generation: s.generation, key });
       this.stats.installs++;
       this.seq.run(`install ${s.direction} key generation ${s.generation} of peer ${s.peer}`, () => this.device.installKey({ peer: s.peer, direction: s.direction, generation: s.generation, key }));
     }
@@ -48,7 +49,9 @@ export class DeviceKeySink implements KeySink {
   retire(r: KeyRef): void {
     if (r.peer < 0 || r.peer >= this.device.params.peers) return;
     const slot = keySlotIndex(r);
-    if (this.installed.get(slot) !== r.generation) return;
+    const had = this.installed.get(slot);
+    if (had?.generation !== r.generation) return;
+    had.key.fill(0);
     this.installed.delete(slot);
     const cur = this.current.get(r.peer);
     if (cur && cur[r.direction] === r.generation) {
@@ -57,6 +60,15 @@ export class DeviceKeySink implements KeySink {
     }
     this.stats.retires++;
     this.seq.run(`retire ${r.direction} key generation ${r.generation} of peer ${r.peer}`, () => this.device.retireKey(r));
+  }
+
+  /** Installs every live key again and marks the current ones: the device restarted empty. */
+  resync(): void {
+    for (const k of this.installed.values()) {
+      this.stats.installs++;
+      this.seq.run(`reinstall ${k.direction} key generation ${k.generation} of peer ${k.peer}`, () => this.device.installKey(k));
+    }
+    for (const peer of this.current.keys()) this.pushKeysInUse(peer);
   }
 
   /** Slots this sink has installed and not retired. */

@@ -90,6 +90,12 @@ export class OffloadTable implements ForwardingTable {
     this.cam.remove(routeId);
   }
 
+  /** Writes every rule of the shadow table again: the device restarted with an empty table. */
+  resync(): void {
+    const cmds = [...this.cam.manager.entries()].map(([key, value, slot]) => ({ op: 'write' as const, slot, key, value }));
+    if (cmds.length) this.seq.run(`rewrite ${cmds.length} routes`, () => this.device.routeCommands(cmds));
+  }
+
   /** The rule is in the device's table (its packets do not reach the host). */
   onDevice(routeId: number): boolean {
     return this.cam.has(routeId);
