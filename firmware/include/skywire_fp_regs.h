@@ -1,4 +1,4 @@
-/* skywire_fp_regs.h: the skywire_fp register map 1.0 (Skywire forwarding plane: 2 network ports, 16 peers, 4096 + 4 route slots.)
+/* skywire_fp_regs.h: the skywire_fp register map 1.1 (Skywire forwarding plane: 2 network ports, 16 peers, 4096 + 4 route slots.)
  * Generated from spec/forwarding/registers.ts by `npm run gen` (rtl-gen/regmap/c-header.ts); do not edit.
  * Addresses are byte addresses on the device bus (Wishbone; Etherbone reaches the same addresses).
  * Every register is 32 bits; REG(i) macros take the element of an array group. */
@@ -7,7 +7,7 @@
 
 #define SKYWIRE_FP_MAP_BYTES                             0x2000u
 #define SKYWIRE_FP_VERSION_MAJOR                         1u
-#define SKYWIRE_FP_VERSION_MINOR                         0u
+#define SKYWIRE_FP_VERSION_MINOR                         1u
 
 /* id: What this device is: constants of the build. */
 #define SKYWIRE_FP_ID_BASE                               0x0u
@@ -22,7 +22,7 @@
 #define SKYWIRE_FP_ID_VERSION_MINOR_SHIFT                0u  /* additions */
 #define SKYWIRE_FP_ID_VERSION_MINOR_WIDTH                16u
 #define SKYWIRE_FP_ID_VERSION_MINOR_MASK                 0xffffu
-#define SKYWIRE_FP_ID_VERSION_MINOR_VALUE                0x0u
+#define SKYWIRE_FP_ID_VERSION_MINOR_VALUE                0x1u
 #define SKYWIRE_FP_ID_VERSION_MAJOR_SHIFT                16u  /* incompatible changes */
 #define SKYWIRE_FP_ID_VERSION_MAJOR_WIDTH                16u
 #define SKYWIRE_FP_ID_VERSION_MAJOR_MASK                 0xffff0000u
@@ -32,7 +32,7 @@
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_SHIFT            0u  /* FNV-1a digest */
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_WIDTH            32u
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_MASK             0xffffffffu
-#define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_VALUE            0x6216da47u
+#define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_VALUE            0x2ecbf378u
 /* id.shape (ro): Ports, peers and stream width. */
 #define SKYWIRE_FP_ID_SHAPE                              0xcu
 #define SKYWIRE_FP_ID_SHAPE_PORTS_SHIFT                  0u  /* network ports */
@@ -400,6 +400,10 @@
 #define SKYWIRE_FP_PEER_CTRL_RX_SLOT_WIDTH               1u
 #define SKYWIRE_FP_PEER_CTRL_RX_SLOT_MASK                0x40u
 #define SKYWIRE_FP_PEER_CTRL_RX_SLOT_RESET               0x0u
+#define SKYWIRE_FP_PEER_CTRL_ENABLED_SHIFT               7u  /* the slot describes a neighbour: UDP from its address and port on its network port is its traffic (0: such frames go to the host, reason unknownSource) */
+#define SKYWIRE_FP_PEER_CTRL_ENABLED_WIDTH               1u
+#define SKYWIRE_FP_PEER_CTRL_ENABLED_MASK                0x80u
+#define SKYWIRE_FP_PEER_CTRL_ENABLED_RESET               0x0u
 #define SKYWIRE_FP_PEER_CTRL_PORT_SHIFT                  8u  /* network port the peer is reached on */
 #define SKYWIRE_FP_PEER_CTRL_PORT_WIDTH                  4u
 #define SKYWIRE_FP_PEER_CTRL_PORT_MASK                   0xf00u

@@ -11,14 +11,17 @@
 // the engine needs no FIFO between the two.
 //
 // Keys live in two on-chip key RAMs (keySlots x 256 bits each, written 32 bits at a time):
-// one read as a block enters, one for the final addition as it leaves. A key word is
-// written into the entry copy at once and into the exit copy exactly as many cycles later
-// as a block takes between the two reads, so every block sees one key throughout and
-// blocks in flight keep the key they started with. key_wr_ready is low in between.
+// one read as a block enters, one for the final addition as it leaves. Keys apply per
+// packet: a key word goes into the entry copy at the first edge after its handshake at
+// which no packet of its slot is open (the requester says which packet is open on
+// pkt_open / pkt_slot), and into the exit copy exactly as many cycles later as a block takes
+// between the two reads. So every block sees one key throughout, every block of a packet
+// the key its first request saw, and blocks in flight keep the key they started with.
+// key_wr_ready is low in between.
 
 import { CHACHA_CONSTANTS } from '../../spec/chacha20.ts';
 import { GenError } from '../ir/errors.ts';
-import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, ne, not, or, sub, xor } from '../ir/expr.ts';
+import { type Expr, type SignalRef, add, and, concat, constant, eq, fold, mux, ne, not, or, reduce, sub, xor } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { oneOf, powerOfTwo } from '../ir/params.ts';
@@ -52,6 +55,15 @@ export function engineLatency(rounds: number, units: number, stages: number, ent
   return (rounds / units) * ringSlots(rounds, units, stages, entryReg) + 3;
 }
 
+/**
+ * Cycles key_wr_ready stays low after each key word when no packet of the word's slot is
+ * open: the word goes into the exit key copy as many cycles after the entry copy as a block
+ * takes between its two key reads (test/chacha/pipeline.test.ts measures it).
+ */
+export function keyWriteBusyCycles(rounds: number, units: number, stages: number, entryReg = true): number {
+  return (rounds / units) * ringSlots(rounds, units, stages, entryReg) - 1;
+}
+
 /** Parameters shared by the keystream engine and the packet cipher built on it. */
 export const CHACHA_CORE_PARAMS = {
   rounds: oneOf<number>('ChaCha rounds', 20, [8, 12, 20]),
@@ -70,7 +82,7 @@ export function checkUnits(generator: string, rounds: number, units: number): vo
 
 export const keystreamEngine = defineGenerator(
   'chacha/keystream',
-  '2.3.0',
+  '2.4.0',
   {
     ...CHACHA_CORE_PARAMS,
     ctxRam: oneOf<string>('where state words 12-15 (counter, nonce) wait for the final addition: ring (flip-flops riding with the block) or, in a straight pipeline, a delay line beside it in lut, block or ecp5 RAM', 'ring', ['ring', 'lut', 'block', 'ecp5']),
@@ -101,8 +113,11 @@ export const keystreamEngine = defineGenerator(
       `ChaCha${R} keystream engine: ${U} round unit(s) x ${S} stage(s), ${passes} pass(es) round a ring of ${N} register(s),`,
       `${U}/${R} blocks per cycle. A request made while req_ok is 1 comes out on ks_data ${latency} cycles later (ks_valid); no backpressure.`,
       'ks_data: the 64 keystream bytes, byte 0 in bits 7:0.',
-      'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot; requests from the next cycle on use it,',
-      `blocks requested before keep the old key. key_wr_ready is low for ${passes * N - 1} cycles after each word.`,
+      'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. Keys apply per packet: requests made from',
+      'the cycle after the handshake on use the word, except that while a packet of its slot is open (pkt_open, pkt_slot: begun by an',
+      'earlier request) the word waits for that packet to end; so every block of a packet has the key its first request saw.',
+      `key_wr_ready is low for ${keyWriteBusyCycles(R, U, S, p.entryReg)} cycles after each word, plus any wait for an open packet of its slot.`,
+      'rst drops the blocks in flight; it does not clear the key RAM, and a word taken before it still goes into both key copies.',
     );
     m.clock();
     m.reset();
@@ -114,6 +129,8 @@ export const keystreamEngine = defineGenerator(
     const reqSlot = m.input('req_slot', sb);
     const reqCounter = m.input('req_counter', fmt.counterBits);
     const reqNonce = m.input('req_nonce', fmt.nonceBits);
+    const pktOpen = m.input('pkt_open', 1, 'a packet begun by an earlier request is open: a request now continues it');
+    const pktSlot = m.input('pkt_slot', sb, 'key slot of the open packet (its words wait)');
 
     // ---- door: is the ring slot a request made now would take free? ----------------------------
     // A request at cycle t enters the ring at the edge ending cycle t + 2 and is loaded at
@@ -139,35 +156,53 @@ export const keystreamEngine = defineGenerator(
     reqCtxR.set(concat(reqNonce, reqCounter));
 
     // ---- key RAMs ------------------------------------------------------------------------------
-    // A word goes into the entry copy the cycle after its handshake (as requests reach the
-    // key RAM a cycle after they are made), and into the exit copy `gap` cycles later: the
-    // cycles between a block's entry-key read and its exit-key read (the cycle before its
-    // last pass reaches the ring's tail).
+    // Keys apply per packet: a word enters the entry copy at the first edge, from the one
+    // after its handshake on, at which no packet of its slot is open (pkt_open with pkt_slot:
+    // a packet begun earlier may still request blocks), so every block of a packet is made
+    // with the key its first request saw, and a packet whose first beat comes after the
+    // handshake uses the new word. A word written at an edge is seen by requests made in
+    // that edge's cycle (they read the key RAM a cycle later).
+    // It goes into the exit copy exactly `gap` cycles after the entry copy: the cycles between
+    // a block's entry-key read and its exit-key read (the cycle before its last pass reaches
+    // the ring's tail), so a block reads the same word twice. key_wr_ready is low meanwhile.
+    // The key path has no reset: rst (which drops the blocks in flight) leaves the key RAM
+    // and a word under way alone, so the two copies never disagree; its flags power up 0, idle.
     const gap = passes * N;
-    const kwPending = m.reg('kw_pending_reg', 1, { reset: 0, doc: 'a word is written into the entry copy and waits for the exit copy' });
+    if (gap < 3) throw new GenError(`chacha/keystream: a ring of ${N} register(s) making ${passes} pass(es) leaves ${gap} cycles between the key reads; the key path needs 3`);
+    const kwPending = m.reg('kw_pending_reg', 1, { doc: 'a word is taken and not yet in the exit copy (key_wr_ready low)' });
     const cw = Math.ceil(Math.log2(gap + 1));
-    const kwCount = m.reg('kw_count_reg', cw, { doc: 'cycles until the exit copy is written' });
+    const kwCounting = m.reg('kw_counting_reg', 1, { doc: 'the word is in the entry copy; kw_count_reg runs' });
+    const kwCount = m.reg('kw_count_reg', cw, { doc: 'cycles until the word leaves for the exit copy' });
     // The port is registered every cycle, with no enable: the handshake (kw_pending_reg
     // through a LUT) reaching 37 clock enables took 5.1 ns of routing unrolled. A taken
     // word is then held, under an enable straight from a register, for the exit copy.
     const kwSlotR = m.reg('kw_slot_reg', sb, { doc: 'key_wr_slot of last cycle' });
     const kwWordR = m.reg('kw_word_reg', 3, { doc: 'key_wr_word of last cycle' });
     const kwDataR = m.reg('kw_data_reg', 32, { doc: 'key_wr_data of last cycle' });
-    const kwTaken = m.reg('kw_taken_reg', 1, { reset: 0, doc: 'a word was taken last cycle' });
+    const kwTaken = m.reg('kw_taken_reg', 1, { doc: 'a word was taken last cycle' });
     const kwSlotH = m.reg('kw_held_slot_reg', sb, { doc: 'the word taken, until its exit copy is written' });
     const kwWordH = m.reg('kw_held_word_reg', 3);
     const kwDataH = m.reg('kw_held_data_reg', 32);
     const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
-    // One write enable per key word, decoded before the register: each then reaches its own
-    // RAM's cells with no LUT on the way (one enable and a decode after it took 4.8 ns unrolled).
-    const kwEntry = m.reg('kw_entry_reg', KEY_WORDS, { reset: 0, doc: 'bit i: the word taken last cycle is key word i and goes into the entry copy now' });
+    // One candidate enable per key word, decoded before the register: each reaches its own
+    // RAM's cells through one gate, the packet check (one enable and a decode after it took
+    // 4.8 ns unrolled).
+    const kwEntry = m.reg('kw_entry_reg', KEY_WORDS, { doc: 'bit i: the word taken is key word i and is not yet in the entry copy' });
     const wordEnables = (valid: Expr, word: Expr) => concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(valid, eq(word, constant(i, 3)))).reverse());
-    // The entry copy's enables get a copy of the idle flag of their own (kept apart): the
+    // The entry copy's enables get a copy of the busy flag of their own (kept apart): the
     // pending flag sits by the count and the exit side, and reaching the entry from there
     // took 4.6 ns unrolled.
-    const kwIdleEntry = m.reg('kw_idle_entry_reg', 1, { reset: 1, keep: true, doc: '!kw_pending_reg, for the entry copy\'s enables' });
-    kwEntry.set(wordEnables(and(kwValid, kwIdleEntry), kwWord));
-    const kwExit = m.wire('key_wr_exit', and(kwPending, eq(kwCount, constant(0, cw))));
+    const kwBusyEntry = m.reg('kw_busy_entry_reg', 1, { keep: true, doc: 'kw_pending_reg, for the entry copy\'s enables' });
+    // The word waiting for the entry copy: the port's registers the cycle after its
+    // handshake, the held ones after that.
+    const curSlot = m.wire('kw_entry_slot', mux(kwTaken, kwSlotR, kwSlotH));
+    const curData = m.wire('kw_entry_data', mux(kwTaken, kwDataR, kwDataH));
+    const blocked = m.wire('kw_entry_blocked', and(pktOpen, eq(pktSlot, curSlot)));
+    const each = (bit: Expr) => concat(...Array.from({ length: KEY_WORDS }, () => bit));
+    const entryWe = m.wire('kw_entry_we', and(kwEntry, each(not(blocked))));
+    const entered = m.wire('kw_entered', and(reduce('or', kwEntry), not(blocked)));
+    kwEntry.set(or(wordEnables(and(kwValid, not(kwBusyEntry)), kwWord), and(kwEntry, each(blocked))));
+    const kwExit = m.wire('key_wr_exit', and(kwCounting, eq(kwCount, constant(0, cw))));
     kwSlotR.set(kwSlot);
     kwWordR.set(kwWord);
     kwDataR.set(kwData);
@@ -176,20 +211,20 @@ export const keystreamEngine = defineGenerator(
     kwWordH.set(kwWordR, kwTaken);
     kwDataH.set(kwDataR, kwTaken);
     // The exit copy sits by the ring's tail, far from the entry copy: the word travels there
-    // through two register stages, so the count runs out two cycles before its write (by
-    // then, gap - 1 >= 2 cycles after the handshake, the held registers have the word).
-    kwCount.set(mux(kwAccept, constant(gap - 2, cw), sub(kwCount, constant(1, cw))));
+    // through two register stages, so the count runs out two cycles before its write.
+    kwCount.set(mux(entered, constant(gap - 3, cw), sub(kwCount, constant(1, cw))));
+    kwCounting.set(or(entered, and(kwCounting, not(kwExit))));
     const kwPendingNext = m.wire('kw_pending_next', or(kwAccept, and(kwPending, not(kwExit))));
     kwPending.set(kwPendingNext);
-    kwIdleEntry.set(not(kwPendingNext));
+    kwBusyEntry.set(kwPendingNext);
     const entryKey = Array.from({ length: KEY_WORDS }, (_, i) => {
       const mem = m.memory(`entry_key${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot, read as blocks enter`);
-      mem.write(m.slice(kwEntry, i, i), kwSlotR, kwDataR);
+      mem.write(m.slice(entryWe, i, i), curSlot, curData);
       return mem.readAsync(`entry_key${i}_rd`, reqSlotR);
     });
     // Two stages to the exit copy; the second carries a write enable per key word, decoded
     // by the first, as the entry copy's are.
-    const v1 = m.reg('kw_exit1_valid_reg', 1, { reset: 0 });
+    const v1 = m.reg('kw_exit1_valid_reg', 1);
     const sl1 = m.reg('kw_exit1_slot_reg', sb);
     const w1 = m.reg('kw_exit1_word_reg', 3);
     const d1 = m.reg('kw_exit1_data_reg', 32);
@@ -197,7 +232,7 @@ export const keystreamEngine = defineGenerator(
     sl1.set(kwSlotH);
     w1.set(kwWordH);
     d1.set(kwDataH);
-    const en2 = m.reg('kw_exit2_en_reg', KEY_WORDS, { reset: 0, doc: 'bit i: key word i goes into the exit copy now' });
+    const en2 = m.reg('kw_exit2_en_reg', KEY_WORDS, { doc: 'bit i: key word i goes into the exit copy now' });
     const sl2 = m.reg('kw_exit2_slot_reg', sb);
     const d2 = m.reg('kw_exit2_data_reg', 32);
     en2.set(wordEnables(v1, w1));

@@ -57,7 +57,7 @@ export function pipelineLatency(c: PipelineShape): number {
 
 export const chachaPipeline = defineGenerator(
   'chacha/pipeline',
-  '2.3.0',
+  '2.4.0',
   {
     ...CHACHA_CORE_PARAMS,
     width: oneOf<number>('packet stream width in bits', 512, [64, 128, 256, 512]),
@@ -89,7 +89,9 @@ export const chachaPipeline = defineGenerator(
       'm_axis_tuser[0]: the packet\'s block counter wrapped (drop the packet).',
       `Latency from an accepted first beat to its output beat on an idle core: ${latency} cycles (the keystream engine's ${ksLatency},`,
       `${B > 1 ? 'the register holding a block for its beats, ' : ''}the XOR register and the output FIFO). Output FIFO: ${depth} beats.`,
-      'Key writes apply to the blocks of beats accepted after the write\'s handshake; earlier beats keep the old key.',
+      'Keys apply per packet: a key word applies to exactly the packets whose first beat is accepted after the word\'s handshake',
+      '(a word taken at the same edge as a first beat is not that packet\'s), and every block of a packet uses the key its first beat saw:',
+      'a word for the slot of a packet still coming in waits, key_wr_ready low, until that packet\'s last beat is in.',
     );
     m.clock();
     m.reset();
@@ -143,6 +145,9 @@ export const chachaPipeline = defineGenerator(
       req_slot: curSlot,
       req_nonce: curNonce,
       req_counter: curCounter,
+      // Key words of the open packet's slot wait for it to end (keys apply per packet).
+      pkt_open: inPacketReq,
+      pkt_slot: slot,
     }, { unused: B > 1 ? [] : ['ks_valid'] });
     const cw = Math.log2(depth) + 1;
     // The status count: acceptances counted a cycle late and deliveries two cycles late,

@@ -391,6 +391,14 @@ export class Module {
     return Array.from({ length: count }, (_, i) => sliceRef(r, i * w + w - 1, i * w));
   }
 
+  /**
+   * Bits the design computes but deliberately never reads (fields of a shared word that one
+   * configuration has no use for): a wire named `<name>_unused`, which Verilator's lint skips.
+   */
+  unread(name: string, ...parts: Expr[]): void {
+    this.wire(`${name}_unused`, concat(...parts));
+  }
+
   private tempCount = 0;
   /** Returns `e` itself when it is a signal, otherwise a wire holding it. */
   named(e: Expr, name?: string): SignalRef {

@@ -12,7 +12,7 @@ import { type GroupSpec, type RegisterMap, buildMap, field, mapDigest } from './
 /** "SKYW": what `id.magic` reads on every build. */
 export const FP_MAGIC = 0x534b5957;
 /** Raised in major for a change that moves or redefines a register, in minor for an addition. */
-export const FP_MAP_VERSION = { major: 1, minor: 0 } as const;
+export const FP_MAP_VERSION = { major: 1, minor: 1 } as const;
 /** Address space of the map (the CSR block decodes 13 bits of byte address). */
 export const FP_MAP_BYTES = 0x2000;
 
@@ -113,6 +113,7 @@ function groups(p: FwdParams, buildId: number): GroupSpec[] {
           field('tx_slot', 4, 1, 'generation parity of the current transmit key'),
           field('rx_valid', 5, 1, 'a current receive key exists'),
           field('rx_slot', 6, 1, 'generation parity of the current receive key (frames under the other go to the host, reason nextKey)'),
+          field('enabled', 7, 1, 'the slot describes a neighbour: UDP from its address and port on its network port is its traffic (0: such frames go to the host, reason unknownSource)'),
           field('port', 8, 4, 'network port the peer is reached on'),
         ] },
         { name: 'local_id', access: 'rw', doc: 'Our session ID: the receiver field of frames the peer sends.', fields: [field('id', 0, 32, 'session ID')] },

@@ -79,8 +79,9 @@ wire [17:0] dib = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9,
 wire [13:0] ada = {ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2, ADA1, ADA0};
 wire [13:0] adb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
 // Data bits above the width and address bits below LO are ignored at some widths; this wire
-// reads them so lint sees every pin used (Verilator ignores names containing "unused").
-wire unused_at_some_widths = ^{dia, dib, ada[3:0], adb[3:0], CLKB};
+// reads them (and the byte enables, used only at width 18) so lint sees every pin used
+// (Verilator ignores names containing "unused").
+wire unused_at_some_widths = ^{dia, dib, ada[3:0], adb[3:0], CLKB, be_a, be_b};
 
 wire [13-LO:0] addr_a = ada[13:LO];
 wire [13-LO:0] addr_b = adb[13:LO];
@@ -89,6 +90,8 @@ wire [17:0] be_a = W == 18 ? {{9{ADA1}}, {9{ADA0}}} : {18{1'b1}};
 wire [17:0] be_b = W == 18 ? {{9{ADB1}}, {9{ADB0}}} : {18{1'b1}};
 wire [W-1:0] mask_a = be_a[W-1:0];
 wire [W-1:0] mask_b = be_b[W-1:0];
+// Below width 18 only the low W enables are used.
+wire unused_enables_at_some_widths = ^{be_a, be_b};
 
 wire on_a = CEA && {CSA2, CSA1, CSA0} == CS_A;
 wire on_b = CEB && {CSB2, CSB1, CSB0} == CS_B;
