@@ -182,7 +182,7 @@ export class Device {
     this.checkPeer(peer);
     const p = `peer[${peer}]`;
     const keep = this.regs.fields(`${p}.ctrl`, this.peerCtrl[peer]!);
-    const ctrl = this.regs.write(`${p}.ctrl`, { ...keep, session: c.session ? 1 : 0, up: c.up ? 1 : 0, pad32: c.pad32 ? 1 : 0, port: c.port }).value;
+    const ctrl = this.regs.write(`${p}.ctrl`, { ...keep, enabled: 1, session: c.session ? 1 : 0, up: c.up ? 1 : 0, pad32: c.pad32 ? 1 : 0, port: c.port }).value;
     // Template first, then the ctrl word that switches the peer on.
     const ops = [
       this.regs.write(`${p}.local_id`, c.localId),

@@ -69,7 +69,7 @@ describe('Device over Etherbone, against the Verilated CSR block', () => {
   it('configures a peer, marks its keys in use and reports port links', async () => {
     await device.configurePeer(3, { session: true, up: true, pad32: false, port: 1, localId: 0x1111, remoteId: 0x2222, mac: Uint8Array.of(2, 0, 0, 0, 0, 9), ip: '10.9.0.2', udpPort: 7700 });
     await device.setKeysInUse(3, { txValid: true, txSlot: 1, rxValid: true, rxSlot: 0 });
-    expect(await device.readFields('peer[3].ctrl')).toEqual({ session: 1, up: 1, pad32: 0, tx_valid: 1, tx_slot: 1, rx_valid: 1, rx_slot: 0, port: 1 });
+    expect(await device.readFields('peer[3].ctrl')).toEqual({ session: 1, up: 1, pad32: 0, tx_valid: 1, tx_slot: 1, rx_valid: 1, rx_slot: 0, enabled: 1, port: 1 });
     expect(Number(dev.dut.signal('cfg_peer3_ip').value) >>> 0).toBe(0x0a090002);
     expect(Number(dev.dut.signal('cfg_peer3_ctrl_port').value)).toBe(1);
     dev.setLink(1, false);
