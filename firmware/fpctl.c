@@ -46,6 +46,25 @@ static int num(const char *s, unsigned long max, unsigned long *out) {
   return 1;
 }
 
+/* Hex digits into bytes; the count, or -1 (after saying why) when they are not whole bytes of hex. */
+static long parse_hex(const char *hx, uint8_t *out, size_t cap) {
+  size_t i, n = strlen(hx) / 2;
+  if (strlen(hx) % 2 || n > cap) {
+    fprintf(stderr, "fpctl: \"%.16s...\" must be an even number of hex digits, at most %lu bytes\n", hx, (unsigned long)cap);
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    char b[3] = {hx[2 * i], hx[2 * i + 1], 0};
+    char *end;
+    out[i] = (uint8_t)strtoul(b, &end, 16);
+    if (*end) {
+      fprintf(stderr, "fpctl: \"%s\" is not hex\n", b);
+      return -1;
+    }
+  }
+  return (long)n;
+}
+
 static int fail(const char *what, int rc) {
   fprintf(stderr, "fpctl: %s: %s\n", what, fp_strerror(rc));
   return 1;
@@ -140,24 +159,15 @@ int main(int argc, char **argv) {
   } else if (!strcmp(argv[a], "key") && argc - a == 5) {
     unsigned long peer, gen;
     uint8_t key[32];
-    int rx, i;
-    const char *hx = argv[a + 4];
+    int rx;
     if (!num(argv[a + 1], id.peers - 1, &peer) || !num(argv[a + 3], 0xffffffffUL, &gen)) return 2;
     if (strcmp(argv[a + 2], "tx") && strcmp(argv[a + 2], "rx")) return usage();
     rx = !strcmp(argv[a + 2], "rx");
-    if (strlen(hx) != 64) {
+    if (strlen(argv[a + 4]) != 64) {
       fprintf(stderr, "fpctl: a key is 64 hex digits\n");
       return 2;
     }
-    for (i = 0; i < 32; i++) {
-      char b[3] = {hx[2 * i], hx[2 * i + 1], 0};
-      char *end;
-      key[i] = (uint8_t)strtoul(b, &end, 16);
-      if (*end) {
-        fprintf(stderr, "fpctl: \"%s\" is not hex\n", b);
-        return 2;
-      }
-    }
+    if (parse_hex(argv[a + 4], key, sizeof key) != 32) return 2;
     rc = fp_key_install(&bus, (unsigned)peer, rx, (uint32_t)gen, key);
     if (rc) return fail("key install", rc);
     printf("key slot %u holds generation %lu\n", (unsigned)SKYWIRE_FP_KEY_SLOT((unsigned)peer, rx, (unsigned)gen), gen);
@@ -169,22 +179,9 @@ int main(int argc, char **argv) {
     if (rc) return fail("key retire", rc);
   } else if (!strcmp(argv[a], "send") && argc - a == 2) {
     static uint8_t frame[65535];
-    const char *hx = argv[a + 1];
-    size_t i, n = strlen(hx) / 2;
-    if (strlen(hx) % 2 || n > sizeof frame) {
-      fprintf(stderr, "fpctl: the frame must be an even number of hex digits, at most 65,535 bytes\n");
-      return 2;
-    }
-    for (i = 0; i < n; i++) {
-      char b[3] = {hx[2 * i], hx[2 * i + 1], 0};
-      char *end;
-      frame[i] = (uint8_t)strtoul(b, &end, 16);
-      if (*end) {
-        fprintf(stderr, "fpctl: \"%s\" is not hex\n", b);
-        return 2;
-      }
-    }
-    rc = fp_host_send(&bus, frame, n);
+    long n = parse_hex(argv[a + 1], frame, sizeof frame);
+    if (n < 0) return 2;
+    rc = fp_host_send(&bus, frame, (size_t)n);
     if (rc) return fail("host-port send", rc);
   } else if (!strcmp(argv[a], "recv") && argc - a == 1) {
     static uint8_t frame[65535];
