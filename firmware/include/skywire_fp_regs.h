@@ -1,4 +1,4 @@
-/* skywire_fp_regs.h: the skywire_fp register map 1.1 (Skywire forwarding plane: 2 network ports, 16 peers, 4096 + 4 route slots.)
+/* skywire_fp_regs.h: the skywire_fp register map 1.3 (Skywire forwarding plane: 2 network ports, 16 peers, 4096 + 4 route slots.)
  * Generated from spec/forwarding/registers.ts by `npm run gen` (rtl-gen/regmap/c-header.ts); do not edit.
  * Addresses are byte addresses on the device bus (Wishbone; Etherbone reaches the same addresses).
  * Every register is 32 bits; REG(i) macros take the element of an array group. */
@@ -7,7 +7,7 @@
 
 #define SKYWIRE_FP_MAP_BYTES                             0x2000u
 #define SKYWIRE_FP_VERSION_MAJOR                         1u
-#define SKYWIRE_FP_VERSION_MINOR                         1u
+#define SKYWIRE_FP_VERSION_MINOR                         3u
 
 /* id: What this device is: constants of the build. */
 #define SKYWIRE_FP_ID_BASE                               0x0u
@@ -22,7 +22,7 @@
 #define SKYWIRE_FP_ID_VERSION_MINOR_SHIFT                0u  /* additions */
 #define SKYWIRE_FP_ID_VERSION_MINOR_WIDTH                16u
 #define SKYWIRE_FP_ID_VERSION_MINOR_MASK                 0xffffu
-#define SKYWIRE_FP_ID_VERSION_MINOR_VALUE                0x1u
+#define SKYWIRE_FP_ID_VERSION_MINOR_VALUE                0x3u
 #define SKYWIRE_FP_ID_VERSION_MAJOR_SHIFT                16u  /* incompatible changes */
 #define SKYWIRE_FP_ID_VERSION_MAJOR_WIDTH                16u
 #define SKYWIRE_FP_ID_VERSION_MAJOR_MASK                 0xffff0000u
@@ -32,7 +32,7 @@
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_SHIFT            0u  /* FNV-1a digest */
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_WIDTH            32u
 #define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_MASK             0xffffffffu
-#define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_VALUE            0x2ecbf378u
+#define SKYWIRE_FP_ID_BUILD_ID_BUILD_ID_VALUE            0xf58af219u
 /* id.shape (ro): Ports, peers and stream width. */
 #define SKYWIRE_FP_ID_SHAPE                              0xcu
 #define SKYWIRE_FP_ID_SHAPE_PORTS_SHIFT                  0u  /* network ports */
@@ -109,6 +109,9 @@
 #define SKYWIRE_FP_CTRL_STATUS_COUNTER_BUSY_SHIFT        2u  /* a counter read is under way */
 #define SKYWIRE_FP_CTRL_STATUS_COUNTER_BUSY_WIDTH        1u
 #define SKYWIRE_FP_CTRL_STATUS_COUNTER_BUSY_MASK         0x4u
+#define SKYWIRE_FP_CTRL_STATUS_COUNTERS_READY_SHIFT      3u  /* the counters finished their clear pass after reset (reads before it are dropped) */
+#define SKYWIRE_FP_CTRL_STATUS_COUNTERS_READY_WIDTH      1u
+#define SKYWIRE_FP_CTRL_STATUS_COUNTERS_READY_MASK       0x8u
 /* ctrl.errors (w1c): Sticky errors; write 1 to clear. */
 #define SKYWIRE_FP_CTRL_ERRORS                           0x48u
 #define SKYWIRE_FP_CTRL_ERRORS_ROUTE_OVERRUN_SHIFT       0u  /* a route command was written while the previous one was pending; it was dropped */
@@ -127,6 +130,14 @@
 #define SKYWIRE_FP_CTRL_ERRORS_HOST_TX_BAD_WIDTH         1u
 #define SKYWIRE_FP_CTRL_ERRORS_HOST_TX_BAD_MASK          0x8u
 #define SKYWIRE_FP_CTRL_ERRORS_HOST_TX_BAD_RESET         0x0u
+#define SKYWIRE_FP_CTRL_ERRORS_HOST_RX_DROPPED_SHIFT     4u  /* a frame for the host found the mailbox full and was dropped */
+#define SKYWIRE_FP_CTRL_ERRORS_HOST_RX_DROPPED_WIDTH     1u
+#define SKYWIRE_FP_CTRL_ERRORS_HOST_RX_DROPPED_MASK      0x10u
+#define SKYWIRE_FP_CTRL_ERRORS_HOST_RX_DROPPED_RESET     0x0u
+#define SKYWIRE_FP_CTRL_ERRORS_COUNTER_LOST_SHIFT        5u  /* a counter increment was lost (a bug: never expected) */
+#define SKYWIRE_FP_CTRL_ERRORS_COUNTER_LOST_WIDTH        1u
+#define SKYWIRE_FP_CTRL_ERRORS_COUNTER_LOST_MASK         0x20u
+#define SKYWIRE_FP_CTRL_ERRORS_COUNTER_LOST_RESET        0x0u
 
 /* key: Key installation. Stage a key and its generation, then write `key_cmd`: the install applies to exactly the frames accepted after it completes (the slot turns valid last), and a slot in use is never written (the host rotates by writing the idle slot of the generation parity, spec/key-slots.ts). */
 #define SKYWIRE_FP_KEY_BASE                              0x80u

@@ -142,6 +142,14 @@ export class Link {
     return this.session.txGen < 0 ? 'awaitingConfirm' : 'established';
   }
 
+  /**
+   * The session's IDs: `local` is the receiver field of frames the peer sends us, `remote` that of
+   * frames we send. A forwarding plane that takes over the datapath needs both.
+   */
+  get sessionIds(): { local: number; remote: number } | undefined {
+    return this.session ? { local: this.session.localId, remote: this.session.remoteId } : undefined;
+  }
+
   /** Current transmit generation (-1 when none). */
   get generation(): number {
     return this.session?.txGen ?? -1;

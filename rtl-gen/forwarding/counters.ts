@@ -25,7 +25,7 @@ export const counterBank = defineGenerator(
   '1.0.0',
   {
     entries: powerOfTwo('counters in the bank', 512, 16, 65536),
-    ports: intRange('increment ports', 2, 1, 8),
+    ports: intRange('increment ports', 2, 1, 16),
   },
   (p, info) => {
     const ib = Math.log2(p.entries);
@@ -36,6 +36,7 @@ export const counterBank = defineGenerator(
     m.describe(
       `${p.entries} counters of (${fw}-bit frames, ${bw}-bit bytes) in block RAM, ${p.ports} increment port(s) and a read-and-clear port.`,
       'One operation per cycle; reads go before queued increments. A read\'s result comes out 2 cycles after s_rd_valid is taken.',
+      `After reset a clear pass writes every counter to zero (${p.entries} cycles, ready low); increments wait in their queues meanwhile.`,
       `Each increment port queues ${COUNTER_QUEUE_DEPTH} increments; inc_overflow pulses if one is refused (the plane never lets that happen).`,
     );
     m.clock();
@@ -54,7 +55,13 @@ export const counterBank = defineGenerator(
       overflow = or(overflow, and(v, not(o.s_ready!)));
       heads.push({ valid: o.m_valid!, index: m.slice(o.m_data!, ib + COUNTER_DELTA_BITS - 1, COUNTER_DELTA_BITS), delta: m.slice(o.m_data!, COUNTER_DELTA_BITS - 1, 0), take });
     }
-    const rdValid = m.input('s_rd_valid', 1, 'read a counter');
+    // The clear pass after reset: block RAM keeps its words through a reset, counters must not.
+    const clearing = m.reg('clearing_reg', 1, { reset: 1, doc: 'the clear pass after reset is under way' });
+    const clearIdx = m.reg('clear_index_reg', ib, { reset: 0 });
+    const clearLast = eq(clearIdx, constant(p.entries - 1, ib));
+    clearing.set(mux(and(clearing, clearLast), constant(0, 1), clearing));
+    clearIdx.set(add(clearIdx, constant(1, ib)), clearing);
+    const rdValid = m.wire('rd_valid', and(m.input('s_rd_valid', 1, 'read a counter (ignored while s_rd_ready is low)'), not(clearing)));
     const rdIndex = m.input('s_rd_index', ib);
     const rdClear = m.input('s_rd_clear', 1, 'zero it in the same operation');
 
@@ -63,7 +70,7 @@ export const counterBank = defineGenerator(
     const last = m.reg('last_reg', kb, { reset: 0 });
     const grants: Expr[] = [];
     heads.forEach((h, k) => {
-      let g = and(h.valid, not(rdValid));
+      let g = and(and(h.valid, not(rdValid)), not(clearing));
       heads.forEach((o, j) => {
         if (j === k) return;
         const terms: Expr[] = [];
@@ -109,7 +116,7 @@ export const counterBank = defineGenerator(
     const incBytes = add(oldBytes, zext(s1Delta, bw));
     const next = m.wire('new_entry', mux(s1Read, mux(s1Clear, constant(0, ew), old), concat(incBytes, incFrames)));
     const write = m.wire('write', and(s1Valid, or(not(s1Read), s1Clear)));
-    mem.write(write, s1Index, next);
+    mem.write(or(write, clearing), mux(clearing, clearIdx, s1Index), mux(clearing, constant(0, ew), next));
     lastWrValid.set(write);
     lastWrIndex.set(s1Index);
     lastWrData.set(next);
@@ -121,7 +128,7 @@ export const counterBank = defineGenerator(
     outValid.set(readDone);
     outFrames.set(oldFrames, readDone);
     outBytes.set(oldBytes, readDone);
-    m.output('s_rd_ready', 1, 'the read is taken this cycle (reads always are)').drive(rdValid);
+    m.output('s_rd_ready', 1, 'reads are taken (low during the clear pass after reset)').drive(not(clearing));
     m.output('m_rd_valid', 1, 'result of the read taken two cycles ago').drive(outValid);
     m.output('m_rd_frames', fw).drive(outFrames);
     m.output('m_rd_bytes', bw).drive(outBytes);

@@ -329,6 +329,7 @@ export const ingressParser = defineGenerator(
     m.output('ev_rx_valid', 1, 'a frame ended (port rxFrames)').drive(and(take, tlast));
     m.output('ev_rx_bytes', LEN_BITS + 1, 'its bytes').drive(frameLen);
     m.output('ev_overflow', 1, 'a frame was dropped: no room (port rxOverflow)').drive(ff.overflow!);
+    m.output('status_busy', 1, 'a frame is inside: arriving, being checked, or waiting').drive(or(or(not(starting), or(e1, or(e2, or(e3, e4)))), or(ff.m_valid!, dq.m_valid!)));
     return m;
   },
 );

@@ -191,7 +191,7 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   const ctxPush = m.wire('ctx_push', and(takeDesc, eq(dAction, constant(2, 2))));
   const ctxReadyW = m.wire('ctx_pop', 1);
   // Frames leave the engine in order, each with its context at the queue's head.
-  const ctx = m.instance(ctxQ, 'ctx_queue', { s_valid: ctxPush, s_data: ctxIn, m_ready: ctxReadyW }, { unused: ['m_valid'] });
+  const ctx = m.instance(ctxQ, 'ctx_queue', { s_valid: ctxPush, s_data: ctxIn, m_ready: ctxReadyW });
   m.assign(ctxFull, not(ctx.s_ready!));
   const openMReady = m.wire('open_m_ready', 1);
   const open = m.instance(openEngine, 'open', {
@@ -282,7 +282,8 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   camHave.set(mux(frameDone, zero(1), or(camHave, and(camResValid, camPending))));
   camHitR.set(camResHit, and(camResValid, camPending));
   // The QoS class and the reserved bits are not used yet (one egress queue), nor arg above the 32-bit route ID.
-  m.wire('cam_value_bits_unused', concat(m.slice(camResValue, 63, 60), m.slice(camResValue, 7, 2), m.slice(camResValue, 0, 0)));
+  const argTop = valueField(vl, 'arg').offset + 32;
+  m.wire('cam_value_bits_unused', concat(...(argTop < 64 ? [m.slice(camResValue, 63, argTop)] : []), m.slice(camResValue, 7, 2), m.slice(camResValue, 0, 0)));
   camValR.set(concat(vf('local', camResValue), vf('port', camResValue), vf('counter', camResValue), vf('arg', camResValue, 32)), and(camResValid, camPending));
   m.assign(camWait, or(camAsk, camPending));
   m.output('cam_req_valid', 1, 'ask the route table').drive(camAsk);
@@ -403,21 +404,35 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
     ao += w;
     return e;
   };
-  const aKind = atake('kind', 2);
-  const aReason = atake('reason', 4);
-  const aTarget = atake('target', pb);
-  const aNext = atake('next_route', 32);
-  const aLen = atake('len', 12);
-  const aPeer = atake('peer', pb);
+  // Host seal jobs (spec/forwarding/host-port.ts, kind seal): an inner message placed at byte 20 by the plane, for peer s_hseal_peer.
+  const hs = { tdata: m.input('s_hseal_tdata', 64, 'host seal job: the inner message from byte 20 on (bytes 0-19 ignored)'), tlast: m.input('s_hseal_tlast', 1), tvalid: m.input('s_hseal_tvalid', 1),
+    peer: m.input('s_hseal_peer', pb, 'peer to seal for (held during the job)'), len: m.input('s_hseal_len', 12, 'inner payload length (held during the job)') };
   // States: 0 idle, 1 discard, 2 host header, 3 host beats, 4 counter, 5 seal beats, 6 drain rest.
   const rs = m.reg('rd_state_reg', 3, { reset: 0 });
   const rIs = (s: number): Expr => eq(rs, constant(s, 3));
+  // A job starts from the action queue, or, when it is empty, from the host.
+  const actTaken = m.wire('act_taken', and(rIs(0), act.m_valid!));
+  const hostJob = m.wire('host_job_taken', and(and(rIs(0), not(act.m_valid!)), hs.tvalid));
+  const started = or(actTaken, hostJob);
+  const latch = (nm: string, w: number, fromAct: Expr, fromHost: Expr): SignalRef => {
+    const r = m.reg(`job_${nm}_reg`, w);
+    r.set(mux(actTaken, fromAct, fromHost), started);
+    return r;
+  };
+  const atakeKind = atake('kind', 2);
+  const aReason = latch('reason', 4, atake('reason', 4), zero(4));
+  const aTarget = latch('target', pb, atake('target', pb), hs.peer);
+  const aNext = latch('next_route', 32, atake('next_route', 32), zero(32));
+  const aLen = latch('len', 12, atake('len', 12), hs.len);
+  const aPeer = latch('peer', pb, atake('peer', pb), zero(pb));
+  const fromHost = m.reg('job_from_host_reg', 1, { doc: 'the job is the host\'s: its bytes come from s_hseal, no route ID to rewrite' });
+  fromHost.set(hostJob, started);
   const rBeat = m.reg('rd_beat_reg', 8, { doc: 'output beat of the frame being read out' });
   const rOut = m.reg('rd_out_bytes_reg', 12, { doc: 'bytes of the output still to come' });
-  const rLastSeen = m.reg('rd_last_seen_reg', 1, { doc: 'the buffer frame\'s last beat was read' });
-  const bData = m.wire('buf_data', m.slice(bufIn.m_data!, 63, 0));
-  const bLast = m.slice(bufIn.m_data!, 64, 64);
-  const bValid = bufIn.m_valid!;
+  const rLastSeen = m.reg('rd_last_seen_reg', 1, { doc: 'the source frame\'s last beat was read' });
+  const bData = m.wire('buf_data', mux(fromHost, hs.tdata, m.slice(bufIn.m_data!, 63, 0)));
+  const bLast = m.wire('buf_last', mux(fromHost, hs.tlast, m.slice(bufIn.m_data!, 64, 64)));
+  const bValid = m.wire('buf_valid', mux(fromHost, hs.tvalid, bufIn.m_valid!));
   const readOutGrant = m.wire('host_grant_rd', or(eq(hostOwner, constant(2, 2)), eq(hostOwner, constant(0, 2))));
   // Host hand-up of an opened frame: the header, then 23 + inner length bytes of the buffer.
   const openedLen = m.wire('opened_len', add(aLen, constant(FRAME_HEADER_BYTES + INNER_HEADER_BYTES, 12)), 'link header and inner message');
@@ -457,9 +472,9 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
     const fromBuf = mux(sealInBuffer, byteOf(m, bData, k), zero(8));
     const beyond = not(lt(pos, msgEnd));
     let b: Expr = mux(beyond, zero(8), fromBuf);
-    // Route ID at 29-32 (beat 3 bytes 5-7, beat 4 byte 0).
-    if (k >= 5) b = mux(eq(rBeat, constant(3, 8)), nextBytes[k - 5]!, b);
-    if (k === 0) b = mux(eq(rBeat, constant(4, 8)), nextBytes[3]!, b);
+    // Route ID at 29-32 (beat 3 bytes 5-7, beat 4 byte 0), in forwarded frames.
+    if (k >= 5) b = mux(and(eq(rBeat, constant(3, 8)), not(fromHost)), nextBytes[k - 5]!, b);
+    if (k === 0) b = mux(and(eq(rBeat, constant(4, 8)), not(fromHost)), nextBytes[3]!, b);
     // Header at 0-19.
     if (k < 8) b = mux(eq(rBeat, constant(0, 8)), hdrBytes[k]!, b);
     b = mux(eq(rBeat, constant(1, 8)), hdrBytes[8 + k]!, b);
@@ -480,23 +495,24 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   m.output('seal_key_ready', 1, 'the seal engine takes the key word').drive(seal.key_wr_ready!);
   // Buffer reads: discard and drain pop freely; host and seal beats pop as they go out.
   const bufTake = or(and(or(rIs(1), rIs(6)), bValid), or(and(hostBeatValid, rHostFire), and(sealInBuffer, sealFire)));
-  m.assign(bufPop, bufTake);
+  m.assign(bufPop, and(bufTake, not(fromHost)));
+  m.output('s_hseal_tready', 1, 'a beat of the host seal job is taken').drive(and(bufTake, fromHost));
   const bufLastTaken = and(bufTake, bLast);
-  const actTaken = and(rIs(0), act.m_valid!);
   m.assign(actPop, actTaken);
   const outFire = or(and(rIs(3), rHostFire), sealFire);
   const lastOut = and(outFire, mux(rIs(3), outLastHost, sealLastBeat));
   const afterOut = mux(or(rLastSeen, bufLastTaken), zero(3), constant(6, 3));
-  rs.set(mux(actTaken, mux(eq(aKind, constant(1, 2)), constant(2, 3), mux(eq(aKind, constant(2, 2)), constant(4, 3), constant(1, 3))),
+  const startKind = mux(actTaken, atakeKind, constant(2, 2));
+  rs.set(mux(started, mux(eq(startKind, constant(1, 2)), constant(2, 3), mux(eq(startKind, constant(2, 2)), constant(4, 3), constant(1, 3))),
     mux(and(rIs(1), bufLastTaken), zero(3),
       mux(and(rIs(2), rHostFire), constant(3, 3),
         mux(and(rIs(4), and(ctrGrant, not(egCtxFull))), constant(5, 3),
           mux(lastOut, afterOut,
             mux(and(rIs(6), bufLastTaken), zero(3), rs)))))));
-  rBeat.set(mux(actTaken, zero(8), add(rBeat, constant(1, 8))), or(actTaken, outFire));
+  rBeat.set(mux(started, zero(8), add(rBeat, constant(1, 8))), or(started, outFire));
   rOut.set(mux(and(rIs(2), rHostFire), openedLen,
     mux(and(rIs(4), ctrGrant), sealLen, sub(rOut, mux(lt(rOut, constant(8, 12)), rOut, constant(8, 12))))), or(or(and(rIs(2), rHostFire), and(rIs(4), ctrGrant)), outFire));
-  rLastSeen.set(mux(actTaken, zero(1), or(rLastSeen, bufLastTaken)));
+  rLastSeen.set(mux(started, zero(1), or(rLastSeen, bufLastTaken)));
   hostOwner.set(mux(eq(hostOwner, zero(2)), mux(rHostValid, constant(2, 2), mux(hostDispValid, constant(1, 2), zero(2))),
     mux(or(and(eq(hostOwner, constant(1, 2)), and(and(dIs(3), hostDispFire), frLast)), and(eq(hostOwner, constant(2, 2)), and(rIs(3), and(rHostFire, outLastHost)))), zero(2), hostOwner)));
   // The host stream.
@@ -579,5 +595,8 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   m.output('m_egress_tlast', 1).drive(or(eIs(4), and(eIs(3), endsHere)));
   m.output('m_egress_tvalid', 1).drive(egValid);
   m.output('m_egress_tdest', 4, 'network port of the target peer').drive(tPort);
+  // A frame is somewhere in the pipeline: in a stage, a queue, or an engine (its context queued).
+  m.output('status_busy', 1, 'a frame is inside (tests wait for this to fall)').drive(
+    [not(dIs(0)), ctx.m_valid!, bufIn.m_valid!, info.m_valid!, not(sIs(0)), act.m_valid!, not(rIs(0)), eg.m_valid!, not(eIs(0))].reduce((a, b) => or(a, b)));
   return m;
 }

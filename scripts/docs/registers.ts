@@ -124,9 +124,9 @@ Frames pass between the plane and the host with an ${HOST_HEADER_BYTES}-byte hea
   then the frame: \`raw\`, the Ethernet frame as received; \`opened\`, the 20-byte link header
   and the inner message without padding (its counter already marked in the replay window);
 - from the host: \`kind u8 | 0 u8 | egress port u8 | peer u8 | length u16 | 0 u16\`: \`raw\`,
-  an Ethernet frame sent as is out of the port; \`seal\`, an inner message (type, payload)
-  that the plane pads, seals under the peer's current transmit key and next counter and
-  sends in the peer's header template.
+  an Ethernet frame sent as is out of the port; \`seal\`, an inner message without padding
+  (type u8, length u16, payload) that the plane pads, seals under the peer's current transmit
+  key and next counter and sends in the peer's header template.
 
 ${table(['kind', 'code'], Object.entries(HostKind).map(([k, v]) => [`\`${k}\``, `${v}`]))}
 

@@ -14,10 +14,10 @@
 // Down (host to device):
 //   kind u8 | zero u8 | egress port u8 | peer u8 | length u16 | zero u16
 //   raw:  an Ethernet frame sent as is out of `egress port` (handshakes, ARP, anything)
-//   seal: an inner message without length or padding (inner type u8 | payload); the device
-//         adds the length, pads with the peer's granule, seals under the peer's current
-//         transmit key and next counter, and sends it in the peer's header template, so each
-//         key has one counter space shared by forwarded and host frames.
+//   seal: an inner message without its padding (inner type u8 | length u16 | payload, the form
+//         `opened` hands up); the device pads it with the peer's granule, seals it under the
+//         peer's current transmit key and next counter, and sends it in the peer's header
+//         template, so each key has one counter space shared by forwarded and host frames.
 
 export const HOST_HEADER_BYTES = 8;
 export const NO_PEER = 0xff;

@@ -12,7 +12,7 @@ import { type GroupSpec, type RegisterMap, buildMap, field, mapDigest } from './
 /** "SKYW": what `id.magic` reads on every build. */
 export const FP_MAGIC = 0x534b5957;
 /** Raised in major for a change that moves or redefines a register, in minor for an addition. */
-export const FP_MAP_VERSION = { major: 1, minor: 1 } as const;
+export const FP_MAP_VERSION = { major: 1, minor: 3 } as const;
 /** Address space of the map (the CSR block decodes 13 bits of byte address). */
 export const FP_MAP_BYTES = 0x2000;
 
@@ -41,8 +41,8 @@ function groups(p: FwdParams, buildId: number): GroupSpec[] {
       name: 'ctrl', offset: 0x0040, doc: 'Switches, status and sticky errors of the whole plane.',
       regs: [
         { name: 'ctrl', access: 'rw', doc: 'Forwarding switch. Off after reset, so the host programs addresses, peers and keys before any frame is forwarded.', fields: [field('forward_enable', 0, 1, '1: open, look up, forward; 0: every frame goes to the host raw (reason passThrough)')] },
-        { name: 'status', access: 'ro', doc: 'What the plane is busy with.', fields: [field('route_ready', 0, 1, 'the route table takes a command (its clear pass after reset is done and the last command was accepted)'), field('key_busy', 1, 1, 'a key command is under way'), field('counter_busy', 2, 1, 'a counter read is under way')] },
-        { name: 'errors', access: 'w1c', doc: 'Sticky errors; write 1 to clear.', fields: [field('route_overrun', 0, 1, 'a route command was written while the previous one was pending; it was dropped'), field('key_overrun', 1, 1, 'a key command was written while one was under way; it was dropped'), field('counter_overrun', 2, 1, 'a counter command was written while one was under way; it was dropped'), field('host_tx_bad', 3, 1, 'a frame from the host had a bad header or length and was dropped')] },
+        { name: 'status', access: 'ro', doc: 'What the plane is busy with.', fields: [field('route_ready', 0, 1, 'the route table takes a command (its clear pass after reset is done and the last command was accepted)'), field('key_busy', 1, 1, 'a key command is under way'), field('counter_busy', 2, 1, 'a counter read is under way'), field('counters_ready', 3, 1, 'the counters finished their clear pass after reset (reads before it are dropped)')] },
+        { name: 'errors', access: 'w1c', doc: 'Sticky errors; write 1 to clear.', fields: [field('route_overrun', 0, 1, 'a route command was written while the previous one was pending; it was dropped'), field('key_overrun', 1, 1, 'a key command was written while one was under way; it was dropped'), field('counter_overrun', 2, 1, 'a counter command was written while one was under way; it was dropped'), field('host_tx_bad', 3, 1, 'a frame from the host had a bad header or length and was dropped'), field('host_rx_dropped', 4, 1, 'a frame for the host found the mailbox full and was dropped'), field('counter_lost', 5, 1, 'a counter increment was lost (a bug: never expected)')] },
       ],
     },
     {
