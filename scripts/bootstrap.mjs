@@ -37,7 +37,10 @@ const NEEDS = [
   { what: 'zlib headers (FST waveforms)', ok: () => existsSync('/usr/include/zlib.h'), pkg: 'zlib1g-dev' },
   { what: 'python3 (venv for ECP5 tools)', ok: () => onPath('python3'), pkg: 'python3' },
   { what: 'ip and tc (namespace test bed: netns, TUN links, tbf rate)', ok: () => onPath('ip') && onPath('tc'), pkg: 'iproute2' },
-  { what: 'nft (namespace test bed: random loss per link)', ok: () => onPath('nft'), pkg: 'nftables' },
+  { what: 'nft (namespace test bed: random loss per link; the IP gateway\'s NAT)', ok: () => onPath('nft'), pkg: 'nftables' },
+  { what: 'curl (IP gateway test: a download through the tunnel)', ok: () => onPath('curl'), pkg: 'curl' },
+  { what: 'ping (IP gateway test and benchmark)', ok: () => onPath('ping'), pkg: 'iputils-ping' },
+  { what: 'iperf3 (IP gateway benchmark)', ok: () => onPath('iperf3'), pkg: 'iperf3' },
 ];
 
 function aptInstall(pkgs) {

@@ -33,6 +33,10 @@ export const ROUTE_PACKET_HEADER_BYTES = ROUTE_ID_BYTES + 8;
 export const MIN_ROUTE_PACKET_BYTES = ROUTE_PACKET_HEADER_BYTES + 1 + TAG_BYTES;
 /** Largest end-to-end plaintext in one route packet. */
 export const MAX_ROUTE_PLAINTEXT_BYTES = MESH_MTU_BYTES - FRAME_HEADER_BYTES - ROUTE_PACKET_HEADER_BYTES - TAG_BYTES;
+/** Datagram: type u8 | channel u16 | payload. */
+export const DATAGRAM_HEADER_BYTES = 3;
+/** Largest datagram payload: what fills one route packet, so one link frame and one UDP packet. */
+export const MAX_DATAGRAM_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATAGRAM_HEADER_BYTES;
 
 /** Inner (end-to-end encrypted) message types of a route packet: the first plaintext byte. */
 export const RouteMsg = {
@@ -55,6 +59,12 @@ export const RouteMsg = {
   Open: 9,
   /** The destination accepted the stream on this route. */
   OpenOk: 10,
+  /**
+   * A datagram for a service channel at the other end of the route: unreliable, unordered,
+   * one message per route packet (the IP tunnel's packets travel so, never inside a stream).
+   * Type 11 is left to the stream Reset of another branch.
+   */
+  Datagram: 12,
 } as const;
 export type RouteMsg = (typeof RouteMsg)[keyof typeof RouteMsg];
 

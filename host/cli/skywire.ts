@@ -116,6 +116,26 @@ function printRules(rules: any[]): void {
   );
 }
 
+function rate(bytesPerSec: number | null | undefined): string {
+  return typeof bytesPerSec === 'number' ? `${((bytesPerSec * 8) / 1e6).toFixed(2)} Mb/s` : '-';
+}
+
+const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)} %` : '-');
+
+function printTunnel(t: any): void {
+  if (!t.up) return console.log('tunnel down');
+  console.log(`tunnel ${t.device}  ${t.address}  via gateway ${t.gatewayAddress}  dns ${t.dns ?? '-'}  mtu ${t.mtu}  up ${(t.uptimeMs / 1000).toFixed(1)} s`);
+  if (t.pinnedRoutes.length) console.log(`  kept outside the tunnel: ${t.pinnedRoutes.join(', ')}`);
+  console.log(
+    table(
+      ['route', 'step', 'path', 'usable', 'rtt', 'capacity', 'tx', 'rx', 'loss out', 'loss in', 'flows'],
+      t.routes.map((r: any) => [r.id, r.step, r.path.map((a: string) => short(a, 4)).join(' > '), r.usable ? 'yes' : 'no', ms(r.rttMs), rate(r.capacity), rate(r.txRate), rate(r.rxRate), pct(r.lossOut), pct(r.lossIn), r.flows]),
+    ),
+  );
+  const counters = Object.entries(t.counters as Record<string, number>).filter(([, v]) => v !== 0);
+  console.log(`counters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
+}
+
 // ---- the program ------------------------------------------------------------------------
 
 export function buildProgram(): Command {
@@ -263,6 +283,58 @@ export function buildProgram(): Command {
       if (o.json) return printJson(r);
       console.log(`received ${r.name}: ${bytes(r.bytes)} -> ${r.path}`);
       console.log(`sha256 ${r.sha256} (${r.verified ? "matches the sender's" : 'DOES NOT match the sender'})`);
+    });
+
+  const tunnel = program.command('tunnel').description('carry this machine\'s IPv4 traffic through the mesh to a gateway, over several routes at once');
+  tunnel
+    .command('up')
+    .description('create the TUN device, join a gateway over disjoint routes, route traffic and DNS through it')
+    .option('-g, --gateway <address>', 'the gateway node to use')
+    .option('-d, --discover', 'find a gateway by discovery (the default without --gateway)')
+    .option('-r, --routes <n>', 'disjoint routes to the gateway (default: config, else 2)', intArg('--routes', 1, 8))
+    .option('-p, --prefix <prefix...>', 'route only these prefixes through the tunnel (default: config, else everything)')
+    .option('--no-dns', 'leave the resolver alone')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { gateway?: string; discover?: boolean; routes?: number; prefix?: string[]; dns: boolean; json?: boolean }) => {
+      if (o.gateway && o.discover) throw new CliError('give --gateway <address> or --discover, not both', EXIT_USAGE);
+      const r = await call<any>(program, 'tunnel.up', { gateway: o.gateway, routes: o.routes, prefixes: o.prefix, dns: o.dns });
+      if (o.json) return printJson(r);
+      printTunnel(r);
+    });
+  tunnel
+    .command('down')
+    .description('remove the TUN device and restore routes and resolver')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const r = await call<any>(program, 'tunnel.down', {});
+      if (o.json) return printJson(r);
+      console.log(`tunnel down${r.restored.length ? `; restored: ${r.restored.join('; ')}` : ''}`);
+    });
+  tunnel
+    .command('status')
+    .description('the gateway, the routes with their rates, loss and flows, counters')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const r = await call<any>(program, 'tunnel.status', {});
+      if (o.json) return printJson(r);
+      printTunnel(r);
+    });
+  program
+    .command('gateway')
+    .description('the gateway service of this node: clients, their routes, drop counters')
+    .command('status')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const r = await call<any>(program, 'gateway.status', {});
+      if (o.json) return printJson(r);
+      console.log(`gateway ${r.device} ${r.address}  pool ${r.pool}  dns ${JSON.stringify(r.dns)}`);
+      for (const s of r.sessions) {
+        console.log(`\nclient ${short(s.client)} ${s.address}`);
+        console.log(table(['route', 'usable', 'rtt', 'tx', 'rx', 'loss out', 'loss in', 'flows'], s.routes.map((x: any) => [x.id, x.usable ? 'yes' : 'no', ms(x.rttMs), rate(x.txRate), rate(x.rxRate), pct(x.lossOut), pct(x.lossIn), x.flows])));
+      }
+      const { malformed, ...rest } = r.counters;
+      const counters = [...Object.entries(rest as Record<string, number>), ...Object.entries(malformed as Record<string, number>).map(([k, v]) => [`malformed.${k}`, v] as [string, number])].filter(([, v]) => v !== 0);
+      console.log(`\ncounters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
     });
 
   program

@@ -76,6 +76,35 @@ export interface DeviceConfig {
   pollMs: number;
 }
 
+/** The gateway service (this node has clearnet access and offers it to the mesh). */
+export interface GatewayConfig {
+  /** Inner addresses, "a.b.c.d/n": the first host is the gateway's, clients get the rest. */
+  pool: string;
+  /** TUN device of the gateway. */
+  device: string;
+  /** Client node keys (hex) allowed to use the gateway, or 'open' for anyone. */
+  allow: 'open' | string[];
+  /** DNS servers the gateway forwards its clients' queries to ("ip" or "ip:port"); default: its resolv.conf's. */
+  dnsUpstream?: string[];
+}
+
+/** Defaults of `skywire tunnel up` (each can be given on the command line instead). */
+export interface TunnelConfig {
+  device: string;
+  /** Disjoint routes to the gateway. */
+  routes: number;
+  /** Prefixes routed through the tunnel ("0.0.0.0/0": everything). */
+  prefixes: string[];
+  /** Resolver file pointed at the gateway while the tunnel is up; null leaves DNS alone. */
+  resolvConf: string | null;
+}
+
+export const DEFAULT_GATEWAY_POOL = '10.99.0.0/24';
+export const DEFAULT_GATEWAY_DEVICE = 'skygw0';
+export const DEFAULT_TUNNEL_DEVICE = 'skytun0';
+export const DEFAULT_TUNNEL_ROUTES = 2;
+export const MAX_TUNNEL_ROUTES = 8;
+
 export interface DaemonConfig {
   name: string;
   /** Absolute path of the key file (resolved against the config file's folder). */
@@ -91,6 +120,13 @@ export interface DaemonConfig {
   rotationIntervalMs: number;
   /** Folder where received files are written (absolute path). */
   inbox: string;
+  gateway?: GatewayConfig;
+  tunnel: TunnelConfig;
+  /**
+   * Journal of the daemon's changes to the machine's network (routes, resolver, sysctls),
+   * undone on stop and on the next start after a crash. Files `<path>-gateway`, `<path>-tunnel`.
+   */
+  netJournal: string;
   /** The forwarding plane this node programs; without it everything runs in software. */
   device?: DeviceConfig;
 }
@@ -229,7 +265,64 @@ function resolvePath(base: string, p: string): string {
   return resolve(base, p);
 }
 
-const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'device'] as const;
+const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'gateway', 'tunnel', 'netJournal', 'device'] as const;
+
+const DEVICE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function device(o: Json, path: string, fallback: string): string {
+  const v = str(o, 'device', path, fallback);
+  if (!DEVICE_NAME.test(v)) throw new ConfigError(join2(path, 'device'), `expected a network device name of 1-15 letters, digits, ".", "_" or "-", got ${describe(v)}`);
+  return v;
+}
+
+/** "a.b.c.d/n" with host bits zero; the reason when not. */
+function ipv4Prefix(v: unknown, field: string): string {
+  const m = typeof v === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v) : null;
+  const parts = m ? m.slice(1, 5).map(Number) : [];
+  const len = m ? Number(m[5]) : NaN;
+  if (!m || parts.some((p) => p > 255) || len > 32) throw new ConfigError(field, `expected an IPv4 prefix like "10.99.0.0/24", got ${describe(v)}`);
+  const a = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  if (((a & ~mask) >>> 0) !== 0) throw new ConfigError(field, `${v} has host bits set`);
+  return v as string;
+}
+
+function parseGateway(v: unknown, path: string): GatewayConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(path, `expected an object like {"allow": "open"}, got ${describe(v)}`);
+  rejectUnknown(v, path, ['pool', 'device', 'allow', 'dnsUpstream']);
+  const pool = ipv4Prefix(v.pool ?? DEFAULT_GATEWAY_POOL, `${path}.pool`);
+  if (Number(pool.split('/')[1]) > 30) throw new ConfigError(`${path}.pool`, `${pool} has no room for the gateway and a client (at most /30)`);
+  let allow: GatewayConfig['allow'];
+  if (v.allow === 'open') allow = 'open';
+  else if (Array.isArray(v.allow)) allow = v.allow.map((k, i) => parsePublicKey(k, `${path}.allow[${i}]`));
+  else throw new ConfigError(`${path}.allow`, `expected "open" or an array of client public keys (hex): who may use the gateway must be said, got ${v.allow === undefined ? 'nothing' : describe(v.allow)}`);
+  let dnsUpstream: string[] | undefined;
+  if (v.dnsUpstream !== undefined) {
+    if (!Array.isArray(v.dnsUpstream) || v.dnsUpstream.length === 0) throw new ConfigError(`${path}.dnsUpstream`, `expected a non-empty array of "ip" or "ip:port", got ${describe(v.dnsUpstream)}`);
+    dnsUpstream = v.dnsUpstream.map((u, i) => {
+      if (typeof u !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new ConfigError(`${path}.dnsUpstream[${i}]`, `expected "ip" or "ip:port", got ${describe(u)}`);
+      return u;
+    });
+  }
+  return { pool, device: device(v, path, DEFAULT_GATEWAY_DEVICE), allow, dnsUpstream };
+}
+
+function parseTunnel(v: unknown, path: string): TunnelConfig {
+  if (v === undefined) v = {};
+  if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
+  rejectUnknown(v, path, ['device', 'routes', 'prefixes', 'resolvConf']);
+  const prefixes = v.prefixes ?? ['0.0.0.0/0'];
+  if (!Array.isArray(prefixes) || prefixes.length === 0) throw new ConfigError(`${path}.prefixes`, `expected a non-empty array of IPv4 prefixes, got ${describe(prefixes)}`);
+  const rc = v.resolvConf;
+  if (rc !== undefined && rc !== null && (typeof rc !== 'string' || !rc)) throw new ConfigError(`${path}.resolvConf`, `expected a file path or null, got ${describe(rc)}`);
+  return {
+    device: device(v, path, DEFAULT_TUNNEL_DEVICE),
+    routes: int(v, 'routes', path, 1, MAX_TUNNEL_ROUTES, DEFAULT_TUNNEL_ROUTES),
+    prefixes: prefixes.map((p, i) => ipv4Prefix(p, `${path}.prefixes[${i}]`)),
+    resolvConf: rc === undefined ? '/etc/resolv.conf' : rc === null ? null : (rc as string),
+  };
+}
 
 /** Ports a forwarding plane may have (spec/forwarding/params.ts allows 1 to 4). */
 const MAX_DEVICE_PORTS = 4;
@@ -307,6 +400,10 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     limits: parseLimits(raw.limits, 'limits'),
     rotationIntervalMs: int(raw, 'rotationIntervalMs', '', MIN_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, DEFAULT_ROTATION_INTERVAL_MS),
     inbox: resolvePath(baseDir, str(raw, 'inbox', '', `/tmp/skywire-${name}-inbox`)),
+    gateway: parseGateway(raw.gateway, 'gateway'),
+    tunnel: parseTunnel(raw.tunnel, 'tunnel'),
+    // /run is emptied at boot, exactly when routes and resolver changes are gone too.
+    netJournal: resolvePath(baseDir, str(raw, 'netJournal', '', `/run/skywire/${name}-net`)),
     ...(raw.device === undefined ? {} : { device: parseDevice(raw.device, 'device', neighbours) }),
   };
 }

@@ -19,6 +19,8 @@ import { encodeFileHeader, FILE_CHANNEL } from './file-transfer.ts';
 import { Inbox } from './inbox.ts';
 import { LinkSet } from './links.ts';
 import { plain } from './plain.ts';
+import { DaemonTunnels } from './tunnels.ts';
+import { GATEWAY_SERVICE } from '../tunnel/wire.ts';
 
 /** Link timers (handshake retransmission, rotation, up/down) run this often. */
 const LINK_TICK_MS = 5;
@@ -52,6 +54,7 @@ export class Daemon {
     readonly links: LinkSet,
     readonly inbox: Inbox,
     private readonly log: (line: string) => void,
+    readonly tunnels: DaemonTunnels,
   ) {
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
@@ -68,7 +71,8 @@ export class Daemon {
     const device = cfg.device ? await DeviceOffload.open(cfg, (id, bytes, packets) => meshRef?.creditRule(id, bytes, packets) ?? false, log) : undefined;
     const mesh = new MeshNode({
       secretKey: identity.secretKey,
-      services: cfg.services,
+      // A gateway section offers the gateway service to discovery.
+      services: cfg.gateway && !cfg.services.includes(GATEWAY_SERVICE) ? [...cfg.services, GATEWAY_SERVICE] : cfg.services,
       timers: realTimers,
       transport: { send: (nb, bytes) => links?.send(nb, bytes) ?? false },
       maxRoutesPerPeer: l.maxRoutesPerNeighbour,
@@ -102,10 +106,11 @@ export class Daemon {
     }
     const inbox = new Inbox(cfg.inbox, () => Date.now());
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
-    const d = new Daemon(cfg, identity, mesh, links, inbox, log);
+    const d = new Daemon(cfg, identity, mesh, links, inbox, log, new DaemonTunnels(cfg, mesh, identity, log));
     d.device = device;
     d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
     try {
+      await d.tunnels.start();
       d.control = await ControlServer.listen(cfg.controlSocket, d.handlers());
     } catch (e) {
       await d.stop();
@@ -117,6 +122,8 @@ export class Daemon {
   /** Stops timers, closes the mesh, the sockets and the control socket. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // The tunnel's Bye still needs the mesh and the links.
+      await this.tunnels.stop().catch((e) => this.log(`network restore: ${(e as Error).message}`));
       if (this.timer) clearInterval(this.timer);
       this.mesh.close();
       await Promise.all([this.links.close(), this.control?.close(), this.device?.close()]);
@@ -142,6 +149,7 @@ export class Daemon {
       ping: (p, emit) => this.ping(p, emit),
       send: (p, emit) => this.send(p, emit),
       recv: (p, emit, signal) => this.recv(p, emit, signal),
+      ...this.tunnels.handlers(),
       'node.stop': () => {
         setTimeout(() => void this.stop(), 10);
         return { stopping: true };

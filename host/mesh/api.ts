@@ -343,6 +343,22 @@ export interface ServiceDefinition<T> {
   handle(message: T, ctx: ServiceContext): void;
 }
 
+/** The other end of a datagram: answer on the route it came by. */
+export interface DatagramPeer {
+  /** The route (at a source: its id) or route end (at a destination) the message came on. */
+  readonly route: number;
+  /** Sends a message back on that route; false when it could not be sent. */
+  send(bytes: Uint8Array, options?: DatagramOptions): boolean;
+}
+
+export interface DatagramOptions {
+  /** Arms the source's failure detector: an answer from the destination is due within routeFailMs. */
+  expectsReply?: boolean;
+}
+
+/** A service's handler of datagrams on routes. */
+export type DatagramHandler = (bytes: Uint8Array, from: DatagramPeer) => void;
+
 /** What the CLI and daemon call. Implemented by MeshNode (node.ts). */
 export interface MeshNodeApi {
   readonly publicKey: PublicKey;
@@ -376,6 +392,19 @@ export interface MeshNodeApi {
   /** Round trip over a route, ms (end to end: the destination answers). */
   ping(routeId: number, timeoutMs?: number): Promise<number>;
   openStream(options: OpenStreamOptions): Promise<MeshStream>;
+
+  // ---- datagrams on routes (datagrams.ts) ----
+  /** Receives datagrams sent to `channel` (2..65535) over routes from either end. Throws if taken. */
+  onDatagram(channel: number, handler: DatagramHandler): void;
+  /**
+   * Sends one datagram (at most MAX_DATAGRAM_BYTES) to `channel` at the other end of `route`
+   * (a source route's id, or at a destination the route end's, as DatagramPeer.route names
+   * it): unordered, sealed end to end, never resent end to end. False when the route is not
+   * up or the link refused it.
+   */
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options?: DatagramOptions): boolean;
+  /** Called with a route's (or route end's) id when it goes: failed, deleted, torn down, expired. */
+  onRouteEndClosed(listener: (route: number) => void): void;
   /**
    * Discovery, route choice by policy, route setup and a stream, in one call (what
    * `skywire send` and the demo do). With the 'disjoint' policy the stream is striped over

@@ -16,6 +16,8 @@
 // Neither can tell whether its previous hop is the source or the next hop the destination.
 import type {
   ConnectOptions,
+  DatagramHandler,
+  DatagramOptions,
   DiscoverOptions,
   DiscoverTarget,
   LinkInfo,
@@ -45,6 +47,7 @@ import { HELLO_MAX_RETRY_MS, HELLO_RETRY_MS, PROBE_INTERVAL_MS } from './constan
 import { CONTROL_CHANNEL, ControlMsg, FIRST_SERVICE_CHANNEL, MESH_MTU_BYTES, ROUTE_CHANNEL } from '../../spec/route-wire.ts';
 import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './context.ts';
 import { decodeControl, encodeControl, type Control } from './control.ts';
+import { DatagramSet } from './datagrams.ts';
 import { choosePaths, Discovery } from './discovery.ts';
 import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
@@ -101,6 +104,7 @@ export class MeshNode implements MeshNodeApi {
   private readonly source: SourceRole;
   private readonly relay: RelayRole;
   private readonly streams: StreamSet;
+  private readonly datagrams: DatagramSet;
   private readonly addresses = new Map<string, string>();
   private localIds = 1;
   private maintenanceTimer: TimerHandle | undefined;
@@ -142,15 +146,31 @@ export class MeshNode implements MeshNodeApi {
       sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
       sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
     });
+    this.datagrams = new DatagramSet(ctx, {
+      route: (id) => this.source.get(id),
+      sendToDestination: (r, inner, expects) => this.source.sendToHop(r, r.hops.length - 1, inner, expects),
+      sendToSource: (hop, inner) => this.relay.sendToSource(hop, inner),
+    });
     this.source = new SourceRole(ctx, {
       onStreamMessage: (r, m) => this.streams.onRouteMessage(r, m),
-      onRouteFailed: (r, repair) => this.streams.routeFailed(r, repair),
-      onRouteDeleted: (r) => this.streams.routeDeleted(r),
+      onDatagram: (r, channel, bytes) => this.datagrams.fromDestination(r, channel, bytes),
+      onRouteFailed: (r, repair) => {
+        this.streams.routeFailed(r, repair);
+        this.datagrams.closed(r.id);
+      },
+      onRouteDeleted: (r) => {
+        this.streams.routeDeleted(r);
+        this.datagrams.closed(r.id);
+      },
     });
     this.relay = new RelayRole(ctx, {
       onOpen: (hop, m) => this.streams.onOpen(hop, m),
       onStreamMessage: (id, m) => this.streams.onHopMessage(id, m),
-      detachCarrier: (id) => this.streams.detachCarrier(id),
+      onDatagram: (hop, channel, bytes) => this.datagrams.fromSource(hop, channel, bytes),
+      detachCarrier: (id) => {
+        this.streams.detachCarrier(id);
+        this.datagrams.closed(id);
+      },
       applyRule: (rule, packet) => this.applyRule(rule, packet),
     });
     this.discovery = new Discovery({
@@ -411,6 +431,22 @@ export class MeshNode implements MeshNodeApi {
 
   openStream(options: OpenStreamOptions): Promise<MeshStream> {
     return this.streams.open(options);
+  }
+
+  // ---- datagrams on routes -----------------------------------------------------------------------
+
+  onDatagram(channel: number, handler: DatagramHandler): void {
+    if (!Number.isInteger(channel) || channel < FIRST_SERVICE_CHANNEL || channel > 0xffff) throw new RangeError(`datagram channel ${channel} must be ${FIRST_SERVICE_CHANNEL}..65535`);
+    this.datagrams.register(channel, handler);
+  }
+
+  sendDatagram(route: number, channel: number, bytes: Uint8Array, options: DatagramOptions = {}): boolean {
+    if (this.closed) return false;
+    return this.datagrams.send(route, channel, bytes, options.expectsReply ?? false);
+  }
+
+  onRouteEndClosed(listener: (route: number) => void): void {
+    this.datagrams.onEndClosed(listener);
   }
 
   // ---- discovery and connect ---------------------------------------------------------------------

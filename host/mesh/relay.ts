@@ -24,6 +24,8 @@ export interface RelayHooks {
   onOpen(hop: Hop, m: Extract<RouteInner, { type: typeof RouteMsg.Open }>): void;
   /** Stream data or acknowledgement for a stream ending here. */
   onStreamMessage(carrierId: number, m: RouteInner): void;
+  /** A datagram from the source, for a service at this route end. */
+  onDatagram(hop: Hop, channel: number, bytes: Uint8Array): void;
   /** The route end `carrierId` is gone: streams stop using it. */
   detachCarrier(carrierId: number): void;
   /** Do what the table says with a packet (used after switching a tail to relay). */
@@ -241,6 +243,10 @@ export class RelayRole {
       case RouteMsg.Data:
       case RouteMsg.Ack:
         return this.hooks.onStreamMessage(hop.carrierId, m);
+      case RouteMsg.Datagram:
+        // Only the route's end hears datagrams: an old tail already switched to relay never
+        // opens packets for the hops behind it.
+        return this.hooks.onDatagram(hop, m.channel, m.bytes);
       default:
         ctx.counters.malformed++;
     }

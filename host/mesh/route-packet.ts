@@ -10,7 +10,7 @@ import { frameNonce } from '../link/frame.ts';
 import { PUBLIC_KEY_BYTES, TAG_BYTES } from '../../spec/link-wire.ts';
 import { decodeWith, Writer } from '../../spec/bytes.ts';
 import { MAX_SACK_RANGES } from './constants.ts';
-import { FRAME_HEADER_BYTES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
+import { DATAGRAM_HEADER_BYTES, FIRST_SERVICE_CHANNEL, FRAME_HEADER_BYTES, MIN_ROUTE_PACKET_BYTES, ROUTE_CHANNEL, ROUTE_PACKET_HEADER_BYTES, RouteMsg, SETUP_ID_BYTES, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
 import { writeFrameHeader } from './framing.ts';
 import { CREATE_BLOB_BYTES, CREATED_REPLY_BYTES } from './hop-crypto.ts';
 
@@ -68,7 +68,8 @@ export type RouteInner =
   | { type: typeof RouteMsg.Ping; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Pong; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number }
-  | { type: typeof RouteMsg.OpenOk; streamId: Uint8Array };
+  | { type: typeof RouteMsg.OpenOk; streamId: Uint8Array }
+  | { type: typeof RouteMsg.Datagram; channel: number; bytes: Uint8Array };
 
 /** type u8 | stream id 16 | offset u48 | flags u8 | bytes */
 export const DATA_HEADER_BYTES = 1 + STREAM_ID_BYTES + 6 + 1;
@@ -77,7 +78,7 @@ const FLAG_FIN = 0x01;
 const FLAG_DUPLICATE = 0x02;
 
 export function encodeRouteInner(m: RouteInner): Uint8Array {
-  const w = new Writer(m.type === RouteMsg.Data ? DATA_HEADER_BYTES + m.bytes.length : 64).u8(m.type);
+  const w = new Writer(m.type === RouteMsg.Data ? DATA_HEADER_BYTES + m.bytes.length : m.type === RouteMsg.Datagram ? DATAGRAM_HEADER_BYTES + m.bytes.length : 64).u8(m.type);
   switch (m.type) {
     case RouteMsg.Extend:
       w.bytes(m.setupId).bytes(m.nextKey).bytes(m.blob);
@@ -107,6 +108,9 @@ export function encodeRouteInner(m: RouteInner): Uint8Array {
       break;
     case RouteMsg.OpenOk:
       w.bytes(m.streamId);
+      break;
+    case RouteMsg.Datagram:
+      w.u16(m.channel).bytes(m.bytes);
       break;
   }
   return w.finish();
@@ -168,6 +172,12 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
       case RouteMsg.OpenOk:
         m = { type: RouteMsg.OpenOk, streamId: r.bytes(STREAM_ID_BYTES).slice() };
         break;
+      case RouteMsg.Datagram: {
+        const channel = r.u16();
+        if (channel < FIRST_SERVICE_CHANNEL) r.fail();
+        m = { type: RouteMsg.Datagram, channel, bytes: r.rest() };
+        break;
+      }
       default:
         return r.fail();
     }

@@ -23,6 +23,8 @@ type CreateAnswer = Extract<Control, { type: typeof ControlMsg.Created | typeof 
 export interface SourceHooks {
   /** An end-to-end stream message from the destination of route `r`. */
   onStreamMessage(r: SourceRoute, m: RouteInner): void;
+  /** A datagram from the destination of route `r`. */
+  onDatagram(r: SourceRoute, channel: number, bytes: Uint8Array): void;
   /** Route `r` failed; its streams were using it (`repair`: try to replace it). */
   onRouteFailed(r: SourceRoute, repair: boolean): void;
   /** Route `r` was deleted by its owner: its streams stop using it. */
@@ -244,6 +246,9 @@ export class SourceRole {
       case RouteMsg.Data:
       case RouteMsg.Ack:
         if (j === r.hops.length - 1) this.hooks.onStreamMessage(r, m);
+        return;
+      case RouteMsg.Datagram:
+        if (j === r.hops.length - 1) this.hooks.onDatagram(r, m.channel, m.bytes);
         return;
     }
   }

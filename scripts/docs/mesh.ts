@@ -161,7 +161,9 @@ the bytes (${DATA_HEADER_BYTES} B of header; at most ${MAX_SEGMENT_BYTES} bytes 
 is type, stream ID, cumulative offset u48, flags u8 (bit 0: end of stream received; bit 1:
 data the receiver already had arrived since its last ack, so a resend was needless and the
 sender allows its route more reordering), u8 count and up to ${M.MAX_SACK_RANGES} received
-ranges (start u48, end u48) above the cumulative point.
+ranges (start u48, end u48) above the cumulative point. Datagram is type, channel u16 (the
+service at the other end) and one message of at most ${M.MAX_DATAGRAM_BYTES} bytes, from either end of
+the route: not acknowledged, not ordered, not resent (the IP tunnel's packets travel so).
 
 ### Building a route
 

@@ -14,6 +14,7 @@ import { REJECT_REASONS } from '../../host/link/stats.ts';
 import { numberedPayload, SimNet } from '../../testbed/sim-link.ts';
 import { safProtocolSection } from './saf.ts';
 import { meshProtocolSection } from './mesh.ts';
+import { tunnelProtocolSection } from './tunnel.ts';
 
 /** The link layer's wire format and its timers and limits, as the tables below list them together. */
 const C = { ...LinkWire, ...LinkLimits };
@@ -388,5 +389,5 @@ ${hexDump(rekey)}
 
 Plaintext: \`${bytesToHex(rk.body)}\`: announces generation ${new DataView(rk.inner.payload.buffer, rk.inner.payload.byteOffset).getUint32(0)} with E_i = \`${bytesToHex(rk.inner.payload.subarray(4))}\`.
 After this rotation: \`K_i2r(1) = ${bytesToHex(keyOf('tx', 1))}\`, \`K_r2i(1) = ${bytesToHex(keyOf('rx', 1))}\`.
-${safProtocolSection()}${meshProtocolSection()}`;
+${safProtocolSection()}${meshProtocolSection()}${tunnelProtocolSection()}`;
 }

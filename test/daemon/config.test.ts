@@ -97,3 +97,31 @@ describe('daemon config', () => {
     expect(() => loadIdentity(cfg)).toThrow(/^identityFile: refusing key file .* lets others access it/);
   });
 });
+
+describe('daemon config: gateway and tunnel sections', () => {
+  it('fills the defaults: no gateway, a tunnel of two routes for everything, the system resolver, a journal under /run', () => {
+    const c = validateConfig(good(), '/etc/skywire');
+    expect(c.gateway).toBeUndefined();
+    expect(c.tunnel).toEqual({ device: 'skytun0', routes: 2, prefixes: ['0.0.0.0/0'], resolvConf: '/etc/resolv.conf' });
+    expect(c.netJournal).toBe('/run/skywire/relay-1-net');
+    const g = validateConfig({ ...good(), gateway: { allow: [peerA] }, tunnel: { routes: 3, prefixes: ['10.0.0.0/8', '192.0.2.0/24'], resolvConf: null } }, '/etc/skywire');
+    expect(g.gateway).toEqual({ pool: '10.99.0.0/24', device: 'skygw0', allow: [peerA], dnsUpstream: undefined });
+    expect(g.tunnel).toMatchObject({ routes: 3, prefixes: ['10.0.0.0/8', '192.0.2.0/24'], resolvConf: null });
+  });
+
+  it.each([
+    [{ gateway: {} }, /^gateway\.allow: expected "open" or an array/],
+    [{ gateway: { allow: ['zz'] } }, /^gateway\.allow\[0\]: expected 33-byte/],
+    [{ gateway: { allow: 'open', pool: '10.99.0.1/24' } }, /^gateway\.pool: 10\.99\.0\.1\/24 has host bits set/],
+    [{ gateway: { allow: 'open', pool: '10.99.0.0/31' } }, /^gateway\.pool: .*no room/],
+    [{ gateway: { allow: 'open', device: 'a-very-long-device-name' } }, /^gateway\.device: expected a network device name/],
+    [{ gateway: { allow: 'open', dnsUpstream: ['dns.example'] } }, /^gateway\.dnsUpstream\[0\]: expected "ip" or "ip:port"/],
+    [{ gateway: { allow: 'open', nat: true } }, /^gateway\.nat: unknown field/],
+    [{ tunnel: { routes: 9 } }, /^tunnel\.routes: expected an integer in \[1, 8\]/],
+    [{ tunnel: { prefixes: ['0.0.0.0/33'] } }, /^tunnel\.prefixes\[0\]: expected an IPv4 prefix/],
+    [{ tunnel: { prefixes: [] } }, /^tunnel\.prefixes: expected a non-empty array/],
+    [{ tunnel: { resolvConf: 5 } }, /^tunnel\.resolvConf: expected a file path or null/],
+  ])('refuses %j', (extra, why) => {
+    expect(refusal((c) => Object.assign(c, extra))).toMatch(why);
+  });
+});

@@ -30,7 +30,7 @@ const NETNS_PORT = 7700;
 export interface MeshSpec {
   names: string[];
   /** Links as pairs of node indexes, with the transport each uses (default udp). */
-  edges: Array<{ a: number; b: number; transport?: TransportKind }>;
+  edges: Array<{ a: number; b: number; transport?: TransportKind; /** This link's rate (namespace mode), Mb/s; default `rateMbit`. */ rateMbit?: number }>;
   /** Services offered, by node index. */
   services?: Record<number, string[]>;
   /** Random loss per link and direction, percent. */
@@ -42,6 +42,8 @@ export interface MeshSpec {
   /** Extra config for every node (limits). */
   limits?: Record<string, number>;
   rotationIntervalMs?: number;
+  /** More config for node i (a gateway or tunnel section), given its namespace (netns mode). */
+  extra?: (i: number, ns: string | undefined) => Record<string, unknown> | undefined;
 }
 
 export type MeshMode = 'netns' | 'loopback';
@@ -55,6 +57,7 @@ export interface NodeHandle {
   proc: ChildProcess;
   /** Lines the daemon logged (link up/down, transfers). */
   log: string[];
+  cfgPath: string;
 }
 
 /** Why namespace mode cannot run here, or null when it can. */
@@ -129,7 +132,7 @@ export class DemoMesh {
       this.testbed = await Testbed.graph(
         n,
         spec.edges.map((e) => [e.a, e.b]),
-        { lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: spec.rateMbit ?? 20 },
+        spec.edges.map((e) => ({ lossPct: this.lossMethod === 'nft' ? spec.lossPct : 0, delayMs: spec.delayMs ?? 5, rateMbit: e.rateMbit ?? spec.rateMbit ?? 20 })),
       );
       if (this.lossMethod === 'netem') this.applyNetem();
       ports = spec.names.map(() => NETNS_PORT);
@@ -153,7 +156,7 @@ export class DemoMesh {
             address: `${hostOf(j, l)}:${ports[j]}`,
             // Loopback mode: the loss is emulated by the sending daemon; namespaces have netem.
             ...(this.mode === 'loopback' && spec.lossPct > 0 ? { emulatedLossPct: spec.lossPct } : {}),
-            ...(spec.rateMbit ? { capacityMbps: spec.rateMbit } : {}),
+            ...((e.rateMbit ?? spec.rateMbit) ? { capacityMbps: e.rateMbit ?? spec.rateMbit } : {}),
           },
         ];
       });
@@ -169,6 +172,8 @@ export class DemoMesh {
         services: spec.services?.[i] ?? [],
         ...(spec.limits ? { limits: spec.limits } : {}),
         ...(spec.rotationIntervalMs ? { rotationIntervalMs: spec.rotationIntervalMs } : {}),
+        netJournal: join(this.dir, `${name}-net`),
+        ...(spec.extra?.(i, this.testbed?.ns[i]) ?? {}),
       };
       const cfgPath = join(this.dir, `${name}.json`);
       writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
@@ -191,13 +196,26 @@ export class DemoMesh {
     });
   }
 
+  /** The namespace test bed under the daemons (netns mode). */
+  get bed(): Testbed | undefined {
+    return this.testbed;
+  }
+
+  /** Starts node `i` again with the same config (after `kill`), and waits until it is ready. */
+  async restart(i: number): Promise<void> {
+    const h = this.nodes[i];
+    if (h.proc.exitCode === null && h.proc.signalCode === null) throw new Error(`${h.name} is still running`);
+    this.nodes[i] = this.spawnNode(i, h.name, h.identity, h.cfgPath, h.socket);
+    await this.ready(this.nodes[i]);
+  }
+
   private spawnNode(index: number, name: string, identity: Identity, cfgPath: string, socket: string): NodeHandle {
     const args = ['--import', 'tsx', CLI, 'node', 'start', '--config', cfgPath, '--json'];
     const proc =
       this.mode === 'netns'
         ? spawn('ip', ['netns', 'exec', this.testbed!.ns[index], process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const h: NodeHandle = { index, name, identity, address: identity.address, socket, proc, log: [] };
+    const h: NodeHandle = { index, name, identity, address: identity.address, socket, proc, log: [], cfgPath };
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       try {
         const e = JSON.parse(line) as { ev: string; line?: string };
@@ -245,10 +263,13 @@ export class DemoMesh {
     }
   }
 
-  /** Kills node `i`'s process at once (a relay failing, not shutting down politely). */
-  kill(i: number): void {
+  /** Kills node `i`'s process at once (a relay failing, not shutting down politely); resolves when it is gone. */
+  kill(i: number): Promise<void> {
     const p = this.nodes[i].proc;
-    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    return gone;
   }
 
   /** Path of a scratch file in the demo's folder. */

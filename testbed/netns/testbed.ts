@@ -36,10 +36,10 @@ function run(cmd: string, args: string[], input?: string): string {
   return r.stdout;
 }
 
-/** Compiles the two small C tools when missing or older than their source. */
+/** Compiles the small C tools when missing or older than their source. */
 export function ensureTools(): void {
   mkdirSync(TOOLS, { recursive: true });
-  for (const t of ['delay-link', 'tcp-xfer']) {
+  for (const t of ['delay-link', 'tcp-xfer', 'raw-send']) {
     const src = join(ROOT, 'testbed', 'netns', `${t}.c`);
     const bin = join(TOOLS, t);
     if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) run('cc', ['-O2', '-Wall', '-o', bin, src]);
