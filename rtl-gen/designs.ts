@@ -1,16 +1,19 @@
 // The designs whose Verilog is committed under rtl/. `npm run gen` prints exactly these;
 // a test fails when rtl/ differs from what they print now.
 
+import { aeadDesigns } from './aead/designs.ts';
 import { boardDesigns } from './board/designs.ts';
 import { camDesigns } from './cam/designs.ts';
 import { chachaDesigns } from './chacha/designs.ts';
+import { forwardingDesigns } from './forwarding/designs.ts';
 import { regmapDesigns } from './regmap/designs.ts';
 import type { Module } from './ir/module.ts';
+import { poly1305Designs } from './poly1305/designs.ts';
 import { printDesign } from './verilog/printer.ts';
 
 /** Top-level modules, each with its submodules; one list per design family. */
 export function committedDesigns(): Module[] {
-  return [...chachaDesigns(), ...camDesigns(), ...boardDesigns(), ...regmapDesigns()];
+  return [...chachaDesigns(), ...poly1305Designs(), ...aeadDesigns(), ...camDesigns(), ...boardDesigns(), ...regmapDesigns(), ...forwardingDesigns()];
 }
 
 /** Every file of every committed design: file name to text. */

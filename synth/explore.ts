@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from '../sim/build.ts';
 import { Rng } from '../sim/random.ts';
 import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '../sim/drivers/chacha-pipeline.ts';
 import { device } from './devices.ts';
+import { aeadConfig, exploreAead } from './explore-aead.ts';
 import { type SynthResult, synthesize } from './flow.ts';
 import { paretoFront, scatterSvg } from './svg-plot.ts';
 
@@ -133,8 +134,22 @@ const program = new Command('explore')
   .option('--fifo-ram <style>', 'memory of the delay line and output FIFO: lut, block or ecp5 (default: ecp5 on ECP5, block on iCE40, else lut)')
   .option('--adders <kind>', 'fabric or ecp5 (XORs folded into ECP5 carry chains; the default on ECP5)')
   .option('--no-pnr', 'area only (no fmax, no Gb/s)')
+  .option('--aead', 'the ChaCha20-Poly1305 packet engine instead (synth/explore-aead.ts): --configs W:U:s:L (width, units, stages, Poly1305 lanes), --seeds 1,2,3')
+  .option('--seeds <list>', 'placer seeds for --aead (median with the lowest and highest)', '1,2,3')
   .option('--out <name>', 'results file name under bench/results/ (default explore-<device>)')
-  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string; seed: string; outGather?: boolean }) => {
+  .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string; seed: string; outGather?: boolean; aead?: boolean; seeds: string }) => {
+    if (o.aead) {
+      const family = device(o.device).family;
+      const list = (o.configs ?? '128:5:4:1').split(',').map((t) => {
+        const v = t.split(':').map(Number);
+        if (v.length !== 4 || v.some((n) => !Number.isInteger(n))) throw new Error(`--configs ${t}: expected W:U:s:L, e.g. 128:5:4:1`);
+        return aeadConfig(v[0]!, v[1]!, v[2]!, v[3]!, family);
+      });
+      const seeds = o.seeds.split(',').map(Number);
+      if (!seeds.length || seeds.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--seeds ${o.seeds}: expected a comma-separated list of seeds, e.g. 1,2,3`);
+      await exploreAead({ device: o.device, configs: list, freqMHz: Number(o.freq), pnr: o.pnr, seeds, out: o.out });
+      return;
+    }
     const rounds = Number(o.rounds);
     const family = device(o.device).family;
     const fifoRam = (o.fifoRam ?? (family === 'ecp5' ? 'ecp5' : family === 'ice40' ? 'block' : 'lut')) as 'lut' | 'block' | 'ecp5';

@@ -87,8 +87,10 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   if (W > 128 * p.lanes) throw new GenError(`aead/engine: parameter "lanes" is ${p.lanes}; a ${W}-bit beat carries ${W / 128} Poly1305 blocks, so lanes must be at least ${W / 128}`);
   const ram = p.fifoRam;
   const delay = aeadDelay(p);
+  const ramTag = (r: string) => (r === 'block' ? 'bram' : r);
   const m = new Module(
-    `aead_w${W}_u${U}_s${p.stages}_k${p.keySlots}_l${p.lanes}_${p.multiplier === 'ecp5' ? 'dsp' : 'fab'}_m${p.mulStages}_r${p.reduceStages}_${ram === 'block' ? 'bram' : ram}${p.adders === 'ecp5' ? '_cc' : ''}`,
+    `aead_w${W}_u${U}_s${p.stages}_k${p.keySlots}_l${p.lanes}_${p.multiplier === 'ecp5' ? 'dsp' : 'fab'}_m${p.mulStages}_r${p.reduceStages}` +
+      `_q${Q}${ramTag(p.queueRam)}_o${p.outDepth}${ramTag(ram)}_t${sq}${p.adders === 'ecp5' ? '_cc' : ''}`,
     info,
   );
   m.describe(
@@ -239,7 +241,7 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
     exp_valid: tail.exp.valid, exp_seq: tail.exp.seq, exp_tag: tail.exp.tag,
   });
   const packReady = m.wire('pack_ready', 1);
-  const out = m.instance(fifo({ width: fifoEntryWidth(W), depth: p.outDepth, ram, credited: true }), 'out_fifo', {
+  const out = m.instance(fifo({ width: fifoEntryWidth(W), depth: p.outDepth, ram, credited: true, outSlice: true }), 'out_fifo', {
     s_valid: tail.fifo.valid, s_data: tail.fifo.data, m_ready: packReady,
   }, { unused: ['s_ready'] });
   const head = m.named(out.m_data!, 'out_head');
@@ -248,6 +250,7 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   tagRam.write(poly.tag_valid!, poly.tag_seq!, concat(poly.tag_match!, poly.tag_data!));
   const outSeq = m.reg('out_seq_reg', sq, { reset: 0, doc: 'tag number of the packet being joined' });
   const tagIn = m.reg('tag_in_reg', T, { reset: 0, doc: 'bit q: the result of packet q is in' });
+  const tagReady = m.reg('tag_ready_reg', 1, { reset: 0, doc: 'tag_in_reg[out_seq_reg]' });
   const tagRd = m.named(tagRam.readAsync('tag_rd', outSeq), 'tag_now');
   const pk = m.instance(aeadPacker({ width: W }), 'pack', {
     in_valid: out.m_valid!,
@@ -256,39 +259,58 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
     in_text_last: m.slice(head, W + cw, W + cw),
     in_open: m.slice(head, W + cw + 1, W + cw + 1),
     in_malformed: m.slice(head, W + cw + 2, W + cw + 2),
-    tag_valid: bitOf(m, tagIn, outSeq, sq),
+    tag_valid: tagReady,
     tag_data: m.slice(tagRd, 127, 0),
     tag_match: m.slice(tagRd, 128, 128),
     m_axis_tready: mReady,
   });
   m.assign(packReady, pk.in_ready!);
   const taken = m.named(pk.tag_take!, 'packet_out');
-  outSeq.set(add(outSeq, constant(1, sq)), taken);
-  tagIn.set(concat(...Array.from({ length: T }, (_, q) =>
-    or(and(poly.tag_valid!, eq(poly.tag_seq!, constant(q, sq))), and(m.slice(tagIn, q, q), not(and(taken, eq(outSeq, constant(q, sq))))))).reverse()));
+  // A packet's result bit is cleared the cycle after its last beat (from registers); its
+  // number comes round again only after 2^t more packets.
+  const takenR = m.reg('packet_out_reg', 1, { reset: 0 });
+  const takenSeq = m.reg('packet_out_seq_reg', sq);
+  takenR.set(taken);
+  takenSeq.set(outSeq);
+  const outSeqNext = m.named(mux(taken, add(outSeq, constant(1, sq)), outSeq), 'out_seq_next');
+  outSeq.set(outSeqNext);
+  const tagInNext = m.named(concat(...Array.from({ length: T }, (_, q) =>
+    or(and(poly.tag_valid!, eq(poly.tag_seq!, constant(q, sq))), and(m.slice(tagIn, q, q), not(and(takenR, eq(takenSeq, constant(q, sq))))))).reverse()), 'tag_in_next');
+  tagIn.set(tagInNext);
+  tagReady.set(bitOf(m, tagInNext, outSeqNext, sq));
 
   // ---- credits ---------------------------------------------------------------------------------------
+  // Every count moves by events a cycle old (registers), so no handshake reaches its adder;
+  // the flags keep room for what they have not seen yet (the last cycle's and this cycle's beats).
+  const acceptR = m.reg('in_fire_reg', 1, { reset: 0 });
+  const firstR = m.reg('in_fire_first_reg', 1, { reset: 0 });
+  const slotR = m.reg('in_fire_slot_reg', ps);
+  acceptR.set(accept);
+  firstR.set(and(accept, first));
+  slotR.set(inSlot);
   // Output FIFO: a place per accepted beat; back as the packer takes an entry or the tail
   // writes nothing for a beat.
   const ow = Math.log2(p.outDepth) + 1;
-  const outNext = m.named(add(sub(outFree, zext(accept, ow)), add(zext(tail.outReturns, ow), zext(pk.in_ready!, ow))), 'out_free_next');
+  const packPopR = m.reg('pack_pop_reg', 1, { reset: 0 });
+  packPopR.set(pk.in_ready!);
+  const outNext = m.named(add(sub(outFree, zext(acceptR, ow)), add(zext(tail.outReturns, ow), zext(packPopR, ow))), 'out_free_next');
   outFree.set(outNext);
-  outOk.set(compare('ge', outNext, constant(1, ow)));
+  outOk.set(compare('ge', outNext, constant(3, ow)));
   // Poly1305 queues: a word per accepted beat (two for a first beat, the key word too); back
   // as the core takes a word or the tail writes none for a beat.
   for (let s = 0; s < d; s++) {
     const here = (idx: Expr) => eq(idx, constant(s, ps));
-    const inc = mux(and(accept, here(inSlot)), mux(first, constant(2, qc), constant(1, qc)), constant(0, qc));
+    const inc = mux(and(acceptR, here(slotR)), mux(firstR, constant(2, qc), constant(1, qc)), constant(0, qc));
     const rel = mux(here(tail.polyReleaseSlot), zext(tail.polyReleases, qc), constant(0, qc));
     const tk = zext(and(poly.taken_valid!, here(poly.taken_slot!)), qc);
     const next = m.named(sub(add(polyCount[s]!, inc), add(rel, tk)), `poly_credit${s}_next`);
     polyCount[s]!.set(next);
-    polyRoom[s]!.set(compare('le', next, constant(Q - 2, qc)));
+    polyRoom[s]!.set(compare('le', next, constant(Q - 5, qc)));
   }
   inSlot.set(mux(eq(inSlot, constant(d - 1, ps)), constant(0, ps), add(inSlot, constant(1, ps))), and(accept, isLast));
-  const inflightNext = m.named(sub(add(inflight, zext(and(accept, first), sq + 1)), zext(taken, sq + 1)), 'inflight_next');
+  const inflightNext = m.named(sub(add(inflight, zext(firstR, sq + 1)), zext(takenR, sq + 1)), 'inflight_next');
   inflight.set(inflightNext);
-  seqOk.set(compare('le', inflightNext, constant(T - 2, sq + 1)));
+  seqOk.set(compare('le', inflightNext, constant(T - 3, sq + 1)));
 
   const pkOut = {
     tdata: pk.m_axis_tdata!, tkeep: pk.m_axis_tkeep!, tvalid: pk.m_axis_tvalid!, tlast: pk.m_axis_tlast!, tuser: pk.m_axis_tuser!,
@@ -304,8 +326,8 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   return m;
 });
 
-/** Bit `idx` of a 2^bits-bit register (a multiplexer over its bits). */
-function bitOf(m: Module, r: RegHandle, idx: Expr, bits: number): Expr {
+/** Bit `idx` of a 2^bits-bit signal (a multiplexer over its bits). */
+function bitOf(m: Module, r: Expr, idx: Expr, bits: number): Expr {
   let e: Expr = m.slice(r, 0, 0);
   for (let i = 1; i < 1 << bits; i++) e = mux(eq(idx, constant(i, bits)), m.slice(r, i, i), e);
   return e;

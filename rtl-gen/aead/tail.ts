@@ -97,7 +97,7 @@ export function aeadTail(m: Module, p: { width: number; lanes: number; seqBits: 
   const hKind = m.slice(head, 2 * W + cw + 1, 2 * W + cw, 't_head_kind');
   const hSegLast = m.slice(head, 2 * W + cw + 2, 2 * W + cw + 2, 't_head_seg_last');
 
-  // ---- per packet: lengths, the text's end, the received tag ------------------------------------------
+  // ---- per packet, as beats arrive: lengths, the text's end, the received tag --------------------------
   const openR = m.reg('t_open_reg', 1);
   const open = m.wire('t_open_now', mux(x.first, x.open, openR));
   openR.set(x.open, and(x.valid, x.first));
@@ -106,7 +106,6 @@ export function aeadTail(m: Module, p: { width: number; lanes: number; seqBits: 
   const textBytes = m.reg('t_text_bytes_reg', LB, { doc: 'the text\'s length, once known' });
   const known = m.reg('t_known_reg', 1, { reset: 0, doc: 'the TEXT segment\'s last beat has arrived' });
   const malR = m.reg('t_malformed_reg', 1, { reset: 0 });
-  const lastDone = m.reg('t_text_last_done_reg', 1, { reset: 0, doc: 'the beat with the last text byte has gone' });
   const emitOff = m.reg('t_emit_off_reg', LB, { reset: 0, doc: 'offset in the TEXT segment of the next text beat to go' });
   const xc = zext(x.count, LB);
   const segEnd = m.wire('t_seg_end', and(isText, x.segLast));
@@ -116,15 +115,14 @@ export function aeadTail(m: Module, p: { width: number; lanes: number; seqBits: 
   const aadNow = m.named(add(aadBytes, mux(isAad, xc, constant(0, LB))), 't_aad_now');
   const tooLong = compare('gt', add(aadNow, u), constant((1 << AEAD_LENGTH_BITS) - 1, LB));
   const malNow = m.wire('t_malformed_now', or(x.short, or(and(open, not(tagRoom)), tooLong)));
-  const endPacket = m.wire('t_end_packet', marker);
-  aadBytes.set(mux(endPacket, constant(0, LB), aadNow), or(isAad, endPacket));
-  segBytes.set(mux(endPacket, constant(0, LB), u), or(isText, endPacket));
+  aadBytes.set(mux(marker, constant(0, LB), aadNow), or(isAad, marker));
+  segBytes.set(mux(marker, constant(0, LB), u), or(isText, marker));
   textBytes.set(tNow, segEnd);
-  known.set(mux(endPacket, constant(0, 1), or(known, segEnd)));
-  malR.set(mux(endPacket, constant(0, 1), or(malR, or(and(isData, tooLong), and(segEnd, malNow)))));
-  const knownNow = m.wire('t_known_now', or(known, segEnd));
-  const textLen = m.named(mux(segEnd, tNow, textBytes), 't_text_len');
-  const malformed = m.wire('t_malformed_out', or(malR, and(segEnd, malNow)));
+  known.set(mux(marker, constant(0, 1), or(known, segEnd)));
+  malR.set(mux(marker, constant(0, 1), or(malR, or(and(isData, tooLong), and(segEnd, malNow)))));
+  // The lengths block, taken as the marker arrives (the counts start again for the next packet).
+  const lengths = m.reg('t_lengths_reg', 2 * LB, { doc: '{text bytes, AAD bytes} of the packet whose marker came last' });
+  lengths.set(concat(textBytes, aadBytes), marker);
 
   // The received tag: the last 16 bytes of the segment, in the held beats and the arriving one.
   // Byte `at` of the window: the held beats' raw bytes, oldest lowest, then the arriving beat's.
@@ -144,98 +142,148 @@ export function aeadTail(m: Module, p: { width: number; lanes: number; seqBits: 
     return sel;
   });
   const expTag = m.named(concat(...tagBytes.reverse()), 't_received_tag');
+  // Sequence numbers count packets at the marker; the expected tag goes out with this one.
+  const seqArr = m.reg('t_arrival_seq_reg', sq, { reset: 0, doc: 'tag number of the packet arriving' });
+  seqArr.set(add(seqArr, constant(1, sq)), marker);
+  const eValid = m.reg('t_exp_valid_reg', 1, { reset: 0 });
+  const eTag = m.reg('t_exp_tag_reg', 128);
+  const eSeq = m.reg('t_exp_seq_reg', sq);
+  eValid.set(and(segEnd, open));
+  eTag.set(expTag);
+  eSeq.set(seqArr);
 
-  // ---- what goes now: the head (a pop), with its text count trimmed ---------------------------------
-  const eText = m.wire('t_emit_text', and(popNow, eq(hKind, constant(KIND_TEXT, 2))));
-  const eAad = m.wire('t_emit_aad', and(popNow, eq(hKind, constant(KIND_AAD, 2))));
-  const hc = zext(hCount, LB);
-  const left = m.named(mux(compare('gt', textLen, emitOff), sub(textLen, emitOff), constant(0, LB)), 't_text_left');
-  const trimmed = m.named(mux(knownNow, mux(compare('lt', left, hc), m.slice(left, cw - 1, 0), hCount), hCount), 't_trimmed');
-  const textLast = m.wire('t_text_last', and(eText, and(knownNow, and(not(lastDone), compare('le', textLen, add(emitOff, hc))))));
-  emitOff.set(mux(endPacket, constant(0, LB), add(emitOff, hc)), or(eText, endPacket));
-  lastDone.set(mux(endPacket, constant(0, 1), or(lastDone, textLast)));
-  const eCount = m.named(mux(eText, trimmed, hCount), 't_emit_count');
+  // ---- E1: what leaves the hold (a popped beat, the marker, or the key as a packet begins) ----------
+  // One cycle later the text's length is in its register even when the segment's last beat
+  // arrived with the pop, so the count is trimmed from registers only.
+  const popKind = m.wire('t_pop_text', eq(hKind, constant(KIND_TEXT, 2)));
+  const e1 = {
+    aad: m.reg('t_e1_aad_reg', 1, { reset: 0 }),
+    text: m.reg('t_e1_text_reg', 1, { reset: 0 }),
+    marker: m.reg('t_e1_marker_reg', 1, { reset: 0 }),
+    key: m.reg('t_e1_key_reg', 1, { reset: 0 }),
+    endPop: m.reg('t_e1_end_pop_reg', 1, { reset: 0, doc: 'an END beat let a held beat go (its own credits come back)' }),
+    out: m.reg('t_e1_out_reg', W),
+    raw: m.reg('t_e1_raw_reg', W),
+    count: m.reg('t_e1_count_reg', cw),
+    segLast: m.reg('t_e1_seg_last_reg', 1),
+    off: m.reg('t_e1_off_reg', LB, { doc: 'the text beat\'s offset in its segment' }),
+  };
+  e1.aad.set(and(popNow, not(popKind)));
+  e1.text.set(and(popNow, popKind));
+  e1.marker.set(marker);
+  e1.key.set(and(x.valid, x.first));
+  e1.endPop.set(and(isEnd, popNow));
+  e1.out.set(hOut);
+  e1.raw.set(hRaw);
+  e1.count.set(hCount);
+  e1.segLast.set(hSegLast);
+  e1.off.set(emitOff);
+  emitOff.set(mux(marker, constant(0, LB), add(emitOff, zext(hCount, LB))), or(and(popNow, popKind), marker));
+
+  const lastDone = m.reg('t_text_last_done_reg', 1, { reset: 0, doc: 'the beat with the last text byte has gone' });
+  const hc = zext(e1.count, LB);
+  const left = m.named(mux(compare('gt', textBytes, e1.off), sub(textBytes, e1.off), constant(0, LB)), 't_text_left');
+  const trimmed = m.named(mux(known, mux(compare('lt', left, hc), m.slice(left, cw - 1, 0), e1.count), e1.count), 't_trimmed');
+  const textLast = m.wire('t_text_last', and(e1.text, and(known, and(not(lastDone), compare('le', textBytes, add(e1.off, hc))))));
+  lastDone.set(mux(e1.marker, constant(0, 1), or(lastDone, textLast)));
+  const eCount = m.named(mux(e1.text, trimmed, e1.count), 't_emit_count');
   const hasBytes = ne(eCount, constant(0, cw));
-  const toFifo = m.wire('t_to_fifo', or(and(eAad, hasBytes), and(eText, and(not(lastDone), or(hasBytes, textLast)))));
+  const toFifo = m.wire('t_to_fifo', or(and(e1.aad, hasBytes), and(e1.text, and(not(lastDone), or(hasBytes, textLast)))));
+  const contributesE1 = m.wire('t_word_beat', or(e1.aad, and(e1.text, not(lastDone))));
 
-  const fifoValid = m.reg('t_fifo_valid_reg', 1, { reset: 0 });
-  const fifoData = m.reg('t_fifo_data_reg', fifoEntryWidth(W));
-  fifoValid.set(toFifo);
-  fifoData.set(concat(and(textLast, malformed), and(textLast, open), textLast, eCount, hOut));
+  // ---- E2: output FIFO entry, Poly1305 words, credits --------------------------------------------------
+  const e2 = {
+    fifo: m.reg('t_e2_fifo_reg', 1, { reset: 0 }),
+    word: m.reg('t_e2_word_reg', 1, { reset: 0, doc: 'the beat adds to a Poly1305 word' }),
+    segEnd: m.reg('t_e2_seg_end_reg', 1, { doc: 'the beat ends its segment: the word goes now' }),
+    marker: m.reg('t_e2_marker_reg', 1, { reset: 0 }),
+    key: m.reg('t_e2_key_reg', 1, { reset: 0 }),
+    popped: m.reg('t_e2_popped_reg', 1, { reset: 0, doc: 'an AAD or TEXT beat let go' }),
+    unwritten: m.reg('t_e2_unwritten_reg', 1, { reset: 0, doc: 'a beat let go for which the FIFO gets nothing' }),
+    endPop: m.reg('t_e2_end_pop_reg', 1, { reset: 0 }),
+    data: m.reg('t_e2_poly_reg', W, { doc: 'the beat as Poly1305 sees it (ciphertext), bytes past the count zero' }),
+    entry: m.reg('t_e2_entry_reg', fifoEntryWidth(W)),
+    count: m.reg('t_e2_count_reg', cw),
+  };
+  e2.fifo.set(toFifo);
+  e2.word.set(contributesE1);
+  e2.segEnd.set(or(and(e1.aad, e1.segLast), textLast));
+  e2.marker.set(e1.marker);
+  e2.key.set(e1.key);
+  e2.popped.set(or(e1.aad, e1.text));
+  e2.unwritten.set(and(or(e1.aad, e1.text), not(toFifo)));
+  e2.endPop.set(e1.endPop);
+  e2.data.set(maskBytes(m, mux(and(e1.text, not(openR)), e1.out, e1.raw), eCount, 't_poly_bytes'));
+  e2.entry.set(concat(and(textLast, malR), and(textLast, openR), textLast, eCount, e1.out));
+  e2.count.set(eCount);
 
-  // ---- Poly1305 words ------------------------------------------------------------------------------
   // A word is P beats of poly data; a segment's end writes what it has (zero bytes past the
   // count, the padding of RFC 8439 2.8).
-  const polyBytes = m.named(maskBytes(m, mux(and(eText, not(open)), hOut, hRaw), eCount, 't_poly_bytes'), 't_poly_beat');
-  const segEndOut = or(and(eAad, hSegLast), textLast);
-  const contributes = m.wire('t_word_beat', or(eAad, and(eText, not(lastDone))));
   const pw = Math.max(1, Math.ceil(Math.log2(P)));
   const pos = P > 1 ? m.reg('t_word_pos_reg', pw, { reset: 0, doc: 'beats in the word being filled' }) : undefined;
   const parts = Array.from({ length: P }, (_, k) => m.reg(`t_word_part${k}_reg`, W));
   const at = (k: number) => (pos ? eq(pos, constant(k, pw)) : constant(1, 1));
-  parts.forEach((r, k) => r.set(polyBytes, and(contributes, at(k))));
+  parts.forEach((r, k) => r.set(e2.data, and(e2.word, at(k))));
   // The word so far: earlier beats from their registers, this one, zeros after it (padding).
-  const wordNow = m.named(concat(...parts.map((r, k) => (k === 0 ? mux(at(0), polyBytes, r) : mux(at(k), polyBytes, mux(compare('lt', pos!, constant(k, pw)), constant(0, W), r)))).reverse()), 't_word_now');
+  const wordNow = m.named(concat(...parts.map((r, k) => (k === 0 ? mux(at(0), e2.data, r) : mux(at(k), e2.data, mux(compare('lt', pos!, constant(k, pw)), constant(0, W), r)))).reverse()), 't_word_now');
   // Bytes in the word: whole beats before this one, and this one's (up to 16 L: one bit more than pos and a lane count).
   const fw = (pos ? pw : 0) + Math.log2(B) + 1;
-  const filled = m.named(add(pos ? zext(concat(pos, constant(0, Math.log2(B))), fw) : constant(0, fw), zext(eCount, fw)), 't_word_bytes');
+  const filled = m.named(add(pos ? zext(concat(pos, constant(0, Math.log2(B))), fw) : constant(0, fw), zext(e2.count, fw)), 't_word_bytes');
   const lastPos = pos ? eq(pos, constant(P - 1, pw)) : constant(1, 1);
-  const flush = m.wire('t_word_flush', and(contributes, or(segEndOut, lastPos)));
+  const flush = m.wire('t_word_flush', and(e2.word, or(e2.segEnd, lastPos)));
   const cb = Math.log2(L) + 1;
   // ceil(bytes / 16): the whole blocks, plus one for a partial block.
   const blocks = m.named(fw <= 4
     ? zext(ne(filled, constant(0, fw)), cb)
     : add(zext(m.slice(filled, fw - 1, 4), cb), zext(ne(m.slice(filled, 3, 0), constant(0, 4)), cb)), 't_word_blocks');
   const writesWord = m.wire('t_word_write', and(flush, ne(filled, constant(0, fw))));
-  pos?.set(mux(flush, constant(0, pw), add(pos, constant(1, pw))), contributes);
+  pos?.set(mux(flush, constant(0, pw), add(pos, constant(1, pw))), e2.word);
 
-  // Sequence number and Poly1305 slot of the packet here: both count packets.
+  // The Poly1305 slot and sequence number of the packet at E2: both count markers here.
   const seq = m.reg('t_seq_reg', sq, { reset: 0 });
   const slot = m.reg('t_slot_reg', sb, { reset: 0 });
-  seq.set(add(seq, constant(1, sq)), endPacket);
-  slot.set(mux(eq(slot, constant(p.slots - 1, sb)), constant(0, sb), add(slot, constant(1, sb))), endPacket);
-  const keyWrite = m.wire('t_key_write', and(x.valid, x.first));
-  const lengths = concat(zext(textLen, 64), zext(aadBytes, 64));
-
+  seq.set(add(seq, constant(1, sq)), e2.marker);
+  slot.set(mux(eq(slot, constant(p.slots - 1, sb)), constant(0, sb), add(slot, constant(1, sb))), e2.marker);
+  // The key word as the packet began; x.key holds the packet's block 0 until its next packet
+  // arrives (at least four beats later).
+  const lenText = m.slice(lengths, 2 * LB - 1, LB);
+  const lenAad = m.slice(lengths, LB - 1, 0);
   const wValid = m.reg('t_poly_valid_reg', 1, { reset: 0 });
   const wKey = m.reg('t_poly_key_reg', 1);
   const wData = m.reg('t_poly_data_reg', 128 * L);
   const wCount = m.reg('t_poly_count_reg', cb);
   const wLast = m.reg('t_poly_last_reg', 1);
   const wS = m.reg('t_poly_s_reg', 128);
-  wValid.set(or(keyWrite, or(writesWord, endPacket)));
-  wKey.set(keyWrite);
-  wData.set(mux(keyWrite, zext(m.slice(x.key, 127, 0), 128 * L), mux(endPacket, zext(lengths, 128 * L), mux(writesWord, wordNow, wData))));
-  wCount.set(mux(or(keyWrite, endPacket), constant(1, cb), blocks));
-  wLast.set(endPacket);
-  wS.set(m.slice(x.key, 255, 128));
   const wSlot = m.reg('t_poly_slot_reg', sb);
   const wSeq = m.reg('t_poly_seq_reg', sq);
+  wValid.set(or(e2.key, or(writesWord, e2.marker)));
+  wKey.set(e2.key);
+  wData.set(mux(e2.key, zext(m.slice(x.key, 127, 0), 128 * L), mux(e2.marker, zext(concat(zext(lenText, 64), zext(lenAad, 64)), 128 * L), wordNow)));
+  wCount.set(mux(or(e2.key, e2.marker), constant(1, cb), blocks));
+  wLast.set(e2.marker);
+  wS.set(m.slice(x.key, 255, 128));
   wSlot.set(slot);
   wSeq.set(seq);
-  const eValid = m.reg('t_exp_valid_reg', 1, { reset: 0 });
-  const eTag = m.reg('t_exp_tag_reg', 128);
-  const eSeq = m.reg('t_exp_seq_reg', sq);
-  eValid.set(and(segEnd, open));
-  eTag.set(expTag);
-  eSeq.set(seq);
 
   // ---- credits back -----------------------------------------------------------------------------------
   // Output FIFO: a credit per arriving beat; back for what is not written (a beat let go
   // unwritten, the marker, each END beat that lets a held beat go).
-  const outBack1 = or(and(or(eAad, eText), not(toFifo)), marker);
-  const outBack2 = and(isEnd, popNow);
+  const outBack1 = or(e2.unwritten, e2.marker);
   // Poly1305 queues: a credit per arriving beat and one for the key word; back for a data
   // beat let go that completes no word, and for each END beat that lets a held beat go.
-  const polyBack1 = and(or(eAad, eText), not(writesWord));
+  const polyBack1 = and(e2.popped, not(writesWord));
   const retWidth = 2;
   const two = (a: Expr, b: Expr) => add(zext(a, retWidth), zext(b, retWidth));
+  const fifoValid = m.reg('t_fifo_valid_reg', 1, { reset: 0 });
+  const fifoData = m.reg('t_fifo_data_reg', fifoEntryWidth(W));
+  fifoValid.set(e2.fifo);
+  fifoData.set(e2.entry);
   return {
     fifo: { valid: fifoValid, data: fifoData },
     poly: { valid: wValid, slot: wSlot, key: wKey, data: wData, count: wCount, last: wLast, seq: wSeq, s: wS },
     exp: { valid: eValid, seq: eSeq, tag: eTag },
-    outReturns: m.named(two(outBack1, outBack2), 't_out_returns'),
-    polyReleases: m.named(two(polyBack1, outBack2), 't_poly_releases'),
+    outReturns: m.named(two(outBack1, e2.endPop), 't_out_returns'),
+    polyReleases: m.named(two(polyBack1, e2.endPop), 't_poly_releases'),
     polyReleaseSlot: slot,
   };
 }

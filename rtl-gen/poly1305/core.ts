@@ -27,7 +27,8 @@
 // `lanes` 16-byte blocks, block 0 in the low bits; every block is a whole 16-byte block
 // with its 2^128 pad bit, except that a word of one block may be a message's short last
 // block (wr_tail bytes, the bytes above it zero). wr_key marks a key word: wr_data's low
-// 128 bits are r (clamped here), wr_s is s, wr_seq names the message in the tag output.
+// 128 bits are r (clamped here), wr_s is s, wr_seq names the message in the tag output; a
+// key word that is also a message's last is an empty message (its tag is s).
 
 import { GenError } from '../ir/errors.ts';
 import { type Expr, add, and, concat, constant, eq, lt, mux, ne, not, or, sub, upDown, zext } from '../ir/expr.ts';

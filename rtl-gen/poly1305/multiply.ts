@@ -32,7 +32,7 @@ const LIMB_MAX = (1n << BigInt(LIMB_BITS)) - 1n;
 
 export const MULTIPLY_PARAMS = {
   lanes: oneOf<number>('16-byte blocks absorbed per pass (products of all lanes share one reduction)', 1, [1, 2, 4]),
-  multiplier: oneOf<string>('ecp5: MULT18X18D primitives, one per limb product; fabric: shift-and-add in LUTs and carry chains', 'ecp5', ['ecp5', 'fabric']),
+  multiplier: oneOf<string>('ecp5: MULT18X18D primitives, one per limb product; fabric: shift-and-add in LUTs and carry chains; ice40: SB_MAC16 (never fits, see below)', 'ecp5', ['ecp5', 'fabric', 'ice40']),
   mulStages: intRange('register stages of the limb products (ecp5: 1, the product registered after the DSP; fabric: 1 to 5, spread over its adder tree)', 1, 1, 5),
   reduceStages: intRange('register stages over the column sums, the fold and the carry rounds (at most one per adder level)', 8, 1, 16),
 };
@@ -87,6 +87,11 @@ export const poly1305Multiply = defineGenerator(
   },
   (p, info) => {
     const L = p.lanes;
+    // The iCE40 UltraPlus's DSP multiplies 16 x 16 bits; a lane's 64 limb products of 18 x 18
+    // bits need four each, and the largest part (iCE40UP5K) has 8 of them.
+    if (p.multiplier === 'ice40') {
+      throw new GenError(`poly1305/multiply: parameter "multiplier" is "ice40": a lane makes ${LIMBS * LIMBS} limb products of ${FIELD_BITS} x ${FIELD_BITS} bits, four SB_MAC16 (16 x 16) each, ${4 * LIMBS * LIMBS * L} in all; the iCE40UP5K has 8 (use "fabric")`);
+    }
     const nP = productLevels(p.multiplier);
     const nR = reduceLevels(L);
     if (p.mulStages > nP) {

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleAead, nodeAead } from '../../host/crypto/aead.ts';
 import { AEAD_TAG_BYTES, aeadNonce, decodeAeadVerdict } from '../../spec/aead-stream.ts';
 import { bigToBytes } from '../../spec/bytes.ts';
+import { AEAD_CONFIGS } from '../../rtl-gen/aead/designs.ts';
 import { leToBig } from '../../rtl-gen/poly1305/limbs.ts';
 import { AEAD_2_8_2, AEAD_A_5, POLY1305_KEYGEN } from '../../spec/rfc8439-vectors.ts';
 import { AeadDriver, type AeadConfig, type AeadOut, type AeadPacket } from '../../sim/drivers/aead-engine.ts';
@@ -18,16 +19,9 @@ import { expectedAead } from '../../testbed/aead-golden.ts';
 const hex = (b?: Uint8Array): string => (b ? Buffer.from(b).toString('hex') : '(any)');
 const join = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
 
-/**
- * The 10G engine (128-bit stream, five ChaCha20 units, one Poly1305 lane on DSPs); a small
- * one (64 bits, two units of one stage, a fabric multiplier, short queues, block RAM); a wide
- * one (256 bits, ten units, two lanes, ECP5 block-RAM tiles everywhere).
- */
-const CONFIGS: Array<AeadConfig & { frames: number }> = [
-  { width: 128, units: 5, stages: 4, keySlots: 4, lanes: 1, reduceStages: 9, queueWords: 128, outDepth: 256, frames: 600 },
-  { width: 64, units: 2, stages: 1, keySlots: 2, lanes: 1, multiplier: 'fabric', mulStages: 2, reduceStages: 4, queueWords: 32, queueRam: 'block', fifoRam: 'block', outDepth: 64, seqBits: 4, frames: 300 },
-  { width: 256, units: 10, stages: 2, keySlots: 4, lanes: 2, reduceStages: 5, queueWords: 64, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 256, frames: 400 },
-];
+/** The committed engines (rtl-gen/aead/designs.ts), each with how many random frames CI sends. */
+const FRAMES = [600, 300, 400];
+const CONFIGS: Array<AeadConfig & { frames: number }> = AEAD_CONFIGS.map((c, i) => ({ ...c, frames: FRAMES[i] ?? 300 }));
 
 function checkOut(drv: AeadDriver, sent: AeadPacket[], got: AeadOut[], keysOf?: Uint8Array[]): void {
   expect(got.length, `${drv.name}: packets out`).toBe(sent.length);

@@ -165,3 +165,37 @@ describe('forwarding plane against the software relay', () => {
     countersMatch(dev, twin);
   });
 });
+
+describe('forwarding plane with many frames in flight', () => {
+  let dev: FpDevice;
+  beforeAll(async () => {
+    dev = await FpDevice.create(PARAMS);
+  }, 1_200_000);
+
+  // This test's engines are the small ones (two ChaCha20 units of one stage, a fabric Poly1305
+  // multiplier: a few bytes a cycle), so frames are offered at a fifth of the port's beat rate;
+  // bench:fp drives the 10G engines back to back.
+  it('relays full duplex on both ports at once, many frames in flight, under egress backpressure, as the software does', () => {
+    dev.reset();
+    const rng = new Rng(99);
+    const twin = new TwinRelay(dev, { peers: 4, rng, geometry: GEOMETRY, rotationIntervalMs: 600_000 });
+    twin.configure();
+    twin.establish();
+    const flows = [[0, 1], [1, 0], [2, 3], [3, 2]] as const;
+    flows.forEach(([from, to], i) => twin.addRule(0x7000_0000 + i, from, to, 0x7100_0000 + i));
+    const items = [];
+    for (let n = 0; n < 40; n++) {
+      for (let f = 0; f < flows.length; f++) {
+        twin.peerSends(flows[f]![0], TwinRelay.routePacket(0x7000_0000 + f, n, rng.int(17, 1300)));
+        items.push(twin.toRelay.pop()!);
+      }
+    }
+    dev.txStall = 0.3;
+    dev.rxGap = 0.8;
+    const r = twin.burst(items);
+    dev.txStall = 0;
+    dev.rxGap = 0;
+    expect(r.out).toEqual([80, 80]);
+    countersMatch(dev, twin);
+  });
+});

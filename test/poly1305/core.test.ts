@@ -4,6 +4,7 @@
 import { poly1305 as noblePoly } from '@noble/ciphers/_poly1305.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { poly1305 } from '../../rtl-gen/poly1305/core.ts';
+import { POLY1305_CONFIGS } from '../../rtl-gen/poly1305/designs.ts';
 import { poly1305Multiply } from '../../rtl-gen/poly1305/multiply.ts';
 import { POLY1305_2_5_2, POLY1305_A_3 } from '../../spec/rfc8439-vectors.ts';
 import { Rng } from '../../sim/random.ts';
@@ -11,12 +12,8 @@ import { CoreDriver, type CoreConfig, type Message } from '../../sim/drivers/pol
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** One lane on DSPs (the 10G engine's), two lanes in fabric, four lanes on ECP5 tiles with a short queue. */
-const CONFIGS: CoreConfig[] = [
-  { lanes: 1, reduceStages: 9 },
-  { lanes: 2, multiplier: 'fabric', mulStages: 2, reduceStages: 4, queueRam: 'lut', seqBits: 4 },
-  { lanes: 4, reduceStages: 6, queueRam: 'ecp5', queueWords: 8 },
-];
+/** The committed cores: one lane (the 10G engine's), two lanes with a short ring, four lanes on ECP5 tiles with a short queue. */
+const CONFIGS: CoreConfig[] = POLY1305_CONFIGS.map((c) => ({ ...c }));
 
 describe.each(CONFIGS)('Poly1305 core, $lanes lane(s), $multiplier multiplier', (cfg) => {
   let drv: CoreDriver;
@@ -65,7 +62,8 @@ describe.each(CONFIGS)('Poly1305 core, $lanes lane(s), $multiplier multiplier', 
 describe('Poly1305 core parameters', () => {
   it('rejects what cannot be built, naming the parameter', () => {
     expect(() => poly1305({ lanes: 3 })).toThrow(/parameter "lanes" is 3; it must be one of 1, 2, 4/);
-    expect(() => poly1305({ multiplier: 'ice40' })).toThrow(/parameter "multiplier" is "ice40"/);
+    expect(() => poly1305({ multiplier: 'ice40' })).toThrow(/parameter "multiplier" is "ice40": a lane makes 64 limb products of 18 x 18 bits, four SB_MAC16 \(16 x 16\) each, 256 in all; the iCE40UP5K has 8/);
+    expect(() => poly1305({ multiplier: 'xilinx' })).toThrow(/parameter "multiplier" is "xilinx"; it must be one of ecp5, fabric, ice40/);
     expect(() => poly1305({ multiplier: 'ecp5', mulStages: 2 })).toThrow(/"mulStages" is 2; a ecp5 limb product has 1 adder level/);
     expect(() => poly1305({ lanes: 1, reduceStages: 12 })).toThrow(/"reduceStages" is 12; with 1 lane\(s\) the reduction has 9 adder levels/);
     expect(() => poly1305({ queueWords: 100 })).toThrow(/"queueWords" is 100; it must be a power of two/);

@@ -30,6 +30,8 @@ export class FpDevice {
   private readonly txCur: number[][];
   private op: Op | undefined;
   private lastActivity = 0;
+  /** Cycle of the last frame's last beat out of any port. */
+  lastTxCycle = 0;
 
   private constructor(
     readonly dut: SimDut,
@@ -95,6 +97,7 @@ export class FpDevice {
         const bytes = bigToBytes(BigInt(d.signal(`m_axis_tx${i}_tdata`).value), 8);
         for (let k = 0; k < 8; k++) if (keep & (1 << k)) this.txCur[i]!.push(bytes[k]!);
         if (Number(d.signal(`m_axis_tx${i}_tlast`).value)) {
+          this.lastTxCycle = this.cycles;
           this.tx[i]!.push(Uint8Array.from(this.txCur[i]!));
           this.txCur[i] = [];
         }

@@ -199,7 +199,9 @@ export class TwinRelay {
     const host = d.hostReceive();
     this.log = [];
     this.dp.lastOpened = undefined;
+    const relayedBefore = this.mesh.counters.packetsForwarded;
     this.peers[k]!.relay.receive(datagram, this.clock.now());
+    const relayedBySoftware = this.mesh.counters.packetsForwarded - relayedBefore;
     const outCount = out.reduce((n, t) => n + t.length, 0);
     let outcome: Outcome;
     if (outCount === 1 && host.length === 0) {
@@ -226,7 +228,8 @@ export class TwinRelay {
         if (!equalBytes(body, want)) throw new TwinMismatch(`opened hand-up differs from what the software opened:\n  device   ${hex(body)}\n  software ${hex(want)}`);
         if (h.peer !== k) throw new TwinMismatch(`opened hand-up names peer ${h.peer}, not ${k}`);
       }
-      for (const a of this.log) if (a.kind === 'transmit' && this.isRelayForward(a)) this.hostRelayed.set(k, (this.hostRelayed.get(k) ?? 0) + 1);
+      // Route packets the software relayed after the hand-up: the host's accounting, not the device's.
+      this.hostRelayed.set(k, (this.hostRelayed.get(k) ?? 0) + relayedBySoftware);
       this.playLog();
     } else if (outCount === 0 && host.length === 0) {
       outcome = { device: 'dropped' };
@@ -239,6 +242,39 @@ export class TwinRelay {
     return outcome;
   }
 
+  /**
+   * Many frames into the device at once (each port's back to back), then the same frames through
+   * the software in order; each port's output must be the software's frames for that port, in
+   * order. (Each egress key must get frames from one ingress port only, so the order of its
+   * counters is the order of the input.) Returns the cycles from the first beat in to the last out.
+   */
+  burst(items: ReadonlyArray<{ peer: number; datagram: Uint8Array }>): { cycles: number; out: number[] } {
+    const d = this.dev;
+    const before = d.tx.map((t) => t.length);
+    const start = d.cycles;
+    for (const it of items) d.send(this.peers[it.peer]!.port, this.ingressFrame(it.peer, it.datagram));
+    d.settle();
+    const cycles = d.lastTxCycle - start;
+    this.log = [];
+    for (const it of items) this.peers[it.peer]!.relay.receive(it.datagram, this.clock.now());
+    const want: Uint8Array[][] = d.tx.map(() => []);
+    for (const a of this.log) {
+      if (a.kind === 'publish' || a.kind === 'retire') throw new TwinMismatch('a burst must not rotate keys');
+      if (a.kind === 'transmit') want[this.peers[a.peer]!.port]!.push(this.egressFrame(a.peer, a.datagram));
+    }
+    d.tx.forEach((t, port) => {
+      const got = t.slice(before[port]);
+      if (got.length !== want[port]!.length) throw new TwinMismatch(`burst: port ${port} sent ${got.length} frames, the software ${want[port]!.length}`);
+      got.forEach((g, i) => {
+        if (!equalBytes(g, want[port]![i]!)) throw new TwinMismatch(`burst: frame ${i} of port ${port} differs:\n  device   ${hex(g)}\n  software ${hex(want[port]![i]!)}`);
+      });
+    });
+    this.deliverToPeers(this.log);
+    this.log = [];
+    this.checkTxCounters('after a burst');
+    return { cycles, out: want.map((w) => w.length) };
+  }
+
   /** Every peer's transmit counter in the device equals the software's (one counter space per key). */
   checkTxCounters(when: string): void {
     for (const p of this.peers) {
@@ -247,10 +283,6 @@ export class TwinRelay {
       const sw = this.dp.txCounter(p.index);
       if (hw !== sw) throw new TwinMismatch(`${when}: peer ${p.index}'s transmit counter is ${hw} in the device, ${sw} in the software`);
     }
-  }
-
-  private isRelayForward(a: Extract<Act, { kind: 'transmit' }>): boolean {
-    return a.datagram[1] === MessageType.Transport;
   }
 
   private describeLog(): string {
