@@ -108,6 +108,7 @@ export class Daemon {
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
     const d = new Daemon(cfg, identity, mesh, links, inbox, log, new DaemonTunnels(cfg, mesh, identity, log));
     d.device = device;
+    if (device) device.sessionIdsOf = (i) => links!.sessionIds(i);
     d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
     try {
       await d.tunnels.start();

@@ -44,6 +44,10 @@ export class DeviceOffload {
   readonly accounting: DeviceAccounting;
   private readonly token = randomBytes(4).readUInt32BE(0) >>> 0;
   private readonly linkUp = new Map<number, boolean>();
+  /** Session IDs written for each device link (a new session, e.g. after a re-handshake, has new ones). */
+  private readonly ids = new Map<number, string>();
+  /** Where the daemon's links tell their session IDs. */
+  sessionIdsOf: (neighbour: number) => { local: number; remote: number } | undefined = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private reachable = true;
@@ -104,12 +108,25 @@ export class DeviceOffload {
   setLinkUp(neighbour: number, up: boolean): void {
     if (!this.cfg.links.has(neighbour)) return;
     this.linkUp.set(neighbour, up);
+    if (up) this.syncSessionIds();
     this.seq.run(`peer ${neighbour} ${up ? 'up' : 'down'}`, () => this.device.setPeerUp(neighbour, up));
+  }
+
+  /** Writes the session IDs of every device link whose session changed since the last write. */
+  private syncSessionIds(): void {
+    for (const n of this.cfg.links.keys()) {
+      const ids = this.sessionIdsOf(n);
+      const key = ids ? `${ids.local}:${ids.remote}` : '';
+      if (!ids || this.ids.get(n) === key) continue;
+      this.ids.set(n, key);
+      this.seq.run(`session IDs of peer ${n}`, () => this.device.setSessionIds(n, ids));
+    }
   }
 
   /** The token, then every peer's template and state (all of it plain register writes). */
   private async program(): Promise<void> {
     await this.device.write('id.scratch', this.token);
+    this.ids.clear(); // written again by the next poll
     for (const [n, port] of this.cfg.links) {
       const nb = this.neighbours[n]!;
       const up = this.linkUp.get(n) ?? false;
@@ -142,6 +159,7 @@ export class DeviceOffload {
         // Counted once the rewrite is queued, so `restarts` going up with nothing waiting means done.
         if (token !== this.token) this.restarts++;
       }
+      this.syncSessionIds();
       await this.accounting.poll();
     } catch (e) {
       if (this.reachable) this.log(`device: no answer (${(e as Error).message})`);

@@ -135,6 +135,11 @@ export class LinkSet {
     return this.neighbours.length;
   }
 
+  /** The session IDs of a link (ours, the peer's), once it has a session. */
+  sessionIds(index: number): { local: number; remote: number } | undefined {
+    return this.neighbours[index]?.link.sessionIds;
+  }
+
   isUp(index: number): boolean {
     return this.neighbours[index]?.up ?? false;
   }

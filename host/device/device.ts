@@ -200,6 +200,13 @@ export class Device {
     await this.setPeerCtrl(peer, ctrl);
   }
 
+  /** The session IDs of a peer's link: ours (the receiver field of its frames) and its own (of ours). */
+  async setSessionIds(peer: number, ids: { local: number; remote: number }): Promise<void> {
+    this.checkPeer(peer);
+    await this.write(`peer[${peer}].local_id`, ids.local >>> 0);
+    await this.write(`peer[${peer}].remote_id`, ids.remote >>> 0);
+  }
+
   /** Marks which keys of a peer are current (what the link session has switched to). */
   async setKeysInUse(peer: number, k: KeysInUse): Promise<void> {
     this.checkPeer(peer);

@@ -152,5 +152,8 @@ describe('a daemon with a forwarding plane', { timeout: 60_000 }, () => {
     const dev = await onDevice(async (d) => ({ slots: (await d.keySlots()).filter((x) => x.valid).length, up: await Promise.all([0, 1].map((p) => d.readFields(`peer[${p}].ctrl`))) }));
     expect(dev.slots).toBeGreaterThanOrEqual(4);
     for (const c of dev.up) expect(c).toMatchObject({ session: 1, up: 1, tx_valid: 1, rx_valid: 1 });
+    // The peers carry the sessions' IDs (the receiver fields of the link frames), as R's links have them.
+    const ids = await onDevice((d) => Promise.all([0, 1].map(async (p) => [await d.read(`peer[${p}].local_id`), await d.read(`peer[${p}].remote_id`)])));
+    ids.forEach(([local, remote], p) => expect({ local, remote }).toEqual(daemons[1]!.links.sessionIds(p)));
   });
 });
