@@ -12,6 +12,8 @@ export const MessageType = {
   HandshakeInit: 1,
   HandshakeResp: 2,
   Transport: 3,
+  /** Responder under load -> initiator: prove you receive at your address, then try again. */
+  CookieReply: 4,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -74,8 +76,16 @@ export const MIN_FRAME_BYTES = FRAME_HEADER_BYTES + 16 + TAG_BYTES;
 export const REKEY_PAYLOAD_BYTES = 4 + PUBLIC_KEY_BYTES;
 
 // ---- handshake ---------------------------------------------------------------------
-/** version | type | reserved u16 | sender u32 | timestamp u64 | static | ephemeral | signature */
-export const HANDSHAKE_INIT_BYTES = 4 + 4 + 8 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES;
+/** The Init's two MACs (WireGuard's mac1 and mac2): truncated HMAC-SHA256. */
+export const MAC_BYTES = 16;
+/** version | type | reserved u16 | sender u32 | timestamp u64 | static | ephemeral | signature | mac1 | mac2 */
+export const HANDSHAKE_INIT_BYTES = 4 + 4 + 8 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES + 2 * MAC_BYTES;
+/** A cookie: what the initiator keys mac2 with, bound to its address by the responder. */
+export const COOKIE_BYTES = 16;
+/** XChaCha20-Poly1305 nonce of the cookie reply (random: the cookie key is long-lived). */
+export const COOKIE_NONCE_BYTES = 24;
+/** version | type | reserved u16 | receiver u32 | nonce | XChaCha20-Poly1305(cookie) */
+export const COOKIE_REPLY_BYTES = 4 + 4 + COOKIE_NONCE_BYTES + COOKIE_BYTES + TAG_BYTES;
 /** version | type | reserved u16 | sender u32 | receiver u32 | static | ephemeral | signature */
 export const HANDSHAKE_RESP_BYTES = 4 + 4 + 4 + PUBLIC_KEY_BYTES * 2 + SIGNATURE_BYTES;
 

@@ -60,13 +60,29 @@ export const RouteMsg = {
   /** The destination accepted the stream on this route. */
   OpenOk: 10,
   /**
+   * Either end: this stream is over, for the reason given. The destination answers a rejoining
+   * Open for a stream it does not know (it restarted) with it; an end that aborts a stream
+   * tells the other, which would otherwise wait for data that never comes.
+   */
+  Reset: 11,
+  /**
    * A datagram for a service channel at the other end of the route: unreliable, unordered,
    * one message per route packet (the IP tunnel's packets travel so, never inside a stream).
-   * Type 11 is left to the stream Reset of another branch.
    */
   Datagram: 12,
 } as const;
 export type RouteMsg = (typeof RouteMsg)[keyof typeof RouteMsg];
+
+/** Why a stream was reset (carried in Reset). */
+export const ResetReason = {
+  /** A rejoining Open named a stream the destination does not know (it restarted, or forgot it). */
+  UnknownStream: 1,
+  /** The application at the other end closed the stream before it finished. */
+  Aborted: 2,
+  /** The destination has no listener on the stream's channel. */
+  NoListener: 3,
+} as const;
+export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
 
 /** Control (channel 0) message types. */
 export const ControlMsg = {

@@ -52,9 +52,9 @@ export interface SimOptions {
 
 export class SimNet {
   now = 0;
-  readonly a: Link;
+  a: Link;
   b: Link;
-  readonly dpA: SoftwareDatapath;
+  dpA: SoftwareDatapath;
   dpB: SoftwareDatapath;
   readonly delivered: Record<Side, Uint8Array[]> = { a: [], b: [] };
   readonly wireLog: Wire[] = [];
@@ -109,6 +109,13 @@ export class SimNet {
   restartB(): void {
     this.dpB = new SoftwareDatapath(this.linkOpts.backends[1].aead);
     this.b = this.makeLink('b');
+  }
+
+  /** Simulates a crash and restart of A (the initiator): a new Link that dials at once. */
+  restartA(): void {
+    this.dpA = new SoftwareDatapath(this.linkOpts.backends[0].aead);
+    this.a = this.makeLink('a');
+    this.a.start(this.now);
   }
 
   link(side: Side): Link {

@@ -5,9 +5,13 @@
 //
 //   skywire node start --config node.json
 //   skywire --config node.json node status
-//   skywire --socket /tmp/skywire-a.sock send <address> ./file.bin
-import { existsSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+//   skywire --socket /run/user/1000/skywire/a.sock send <address> ./file.bin
+//
+// --config and --socket may come before the command or after it (`ping <address> -c 3 --config
+// a.json`); options after a command are that command's own, so `-c` there is ping's count,
+// never the global config.
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { generateIdentity } from '../identity/identity.ts';
@@ -16,6 +20,7 @@ import { ConfigError, loadConfig } from '../daemon/config.ts';
 import { ControlClient } from '../daemon/control-client.ts';
 import { Daemon, DEFAULT_SEND_ROUTES } from '../daemon/daemon.ts';
 import { addDeviceCommands, printDeviceStatus } from './device-commands.ts';
+import { checkControlSocket, UnsafeFolderError } from '../daemon/private-dir.ts';
 import { bytes, ms, ProgressBar, short, table } from './format.ts';
 
 /** Exit codes: 1 for an error of the request or the daemon, 2 for bad usage. */
@@ -37,6 +42,17 @@ interface GlobalOpts {
   config?: string;
 }
 
+/** --socket / --config given after the command win over the ones before it. */
+function nodeOpts(cmd: Command): GlobalOpts {
+  const out: GlobalOpts = {};
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const o = c.opts<GlobalOpts>();
+    out.socket ??= o.socket;
+    out.config ??= o.config;
+  }
+  return out;
+}
+
 function socketPath(g: GlobalOpts): string {
   if (g.socket) return resolve(g.socket);
   if (g.config) return loadConfig(g.config).controlSocket;
@@ -44,9 +60,17 @@ function socketPath(g: GlobalOpts): string {
   throw new CliError('which node? give --socket <path> or --config <file> (or set SKYWIRE_SOCKET)', EXIT_USAGE);
 }
 
-/** Runs one request against the daemon and closes the connection. */
-async function call<T>(program: Command, method: string, params: Record<string, unknown>, onEvent?: (e: any) => void): Promise<T> {
-  const client = await ControlClient.connect(socketPath(program.opts<GlobalOpts>()));
+/** Runs one request against the daemon of `cmd`'s --socket/--config and closes the connection. */
+async function call<T>(cmd: Command, method: string, params: Record<string, unknown>, onEvent?: (e: any) => void): Promise<T> {
+  const path = socketPath(nodeOpts(cmd));
+  // Only a socket in a folder nobody else can write to is our daemon's (not an impostor's).
+  try {
+    checkControlSocket(path);
+  } catch (e) {
+    if (e instanceof UnsafeFolderError) throw new CliError(`refusing control socket ${path}: ${e.message}`);
+    throw e;
+  }
+  const client = await ControlClient.connect(path);
   try {
     return await client.request<T>(method, params, onEvent);
   } finally {
@@ -79,11 +103,23 @@ function printStatus(s: any): void {
       s.links.map((l: any) => [l.name, l.transport, l.address, l.state, l.up ? 'yes' : 'no', l.keyGeneration, l.rotations, ms(l.srttMs), l.txFrames, l.rxFrames, l.rejected, l.emulatedDrops]),
     ),
   );
+  for (const l of s.links) {
+    const why = Object.entries((l.rejects ?? {}) as Record<string, number>).filter(([, v]) => v !== 0);
+    if (why.length || l.cookieRepliesSent || l.downDeferred) {
+      console.log(`  ${l.name}: rejected ${why.map(([k, v]) => `${k}=${v}`).join(' ') || '-'}${l.cookieRepliesSent ? `  cookie replies ${l.cookieRepliesSent}` : ''}${l.underLoad ? '  (handshakes under load)' : ''}${l.downDeferred ? `  kept up through overload ${l.downDeferred}x` : ''}`);
+    }
+  }
+  const udp = s.transports?.udp;
+  if (udp) console.log(`  udp port ${udp.port}: receive buffer ${udp.recvBufferBytes === null ? '-' : bytes(udp.recvBufferBytes)}, kernel drops ${udp.kernelDrops ?? '-'}, unknown sources ${udp.unknownSource}`);
   console.log('\nroutes (this node is the source)');
   printRoutes(s.routes);
   console.log('\nforwarding rules (with accounting)');
   printRules(s.rules);
   console.log(`\nbuffers  streams ${bytes(s.buffers.streamBytes)}  files arriving ${s.buffers.inboxTransfers}  streams open ${s.streams.length}`);
+  if (s.inbox) {
+    const partial = s.inbox.partial as Array<{ file: string; bytes: number }>;
+    console.log(`inbox ${s.inbox.dir}${partial.length ? `  partial files (resumable): ${partial.map((p) => `${p.file} ${bytes(p.bytes)}`).join(', ')}` : ''}`);
+  }
   const counters = Object.entries(s.counters as Record<string, number>).filter(([, v]) => v !== 0);
   console.log(`counters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
   if (s.device) printDeviceStatus(s.device);
@@ -145,16 +181,17 @@ export function buildProgram(): Command {
     .option('-s, --socket <path>', 'control socket of the node to talk to')
     .option('-c, --config <file>', 'node config (its controlSocket is used)')
     .showHelpAfterError('(run skywire --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
+  /** Every command that talks to a node also takes --socket and --config after its name. */
+  const leaf = (c: Command): Command => c.option('--socket <path>', 'control socket of the node to talk to').option('--config <file>', 'node config (its controlSocket is used)');
 
   const node = program.command('node').description('run or inspect a node');
-  node
-    .command('start')
+  leaf(node.command('start'))
     .description('run the node daemon in this process until SIGINT/SIGTERM (needs --config <file>)')
     .option('--json', 'print the ready line and log as JSON lines')
-    .action(async (o: { json?: boolean }) => {
-      // --config is the program's option (it also tells the other commands the socket).
-      const file = program.opts<GlobalOpts>().config;
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const file = nodeOpts(cmd).config;
       if (!file) throw new CliError('node start needs --config <file>', EXIT_USAGE);
       const cfg = loadConfig(file);
       const say = (ev: string, data: Record<string, unknown>, text: string) =>
@@ -171,20 +208,18 @@ export function buildProgram(): Command {
       await d.stopped;
       say('stopped', {}, 'stopped');
     });
-  node
-    .command('status')
+  leaf(node.command('status'))
     .description('links, key generations, routes, rules, buffers and counters')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const s = await call(program, 'status', {});
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const s = await call(cmd, 'status', {});
       if (o.json) printJson(s);
       else printStatus(s);
     });
-  node
-    .command('stop')
+  leaf(node.command('stop'))
     .description('stop the daemon')
-    .action(async () => {
-      await call(program, 'node.stop', {});
+    .action(async (_o: unknown, cmd: Command) => {
+      await call(cmd, 'node.stop', {});
       console.error('stopping');
     });
   node
@@ -202,46 +237,42 @@ export function buildProgram(): Command {
     });
 
   const route = program.command('route').description('routes this node is the source of');
-  route
-    .command('list')
+  leaf(route.command('list'))
     .description('source routes and every forwarding rule installed here')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const r = await call<any>(program, 'route.list', {});
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'route.list', {});
       if (o.json) return printJson(r);
       console.log('routes');
       printRoutes(r.routes);
       console.log('\nforwarding rules');
       printRules(r.rules);
     });
-  route
-    .command('add <address>')
+  leaf(route.command('add <address>'))
     .description('discover paths to a node and set up a route (or several disjoint ones)')
     .option('-n, --count <n>', 'disjoint routes to set up', intArg('--count', 1, 8), 1)
     .addOption(new Option('-p, --policy <policy>', 'path choice for one route').choices(['latency', 'throughput']).default('latency'))
     .option('--max-hops <n>', 'search depth', intArg('--max-hops', 1, 8))
     .option('--json', 'machine-readable output')
-    .action(async (address: string, o: { count: number; policy: string; maxHops?: number; json?: boolean }) => {
-      const r = await call<any>(program, 'route.add', { address, count: o.count, policy: o.policy, maxHops: o.maxHops });
+    .action(async (address: string, o: { count: number; policy: string; maxHops?: number; json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'route.add', { address, count: o.count, policy: o.policy, maxHops: o.maxHops });
       if (o.json) return printJson(r);
       printRoutes(r.routes);
     });
-  route
-    .command('del <id>')
+  leaf(route.command('del <id>'))
     .description('tear a route down at every hop')
-    .action(async (id: string) => {
-      const r = await call<any>(program, 'route.del', { id: intArg('route id', 1, Number.MAX_SAFE_INTEGER)(id) });
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const r = await call<any>(cmd, 'route.del', { id: intArg('route id', 1, Number.MAX_SAFE_INTEGER)(id) });
       console.log(`route ${r.deleted} torn down`);
     });
 
-  program
-    .command('ping <address>')
+  leaf(program.command('ping <address>'))
     .description('round trips over a route to a node (set up first when there is none)')
     .option('-c, --count <n>', 'pings', intArg('--count', 1, 1000), 4)
     .option('-i, --interval <ms>', 'between pings', intArg('--interval', 0, 60_000), 200)
     .option('--json', 'machine-readable output')
-    .action(async (address: string, o: { count: number; interval: number; json?: boolean }) => {
-      const r = await call<any>(program, 'ping', { address, count: o.count, intervalMs: o.interval }, (e) => {
+    .action(async (address: string, o: { count: number; interval: number; json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'ping', { address, count: o.count, intervalMs: o.interval }, (e) => {
         if (!o.json) console.log(e.error ? `seq ${e.seq}: ${e.error}` : `seq ${e.seq}: ${ms(e.rttMs)}`);
       });
       if (o.json) return printJson(r);
@@ -252,16 +283,16 @@ export function buildProgram(): Command {
       if (r.received === 0) throw new CliError(`no answer from ${address}`);
     });
 
-  program
-    .command('send <address> <file>')
+  leaf(program.command('send <address> <file>'))
     .description('send a file over routes to a node, striped over disjoint routes')
     .option('-r, --routes <n>', 'disjoint routes to stripe over', intArg('--routes', 1, 8), DEFAULT_SEND_ROUTES)
     .option('--json', 'machine-readable output')
-    .action(async (address: string, file: string, o: { routes: number; json?: boolean }) => {
+    .action(async (address: string, file: string, o: { routes: number; json?: boolean }, cmd: Command) => {
       const path = realpathOf(file);
       const bar = new ProgressBar('send');
-      const r = await call<any>(program, 'send', { address, path, routes: o.routes }, (e) => {
-        if (e.phase === 'routes') process.stderr.write(`${e.routes.length} route(s) up in ${ms(e.setupMs)}: ${e.routes.map((x: any) => x.hops.map((h: string) => short(h, 4)).join(' > ')).join(' | ')}\n`);
+      const r = await call<any>(cmd, 'send', { address, path, routes: o.routes }, (e) => {
+        if (e.phase === 'routes') process.stderr.write(`${e.attempt > 1 ? `attempt ${e.attempt}: ` : ''}${e.routes.length} route(s) up in ${ms(e.setupMs)}: ${e.routes.map((x: any) => x.hops.map((h: string) => short(h, 4)).join(' > ')).join(' | ')}\n`);
+        else if (e.phase === 'resumed') process.stderr.write(`the receiver has ${bytes(e.offset)} of it already: resuming\n`);
         else if (e.phase === 'data') bar.update(e.bytes, e.total);
       }).finally(() => bar.done());
       if (o.json) return printJson(r);
@@ -269,15 +300,16 @@ export function buildProgram(): Command {
       console.log(`sha256 ${r.sha256}`);
     });
 
-  program
-    .command('recv')
+  leaf(program.command('recv'))
     .description('wait for a file from the mesh and save it')
     .option('-o, --out <file>', 'where to save it (default: the daemon inbox)')
     .option('-t, --timeout <s>', 'give up after this many seconds', intArg('--timeout', 1, 86_400), 60)
     .option('--json', 'machine-readable output')
-    .action(async (o: { out?: string; timeout: number; json?: boolean }) => {
+    .action(async (o: { out?: string; timeout: number; json?: boolean }, cmd: Command) => {
+      const out = o.out ? resolve(o.out) : undefined;
+      if (out) checkOutFolder(out);
       const bar = new ProgressBar('recv');
-      const r = await call<any>(program, 'recv', { out: o.out ? resolve(o.out) : undefined, timeoutMs: o.timeout * 1000 }, (e) => {
+      const r = await call<any>(cmd, 'recv', { out, timeoutMs: o.timeout * 1000 }, (e) => {
         if (e.phase === 'data') bar.update(e.bytes, e.total);
       }).finally(() => bar.done());
       if (o.json) return printJson(r);
@@ -286,8 +318,7 @@ export function buildProgram(): Command {
     });
 
   const tunnel = program.command('tunnel').description('carry this machine\'s IPv4 traffic through the mesh to a gateway, over several routes at once');
-  tunnel
-    .command('up')
+  leaf(tunnel.command('up'))
     .description('create the TUN device, join a gateway over disjoint routes, route traffic and DNS through it')
     .option('-g, --gateway <address>', 'the gateway node to use')
     .option('-d, --discover', 'find a gateway by discovery (the default without --gateway)')
@@ -295,37 +326,32 @@ export function buildProgram(): Command {
     .option('-p, --prefix <prefix...>', 'route only these prefixes through the tunnel (default: config, else everything)')
     .option('--no-dns', 'leave the resolver alone')
     .option('--json', 'machine-readable output')
-    .action(async (o: { gateway?: string; discover?: boolean; routes?: number; prefix?: string[]; dns: boolean; json?: boolean }) => {
+    .action(async (o: { gateway?: string; discover?: boolean; routes?: number; prefix?: string[]; dns: boolean; json?: boolean }, cmd: Command) => {
       if (o.gateway && o.discover) throw new CliError('give --gateway <address> or --discover, not both', EXIT_USAGE);
-      const r = await call<any>(program, 'tunnel.up', { gateway: o.gateway, routes: o.routes, prefixes: o.prefix, dns: o.dns });
+      const r = await call<any>(cmd, 'tunnel.up', { gateway: o.gateway, routes: o.routes, prefixes: o.prefix, dns: o.dns });
       if (o.json) return printJson(r);
       printTunnel(r);
     });
-  tunnel
-    .command('down')
+  leaf(tunnel.command('down'))
     .description('remove the TUN device and restore routes and resolver')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const r = await call<any>(program, 'tunnel.down', {});
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'tunnel.down', {});
       if (o.json) return printJson(r);
       console.log(`tunnel down${r.restored.length ? `; restored: ${r.restored.join('; ')}` : ''}`);
     });
-  tunnel
-    .command('status')
+  leaf(tunnel.command('status'))
     .description('the gateway, the routes with their rates, loss and flows, counters')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const r = await call<any>(program, 'tunnel.status', {});
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'tunnel.status', {});
       if (o.json) return printJson(r);
       printTunnel(r);
     });
-  program
-    .command('gateway')
-    .description('the gateway service of this node: clients, their routes, drop counters')
-    .command('status')
+  leaf(program.command('gateway').description('the gateway service of this node: clients, their routes, drop counters').command('status'))
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
-      const r = await call<any>(program, 'gateway.status', {});
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'gateway.status', {});
       if (o.json) return printJson(r);
       console.log(`gateway ${r.device} ${r.address}  pool ${r.pool}  dns ${JSON.stringify(r.dns)}`);
       for (const s of r.sessions) {
@@ -337,14 +363,13 @@ export function buildProgram(): Command {
       console.log(`\ncounters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
     });
 
-  program
-    .command('discover <service>')
+  leaf(program.command('discover <service>'))
     .description('breadth-first search of the mesh for nodes offering a service')
     .option('--max-hops <n>', 'search depth', intArg('--max-hops', 1, 8))
     .option('--timeout <ms>', 'search time', intArg('--timeout', 10, 60_000))
     .option('--json', 'machine-readable output')
-    .action(async (service: string, o: { maxHops?: number; timeout?: number; json?: boolean }) => {
-      const r = await call<any>(program, 'discover', { service, maxHops: o.maxHops, timeoutMs: o.timeout });
+    .action(async (service: string, o: { maxHops?: number; timeout?: number; json?: boolean }, cmd: Command) => {
+      const r = await call<any>(cmd, 'discover', { service, maxHops: o.maxHops, timeoutMs: o.timeout });
       if (o.json) return printJson(r);
       if (!r.candidates.length) throw new CliError(`no node offering '${service}' found`);
       console.log(
@@ -363,6 +388,19 @@ export function buildProgram(): Command {
     });
   addDeviceCommands(program);
   return program;
+}
+
+/** `recv --out` names a file in a folder that exists: say so before waiting for anything. */
+function checkOutFolder(out: string): void {
+  const dir = dirname(out);
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!ok) throw new CliError(`--out ${out}: the folder ${dir} does not exist`, EXIT_USAGE);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder; give a file name in it`, EXIT_USAGE);
 }
 
 function realpathOf(file: string): string {

@@ -21,6 +21,8 @@ export const LABEL = {
   handshakeResp: enc.encode('skywire-link/1 handshake-resp'),
   handshakeKeys: enc.encode('skywire-link/1 handshake-keys'),
   rotationKeys: enc.encode('skywire-link/1 rotation-keys'),
+  mac1: enc.encode('skywire-link/1 mac1'),
+  cookie: enc.encode('skywire-link/1 cookie'),
 } as const;
 
 /** Keys for both directions plus the chaining key that feeds the next rotation. */

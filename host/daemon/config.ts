@@ -4,12 +4,15 @@
 // (`neighbours[2].publicKey: expected ...`), and unknown fields are errors too, because a
 // misspelt limit silently left at its default is worse than a refusal to start.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { readKeyFile } from '../identity/keyfile.ts';
 import type { Identity } from '../identity/identity.ts';
 import { MAX_ROTATION_INTERVAL_MS, MIN_ROTATION_INTERVAL_MS } from '../link/constants.ts';
+import { codeOf, defaultInbox, defaultRuntimeDir, ensurePrivateDir, UnsafeFolderError } from './private-dir.ts';
 
 export type TransportKind = 'udp' | 'tcp';
 export const TRANSPORTS: readonly TransportKind[] = ['udp', 'tcp'];
@@ -57,6 +60,13 @@ export interface LimitsConfig {
   routeFailMs?: number;
   /** Send buffer of a file transfer's stream: bytes written and not yet acknowledged (default: the mesh stream's, 256 KiB). */
   streamBufferBytes?: number;
+  /** Discovery queries per second accepted from one neighbour (default: the mesh's, 20). */
+  queriesPerSecondPerNeighbour?: number;
+  /**
+   * A file transfer that makes no progress for this long fails at both ends (the sender keeps
+   * repairing routes and resuming meanwhile), ms; default DEFAULT_TRANSFER_STALL_MS.
+   */
+  transferStallMs?: number;
 }
 
 /**
@@ -75,6 +85,9 @@ export interface DeviceConfig {
   /** How often the device's counters and state are read, ms. */
   pollMs: number;
 }
+
+/** Default of limits.transferStallMs: longer than a route repair (about ten routeFailMs) and a neighbour's restart. */
+export const DEFAULT_TRANSFER_STALL_MS = 30_000;
 
 /** The gateway service (this node has clearnet access and offers it to the mesh). */
 export interface GatewayConfig {
@@ -110,7 +123,11 @@ export interface DaemonConfig {
   /** Absolute path of the key file (resolved against the config file's folder). */
   identityFile: string;
   listen: ListenConfig[];
-  /** Unix domain socket of the control interface (absolute path). */
+  /**
+   * Unix domain socket of the control interface (absolute path). Its folder must belong to this
+   * user and be writable by nobody else; by default /run/skywire/<name>.sock for root,
+   * $XDG_RUNTIME_DIR/skywire/<name>.sock otherwise.
+   */
   controlSocket: string;
   neighbours: NeighbourConfig[];
   /** Services this node offers to discovery (e.g. "gateway"). */
@@ -118,7 +135,10 @@ export interface DaemonConfig {
   limits: LimitsConfig;
   /** Link key rotation period, ms. */
   rotationIntervalMs: number;
-  /** Folder where received files are written (absolute path). */
+  /**
+   * Folder where received files are written (absolute path); it must belong to this user and be
+   * writable by nobody else. Default: $XDG_DATA_HOME/skywire/inbox/<name> (~/.local/share/...).
+   */
   inbox: string;
   gateway?: GatewayConfig;
   tunnel: TunnelConfig;
@@ -201,7 +221,10 @@ function transport(o: Json, key: string, path: string): TransportKind {
   return v as TransportKind;
 }
 
-/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). A listen address may use port 0 (any free port). */
+/**
+ * "host:port" (IPv4 or a name; "[v6]:port" for IPv6). A listen address may use port 0 (any
+ * free port). Names are resolved when the daemon starts (resolveHosts).
+ */
 export function parseHostPort(text: unknown, field: string, minPort = 1): HostPort {
   if (typeof text !== 'string') throw new ConfigError(field, `expected "host:port", got ${describe(text)}`);
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
@@ -210,10 +233,17 @@ export function parseHostPort(text: unknown, field: string, minPort = 1): HostPo
   return { host: m[1] ?? m[2], port };
 }
 
+/** UDP links run on an IPv4 socket: an IPv6 address there could never match. */
+function checkUdpFamily(t: TransportKind, a: HostPort, field: string): void {
+  if (t === 'udp' && isIP(a.host) === 6) throw new ConfigError(field, `UDP links are IPv4; got ${a.host} (use an IPv4 address, or the tcp transport for IPv6)`);
+}
+
 function parseListen(v: unknown, path: string): ListenConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object like {"transport": "udp", "address": "0.0.0.0:7700"}, got ${describe(v)}`);
   rejectUnknown(v, path, ['transport', 'address']);
-  return { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address'), 0) };
+  const l = { transport: transport(v, 'transport', path), ...parseHostPort(v.address, join2(path, 'address'), 0) };
+  checkUdpFamily(l.transport, l, join2(path, 'address'));
+  return l;
 }
 
 function parsePublicKey(v: unknown, field: string): string {
@@ -227,11 +257,14 @@ function parseNeighbour(v: unknown, path: string): NeighbourConfig {
   if (!isObject(v)) throw new ConfigError(path, `expected an object, got ${describe(v)}`);
   rejectUnknown(v, path, ['name', 'publicKey', 'transport', 'address', 'emulatedLossPct', 'capacityMbps']);
   const publicKey = parsePublicKey(v.publicKey, join2(path, 'publicKey'));
+  const t = transport(v, 'transport', path);
+  const address = parseHostPort(v.address, join2(path, 'address'));
+  checkUdpFamily(t, address, join2(path, 'address'));
   return {
     name: str(v, 'name', path, publicKey.slice(0, 10)),
     publicKey,
-    transport: transport(v, 'transport', path),
-    address: parseHostPort(v.address, join2(path, 'address')),
+    transport: t,
+    address,
     emulatedLossPct: num(v, 'emulatedLossPct', path, 0, 100, 0),
     capacityBytesPerSec: v.capacityMbps === undefined ? undefined : (num(v, 'capacityMbps', path, 0.001, 1e6, 0) * 1e6) / 8,
   };
@@ -244,6 +277,8 @@ const LIMIT_RANGES: Record<keyof LimitsConfig, [number, number]> = {
   keepaliveMs: [10, 3600_000],
   routeFailMs: [50, 3600_000],
   streamBufferBytes: [4096, 1 << 30],
+  queriesPerSecondPerNeighbour: [1, 100_000],
+  transferStallMs: [1000, 24 * 3600_000],
 };
 
 function parseLimits(v: unknown, path: string): LimitsConfig {
@@ -363,7 +398,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     if (n > 1) throw new ConfigError('listen', `more than one ${t} address; one per transport`);
   }
 
-  const controlSocket = resolvePath(baseDir, str(raw, 'controlSocket', '', `/tmp/skywire-${name}.sock`));
+  const controlSocket = resolvePath(baseDir, str(raw, 'controlSocket', '', join(defaultRuntimeDir(), `${name}.sock`)));
   if (Buffer.byteLength(controlSocket) > MAX_SOCKET_PATH_BYTES) {
     throw new ConfigError('controlSocket', `path is ${Buffer.byteLength(controlSocket)} bytes; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);
   }
@@ -376,6 +411,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
   neighbours.forEach((n, i) => {
     const j = neighbours.findIndex((m) => m.publicKey === n.publicKey);
     if (j !== i) throw new ConfigError(`neighbours[${i}].publicKey`, `same key as neighbours[${j}]; one entry per neighbour`);
+    checkDistinctAddress(neighbours, i, n.address);
     // A link needs a socket of its transport at this end: for UDP to send and receive, for
     // TCP to accept the neighbour when it is the one that dials.
     if (!listen.some((l) => l.transport === n.transport)) {
@@ -399,13 +435,73 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     services,
     limits: parseLimits(raw.limits, 'limits'),
     rotationIntervalMs: int(raw, 'rotationIntervalMs', '', MIN_ROTATION_INTERVAL_MS, MAX_ROTATION_INTERVAL_MS, DEFAULT_ROTATION_INTERVAL_MS),
-    inbox: resolvePath(baseDir, str(raw, 'inbox', '', `/tmp/skywire-${name}-inbox`)),
+    inbox: resolvePath(baseDir, str(raw, 'inbox', '', defaultInbox(name))),
     gateway: parseGateway(raw.gateway, 'gateway'),
     tunnel: parseTunnel(raw.tunnel, 'tunnel'),
     // /run is emptied at boot, exactly when routes and resolver changes are gone too.
     netJournal: resolvePath(baseDir, str(raw, 'netJournal', '', `/run/skywire/${name}-net`)),
     ...(raw.device === undefined ? {} : { device: parseDevice(raw.device, 'device', neighbours) }),
   };
+}
+
+/**
+ * Two neighbours at one address and transport cannot both have a link: a UDP datagram is
+ * matched to its link by the address it comes from, and a TCP dial reaches one node.
+ */
+function checkDistinctAddress(neighbours: NeighbourConfig[], i: number, a: HostPort): void {
+  const n = neighbours[i];
+  const j = neighbours.findIndex((m) => m.transport === n.transport && m.address.host.toLowerCase() === a.host.toLowerCase() && m.address.port === a.port);
+  if (j !== i && j >= 0) {
+    throw new ConfigError(`neighbours[${i}].address`, `${n.transport} ${a.host}:${a.port} is also neighbours[${j}]'s address (${neighbours[j].name}); each neighbour needs its own`);
+  }
+}
+
+/**
+ * Resolves host names to addresses once, when the daemon starts: a UDP link matches datagrams
+ * by the numeric address they come from, so a name must become that address (IPv4, the
+ * socket's family); listen addresses must be this host's. Errors name the field. Returns the
+ * config with numeric hosts for UDP neighbours and listen addresses (TCP neighbours keep their
+ * names: each dial resolves them anew).
+ */
+export async function resolveHosts(c: DaemonConfig): Promise<DaemonConfig> {
+  const one = async (host: string, family: 4 | 0, field: string): Promise<string> => {
+    if (isIP(host)) return host;
+    try {
+      return (await lookup(host, { family })).address;
+    } catch (e) {
+      throw new ConfigError(field, `cannot resolve host name '${host}': ${codeOf(e)}`);
+    }
+  };
+  const listen = await Promise.all(c.listen.map(async (l, i) => ({ ...l, host: await one(l.host, l.transport === 'udp' ? 4 : 0, `listen[${i}].address`) })));
+  const neighbours = await Promise.all(
+    c.neighbours.map(async (n, i) => (n.transport === 'udp' ? { ...n, address: { ...n.address, host: await one(n.address.host, 4, `neighbours[${i}].address`) } } : n)),
+  );
+  neighbours.forEach((n, i) => checkDistinctAddress(neighbours, i, n.address));
+  return { ...c, listen, neighbours };
+}
+
+/** This node's own key must not be one of its neighbours (it would dial itself forever). */
+export function checkNotOwnKey(c: DaemonConfig, identity: Identity): void {
+  const own = Buffer.from(identity.publicKey).toString('hex');
+  const i = c.neighbours.findIndex((n) => n.publicKey === own);
+  if (i >= 0) throw new ConfigError(`neighbours[${i}].publicKey`, `is this node's own key (${identity.address}); a node is not its own neighbour`);
+}
+
+/**
+ * Creates (mode 0700) or checks the control socket's folder and the inbox: both must belong to
+ * this user and be writable by nobody else (private-dir.ts). Errors name the field.
+ */
+export function prepareFolders(c: DaemonConfig): void {
+  const check = (field: string, dir: string) => {
+    try {
+      ensurePrivateDir(dir);
+    } catch (e) {
+      if (e instanceof UnsafeFolderError) throw new ConfigError(field, e.message);
+      throw new ConfigError(field, `cannot use ${dir}: ${codeOf(e)}`);
+    }
+  };
+  check('controlSocket', dirname(c.controlSocket));
+  check('inbox', c.inbox);
 }
 
 /** Reads, parses and checks a config file. Errors name the file and the field. */

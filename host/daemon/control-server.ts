@@ -1,7 +1,7 @@
 // The daemon's end of the control socket: accepts local connections, reads request lines,
 // runs the named handler and writes its events and reply. A handler's error becomes a
 // one-line reply; nothing a client sends can throw out of here.
-import { existsSync, unlinkSync, chmodSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { LineSplitter, parseRequest, reasonOf, type ControlMessage } from './control-protocol.ts';
 
@@ -20,24 +20,38 @@ export class ControlServer {
   ) {}
 
   /**
-   * Listens on `path`. A socket file left by a daemon that died is removed; one that a live
-   * daemon answers on is an error (two daemons must not share a control socket).
+   * Listens on `path`, whose folder the caller made private (config.ts prepareFolders). A
+   * socket file left by a daemon that died is removed; one that a live daemon answers on is an
+   * error (two daemons must not share a control socket), and so is anything that is not a socket.
    */
   static async listen(path: string, handlers: Record<string, Handler>): Promise<ControlServer> {
-    if (existsSync(path)) {
+    let existing: ReturnType<typeof lstatSync> | undefined;
+    try {
+      existing = lstatSync(path);
+    } catch {
+      // nothing there
+    }
+    if (existing) {
+      if (!existing.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
       if (await answers(path)) throw new Error(`another daemon is listening on ${path}`);
       unlinkSync(path);
     }
     const server = createServer();
     const cs = new ControlServer(server, path);
     server.on('connection', (s) => cs.serve(s, handlers));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
+    // The socket is created with mode 0600 from the start (no window in which it is open).
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } finally {
+      process.umask(umask);
+    }
     chmodSync(path, SOCKET_MODE);
     return cs;
   }

@@ -2,9 +2,7 @@
 // TCP), hosts a MeshNode (host/mesh) on top of them, runs the file service, and answers the
 // CLI on the control socket. The mesh does routing; this file only wires things together
 // and turns control requests into mesh calls.
-import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/api.ts';
 import { MESH_MTU_BYTES } from '../../spec/route-wire.ts';
 import { choosePaths } from '../mesh/discovery.ts';
@@ -13,21 +11,19 @@ import { DeviceOffload } from './device-offload.ts';
 import { realTimers } from '../mesh/timers.ts';
 import type { Identity } from '../identity/identity.ts';
 import { parseAddress } from '../identity/address.ts';
-import { loadIdentity, type DaemonConfig } from './config.ts';
+import { checkNotOwnKey, ConfigError, DEFAULT_TRANSFER_STALL_MS, loadIdentity, prepareFolders, resolveHosts, type DaemonConfig } from './config.ts';
 import { ControlServer, type Emit, type Handler } from './control-server.ts';
-import { encodeFileHeader, FILE_CHANNEL } from './file-transfer.ts';
+import { sendFile } from './file-sender.ts';
+import { FILE_CHANNEL } from './file-transfer.ts';
 import { Inbox } from './inbox.ts';
 import { LinkSet } from './links.ts';
 import { plain } from './plain.ts';
+import { SOCKET_BUFFER_BYTES } from '../link/udp-transport.ts';
 import { DaemonTunnels } from './tunnels.ts';
 import { GATEWAY_SERVICE } from '../tunnel/wire.ts';
 
 /** Link timers (handshake retransmission, rotation, up/down) run this often. */
 const LINK_TICK_MS = 5;
-/** File data is read and handed to the stream in pieces of this size. */
-const FILE_READ_BYTES = 64 * 1024;
-/** Progress events for a send, at most this often. */
-const PROGRESS_EVERY_MS = 100;
 /** Default number of disjoint routes a file is striped over. */
 export const DEFAULT_SEND_ROUTES = 2;
 
@@ -59,9 +55,18 @@ export class Daemon {
     this.stopped = new Promise((r) => (this.resolveStopped = r));
   }
 
-  static async start(cfg: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+  /**
+   * Starts a node, or nothing at all: everything that can be checked is checked before any
+   * socket is opened (the identity, host names, the folders), and a failure after that closes
+   * what was opened, so an error never leaves a bound port without a control socket.
+   * Config problems are ConfigErrors naming the field.
+   */
+  static async start(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
     const log = opts.log ?? (() => {});
-    const identity = loadIdentity(cfg);
+    const identity = loadIdentity(config);
+    checkNotOwnKey(config, identity);
+    const cfg = await resolveHosts(config);
+    prepareFolders(cfg);
     // The mesh and the links refer to each other (mesh -> links to send, links -> mesh to
     // deliver), so the mesh's transport looks the link set up when it is called.
     let links: LinkSet | undefined;
@@ -77,6 +82,7 @@ export class Daemon {
       transport: { send: (nb, bytes) => links?.send(nb, bytes) ?? false },
       maxRoutesPerPeer: l.maxRoutesPerNeighbour,
       setupRatePerPeer: l.setupsPerSecondPerNeighbour,
+      queryRatePerPeer: l.queriesPerSecondPerNeighbour,
       ruleIdleMs: l.ruleIdleMs,
       keepaliveMs: l.keepaliveMs,
       routeFailMs: l.routeFailMs,
@@ -97,14 +103,19 @@ export class Daemon {
         device?.setLinkUp(i, false);
       },
     };
+    const inbox = new Inbox(cfg.inbox, () => performance.now(), { stallMs: l.transferStallMs ?? DEFAULT_TRANSFER_STALL_MS, log });
+    const partial = inbox.sweepPartials();
+    if (partial.length) log(`inbox: ${partial.length} partial file(s) from unfinished transfers, resumable: ${partial.map((p) => `${p.file} (${p.bytes} B)`).join(', ')}`);
     try {
       links = await LinkSet.open(cfg, identity, events, () => performance.now(), undefined, device && ((i) => device.observerOf(i)));
     } catch (e) {
       mesh.close();
       await device?.close();
+      inbox.close();
       throw e;
     }
-    const inbox = new Inbox(cfg.inbox, () => Date.now());
+    const udp = links.udp?.recvBufferBytes;
+    if (udp !== undefined && udp < SOCKET_BUFFER_BYTES) log(`udp receive buffer is ${udp} bytes, below the ${SOCKET_BUFFER_BYTES} asked for: raise net.core.rmem_max so bursts are not dropped`);
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
     const d = new Daemon(cfg, identity, mesh, links, inbox, log, new DaemonTunnels(cfg, mesh, identity, log));
     d.device = device;
@@ -112,10 +123,15 @@ export class Daemon {
     d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
     try {
       await d.tunnels.start();
-      d.control = await ControlServer.listen(cfg.controlSocket, d.handlers());
     } catch (e) {
       await d.stop();
       throw e;
+    }
+    try {
+      d.control = await ControlServer.listen(cfg.controlSocket, d.handlers());
+    } catch (e) {
+      await d.stop();
+      throw new ConfigError('controlSocket', (e as Error).message);
     }
     return d;
   }
@@ -127,6 +143,7 @@ export class Daemon {
       await this.tunnels.stop().catch((e) => this.log(`network restore: ${(e as Error).message}`));
       if (this.timer) clearInterval(this.timer);
       this.mesh.close();
+      this.inbox.close();
       await Promise.all([this.links.close(), this.control?.close(), this.device?.close()]);
       this.resolveStopped();
     })();
@@ -181,6 +198,11 @@ export class Daemon {
       rules: m.rules,
       streams: m.streams,
       buffers: { streamBytes: m.bufferedBytes, inboxTransfers: this.inbox.list().filter((t) => t.state === 'receiving').length },
+      inbox: {
+        dir: this.inbox.dir,
+        transfers: this.inbox.list().map((t) => ({ name: t.name, state: t.state, bytes: t.bytes, size: t.size, resumedFrom: t.resumedFrom, attempts: t.attempts, path: t.path, error: t.error })),
+        partial: this.inbox.partials(),
+      },
       counters: m.counters,
       ...(this.device ? { device: this.device.status() } : {}),
     });
@@ -268,95 +290,61 @@ export class Daemon {
     const path = strParam(p, 'path');
     const name = typeof p.name === 'string' && p.name ? p.name : basename(path);
     const count = optInt(p, 'routes', 1, 8) ?? DEFAULT_SEND_ROUTES;
-    let size: number;
-    try {
-      const st = await stat(path);
-      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
-      size = st.size;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw code ? new Error(`cannot read ${path}: ${code}`) : e;
-    }
     parseAddress(address);
     const t0 = performance.now();
-    // Routes the user set up to this address are used as they are; otherwise discovery
-    // chooses `count` disjoint routes and the file is striped over every one that came up.
-    let stream: MeshStream;
-    let routes: RouteInfo[];
     // The mesh stream's own default when the config does not say (its congestion window, not
     // the buffer, decides what is in flight).
     const sendBufferBytes = this.cfg.limits.streamBufferBytes;
-    const existing = this.routesTo(address);
-    if (existing.length) {
-      routes = existing.slice(0, count);
-      stream = await this.mesh.openStream({ channel: FILE_CHANNEL, routes: routes.map((r) => r.id), sendBufferBytes });
-    } else {
-      const policy: RoutePolicy = count > 1 ? { kind: 'disjoint', count } : { kind: 'highestThroughput' };
-      ({ stream, routes } = await this.mesh.connect({ address }, { channel: FILE_CHANNEL, policy, sendBufferBytes }));
-    }
-    const setupMs = performance.now() - t0;
-    emit({ phase: 'routes', routes: routes.map((r) => ({ id: r.id, hops: r.hops.map((h) => h.address) })), setupMs });
-    const header = encodeFileHeader(name, size);
-    const hash = createHash('sha256');
-    let lastEmit = 0;
-    const progress = (final = false) => {
-      const now = performance.now();
-      if (!final && now - lastEmit < PROGRESS_EVERY_MS) return;
-      lastEmit = now;
-      const s = stream.status();
-      emit({ phase: 'data', bytes: Math.max(0, Math.min(size, s.bytesAcked - header.length)), total: size, routes: s.routes.length });
-    };
-    const ticker = setInterval(() => progress(), PROGRESS_EVERY_MS);
-    const fh = await open(path, 'r');
-    try {
-      await stream.writeAll(header);
-      const buf = new Uint8Array(FILE_READ_BYTES);
-      for (let at = 0; at < size; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - at), at);
-        if (bytesRead === 0) throw new Error(`${path} shrank while it was being sent`);
-        const piece = buf.slice(0, bytesRead);
-        hash.update(piece);
-        await stream.writeAll(piece);
-        at += bytesRead;
+    // Routes the user set up to this address are used as they are; otherwise discovery
+    // chooses `count` disjoint routes and the file is striped over every one that came up.
+    const openStream = async (): Promise<{ stream: MeshStream; routes: RouteInfo[]; setupMs: number }> => {
+      const t1 = performance.now();
+      const existing = this.routesTo(address);
+      if (existing.length) {
+        const routes = existing.slice(0, count);
+        const stream = await this.mesh.openStream({ channel: FILE_CHANNEL, routes: routes.map((r) => r.id), sendBufferBytes });
+        return { stream, routes, setupMs: performance.now() - t1 };
       }
-      const sha256 = hash.digest();
-      await stream.writeAll(sha256);
-      stream.end();
-      await stream.finished;
-      progress(true);
-      const s = stream.status();
-      const ms = performance.now() - t0;
-      this.log(`sent ${name} (${size} B) to ${address} in ${ms.toFixed(0)} ms over ${routes.length} route(s)`);
-      return plain({
-        address,
-        name,
-        bytes: size,
-        sha256: Buffer.from(sha256).toString('hex'),
-        ms,
-        setupMs,
-        routes: routes.map((r) => ({ id: r.id, hops: r.hops.map((h) => h.address) })),
-        retransmits: s.retransmits,
-        repairs: s.repairs,
-      });
-    } catch (e) {
-      stream.close();
-      throw e;
-    } finally {
-      clearInterval(ticker);
-      await fh.close();
-    }
+      const policy: RoutePolicy = count > 1 ? { kind: 'disjoint', count } : { kind: 'highestThroughput' };
+      const { stream, routes } = await this.mesh.connect({ address }, { channel: FILE_CHANNEL, policy, sendBufferBytes });
+      return { stream, routes, setupMs: performance.now() - t1 };
+    };
+    const r = await sendFile({
+      secretKey: this.identity.secretKey,
+      address,
+      path,
+      name,
+      openStream,
+      stallMs: this.cfg.limits.transferStallMs ?? DEFAULT_TRANSFER_STALL_MS,
+      emit,
+      log: this.log,
+    });
+    const ms = performance.now() - t0;
+    this.log(`sent ${name} (${r.bytes} B) to ${address} in ${ms.toFixed(0)} ms over ${r.routes.length} route(s)${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`);
+    return plain({
+      address,
+      name,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      ms,
+      setupMs: r.setupMs,
+      routes: r.routes.map((x) => ({ id: x.id, hops: x.hops.map((h) => h.address) })),
+      retransmits: r.retransmits,
+      repairs: r.repairs,
+      attempts: r.attempts,
+      resumedFrom: r.resumedFrom,
+    });
   }
 
   private async recv(p: Record<string, unknown>, emit: Emit, signal: AbortSignal): Promise<unknown> {
     const timeoutMs = optInt(p, 'timeoutMs', 1, 24 * 3600_000) ?? 60_000;
     const out = typeof p.out === 'string' && p.out ? p.out : undefined;
     const t = await this.inbox.claim(timeoutMs, signal);
-    emit({ phase: 'header', name: t.name, total: t.size });
+    emit({ phase: 'header', name: t.name, total: t.size, resumedFrom: t.resumedFrom });
     await this.inbox.follow(t, (x) => emit({ phase: 'data', bytes: x.bytes, total: x.size }), signal);
     if (t.state === 'failed') throw new Error(`transfer of ${t.name} failed: ${t.error}`);
     if (out) Inbox.moveTo(t, out);
-    this.log(`received ${t.name} (${t.bytes} B), sha256 ${t.sha256}`);
-    return { name: t.name, bytes: t.bytes, sha256: t.sha256, verified: t.verified, path: t.path, ms: (t.endedAt ?? Date.now()) - t.startedAt };
+    return { name: t.name, bytes: t.bytes, sha256: t.sha256, verified: t.verified, path: t.path, resumedFrom: t.resumedFrom, ms: (t.endedAt ?? performance.now()) - t.startedAt };
   }
 }
 

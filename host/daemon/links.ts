@@ -7,13 +7,21 @@
 // when idle, so silence for DEAD_AFTER_INTERVALS intervals means the neighbour or the path is
 // gone. A new session (the neighbour restarted) is reported as down then up, because every
 // route the neighbour held died with its process.
+//
+// Silence is not proof while this node is overloaded: when the kernel drops datagrams on our
+// UDP socket (its receive buffer overflowed: a burst of junk, or our event loop stalled), or a
+// large backlog waits in it, the neighbour's frames may be among them. Then the link stays up
+// for as long as the overload lasts (each overload sign renews it), up to MAX_OVERLOAD_GRACE_MS
+// of silence, and every deferral is counted. Nor is time this process did not run (a stalled
+// event loop, a starved CPU) silence: a gap between ticks is not counted, and a link is never
+// declared down while datagrams wait unread in the socket.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
 import { SoftwareDatapath } from '../link/datapath.ts';
 import type { KeySink } from '../link/key-sink.ts';
 import { Link, type LinkIo } from '../link/session.ts';
-import { totalRejected } from '../link/stats.ts';
+import { totalRejected, type RejectReason } from '../link/stats.ts';
 import { TcpEndpoint } from '../link/tcp-transport.ts';
 import { UdpEndpoint } from '../link/udp-transport.ts';
 import type { DaemonConfig, NeighbourConfig, TransportKind } from './config.ts';
@@ -22,6 +30,12 @@ import type { DaemonConfig, NeighbourConfig, TransportKind } from './config.ts';
 export const DEAD_AFTER_INTERVALS = 3;
 /** Never declare a neighbour dead faster than this (a busy event loop can stall for a while). */
 export const MIN_DEAD_AFTER_MS = 1500;
+/** A link silent this long is down even while the socket is overloaded. */
+export const MAX_OVERLOAD_GRACE_MS = 10_000;
+/** The kernel's socket counters are read this often. */
+const KERNEL_POLL_MS = 100;
+/** A gap between ticks longer than this is a stall of this process, not the neighbour's silence. */
+const STALL_GAP_MS = 250;
 
 export interface LinkEvents {
   /** An authenticated payload from neighbour `index` (its position in the config). */
@@ -48,9 +62,31 @@ export interface LinkStatus {
   rxFrames: number;
   rxBytes: number;
   txDropped: number;
+  /** Datagrams from this neighbour's address refused, in total and by reason (docs/protocol.md). */
   rejected: number;
+  rejects: Record<RejectReason, number>;
+  /** Handshakes under load: cookie replies we sent, cookies we received, and whether we are under load now. */
+  cookieRepliesSent: number;
+  cookiesReceived: number;
+  underLoad: boolean;
+  /** Times this link was kept up through silence because the socket was overloaded. */
+  downDeferred: number;
   emulatedLossPct: number;
   emulatedDrops: number;
+}
+
+/** The UDP socket's overload signs, as the link set sees them. */
+export interface SocketLoad {
+  /** Datagrams the kernel dropped on our UDP socket since it opened (null: not measurable here). */
+  kernelDrops: number | null;
+  /** Bytes waiting in its receive buffer at the last look. */
+  rxQueueBytes: number | null;
+  /** The receive buffer the kernel granted. */
+  recvBufferBytes: number | null;
+  /** When overload was last seen (drops grew, or the backlog was over a quarter of the buffer), ms on the link clock. */
+  lastOverloadAt: number | null;
+  /** Times this process did not run for a while (its event loop or CPU stalled); not counted as silence. */
+  stalls: number;
 }
 
 interface Neighbour {
@@ -61,6 +97,8 @@ interface Neighbour {
   sessions: number;
   lastRxFrames: number;
   lastRxAt: number;
+  downDeferred: number;
+  deferring: boolean;
   /** Shared with the transmit wrapper, which exists before the Link it serves. */
   drops: { emulated: number };
 }
@@ -76,6 +114,15 @@ export class LinkSet {
   private readonly deadAfterMs: number;
   /** After close, timers and sends do nothing (the sockets are gone). */
   private closed = false;
+  private overloadAt = -Infinity;
+  private kernelDrops: number | undefined;
+  private rxQueueBytes: number | undefined;
+  private nextKernelPoll = -Infinity;
+  private lastTickAt = -Infinity;
+  /** Times this process did not run for longer than STALL_GAP_MS (its event loop or CPU stalled). */
+  stalls = 0;
+  /** Where the kernel's socket counters come from (replaceable in tests). */
+  kernelStats: () => { drops: number; rxQueueBytes: number } | undefined;
 
   private constructor(
     readonly udp: UdpEndpoint | undefined,
@@ -85,6 +132,7 @@ export class LinkSet {
     rotationIntervalMs: number,
   ) {
     this.deadAfterMs = Math.max(MIN_DEAD_AFTER_MS, DEAD_AFTER_INTERVALS * rotationIntervalMs);
+    this.kernelStats = () => this.udp?.kernelStats();
   }
 
   /** Opens the listening sockets and one link per neighbour (initiators start dialling). */
@@ -125,7 +173,7 @@ export class LinkSet {
       const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs }, set.datapath, io, observer?.(index));
       if (n.transport === 'udp') udp!.attach(n.address, link);
       else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
-      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, drops });
+      set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, downDeferred: 0, deferring: false, drops });
       link.start(clock());
     });
     return set;
@@ -169,9 +217,32 @@ export class LinkSet {
     this.events.deliver(index, payload);
   }
 
+  /** Reads the kernel's counters for our UDP socket (at most every KERNEL_POLL_MS unless `force`) and notes overload. */
+  private pollKernel(now: number, force = false): void {
+    if (now < this.nextKernelPoll && !force) return;
+    this.nextKernelPoll = now + KERNEL_POLL_MS;
+    const k = this.kernelStats();
+    if (!k) return;
+    const buffer = this.udp?.recvBufferBytes ?? Infinity;
+    if ((this.kernelDrops !== undefined && k.drops > this.kernelDrops) || k.rxQueueBytes >= buffer / 4) {
+      this.overloadAt = now;
+      for (const n of this.neighbours) if (n.cfg.transport === 'udp') n.link.noteOverload(now);
+    }
+    this.kernelDrops = k.drops;
+    this.rxQueueBytes = k.rxQueueBytes;
+  }
+
   /** Runs link timers and up/down detection. Call every few ms. */
   tick(now: number): void {
     if (this.closed) return;
+    const gap = now - this.lastTickAt;
+    if (gap > STALL_GAP_MS && this.lastTickAt > -Infinity) {
+      // We were not running: nothing could be received meanwhile, so it is not the neighbours' silence.
+      this.stalls++;
+      for (const n of this.neighbours) n.lastRxAt += gap;
+    }
+    this.lastTickAt = now;
+    this.pollKernel(now);
     for (const n of this.neighbours) {
       n.link.tick(now);
       const s = n.link.stats;
@@ -180,7 +251,20 @@ export class LinkSet {
         n.lastRxAt = now;
       }
       const restarted = s.handshakesCompleted !== n.sessions && n.sessions > 0;
-      const alive = n.link.state === 'established' && now - n.lastRxAt < this.deadAfterMs;
+      const silentMs = now - n.lastRxAt;
+      // While our socket drops datagrams for overload, the neighbour's frames may be among them.
+      let overloaded = n.cfg.transport === 'udp' && now - this.overloadAt < this.deadAfterMs && silentMs < MAX_OVERLOAD_GRACE_MS;
+      if (n.up && !overloaded && silentMs >= this.deadAfterMs && n.cfg.transport === 'udp' && silentMs < MAX_OVERLOAD_GRACE_MS) {
+        // About to call it down: first make sure nothing waits unread in the socket.
+        this.pollKernel(now, true);
+        if (this.rxQueueBytes) this.overloadAt = now;
+        overloaded = now - this.overloadAt < this.deadAfterMs;
+      }
+      const alive = n.link.state === 'established' && (silentMs < this.deadAfterMs || overloaded);
+      // Count each silence that overload kept from taking the link down, once.
+      const deferring = n.up && alive && silentMs >= this.deadAfterMs;
+      if (deferring && !n.deferring) n.downDeferred++;
+      n.deferring = deferring;
       if (n.up && (restarted || !alive)) {
         n.up = false;
         this.events.down(n.index);
@@ -214,16 +298,35 @@ export class LinkSet {
         rxBytes: s.deliveredBytes,
         txDropped: s.txDropped,
         rejected: totalRejected(s),
+        rejects: { ...s.rejected },
+        cookieRepliesSent: s.cookieRepliesSent,
+        cookiesReceived: s.cookiesReceived,
+        underLoad: n.link.underLoad(this.clock()),
+        downDeferred: n.downDeferred,
         emulatedLossPct: n.cfg.emulatedLossPct,
         emulatedDrops: n.drops.emulated,
       };
     });
   }
 
-  /** Transport-level counters (unknown sources, TCP dials and framing errors). */
-  transportStatus(): Record<string, unknown> {
+  /** The UDP socket's overload signs. */
+  socketLoad(): SocketLoad {
     return {
-      udp: this.udp ? { port: this.udp.port, unknownSource: this.udp.unknownSource, sendErrors: this.udp.sendErrors } : null,
+      kernelDrops: this.kernelDrops ?? null,
+      rxQueueBytes: this.rxQueueBytes ?? null,
+      recvBufferBytes: this.udp ? this.udp.recvBufferBytes : null,
+      lastOverloadAt: Number.isFinite(this.overloadAt) ? this.overloadAt : null,
+      stalls: this.stalls,
+    };
+  }
+
+  /** Transport-level counters (unknown sources, kernel drops, TCP dials and framing errors). */
+  transportStatus(): Record<string, unknown> {
+    const load = this.socketLoad();
+    return {
+      udp: this.udp
+        ? { port: this.udp.port, unknownSource: this.udp.unknownSource, sendErrors: this.udp.sendErrors, recvBufferBytes: load.recvBufferBytes, kernelDrops: load.kernelDrops, rxQueueBytes: load.rxQueueBytes, stalls: load.stalls }
+        : null,
       tcp: this.tcp ? { port: this.tcp.port, ...this.tcp.counters } : null,
     };
   }

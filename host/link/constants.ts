@@ -35,3 +35,32 @@ export const DRAIN_RTT_MULTIPLE = 4;
 export const MIN_DRAIN_MS = 50;
 /** A session whose key has not rotated for this many intervals is torn down and re-handshaken. */
 export const REJECT_AFTER_INTERVALS = 30;
+
+// ---- handshakes under load (per link) -----------------------------------------------
+/**
+ * Handshake messages whose signature a link checks per second, and at once. A signature check
+ * costs about 1.5 ms (more on a loaded machine); a neighbour needs a handshake per session
+ * and a few retransmissions, so 10 per second is far above legitimate use and bounds what a
+ * flood of forged handshakes costs to about 1.5 % of a core per link.
+ */
+export const HANDSHAKE_RATE_PER_SEC = 10;
+export const HANDSHAKE_BURST = 10;
+/**
+ * Once that budget runs dry the link is under load until no Init without a cookie has come for
+ * this long: meanwhile every Init must carry a valid mac2 (a cookie the initiator received at
+ * its address) before its signature is checked; others get a cookie reply instead.
+ */
+export const UNDER_LOAD_MS = 1000;
+/** Inits with a valid cookie checked per second while under load (the real neighbour's way in). */
+export const COOKIE_HANDSHAKE_RATE_PER_SEC = 5;
+export const COOKIE_HANDSHAKE_BURST = 5;
+/**
+ * Cookie replies sent per second per link. A reply is smaller than the Init that caused it (no
+ * amplification) and costs about as much as the MAC check, so a flood is answered in full up to
+ * this rate (the real neighbour's Init must get its cookie among the forgeries'); the bound
+ * only caps the reflection of an extreme flood.
+ */
+export const COOKIE_REPLY_RATE_PER_SEC = 1000;
+export const COOKIE_REPLY_BURST = 100;
+/** The responder's cookie secret changes this often; a cookie is valid under it and the one before. */
+export const COOKIE_SECRET_MS = 120_000;

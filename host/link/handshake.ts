@@ -8,10 +8,18 @@
 // The initiator may send as soon as it has verified the response (one round trip); the
 // responder starts sending when the first frame under the new keys arrives (key confirmation).
 // The timestamp, strictly increasing per initiator, lets the responder reject a replayed Init.
+//
+// The Init ends with two MACs in the manner of WireGuard, checked before the signature (which
+// costs a thousand times more): mac1, keyed by the responder's public key, shows the Init was
+// made for this responder; mac2, keyed by a cookie the responder sent to the initiator's
+// address (cookie.ts), shows the initiator receives there. A responder under load checks the
+// signature only of Inits with a valid mac2, so a flood of forged Inits from a spoofed address
+// costs it a MAC each.
+import { createHmac } from 'node:crypto';
 import { deriveHandshakeKeys, LABEL, sha256Of, type DirectionalKeys } from '../crypto/kdf.ts';
 import { isValidPublicKey } from '../crypto/ecdh.ts';
 import { signDigest, verifyDigest, type Identity } from '../identity/identity.ts';
-import { HANDSHAKE_INIT_BYTES, HANDSHAKE_RESP_BYTES, MessageType, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../spec/link-wire.ts';
+import { HANDSHAKE_INIT_BYTES, HANDSHAKE_RESP_BYTES, MAC_BYTES, MessageType, PROTOCOL_VERSION, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../spec/link-wire.ts';
 import { equalBytes } from '../../spec/bytes.ts';
 
 export const INIT_OFFSET = {
@@ -23,6 +31,8 @@ export const INIT_OFFSET = {
   staticKey: 16,
   ephemeral: 16 + PUBLIC_KEY_BYTES,
   signature: 16 + 2 * PUBLIC_KEY_BYTES,
+  mac1: 16 + 2 * PUBLIC_KEY_BYTES + SIGNATURE_BYTES,
+  mac2: 16 + 2 * PUBLIC_KEY_BYTES + SIGNATURE_BYTES + MAC_BYTES,
 } as const;
 
 export const RESP_OFFSET = {
@@ -36,7 +46,21 @@ export const RESP_OFFSET = {
   signature: 12 + 2 * PUBLIC_KEY_BYTES,
 } as const;
 
-export type HandshakeReject = 'hsMalformed' | 'hsUnexpectedKey' | 'hsBadSignature' | 'hsBadPoint' | 'hsReplay' | 'hsUnknownReceiver';
+export type HandshakeReject =
+  | 'hsMalformed'
+  | 'hsUnexpectedKey'
+  | 'hsBadSignature'
+  | 'hsBadPoint'
+  | 'hsReplay'
+  | 'hsUnknownReceiver'
+  /** mac1 does not match: the Init was not made for this responder. */
+  | 'hsBadMac'
+  /** Under load and without a valid cookie: answered with a cookie reply, not checked. */
+  | 'hsUnderLoad'
+  /** The link's handshake budget is spent (even with a valid cookie): dropped unchecked. */
+  | 'hsRateLimited'
+  /** A cookie reply that does not open under our last Init's mac1. */
+  | 'hsBadCookie';
 
 export interface HandshakeInit {
   sender: number;
@@ -44,6 +68,8 @@ export interface HandshakeInit {
   staticKey: Uint8Array;
   ephemeral: Uint8Array;
   signature: Uint8Array;
+  mac1: Uint8Array;
+  mac2: Uint8Array;
   bytes: Uint8Array;
 }
 
@@ -72,12 +98,43 @@ export function respTranscript(init: Uint8Array, resp: Uint8Array): Uint8Array {
   return sha256Of(LABEL.handshakeResp, init, resp.subarray(0, RESP_OFFSET.signature));
 }
 
+/** HMAC-SHA256 of `data` under `key`, truncated to MAC_BYTES. */
+export function mac16(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', key).update(data).digest().subarray(0, MAC_BYTES));
+}
+
+/** mac1's key: anyone who knows the responder's public key can make it; nobody else. */
+export function mac1Key(responderStatic: Uint8Array): Uint8Array {
+  return sha256Of(LABEL.mac1, responderStatic);
+}
+
+/**
+ * Writes mac1 (over everything before it) and mac2 (over everything before it, keyed by the
+ * cookie; zeros without one) into an Init.
+ */
+export function writeInitMacs(init: Uint8Array, responderStatic: Uint8Array, cookie?: Uint8Array): void {
+  init.set(mac16(mac1Key(responderStatic), init.subarray(0, INIT_OFFSET.mac1)), INIT_OFFSET.mac1);
+  init.set(cookie ? mac16(cookie, init.subarray(0, INIT_OFFSET.mac2)) : new Uint8Array(MAC_BYTES), INIT_OFFSET.mac2);
+}
+
+/** Does the Init's mac1 match this responder (key from mac1Key)? */
+export function initMac1Valid(init: HandshakeInit, key: Uint8Array): boolean {
+  return equalBytes(mac16(key, init.bytes.subarray(0, INIT_OFFSET.mac1)), init.mac1);
+}
+
+/** Does the Init's mac2 match this cookie? */
+export function initMac2Valid(init: HandshakeInit, cookie: Uint8Array): boolean {
+  return equalBytes(mac16(cookie, init.bytes.subarray(0, INIT_OFFSET.mac2)), init.mac2);
+}
+
 export function buildInit(p: {
   identity: Identity;
   responderStatic: Uint8Array;
   sender: number;
   timestamp: number;
   ephemeralPublic: Uint8Array;
+  /** The responder's cookie, when it sent one (mac2). */
+  cookie?: Uint8Array;
 }): Uint8Array {
   const out = new Uint8Array(HANDSHAKE_INIT_BYTES);
   const v = header(out, MessageType.HandshakeInit);
@@ -87,6 +144,7 @@ export function buildInit(p: {
   out.set(p.identity.publicKey, INIT_OFFSET.staticKey);
   out.set(p.ephemeralPublic, INIT_OFFSET.ephemeral);
   out.set(signDigest(p.identity, initDigest(out, p.responderStatic)), INIT_OFFSET.signature);
+  writeInitMacs(out, p.responderStatic, p.cookie);
   return out;
 }
 
@@ -100,6 +158,8 @@ export function parseInit(bytes: Uint8Array): HandshakeInit | HandshakeReject {
     staticKey: bytes.subarray(INIT_OFFSET.staticKey, INIT_OFFSET.staticKey + PUBLIC_KEY_BYTES),
     ephemeral: bytes.subarray(INIT_OFFSET.ephemeral, INIT_OFFSET.ephemeral + PUBLIC_KEY_BYTES),
     signature: bytes.subarray(INIT_OFFSET.signature, INIT_OFFSET.signature + SIGNATURE_BYTES),
+    mac1: bytes.subarray(INIT_OFFSET.mac1, INIT_OFFSET.mac1 + MAC_BYTES),
+    mac2: bytes.subarray(INIT_OFFSET.mac2, INIT_OFFSET.mac2 + MAC_BYTES),
     bytes,
   };
 }

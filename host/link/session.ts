@@ -16,17 +16,35 @@
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { generateKeyPair, type KeyPair } from '../crypto/ecdh.ts';
 import { deriveRotationKeys, type DirectionalKeys } from '../crypto/kdf.ts';
-import { DRAIN_RTT_MULTIPLE, LINK_RTO, MAX_GENERATION, MAX_HANDSHAKE_RETRIES, MAX_REKEY_RETRIES, MIN_DRAIN_MS, REJECT_AFTER_INTERVALS } from './constants.ts';
+import {
+  COOKIE_HANDSHAKE_BURST,
+  COOKIE_HANDSHAKE_RATE_PER_SEC,
+  COOKIE_REPLY_BURST,
+  COOKIE_REPLY_RATE_PER_SEC,
+  COOKIE_SECRET_MS,
+  DRAIN_RTT_MULTIPLE,
+  HANDSHAKE_BURST,
+  HANDSHAKE_RATE_PER_SEC,
+  LINK_RTO,
+  MAX_GENERATION,
+  MAX_HANDSHAKE_RETRIES,
+  MAX_REKEY_RETRIES,
+  MIN_DRAIN_MS,
+  REJECT_AFTER_INTERVALS,
+  UNDER_LOAD_MS,
+} from './constants.ts';
 import { InnerType, MAX_PAYLOAD_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
+import { CookieJar, cookieReplyReceiver, openCookieReply } from './cookie.ts';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
 import type { SoftwareDatapath } from './datapath.ts';
 import { readFrameHeader } from './frame.ts';
-import { buildInit, buildResp, handshakeKeys, parseInit, parseResp, verifyInit, verifyResp } from './handshake.ts';
+import { buildInit, buildResp, handshakeKeys, initMac1Valid, mac1Key, parseInit, parseResp, verifyInit, verifyResp, INIT_OFFSET } from './handshake.ts';
 import { TeeKeySink, type KeySink } from './key-sink.ts';
 import type { KeyDirection } from '../../spec/key-slots.ts';
 import { decodeRekey, encodeRekey, encodeRekeyRequest } from './rekey.ts';
 import { RttEstimator } from './rtt.ts';
 import { newLinkStats, type LinkStats, type RejectReason } from './stats.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { equalBytes } from '../../spec/bytes.ts';
 
 export interface LinkIo {
@@ -106,6 +124,8 @@ export class Link {
   private session: Session | null = null;
   /** When a frame from the peer last authenticated: proof that the peer still holds the session. */
   private lastPeerFrameAt = -Infinity;
+  /** When the transport last saw datagrams dropped for overload (noteOverload). */
+  private lastOverloadAt = -Infinity;
   private leaderRekey: LeaderRekey | null = null;
   private followerRekey: FollowerRekey | null = null;
   /** Responder: our HandshakeResp, repeated when the same Init attempt arrives again. */
@@ -121,6 +141,20 @@ export class Link {
   /** Initiator: the last timestamp used, kept strictly increasing. */
   private lastOwnTimestamp = 0;
 
+  // Handshakes under load (a flood of forged Inits must not cost a core): signature checks per
+  // second are budgeted; when the budget runs dry the responder answers Inits without a valid
+  // cookie with a cookie reply instead of checking them (cookie.ts).
+  private readonly hsBudget = new TokenBucket(HANDSHAKE_RATE_PER_SEC, HANDSHAKE_BURST, 0);
+  private readonly provenBudget = new TokenBucket(COOKIE_HANDSHAKE_RATE_PER_SEC, COOKIE_HANDSHAKE_BURST, 0);
+  private readonly cookieBudget = new TokenBucket(COOKIE_REPLY_RATE_PER_SEC, COOKIE_REPLY_BURST, 0);
+  private underLoadUntil = -Infinity;
+  /** Responder: mac1's key for Inits made for us. */
+  private readonly ownMac1Key: Uint8Array;
+  private cookieJar: CookieJar | undefined;
+  /** Initiator: the responder's latest cookie, used for mac2 while it is fresh. */
+  private cookie: { value: Uint8Array; at: number } | undefined;
+  private lastCookieResendAt = -Infinity;
+
   private readonly rtt = new RttEstimator(LINK_RTO);
 
   constructor(
@@ -133,6 +167,20 @@ export class Link {
     this.backend = this.config.backend;
     this.sink = observer ? new TeeKeySink([datapath, observer]) : datapath;
     this.wallClockMs = config.wallClockMs ?? Date.now;
+    this.ownMac1Key = mac1Key(this.config.identity.publicKey);
+  }
+
+  /**
+   * The transport saw datagrams dropped for overload (a full receive buffer): silence from the
+   * peer is no proof that it lost the session, so an unanswered rotation does not end it.
+   */
+  noteOverload(now: number): void {
+    this.lastOverloadAt = now;
+  }
+
+  /** True while handshakes need a cookie before their signature is checked. */
+  underLoad(now: number): boolean {
+    return now < this.underLoadUntil;
   }
 
   // ---- public surface --------------------------------------------------------------
@@ -179,16 +227,21 @@ export class Link {
     return this.sendInner(InnerType.Data, payload);
   }
 
-  /** Handles one datagram from the neighbour. Never throws on bad input. */
-  receive(datagram: Uint8Array, now: number): void {
+  /**
+   * Handles one datagram from the neighbour. Never throws on bad input. `source` names where it
+   * came from (the transport's address): cookies are bound to it.
+   */
+  receive(datagram: Uint8Array, now: number, source = 'peer'): void {
     if (datagram.length < 2 || datagram[0] !== PROTOCOL_VERSION) return this.reject(datagram.length < 2 ? 'truncated' : 'badVersion');
     switch (datagram[1]) {
       case MessageType.Transport:
         return this.onTransport(datagram, now);
       case MessageType.HandshakeInit:
-        return this.config.role === 'responder' ? this.onInit(datagram, now) : this.reject('badType');
+        return this.config.role === 'responder' ? this.onInit(datagram, now, source) : this.reject('badType');
       case MessageType.HandshakeResp:
         return this.config.role === 'initiator' ? this.onResp(datagram, now) : this.reject('badType');
+      case MessageType.CookieReply:
+        return this.config.role === 'initiator' ? this.onCookieReply(datagram, now) : this.reject('badType');
       default:
         return this.reject('badType');
     }
@@ -218,9 +271,10 @@ export class Link {
       const r = this.leaderRekey;
       if (r) {
         if (now >= r.deadline && r.retries >= MAX_REKEY_RETRIES) {
-          if (this.lastPeerFrameAt <= r.sentAt) {
+          if (this.lastPeerFrameAt <= r.sentAt && this.lastOverloadAt <= r.sentAt) {
             // Nothing authentic from the follower since the rotation began: it may have restarted
-            // and lost the session. Start over.
+            // and lost the session. Start over. (Not while our socket dropped datagrams for
+            // overload meanwhile: the follower's answers may be among them.)
             this.teardown();
             this.start(now);
             return;
@@ -282,14 +336,16 @@ export class Link {
     this.sendInit(now);
   }
 
-  private sendInit(_now: number): void {
+  private sendInit(now: number): void {
     const p = this.pending!;
+    const cookie = this.cookie && now - this.cookie.at < COOKIE_SECRET_MS ? this.cookie.value : undefined;
     const init = buildInit({
       identity: this.config.identity,
       responderStatic: this.config.peerPublicKey,
       sender: p.sender,
       timestamp: this.nextTimestamp(),
       ephemeralPublic: p.ephemeral.publicKey,
+      cookie,
     });
     p.inits.push(init);
     this.stats.handshakesSent++;
@@ -315,12 +371,36 @@ export class Link {
     this.sendInit(now);
   }
 
-  private onInit(bytes: Uint8Array, now: number): void {
+  /**
+   * Before any signature check, in order of cost: the Init's form, mac1 (made for us), the
+   * expected key, a timestamp above the last accepted one (a replay costs nothing), then the
+   * handshake budget: under load only Inits with a valid cookie are checked, the others get a
+   * cookie reply (when the reply budget allows).
+   */
+  private admitInit(init: Exclude<ReturnType<typeof parseInit>, string>, now: number, source: string): RejectReason | null {
+    if (!initMac1Valid(init, this.ownMac1Key)) return 'hsBadMac';
+    if (!equalBytes(init.staticKey, this.config.peerPublicKey)) return 'hsUnexpectedKey';
+    if (init.timestamp <= this.lastInitTimestamp) return 'hsReplay';
+    if (!this.underLoad(now) && this.hsBudget.take(now)) return null;
+    this.cookieJar ??= new CookieJar(this.config.identity.publicKey, now, this.config.random);
+    if (this.cookieJar.mac2Valid(init, source, now)) return this.provenBudget.take(now) ? null : 'hsRateLimited';
+    // The budget ran dry: under load until Inits without a cookie stop coming for a while, so
+    // a sustained flood gets no signature checks at all once the burst is spent.
+    this.underLoadUntil = now + UNDER_LOAD_MS;
+    if (this.cookieBudget.take(now)) {
+      this.stats.cookieRepliesSent++;
+      this.io.transmit(this.cookieJar.reply(init, source, now));
+    }
+    return 'hsUnderLoad';
+  }
+
+  private onInit(bytes: Uint8Array, now: number, source: string): void {
     const init = parseInit(bytes);
     if (typeof init === 'string') return this.reject(init);
+    const refused = this.admitInit(init, now, source);
+    if (refused) return this.reject(refused);
     const bad = verifyInit(init, this.config.peerPublicKey, this.config.identity.publicKey);
     if (bad) return this.reject(bad);
-    if (init.timestamp <= this.lastInitTimestamp) return this.reject('hsReplay');
     const cur = this.session;
     if (cur && init.sender === cur.remoteId && cur.initEphemeral && equalBytes(init.ephemeral, cur.initEphemeral)) {
       // A retransmission of the attempt this session already answers (same ephemeral key).
@@ -352,11 +432,33 @@ export class Link {
     this.io.transmit(resp);
   }
 
+  /** A responder under load sent a cookie: keep it and try again at once with mac2. */
+  private onCookieReply(bytes: Uint8Array, now: number): void {
+    const receiver = cookieReplyReceiver(bytes);
+    if (typeof receiver === 'string') return this.reject(receiver);
+    const p = this.pending;
+    if (!p || receiver !== p.sender) return this.reject('hsUnknownReceiver');
+    // It answers one of our recent Inits (its aad is that Init's mac1).
+    let cookie: Uint8Array | null = null;
+    for (let i = p.inits.length - 1; i >= Math.max(0, p.inits.length - 3) && !cookie; i--) {
+      cookie = openCookieReply(bytes, this.config.peerPublicKey, p.inits[i].subarray(INIT_OFFSET.mac1, INIT_OFFSET.mac2));
+    }
+    if (!cookie) return this.reject('hsBadCookie');
+    this.stats.cookiesReceived++;
+    this.cookie = { value: cookie, at: now };
+    // One immediate retry per round trip or so; the retransmission timer stays as it was.
+    if (now - this.lastCookieResendAt < Math.max(20, (this.rtt.srtt ?? 0) / 2)) return;
+    this.lastCookieResendAt = now;
+    this.sendInit(now);
+  }
+
   private onResp(bytes: Uint8Array, now: number): void {
     const p = this.pending;
     const resp = parseResp(bytes);
     if (typeof resp === 'string') return this.reject(resp);
     if (!p || resp.receiver !== p.sender) return this.reject('hsUnknownReceiver');
+    // Only an on-path attacker knows our session id; it still may not cost us more than the budget.
+    if (!this.hsBudget.take(now)) return this.reject('hsRateLimited');
     // The response signs one of our Inits (a late answer to an earlier retransmission is fine).
     let init: Uint8Array | undefined;
     let bad: ReturnType<typeof verifyResp> = 'hsBadSignature';

@@ -27,12 +27,17 @@ export interface LinkStats {
   rotations: number;
   rekeyRetransmits: number;
   keepalivesSent: number;
+  /** Responder under load: Inits answered with a cookie reply instead of a signature check. */
+  cookieRepliesSent: number;
+  /** Initiator: cookie replies that opened (the responder was under load). */
+  cookiesReceived: number;
   rejected: Record<RejectReason, number>;
 }
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   ...FRAME_REJECTS,
   'hsMalformed', 'hsUnexpectedKey', 'hsBadSignature', 'hsBadPoint', 'hsReplay', 'hsUnknownReceiver',
+  'hsBadMac', 'hsUnderLoad', 'hsRateLimited', 'hsBadCookie',
   'badRekey', 'unknownInner', 'noSession',
 ];
 
@@ -50,6 +55,8 @@ export function newLinkStats(): LinkStats {
     rotations: 0,
     rekeyRetransmits: 0,
     keepalivesSent: 0,
+    cookieRepliesSent: 0,
+    cookiesReceived: 0,
     rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
   };
 }

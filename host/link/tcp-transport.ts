@@ -251,6 +251,7 @@ export class TcpEndpoint {
     };
     if (proven || !peer.socket || peer.socket.destroyed) promote();
     const deframer = new StreamDeframer();
+    const source = `tcp ${s.remoteAddress}`;
     const feed = (chunk: Uint8Array) => {
       const frames = deframer.push(chunk);
       if (frames === 'badLength') {
@@ -260,7 +261,7 @@ export class TcpEndpoint {
       }
       const now = this.clock();
       const before = peer.link.stats.rxFrames;
-      for (const f of frames) peer.link.receive(f, now);
+      for (const f of frames) peer.link.receive(f, now, source);
       if (peer.link.stats.rxFrames !== before) promote();
     };
     s.on('data', (chunk: Buffer) => feed(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));

@@ -72,6 +72,10 @@ export interface MeshNodeOptions {
   setupRatePerPeer?: number;
   /** Burst allowance of the setup rate limiter. */
   setupBurstPerPeer?: number;
+  /** Discovery queries accepted from one neighbour per second (beyond: dropped and counted). */
+  queryRatePerPeer?: number;
+  /** Burst allowance of the query rate limiter. */
+  queryBurstPerPeer?: number;
   /** A forwarding rule unused for this long is removed (idle expiry), ms. */
   ruleIdleMs?: number;
   /** Sources send a keepalive on an idle route this often, ms (well below ruleIdleMs). */
@@ -226,6 +230,17 @@ export interface MeshCounters {
   /** Create messages refused by per-peer limits. */
   refusedRouteLimit: number;
   refusedRateLimit: number;
+  /**
+   * Extensions refused at this relay because the upstream neighbour holds (or sets up) more
+   * than its fair share of what the next hop accepts from us (fairness.ts).
+   */
+  refusedUpstreamShare: number;
+  /** Discovery queries dropped by the per-neighbour query rate limit. */
+  refusedQueryRate: number;
+  /** Copies of discovery queries not passed on because the upstream's share toward a neighbour was used up. */
+  queriesNotForwarded: number;
+  /** Streams reset: a rejoin for a stream this node does not know, or no listener on the channel. */
+  streamsReset: number;
   setupRetransmits: number;
   rulesExpired: number;
   routesRepaired: number;
@@ -308,8 +323,12 @@ export interface MeshStream {
   onData: ((bytes: Uint8Array) => void) | undefined;
   /** The peer ended the stream and every byte before the end was delivered. */
   onEnd: (() => void) | undefined;
-  /** Aborts the stream (no more retransmission). */
+  /** Aborts the stream (no more retransmission); the other end is told (Reset) unless the stream had finished. */
   close(): void;
+  /** Why the stream closed: aborted here, reset by the other end, no route left (undefined while open). */
+  readonly closeReason: string | undefined;
+  /** Called once when the stream closes for any reason, with `closeReason`. */
+  onClose: ((reason: string) => void) | undefined;
   status(): StreamStatus;
 }
 

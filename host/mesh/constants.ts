@@ -61,6 +61,15 @@ export const DEFAULT_DISCOVERY_RESULTS = 16;
 export const DISCOVERY_FORWARDS_PER_NODE = 3;
 /** Seen-query memory per node: how long a query ID is remembered. */
 export const DISCOVERY_MEMORY_MS = 10_000;
+/** At most this many query IDs are remembered (the oldest are forgotten first). */
+export const DISCOVERY_SEEN_MAX = 4096;
+/**
+ * Discovery queries accepted from one neighbour (token bucket; beyond it they are dropped and
+ * counted). A search sends one query per neighbour and repeats it once, so legitimate use is
+ * a few per second; the burst lets several searches start together.
+ */
+export const DEFAULT_QUERY_RATE_PER_PEER = 20;
+export const DEFAULT_QUERY_BURST_PER_PEER = 40;
 /**
  * Stream defaults: the send buffer (bytes written and not yet acknowledged: memory, not
  * speed; two routes' full windows) and the most a route may have in flight (its congestion

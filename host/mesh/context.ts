@@ -7,6 +7,8 @@ import type { Identity } from '../identity/identity.ts';
 import {
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_MAX_ROUTES_PER_PEER,
+  DEFAULT_QUERY_BURST_PER_PEER,
+  DEFAULT_QUERY_RATE_PER_PEER,
   DEFAULT_ROUTE_FAIL_MS,
   DEFAULT_RULE_IDLE_MS,
   DEFAULT_SETUP_BURST_PER_PEER,
@@ -15,6 +17,7 @@ import {
   SETUP_RTO,
 } from './constants.ts';
 import type { Control } from './control.ts';
+import type { CountShares, RateShares } from './fairness.ts';
 import type { RuleBook } from './rules.ts';
 import type { NeighbourState } from './state.ts';
 
@@ -27,6 +30,8 @@ export interface MeshLimits {
   routeFailMs: number;
   setupRtoMs: number;
   setupRetries: number;
+  queryRatePerPeer: number;
+  queryBurstPerPeer: number;
 }
 
 export function resolveLimits(o: Partial<MeshNodeOptions>): MeshLimits {
@@ -39,6 +44,8 @@ export function resolveLimits(o: Partial<MeshNodeOptions>): MeshLimits {
     routeFailMs: o.routeFailMs ?? DEFAULT_ROUTE_FAIL_MS,
     setupRtoMs: o.setupRtoMs ?? SETUP_RTO.initialMs,
     setupRetries: o.setupRetries ?? DEFAULT_SETUP_RETRIES,
+    queryRatePerPeer: o.queryRatePerPeer ?? DEFAULT_QUERY_RATE_PER_PEER,
+    queryBurstPerPeer: o.queryBurstPerPeer ?? DEFAULT_QUERY_BURST_PER_PEER,
   };
 }
 
@@ -59,6 +66,12 @@ export interface NodeContext {
   sendControl(neighbour: number, m: Control): boolean;
   /** Reliable hop-by-hop Teardown of `routeId` (the neighbour's incoming ID). */
   sendTeardown(neighbour: number, routeId: number): void;
+  /** Routes toward each next hop held per upstream (fairness.ts): a relay's extensions count here. */
+  readonly routeShares: CountShares;
+  /** Route setups passed to each next hop per upstream and second (fairness.ts). */
+  readonly setupShares: RateShares;
+  /** Routes this node is the source of whose first hop is `neighbour` (building or up). */
+  ownRoutesVia(neighbour: number): number;
 }
 
 export class MeshError extends Error {

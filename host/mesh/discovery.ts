@@ -7,13 +7,18 @@
 //
 // A node passes one query on at most DISCOVERY_FORWARDS_PER_NODE times (over different
 // neighbours, never to a node already on the path), which bounds the flood and still
-// yields the several disjoint candidates striping needs.
+// yields the several disjoint candidates striping needs. What a neighbour may make us do is
+// bounded too: the node rate-limits queries per neighbour before they get here, and this file
+// passes queries on to each neighbour within a fair share per upstream (fairness.ts), so a
+// neighbour flooding junk queries cannot use up what the next node accepts from us. Remembered
+// query IDs expire oldest first in constant time per query, and their number is capped.
 import type { DiscoverOptions, DiscoverTarget, PathCandidate, RoutePolicy, Timers, TimerHandle } from './api.ts';
 import { addressFromPublicKey } from '../identity/address.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
-import { DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS } from './constants.ts';
+import { DEFAULT_DISCOVERY_HOPS, DEFAULT_DISCOVERY_RESULTS, DEFAULT_DISCOVERY_TIMEOUT_MS, DISCOVERY_FORWARDS_PER_NODE, DISCOVERY_MEMORY_MS, DISCOVERY_SEEN_MAX } from './constants.ts';
 import { ControlMsg, MAX_ROUTE_HOPS } from '../../spec/route-wire.ts';
 import { QUERY_ID_BYTES, type Control, type DiscoverTargetWire, type PathEntry } from './control.ts';
+import type { Upstream } from './fairness.ts';
 
 export interface DiscoveryHost {
   readonly publicKey: Uint8Array;
@@ -29,6 +34,8 @@ export interface DiscoveryHost {
   /** Link capacity, bytes/s (0 = unknown). */
   linkCapacity(neighbour: number): number;
   sendControl(neighbour: number, m: Control): void;
+  /** May a query from `from` (or our own) be passed to `next` now? (the fair share, fairness.ts) */
+  mayForward(from: Upstream, next: number, now: number): boolean;
 }
 
 interface Seen {
@@ -57,10 +64,13 @@ function wireTarget(t: DiscoverTarget): DiscoverTargetWire {
 }
 
 export class Discovery {
+  /** Query IDs seen, oldest first (a Map keeps insertion order, and every entry lives equally long). */
   private readonly seen = new Map<string, Seen>();
   private readonly searches = new Map<string, Search>();
   /** Queries dropped by the per-node forward bound or as loops (for tests and status). */
   suppressed = 0;
+  /** Copies of queries not passed to a neighbour because the upstream's fair share toward it was used up. */
+  notForwarded = 0;
 
   constructor(private readonly host: DiscoveryHost) {}
 
@@ -83,7 +93,11 @@ export class Discovery {
         s.ids.push(hex(queryId));
         this.searches.set(hex(queryId), s);
         const m: Control = { type: ControlMsg.DiscoverQuery, queryId, ttl, target: wireTarget(target), path: [] };
-        for (const n of h.upNeighbours()) h.sendControl(n, m);
+        const now = h.timers.now();
+        for (const n of h.upNeighbours()) {
+          if (h.mayForward('self', n, now)) h.sendControl(n, m);
+          else this.notForwarded++;
+        }
       };
       send();
       // A query lost on a lossy link loses a whole branch of the search: when nothing has
@@ -138,6 +152,10 @@ export class Discovery {
       if (n === from) continue;
       const k = h.keyOf(n);
       if (k && path.some((e) => equalBytes(e.publicKey, k))) continue;
+      if (!h.mayForward(from, n, now)) {
+        this.notForwarded++;
+        continue;
+      }
       h.sendControl(n, { type: ControlMsg.DiscoverQuery, queryId: m.queryId, ttl: m.ttl - 1, target: m.target, path });
     }
   }
@@ -165,9 +183,21 @@ export class Discovery {
     h.sendControl(back, m);
   }
 
+  /**
+   * Forgets expired query IDs: entries are in insertion order and all live DISCOVERY_MEMORY_MS,
+   * so the expired ones are at the front and each query costs O(1) amortized. Beyond
+   * DISCOVERY_SEEN_MAX the oldest go early (a flood of fresh IDs only shortens the memory).
+   */
   private expire(now: number): void {
-    if (this.seen.size < 256) return;
-    for (const [k, s] of this.seen) if (s.expires <= now) this.seen.delete(k);
+    for (const [k, s] of this.seen) {
+      if (s.expires > now && this.seen.size < DISCOVERY_SEEN_MAX) break;
+      this.seen.delete(k);
+    }
+  }
+
+  /** Remembered query IDs (tests and status). */
+  get remembered(): number {
+    return this.seen.size;
   }
 }
 

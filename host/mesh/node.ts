@@ -49,6 +49,7 @@ import { MeshError, resolveLimits, type MeshLimits, type NodeContext } from './c
 import { decodeControl, encodeControl, type Control } from './control.ts';
 import { DatagramSet } from './datagrams.ts';
 import { choosePaths, Discovery } from './discovery.ts';
+import { CountShares, RateShares } from './fairness.ts';
 import { MAX_PORT, SoftwareForwardingTable } from './forwarding.ts';
 import { decodeDatagramFrames, encodeFrame, StreamFrameReader, type Frame } from './framing.ts';
 import { ServiceRegistry } from './registry.ts';
@@ -75,6 +76,10 @@ function newCounters(): MeshCounters {
     bytesForwarded: 0,
     refusedRouteLimit: 0,
     refusedRateLimit: 0,
+    refusedUpstreamShare: 0,
+    refusedQueryRate: 0,
+    queriesNotForwarded: 0,
+    streamsReset: 0,
     setupRetransmits: 0,
     rulesExpired: 0,
     routesRepaired: 0,
@@ -106,6 +111,8 @@ export class MeshNode implements MeshNodeApi {
   private readonly streams: StreamSet;
   private readonly datagrams: DatagramSet;
   private readonly addresses = new Map<string, string>();
+  /** Discovery queries passed on per upstream and next hop (fairness.ts). */
+  private readonly queryShares: RateShares;
   private localIds = 1;
   private maintenanceTimer: TimerHandle | undefined;
   private closed = false;
@@ -123,6 +130,9 @@ export class MeshNode implements MeshNodeApi {
       { name: 'daemon', channel: CONTROL_CHANNEL, codec: { encode: encodeControl, decode: decodeControl }, handle: (m, ctx) => this.onControl(ctx.from, m) },
       CONTROL_CHANNEL,
     );
+    // Every up neighbour other than the next hop, and this node, shares what the next hop accepts.
+    const shareholders = (next: number) => 1 + [...this.neighbours.values()].filter((n) => n.up && n.id !== next).length;
+    this.queryShares = new RateShares(this.limits.queryRatePerPeer, this.limits.queryBurstPerPeer, shareholders);
     this.teardowns = new Teardowns(this.timers, (id) => this.neighbours.get(id), (id, m) => this.sendControl(id, m), this.limits.setupRtoMs);
     const ctx: NodeContext = {
       identity: this.identity,
@@ -138,6 +148,9 @@ export class MeshNode implements MeshNodeApi {
       sendFrame: (id, f) => this.sendFrame(id, f),
       sendControl: (id, m) => this.sendControl(id, m),
       sendTeardown: (id, routeId) => this.teardowns.send(id, routeId),
+      routeShares: new CountShares(this.limits.maxRoutesPerPeer, shareholders),
+      setupShares: new RateShares(this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, shareholders),
+      ownRoutesVia: (id) => this.source.all().filter((r) => r.firstNeighbour === id && (r.state === 'up' || r.state === 'building')).length,
     };
     this.streams = new StreamSet(ctx, {
       discover: (t, o) => this.discover(t, o),
@@ -185,6 +198,7 @@ export class MeshNode implements MeshNodeApi {
       linkLatencyUs: (id) => ((this.neighbours.get(id)?.rtt.srtt ?? 0) * 1000) / 2,
       linkCapacity: (id) => this.neighbours.get(id)?.info.capacityBytesPerSec ?? 0,
       sendControl: (id, m) => void this.sendControl(id, m),
+      mayForward: (from, next, now) => this.queryShares.take(from, next, now),
     });
     this.scheduleMaintenance();
   }
@@ -205,7 +219,7 @@ export class MeshNode implements MeshNodeApi {
     if (info.mtu !== undefined && info.mtu < MESH_MTU_BYTES) throw new RangeError(`link mtu ${info.mtu} is below MESH_MTU_BYTES (${MESH_MTU_BYTES})`);
     let n = this.neighbours.get(neighbour);
     if (!n) {
-      n = new NeighbourState(neighbour, this.limits.setupRatePerPeer, this.limits.setupBurstPerPeer, this.timers.now());
+      n = new NeighbourState(neighbour, this.limits, this.timers.now());
       this.neighbours.set(neighbour, n);
     }
     n.up = true;
@@ -338,6 +352,11 @@ export class MeshNode implements MeshNodeApi {
       case ControlMsg.TeardownAck:
         return this.teardowns.acknowledged(from, m.routeId);
       case ControlMsg.DiscoverQuery:
+        // Each query costs a lookup and up to one copy per neighbour: rate-limited per neighbour.
+        if (!n.queryBucket.take(this.timers.now())) {
+          this.counters.refusedQueryRate++;
+          return;
+        }
         return this.discovery.onQuery(from, m);
       case ControlMsg.DiscoverReply:
         return this.discovery.onReply(from, m);
@@ -506,7 +525,7 @@ export class MeshNode implements MeshNodeApi {
       settledDropped: this.rules.settledDropped,
       streams,
       bufferedBytes: streams.reduce((t, s) => t + s.sendBuffered + s.recvBuffered, 0),
-      counters: { ...this.counters },
+      counters: { ...this.counters, queriesNotForwarded: this.discovery.notForwarded },
     };
   }
 

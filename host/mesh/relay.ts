@@ -142,6 +142,7 @@ export class RelayRole {
   private failExtension(hop: Hop, reason: number): void {
     const x = hop.extending;
     if (!x) return;
+    this.releaseShare(hop);
     if (x.timer !== undefined) this.timers.clearTimeout(x.timer);
     this.pendingCreates.delete(hex(x.createSetupId));
     hop.extending = undefined;
@@ -157,10 +158,20 @@ export class RelayRole {
     }
     if (hop.extending || hop.pendingNext || hop.next) return; // in progress; the source waits
     const neighbour = ctx.neighbourByKey(m.nextKey);
-    if (neighbour === undefined || neighbour === hop.prev) {
-      this.sendToSource(hop, encodeRouteInner({ type: RouteMsg.ExtendFailed, setupId: m.setupId, reason: RefuseReason.NoSuchNeighbour }));
-      return;
+    const failed = (reason: number) => this.sendToSource(hop, encodeRouteInner({ type: RouteMsg.ExtendFailed, setupId: m.setupId, reason }));
+    if (neighbour === undefined || neighbour === hop.prev) return void failed(RefuseReason.NoSuchNeighbour);
+    // The next hop limits what it accepts from us as a whole; our upstreams share that fairly,
+    // so one of them cannot lock the others out of the path through us (fairness.ts).
+    if (!ctx.routeShares.allows(hop.prev, neighbour, ctx.ownRoutesVia(neighbour))) {
+      ctx.counters.refusedUpstreamShare++;
+      return void failed(RefuseReason.RouteLimit);
     }
+    if (!ctx.setupShares.take(hop.prev, neighbour, this.timers.now())) {
+      ctx.counters.refusedUpstreamShare++;
+      return void failed(RefuseReason.RateLimit);
+    }
+    ctx.routeShares.add(hop.prev, neighbour, 1);
+    hop.shareNext = neighbour;
     // Our own setup ID and back route toward the next hop: nothing links them to the source's.
     const createSetupId = ctx.random(SETUP_ID_BYTES);
     const bIn = ctx.rules.allocateId();
@@ -184,6 +195,13 @@ export class RelayRole {
       this.ctx.sendFrame(x.neighbour, x.create);
       this.armExtendTimer(hop);
     }, x.rto);
+  }
+
+  /** The route no longer counts toward its next hop's share. */
+  private releaseShare(hop: Hop): void {
+    if (hop.shareNext === undefined) return;
+    this.ctx.routeShares.add(hop.prev, hop.shareNext, -1);
+    hop.shareNext = undefined;
   }
 
   /** Old tail: the source has the extension; from now on we only forward. */
@@ -242,6 +260,7 @@ export class RelayRole {
         return this.hooks.onOpen(hop, m);
       case RouteMsg.Data:
       case RouteMsg.Ack:
+      case RouteMsg.Reset:
         return this.hooks.onStreamMessage(hop.carrierId, m);
       case RouteMsg.Datagram:
         // Only the route's end hears datagrams: an old tail already switched to relay never
@@ -272,6 +291,7 @@ export class RelayRole {
       if (hop.extending.timer !== undefined) this.timers.clearTimeout(hop.extending.timer);
       this.pendingCreates.delete(hex(hop.extending.createSetupId));
     }
+    this.releaseShare(hop);
     ctx.rules.remove(hop.fIn, reason);
     if (next) ctx.rules.remove(next.bIn, reason);
     this.answeredCreates.delete(hop.createKey);

@@ -67,8 +67,9 @@ export type RouteInner =
   | { type: typeof RouteMsg.Ack; streamId: Uint8Array; cumulative: number; fin: boolean; duplicate: boolean; ranges: SackRange[] }
   | { type: typeof RouteMsg.Ping; nonce: number; sentAt: number }
   | { type: typeof RouteMsg.Pong; nonce: number; sentAt: number }
-  | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number }
+  | { type: typeof RouteMsg.Open; streamId: Uint8Array; channel: number; rejoin: boolean }
   | { type: typeof RouteMsg.OpenOk; streamId: Uint8Array }
+  | { type: typeof RouteMsg.Reset; streamId: Uint8Array; reason: number }
   | { type: typeof RouteMsg.Datagram; channel: number; bytes: Uint8Array };
 
 /** type u8 | stream id 16 | offset u48 | flags u8 | bytes */
@@ -76,6 +77,11 @@ export const DATA_HEADER_BYTES = 1 + STREAM_ID_BYTES + 6 + 1;
 const FLAG_FIN = 0x01;
 /** Ack only: data the receiver already had arrived since its last ack (a resend was needless). */
 const FLAG_DUPLICATE = 0x02;
+/**
+ * Open only: the stream was open before (on a route that failed); a destination that does not
+ * know it must answer Reset, not start a new stream that would wait for bytes 0.. forever.
+ */
+const FLAG_REJOIN = 0x01;
 
 export function encodeRouteInner(m: RouteInner): Uint8Array {
   const w = new Writer(m.type === RouteMsg.Data ? DATA_HEADER_BYTES + m.bytes.length : m.type === RouteMsg.Datagram ? DATAGRAM_HEADER_BYTES + m.bytes.length : 64).u8(m.type);
@@ -104,10 +110,13 @@ export function encodeRouteInner(m: RouteInner): Uint8Array {
       w.u32(m.nonce).f64(m.sentAt);
       break;
     case RouteMsg.Open:
-      w.bytes(m.streamId).u16(m.channel);
+      w.bytes(m.streamId).u16(m.channel).u8(m.rejoin ? FLAG_REJOIN : 0);
       break;
     case RouteMsg.OpenOk:
       w.bytes(m.streamId);
+      break;
+    case RouteMsg.Reset:
+      w.bytes(m.streamId).u8(m.reason);
       break;
     case RouteMsg.Datagram:
       w.u16(m.channel).bytes(m.bytes);
@@ -166,11 +175,19 @@ export function decodeRouteInner(b: Uint8Array): RouteInner | undefined {
       case RouteMsg.Pong:
         m = { type: RouteMsg.Pong, nonce: r.u32(), sentAt: r.f64() };
         break;
-      case RouteMsg.Open:
-        m = { type: RouteMsg.Open, streamId: r.bytes(STREAM_ID_BYTES).slice(), channel: r.u16() };
+      case RouteMsg.Open: {
+        const streamId = r.bytes(STREAM_ID_BYTES).slice();
+        const channel = r.u16();
+        const flags = r.u8();
+        if (flags & ~FLAG_REJOIN) r.fail();
+        m = { type: RouteMsg.Open, streamId, channel, rejoin: (flags & FLAG_REJOIN) !== 0 };
         break;
+      }
       case RouteMsg.OpenOk:
         m = { type: RouteMsg.OpenOk, streamId: r.bytes(STREAM_ID_BYTES).slice() };
+        break;
+      case RouteMsg.Reset:
+        m = { type: RouteMsg.Reset, streamId: r.bytes(STREAM_ID_BYTES).slice(), reason: r.u8() };
         break;
       case RouteMsg.Datagram: {
         const channel = r.u16();

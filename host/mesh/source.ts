@@ -245,6 +245,7 @@ export class SourceRole {
       case RouteMsg.OpenOk:
       case RouteMsg.Data:
       case RouteMsg.Ack:
+      case RouteMsg.Reset:
         if (j === r.hops.length - 1) this.hooks.onStreamMessage(r, m);
         return;
       case RouteMsg.Datagram:

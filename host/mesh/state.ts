@@ -8,28 +8,7 @@ import type { HopKeys, PendingHop } from './hop-crypto.ts';
 import { StreamFrameReader } from './framing.ts';
 import type { StreamEndpoint } from './stream.ts';
 
-/** Token bucket: the per-peer setup rate limit. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(
-    private readonly ratePerSec: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.at = now;
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSec);
-    this.at = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+import { TokenBucket } from '../link/token-bucket.ts';
 
 export class NeighbourState {
   up = false;
@@ -48,15 +27,18 @@ export class NeighbourState {
   bytesReceived = 0;
   /** Hops whose previous hop is this neighbour (the per-peer route limit counts these). */
   routesFrom = 0;
+  /** Create messages accepted from this neighbour (the per-peer setup rate limit). */
   readonly setupBucket: TokenBucket;
+  /** Discovery queries accepted from this neighbour. */
+  readonly queryBucket: TokenBucket;
 
   constructor(
     readonly id: number,
-    rate: number,
-    burst: number,
+    limits: { setupRatePerPeer: number; setupBurstPerPeer: number; queryRatePerPeer: number; queryBurstPerPeer: number },
     now: number,
   ) {
-    this.setupBucket = new TokenBucket(rate, burst, now);
+    this.setupBucket = new TokenBucket(limits.setupRatePerPeer, limits.setupBurstPerPeer, now);
+    this.queryBucket = new TokenBucket(limits.queryRatePerPeer, limits.queryBurstPerPeer, now);
   }
 }
 
@@ -104,6 +86,8 @@ export interface Hop {
   extending?: Extending;
   /** The last Extended answer, repeated when the source repeats its Extend. */
   lastExtended?: { setupId: Uint8Array; inner: Uint8Array };
+  /** The next hop this route counts against in the per-upstream route shares (fairness.ts). */
+  shareNext?: number;
   removed: boolean;
 }
 

@@ -4,7 +4,7 @@
 // same destination (found by discovery, avoiding the failed route's relays) joins it.
 import type { DiscoverOptions, DiscoverTarget, MeshStream, OpenStreamOptions, PathCandidate, RouteInfo, StreamStatus } from './api.ts';
 import { equalBytes, hex } from '../../spec/bytes.ts';
-import { RouteMsg, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
+import { ResetReason, RouteMsg, STREAM_ID_BYTES } from '../../spec/route-wire.ts';
 import { MeshError, type NodeContext } from './context.ts';
 import { avoiding } from './discovery.ts';
 import { encodeRouteInner, type RouteInner } from './route-packet.ts';
@@ -110,7 +110,7 @@ export class StreamSet {
 
   /** A stream message from the destination of source route `r`. */
   onRouteMessage(r: SourceRoute, m: RouteInner): void {
-    if (m.type !== RouteMsg.OpenOk && m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack) return;
+    if (m.type !== RouteMsg.OpenOk && m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return;
     const s = this.streams.get(hex(m.streamId));
     if (s && r.streams.has(s)) s.onMessage(r.id, m);
   }
@@ -135,14 +135,15 @@ export class StreamSet {
     const avoid = new Set(failed.hops.slice(0, -1).map((h) => hex(h.publicKey)));
     const inUse = new Set<string>();
     for (const id of s.carrierIds()) for (const h of this.hooks.route(id)?.hops.slice(0, -1) ?? []) inUse.add(hex(h.publicKey));
-    const sameAsFailed = (c: PathCandidate) => c.hops.length === failed.hops.length && c.hops.every((h, i) => equalBytes(h.publicKey, failed.hops[i].publicKey));
     const attempt = async (): Promise<boolean> => {
       // Short and small: the stream is waiting (its other routes, if any, carry it meanwhile).
       const found = await this.hooks.discover({ publicKey: meta.dest }, { timeoutMs: Math.max(200, routeFailMs), maxResults: 8 });
-      // Best: disjoint from the failed route and the stream's other routes; then from the failed one.
+      // Best: disjoint from the failed route and the stream's other routes; then from the failed
+      // one; last, through the failed route's relays again (discovery just found that path
+      // alive: a relay or the destination that restarted, a link that came back).
       const fresh = avoiding(found, new Set([...avoid, ...inUse]));
       const fallback = avoiding(found, avoid);
-      const order = [...fresh, ...fallback.filter((c) => !fresh.includes(c)), ...found.filter((c) => !sameAsFailed(c) && !fallback.includes(c))];
+      const order = [...fresh, ...fallback.filter((c) => !fresh.includes(c)), ...found.filter((c) => !fallback.includes(c))];
       for (const c of order.slice(0, REPAIR_CANDIDATES)) {
         if (s.isClosed) return true;
         try {
@@ -164,7 +165,7 @@ export class StreamSet {
       if (++rounds >= REPAIR_ROUNDS) {
         meta.running = false;
         // Nothing reaches the destination any more: a stream with no route left is over.
-        if (s.carrierIds().length === 0) s.close();
+        if (s.carrierIds().length === 0) s.closeWith(`no route to the destination after ${REPAIR_ROUNDS} repair rounds`, false);
         return;
       }
       this.ctx.timers.setTimeout(run, routeFailMs);
@@ -185,11 +186,19 @@ export class StreamSet {
   onOpen(hop: Hop, m: Extract<RouteInner, { type: typeof RouteMsg.Open }>): void {
     let s = this.streams.get(hex(m.streamId));
     if (s && (s.role !== 'acceptor' || s.channel !== m.channel)) return;
+    const reset = (reason: number) => {
+      this.ctx.counters.streamsReset++;
+      this.hooks.sendToSource(hop, encodeRouteInner({ type: RouteMsg.Reset, streamId: m.streamId, reason }));
+    };
     if (!s) {
+      // A rejoin of a stream we do not know: this node restarted (or forgot the stream) and
+      // the bytes before the source's acknowledged point are gone. A new stream here would
+      // wait for offset 0 forever while the source resent its window; say so instead.
+      if (m.rejoin) return reset(ResetReason.UnknownStream);
       const listener = this.listeners.get(m.channel);
       if (!listener) {
         this.ctx.counters.unknownChannel++;
-        return;
+        return reset(ResetReason.NoListener);
       }
       s = this.create(m.streamId, 'acceptor', m.channel);
       s.attach(this.hopCarrier(hop));
@@ -200,7 +209,7 @@ export class StreamSet {
 
   /** Data or Ack arriving at a route end here (the stream ignores carriers it does not use). */
   onHopMessage(carrierId: number, m: RouteInner): void {
-    if (m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack) return;
+    if (m.type !== RouteMsg.Data && m.type !== RouteMsg.Ack && m.type !== RouteMsg.Reset) return;
     this.streams.get(hex(m.streamId))?.onMessage(carrierId, m);
   }
 

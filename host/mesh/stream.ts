@@ -21,7 +21,7 @@ import type { MeshStream, StreamStatus } from './api.ts';
 import type { Timers, TimerHandle } from './api.ts';
 import { RouteControl } from './congestion.ts';
 import { ACK_DELAY_MS, ACK_EVERY_PACKETS, DEFAULT_ROUTE_WINDOW_BYTES, DEFAULT_SEND_BUFFER_BYTES, MAX_SACK_RANGES, RECV_WINDOW_BYTES } from './constants.ts';
-import { MAX_ROUTE_PLAINTEXT_BYTES, RouteMsg } from '../../spec/route-wire.ts';
+import { MAX_ROUTE_PLAINTEXT_BYTES, ResetReason, RouteMsg } from '../../spec/route-wire.ts';
 import { hex } from '../../spec/bytes.ts';
 import { DATA_HEADER_BYTES, encodeRouteInner, type RouteInner, type SackRange } from './route-packet.ts';
 
@@ -31,6 +31,20 @@ export const MAX_SEGMENT_BYTES = MAX_ROUTE_PLAINTEXT_BYTES - DATA_HEADER_BYTES;
 const REORDER_THRESHOLD = 3;
 /** Open is repeated this often until the destination answers. */
 const OPEN_RETRY_MS = 200;
+
+/** What a Reset from the other end means, in words for the application. */
+export function resetText(reason: number, from: 'initiator' | 'acceptor'): string {
+  switch (reason) {
+    case ResetReason.UnknownStream:
+      return 'the destination does not know this stream any more (it restarted)';
+    case ResetReason.Aborted:
+      return `the ${from === 'initiator' ? 'opening' : 'accepting'} end closed the stream`;
+    case ResetReason.NoListener:
+      return 'nothing listens on the stream\'s channel at the destination';
+    default:
+      return `reset by the other end (reason ${reason})`;
+  }
+}
 
 /** A route as a stream sees it. */
 export interface Carrier {
@@ -113,6 +127,10 @@ export class StreamEndpoint implements MeshStream {
   private endHandler: (() => void) | undefined;
   private endPending = false;
   private closed = false;
+  private reason: string | undefined;
+  private closeHandler: ((reason: string) => void) | undefined;
+  /** Initiator: some route has carried the stream already, so a later Open is a rejoin. */
+  private everOpened = false;
   /** Time of the last write or message (the node closes streams idle for long). */
   lastActivity: number;
 
@@ -192,20 +210,53 @@ export class StreamEndpoint implements MeshStream {
     this.pump();
   }
 
+  /** Aborts the stream; the other end is told (Reset) unless both directions had finished. */
   close(): void {
+    this.closeWith('closed by this end', true);
+  }
+
+  /**
+   * Ends the stream for `reason`. `tellPeer`: send Reset on every open route first, so the
+   * other end stops waiting now rather than when its own timers give up.
+   */
+  closeWith(reason: string, tellPeer: boolean): void {
     if (this.closed) return;
+    // Orderly: what we sent is all acknowledged (or we sent nothing) and what we received
+    // ended (or nothing came). Anything else leaves the other end waiting, so it is told.
+    const sendDone = this.ended ? this.finAcked : this.written === 0;
+    const recvDone = this.peerEnded || (this.delivered === 0 && this.ooo.size === 0);
+    const clean = sendDone && recvDone;
+    if (tellPeer && !clean) {
+      const reset = encodeRouteInner({ type: RouteMsg.Reset, streamId: this.streamId, reason: ResetReason.Aborted });
+      for (const cs of this.carriers.values()) if (cs.open) cs.carrier.send(reset, false);
+    }
     this.closed = true;
+    this.reason = reason;
     if (this.timer !== undefined) this.hooks.timers.clearTimeout(this.timer);
     if (this.ackTimer !== undefined) this.hooks.timers.clearTimeout(this.ackTimer);
     this.segments.length = 0;
     this.queue.length = 0;
-    if (!this.finAcked) this.rejectFinished(new Error(`stream ${this.id} closed before everything was acknowledged`));
+    if (!this.finAcked) this.rejectFinished(new Error(`stream ${this.id}: ${reason}`));
     for (const w of this.spaceWaiters.splice(0)) w();
     this.hooks.onClosed(this);
+    this.closeHandler?.(reason);
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Why the stream closed (undefined while open). */
+  get closeReason(): string | undefined {
+    return this.reason;
+  }
+
+  get onClose(): ((reason: string) => void) | undefined {
+    return this.closeHandler;
+  }
+  set onClose(f: ((reason: string) => void) | undefined) {
+    this.closeHandler = f;
+    if (f && this.closed) f(this.reason!);
   }
 
   status(): StreamStatus {
@@ -271,9 +322,13 @@ export class StreamEndpoint implements MeshStream {
     const now = this.hooks.timers.now();
     this.lastActivity = now;
     switch (m.type) {
+      case RouteMsg.Reset:
+        this.closeWith(resetText(m.reason, this.role === 'initiator' ? 'acceptor' : 'initiator'), false);
+        return;
       case RouteMsg.OpenOk:
         if (!cs.open) {
           cs.open = true;
+          this.everOpened = true;
           if (!cs.openRetried) cs.cc.sample(now - cs.openSentAt);
           this.pump();
         }
@@ -302,7 +357,7 @@ export class StreamEndpoint implements MeshStream {
     const now = this.hooks.timers.now();
     if (cs.openSentAt === -Infinity) cs.openSentAt = now;
     else cs.openRetried = true; // Karn: an answer to a repeated Open is no RTT sample
-    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel }), true);
+    cs.carrier.send(encodeRouteInner({ type: RouteMsg.Open, streamId: this.streamId, channel: this.channel, rejoin: this.everOpened }), true);
     this.hooks.timers.setTimeout(() => {
       if (!this.closed && !cs.open && this.carriers.get(cs.carrier.id) === cs) this.sendOpen(cs);
     }, OPEN_RETRY_MS);

@@ -57,6 +57,16 @@ const sel = (m: Module, vec: Expr, w: number, idx: Expr, n: number, name: string
   return m.wire(name, tree(Math.log2(n) - 1, items));
 };
 
+/** Names the fields of a packed word from its most significant bits down, each as a wire `<prefix>_<name>`. */
+function fieldReader(m: Module, word: Expr, prefix: string): (name: string, w: number) => SignalRef {
+  let taken = 0;
+  return (name, w) => {
+    const e = m.wire(`${prefix}_${name}`, m.slice(word, word.width - 1 - taken, word.width - taken - w));
+    taken += w;
+    return e;
+  };
+}
+
 export function forwardingPipeline(p: PipelineParams, name: string): Module {
   const N = p.peers;
   const pb = Math.log2(N);
@@ -308,13 +318,7 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   m.assign(ctxReadyW, frameDone);
 
   // ---- decide -------------------------------------------------------------------------------
-  const iD = info.m_data!;
-  let off = 0;
-  const take = (name: string, w: number): SignalRef => {
-    const e = m.wire(`info_${name}`, m.slice(iD, infoW - 1 - off, infoW - off - w));
-    off += w;
-    return e;
-  };
+  const take = fieldReader(m, info.m_data!, 'info');
   const iTagOk = take('tag_ok', 1);
   const iInnerOk = take('inner_ok', 1);
   const iNext = take('next_key', 1);
@@ -397,13 +401,7 @@ export function forwardingPipeline(p: PipelineParams, name: string): Module {
   m.assign(infoPop, actPush);
 
   // ---- read out ------------------------------------------------------------------------------
-  const aD = act.m_data!;
-  let ao = 0;
-  const atake = (name: string, w: number): SignalRef => {
-    const e = m.wire(`act_${name}`, m.slice(aD, actW - 1 - ao, actW - ao - w));
-    ao += w;
-    return e;
-  };
+  const atake = fieldReader(m, act.m_data!, 'act');
   // Host seal jobs (spec/forwarding/host-port.ts, kind seal): an inner message placed at byte 20 by the plane, for peer s_hseal_peer.
   const hs = { tdata: m.input('s_hseal_tdata', 64, 'host seal job: the inner message from byte 20 on (bytes 0-19 ignored)'), tlast: m.input('s_hseal_tlast', 1), tvalid: m.input('s_hseal_tvalid', 1),
     peer: m.input('s_hseal_peer', pb, 'peer to seal for (held during the job)'), len: m.input('s_hseal_len', 12, 'inner payload length (held during the job)') };

@@ -71,6 +71,8 @@ export function meshProtocolSection(): string {
     ['PROBE_INTERVAL_MS', M.PROBE_INTERVAL_MS, 'link round-trip probes (discovery reports the latencies)'],
     ['DEFAULT_DISCOVERY_HOPS / TIMEOUT', `${M.DEFAULT_DISCOVERY_HOPS} / ${M.DEFAULT_DISCOVERY_TIMEOUT_MS} ms`, 'breadth-first search depth and duration'],
     ['DISCOVERY_FORWARDS_PER_NODE', M.DISCOVERY_FORWARDS_PER_NODE, 'a node passes one query on at most this many times'],
+    ['DEFAULT_QUERY_RATE_PER_PEER / BURST', `${M.DEFAULT_QUERY_RATE_PER_PEER}/s / ${M.DEFAULT_QUERY_BURST_PER_PEER}`, 'discovery queries accepted from one neighbour (token bucket); passed on within a fair share per upstream'],
+    ['DISCOVERY_MEMORY_MS / DISCOVERY_SEEN_MAX', `${M.DISCOVERY_MEMORY_MS} / ${M.DISCOVERY_SEEN_MAX}`, 'how long and how many query IDs a node remembers'],
     ['DEFAULT_SEND_BUFFER_BYTES', M.DEFAULT_SEND_BUFFER_BYTES, 'stream bytes written and not yet acknowledged (memory, not speed)'],
     ['DEFAULT_ROUTE_WINDOW_BYTES', M.DEFAULT_ROUTE_WINDOW_BYTES, 'most a route\'s congestion window grows to (bytes in flight per route)'],
     ['INITIAL / MIN_WINDOW_SEGMENTS', `${CC.INITIAL_WINDOW_SEGMENTS} / ${CC.MIN_WINDOW_SEGMENTS}`, 'congestion window at the start and its floor, segments'],
@@ -161,9 +163,16 @@ the bytes (${DATA_HEADER_BYTES} B of header; at most ${MAX_SEGMENT_BYTES} bytes 
 is type, stream ID, cumulative offset u48, flags u8 (bit 0: end of stream received; bit 1:
 data the receiver already had arrived since its last ack, so a resend was needless and the
 sender allows its route more reordering), u8 count and up to ${M.MAX_SACK_RANGES} received
-ranges (start u48, end u48) above the cumulative point. Datagram is type, channel u16 (the
-service at the other end) and one message of at most ${M.MAX_DATAGRAM_BYTES} bytes, from either end of
-the route: not acknowledged, not ordered, not resent (the IP tunnel's packets travel so).
+ranges (start u48, end u48) above the cumulative point. Open is type, stream ID, channel u16 and
+flags u8 (bit 0, rejoin: the stream was carried before, on a route that failed); OpenOk is type
+and stream ID. Reset is type, stream ID and a reason byte (${Object.entries(M.ResetReason).map(([k, v]) => `${v} = ${k}`).join(', ')}):
+a destination answers a rejoining Open for a stream it does not know (it restarted) with
+UnknownStream instead of starting a new stream that would wait for bytes the source no longer
+has, an Open on a channel nobody listens on with NoListener, and an end that aborts a stream
+before both directions finished tells the other with Aborted, so neither waits for its timers.
+Datagram is type, channel u16 (the service at the other end) and one message of at most
+${M.MAX_DATAGRAM_BYTES} bytes, from either end of the route: not acknowledged, not ordered, not resent
+(the IP tunnel's packets travel so).
 
 ### Building a route
 
@@ -189,6 +198,16 @@ gets the cached answer. B never learns whether its predecessor is the source (a 
 Create and a relay's look alike; every ephemeral is fresh), and C never learns whether its
 successor is the destination. Data and acknowledgements travel sealed between source and
 destination only.
+
+What a neighbour may cost a node is bounded: Create messages and
+discovery queries are rate-limited per neighbour (token buckets), routes per neighbour are
+capped, and a relay passes Extends (as its own Creates) and queries on to each next hop only
+within a fair share per upstream neighbour (this node counting as one), so the next hop's
+limits for the relay are never used up by one upstream: per upstream and next hop a token
+bucket of rate / shares and burst / shares, and for routes held an equal share guaranteed to
+each upstream, the rest lent to whoever needs it while every other upstream's unused share
+stays free (ExtendFailed with RouteLimit or RateLimit otherwise). Remembered query IDs expire
+oldest first (constant time per query) and at most ${M.DISCOVERY_SEEN_MAX} are kept.
 
 Keepalive: the source pings an idle route; every rule remembers when a packet last matched
 and is removed after the idle time. Teardown goes hop by hop on channel 0, acknowledged; a

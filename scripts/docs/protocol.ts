@@ -8,6 +8,7 @@ import { LABEL } from '../../host/crypto/kdf.ts';
 import * as LinkLimits from '../../host/link/constants.ts';
 import * as LinkWire from '../../spec/link-wire.ts';
 import { decodeInner, frameNonce, readFrameHeader } from '../../host/link/frame.ts';
+import { COOKIE_REPLY_OFFSET } from '../../host/link/cookie.ts';
 import { INIT_OFFSET, RESP_OFFSET } from '../../host/link/handshake.ts';
 import { keySlotIndex } from '../../spec/key-slots.ts';
 import { REJECT_REASONS } from '../../host/link/stats.ts';
@@ -61,6 +62,17 @@ const INIT_FIELDS: Field[] = [
   { name: 'static', offset: INIT_OFFSET.staticKey, size: C.PUBLIC_KEY_BYTES, type: 'point', meaning: "initiator's static key S_i, compressed secp256k1" },
   { name: 'ephemeral', offset: INIT_OFFSET.ephemeral, size: C.PUBLIC_KEY_BYTES, type: 'point', meaning: 'ephemeral key E_i, compressed' },
   { name: 'signature', offset: INIT_OFFSET.signature, size: C.SIGNATURE_BYTES, type: 'r ‖ s', meaning: 'ECDSA (low-S, RFC 6979) by S_i over SHA-256(label_init ‖ bytes 0..81 ‖ S_r)' },
+  { name: 'mac1', offset: INIT_OFFSET.mac1, size: C.MAC_BYTES, type: 'bytes', meaning: `HMAC-SHA256(SHA-256(label_mac1 ‖ S_r), bytes 0..${INIT_OFFSET.mac1 - 1}), first ${C.MAC_BYTES} bytes: made for this responder` },
+  { name: 'mac2', offset: INIT_OFFSET.mac2, size: C.MAC_BYTES, type: 'bytes', meaning: `HMAC-SHA256(cookie, bytes 0..${INIT_OFFSET.mac2 - 1}), first ${C.MAC_BYTES} bytes, with the responder's latest cookie; zeros without one` },
+];
+
+const COOKIE_FIELDS: Field[] = [
+  { name: 'version', offset: COOKIE_REPLY_OFFSET.version, size: 1, type: 'u8', meaning: `protocol version, ${C.PROTOCOL_VERSION}` },
+  { name: 'type', offset: COOKIE_REPLY_OFFSET.type, size: 1, type: 'u8', meaning: `${C.MessageType.CookieReply} = CookieReply` },
+  { name: 'reserved', offset: COOKIE_REPLY_OFFSET.reserved, size: 2, type: 'u16', meaning: 'zero' },
+  { name: 'receiver', offset: COOKIE_REPLY_OFFSET.receiver, size: 4, type: u(4), meaning: "the Init's `sender`" },
+  { name: 'nonce', offset: COOKIE_REPLY_OFFSET.nonce, size: C.COOKIE_NONCE_BYTES, type: 'bytes', meaning: 'random XChaCha20 nonce' },
+  { name: 'cookie', offset: COOKIE_REPLY_OFFSET.sealed, size: C.COOKIE_BYTES + C.TAG_BYTES, type: 'bytes', meaning: "XChaCha20-Poly1305(SHA-256(label_cookie ‖ S_r), nonce, aad = the Init's mac1, cookie)" },
 ];
 
 const RESP_FIELDS: Field[] = [
@@ -134,6 +146,13 @@ function constantsTable(): string {
     ['MAX_GENERATION', '2^32 − 1', 'the last generation; a new handshake follows'],
     ['DRAIN_RTT_MULTIPLE / MIN_DRAIN_MS', `${C.DRAIN_RTT_MULTIPLE} / ${C.MIN_DRAIN_MS}`, 'old receive key kept max(4·srtt, 50 ms)'],
     ['REJECT_AFTER_INTERVALS', C.REJECT_AFTER_INTERVALS, 'no rotation for this many intervals: session torn down'],
+    ['MAC_BYTES / COOKIE_BYTES', `${C.MAC_BYTES} / ${C.COOKIE_BYTES}`, 'mac1, mac2 and the cookie'],
+    ['COOKIE_REPLY_BYTES', C.COOKIE_REPLY_BYTES, 'CookieReply size'],
+    ['HANDSHAKE_RATE_PER_SEC / BURST', `${C.HANDSHAKE_RATE_PER_SEC} / ${C.HANDSHAKE_BURST}`, 'signature checks per link while not under load'],
+    ['UNDER_LOAD_MS', C.UNDER_LOAD_MS, 'under load until Inits without a cookie stop for this long'],
+    ['COOKIE_HANDSHAKE_RATE_PER_SEC / BURST', `${C.COOKIE_HANDSHAKE_RATE_PER_SEC} / ${C.COOKIE_HANDSHAKE_BURST}`, 'signature checks of Inits with a valid cookie, under load'],
+    ['COOKIE_REPLY_RATE_PER_SEC / BURST', `${C.COOKIE_REPLY_RATE_PER_SEC} / ${C.COOKIE_REPLY_BURST}`, 'cookie replies per link'],
+    ['COOKIE_SECRET_MS', C.COOKIE_SECRET_MS, "the responder's cookie secret changes this often"],
   ];
   return ['| Name | Value | Note |', '|---|---:|---|', ...rows.map(([a, b, c]) => `| \`${a}\` | ${b} | ${c} |`)].join('\n');
 }
@@ -209,6 +228,7 @@ The byte after the version says what a datagram is:
 | ${C.MessageType.HandshakeInit} | HandshakeInit | ${C.HANDSHAKE_INIT_BYTES} | initiator → responder, in the clear, signed |
 | ${C.MessageType.HandshakeResp} | HandshakeResp | ${C.HANDSHAKE_RESP_BYTES} | responder → initiator, in the clear, signed |
 | ${C.MessageType.Transport} | Transport | ${C.MIN_FRAME_BYTES}..${C.MAX_FRAME_BYTES} | both ways, authenticated and encrypted |
+| ${C.MessageType.CookieReply} | CookieReply | ${C.COOKIE_REPLY_BYTES} | responder under load → initiator, instead of checking an Init |
 
 ### HandshakeInit (${C.HANDSHAKE_INIT_BYTES} bytes)
 
@@ -218,18 +238,41 @@ ${fieldTable(INIT_FIELDS)}
 
 ${fieldTable(RESP_FIELDS)}
 
+### CookieReply (${C.COOKIE_REPLY_BYTES} bytes)
+
+${fieldTable(COOKIE_FIELDS)}
+
+\`cookie = HMAC-SHA256(secret, source)[0..${C.COOKIE_BYTES - 1}]\`, where \`source\` is the address the Init
+came from (\`ip:port\` on UDP) and \`secret\` is random and replaced every ${C.COOKIE_SECRET_MS / 1000} s (a
+cookie is valid under the current and the previous secret).
+
 The labels are ASCII strings without terminator:
 \`label_init = "${dec.decode(LABEL.handshakeInit)}"\`,
-\`label_resp = "${dec.decode(LABEL.handshakeResp)}"\`.
+\`label_resp = "${dec.decode(LABEL.handshakeResp)}"\`,
+\`label_mac1 = "${dec.decode(LABEL.mac1)}"\`,
+\`label_cookie = "${dec.decode(LABEL.cookie)}"\`.
 
 Both sides know the other's static key in advance (a neighbour is configured by its key or
-address). The responder checks, in order: size and header (\`hsMalformed\`), that \`static\` is the
-expected neighbour (\`hsUnexpectedKey\`), that \`ephemeral\` is a valid point (\`hsBadPoint\`), the
-signature (\`hsBadSignature\`), and that \`timestamp\` is above the last one accepted from this
-neighbour (\`hsReplay\`). The initiator checks that \`receiver\` names its pending attempt
-(\`hsUnknownReceiver\`), then the same key, point and signature rules. Because each signature covers
-the other side's static key (Init) or the whole transcript (Resp), a message made for one link
-cannot be replayed on another, and an active attacker without a static secret key cannot take part.
+address). The responder checks, cheapest first: size and header (\`hsMalformed\`), mac1
+(\`hsBadMac\`: the Init was made for another responder), that \`static\` is the expected neighbour
+(\`hsUnexpectedKey\`), that \`timestamp\` is above the last one accepted from this neighbour
+(\`hsReplay\`, so a replayed Init costs no signature check), then its handshake budget: at most
+${C.HANDSHAKE_RATE_PER_SEC} signature checks per second per link (a burst of ${C.HANDSHAKE_BURST}). When the budget
+runs dry the link is **under load** until no Init without a valid mac2 has come for
+${C.UNDER_LOAD_MS} ms: meanwhile an Init without a valid mac2 is answered with a CookieReply (at most
+${C.COOKIE_REPLY_RATE_PER_SEC} per second) and dropped (\`hsUnderLoad\`), and one with a valid mac2 is checked
+within a budget of its own (${C.COOKIE_HANDSHAKE_RATE_PER_SEC} per second, else \`hsRateLimited\`). Only then: that
+\`ephemeral\` is a valid point (\`hsBadPoint\`) and the signature (\`hsBadSignature\`). An initiator that
+receives a CookieReply for its pending attempt (\`receiver\`, and the tag under its last Inits' mac1,
+else \`hsBadCookie\`) keeps the cookie and sends its Init again at once, with mac2. So a flood of
+forged Inits from a spoofed address costs the responder a MAC per Init after the first burst,
+while the real neighbour, which receives at that address, gets in after one extra round trip.
+An attacker who can receive at the neighbour's address gets cookies too; it is then limited to
+the budget's signature checks per second. The initiator checks that \`receiver\` names its
+pending attempt (\`hsUnknownReceiver\`), its own budget (\`hsRateLimited\`), then the same key,
+point and signature rules. Because each signature covers the other side's static key (Init) or
+the whole transcript (Resp), a message made for one link cannot be replayed on another, and an
+active attacker without a static secret key cannot take part.
 
 ### Generation-0 keys
 
@@ -337,7 +380,9 @@ ${constantsTable()}
 | \`host/crypto/aead.ts\`, \`ecdh.ts\`, \`backend.ts\` | ChaCha20-Poly1305 and secp256k1 ECDH, @noble and node:crypto backends |
 | \`host/crypto/kdf.ts\` | HKDF, labels, generation-0 and rotation key derivation |
 | \`host/link/constants.ts\` | every size, limit and timer above |
-| \`host/link/handshake.ts\` | HandshakeInit / HandshakeResp codec, signatures, transcript |
+| \`host/link/handshake.ts\` | HandshakeInit / HandshakeResp codec, signatures, transcript, mac1 and mac2 |
+| \`host/link/cookie.ts\` | the responder's cookie secret, CookieReply codec |
+| \`host/link/token-bucket.ts\` | the handshake budgets (and the route layer's rate limits) |
 | \`host/link/frame.ts\` | transport frame codec, nonce, padding |
 | \`host/link/rekey.ts\` | rotation messages inside frames |
 | \`host/link/rtt.ts\` | RTT estimate and retransmission timeout (RFC 6298) |
@@ -346,7 +391,7 @@ ${constantsTable()}
 | \`host/link/datapath.ts\` | software datapath: published keys, counters, windows, seal/open |
 | \`host/link/session.ts\` | handshake, rotation and confirmation state machine (no I/O) |
 | \`host/link/config.ts\`, \`stats.ts\` | validated settings, counters |
-| \`host/link/udp-transport.ts\` | thin UDP driver |
+| \`host/link/udp-transport.ts\` | thin UDP driver: socket buffers, kernel drop accounting |
 
 ## Worked example
 

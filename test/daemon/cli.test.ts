@@ -3,7 +3,7 @@
 // The daemon here is a stand-in control server with canned replies, so what the CLI prints
 // is compared with data the test wrote, not with anything the CLI computed.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,7 @@ describe('skywire CLI', { timeout: 60_000 }, () => {
       'route.del': log('route.del', (p) => {
         throw new Error(`no route ${p.id} (see skywire route list)`);
       }),
+      ping: log('ping', (p) => ({ address: p.address, route: { id: 1, hops: 2 }, sent: p.count, received: p.count, minMs: 1, avgMs: 1, maxMs: 1 })),
     });
   });
   afterAll(() => server.close());
@@ -95,6 +96,37 @@ describe('skywire CLI', { timeout: 60_000 }, () => {
     const r = await run(args as string[]);
     expect(r.stderr).toBe(stderr);
     expect(r.code).toBe(code);
+  });
+
+  it('`ping <address> -c 3` as the README writes it: -c after the command is its count, not the global --config (issue 16, defect 10)', async () => {
+    const r = await run(['--socket', sock, 'ping', 'ADDR', '-c', '3']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(requests.at(-1)).toEqual({ method: 'ping', params: { address: 'ADDR', count: 3, intervalMs: 200 } });
+    // --socket and --config may also follow the command.
+    const after = await run(['ping', 'ADDR', '-c', '2', '--socket', sock, '--json']);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout).sent).toBe(2);
+  });
+
+  it('recv --out into a folder that does not exist is a clear usage error before anything waits (issue 16, defect 8)', async () => {
+    const r = await run(['--socket', sock, 'recv', '--out', join(dir, 'missing', 'x.bin')]);
+    expect(r.stderr).toBe(`skywire: --out ${join(dir, 'missing', 'x.bin')}: the folder ${join(dir, 'missing')} does not exist\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses to talk to a control socket in a folder others can write to: it may be an impostor (issue 16, defect 1)', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'swshared-'));
+    chmodSync(shared, 0o1777); // like /tmp: anyone may create a socket named like ours there first
+    const impostorSock = join(shared, 'a.sock');
+    const impostor = await ControlServer.listen(impostorSock, { status: () => ({ fake: true }) });
+    try {
+      const r = await run(['--socket', impostorSock, 'node', 'status', '--json']);
+      expect(r.stderr).toBe(`skywire: refusing control socket ${impostorSock}: ${shared} can be written by other users (mode 1777), so anyone could have put a socket there\n`);
+      expect(r.code).toBe(1);
+    } finally {
+      await impostor.close();
+    }
   });
 
   it('a config error names the field; unknown commands are usage errors; the bin launcher works', async () => {

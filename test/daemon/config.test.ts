@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadIdentity, validateConfig } from '../../host/daemon/config.ts';
+import { defaultInbox, defaultRuntimeDir } from '../../host/daemon/private-dir.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 
@@ -42,7 +43,12 @@ describe('daemon config', () => {
   it('accepts a good config, resolving paths against its folder and filling defaults', () => {
     const c = validateConfig(good(), '/etc/skywire');
     expect(c.identityFile).toBe('/etc/skywire/keys/relay-1.json');
-    expect(c.controlSocket).toBe('/tmp/skywire-relay-1.sock');
+    // Private per-user folders, never a predictable name in /tmp.
+    expect(c.controlSocket).toBe(join(defaultRuntimeDir(), 'relay-1.sock'));
+    expect(c.inbox).toBe(defaultInbox('relay-1'));
+    expect(defaultRuntimeDir({})).toBe(process.geteuid!() === 0 ? '/run/skywire' : join(tmpdir(), `skywire-${process.geteuid!()}`));
+    expect(defaultInbox('n', { HOME: '/home/u' })).toBe('/home/u/.local/share/skywire/inbox/n');
+    expect(defaultInbox('n', { XDG_DATA_HOME: '/data' })).toBe('/data/skywire/inbox/n');
     expect(c.listen).toEqual([
       { transport: 'udp', host: '127.0.0.1', port: 7701 },
       { transport: 'tcp', host: '0.0.0.0', port: 7701 },
@@ -75,6 +81,10 @@ describe('daemon config', () => {
     ['a bad service name', (c: any) => (c.services = ['Gateway!']), 'services[0]: expected a name'],
     ['an unknown top-level field', (c: any) => (c.neighbors = []), 'neighbors: unknown field'],
     ['a socket path too long for AF_UNIX', (c: any) => (c.controlSocket = '/tmp/' + 'x'.repeat(120)), 'controlSocket: path is 125 bytes'],
+    // issue 16, defect 9
+    ['two neighbours at one address', (c: any) => (c.neighbours[1] = { ...c.neighbours[1], transport: 'udp', address: '127.0.0.1:7702' }), 'neighbours[1].address: udp 127.0.0.1:7702 is also neighbours[0]\'s address (a); each neighbour needs its own'],
+    ['an IPv6 UDP neighbour', (c: any) => (c.neighbours[0].address = '[::1]:7702'), 'neighbours[0].address: UDP links are IPv4; got ::1'],
+    ['an IPv6 UDP listen address', (c: any) => (c.listen[0].address = '[::]:7702'), 'listen[0].address: UDP links are IPv4; got ::'],
   ])('refuses %s, naming the field', (_what, mutate, message) => {
     expect(refusal(mutate)).toContain(message);
   });

@@ -1,6 +1,7 @@
 // The control socket protocol: JSON lines over a Unix socket, checked with a raw socket (not
 // our client) so the wire format itself is what is tested; then the client against it.
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync, lstatSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,11 +121,17 @@ describe('control socket protocol', { timeout: 15_000 }, () => {
     expect(aborted).toBe(before + 1);
   });
 
-  it('replaces a stale socket file, refuses a socket a live server holds', async () => {
+  it('replaces a stale socket file, refuses a socket a live server holds and anything that is not a socket', async () => {
     const path = sockPath();
-    writeFileSync(path, ''); // left by a daemon that died
+    // A daemon that died without cleaning up leaves its socket file behind.
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(lstatSync(path).isSocket()).toBe(true);
     server = await ControlServer.listen(path, handlers);
     await expect(ControlServer.listen(path, handlers)).rejects.toThrow(`another daemon is listening on ${path}`);
+    const file = sockPath();
+    writeFileSync(file, 'not a socket');
+    await expect(ControlServer.listen(file, handlers)).rejects.toThrow(`${file} exists and is not a socket; refusing to replace it`);
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('the client: results, events, daemon errors, and a clear error when nobody listens', async () => {

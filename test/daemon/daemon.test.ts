@@ -36,7 +36,8 @@ describe('node daemons over UDP and TCP', { timeout: 30_000 }, () => {
     const ports = await freePorts(3);
     const edge = (i: number, j: number, transport: 'udp' | 'tcp') => ({ name: names[j], publicKey: bytesToHex(ids[j].publicKey), transport, address: `127.0.0.1:${ports[j]}` });
     const raw = [
-      { neighbours: [edge(0, 1, 'udp')], listen: [{ transport: 'udp', address: `127.0.0.1:${ports[0]}` }] },
+      // a gives a transfer up after 2 s without progress (the last test stops its destination).
+      { neighbours: [edge(0, 1, 'udp')], listen: [{ transport: 'udp', address: `127.0.0.1:${ports[0]}` }], limits: { transferStallMs: 2000 } },
       { neighbours: [edge(1, 0, 'udp'), edge(1, 2, 'tcp')], listen: [{ transport: 'udp', address: `127.0.0.1:${ports[1]}` }, { transport: 'tcp', address: `127.0.0.1:${ports[1]}` }], limits: { maxRoutesPerNeighbour: 1 } },
       { neighbours: [edge(2, 1, 'tcp')], listen: [{ transport: 'tcp', address: `127.0.0.1:${ports[2]}` }], services: ['gateway'] },
     ];

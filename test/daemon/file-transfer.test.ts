@@ -1,63 +1,96 @@
-// The file service's format: whatever pieces the stream delivers, the receiver yields the
-// same bytes and a hash equal to node:crypto's of the original; damage is reported.
+// The file service's format (file-transfer.ts): whatever pieces the stream delivers, the
+// receiver's parser yields the offer, exactly the content after the accepted offset and the
+// sender's digest; the receiver's records round-trip; damage and overruns are errors.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeFileHeader, FileReceiver, safeFileName } from '../../host/daemon/file-transfer.ts';
+import { encodeOffer, encodeReply, FailCode, OfferParser, ReplyParser, ReplyType, safeFileName, type OfferEvent } from '../../host/daemon/file-transfer.ts';
 import { Rng } from '../../sim/random.ts';
 
-function fileStream(name: string, content: Uint8Array, digest = createHash('sha256').update(content).digest()): Uint8Array {
-  return Uint8Array.from([...encodeFileHeader(name, content.length), ...content, ...digest]);
-}
+const ID = Uint8Array.from({ length: 16 }, (_, i) => i);
 
-function feed(rx: FileReceiver, all: Uint8Array, rng: Rng, maxPiece: number) {
+function feed(parser: OfferParser, all: Uint8Array, rng: Rng, maxPiece: number, offset = 0) {
   const data: Uint8Array[] = [];
-  const events: any[] = [];
-  for (let at = 0; at < all.length; ) {
-    const n = rng.int(1, maxPiece);
-    const got = rx.push(all.subarray(at, at + n));
-    if (typeof got === 'string') return { error: got, data, events };
-    for (const e of got) (e.kind === 'data' ? data.push(Uint8Array.from(e.bytes)) : events.push(e));
-    at += n;
+  const events: OfferEvent[] = [];
+  const take = (got: OfferEvent[] | string) => {
+    if (typeof got === 'string') throw new Error(got);
+    for (const e of got) {
+      if (e.kind === 'data') data.push(Uint8Array.from(e.bytes));
+      else events.push(e);
+      if (e.kind === 'offer') take(parser.accept(offset));
+    }
+  };
+  try {
+    for (let at = 0; at < all.length; ) {
+      const n = rng.int(1, maxPiece);
+      take(parser.push(all.subarray(at, at + n)));
+      at += n;
+    }
+  } catch (e) {
+    return { error: (e as Error).message, data, events };
   }
   return { error: null, data, events };
 }
 
-describe('file stream format', () => {
-  it('header: "SWF1", u16 name length, name, u64 size', () => {
-    expect([...encodeFileHeader('ab', 258)]).toEqual([0x53, 0x57, 0x46, 0x31, 0, 2, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 1, 2]);
-    expect(() => encodeFileHeader('', 1)).toThrow(RangeError);
+describe('file transfer format', () => {
+  it('offer: "SWF2", transfer id, u16 name length, name, u64 size', () => {
+    expect([...encodeOffer(ID, 'ab', 258)]).toEqual([0x53, 0x57, 0x46, 0x32, ...ID, 0, 2, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 1, 2]);
+    expect(() => encodeOffer(ID, '', 1)).toThrow(RangeError);
+    expect(() => encodeOffer(ID.subarray(1), 'a', 1)).toThrow(RangeError);
   });
 
-  it.each([1, 7, 1500, 100_000])('reassembles the file and its hash from pieces of up to %i bytes', (maxPiece) => {
+  it.each([1, 7, 1500, 100_000])('yields the offer, the content after the accepted offset and the digest, from pieces of up to %i bytes', (maxPiece) => {
     const rng = new Rng(maxPiece);
-    for (const size of [0, 1, 31, 32, 33, 5000]) {
+    for (const [size, offset] of [[0, 0], [1, 0], [33, 0], [5000, 0], [5000, 1234], [5000, 5000]]) {
       const content = rng.bytes(size);
-      const rx = new FileReceiver();
-      const r = feed(rx, fileStream('x.bin', content), rng, maxPiece);
+      const sha = createHash('sha256').update(content).digest();
+      const wire = Uint8Array.from([...encodeOffer(ID, 'x.bin', size), ...content.subarray(offset), ...sha]);
+      const p = new OfferParser();
+      const r = feed(p, wire, rng, maxPiece, offset);
       expect(r.error).toBeNull();
-      expect(Buffer.concat(r.data)).toEqual(Buffer.from(content));
-      const sha = createHash('sha256').update(content).digest('hex');
-      expect(r.events).toEqual([{ kind: 'header', name: 'x.bin', size }, { kind: 'done', sha256: sha, senderSha256: sha, ok: true }]);
-      expect(rx.end()).toBeNull();
+      expect(Buffer.concat(r.data)).toEqual(Buffer.from(content.subarray(offset)));
+      expect(r.events).toEqual([{ kind: 'offer', transferId: ID, name: 'x.bin', size }, { kind: 'trailer', sha256: sha.toString('hex') }]);
+      expect(p.end()).toBeNull();
     }
   });
 
-  it('reports a flipped byte as a checksum mismatch, a short stream as truncated, trailing bytes and bad magic as errors', () => {
+  it('reports a short stream, trailing bytes, bad magic and an over-long name', () => {
     const rng = new Rng(5);
     const content = rng.bytes(1000);
-    const damaged = fileStream('f', content);
-    damaged[20 + 500] ^= 1;
-    const r = feed(new FileReceiver(), damaged, rng, 64);
-    expect(r.events.at(-1)).toMatchObject({ kind: 'done', ok: false });
+    const sha = createHash('sha256').update(content).digest();
+    const whole = Uint8Array.from([...encodeOffer(ID, 'f', 1000), ...content, ...sha]);
+    const short = new OfferParser();
+    feed(short, whole.subarray(0, 600), rng, 64); // a 31-byte offer, then 569 bytes
+    expect(short.end()).toBe('the stream ended with 431 bytes missing');
+    expect(new OfferParser().end()).toBe('the stream ended before the file header');
+    expect(feed(new OfferParser(), Uint8Array.from([...whole, 1]), rng, 5000).error).toBe('bytes after the end of the file');
+    expect(new OfferParser().push(new TextEncoder().encode('HTTP/1.1 200 OK'))).toBe('not a file stream (bad magic)');
+    const longName = encodeOffer(ID, 'n', 1);
+    longName[21] = 0xff; // name length 0x00ff -> 0xffff
+    longName[20] = 0xff;
+    expect(new OfferParser().push(longName)).toBe('bad file name length 65535');
+  });
 
-    const short = new FileReceiver();
-    feed(short, fileStream('f', content).subarray(0, 600), rng, 64); // a 15-byte header, then 585 bytes
-    expect(short.end()).toBe('the stream ended after 585 of 1000 bytes');
-    expect(new FileReceiver().end()).toBe('the stream ended before the file header');
-
-    const extra = feed(new FileReceiver(), Uint8Array.from([...fileStream('f', content), 1]), rng, 5000);
-    expect(extra.error).toBe('bytes after the end of the file');
-    expect(new FileReceiver().push(new TextEncoder().encode('HTTP/1.1 200'))).toBe('not a file stream (bad magic)');
+  it('receiver records round-trip in any pieces; a broken record is an error', () => {
+    const rng = new Rng(9);
+    const replies = [
+      { type: ReplyType.Accept, offset: 2 ** 40 + 3 },
+      { type: ReplyType.Refuse, code: FailCode.Storage, reason: 'cannot create a file in the inbox: the file system is read-only (EROFS)' },
+      { type: ReplyType.Done, sha256: 'ab'.repeat(32) },
+      { type: ReplyType.Failed, code: FailCode.Checksum, reason: 'checksum mismatch' },
+    ] as const;
+    const wire = Uint8Array.from(replies.flatMap((r) => [...encodeReply(r)]));
+    const p = new ReplyParser();
+    const got: unknown[] = [];
+    for (let at = 0; at < wire.length; ) {
+      const n = rng.int(1, 7);
+      const r = p.push(wire.subarray(at, at + n));
+      if (typeof r === 'string') throw new Error(r);
+      got.push(...r);
+      at += n;
+    }
+    expect(got).toEqual(replies);
+    expect(new ReplyParser().push(Uint8Array.of(9, 0, 0))).toBe('unknown receiver record 9');
+    expect(new ReplyParser().push(Uint8Array.of(ReplyType.Accept, 0, 2, 0, 0))).toBe('bad Accept record');
   });
 
   it('file names from the wire cannot leave the inbox', () => {

@@ -14,7 +14,7 @@ import { until } from './support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swlinks-'));
 
-async function pair(transport: 'udp' | 'tcp') {
+async function pair(transport: 'udp' | 'tcp', rotationIntervalMs = 100) {
   const ids = [generateIdentity(), generateIdentity()];
   const ports = await freePorts(2);
   const events: string[][] = [[], []];
@@ -26,7 +26,7 @@ async function pair(transport: 'udp' | 'tcp') {
           identityFile: 'unused.key',
           listen: [{ transport, address: `127.0.0.1:${ports[i]}` }],
           neighbours: [{ name: `n${1 - i}`, publicKey: bytesToHex(ids[1 - i].publicKey), transport, address: `127.0.0.1:${ports[1 - i]}` }],
-          rotationIntervalMs: 100,
+          rotationIntervalMs,
         },
         dir,
       );
@@ -92,6 +92,56 @@ describe('link set', { timeout: 20_000 }, () => {
     } finally {
       clearInterval(timer);
       sets = [p.sets[0]];
+    }
+  });
+});
+
+describe('link set under overload', { timeout: 20_000 }, () => {
+  it('keeps a silent link up while the kernel drops datagrams on our socket, and takes it down once the drops stop', async () => {
+    // Rotation every 500 ms: the session's own bound (30 intervals without a rotation) is far off.
+    const p = await pair('udp', 500);
+    const timer = setInterval(() => p.sets.forEach((s) => s.tick(performance.now())), 5);
+    try {
+      await until('both up', () => p.sets.every((s) => s.isUp(0)));
+      // From now on the kernel reports drops on end 0's socket, growing (its buffer overflows
+      // with a burst), and end 1 is silent: its frames are, as far as end 0 can tell, among them.
+      let drops = 0;
+      p.sets[0].kernelStats = () => ({ drops: (drops += 50), rxQueueBytes: 0 });
+      await p.sets[1].close();
+      const silentFrom = Date.now();
+      await new Promise((r) => setTimeout(r, 3000)); // twice the 1.5 s silence bound (3 intervals, at least 1.5 s)
+      expect(p.events[0]).not.toContain('down 0');
+      expect(p.sets[0].status()[0]).toMatchObject({ up: true, downDeferred: 1 });
+      expect(p.sets[0].transportStatus().udp).toMatchObject({ kernelDrops: drops });
+      // The overload ends: silence means what it says again.
+      p.sets[0].kernelStats = () => ({ drops, rxQueueBytes: 0 });
+      await until('end 0 sees it down', () => p.events[0].includes('down 0'), 2500);
+      expect(Date.now() - silentFrom).toBeGreaterThan(3000);
+    } finally {
+      clearInterval(timer);
+      await p.sets[0].close();
+    }
+  });
+});
+
+describe('link set when this process stalls', { timeout: 20_000 }, () => {
+  it('does not count time it did not run as the neighbour\'s silence (a starved CPU, a blocked event loop)', async () => {
+    const p = await pair('udp', 500);
+    const timer = setInterval(() => p.sets.forEach((s) => s.tick(performance.now())), 5);
+    try {
+      await until('both up', () => p.sets.every((s) => s.isUp(0)));
+      // Both ends live in this process: block it for longer than the silence bound (1.5 s).
+      const until2500 = Date.now() + 2500;
+      while (Date.now() < until2500) {
+        // busy: no timers, no socket reads
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the backlog is read, ticks resume
+      expect(p.events[0]).not.toContain('down 0');
+      expect(p.events[1]).not.toContain('down 0');
+      expect(p.sets[0].socketLoad().stalls).toBeGreaterThanOrEqual(1);
+    } finally {
+      clearInterval(timer);
+      await Promise.all(p.sets.map((s) => s.close()));
     }
   });
 });

@@ -27,6 +27,16 @@ function countersMatch(dev: FpDevice, twin: TwinRelay): void {
   }
 }
 
+/** A twin on a freshly reset device, its links established through the device. */
+function freshTwin(dev: FpDevice, seed: number, rotationIntervalMs?: number): { twin: TwinRelay; rng: Rng } {
+  dev.reset();
+  const rng = new Rng(seed);
+  const twin = new TwinRelay(dev, { peers: 4, rng, geometry: GEOMETRY, rotationIntervalMs });
+  twin.configure();
+  twin.establish();
+  return { twin, rng };
+}
+
 function tally(os: Outcome[]): Record<string, number> {
   const t: Record<string, number> = {};
   for (const o of os) {
@@ -43,11 +53,7 @@ describe('forwarding plane against the software relay', () => {
   }, 1_200_000);
 
   it('relays route packets between real link sessions as the software does, through rotations, table changes, bad frames and backpressure', () => {
-    dev.reset();
-    const rng = new Rng(77);
-    const twin = new TwinRelay(dev, { peers: 4, rng, geometry: GEOMETRY });
-    twin.configure();
-    twin.establish();
+    const { twin, rng } = freshTwin(dev, 77);
     for (const [route, from, to] of ROUTES) twin.addRule(route, from, to, route + 0x1000_0000);
     const sent: Array<{ peer: number; datagram: Uint8Array }> = [];
     const traffic = (n: number): void => {
@@ -119,11 +125,7 @@ describe('forwarding plane against the software relay', () => {
   });
 
   it('clears a rule counter as it reads it, losing no packet', () => {
-    dev.reset();
-    const rng = new Rng(5);
-    const twin = new TwinRelay(dev, { peers: 4, rng, geometry: GEOMETRY });
-    twin.configure();
-    twin.establish();
+    const { twin, rng } = freshTwin(dev, 5);
     twin.addRule(0x3000_0001, 0, 1, 0x4000_0001);
     let total = 0;
     let bytes = 0;
@@ -176,11 +178,7 @@ describe('forwarding plane with many frames in flight', () => {
   // multiplier: a few bytes a cycle), so frames are offered at a fifth of the port's beat rate;
   // bench:fp drives the 10G engines back to back.
   it('relays full duplex on both ports at once, many frames in flight, under egress backpressure, as the software does', () => {
-    dev.reset();
-    const rng = new Rng(99);
-    const twin = new TwinRelay(dev, { peers: 4, rng, geometry: GEOMETRY, rotationIntervalMs: 600_000 });
-    twin.configure();
-    twin.establish();
+    const { twin, rng } = freshTwin(dev, 99, 600_000);
     const flows = [[0, 1], [1, 0], [2, 3], [3, 2]] as const;
     flows.forEach(([from, to], i) => twin.addRule(0x7000_0000 + i, from, to, 0x7100_0000 + i));
     const items = [];

@@ -6,7 +6,7 @@ import { osRandom } from '../../host/crypto/random.ts';
 import { generateIdentity } from '../../host/identity/identity.ts';
 import { InnerType, MessageType } from '../../spec/link-wire.ts';
 import { readFrameHeader, sealFrame } from '../../host/link/frame.ts';
-import { buildInit, buildResp, parseInit } from '../../host/link/handshake.ts';
+import { buildInit, buildResp, parseInit, writeInitMacs } from '../../host/link/handshake.ts';
 import { totalRejected } from '../../host/link/stats.ts';
 import { runFuzz } from '../../testbed/link-fuzz.ts';
 import { checkPayload, numberedPayload, SimNet } from '../../testbed/sim-link.ts';
@@ -133,6 +133,8 @@ describe('handshakes', () => {
     expect(rejectOf(net, own)).toEqual(['hsUnexpectedKey']);
     const claimed = own.slice();
     claimed.set(net.idA.publicKey, 16); // claims to be A, but the signature is Mallory's
+    expect(rejectOf(net, claimed)).toEqual(['hsBadMac']); // mac1 covered the key Mallory put there
+    writeInitMacs(claimed, net.idB.publicKey); // anyone may recompute mac1: B's key is public
     expect(rejectOf(net, claimed)).toEqual(['hsBadSignature']);
     expect(net.b.state).toBe('established');
   });
@@ -141,6 +143,8 @@ describe('handshakes', () => {
     const net = established();
     const eph = generateKeyPair(nodeBackend.ecdh, osRandom);
     const forOther = buildInit({ identity: net.idA, responderStatic: generateIdentity().publicKey, sender: 9, timestamp: Date.now() * 1000 * 2, ephemeralPublic: eph.publicKey });
+    expect(rejectOf(net, forOther)).toEqual(['hsBadMac']); // mac1 shows it was made for someone else, before any signature check
+    writeInitMacs(forOther, net.idB.publicKey);
     expect(rejectOf(net, forOther)).toEqual(['hsBadSignature']);
   });
 

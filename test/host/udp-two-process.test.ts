@@ -41,6 +41,7 @@ describe('two processes over UDP loopback', () => {
       expect(rx.misdecrypted).toBe(0);
       expect(rx.duplicates).toBe(0);
       expect(rx.delivered).toBe(tx.sent);
+      expect(Object.fromEntries(Object.entries(rx.stats.rejected).filter(([, n]) => n > 0)), 'frames rejected, by reason').toEqual({});
       expect(totalRejected(rx.stats)).toBe(0);
       expect(tx.stats.txDropped).toBe(0);
     }

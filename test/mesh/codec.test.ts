@@ -43,8 +43,10 @@ const inners: RouteInner[] = [
   { type: RouteMsg.Ack, streamId: rand(16), cumulative: 0, fin: true, duplicate: true, ranges: [] },
   { type: RouteMsg.Ping, nonce: 3, sentAt: 99.25 },
   { type: RouteMsg.Pong, nonce: 3, sentAt: 99.25 },
-  { type: RouteMsg.Open, streamId: rand(16), channel: 65535 },
+  { type: RouteMsg.Open, streamId: rand(16), channel: 65535, rejoin: false },
+  { type: RouteMsg.Open, streamId: rand(16), channel: 5, rejoin: true },
   { type: RouteMsg.OpenOk, streamId: rand(16) },
+  { type: RouteMsg.Reset, streamId: rand(16), reason: 1 },
 ];
 
 describe('channel framing', () => {

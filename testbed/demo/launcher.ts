@@ -93,6 +93,16 @@ export async function freePorts(n: number): Promise<number[]> {
   return out;
 }
 
+/** One request to the daemon at control socket `socket`, on a connection of its own. */
+export async function callNode<T = any>(socket: string, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
+  const c = await ControlClient.connect(socket);
+  try {
+    return await c.request<T>(method, params, onEvent);
+  } finally {
+    c.close();
+  }
+}
+
 export class DemoMesh {
   readonly nodes: NodeHandle[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'skywire-demo-'));
@@ -238,13 +248,8 @@ export class DemoMesh {
   }
 
   /** One request to node `i`'s control socket. */
-  async call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
-    const c = await ControlClient.connect(this.nodes[i].socket);
-    try {
-      return await c.request<T>(method, params, onEvent);
-    } finally {
-      c.close();
-    }
+  call<T = any>(i: number, method: string, params: Record<string, unknown> = {}, onEvent?: (e: any) => void): Promise<T> {
+    return callNode<T>(this.nodes[i].socket, method, params, onEvent);
   }
 
   /** Waits until every node reports all its links up. */
