@@ -84,6 +84,13 @@ export interface DeviceConfig {
   links: Map<number, number>;
   /** How often the device's counters and state are read, ms. */
   pollMs: number;
+  /**
+   * The device's host port (a UDP endpoint, e.g. of `npm run device:sim`). With it the links
+   * run through the device: their frames reach this node through the host port, the device
+   * seals and opens them and forwards installed routes alone. Without it the device is only
+   * programmed alongside the node's own datapath (its links stay on this node's socket).
+   */
+  hostPort?: HostPort;
 }
 
 /** Default of limits.transferStallMs: longer than a route repair (about ten routeFailMs) and a neighbour's restart. */
@@ -365,7 +372,7 @@ const MAX_DEVICE_PORTS = 4;
 function parseDevice(v: unknown, path: string, neighbours: NeighbourConfig[]): DeviceConfig | undefined {
   if (v === undefined) return undefined;
   if (!isObject(v)) throw new ConfigError(path, `expected an object like {"kind": "etherbone", "address": "192.168.1.50:1234", "links": {"b": 0}}, got ${describe(v)}`);
-  rejectUnknown(v, path, ['kind', 'address', 'timeoutMs', 'links', 'pollMs']);
+  rejectUnknown(v, path, ['kind', 'address', 'timeoutMs', 'links', 'pollMs', 'hostPort']);
   if (v.kind !== 'etherbone') throw new ConfigError(join2(path, 'kind'), `expected "etherbone", got ${describe(v.kind)}`);
   const address = parseHostPort(typeof v.address === 'string' && !/:\d+$/.test(v.address) ? `${v.address}:1234` : v.address, join2(path, 'address'));
   if (!isObject(v.links)) throw new ConfigError(join2(path, 'links'), `expected an object of neighbour name -> device port, got ${describe(v.links)}`);
@@ -377,7 +384,8 @@ function parseDevice(v: unknown, path: string, neighbours: NeighbourConfig[]): D
     if (neighbours[i]!.transport !== 'udp') throw new ConfigError(field, `neighbour "${name}" is linked over ${neighbours[i]!.transport}; a forwarding plane carries UDP links`);
     links.set(i, int(v.links, name, join2(path, 'links'), 0, MAX_DEVICE_PORTS - 1));
   }
-  return { kind: 'etherbone', address, timeoutMs: int(v, 'timeoutMs', path, 1, 60_000, 200), links, pollMs: int(v, 'pollMs', path, 50, 60_000, 1000) };
+  const hostPort = v.hostPort === undefined ? undefined : parseHostPort(v.hostPort, join2(path, 'hostPort'));
+  return { kind: 'etherbone', address, timeoutMs: int(v, 'timeoutMs', path, 1, 60_000, 200), links, pollMs: int(v, 'pollMs', path, 50, 60_000, 1000), ...(hostPort ? { hostPort } : {}) };
 }
 
 /**
@@ -477,7 +485,9 @@ export async function resolveHosts(c: DaemonConfig): Promise<DaemonConfig> {
     c.neighbours.map(async (n, i) => (n.transport === 'udp' ? { ...n, address: { ...n.address, host: await one(n.address.host, 4, `neighbours[${i}].address`) } } : n)),
   );
   neighbours.forEach((n, i) => checkDistinctAddress(neighbours, i, n.address));
-  return { ...c, listen, neighbours };
+  const d = c.device;
+  const device = d && { ...d, address: { ...d.address, host: await one(d.address.host, 4, 'device.address') }, ...(d.hostPort ? { hostPort: { ...d.hostPort, host: await one(d.hostPort.host, 4, 'device.hostPort') } } : {}) };
+  return { ...c, listen, neighbours, ...(device ? { device } : {}) };
 }
 
 /** This node's own key must not be one of its neighbours (it would dial itself forever). */

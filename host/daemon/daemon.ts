@@ -107,7 +107,7 @@ export class Daemon {
     const partial = inbox.sweepPartials();
     if (partial.length) log(`inbox: ${partial.length} partial file(s) from unfinished transfers, resumable: ${partial.map((p) => `${p.file} (${p.bytes} B)`).join(', ')}`);
     try {
-      links = await LinkSet.open(cfg, identity, events, () => performance.now(), undefined, device && ((i) => device.observerOf(i)));
+      links = await LinkSet.open(cfg, identity, events, () => performance.now(), undefined, device);
     } catch (e) {
       mesh.close();
       await device?.close();

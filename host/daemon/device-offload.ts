@@ -5,19 +5,34 @@
 // route table with a counter (host/device/offload-table.ts), link up and down into the peer's
 // state, and the device's per-rule counters back into the rule book (host/device/accounting.ts).
 //
+// With a host port (`device.hostPort`) the links run through the device: the Link sessions of
+// its peers use the device as their datapath (host/device/host-datapath.ts): handshakes go
+// down raw and come up raw, every transport frame the host sends is a seal job, and what the
+// device opened comes up opened; route packets of installed rules never reach the host. Every
+// host-port frame down waits for the device operations queued before it, so a peer is never
+// told of a key (a handshake answer, a rotation message) before the key is in its slot.
+//
 // A poll every `pollMs` reads the counters and a token the daemon left in `id.scratch`: an
 // unanswered poll marks the device down (its links are reported down on it), and a device
 // that answers again without the token has restarted empty, so keys, peers and routes are
 // written to it again.
 import { randomBytes } from 'node:crypto';
+import { nodeBackend } from '../crypto/backend.ts';
+import { NO_PEER, type HostHeader } from '../../spec/forwarding/host-port.ts';
+import { parseUdpFrame } from '../../spec/ethernet.ts';
 import { DeviceAccounting } from '../device/accounting.ts';
-import { Device } from '../device/device.ts';
+import { Device, ipToWord, wordToIp } from '../device/device.ts';
+import { HostPortDatapath, splitOpened } from '../device/host-datapath.ts';
+import { HostPortLink, type PortAddress, rawUdpFrame } from '../device/host-port.ts';
+import type { Datapath } from '../link/datapath.ts';
+import type { Link, LinkIo } from '../link/session.ts';
 import { EtherboneUdpBus } from '../device/etherbone-udp.ts';
 import { DeviceKeySink } from '../device/key-sink.ts';
 import { OffloadTable } from '../device/offload-table.ts';
 import { DeviceSequencer } from '../device/sequencer.ts';
 import type { KeySink } from '../link/key-sink.ts';
 import type { DaemonConfig, DeviceConfig } from './config.ts';
+import type { LinkOffload } from './links.ts';
 
 export interface DeviceStatus {
   address: string;
@@ -34,10 +49,12 @@ export interface DeviceStatus {
   operations: { ran: number; failed: number; skipped: number; backlog: number };
   bus: EtherboneUdpBus['stats'];
   restarts: number;
+  /** Frames through the host port (links through the device), and what the host sealed and opened. */
+  hostPort?: HostPortLink['stats'] & HostPortDatapath['stats'] & { unknownSource: number };
   lastError?: string;
 }
 
-export class DeviceOffload {
+export class DeviceOffload implements LinkOffload {
   readonly seq: DeviceSequencer;
   readonly keySink: DeviceKeySink;
   readonly table: OffloadTable;
@@ -54,6 +71,14 @@ export class DeviceOffload {
   private restarts = 0;
   private forwarding = false;
   private lastError: string | undefined;
+  /** The links through the host port: their datapath, Links, the ports' addresses and transmit counters. */
+  private hostPort: HostPortLink | undefined;
+  private datapath: HostPortDatapath | undefined;
+  private readonly links = new Map<number, Link>();
+  private readonly ports = new Map<number, PortAddress>();
+  private readonly txCounters = new Map<number, number>();
+  private readonly sessionOn = new Set<number>();
+  private unknownSource = 0;
 
   private constructor(
     readonly cfg: DeviceConfig,
@@ -86,6 +111,14 @@ export class DeviceOffload {
         if (port >= device.params.ports) throw new Error(`device.links.${name}: port ${port}; the device has ${device.params.ports} ports`);
       }
       const o = new DeviceOffload(d, cfg.neighbours, bus, device, credit, log);
+      if (d.hostPort) {
+        for (const n of d.links.keys()) {
+          const a = cfg.neighbours[n]!.address;
+          if (!/^\d+\.\d+\.\d+\.\d+$/.test(a.host)) throw new Error(`device.links.${cfg.neighbours[n]!.name}: a link through the device's host port needs the neighbour's IPv4 address; "${a.host}" is not one`);
+        }
+        o.datapath = new HostPortDatapath(nodeBackend.aead, (peer) => d.links.get(peer) ?? 0, (peer) => o.txCounters.get(peer) ?? 0);
+        o.hostPort = await HostPortLink.open(d.hostPort, (h, f) => o.fromHostPort(h, f));
+      }
       await o.program();
       o.timer = setInterval(() => void o.poll(), d.pollMs);
       return o;
@@ -95,9 +128,77 @@ export class DeviceOffload {
     }
   }
 
-  /** The key observer of a link: the device's sink for links it carries. */
-  observerOf(neighbour: number): KeySink | undefined {
-    return this.cfg.links.has(neighbour) ? this.keySink : undefined;
+  /**
+   * The key observer of a link: the device's sink for links it carries. A key comes with a new
+   * session, so its IDs and the peer's session bit are written first (ingress checks both).
+   */
+  observer(neighbour: number): KeySink | undefined {
+    if (!this.cfg.links.has(neighbour)) return undefined;
+    return {
+      publish: (slot) => {
+        this.syncSessionIds();
+        if (!this.sessionOn.has(neighbour)) {
+          this.sessionOn.add(neighbour);
+          this.seq.run(`session of peer ${neighbour}`, () => this.device.setPeerUp(neighbour, this.linkUp.get(neighbour) ?? false, true));
+        }
+        this.keySink.publish(slot);
+      },
+      retire: (ref) => this.keySink.retire(ref),
+    };
+  }
+
+  /** Links through the host port: the device is their datapath and the host port their transport. */
+  carry(neighbour: number, deliver: (payload: Uint8Array) => void): { datapath: Datapath; io: LinkIo } | undefined {
+    if (!this.hostPort || !this.cfg.links.has(neighbour)) return undefined;
+    return { datapath: this.datapath!, io: { transmit: (d) => this.transmit(neighbour, d), deliver } };
+  }
+
+  attach(neighbour: number, link: Link): void {
+    this.links.set(neighbour, link);
+  }
+
+  /** A Link's transmission: a seal job as it is, anything else (handshakes) raw from the peer's port. */
+  private transmit(neighbour: number, d: Uint8Array): void {
+    let frame = d;
+    if (!this.datapath!.isJob(d)) {
+      const port = this.cfg.links.get(neighbour)!;
+      const from = this.ports.get(port);
+      if (!from) return; // the port's address is not known yet (the device did not answer)
+      const a = this.neighbours[neighbour]!.address;
+      frame = rawUdpFrame(neighbour, port, from, { mac: new Uint8Array(6), ip: ipToWord(a.host), udpPort: a.port }, d);
+    }
+    // After the device operations queued before it (a key before the message that announces it).
+    if (this.seq.backlog > 0) this.seq.run('host-port frame', async () => this.hostPort!.send(frame));
+    else this.hostPort!.send(frame);
+  }
+
+  /** A frame up the host port: raw to the link of its source address, opened to its peer's link. */
+  private fromHostPort(h: HostHeader, frame: Uint8Array): void {
+    const now = performance.now();
+    if (h.kind === 'opened') {
+      const link = this.links.get(h.peer);
+      const parts = splitOpened(frame);
+      if (!link || typeof parts === 'string') {
+        this.unknownSource++;
+        return;
+      }
+      this.datapath!.handUp(h.peer, parts);
+      link.receive(parts.standIn, now);
+      return;
+    }
+    const u = parseUdpFrame(frame);
+    if (!u) {
+      this.unknownSource++;
+      return;
+    }
+    const ip = wordToIp(u.srcIp);
+    let n = h.peer !== NO_PEER && this.links.has(h.peer) ? h.peer : undefined;
+    n ??= [...this.links.keys()].find((i) => this.neighbours[i]!.address.host === ip && this.neighbours[i]!.address.port === u.srcPort);
+    if (n === undefined) {
+      this.unknownSource++;
+      return;
+    }
+    this.links.get(n)!.receive(u.payload, now, `${ip}:${u.srcPort}`);
   }
 
   carries(neighbour: number): boolean {
@@ -109,7 +210,7 @@ export class DeviceOffload {
     if (!this.cfg.links.has(neighbour)) return;
     this.linkUp.set(neighbour, up);
     if (up) this.syncSessionIds();
-    this.seq.run(`peer ${neighbour} ${up ? 'up' : 'down'}`, () => this.device.setPeerUp(neighbour, up));
+    this.seq.run(`peer ${neighbour} ${up ? 'up' : 'down'}`, () => this.device.setPeerUp(neighbour, up, up || this.sessionOn.has(neighbour)));
   }
 
   /** Writes the session IDs of every device link whose session changed since the last write. */
@@ -123,16 +224,25 @@ export class DeviceOffload {
     }
   }
 
-  /** The token, then every peer's template and state (all of it plain register writes). */
+  /**
+   * The token, then every peer's template and state (all of it plain register writes); with a
+   * host port, the ports' addresses are read and forwarding is switched on last.
+   */
   private async program(): Promise<void> {
     await this.device.write('id.scratch', this.token);
     this.ids.clear(); // written again by the next poll
     for (const [n, port] of this.cfg.links) {
       const nb = this.neighbours[n]!;
       const up = this.linkUp.get(n) ?? false;
+      const session = up || this.sessionOn.has(n);
       const ip = /^\d+\.\d+\.\d+\.\d+$/.test(nb.address.host) ? nb.address.host : '0.0.0.0';
-      await this.device.configurePeer(n, { session: up, up, pad32: false, port, localId: 0, remoteId: 0, mac: new Uint8Array(6), ip, udpPort: nb.address.port });
+      await this.device.configurePeer(n, { session, up, pad32: false, port, localId: 0, remoteId: 0, mac: new Uint8Array(6), ip, udpPort: nb.address.port });
+      if (this.hostPort && !this.ports.has(port)) {
+        const a = await this.device.portAddress(port);
+        this.ports.set(port, { mac: a.mac, ip: ipToWord(a.ip), udpPort: a.udpPort });
+      }
     }
+    if (this.hostPort) await this.device.setForwarding(true);
   }
 
   /**
@@ -153,7 +263,8 @@ export class DeviceOffload {
         await this.seq.idle();
         this.seq.resume();
         await this.program();
-        this.keySink.resync();
+        // Through the host port the device sealed with the transmit keys: they are not installed again.
+        this.keySink.resync({ transmit: !this.hostPort || token === this.token });
         this.table.resync();
         this.accounting.rebaseline();
         // Counted once the rewrite is queued, so `restarts` going up with nothing waiting means done.
@@ -161,6 +272,10 @@ export class DeviceOffload {
       }
       this.syncSessionIds();
       await this.accounting.poll();
+      if (this.hostPort) {
+        this.hostPort.hello();
+        for (const n of this.links.keys()) this.txCounters.set(n, await this.device.txCounter(n));
+      }
     } catch (e) {
       if (this.reachable) this.log(`device: no answer (${(e as Error).message})`);
       this.reachable = false;
@@ -187,6 +302,7 @@ export class DeviceOffload {
       operations: { ...this.seq.stats, backlog: this.seq.backlog },
       bus: { ...this.bus.stats },
       restarts: this.restarts,
+      ...(this.hostPort ? { hostPort: { ...this.hostPort.stats, ...this.datapath!.stats, unknownSource: this.unknownSource } } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
@@ -194,6 +310,6 @@ export class DeviceOffload {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await Promise.race([this.seq.idle(), new Promise((r) => setTimeout(r, 2000))]);
-    await this.bus.close();
+    await Promise.all([this.bus.close(), this.hostPort?.close()]);
   }
 }

@@ -164,6 +164,15 @@ export class Device {
     await this.write(`${p}.udp_port`, c.udpPort);
   }
 
+  /** A network port's own address (what its frames are sent from and ingress accepts). */
+  async portAddress(port: number): Promise<{ mac: Uint8Array; ip: string; udpPort: number }> {
+    if (!Number.isInteger(port) || port < 0 || port >= this.params.ports) throw new DeviceError(`port ${port} is outside the device's ${this.params.ports} ports`);
+    const p = `port[${port}]`;
+    const [hi, lo, ip, udpPort] = await this.bus.run(['mac_hi', 'mac_lo', 'ip', 'udp_port'].map((r) => this.regs.read(`${p}.${r}`)));
+    const mac = Uint8Array.from([hi! >>> 8, hi! & 255, lo! >>> 24, (lo! >>> 16) & 255, (lo! >>> 8) & 255, lo! & 255]);
+    return { mac, ip: wordToIp(ip!), udpPort: udpPort! & 0xffff };
+  }
+
   /** Link state of every network port (the PHY's). */
   async linkStatus(): Promise<boolean[]> {
     const n = this.params.ports;

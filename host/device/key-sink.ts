@@ -62,9 +62,21 @@ export class DeviceKeySink implements KeySink {
     this.seq.run(`retire ${r.direction} key generation ${r.generation} of peer ${r.peer}`, () => this.device.retireKey(r));
   }
 
-  /** Installs every live key again and marks the current ones: the device restarted empty. */
-  resync(): void {
-    for (const k of this.installed.values()) {
+  /**
+   * Installs every live key again and marks the current ones: the device restarted empty.
+   * With `transmit: false` transmit keys are dropped instead: the device owns their counters,
+   * which restart at 0 with an install, so a key that already sealed frames there must never
+   * be installed again (its nonces would repeat); the session has to agree new keys.
+   */
+  resync(opts: { transmit: boolean } = { transmit: true }): void {
+    for (const [slot, k] of this.installed) {
+      if (k.direction === 'tx' && !opts.transmit) {
+        k.key.fill(0);
+        this.installed.delete(slot);
+        const cur = this.current.get(k.peer);
+        if (cur?.tx === k.generation) delete cur.tx;
+        continue;
+      }
       this.stats.installs++;
       this.seq.run(`reinstall ${k.direction} key generation ${k.generation} of peer ${k.peer}`, () => this.device.installKey(k));
     }
