@@ -14,8 +14,9 @@
 // 10/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 45 cycles later (ks_valid); no backpressure.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
 // Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. Keys apply per packet: requests made from
-// the cycle after the handshake on use the word, except that while a packet of its slot is open (pkt_open, pkt_slot: begun by an
-// earlier request) the word waits for that packet to end; so every block of a packet has the key its first request saw.
+// the cycle after the handshake on use the word, except that while a packet of its slot is open (begun by an earlier request;
+// pkt_open_next, pkt_slot_next give the packet state after each edge) the word waits for that packet to end; so every block of
+// a packet has the key its first request saw.
 // key_wr_ready is low for 41 cycles after each word, plus any wait for an open packet of its slot.
 // rst drops the blocks in flight; it does not clear the key RAM, and a word taken before it still goes into both key copies.
 
@@ -33,8 +34,8 @@ module chacha_ks_r20_u10_s2_k4_ietf (
     input  wire [1:0]   req_slot,
     input  wire [31:0]  req_counter,
     input  wire [95:0]  req_nonce,
-    input  wire         pkt_open,          // a packet begun by an earlier request is open: a request now continues it
-    input  wire [1:0]   pkt_slot,          // key slot of the open packet (its words wait)
+    input  wire         pkt_open_next,     // after this edge a packet is open: the next request, if any, continues a packet begun by this or an earlier one
+    input  wire [1:0]   pkt_slot_next,     // key slot of that packet (key words of its slot wait until it ends)
     output wire         key_wr_ready,
     output wire         req_ok,
     output wire         ks_valid,
@@ -82,15 +83,18 @@ reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg kw_pending_reg;  // a word is taken and not yet in the exit copy (key_wr_ready low)
 reg kw_counting_reg;  // the word is in the entry copy; kw_count_reg runs
 reg [5:0] kw_count_reg;  // cycles until the word leaves for the exit copy
-reg [1:0] kw_slot_reg;  // key_wr_slot of last cycle
-reg [2:0] kw_word_reg;  // key_wr_word of last cycle
-reg [31:0] kw_data_reg;  // key_wr_data of last cycle
+reg kw_busy_entry_reg;  // kw_pending_reg, for the entry side
+reg [1:0] kw_slot_reg;  // key_wr_slot, held from the handshake until the word is in the exit copy
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
 reg kw_taken_reg;  // a word was taken last cycle
-reg [1:0] kw_held_slot_reg;  // the word taken, until its exit copy is written
+reg [1:0] kw_held_slot_reg;  // the word taken, for the exit copy
 reg [2:0] kw_held_word_reg;
 reg [31:0] kw_held_data_reg;
 reg [7:0] kw_entry_reg;  // bit i: the word taken is key word i and is not yet in the entry copy
-reg kw_busy_entry_reg;  // kw_pending_reg, for the entry copy's enables
+reg pkt_open_reg;  // a packet begun by an earlier request is open
+reg kw_slot_match_reg;  // the open packet's slot is the held word's
+reg kw_entered_reg;  // the word went into the entry copy last cycle
 reg kw_exit1_valid_reg;
 reg [1:0] kw_exit1_slot_reg;
 reg [2:0] kw_exit1_word_reg;
@@ -112,18 +116,18 @@ reg [31:0] exit_key5_reg;
 reg [31:0] exit_key6_reg;
 reg [31:0] exit_key7_reg;
 reg collision_reg;  // a request met a block going round again (a bug)
-reg tail_continues_reg;  // the tail block goes round again
+reg tail_continues0_reg;  // the tail block goes round again (for state row 0 and the metadata)
+reg tail_continues1_reg;  // the tail block goes round again (for state row 1)
+reg tail_continues2_reg;  // the tail block goes round again (for state row 2)
+reg tail_continues3_reg;  // the tail block goes round again (for state row 3)
 reg [511:0] ring_entry0_state_reg;
 reg ring_entry0_valid_reg;
 reg [130:0] ring_entry0_meta_reg;
 reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire key_wr_accept;
-wire [1:0] kw_entry_slot;
-wire [31:0] kw_entry_data;
 wire kw_entry_blocked;
 wire [7:0] kw_entry_we;
-wire kw_entered;
 wire key_wr_exit;
 wire kw_pending_next;
 wire [511:0] ring_in_state;
@@ -172,16 +176,13 @@ wire [131:0] ring_entry0_next;
 wire [127:0] tail_ctx;
 
 assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
-assign kw_entry_slot = kw_taken_reg ? kw_slot_reg : kw_held_slot_reg;
-assign kw_entry_data = kw_taken_reg ? kw_data_reg : kw_held_data_reg;
-assign kw_entry_blocked = pkt_open & (pkt_slot == kw_entry_slot);
+assign kw_entry_blocked = pkt_open_reg & kw_slot_match_reg;
 assign kw_entry_we = kw_entry_reg & {~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked};
-assign kw_entered = |kw_entry_reg & ~kw_entry_blocked;
 assign key_wr_exit = kw_counting_reg & (kw_count_reg == 6'h0);
 assign kw_pending_next = key_wr_accept | (kw_pending_reg & ~key_wr_exit);
 assign ring_in_state = ring_entry0_state_reg;
 assign ring_in_meta = {ring_entry0_meta_reg, ring_entry0_valid_reg};
-assign ring_entry0_next = tail_continues_reg ? {unit9_meta_out[131:4], unit9_meta_out[3] + 1'b1, unit9_meta_out[2:1], unit9_meta_out[0]} : {ent_ctx_reg, 1'b0, ent_slot_reg, ent_valid_reg};
+assign ring_entry0_next = tail_continues0_reg ? {unit9_meta_out[131:4], unit9_meta_out[3] + 1'b1, unit9_meta_out[2:1], unit9_meta_out[0]} : {ent_ctx_reg, 1'b0, ent_slot_reg, ent_valid_reg};
 assign tail_ctx = unit9_meta_out[131:4];
 
 always @(posedge clk) begin
@@ -191,7 +192,6 @@ always @(posedge clk) begin
         ent_valid_reg <= 1'b0;
         tail_exits_reg <= 1'b0;
         collision_reg <= 1'b0;
-        tail_continues_reg <= 1'b0;
         ring_entry0_valid_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
@@ -199,8 +199,7 @@ always @(posedge clk) begin
         req_hist_reg <= {req_hist_reg[18:0], req_valid};
         ent_valid_reg <= req_valid_reg;
         tail_exits_reg <= unit9_meta_next[0] & (unit9_meta_next[3] == 1'b1);
-        collision_reg <= collision_reg | (ent_valid_reg & tail_continues_reg);
-        tail_continues_reg <= unit9_meta_next[0] & (unit9_meta_next[3] != 1'b1);
+        collision_reg <= collision_reg | (ent_valid_reg & tail_continues0_reg);
         ring_entry0_valid_reg <= ring_entry0_next[0];
         fin_valid_reg <= tail_exits_reg;
     end
@@ -218,13 +217,13 @@ always @(posedge clk) begin
     req_slot_reg <= req_slot;
     req_ctx_reg <= {req_nonce, req_counter};
     kw_pending_reg <= kw_pending_next;
-    kw_counting_reg <= kw_entered | (kw_counting_reg & ~key_wr_exit);
-    kw_count_reg <= kw_entered ? 6'h27 : (kw_count_reg - 6'h1);
-    kw_slot_reg <= key_wr_slot;
-    kw_word_reg <= key_wr_word;
-    kw_data_reg <= key_wr_data;
+    kw_counting_reg <= kw_entered_reg | (kw_counting_reg & ~key_wr_exit);
+    kw_count_reg <= kw_entered_reg ? 6'h26 : (kw_count_reg - 6'h1);
     kw_taken_reg <= key_wr_accept;
     kw_entry_reg <= {key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h7), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h6), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h5), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h4), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h3), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h2), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h1), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h0)} | (kw_entry_reg & {kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked});
+    pkt_open_reg <= pkt_open_next;
+    kw_slot_match_reg <= pkt_slot_next == (kw_busy_entry_reg ? kw_slot_reg : key_wr_slot);
+    kw_entered_reg <= |kw_entry_reg & ~kw_entry_blocked;
     kw_exit1_valid_reg <= key_wr_exit;
     kw_exit1_slot_reg <= kw_held_slot_reg;
     kw_exit1_word_reg <= kw_held_word_reg;
@@ -235,9 +234,21 @@ always @(posedge clk) begin
     ent_state_reg <= {req_ctx_reg, entry_key7_rd, entry_key6_rd, entry_key5_rd, entry_key4_rd, entry_key3_rd, entry_key2_rd, entry_key1_rd, entry_key0_rd, 32'h6b206574, 32'h79622d32, 32'h3320646e, 32'h61707865};
     ent_slot_reg <= req_slot_reg;
     ent_ctx_reg <= req_ctx_reg;
-    ring_entry0_state_reg <= tail_continues_reg ? unit9_state_out : ent_state_reg;
+    ring_entry0_state_reg <= {tail_continues3_reg ? unit9_state_out[511:384] : ent_state_reg[511:384], tail_continues2_reg ? unit9_state_out[383:256] : ent_state_reg[383:256], tail_continues1_reg ? unit9_state_out[255:128] : ent_state_reg[255:128], tail_continues0_reg ? unit9_state_out[127:0] : ent_state_reg[127:0]};
     ring_entry0_meta_reg <= ring_entry0_next[131:1];
     fin_data_reg <= {unit9_state_out[511:480] + tail_ctx[127:96], unit9_state_out[479:448] + tail_ctx[95:64], unit9_state_out[447:416] + tail_ctx[63:32], unit9_state_out[415:384] + tail_ctx[31:0], unit9_state_out[383:352] + exit_key7_reg, unit9_state_out[351:320] + exit_key6_reg, unit9_state_out[319:288] + exit_key5_reg, unit9_state_out[287:256] + exit_key4_reg, unit9_state_out[255:224] + exit_key3_reg, unit9_state_out[223:192] + exit_key2_reg, unit9_state_out[191:160] + exit_key1_reg, unit9_state_out[159:128] + exit_key0_reg, unit9_state_out[127:96] + 32'h6b206574, unit9_state_out[95:64] + 32'h79622d32, unit9_state_out[63:32] + 32'h3320646e, unit9_state_out[31:0] + 32'h61707865};
+end
+
+(* keep *) always @(posedge clk) begin
+    kw_busy_entry_reg <= kw_pending_next;
+end
+
+always @(posedge clk) begin
+    if (~kw_busy_entry_reg) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
+    end
 end
 
 always @(posedge clk) begin
@@ -246,10 +257,6 @@ always @(posedge clk) begin
         kw_held_word_reg <= kw_word_reg;
         kw_held_data_reg <= kw_data_reg;
     end
-end
-
-(* keep *) always @(posedge clk) begin
-    kw_busy_entry_reg <= kw_pending_next;
 end
 
 always @(posedge clk) begin
@@ -265,9 +272,41 @@ always @(posedge clk) begin
     end
 end
 
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues0_reg <= 1'b0;
+    end else begin
+        tail_continues0_reg <= unit9_meta_next[0] & (unit9_meta_next[3] != 1'b1);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues1_reg <= 1'b0;
+    end else begin
+        tail_continues1_reg <= unit9_meta_next[0] & (unit9_meta_next[3] != 1'b1);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues2_reg <= 1'b0;
+    end else begin
+        tail_continues2_reg <= unit9_meta_next[0] & (unit9_meta_next[3] != 1'b1);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues3_reg <= 1'b0;
+    end else begin
+        tail_continues3_reg <= unit9_meta_next[0] & (unit9_meta_next[3] != 1'b1);
+    end
+end
+
 always @(posedge clk) begin
     if (kw_entry_we[0]) begin
-        entry_key0[kw_entry_slot] <= kw_entry_data;
+        entry_key0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -275,7 +314,7 @@ assign entry_key0_rd = entry_key0[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[1]) begin
-        entry_key1[kw_entry_slot] <= kw_entry_data;
+        entry_key1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -283,7 +322,7 @@ assign entry_key1_rd = entry_key1[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[2]) begin
-        entry_key2[kw_entry_slot] <= kw_entry_data;
+        entry_key2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -291,7 +330,7 @@ assign entry_key2_rd = entry_key2[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[3]) begin
-        entry_key3[kw_entry_slot] <= kw_entry_data;
+        entry_key3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -299,7 +338,7 @@ assign entry_key3_rd = entry_key3[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[4]) begin
-        entry_key4[kw_entry_slot] <= kw_entry_data;
+        entry_key4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -307,7 +346,7 @@ assign entry_key4_rd = entry_key4[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[5]) begin
-        entry_key5[kw_entry_slot] <= kw_entry_data;
+        entry_key5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -315,7 +354,7 @@ assign entry_key5_rd = entry_key5[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[6]) begin
-        entry_key6[kw_entry_slot] <= kw_entry_data;
+        entry_key6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -323,7 +362,7 @@ assign entry_key6_rd = entry_key6[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[7]) begin
-        entry_key7[kw_entry_slot] <= kw_entry_data;
+        entry_key7[kw_slot_reg] <= kw_data_reg;
     end
 end
 

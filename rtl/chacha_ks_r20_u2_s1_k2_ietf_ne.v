@@ -14,8 +14,9 @@
 // 2/20 blocks per cycle. A request made while req_ok is 1 comes out on ks_data 23 cycles later (ks_valid); no backpressure.
 // ks_data: the 64 keystream bytes, byte 0 in bits 7:0.
 // Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. Keys apply per packet: requests made from
-// the cycle after the handshake on use the word, except that while a packet of its slot is open (pkt_open, pkt_slot: begun by an
-// earlier request) the word waits for that packet to end; so every block of a packet has the key its first request saw.
+// the cycle after the handshake on use the word, except that while a packet of its slot is open (begun by an earlier request;
+// pkt_open_next, pkt_slot_next give the packet state after each edge) the word waits for that packet to end; so every block of
+// a packet has the key its first request saw.
 // key_wr_ready is low for 19 cycles after each word, plus any wait for an open packet of its slot.
 // rst drops the blocks in flight; it does not clear the key RAM, and a word taken before it still goes into both key copies.
 
@@ -33,8 +34,8 @@ module chacha_ks_r20_u2_s1_k2_ietf_ne (
     input  wire         req_slot,
     input  wire [31:0]  req_counter,
     input  wire [95:0]  req_nonce,
-    input  wire         pkt_open,          // a packet begun by an earlier request is open: a request now continues it
-    input  wire         pkt_slot,          // key slot of the open packet (its words wait)
+    input  wire         pkt_open_next,     // after this edge a packet is open: the next request, if any, continues a packet begun by this or an earlier one
+    input  wire         pkt_slot_next,     // key slot of that packet (key words of its slot wait until it ends)
     output wire         key_wr_ready,
     output wire         req_ok,
     output wire         ks_valid,
@@ -82,15 +83,18 @@ reg [127:0] req_ctx_reg;  // state words 12-15 of the request
 reg kw_pending_reg;  // a word is taken and not yet in the exit copy (key_wr_ready low)
 reg kw_counting_reg;  // the word is in the entry copy; kw_count_reg runs
 reg [4:0] kw_count_reg;  // cycles until the word leaves for the exit copy
-reg kw_slot_reg;  // key_wr_slot of last cycle
-reg [2:0] kw_word_reg;  // key_wr_word of last cycle
-reg [31:0] kw_data_reg;  // key_wr_data of last cycle
+reg kw_busy_entry_reg;  // kw_pending_reg, for the entry side
+reg kw_slot_reg;  // key_wr_slot, held from the handshake until the word is in the exit copy
+reg [2:0] kw_word_reg;
+reg [31:0] kw_data_reg;
 reg kw_taken_reg;  // a word was taken last cycle
-reg kw_held_slot_reg;  // the word taken, until its exit copy is written
+reg kw_held_slot_reg;  // the word taken, for the exit copy
 reg [2:0] kw_held_word_reg;
 reg [31:0] kw_held_data_reg;
 reg [7:0] kw_entry_reg;  // bit i: the word taken is key word i and is not yet in the entry copy
-reg kw_busy_entry_reg;  // kw_pending_reg, for the entry copy's enables
+reg pkt_open_reg;  // a packet begun by an earlier request is open
+reg kw_slot_match_reg;  // the open packet's slot is the held word's
+reg kw_entered_reg;  // the word went into the entry copy last cycle
 reg kw_exit1_valid_reg;
 reg kw_exit1_slot_reg;
 reg [2:0] kw_exit1_word_reg;
@@ -112,15 +116,15 @@ reg [31:0] exit_key5_reg;
 reg [31:0] exit_key6_reg;
 reg [31:0] exit_key7_reg;
 reg collision_reg;  // a request met a block going round again (a bug)
-reg tail_continues_reg;  // the tail block goes round again
+reg tail_continues0_reg;  // the tail block goes round again (for state row 0 and the metadata)
+reg tail_continues1_reg;  // the tail block goes round again (for state row 1)
+reg tail_continues2_reg;  // the tail block goes round again (for state row 2)
+reg tail_continues3_reg;  // the tail block goes round again (for state row 3)
 reg fin_valid_reg;
 reg [511:0] fin_data_reg;
 wire key_wr_accept;
-wire kw_entry_slot;
-wire [31:0] kw_entry_data;
 wire kw_entry_blocked;
 wire [7:0] kw_entry_we;
-wire kw_entered;
 wire key_wr_exit;
 wire kw_pending_next;
 wire [511:0] ring_in_state;
@@ -134,15 +138,17 @@ wire [133:0] unit1_meta_out;
 wire [127:0] tail_ctx;
 
 assign key_wr_accept = key_wr_valid & ~kw_pending_reg;
-assign kw_entry_slot = kw_taken_reg ? kw_slot_reg : kw_held_slot_reg;
-assign kw_entry_data = kw_taken_reg ? kw_data_reg : kw_held_data_reg;
-assign kw_entry_blocked = pkt_open & (pkt_slot == kw_entry_slot);
+assign kw_entry_blocked = pkt_open_reg & kw_slot_match_reg;
 assign kw_entry_we = kw_entry_reg & {~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked, ~kw_entry_blocked};
-assign kw_entered = |kw_entry_reg & ~kw_entry_blocked;
 assign key_wr_exit = kw_counting_reg & (kw_count_reg == 5'h0);
 assign kw_pending_next = key_wr_accept | (kw_pending_reg & ~key_wr_exit);
-assign ring_in_state = tail_continues_reg ? unit1_state_out : ent_state_reg;
-assign ring_in_meta = tail_continues_reg ? {unit1_meta_out[133:6], unit1_meta_out[5:2] + 4'h1, unit1_meta_out[1], unit1_meta_out[0]} : {ent_ctx_reg, 4'h0, ent_slot_reg, ent_valid_reg};
+assign ring_in_state = {
+    tail_continues3_reg ? unit1_state_out[511:384] : ent_state_reg[511:384],
+    tail_continues2_reg ? unit1_state_out[383:256] : ent_state_reg[383:256],
+    tail_continues1_reg ? unit1_state_out[255:128] : ent_state_reg[255:128],
+    tail_continues0_reg ? unit1_state_out[127:0] : ent_state_reg[127:0]
+};
+assign ring_in_meta = tail_continues0_reg ? {unit1_meta_out[133:6], unit1_meta_out[5:2] + 4'h1, unit1_meta_out[1], unit1_meta_out[0]} : {ent_ctx_reg, 4'h0, ent_slot_reg, ent_valid_reg};
 assign tail_ctx = unit1_meta_out[133:6];
 
 always @(posedge clk) begin
@@ -152,15 +158,13 @@ always @(posedge clk) begin
         ent_valid_reg <= 1'b0;
         tail_exits_reg <= 1'b0;
         collision_reg <= 1'b0;
-        tail_continues_reg <= 1'b0;
         fin_valid_reg <= 1'b0;
     end else begin
         req_ok_reg <= ~(req_hist_reg[0] | req_hist_reg[2] | req_hist_reg[4] | req_hist_reg[6] | req_hist_reg[8] | req_hist_reg[10] | req_hist_reg[12] | req_hist_reg[14] | req_hist_reg[16]);
         req_hist_reg <= {req_hist_reg[15:0], req_valid};
         ent_valid_reg <= req_valid_reg;
         tail_exits_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] == 4'h9);
-        collision_reg <= collision_reg | (ent_valid_reg & tail_continues_reg);
-        tail_continues_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
+        collision_reg <= collision_reg | (ent_valid_reg & tail_continues0_reg);
         fin_valid_reg <= tail_exits_reg;
     end
 end
@@ -177,13 +181,13 @@ always @(posedge clk) begin
     req_slot_reg <= req_slot;
     req_ctx_reg <= {req_nonce, req_counter};
     kw_pending_reg <= kw_pending_next;
-    kw_counting_reg <= kw_entered | (kw_counting_reg & ~key_wr_exit);
-    kw_count_reg <= kw_entered ? 5'h11 : (kw_count_reg - 5'h1);
-    kw_slot_reg <= key_wr_slot;
-    kw_word_reg <= key_wr_word;
-    kw_data_reg <= key_wr_data;
+    kw_counting_reg <= kw_entered_reg | (kw_counting_reg & ~key_wr_exit);
+    kw_count_reg <= kw_entered_reg ? 5'h10 : (kw_count_reg - 5'h1);
     kw_taken_reg <= key_wr_accept;
     kw_entry_reg <= {key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h7), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h6), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h5), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h4), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h3), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h2), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h1), key_wr_valid & ~kw_busy_entry_reg & (key_wr_word == 3'h0)} | (kw_entry_reg & {kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked, kw_entry_blocked});
+    pkt_open_reg <= pkt_open_next;
+    kw_slot_match_reg <= pkt_slot_next == (kw_busy_entry_reg ? kw_slot_reg : key_wr_slot);
+    kw_entered_reg <= |kw_entry_reg & ~kw_entry_blocked;
     kw_exit1_valid_reg <= key_wr_exit;
     kw_exit1_slot_reg <= kw_held_slot_reg;
     kw_exit1_word_reg <= kw_held_word_reg;
@@ -197,16 +201,24 @@ always @(posedge clk) begin
     fin_data_reg <= {unit1_state_out[511:480] + tail_ctx[127:96], unit1_state_out[479:448] + tail_ctx[95:64], unit1_state_out[447:416] + tail_ctx[63:32], unit1_state_out[415:384] + tail_ctx[31:0], unit1_state_out[383:352] + exit_key7_reg, unit1_state_out[351:320] + exit_key6_reg, unit1_state_out[319:288] + exit_key5_reg, unit1_state_out[287:256] + exit_key4_reg, unit1_state_out[255:224] + exit_key3_reg, unit1_state_out[223:192] + exit_key2_reg, unit1_state_out[191:160] + exit_key1_reg, unit1_state_out[159:128] + exit_key0_reg, unit1_state_out[127:96] + 32'h6b206574, unit1_state_out[95:64] + 32'h79622d32, unit1_state_out[63:32] + 32'h3320646e, unit1_state_out[31:0] + 32'h61707865};
 end
 
+(* keep *) always @(posedge clk) begin
+    kw_busy_entry_reg <= kw_pending_next;
+end
+
+always @(posedge clk) begin
+    if (~kw_busy_entry_reg) begin
+        kw_slot_reg <= key_wr_slot;
+        kw_word_reg <= key_wr_word;
+        kw_data_reg <= key_wr_data;
+    end
+end
+
 always @(posedge clk) begin
     if (kw_taken_reg) begin
         kw_held_slot_reg <= kw_slot_reg;
         kw_held_word_reg <= kw_word_reg;
         kw_held_data_reg <= kw_data_reg;
     end
-end
-
-(* keep *) always @(posedge clk) begin
-    kw_busy_entry_reg <= kw_pending_next;
 end
 
 always @(posedge clk) begin
@@ -222,9 +234,41 @@ always @(posedge clk) begin
     end
 end
 
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues0_reg <= 1'b0;
+    end else begin
+        tail_continues0_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues1_reg <= 1'b0;
+    end else begin
+        tail_continues1_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues2_reg <= 1'b0;
+    end else begin
+        tail_continues2_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        tail_continues3_reg <= 1'b0;
+    end else begin
+        tail_continues3_reg <= unit1_meta_next[0] & (unit1_meta_next[5:2] != 4'h9);
+    end
+end
+
 always @(posedge clk) begin
     if (kw_entry_we[0]) begin
-        entry_key0[kw_entry_slot] <= kw_entry_data;
+        entry_key0[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -232,7 +276,7 @@ assign entry_key0_rd = entry_key0[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[1]) begin
-        entry_key1[kw_entry_slot] <= kw_entry_data;
+        entry_key1[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -240,7 +284,7 @@ assign entry_key1_rd = entry_key1[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[2]) begin
-        entry_key2[kw_entry_slot] <= kw_entry_data;
+        entry_key2[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -248,7 +292,7 @@ assign entry_key2_rd = entry_key2[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[3]) begin
-        entry_key3[kw_entry_slot] <= kw_entry_data;
+        entry_key3[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -256,7 +300,7 @@ assign entry_key3_rd = entry_key3[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[4]) begin
-        entry_key4[kw_entry_slot] <= kw_entry_data;
+        entry_key4[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -264,7 +308,7 @@ assign entry_key4_rd = entry_key4[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[5]) begin
-        entry_key5[kw_entry_slot] <= kw_entry_data;
+        entry_key5[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -272,7 +316,7 @@ assign entry_key5_rd = entry_key5[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[6]) begin
-        entry_key6[kw_entry_slot] <= kw_entry_data;
+        entry_key6[kw_slot_reg] <= kw_data_reg;
     end
 end
 
@@ -280,7 +324,7 @@ assign entry_key6_rd = entry_key6[req_slot_reg];
 
 always @(posedge clk) begin
     if (kw_entry_we[7]) begin
-        entry_key7[kw_entry_slot] <= kw_entry_data;
+        entry_key7[kw_slot_reg] <= kw_data_reg;
     end
 end
 

@@ -13,14 +13,25 @@
 //   outGather = false
 //
 // ChaCha20 packet cipher, 64-bit AXI-Stream, 1 round unit(s) x 1 stage(s): 1/20 blocks per cycle.
+// Rate: min(512 x U/R, W) = 25.6 payload bits per cycle at full load on packets of whole 64-byte blocks (each packet starts a fresh block).
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.
-// tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
-// m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
+// tdata byte 0 is bits 7:0. tkeep must be all ones on every beat but a packet's last, and on the last contiguous from byte 0;
+// the core does not check it: byte i of beat k is enciphered with byte k x W/8 + i of the packet's keystream whatever tkeep says.
+// Output bytes outside m_axis_tkeep are zero (never keystream). tkeep and tlast pass through unchanged.
+// m_axis_tuser[0]: the packet's block counter wrapped: set from the beat holding the wrapping block's first byte to the last beat
+// (a wrapped packet always has it on its last beat), clear on the beats before; such a packet must be dropped, its keystream repeats.
 // Latency from an accepted first beat to its output beat on an idle core: 28 cycles (the keystream engine's 23,
 // the register holding a block for its beats, the XOR register and the output FIFO). Output FIFO: 16 beats.
 // Keys apply per packet: a key word applies to exactly the packets whose first beat is accepted after the word's handshake
 // (a word taken at the same edge as a first beat is not that packet's), and every block of a packet uses the key its first beat saw:
 // a word for the slot of a packet still coming in waits, key_wr_ready low, until that packet's last beat is in.
+// key_wr_ready is low for 19 cycles after each word (a 256-bit key: 8 words in 160 cycles), plus any wait for an open packet of its slot.
+// rst drops every beat accepted and not yet delivered and every block in flight: nothing from before it comes out, and a packet
+// partly delivered ends without tlast (reset its receiver too); the next beat after rst is a first beat. rst does not clear the
+// key RAM (keys survive it; after power-up they are undefined until written), and a key word taken before rst is still written.
+// status_error: sticky, cleared by rst: a block request met a block going round the ring (the slot schedule failed; never
+// expected; from then on keystream may be wrong). status_outstanding: beats accepted and not yet delivered, counting
+// acceptances one cycle and deliveries two cycles late; 0 on an idle core.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -58,24 +69,25 @@ reg counter_top_reg;  // counter_reg is the top value: the next block wraps
 reg [95:0] nonce_reg;
 reg [1:0] slot_reg;
 reg wrapped_reg;
+reg new_block_reg;  // the beat at the input starts a block: a first beat, or beat 0 of a block
 reg [4:0] outstanding_reg;  // beats accepted before last cycle, less those delivered before two cycles ago
 reg took_reg;  // a beat was accepted last cycle
 reg [4:0] credit_room_reg;  // 14 - outstanding_reg - took_reg
 reg credit_ok_reg;  // credit_room_reg != 0
 reg credit_ok_ctx_reg;  // credit_ok_reg, for the requester's registers
-reg counter_inc_lo_ones_reg;  // the low half of counter_inc_reg is all ones: its + 1 carries
 reg [511:0] ks_block_reg;  // the latest keystream block
 reg xor_valid_reg;
-reg [73:0] xor_word_reg;  // {wrapped, tlast, tkeep, tdata ^ keystream}
+reg [73:0] xor_word_reg;  // {wrapped, tlast, tkeep, (tdata ^ keystream) & tkeep bytes}
 reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire first_beat_req;
-wire new_block;
 wire [1:0] cur_slot;
 wire [95:0] cur_nonce;
 wire [31:0] cur_counter;
 wire cur_wrapped;
 wire in_fire;
+wire in_packet_next;
+wire [1:0] slot_next;
 wire engine_key_wr_ready;
 wire engine_req_ok;
 wire engine_ks_valid;
@@ -83,10 +95,20 @@ wire [511:0] engine_ks_data;
 wire engine_status_collision;
 wire in_ready;
 wire in_fire_ctx;
-wire ctx_counter_lo_ones;
-wire [31:0] counter_inc_next;
+wire [2:0] blk_beat_next;
 wire beat_delay_q_valid;
-wire [76:0] beat_delay_q;
+wire [79:0] beat_delay_q;
+wire [63:0] ks_word0;
+wire [63:0] ks_word1;
+wire [63:0] ks_word2;
+wire [63:0] ks_word3;
+wire [63:0] ks_word4;
+wire [63:0] ks_word5;
+wire [63:0] ks_word6;
+wire [63:0] ks_word7;
+wire [2:0] delayed_beat_index0;
+wire [2:0] delayed_beat_index1;
+wire [7:0] delayed_beat_keep;
 wire [63:0] keystream_slice;
 wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
@@ -97,20 +119,31 @@ wire credit_room_shrinks;
 
 assign first_beat = ~in_packet_reg;
 assign first_beat_req = ~in_packet_req_reg;
-assign new_block = first_beat | (blk_beat_reg == 3'h0);
 assign cur_slot = first_beat_req ? s_axis_tuser[1:0] : slot_reg;
 assign cur_nonce = first_beat_req ? s_axis_tuser[97:2] : nonce_reg;
-assign cur_counter = first_beat_req ? s_axis_tuser[129:98] : new_block ? counter_inc_reg : counter_reg;
-assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top_reg));
+assign cur_counter = first_beat_req ? s_axis_tuser[129:98] : new_block_reg ? counter_inc_reg : counter_reg;
+assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block_reg & counter_top_reg));
 assign in_fire = s_axis_tvalid & in_ready;
-assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
-assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block | engine_req_ok));
-assign ctx_counter_lo_ones = s_axis_tuser[113:98] == 16'hffff;
-assign counter_inc_next = {
-    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[129:114] + 16'h1) : s_axis_tuser[129:114]) : new_block ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
-    first_beat ? (s_axis_tuser[113:98] + 16'h1) : new_block ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
+assign in_packet_next = in_fire_ctx ? ~s_axis_tlast : in_packet_req_reg;
+assign slot_next = first_beat ? s_axis_tuser[1:0] : slot_reg;
+assign in_ready = credit_ok_reg & (~new_block_reg | engine_req_ok);
+assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block_reg | engine_req_ok));
+assign blk_beat_next = in_fire_ctx ? (s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1)) : blk_beat_reg;
+assign ks_word0 = ks_block_reg[63:0];
+assign ks_word1 = ks_block_reg[127:64];
+assign ks_word2 = ks_block_reg[191:128];
+assign ks_word3 = ks_block_reg[255:192];
+assign ks_word4 = ks_block_reg[319:256];
+assign ks_word5 = ks_block_reg[383:320];
+assign ks_word6 = ks_block_reg[447:384];
+assign ks_word7 = ks_block_reg[511:448];
+assign delayed_beat_index0 = beat_delay_q[76:74];
+assign delayed_beat_index1 = beat_delay_q[79:77];
+assign delayed_beat_keep = beat_delay_q[71:64];
+assign keystream_slice = {
+    (delayed_beat_index1 == 3'h7) ? ks_word7[63:32] : (delayed_beat_index1 == 3'h6) ? ks_word6[63:32] : (delayed_beat_index1 == 3'h5) ? ks_word5[63:32] : (delayed_beat_index1 == 3'h4) ? ks_word4[63:32] : (delayed_beat_index1 == 3'h3) ? ks_word3[63:32] : (delayed_beat_index1 == 3'h2) ? ks_word2[63:32] : (delayed_beat_index1 == 3'h1) ? ks_word1[63:32] : ks_word0[63:32],
+    (delayed_beat_index0 == 3'h7) ? ks_word7[31:0] : (delayed_beat_index0 == 3'h6) ? ks_word6[31:0] : (delayed_beat_index0 == 3'h5) ? ks_word5[31:0] : (delayed_beat_index0 == 3'h4) ? ks_word4[31:0] : (delayed_beat_index0 == 3'h3) ? ks_word3[31:0] : (delayed_beat_index0 == 3'h2) ? ks_word2[31:0] : (delayed_beat_index0 == 3'h1) ? ks_word1[31:0] : ks_word0[31:0]
 };
-assign keystream_slice = (beat_delay_q[76:74] == 3'h7) ? ks_block_reg[511:448] : (beat_delay_q[76:74] == 3'h6) ? ks_block_reg[447:384] : (beat_delay_q[76:74] == 3'h5) ? ks_block_reg[383:320] : (beat_delay_q[76:74] == 3'h4) ? ks_block_reg[319:256] : (beat_delay_q[76:74] == 3'h3) ? ks_block_reg[255:192] : (beat_delay_q[76:74] == 3'h2) ? ks_block_reg[191:128] : (beat_delay_q[76:74] == 3'h1) ? ks_block_reg[127:64] : ks_block_reg[63:0];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
 assign credit_room_grows = credit_return_reg[1] & ~in_fire;
 assign credit_room_shrinks = in_fire & ~credit_return_reg[1];
@@ -134,39 +167,38 @@ end
 always @(posedge clk) begin
     if (rst) begin
         blk_beat_reg <= 3'h0;
-    end else if (in_fire_ctx) begin
-        blk_beat_reg <= s_axis_tlast ? 3'h0 : (blk_beat_reg + 3'h1);
+        new_block_reg <= 1'b1;
+        outstanding_reg <= 5'h0;
+        credit_room_reg <= 5'he;
+        xor_valid_reg <= 1'b0;
+        credit_return_reg <= 2'h0;
+    end else begin
+        blk_beat_reg <= blk_beat_next;
+        new_block_reg <= ~(in_fire_ctx ? ~s_axis_tlast : in_packet_reg) | (blk_beat_next == 3'h0);
+        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 5'h1)) : credit_return_reg[1] ? (outstanding_reg - 5'h1) : outstanding_reg;
+        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 5'h1)) : in_fire ? (credit_room_reg - 5'h1) : credit_room_reg;
+        xor_valid_reg <= beat_delay_q_valid;
+        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
 always @(posedge clk) begin
     if (in_fire_ctx) begin
-        counter_reg <= first_beat ? s_axis_tuser[129:98] : new_block ? counter_inc_reg : counter_reg;
-        counter_inc_reg <= counter_inc_next;
-        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[129:114] == 16'hffff)) : new_block ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
+        counter_reg <= first_beat ? s_axis_tuser[129:98] : new_block_reg ? counter_inc_reg : counter_reg;
         wrapped_reg <= cur_wrapped;
-        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[113:98] == 16'hfffe) : new_block ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
     end
+end
+
+always @(posedge clk) begin
+    counter_inc_reg <= counter_reg + 32'h1;
+    counter_top_reg <= counter_reg == 32'hffffffff;
+    xor_word_reg <= {beat_delay_q[73:64], (beat_delay_q[63:0] ^ keystream_slice) & {delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0]}};
 end
 
 always @(posedge clk) begin
     if (first_beat) begin
         nonce_reg <= s_axis_tuser[97:2];
         slot_reg <= s_axis_tuser[1:0];
-    end
-end
-
-always @(posedge clk) begin
-    if (rst) begin
-        outstanding_reg <= 5'h0;
-        credit_room_reg <= 5'he;
-        xor_valid_reg <= 1'b0;
-        credit_return_reg <= 2'h0;
-    end else begin
-        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 5'h1)) : credit_return_reg[1] ? (outstanding_reg - 5'h1) : outstanding_reg;
-        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 5'h1)) : in_fire ? (credit_room_reg - 5'h1) : credit_room_reg;
-        xor_valid_reg <= beat_delay_q_valid;
-        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
@@ -200,10 +232,6 @@ always @(posedge clk) begin
     end
 end
 
-always @(posedge clk) begin
-    xor_word_reg <= {beat_delay_q[73:64], beat_delay_q[63:0] ^ keystream_slice};
-end
-
 chacha_ks_r20_u1_s1_k4_ietf_ne engine (
     .clk             (clk),
     .rst             (rst),
@@ -211,12 +239,12 @@ chacha_ks_r20_u1_s1_k4_ietf_ne engine (
     .key_wr_slot     (key_wr_slot),
     .key_wr_word     (key_wr_word),
     .key_wr_data     (key_wr_data),
-    .req_valid       (in_fire & new_block),
+    .req_valid       (in_fire & new_block_reg),
     .req_slot        (cur_slot),
     .req_counter     (cur_counter),
     .req_nonce       (cur_nonce),
-    .pkt_open        (in_packet_req_reg),
-    .pkt_slot        (slot_reg),
+    .pkt_open_next   (in_packet_next),
+    .pkt_slot_next   (slot_next),
     .key_wr_ready    (engine_key_wr_ready),
     .req_ok          (engine_req_ok),
     .ks_valid        (engine_ks_valid),
@@ -224,11 +252,11 @@ chacha_ks_r20_u1_s1_k4_ietf_ne engine (
     .status_collision(engine_status_collision)
 );
 
-delay_w77_c24_block beat_delay (
+delay_w80_c24_block beat_delay (
     .clk    (clk),
     .rst    (rst),
     .d_valid(in_fire),
-    .d      ({blk_beat_reg, cur_wrapped, s_axis_tlast, s_axis_tkeep, s_axis_tdata}),
+    .d      ({blk_beat_reg, blk_beat_reg, cur_wrapped, s_axis_tlast, s_axis_tkeep, s_axis_tdata}),
     .q_valid(beat_delay_q_valid),
     .q      (beat_delay_q)
 );

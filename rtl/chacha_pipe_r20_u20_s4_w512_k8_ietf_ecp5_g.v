@@ -13,14 +13,25 @@
 //   outGather = true
 //
 // ChaCha20 packet cipher, 512-bit AXI-Stream, 20 round unit(s) x 4 stage(s): 20/20 blocks per cycle.
+// Rate: min(512 x U/R, W) = 512 payload bits per cycle at full load on packets of whole 64-byte blocks (each packet starts a fresh block).
 // s_axis_tuser (first beat of a packet): counter [130:99], nonce [98:3], key slot [2:0]; ignored on later beats.
-// tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
-// m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
+// tdata byte 0 is bits 7:0. tkeep must be all ones on every beat but a packet's last, and on the last contiguous from byte 0;
+// the core does not check it: byte i of beat k is enciphered with byte k x W/8 + i of the packet's keystream whatever tkeep says.
+// Output bytes outside m_axis_tkeep are zero (never keystream). tkeep and tlast pass through unchanged.
+// m_axis_tuser[0]: the packet's block counter wrapped: set from the beat holding the wrapping block's first byte to the last beat
+// (a wrapped packet always has it on its last beat), clear on the beats before; such a packet must be dropped, its keystream repeats.
 // Latency from an accepted first beat to its output beat on an idle core: 94 cycles (the keystream engine's 83,
 // the XOR register and the output FIFO). Output FIFO: 128 beats.
 // Keys apply per packet: a key word applies to exactly the packets whose first beat is accepted after the word's handshake
 // (a word taken at the same edge as a first beat is not that packet's), and every block of a packet uses the key its first beat saw:
 // a word for the slot of a packet still coming in waits, key_wr_ready low, until that packet's last beat is in.
+// key_wr_ready is low for 79 cycles after each word (a 256-bit key: 8 words in 640 cycles), plus any wait for an open packet of its slot.
+// rst drops every beat accepted and not yet delivered and every block in flight: nothing from before it comes out, and a packet
+// partly delivered ends without tlast (reset its receiver too); the next beat after rst is a first beat. rst does not clear the
+// key RAM (keys survive it; after power-up they are undefined until written), and a key word taken before rst is still written.
+// status_error: sticky, cleared by rst: a block request met a block going round the ring (the slot schedule failed; never
+// expected; from then on keystream may be wrong). status_outstanding: beats accepted and not yet delivered, counting
+// acceptances one cycle and deliveries two cycles late; 0 on an idle core.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -64,16 +75,17 @@ reg credit_ok_reg;  // credit_room_reg != 0
 reg credit_ok_ctx_reg;  // credit_ok_reg, for the requester's registers
 reg counter_inc_lo_ones_reg;  // the low half of counter_inc_reg is all ones: its + 1 carries
 reg xor_valid_reg;
-reg [577:0] xor_word_reg;  // {wrapped, tlast, tkeep, tdata ^ keystream}
+reg [577:0] xor_word_reg;  // {wrapped, tlast, tkeep, (tdata ^ keystream) & tkeep bytes}
 reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire first_beat_req;
-wire new_block;
 wire [2:0] cur_slot;
 wire [95:0] cur_nonce;
 wire [31:0] cur_counter;
 wire cur_wrapped;
 wire in_fire;
+wire in_packet_next;
+wire [2:0] slot_next;
 wire engine_key_wr_ready;
 wire engine_req_ok;
 wire engine_ks_valid_unused;
@@ -85,6 +97,7 @@ wire ctx_counter_lo_ones;
 wire [31:0] counter_inc_next;
 wire beat_delay_q_valid;
 wire [577:0] beat_delay_q;
+wire [63:0] delayed_beat_keep;
 wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
 wire [577:0] out_fifo_m_data;
@@ -94,19 +107,21 @@ wire credit_room_shrinks;
 
 assign first_beat = ~in_packet_reg;
 assign first_beat_req = ~in_packet_req_reg;
-assign new_block = 1'b1;
 assign cur_slot = first_beat_req ? s_axis_tuser[2:0] : slot_reg;
 assign cur_nonce = first_beat_req ? s_axis_tuser[98:3] : nonce_reg;
-assign cur_counter = first_beat_req ? s_axis_tuser[130:99] : new_block ? counter_inc_reg : counter_reg;
-assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top_reg));
+assign cur_counter = first_beat_req ? s_axis_tuser[130:99] : 1'b1 ? counter_inc_reg : counter_reg;
+assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (1'b1 & counter_top_reg));
 assign in_fire = s_axis_tvalid & in_ready;
-assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
-assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block | engine_req_ok));
+assign in_packet_next = in_fire_ctx ? ~s_axis_tlast : in_packet_req_reg;
+assign slot_next = first_beat ? s_axis_tuser[2:0] : slot_reg;
+assign in_ready = credit_ok_reg & (~1'b1 | engine_req_ok);
+assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~1'b1 | engine_req_ok));
 assign ctx_counter_lo_ones = s_axis_tuser[114:99] == 16'hffff;
 assign counter_inc_next = {
-    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[130:115] + 16'h1) : s_axis_tuser[130:115]) : new_block ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
-    first_beat ? (s_axis_tuser[114:99] + 16'h1) : new_block ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
+    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[130:115] + 16'h1) : s_axis_tuser[130:115]) : 1'b1 ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
+    first_beat ? (s_axis_tuser[114:99] + 16'h1) : 1'b1 ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
 };
+assign delayed_beat_keep = beat_delay_q[575:512];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
 assign credit_room_grows = credit_return_reg[1] & ~in_fire;
 assign credit_room_shrinks = in_fire & ~credit_return_reg[1];
@@ -129,11 +144,11 @@ end
 
 always @(posedge clk) begin
     if (in_fire_ctx) begin
-        counter_reg <= first_beat ? s_axis_tuser[130:99] : new_block ? counter_inc_reg : counter_reg;
+        counter_reg <= first_beat ? s_axis_tuser[130:99] : 1'b1 ? counter_inc_reg : counter_reg;
         counter_inc_reg <= counter_inc_next;
-        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[130:115] == 16'hffff)) : new_block ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
+        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[130:115] == 16'hffff)) : 1'b1 ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
         wrapped_reg <= cur_wrapped;
-        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[114:99] == 16'hfffe) : new_block ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
+        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[114:99] == 16'hfffe) : 1'b1 ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
     end
 end
 
@@ -183,7 +198,7 @@ end
 end
 
 always @(posedge clk) begin
-    xor_word_reg <= {beat_delay_q[577:512], beat_delay_q[511:0] ^ engine_ks_data};
+    xor_word_reg <= {beat_delay_q[577:512], (beat_delay_q[511:0] ^ engine_ks_data) & {delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[63], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[62], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[61], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[60], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[59], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[58], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[57], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[56], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[55], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[54], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[53], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[52], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[51], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[50], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[49], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[48], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[47], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[46], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[45], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[44], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[43], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[42], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[41], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[40], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[39], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[38], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[37], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[36], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[35], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[34], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[33], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[32], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[31], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[30], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[29], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[28], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[27], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[26], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[25], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[24], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[23], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[22], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[21], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[20], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[19], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[18], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[17], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[16], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0]}};
 end
 
 chacha_ks_r20_u20_s4_k8_ietf_ctxecp5 engine (
@@ -193,12 +208,12 @@ chacha_ks_r20_u20_s4_k8_ietf_ctxecp5 engine (
     .key_wr_slot     (key_wr_slot),
     .key_wr_word     (key_wr_word),
     .key_wr_data     (key_wr_data),
-    .req_valid       (in_fire & new_block),
+    .req_valid       (in_fire & 1'b1),
     .req_slot        (cur_slot),
     .req_counter     (cur_counter),
     .req_nonce       (cur_nonce),
-    .pkt_open        (in_packet_req_reg),
-    .pkt_slot        (slot_reg),
+    .pkt_open_next   (in_packet_next),
+    .pkt_slot_next   (slot_next),
     .key_wr_ready    (engine_key_wr_ready),
     .req_ok          (engine_req_ok),
     .ks_valid        (engine_ks_valid_unused),

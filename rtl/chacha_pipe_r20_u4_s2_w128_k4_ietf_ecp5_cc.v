@@ -13,14 +13,25 @@
 //   outGather = false
 //
 // ChaCha20 packet cipher, 128-bit AXI-Stream, 4 round unit(s) x 2 stage(s): 4/20 blocks per cycle.
+// Rate: min(512 x U/R, W) = 102.4 payload bits per cycle at full load on packets of whole 64-byte blocks (each packet starts a fresh block).
 // s_axis_tuser (first beat of a packet): counter [129:98], nonce [97:2], key slot [1:0]; ignored on later beats.
-// tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).
-// m_axis_tuser[0]: the packet's block counter wrapped (drop the packet).
+// tdata byte 0 is bits 7:0. tkeep must be all ones on every beat but a packet's last, and on the last contiguous from byte 0;
+// the core does not check it: byte i of beat k is enciphered with byte k x W/8 + i of the packet's keystream whatever tkeep says.
+// Output bytes outside m_axis_tkeep are zero (never keystream). tkeep and tlast pass through unchanged.
+// m_axis_tuser[0]: the packet's block counter wrapped: set from the beat holding the wrapping block's first byte to the last beat
+// (a wrapped packet always has it on its last beat), clear on the beats before; such a packet must be dropped, its keystream repeats.
 // Latency from an accepted first beat to its output beat on an idle core: 56 cycles (the keystream engine's 48,
 // the register holding a block for its beats, the XOR register and the output FIFO). Output FIFO: 64 beats.
 // Keys apply per packet: a key word applies to exactly the packets whose first beat is accepted after the word's handshake
 // (a word taken at the same edge as a first beat is not that packet's), and every block of a packet uses the key its first beat saw:
 // a word for the slot of a packet still coming in waits, key_wr_ready low, until that packet's last beat is in.
+// key_wr_ready is low for 44 cycles after each word (a 256-bit key: 8 words in 360 cycles), plus any wait for an open packet of its slot.
+// rst drops every beat accepted and not yet delivered and every block in flight: nothing from before it comes out, and a packet
+// partly delivered ends without tlast (reset its receiver too); the next beat after rst is a first beat. rst does not clear the
+// key RAM (keys survive it; after power-up they are undefined until written), and a key word taken before rst is still written.
+// status_error: sticky, cleared by rst: a block request met a block going round the ring (the slot schedule failed; never
+// expected; from then on keystream may be wrong). status_outstanding: beats accepted and not yet delivered, counting
+// acceptances one cycle and deliveries two cycles late; 0 on an idle core.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -58,24 +69,33 @@ reg counter_top_reg;  // counter_reg is the top value: the next block wraps
 reg [95:0] nonce_reg;
 reg [1:0] slot_reg;
 reg wrapped_reg;
+reg new_block_reg;  // the beat at the input starts a block: a first beat, or beat 0 of a block
 reg [6:0] outstanding_reg;  // beats accepted before last cycle, less those delivered before two cycles ago
 reg took_reg;  // a beat was accepted last cycle
 reg [6:0] credit_room_reg;  // 62 - outstanding_reg - took_reg
 reg credit_ok_reg;  // credit_room_reg != 0
 reg credit_ok_ctx_reg;  // credit_ok_reg, for the requester's registers
-reg counter_inc_lo_ones_reg;  // the low half of counter_inc_reg is all ones: its + 1 carries
 reg [511:0] ks_block_reg;  // the latest keystream block
-reg xor_valid_reg;
-reg [145:0] xor_word_reg;  // {wrapped, tlast, tkeep, tdata ^ keystream}
+reg xor_valid0_reg;  // a word for output FIFO lane 0
+reg xor_valid1_reg;  // a word for output FIFO lane 1
+reg xor_valid2_reg;  // a word for output FIFO lane 2
+reg xor_valid3_reg;  // a word for output FIFO lane 3
+reg xor_valid4_reg;  // a word for output FIFO lane 4
+reg xor_valid5_reg;  // a word for output FIFO lane 5
+reg xor_valid6_reg;  // a word for output FIFO lane 6
+reg xor_valid7_reg;  // a word for output FIFO lane 7
+reg xor_valid8_reg;  // a word for output FIFO lane 8
+reg [145:0] xor_word_reg;  // {wrapped, tlast, tkeep, (tdata ^ keystream) & tkeep bytes}
 reg [1:0] credit_return_reg;  // bit i: a beat left i + 1 cycles ago
 wire first_beat;
 wire first_beat_req;
-wire new_block;
 wire [1:0] cur_slot;
 wire [95:0] cur_nonce;
 wire [31:0] cur_counter;
 wire cur_wrapped;
 wire in_fire;
+wire in_packet_next;
+wire [1:0] slot_next;
 wire engine_key_wr_ready;
 wire engine_req_ok;
 wire engine_ks_valid;
@@ -83,10 +103,18 @@ wire [511:0] engine_ks_data;
 wire engine_status_collision;
 wire in_ready;
 wire in_fire_ctx;
-wire ctx_counter_lo_ones;
-wire [31:0] counter_inc_next;
+wire [1:0] blk_beat_next;
 wire beat_delay_q_valid;
-wire [147:0] beat_delay_q;
+wire [153:0] beat_delay_q;
+wire [127:0] ks_word0;
+wire [127:0] ks_word1;
+wire [127:0] ks_word2;
+wire [127:0] ks_word3;
+wire [1:0] delayed_beat_index0;
+wire [1:0] delayed_beat_index1;
+wire [1:0] delayed_beat_index2;
+wire [1:0] delayed_beat_index3;
+wire [15:0] delayed_beat_keep;
 wire [127:0] keystream_slice;
 wire out_fifo_s_ready_unused;
 wire out_fifo_m_valid;
@@ -97,20 +125,31 @@ wire credit_room_shrinks;
 
 assign first_beat = ~in_packet_reg;
 assign first_beat_req = ~in_packet_req_reg;
-assign new_block = first_beat | (blk_beat_reg == 2'h0);
 assign cur_slot = first_beat_req ? s_axis_tuser[1:0] : slot_reg;
 assign cur_nonce = first_beat_req ? s_axis_tuser[97:2] : nonce_reg;
-assign cur_counter = first_beat_req ? s_axis_tuser[129:98] : new_block ? counter_inc_reg : counter_reg;
-assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block & counter_top_reg));
+assign cur_counter = first_beat_req ? s_axis_tuser[129:98] : new_block_reg ? counter_inc_reg : counter_reg;
+assign cur_wrapped = first_beat ? 1'b0 : (wrapped_reg | (new_block_reg & counter_top_reg));
 assign in_fire = s_axis_tvalid & in_ready;
-assign in_ready = credit_ok_reg & (~new_block | engine_req_ok);
-assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block | engine_req_ok));
-assign ctx_counter_lo_ones = s_axis_tuser[113:98] == 16'hffff;
-assign counter_inc_next = {
-    first_beat ? (ctx_counter_lo_ones ? (s_axis_tuser[129:114] + 16'h1) : s_axis_tuser[129:114]) : new_block ? (counter_inc_lo_ones_reg ? (counter_inc_reg[31:16] + 16'h1) : counter_inc_reg[31:16]) : counter_inc_reg[31:16],
-    first_beat ? (s_axis_tuser[113:98] + 16'h1) : new_block ? (counter_inc_reg[15:0] + 16'h1) : counter_inc_reg[15:0]
+assign in_packet_next = in_fire_ctx ? ~s_axis_tlast : in_packet_req_reg;
+assign slot_next = first_beat ? s_axis_tuser[1:0] : slot_reg;
+assign in_ready = credit_ok_reg & (~new_block_reg | engine_req_ok);
+assign in_fire_ctx = s_axis_tvalid & (credit_ok_ctx_reg & (~new_block_reg | engine_req_ok));
+assign blk_beat_next = in_fire_ctx ? (s_axis_tlast ? 2'h0 : (blk_beat_reg + 2'h1)) : blk_beat_reg;
+assign ks_word0 = ks_block_reg[127:0];
+assign ks_word1 = ks_block_reg[255:128];
+assign ks_word2 = ks_block_reg[383:256];
+assign ks_word3 = ks_block_reg[511:384];
+assign delayed_beat_index0 = beat_delay_q[147:146];
+assign delayed_beat_index1 = beat_delay_q[149:148];
+assign delayed_beat_index2 = beat_delay_q[151:150];
+assign delayed_beat_index3 = beat_delay_q[153:152];
+assign delayed_beat_keep = beat_delay_q[143:128];
+assign keystream_slice = {
+    (delayed_beat_index3 == 2'h3) ? ks_word3[127:96] : (delayed_beat_index3 == 2'h2) ? ks_word2[127:96] : (delayed_beat_index3 == 2'h1) ? ks_word1[127:96] : ks_word0[127:96],
+    (delayed_beat_index2 == 2'h3) ? ks_word3[95:64] : (delayed_beat_index2 == 2'h2) ? ks_word2[95:64] : (delayed_beat_index2 == 2'h1) ? ks_word1[95:64] : ks_word0[95:64],
+    (delayed_beat_index1 == 2'h3) ? ks_word3[63:32] : (delayed_beat_index1 == 2'h2) ? ks_word2[63:32] : (delayed_beat_index1 == 2'h1) ? ks_word1[63:32] : ks_word0[63:32],
+    (delayed_beat_index0 == 2'h3) ? ks_word3[31:0] : (delayed_beat_index0 == 2'h2) ? ks_word2[31:0] : (delayed_beat_index0 == 2'h1) ? ks_word1[31:0] : ks_word0[31:0]
 };
-assign keystream_slice = (beat_delay_q[147:146] == 2'h3) ? ks_block_reg[511:384] : (beat_delay_q[147:146] == 2'h2) ? ks_block_reg[383:256] : (beat_delay_q[147:146] == 2'h1) ? ks_block_reg[255:128] : ks_block_reg[127:0];
 assign out_fire = out_fifo_m_valid & m_axis_tready;
 assign credit_room_grows = credit_return_reg[1] & ~in_fire;
 assign credit_room_shrinks = in_fire & ~credit_return_reg[1];
@@ -134,39 +173,36 @@ end
 always @(posedge clk) begin
     if (rst) begin
         blk_beat_reg <= 2'h0;
-    end else if (in_fire_ctx) begin
-        blk_beat_reg <= s_axis_tlast ? 2'h0 : (blk_beat_reg + 2'h1);
+        new_block_reg <= 1'b1;
+        outstanding_reg <= 7'h0;
+        credit_room_reg <= 7'h3e;
+        credit_return_reg <= 2'h0;
+    end else begin
+        blk_beat_reg <= blk_beat_next;
+        new_block_reg <= ~(in_fire_ctx ? ~s_axis_tlast : in_packet_reg) | (blk_beat_next == 2'h0);
+        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 7'h1)) : credit_return_reg[1] ? (outstanding_reg - 7'h1) : outstanding_reg;
+        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 7'h1)) : in_fire ? (credit_room_reg - 7'h1) : credit_room_reg;
+        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
 always @(posedge clk) begin
     if (in_fire_ctx) begin
-        counter_reg <= first_beat ? s_axis_tuser[129:98] : new_block ? counter_inc_reg : counter_reg;
-        counter_inc_reg <= counter_inc_next;
-        counter_top_reg <= first_beat ? (ctx_counter_lo_ones & (s_axis_tuser[129:114] == 16'hffff)) : new_block ? (counter_inc_lo_ones_reg & (counter_inc_reg[31:16] == 16'hffff)) : counter_top_reg;
+        counter_reg <= first_beat ? s_axis_tuser[129:98] : new_block_reg ? counter_inc_reg : counter_reg;
         wrapped_reg <= cur_wrapped;
-        counter_inc_lo_ones_reg <= first_beat ? (s_axis_tuser[113:98] == 16'hfffe) : new_block ? (counter_inc_reg[15:0] == 16'hfffe) : counter_inc_lo_ones_reg;
     end
+end
+
+always @(posedge clk) begin
+    counter_inc_reg <= counter_reg + 32'h1;
+    counter_top_reg <= counter_reg == 32'hffffffff;
+    xor_word_reg <= {beat_delay_q[145:128], (beat_delay_q[127:0] ^ keystream_slice) & {delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[15], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[14], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[13], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[12], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[11], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[10], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[9], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[8], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[7], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[6], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[5], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[4], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[3], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[2], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[1], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0], delayed_beat_keep[0]}};
 end
 
 always @(posedge clk) begin
     if (first_beat) begin
         nonce_reg <= s_axis_tuser[97:2];
         slot_reg <= s_axis_tuser[1:0];
-    end
-end
-
-always @(posedge clk) begin
-    if (rst) begin
-        outstanding_reg <= 7'h0;
-        credit_room_reg <= 7'h3e;
-        xor_valid_reg <= 1'b0;
-        credit_return_reg <= 2'h0;
-    end else begin
-        outstanding_reg <= took_reg ? (credit_return_reg[1] ? outstanding_reg : (outstanding_reg + 7'h1)) : credit_return_reg[1] ? (outstanding_reg - 7'h1) : outstanding_reg;
-        credit_room_reg <= credit_return_reg[1] ? (in_fire ? credit_room_reg : (credit_room_reg + 7'h1)) : in_fire ? (credit_room_reg - 7'h1) : credit_room_reg;
-        xor_valid_reg <= beat_delay_q_valid;
-        credit_return_reg <= {credit_return_reg[0], out_fire};
     end
 end
 
@@ -200,8 +236,76 @@ always @(posedge clk) begin
     end
 end
 
-always @(posedge clk) begin
-    xor_word_reg <= {beat_delay_q[145:128], beat_delay_q[127:0] ^ keystream_slice};
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid0_reg <= 1'b0;
+    end else begin
+        xor_valid0_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid1_reg <= 1'b0;
+    end else begin
+        xor_valid1_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid2_reg <= 1'b0;
+    end else begin
+        xor_valid2_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid3_reg <= 1'b0;
+    end else begin
+        xor_valid3_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid4_reg <= 1'b0;
+    end else begin
+        xor_valid4_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid5_reg <= 1'b0;
+    end else begin
+        xor_valid5_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid6_reg <= 1'b0;
+    end else begin
+        xor_valid6_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid7_reg <= 1'b0;
+    end else begin
+        xor_valid7_reg <= beat_delay_q_valid;
+    end
+end
+
+(* keep *) always @(posedge clk) begin
+    if (rst) begin
+        xor_valid8_reg <= 1'b0;
+    end else begin
+        xor_valid8_reg <= beat_delay_q_valid;
+    end
 end
 
 chacha_ks_r20_u4_s2_k4_ietf_cc engine (
@@ -211,12 +315,12 @@ chacha_ks_r20_u4_s2_k4_ietf_cc engine (
     .key_wr_slot     (key_wr_slot),
     .key_wr_word     (key_wr_word),
     .key_wr_data     (key_wr_data),
-    .req_valid       (in_fire & new_block),
+    .req_valid       (in_fire & new_block_reg),
     .req_slot        (cur_slot),
     .req_counter     (cur_counter),
     .req_nonce       (cur_nonce),
-    .pkt_open        (in_packet_req_reg),
-    .pkt_slot        (slot_reg),
+    .pkt_open_next   (in_packet_next),
+    .pkt_slot_next   (slot_next),
     .key_wr_ready    (engine_key_wr_ready),
     .req_ok          (engine_req_ok),
     .ks_valid        (engine_ks_valid),
@@ -224,19 +328,19 @@ chacha_ks_r20_u4_s2_k4_ietf_cc engine (
     .status_collision(engine_status_collision)
 );
 
-delay_w148_c49_ecp5 beat_delay (
+delay_w154_c49_ecp5 beat_delay (
     .clk    (clk),
     .rst    (rst),
     .d_valid(in_fire),
-    .d      ({blk_beat_reg, cur_wrapped, s_axis_tlast, s_axis_tkeep, s_axis_tdata}),
+    .d      ({blk_beat_reg, blk_beat_reg, blk_beat_reg, blk_beat_reg, cur_wrapped, s_axis_tlast, s_axis_tkeep, s_axis_tdata}),
     .q_valid(beat_delay_q_valid),
     .q      (beat_delay_q)
 );
 
-fifo_w146_d64_ecp5_cr_os_l9 out_fifo (
+fifo_w146_d64_ecp5_cr_os_l9v out_fifo (
     .clk    (clk),
     .rst    (rst),
-    .s_valid(xor_valid_reg),
+    .s_valid({xor_valid8_reg, xor_valid7_reg, xor_valid6_reg, xor_valid5_reg, xor_valid4_reg, xor_valid3_reg, xor_valid2_reg, xor_valid1_reg, xor_valid0_reg}),
     .s_data (xor_word_reg),
     .m_ready(m_axis_tready),
     .s_ready(out_fifo_s_ready_unused),

@@ -6,6 +6,14 @@ export class Rng {
     this.s = seed >>> 0 || 0x9e3779b9;
   }
 
+  /** The generator's state: setting a saved one continues the sequence from where it was saved. */
+  get state(): number {
+    return this.s;
+  }
+  set state(v: number) {
+    this.s = v >>> 0 || 0x9e3779b9;
+  }
+
   /** 32 random bits (xorshift32). */
   u32(): number {
     let x = this.s;

@@ -3,7 +3,7 @@
 // from `--report`). The two yosys runs go side by side on the two cores.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
@@ -173,6 +173,26 @@ function synthDir(core: Module, dev: Device, seed: number | undefined): string {
   return join(SYNTH_DIR, `${core.name}-${dev.name}${seed !== undefined && seed !== 1 ? `-seed${seed}` : ''}`);
 }
 
+/**
+ * A run of the same design on the same device (another placer seed) whose yosys outputs
+ * were made from exactly these inputs: its directory and how long yosys took there.
+ */
+function yosysDone(core: Module, dev: Device, runs: ReadonlyMap<string, ReadonlyMap<string, string>>, self: string): { dir: string; synthSeconds: number } | undefined {
+  const prefix = `${core.name}-${dev.name}`;
+  if (!existsSync(SYNTH_DIR)) return undefined;
+  for (const name of readdirSync(SYNTH_DIR)) {
+    const dir = join(SYNTH_DIR, name);
+    if (dir === self || (name !== prefix && !name.startsWith(`${prefix}-seed`))) continue;
+    const result = join(dir, 'result.json');
+    if (!existsSync(result)) continue; // unfinished, or being replaced
+    const same = [...runs].every(([sub, texts]) =>
+      existsSync(join(dir, sub, sub === 'area' ? 'stat.json' : 'netlist.json')) &&
+      [...texts].every(([n, t]) => existsSync(join(dir, sub, n)) && readFileSync(join(dir, sub, n), 'utf8') === t));
+    if (same) return { dir, synthSeconds: (JSON.parse(readFileSync(result, 'utf8')) as SynthResult).synthSeconds };
+  }
+  return undefined;
+}
+
 /** The result synthesize() with `reuse` would return without running anything, if any. */
 export function savedSynthResult(core: Module, opts: SynthOptions): SynthResult | undefined {
   const dev = device(opts.device);
@@ -203,8 +223,18 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     mkdirSync(join(dir, sub), { recursive: true });
     for (const [n, t] of texts) writeFileSync(join(dir, sub, n), t);
   }
-  const jobs = [...runs.keys()].map((sub) => runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], join(dir, sub), 'yosys.out'));
-  const [synthSeconds] = await Promise.all(jobs);
+  // Another placer seed of the same design needs the same netlist: yosys runs once.
+  const sibling = yosysDone(core, dev, runs, dir);
+  let synthSeconds: number;
+  if (sibling) {
+    for (const [sub, out] of [['area', 'stat.json'], ['pnr', 'netlist.json']] as const) {
+      if (runs.has(sub)) copyFileSync(join(sibling.dir, sub, out), join(dir, sub, out));
+    }
+    synthSeconds = sibling.synthSeconds;
+  } else {
+    const jobs = [...runs.keys()].map((sub) => runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], join(dir, sub), 'yosys.out'));
+    [synthSeconds] = (await Promise.all(jobs)) as [number];
+  }
   const area = areaFrom(dev.family, readStat(areaDir, core.name));
   const result: SynthResult = { design: core.name, device: dev.name, area, synthSeconds: synthSeconds!, dir };
   if (doPnr && dev.pnr) {

@@ -6,6 +6,9 @@ export interface PlotPoint {
   y: number;
   label: string;
   front?: boolean;
+  /** A range drawn as a vertical bar through the point (e.g. the lowest and highest of several runs). */
+  yLow?: number;
+  yHigh?: number;
 }
 
 export interface PlotSpec {
@@ -27,7 +30,7 @@ function esc(s: string): string {
 
 export function scatterSvg(spec: PlotSpec): string {
   const xs = spec.points.map((p) => p.x);
-  const ys = [...spec.points.map((p) => p.y), spec.target?.y ?? 0];
+  const ys = [...spec.points.map((p) => Math.max(p.y, p.yHigh ?? 0)), spec.target?.y ?? 0];
   const fx = spec.logX ? Math.log10 : (v: number) => v;
   const x0 = fx(Math.max(1e-9, Math.min(...xs) * (spec.logX ? 0.8 : 0)));
   const x1 = fx(Math.max(...xs) * 1.1);
@@ -64,6 +67,10 @@ export function scatterSvg(spec: PlotSpec): string {
     out.push(`<polyline fill="none" stroke="#06c" stroke-width="2" points="${front.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
   }
   for (const p of spec.points) {
+    if (p.yLow !== undefined && p.yHigh !== undefined) {
+      const [x, lo, hi] = [px(p.x), py(p.yLow), py(p.yHigh)];
+      out.push(`<path d="M${x},${lo}V${hi}M${x - 4},${lo}H${x + 4}M${x - 4},${hi}H${x + 4}" stroke="#888" fill="none"/>`);
+    }
     out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="4" fill="${p.front ? '#06c' : '#888'}"/>`);
     out.push(`<text x="${px(p.x) + 6}" y="${py(p.y) - 6}" font-size="10">${esc(p.label)}</text>`);
   }

@@ -6,8 +6,8 @@
 // in cycle e is seen by lookups from cycle e + visibility). The whole schedule then runs
 // through runCycles in one call, and every result cycle is compared.
 
-import { CMD_OPS, type CamCommand, type TableGeometry } from '../spec/route-table/geometry.ts';
-import { type ValueLayout, encodeAction } from '../spec/route-table/layout.ts';
+import { CMD_OPS, CMD_OP_BITS, type CamCommand, type TableGeometry, opOfCode } from '../spec/route-table/geometry.ts';
+import { VALID_BIT, type ValueLayout, encodeAction } from '../spec/route-table/layout.ts';
 import { DuplicateRouteError, TableFullError, type TableManager } from '../host/table/manager.ts';
 import { type LookupResult, RouteModel, SlotModel } from '../host/table/model.ts';
 import type { CamTiming } from '../rtl-gen/cam/common.ts';
@@ -22,6 +22,17 @@ interface Expect {
 }
 
 type Effect = { at: number; apply: () => void };
+
+/** Op codes that name no operation: a command with one must be accepted and change nothing. */
+export const RESERVED_CODES = Array.from({ length: 1 << CMD_OP_BITS }, (_, c) => c).filter((c) => opOfCode(c) === undefined);
+
+/** A command with a reserved op code, straight onto the port. */
+export interface ReservedCommand {
+  readonly code: number;
+  readonly slot: number;
+  readonly key: bigint;
+  readonly value: bigint;
+}
 
 export class Schedule {
   readonly route = new RouteModel();
@@ -67,11 +78,24 @@ export class Schedule {
    * Adds one cycle. `cmd` must only be given when cmdFree; `routeEffect` (applied to the route
    * model when the command becomes visible) marks the last command of a host operation.
    */
-  step(opts: { lookup?: bigint; cmd?: CamCommand; routeEffect?: (m: RouteModel) => void; reset?: boolean } = {}): void {
+  step(opts: { lookup?: bigint; cmd?: CamCommand; reserved?: ReservedCommand; routeEffect?: (m: RouteModel) => void; reset?: boolean } = {}): void {
     const t = this.cycle;
     this.rst.push(opts.reset ? 1 : 0);
     const c = opts.cmd;
-    if (c) {
+    const r = opts.reserved;
+    if (c && r) throw new Error('schedule: two commands in one cycle');
+    if (r) {
+      // Accepted in one cycle, and nothing changes: no effect on either model.
+      if (!this.cmdFree) throw new Error(`schedule: command in cycle ${t} while the port is busy until ${this.cmdFreeAt}`);
+      if (opOfCode(r.code) !== undefined) throw new Error(`schedule: op code ${r.code} is not reserved`);
+      this.cmdValid.push(1);
+      this.cmdOp.push(r.code);
+      this.cmdSlot.push(r.slot);
+      this.cmdKey.push(r.key);
+      this.cmdValue.push(r.value);
+      this.cmdFreeAt = t + 1;
+      this.commands++;
+    } else if (c) {
       if (!this.cmdFree) throw new Error(`schedule: command in cycle ${t} while the port is busy until ${this.cmdFreeAt}`);
       this.cmdValid.push(1);
       this.cmdOp.push(CMD_OPS[c.op]);
@@ -205,6 +229,8 @@ export interface WorkloadOptions {
   cmdGap?: number;
   /** Reset the design every this many cycles (0: never). */
   resetEvery?: number;
+  /** Probability of a command with a reserved op code (random slot, key and value) in a cycle the port is free and idle. */
+  reservedRate?: number;
 }
 
 export interface WorkloadStats {
@@ -217,6 +243,7 @@ export interface WorkloadStats {
   resets: number;
   maxOccupancy: number;
   commands: number;
+  reserved: number;
 }
 
 /** Keys in a set with O(1) random choice and removal. */
@@ -262,7 +289,7 @@ export function randomWorkload(s: Schedule, mgr: TableManager, layout: ValueLayo
   const kw = s.geometry.keyWidth;
   const present = new KeyBag();
   const gone = new KeyBag();
-  const st: WorkloadStats = { lookups: 0, inserts: 0, updates: 0, deletes: 0, duplicateInserts: 0, fullInserts: 0, resets: 0, maxOccupancy: 0, commands: 0 };
+  const st: WorkloadStats = { lookups: 0, inserts: 0, updates: 0, deletes: 0, duplicateInserts: 0, fullInserts: 0, resets: 0, maxOccupancy: 0, commands: 0, reserved: 0 };
   const queue: Array<{ cmd: CamCommand; effect?: (m: RouteModel) => void }> = [];
   const end = s.cycle + o.cycles;
   let nextReset = o.resetEvery ? s.cycle + o.resetEvery : Infinity;
@@ -333,9 +360,15 @@ export function randomWorkload(s: Schedule, mgr: TableManager, layout: ValueLayo
     if (queue.length === 0 && s.cycle < nextReset && rng.next() < o.opRate) startOp();
     let cmd: { cmd: CamCommand; effect?: (m: RouteModel) => void } | undefined;
     if (queue.length && s.cmdFree && !(o.cmdGap && rng.next() < o.cmdGap)) cmd = queue.shift();
+    let reserved: ReservedCommand | undefined;
+    if (!cmd && s.cmdFree && o.reservedRate && rng.next() < o.reservedRate) {
+      // Aimed at live and dead slots alike, with the valid bit set or clear.
+      reserved = { code: RESERVED_CODES[rng.int(0, RESERVED_CODES.length - 1)]!, slot: rng.int(0, s.geometry.capacity - 1), key: present.size && rng.next() < 0.5 ? present.pick(rng) : rng.bits(kw), value: rng.bits(s.geometry.valueWidth) };
+      st.reserved++;
+    }
     const lookup = rng.next() < o.lookupRate ? lookupKey() : undefined;
     if (lookup !== undefined) st.lookups++;
-    s.step({ lookup, cmd: cmd?.cmd, routeEffect: cmd?.effect });
+    s.step({ lookup, cmd: cmd?.cmd, reserved, routeEffect: cmd?.effect });
   }
   // Finish the operation in progress so the route model is complete.
   while (queue.length) {
@@ -348,4 +381,50 @@ export function randomWorkload(s: Schedule, mgr: TableManager, layout: ValueLayo
   }
   st.commands = s.commands;
   return st;
+}
+
+/**
+ * The directed check of the reserved-op rule: a slot written with its valid bit clear, and a
+ * live one; then, for every reserved code, commands with it that would revive the dead slot
+ * (valid bit set), delete the live one (valid bit clear) or give either another key. Each
+ * must change nothing: the dead key never hits, the live key always hits with its value, and
+ * the other key never hits. Lookups of the three keys run every cycle. Each of `slotChoices`
+ * picks the two slots for two new keys (a hashed table needs slots the keys can be found in).
+ */
+export function reservedOpSequence(s: Schedule, layout: ValueLayout, rng: Rng, ...slotChoices: Array<(dead: bigint, live: bigint) => { dead: number; live: number }>): void {
+  s.checkRoute = false; // raw slot commands: the slot model says what the hardware must do
+  for (const slotsFor of slotChoices) reservedOpsOn(s, layout, rng, slotsFor);
+}
+
+function reservedOpsOn(s: Schedule, layout: ValueLayout, rng: Rng, slotsFor: (dead: bigint, live: bigint) => { dead: number; live: number }): void {
+  const kw = s.geometry.keyWidth;
+  const deadKey = rng.bits(kw);
+  const liveKey = rng.bits(kw);
+  const otherKey = rng.bits(kw);
+  const { dead, live } = slotsFor(deadKey, liveKey);
+  const liveValue = randomValue(rng, layout);
+  const v = 1n << BigInt(VALID_BIT);
+  const keys = [deadKey, liveKey, otherKey];
+  const step = (o: { cmd?: CamCommand; reserved?: ReservedCommand } = {}) => s.step({ ...o, lookup: keys[s.cycle % 3] });
+  const command = (o: { cmd?: CamCommand; reserved?: ReservedCommand }) => {
+    while (!s.cmdFree) step();
+    step(o);
+    for (let i = 0; i < 9; i++) step();
+  };
+  command({ cmd: { op: 'write', slot: dead, key: deadKey, value: randomValue(rng, layout) & ~v } });
+  command({ cmd: { op: 'write', slot: live, key: liveKey, value: liveValue } });
+  for (const code of RESERVED_CODES) {
+    command({ reserved: { code, slot: dead, key: deadKey, value: randomValue(rng, layout) | v } });
+    command({ reserved: { code, slot: live, key: liveKey, value: 0n } });
+    command({ reserved: { code, slot: live, key: otherKey, value: randomValue(rng, layout) | v } });
+    command({ reserved: { code, slot: dead, key: otherKey, value: randomValue(rng, layout) | v } });
+  }
+  // The same, back to back.
+  for (const code of RESERVED_CODES) {
+    for (const slot of [dead, live, dead, live]) {
+      while (!s.cmdFree) step();
+      step({ reserved: { code, slot, key: rng.next() < 0.5 ? otherKey : deadKey, value: rng.bits(s.geometry.valueWidth) } });
+    }
+  }
+  for (let i = 0; i < 12; i++) step();
 }

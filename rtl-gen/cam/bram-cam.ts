@@ -32,7 +32,7 @@ import { type Expr, add, and, concat, constant, eq, mux, not, or, reduce, sub } 
 import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange } from '../ir/params.ts';
-import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
+import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts, reservedOpDoc } from './common.ts';
 
 export const bramCamSchema = {
   entries: intRange('table entries (one bitmap bit per entry in every slice RAM)', 256, 4, 512),
@@ -56,7 +56,7 @@ export function bramCamGeometry(p: { entries: number; keyWidth: number; valueWid
   return new AssociativeGeometry('bram', p.entries, p.keyWidth, p.valueWidth);
 }
 
-export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (p, info) => {
+export const bramCam = defineGenerator('cam/bram-cam', '1.1.0', bramCamSchema, (p, info) => {
   const g = bramCamGeometry(p);
   const layout = layoutFor(p.valueWidth);
   const t = bramCamTiming(p);
@@ -74,6 +74,7 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
     `the entry from ${WRITE_STEPS + 1} cycles after the command. Update and delete take one cycle and are seen from their own cycle.`,
     `After reset a ${t.clearCycles}-cycle clear pass zeroes the bitmaps (s_cmd_ready low).`,
     'When several entries match, the lowest-numbered wins.',
+    reservedOpDoc(),
     ...layoutDocs(layout),
   );
   m.clock();
@@ -100,7 +101,7 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
   const stepIs = (k: number): Expr => eq(step, constant(k, sw));
   const ready = m.wire('cmd_ready', 1);
   const cmd = commandPort(m, kw, vw, eb, ready);
-  const writeStart = m.wire('write_start', and(cmd.valid, cmd.is('write')));
+  const writeStart = m.wire('write_start', cmd.accepted('write'));
   const stepDone = m.wire('write_step_last', stepIs(WRITE_STEPS));
   m.assign(ready, and(not(clearing), and(not(writeStart), or(stepIs(0), stepDone))));
   step.set(mux(writeStart, constant(1, sw), mux(or(stepIs(0), stepDone), constant(0, sw), add(step, constant(1, sw)))));
@@ -113,8 +114,9 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
   // Entry valid bits.
   const validBits = m.reg('entry_valid_reg', n, { reset: 0, doc: 'bit i: entry i holds a route' });
   const newValid = m.slice(cmd.value, VALID_BIT, VALID_BIT);
-  const clearValid = m.wire('valid_clear', cmd.valid);
-  const setValid = m.wire('valid_set', and(newValid, or(and(cmd.valid, cmd.is('update')), stepDone)));
+  // Only write, update and delete touch the valid bit: a reserved op code changes nothing.
+  const clearValid = m.wire('valid_clear', cmd.acceptedKnown);
+  const setValid = m.wire('valid_set', and(newValid, or(cmd.accepted('update'), stepDone)));
   validBits.set(or(and(validBits, not(mux(clearValid, entryOnehot, zeroN))), mux(setValid, entryOnehot, zeroN)));
 
   // Key RAM: each entry's key, to find its old bitmap words.
@@ -183,7 +185,7 @@ export const bramCam = defineGenerator('cam/bram-cam', '1.0.0', bramCamSchema, (
 
   // Value RAM: written five cycles after the command register (see the header), read at s6
   // with the written word forwarded when both fall in the same cycle.
-  const d: Array<{ valid: Expr; slot: Expr; value: Expr }> = [{ valid: and(cmd.valid, or(cmd.is('write'), cmd.is('update'))), slot: cmd.slot, value: cmd.value }];
+  const d: Array<{ valid: Expr; slot: Expr; value: Expr }> = [{ valid: or(cmd.accepted('write'), cmd.accepted('update')), slot: cmd.slot, value: cmd.value }];
   for (let k = 1; k <= 4; k++) {
     const v = m.reg(`value_write_d${k}_reg`, 1, { reset: 0 });
     const sl = m.reg(`value_slot_d${k}_reg`, eb);

@@ -1,9 +1,9 @@
 // What every route-lookup CAM style shares: the lookup and result streams, the management
 // command port and its register stage, and the value layout printed into the header.
 
-import { CMD_OPS, CMD_OP_BITS } from '../../spec/route-table/geometry.ts';
+import { CMD_OPS, CMD_OP_BITS, type CmdOp, RESERVED_OP_RULE } from '../../spec/route-table/geometry.ts';
 import { type ValueLayout, VALID_BIT, valueLayout } from '../../spec/route-table/layout.ts';
-import { type Expr, type SignalRef, and, constant, eq } from '../ir/expr.ts';
+import { type Expr, type SignalRef, and, constant, eq, fold } from '../ir/expr.ts';
 import { type BundleField, bundleSink } from '../ir/interfaces.ts';
 import type { Module, OutputHandle, RegHandle } from '../ir/module.ts';
 import { intRange } from '../ir/params.ts';
@@ -61,28 +61,35 @@ export function lookupPorts(m: Module, keyWidth: number, valueWidth: number, tag
   return { key: s.tdata, tag: s.tuser, valid: s.tvalid, ready: s.tready, resultValid, resultHit, resultValue, resultTag };
 }
 
+/**
+ * The registered management command. Styles see the op only through accepted() and
+ * accepting(), which never match a reserved code: the shared rule (RESERVED_OP_RULE) that a
+ * command with a reserved op is accepted and ignored is kept here, once, for every style.
+ */
 export interface CommandRegs {
-  /** The command accepted last cycle. */
-  valid: RegHandle;
-  op: RegHandle;
+  /** A command with this op was accepted last cycle. */
+  accepted(op: CmdOp): Expr;
+  /** A command with a known op (write, update or delete) was accepted last cycle. */
+  readonly acceptedKnown: Expr;
+  /** A command with this op is accepted in this cycle. */
+  accepting(op: CmdOp): Expr;
+  /** A command with a known op is accepted in this cycle. */
+  readonly acceptingKnown: Expr;
+  /** Fields of the command accepted last cycle. */
   slot: RegHandle;
   key: RegHandle;
   value: RegHandle;
   /** Input side, for styles that act on the command as it is accepted. */
-  inValid: SignalRef;
-  inOp: SignalRef;
   inSlot: SignalRef;
   inKey: SignalRef;
   inValue: SignalRef;
-  /** 1 when the registered command has this op (a wire made on first use). */
-  is(op: keyof typeof CMD_OPS): Expr;
 }
 
 export function commandFields(keyWidth: number, valueWidth: number, slotBits: number): BundleField[] {
   return [
     { name: 'valid', width: 1, flow: 'forward', doc: 'management command' },
     { name: 'ready', width: 1, flow: 'backward', doc: 'command accepted when valid and ready' },
-    { name: 'op', width: CMD_OP_BITS, flow: 'forward', doc: `${CMD_OPS.write} write slot, ${CMD_OPS.update} update value, ${CMD_OPS.delete} delete slot` },
+    { name: 'op', width: CMD_OP_BITS, flow: 'forward', doc: `${CMD_OPS.write} write slot, ${CMD_OPS.update} update value, ${CMD_OPS.delete} delete slot; ${RESERVED_OP_RULE}` },
     { name: 'slot', width: slotBits, flow: 'forward', doc: 'slot to write (the table manager chooses it)' },
     { name: 'key', width: keyWidth, flow: 'forward', doc: 'route ID (write, update)' },
     { name: 'value', width: valueWidth, flow: 'forward', doc: 'value (write, update)' },
@@ -107,12 +114,32 @@ export function commandPort(m: Module, keyWidth: number, valueWidth: number, slo
   slot.set(s.slot, fire);
   key.set(s.key, fire);
   value.set(s.value, fire);
-  const made: Partial<Record<keyof typeof CMD_OPS, Expr>> = {};
-  return {
-    valid, op, slot, key, value,
-    inValid: s.valid, inOp: s.op, inSlot: s.slot, inKey: s.key, inValue: s.value,
-    is: (o) => (made[o] ??= m.wire(`cmd_is_${o}`, eq(op, constant(CMD_OPS[o], CMD_OP_BITS)))),
+  const ops = Object.keys(CMD_OPS) as CmdOp[];
+  const code = (o: CmdOp) => constant(CMD_OPS[o], CMD_OP_BITS);
+  const made = new Map<string, Expr>();
+  const once = (name: string, e: () => Expr): Expr => {
+    if (!made.has(name)) made.set(name, m.wire(name, e()));
+    return made.get(name)!;
   };
+  const accepted = (o: CmdOp) => once(`cmd_was_${o}`, () => and(valid, eq(op, code(o))));
+  const accepting = (o: CmdOp) => once(`cmd_in_${o}`, () => and(fire, eq(s.op, code(o))));
+  return {
+    accepted,
+    accepting,
+    get acceptedKnown() {
+      return once('cmd_was_known', () => fold('or', ops.map(accepted)));
+    },
+    get acceptingKnown() {
+      return once('cmd_in_known', () => fold('or', ops.map(accepting)));
+    },
+    slot, key, value,
+    inSlot: s.slot, inKey: s.key, inValue: s.value,
+  };
+}
+
+/** The rule for reserved op codes, for module headers. */
+export function reservedOpDoc(): string {
+  return `s_cmd_op: ${CMD_OPS.write} write, ${CMD_OPS.update} update, ${CMD_OPS.delete} delete; ${RESERVED_OP_RULE}.`;
 }
 
 export function layoutFor(valueWidth: number): ValueLayout {

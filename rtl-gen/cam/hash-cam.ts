@@ -31,14 +31,14 @@
 // bare block alone exceeds a 156.25 MHz cycle once routed. ram "inferred" prints a Verilog
 // memory any tool maps (iCE40, other families); both behave the same cycle for cycle.
 
-import { CMD_OPS, CMD_OP_BITS, HashGeometry } from '../../spec/route-table/geometry.ts';
+import { HashGeometry } from '../../spec/route-table/geometry.ts';
 import { maskBig } from '../../spec/route-table/hash.ts';
 import { type Expr, add, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange, oneOf, powerOfTwo } from '../ir/params.ts';
 import { ecp5Ram } from '../vendor/ecp5.ts';
-import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
+import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts, reservedOpDoc } from './common.ts';
 
 /** Key bits compared per LUT group in the first compare stage. */
 const COMPARE_GROUP = 8;
@@ -55,11 +55,25 @@ export function hashCamGeometry(p: { entries: number; ways: number; stash: numbe
   return new HashGeometry(p.entries, p.ways, p.stash, p.keyWidth, p.valueWidth);
 }
 
+/** The H3 masks in hex, as the header and docs/route-table.md print them: masks[way][index bit]. */
+export function hashMasksHex(g: HashGeometry): string[][] {
+  const digits = Math.ceil(g.keyWidth / 4);
+  return g.hash.masks.map((way) => way.map((mask) => `0x${maskBig(mask).toString(16).padStart(digits, '0')}`));
+}
+
+/** Header lines: how a route ID is hashed to its index in each way. */
+function hashDocs(g: HashGeometry): string[] {
+  return [
+    `H3 hashes: bit b of a route ID's index in way w is the XOR (parity) of the route ID bits set in mask[w][b] (mask bit 0 = route ID bit 0):`,
+    ...hashMasksHex(g).map((way, w) => `  way ${w}: ${way.map((mk, b) => `[${b}] ${mk}`).join(' ')}`),
+  ];
+}
+
 export function hashCamTiming(p: { entries: number; ways: number }): CamTiming {
   return { latency: 8, visibility: { write: 0, update: 0, delete: 0 }, busyAfter: { write: 0, update: 0, delete: 0 }, clearCycles: p.entries / p.ways };
 }
 
-export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (p, info) => {
+export const hashCam = defineGenerator('cam/hash-cam', '1.1.0', hashCamSchema, (p, info) => {
   const g = hashCamGeometry(p);
   const layout = layoutFor(p.valueWidth);
   const t = hashCamTiming(p);
@@ -75,6 +89,8 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     'A lookup sees every command accepted up to and including its own cycle, and none later.',
     `Commands are accepted every cycle, except during the ${t.clearCycles}-cycle clear pass after reset.`,
     'Word of each way: {route ID, value}; a slot matches when its key equals the route ID and value bit 0 (valid) is 1.',
+    reservedOpDoc(),
+    ...hashDocs(g),
     ...layoutDocs(layout),
   );
   m.clock();
@@ -94,8 +110,8 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
 
   // Second command stage: RAM words are written from here.
   const d1Word = m.reg('cmd_d1_word_reg', ww, { doc: '{route ID, value} to write; zero for a delete and the clear pass' });
-  const d1Stores = m.wire('cmd_stores', and(cmd.valid, or(cmd.is('write'), or(cmd.is('update'), cmd.is('delete')))));
-  d1Word.set(mux(or(clearing, cmd.is('delete')), constant(0, ww), concat(cmd.key, cmd.value)));
+  const d1Stores = m.wire('cmd_stores', cmd.acceptedKnown);
+  d1Word.set(mux(or(clearing, cmd.accepted('delete')), constant(0, ww), concat(cmd.key, cmd.value)));
   const d1Value = m.slice(d1Word, vw - 1, 0);
 
   const slotHi = g.slotBits - 1;
@@ -198,16 +214,15 @@ export const hashCam = defineGenerator('cam/hash-cam', '1.0.0', hashCamSchema, (
     d2Value.set(d1Value);
     // Write enables are decoded a stage ahead and registered, so each stash register is
     // enabled straight from a flip-flop.
-    const fire = m.wire('cmd_accept', and(cmd.inValid, not(clearing)));
-    const inWrite = m.wire('cmd_in_is_write', eq(cmd.inOp, constant(CMD_OPS.write, CMD_OP_BITS)));
-    const newValid = m.wire('cmd_stash_valid', and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
+    // Only write, update and delete touch a stash entry's valid bit: a reserved op code changes nothing.
+    const newValid = m.wire('cmd_stash_valid', and(not(cmd.accepted('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
     for (let j = 0; j < p.stash; j++) {
       const slot = constant(p.entries + j, g.slotBits);
-      const inSel = m.wire(`cmd_in_stash${j}`, and(fire, eq(cmd.inSlot, slot)));
+      const inSlot = m.wire(`cmd_in_stash${j}`, eq(cmd.inSlot, slot));
       const keyWrite = m.reg(`stash${j}_key_write_reg`, 1, { reset: 0, doc: `the registered command writes stash ${j}'s key` });
-      keyWrite.set(and(inSel, inWrite));
+      keyWrite.set(and(cmd.accepting('write'), inSlot));
       const validWrite = m.reg(`stash${j}_valid_write_reg`, 1, { reset: 0, doc: `the registered command writes stash ${j}'s valid bit` });
-      validWrite.set(inSel);
+      validWrite.set(and(cmd.acceptingKnown, inSlot));
       const valueWrite = m.reg(`stash${j}_value_write_d2_reg`, 1, { reset: 0, doc: `stash ${j}'s value is written now` });
       valueWrite.set(and(d1Valid, eq(d1Slot, slot)));
       const key = m.reg(`stash${j}_key_reg`, kw);

@@ -16,12 +16,12 @@
 // between the compare and the value read, so a lookup always pairs a key with the value
 // written by the same command (old entry or new entry, never a mix).
 
-import { AssociativeGeometry, CMD_OPS, CMD_OP_BITS } from '../../spec/route-table/geometry.ts';
+import { AssociativeGeometry } from '../../spec/route-table/geometry.ts';
 import { type Expr, and, concat, constant, eq, fold, mux, not, or, reduce } from '../ir/expr.ts';
 import { defineGenerator } from '../ir/generator.ts';
 import { Module, type RegHandle } from '../ir/module.ts';
 import { intRange } from '../ir/params.ts';
-import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts } from './common.ts';
+import { type CamTiming, VALID_BIT, commandPort, commonSchema, layoutDocs, layoutFor, lookupPorts, reservedOpDoc } from './common.ts';
 
 /** Key bits compared per LUT group in the first compare stage. */
 const COMPARE_GROUP = 8;
@@ -56,7 +56,7 @@ function lowestSetBit(m: Module, bits: Expr, name: string): Expr {
   return concat(...out.reverse());
 }
 
-export const registerCam = defineGenerator('cam/register-cam', '1.0.0', registerCamSchema, (p, info) => {
+export const registerCam = defineGenerator('cam/register-cam', '1.1.0', registerCamSchema, (p, info) => {
   const g = registerCamGeometry(p);
   const layout = layoutFor(p.valueWidth);
   const n = p.entries;
@@ -67,6 +67,7 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
     `One lookup per cycle; the result appears ${t.latency} cycles after the request, with its tag.`,
     'A lookup sees every command accepted in an earlier cycle and none later; commands are accepted every cycle.',
     'When several entries match, the lowest-numbered wins (the table manager never stores a key twice).',
+    reservedOpDoc(),
     ...layoutDocs(layout),
   );
   m.clock();
@@ -82,12 +83,13 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
     m.wire(name, concat(...Array.from({ length: n }, (_, i) => eq(slot, constant(i, g.slotBits))).reverse()));
   const inSelect = decode(cmd.inSlot, 'cmd_in_entry_select');
   const keyWrite = m.reg('entry_key_write_reg', n, { reset: 0, doc: 'entries whose key the registered command writes' });
-  keyWrite.set(mux(and(cmd.inValid, eq(cmd.inOp, constant(CMD_OPS.write, CMD_OP_BITS))), inSelect, zeroN));
+  keyWrite.set(mux(cmd.accepting('write'), inSelect, zeroN));
   const validWrite = m.reg('entry_valid_write_reg', n, { reset: 0, doc: 'entries whose valid bit the registered command writes' });
-  validWrite.set(mux(cmd.inValid, inSelect, zeroN));
+  // Only write, update and delete touch the valid bit: a reserved op code changes nothing.
+  validWrite.set(mux(cmd.acceptingKnown, inSelect, zeroN));
 
   // Value writes trail the key writes by VALUE_DELAY cycles (see the header).
-  let valWrite: Expr = m.wire('value_write', and(cmd.valid, or(cmd.is('write'), cmd.is('update'))));
+  let valWrite: Expr = m.wire('value_write', or(cmd.accepted('write'), cmd.accepted('update')));
   let valSlot: Expr = cmd.slot;
   let valData: Expr = cmd.value;
   for (let k = 1; k < VALUE_DELAY; k++) {
@@ -104,7 +106,7 @@ export const registerCam = defineGenerator('cam/register-cam', '1.0.0', register
   const valueData = m.reg(`value_data_d${VALUE_DELAY}_reg`, p.valueWidth);
   valueData.set(valData);
 
-  const newValid = m.wire('cmd_entry_valid', and(not(cmd.is('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
+  const newValid = m.wire('cmd_entry_valid', and(not(cmd.accepted('delete')), m.slice(cmd.value, VALID_BIT, VALID_BIT)));
   const keys: Expr[] = [];
   const valids: Expr[] = [];
   const values: Expr[] = [];

@@ -13,8 +13,8 @@
 // Keys live in two on-chip key RAMs (keySlots x 256 bits each, written 32 bits at a time):
 // one read as a block enters, one for the final addition as it leaves. Keys apply per
 // packet: a key word goes into the entry copy at the first edge after its handshake at
-// which no packet of its slot is open (the requester says which packet is open on
-// pkt_open / pkt_slot), and into the exit copy exactly as many cycles later as a block takes
+// which no packet of its slot is open (the requester says a cycle ahead which packet will be
+// open, on pkt_open_next / pkt_slot_next), and into the exit copy exactly as many cycles later as a block takes
 // between the two reads. So every block sees one key throughout, every block of a packet
 // the key its first request saw, and blocks in flight keep the key they started with.
 // key_wr_ready is low in between.
@@ -114,8 +114,9 @@ export const keystreamEngine = defineGenerator(
       `${U}/${R} blocks per cycle. A request made while req_ok is 1 comes out on ks_data ${latency} cycles later (ks_valid); no backpressure.`,
       'ks_data: the 64 keystream bytes, byte 0 in bits 7:0.',
       'Key RAM: write 32-bit word key_wr_word (0 = key bytes 0-3) of slot key_wr_slot. Keys apply per packet: requests made from',
-      'the cycle after the handshake on use the word, except that while a packet of its slot is open (pkt_open, pkt_slot: begun by an',
-      'earlier request) the word waits for that packet to end; so every block of a packet has the key its first request saw.',
+      'the cycle after the handshake on use the word, except that while a packet of its slot is open (begun by an earlier request;',
+      'pkt_open_next, pkt_slot_next give the packet state after each edge) the word waits for that packet to end; so every block of',
+      'a packet has the key its first request saw.',
       `key_wr_ready is low for ${keyWriteBusyCycles(R, U, S, p.entryReg)} cycles after each word, plus any wait for an open packet of its slot.`,
       'rst drops the blocks in flight; it does not clear the key RAM, and a word taken before it still goes into both key copies.',
     );
@@ -129,8 +130,8 @@ export const keystreamEngine = defineGenerator(
     const reqSlot = m.input('req_slot', sb);
     const reqCounter = m.input('req_counter', fmt.counterBits);
     const reqNonce = m.input('req_nonce', fmt.nonceBits);
-    const pktOpen = m.input('pkt_open', 1, 'a packet begun by an earlier request is open: a request now continues it');
-    const pktSlot = m.input('pkt_slot', sb, 'key slot of the open packet (its words wait)');
+    const pktOpenNext = m.input('pkt_open_next', 1, 'after this edge a packet is open: the next request, if any, continues a packet begun by this or an earlier one');
+    const pktSlotNext = m.input('pkt_slot_next', sb, 'key slot of that packet (key words of its slot wait until it ends)');
 
     // ---- door: is the ring slot a request made now would take free? ----------------------------
     // A request at cycle t enters the ring at the edge ending cycle t + 2 and is loaded at
@@ -157,8 +158,9 @@ export const keystreamEngine = defineGenerator(
 
     // ---- key RAMs ------------------------------------------------------------------------------
     // Keys apply per packet: a word enters the entry copy at the first edge, from the one
-    // after its handshake on, at which no packet of its slot is open (pkt_open with pkt_slot:
-    // a packet begun earlier may still request blocks), so every block of a packet is made
+    // after its handshake on, at which no packet of its slot is open (a packet begun earlier
+    // may still request blocks; the requester says so a cycle ahead, pkt_open_next with
+    // pkt_slot_next, so the check is a register), so every block of a packet is made
     // with the key its first request saw, and a packet whose first beat comes after the
     // handshake uses the new word. A word written at an edge is seen by requests made in
     // that edge's cycle (they read the key RAM a cycle later).
@@ -168,58 +170,66 @@ export const keystreamEngine = defineGenerator(
     // The key path has no reset: rst (which drops the blocks in flight) leaves the key RAM
     // and a word under way alone, so the two copies never disagree; its flags power up 0, idle.
     const gap = passes * N;
-    if (gap < 3) throw new GenError(`chacha/keystream: a ring of ${N} register(s) making ${passes} pass(es) leaves ${gap} cycles between the key reads; the key path needs 3`);
+    if (gap < 4) throw new GenError(`chacha/keystream: a ring of ${N} register(s) making ${passes} pass(es) leaves ${gap} cycles between the key reads; the key path needs 4`);
     const kwPending = m.reg('kw_pending_reg', 1, { doc: 'a word is taken and not yet in the exit copy (key_wr_ready low)' });
     const cw = Math.ceil(Math.log2(gap + 1));
     const kwCounting = m.reg('kw_counting_reg', 1, { doc: 'the word is in the entry copy; kw_count_reg runs' });
     const kwCount = m.reg('kw_count_reg', cw, { doc: 'cycles until the word leaves for the exit copy' });
-    // The port is registered every cycle, with no enable: the handshake (kw_pending_reg
-    // through a LUT) reaching 37 clock enables took 5.1 ns of routing unrolled. A taken
-    // word is then held, under an enable straight from a register, for the exit copy.
-    const kwSlotR = m.reg('kw_slot_reg', sb, { doc: 'key_wr_slot of last cycle' });
-    const kwWordR = m.reg('kw_word_reg', 3, { doc: 'key_wr_word of last cycle' });
-    const kwDataR = m.reg('kw_data_reg', 32, { doc: 'key_wr_data of last cycle' });
+    const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
+    // The entry side has a copy of the busy flag of its own (kept apart): the pending flag
+    // sits by the count and the exit side, and reaching the entry from there took 4.6 ns
+    // unrolled.
+    const kwBusyEntry = m.reg('kw_busy_entry_reg', 1, { keep: true, doc: 'kw_pending_reg, for the entry side' });
+    // The port is registered by the entry copy while it is idle, under an enable straight
+    // from a register (the handshake through a LUT reaching 37 clock enables took 5.1 ns of
+    // routing unrolled), so the word taken sits there until it is in the entry copy.
+    const kwSlotE = m.reg('kw_slot_reg', sb, { doc: 'key_wr_slot, held from the handshake until the word is in the exit copy' });
+    const kwWordE = m.reg('kw_word_reg', 3);
+    const kwDataE = m.reg('kw_data_reg', 32);
+    kwSlotE.set(kwSlot, not(kwBusyEntry));
+    kwWordE.set(kwWord, not(kwBusyEntry));
+    kwDataE.set(kwData, not(kwBusyEntry));
+    // A copy held by the exit side, far from the entry copy, loaded the cycle after the handshake.
     const kwTaken = m.reg('kw_taken_reg', 1, { doc: 'a word was taken last cycle' });
-    const kwSlotH = m.reg('kw_held_slot_reg', sb, { doc: 'the word taken, until its exit copy is written' });
+    const kwSlotH = m.reg('kw_held_slot_reg', sb, { doc: 'the word taken, for the exit copy' });
     const kwWordH = m.reg('kw_held_word_reg', 3);
     const kwDataH = m.reg('kw_held_data_reg', 32);
-    const kwAccept = m.wire('key_wr_accept', and(kwValid, not(kwPending)));
+    kwTaken.set(kwAccept);
+    kwSlotH.set(kwSlotE, kwTaken);
+    kwWordH.set(kwWordE, kwTaken);
+    kwDataH.set(kwDataE, kwTaken);
     // One candidate enable per key word, decoded before the register: each reaches its own
     // RAM's cells through one gate, the packet check (one enable and a decode after it took
-    // 4.8 ns unrolled).
+    // 4.8 ns unrolled). The check is a register, worked out a cycle ahead from the packet the
+    // requester will have open and the word the entry side will hold (the open packet's slot
+    // from the requester compared in the cycle of the write took 6.3 ns of routing at U = 5).
     const kwEntry = m.reg('kw_entry_reg', KEY_WORDS, { doc: 'bit i: the word taken is key word i and is not yet in the entry copy' });
     const wordEnables = (valid: Expr, word: Expr) => concat(...Array.from({ length: KEY_WORDS }, (_, i) => and(valid, eq(word, constant(i, 3)))).reverse());
-    // The entry copy's enables get a copy of the busy flag of their own (kept apart): the
-    // pending flag sits by the count and the exit side, and reaching the entry from there
-    // took 4.6 ns unrolled.
-    const kwBusyEntry = m.reg('kw_busy_entry_reg', 1, { keep: true, doc: 'kw_pending_reg, for the entry copy\'s enables' });
-    // The word waiting for the entry copy: the port's registers the cycle after its
-    // handshake, the held ones after that.
-    const curSlot = m.wire('kw_entry_slot', mux(kwTaken, kwSlotR, kwSlotH));
-    const curData = m.wire('kw_entry_data', mux(kwTaken, kwDataR, kwDataH));
-    const blocked = m.wire('kw_entry_blocked', and(pktOpen, eq(pktSlot, curSlot)));
+    // Two registers, so that the requester's handshake reaches a flip-flop with no gate in
+    // front (a compare behind it took 6.4 ns at U = 5): the packet state, and whether its
+    // slot is the held word's.
+    const pktOpenR = m.reg('pkt_open_reg', 1, { doc: 'a packet begun by an earlier request is open' });
+    pktOpenR.set(pktOpenNext);
+    const slotMatch = m.reg('kw_slot_match_reg', 1, { doc: 'the open packet\'s slot is the held word\'s' });
+    slotMatch.set(eq(pktSlotNext, mux(kwBusyEntry, kwSlotE, kwSlot)));
+    const blocked = m.wire('kw_entry_blocked', and(pktOpenR, slotMatch));
     const each = (bit: Expr) => concat(...Array.from({ length: KEY_WORDS }, () => bit));
     const entryWe = m.wire('kw_entry_we', and(kwEntry, each(not(blocked))));
-    const entered = m.wire('kw_entered', and(reduce('or', kwEntry), not(blocked)));
     kwEntry.set(or(wordEnables(and(kwValid, not(kwBusyEntry)), kwWord), and(kwEntry, each(blocked))));
+    // The count, by the exit side, starts a cycle after the entry write, from a register.
+    const kwEntered = m.reg('kw_entered_reg', 1, { doc: 'the word went into the entry copy last cycle' });
+    kwEntered.set(and(reduce('or', kwEntry), not(blocked)));
     const kwExit = m.wire('key_wr_exit', and(kwCounting, eq(kwCount, constant(0, cw))));
-    kwSlotR.set(kwSlot);
-    kwWordR.set(kwWord);
-    kwDataR.set(kwData);
-    kwTaken.set(kwAccept);
-    kwSlotH.set(kwSlotR, kwTaken);
-    kwWordH.set(kwWordR, kwTaken);
-    kwDataH.set(kwDataR, kwTaken);
-    // The exit copy sits by the ring's tail, far from the entry copy: the word travels there
-    // through two register stages, so the count runs out two cycles before its write.
-    kwCount.set(mux(entered, constant(gap - 3, cw), sub(kwCount, constant(1, cw))));
-    kwCounting.set(or(entered, and(kwCounting, not(kwExit))));
+    // The exit copy is written through two register stages, so the count runs out two cycles
+    // before its write: gap - 4 counted from the cycle after the entry write.
+    kwCount.set(mux(kwEntered, constant(gap - 4, cw), sub(kwCount, constant(1, cw))));
+    kwCounting.set(or(kwEntered, and(kwCounting, not(kwExit))));
     const kwPendingNext = m.wire('kw_pending_next', or(kwAccept, and(kwPending, not(kwExit))));
     kwPending.set(kwPendingNext);
     kwBusyEntry.set(kwPendingNext);
     const entryKey = Array.from({ length: KEY_WORDS }, (_, i) => {
       const mem = m.memory(`entry_key${i}`, 32, p.keySlots, `key bytes ${4 * i}-${4 * i + 3} of each slot, read as blocks enter`);
-      mem.write(m.slice(entryWe, i, i), curSlot, curData);
+      mem.write(m.slice(entryWe, i, i), kwSlotE, kwDataE);
       return mem.readAsync(`entry_key${i}_rd`, reqSlotR);
     });
     // Two stages to the exit copy; the second carries a write enable per key word, decoded
@@ -319,10 +329,20 @@ export const keystreamEngine = defineGenerator(
       collision.set(constant(0, 1));
     } else {
       const tail = control(tailMeta);
-      const tailContinues = m.reg('tail_continues_reg', 1, { reset: 0, doc: 'the tail block goes round again' });
-      tailContinues.set(and(next.valid, ne(next.pass!, lastPass!)));
+      // The choice fans out to 640 bits spread over the ring's entry: one kept copy of it
+      // per row of the state (one copy reaching them all took 4.3 ns of routing at U = 5),
+      // the first also for the metadata.
+      const continues = and(next.valid, ne(next.pass!, lastPass!));
+      const copies = Array.from({ length: 4 }, (_, r) => {
+        const c = m.reg(`tail_continues${r}_reg`, 1, { reset: 0, keep: true, doc: `the tail block goes round again (for state row ${r}${r === 0 ? ' and the metadata' : ''})` });
+        c.set(continues);
+        return c;
+      });
+      const tailContinues = copies[0]!;
       const again = metaOf(tail.valid, tail.slot, add(tail.pass!, constant(1, pw)), tailCtx);
-      let st: Expr = mux(tailContinues, tailState, entState);
+      const rows = (x: Expr, name: string) => m.words(x, 4, name);
+      const [tailRows, entRows] = [rows(tailState, 'tail_state_row'), rows(entState, 'ent_state_row')];
+      let st: Expr = concat(...copies.map((c, r) => mux(c, tailRows[r]!, entRows[r]!)).reverse());
       let me: Expr = mux(tailContinues, again, fresh);
       for (let e = 0; e < entryRegs; e++) {
         const rs = m.reg(`ring_entry${e}_state_reg`, 512);

@@ -28,7 +28,7 @@ import { delayLine } from '../lib/delay-line.ts';
 import { fifo, flagNotZero, lutFifoLanes } from '../lib/fifo.ts';
 import { eventHistory } from '../lib/history.ts';
 import { TILE_FIFO_LATENCY, tileFifo } from '../lib/tile-fifo.ts';
-import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keystreamEngine } from './keystream.ts';
+import { CHACHA_CORE_PARAMS, checkUnits, engineLatency, keyWriteBusyCycles, keystreamEngine } from './keystream.ts';
 import { contextFormat } from '../../spec/chacha-stream.ts';
 
 export interface PipelineShape {
@@ -81,17 +81,30 @@ export const chachaPipeline = defineGenerator(
     // latency times the rate at which beats can enter (one per cycle, or fewer when blocks are the limit).
     const beatRate = Math.min(1, (B * U) / R);
     const depth = Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(beatRate * (latency + 2)) + 4)));
+    const busy = keyWriteBusyCycles(R, U, S, p.entryReg);
+    const bitsPerCycle = Math.min((512 * U) / R, W);
     m.describe(
       `ChaCha${R} packet cipher, ${W}-bit AXI-Stream, ${U} round unit(s) x ${S} stage(s): ${U}/${R} blocks per cycle.`,
+      `Rate: min(512 x U/R, W) = ${+bitsPerCycle.toFixed(2)} payload bits per cycle at full load on packets of whole 64-byte blocks (each packet starts a fresh block).`,
       `s_axis_tuser (first beat of a packet): counter [${fmt.counterLo + fmt.counterBits - 1}:${fmt.counterLo}],` +
         ` nonce [${fmt.nonceLo + fmt.nonceBits - 1}:${fmt.nonceLo}], key slot [${sb - 1}:0]; ignored on later beats.`,
-      'tdata byte 0 is bits 7:0; tkeep marks valid bytes (only the last beat may be partial).',
-      'm_axis_tuser[0]: the packet\'s block counter wrapped (drop the packet).',
+      'tdata byte 0 is bits 7:0. tkeep must be all ones on every beat but a packet\'s last, and on the last contiguous from byte 0;',
+      'the core does not check it: byte i of beat k is enciphered with byte k x W/8 + i of the packet\'s keystream whatever tkeep says.',
+      'Output bytes outside m_axis_tkeep are zero (never keystream). tkeep and tlast pass through unchanged.',
+      'm_axis_tuser[0]: the packet\'s block counter wrapped: set from the beat holding the wrapping block\'s first byte to the last beat',
+      '(a wrapped packet always has it on its last beat), clear on the beats before; such a packet must be dropped, its keystream repeats.',
       `Latency from an accepted first beat to its output beat on an idle core: ${latency} cycles (the keystream engine's ${ksLatency},`,
       `${B > 1 ? 'the register holding a block for its beats, ' : ''}the XOR register and the output FIFO). Output FIFO: ${depth} beats.`,
       'Keys apply per packet: a key word applies to exactly the packets whose first beat is accepted after the word\'s handshake',
       '(a word taken at the same edge as a first beat is not that packet\'s), and every block of a packet uses the key its first beat saw:',
       'a word for the slot of a packet still coming in waits, key_wr_ready low, until that packet\'s last beat is in.',
+      `key_wr_ready is low for ${busy} cycles after each word (a 256-bit key: 8 words in ${8 * (busy + 1)} cycles), plus any wait for an open packet of its slot.`,
+      'rst drops every beat accepted and not yet delivered and every block in flight: nothing from before it comes out, and a packet',
+      'partly delivered ends without tlast (reset its receiver too); the next beat after rst is a first beat. rst does not clear the',
+      'key RAM (keys survive it; after power-up they are undefined until written), and a key word taken before rst is still written.',
+      'status_error: sticky, cleared by rst: a block request met a block going round the ring (the slot schedule failed; never',
+      'expected; from then on keystream may be wrong). status_outstanding: beats accepted and not yet delivered, counting',
+      'acceptances one cycle and deliveries two cycles late; 0 on an idle core.',
     );
     m.clock();
     m.reset();
@@ -121,7 +134,11 @@ export const chachaPipeline = defineGenerator(
 
     const first = m.wire('first_beat', not(inPacket));
     const firstReq = m.wire('first_beat_req', not(inPacketReq));
-    const newBlock = m.wire('new_block', blkBeat ? or(first, eq(blkBeat, constant(0, bb))) : constant(1, 1));
+    // Whether the beat at the input starts a block is a register of its own (worked out from
+    // the next packet state and beat index), so the input handshake is one gate of registers
+    // (through a compare of the beat index it took 6.2 ns at U = 5).
+    const newBlockR = blkBeat ? m.reg('new_block_reg', 1, { reset: 1, doc: 'the beat at the input starts a block: a first beat, or beat 0 of a block' }) : undefined;
+    const newBlock: Expr = newBlockR ?? constant(1, 1);
     const ctxSlot = m.slice(s.tuser, sb - 1, 0);
     const ctxNonce = m.slice(s.tuser, fmt.nonceLo + fmt.nonceBits - 1, fmt.nonceLo);
     const ctxCounter = m.slice(s.tuser, fmt.counterLo + fmt.counterBits - 1, fmt.counterLo);
@@ -137,6 +154,7 @@ export const chachaPipeline = defineGenerator(
     // A beat is taken against a credit (a free place in the output FIFO); a beat starting a
     // block also needs the engine to take its request now. Both are registers.
     const accept = m.wire('in_fire', 1);
+    const inPacketNext = m.wire('in_packet_next', 1);
     // A straight engine keeps the counter and nonce in a delay line of the FIFO's RAM kind.
     const ctxRam = U === R ? ram : 'ring';
     const engine = m.instance(keystreamEngine({ rounds: R, units: U, stages: S, keySlots: p.keySlots, layout: p.layout, entryReg: p.entryReg, adders: p.adders, ctxRam }), 'engine', {
@@ -145,9 +163,10 @@ export const chachaPipeline = defineGenerator(
       req_slot: curSlot,
       req_nonce: curNonce,
       req_counter: curCounter,
-      // Key words of the open packet's slot wait for it to end (keys apply per packet).
-      pkt_open: inPacketReq,
-      pkt_slot: slot,
+      // Key words of the open packet's slot wait for it to end (keys apply per packet): the
+      // packet state after this edge, the next values of in_packet_req_reg and slot_reg.
+      pkt_open_next: inPacketNext,
+      pkt_slot_next: m.wire('slot_next', mux(first, ctxSlot, slot)),
     }, { unused: B > 1 ? [] : ['ks_valid'] });
     const cw = Math.log2(depth) + 1;
     // The status count: acceptances counted a cycle late and deliveries two cycles late,
@@ -170,35 +189,50 @@ export const chachaPipeline = defineGenerator(
     const acceptCtx = m.wire('in_fire_ctx', and(s.tvalid, and(creditOkCtx, blockOk)));
     inPacket.set(not(s.tlast), acceptCtx);
     inPacketReq.set(not(s.tlast), acceptCtx);
-    if (blkBeat) blkBeat.set(mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), acceptCtx);
+    m.assign(inPacketNext, mux(acceptCtx, not(s.tlast), inPacketReq));
+    if (blkBeat) {
+      const beatNext = m.wire('blk_beat_next', mux(acceptCtx, mux(s.tlast, constant(0, bb), add(blkBeat, constant(1, bb))), blkBeat));
+      blkBeat.set(beatNext);
+      newBlockR!.set(or(not(mux(acceptCtx, not(s.tlast), inPacket)), eq(beatNext, constant(0, bb))));
+    }
     ctr.set(counterAt(first), acceptCtx);
-    // counter + 1 (for the next block) and the top-value flag follow the same choice as
-    // cur_counter, each worked out before the choice, so nothing starts from cur_counter,
-    // which fans out to the engine. The + 1 is split in halves, and the high half is chosen
-    // between itself and itself + 1 by the low half's carry (from a register, worked out a
-    // cycle ahead, or a compare of tuser beside the adder): no carry runs the full width (a
-    // 33-bit + 1 behind its choice failed 195 MHz by 0.75 ns unrolled, a compare in front of
-    // the high half's carry by 1.1 ns); the top-value flag is compares, not a carry chain.
     const n = fmt.counterBits;
-    const h = n / 2;
+    const isOnes = (x: Expr) => eq(x, constant((1n << BigInt(x.width)) - 1n, x.width));
     const plusOne = (x: Expr) => add(x, constant(1, x.width));
-    const ctxHi = m.slice(s.tuser, fmt.counterLo + n - 1, fmt.counterLo + h);
-    const ctxLo = m.slice(s.tuser, fmt.counterLo + h - 1, fmt.counterLo);
-    const incHi = m.slice(ctrInc, n - 1, h);
-    const incLo = m.slice(ctrInc, h - 1, 0);
-    const isOnes = (x: Expr) => eq(x, constant(2 ** x.width - 1, x.width));
-    const isOnesLessOne = (x: Expr) => eq(x, constant(2 ** x.width - 2, x.width));
-    const incLoOnes = m.reg('counter_inc_lo_ones_reg', 1, { doc: 'the low half of counter_inc_reg is all ones: its + 1 carries' });
-    const ctxLoOnes = m.wire('ctx_counter_lo_ones', isOnes(ctxLo));
-    const nextInc = m.wire('counter_inc_next', concat(
-      mux(first, mux(ctxLoOnes, plusOne(ctxHi), ctxHi), mux(newBlock, mux(incLoOnes, plusOne(incHi), incHi), incHi)),
-      mux(first, plusOne(ctxLo), mux(newBlock, plusOne(incLo), incLo)),
-    ));
-    ctrInc.set(nextInc, acceptCtx);
-    incLoOnes.set(mux(first, isOnesLessOne(ctxLo), mux(newBlock, isOnesLessOne(incLo), incLoOnes)), acceptCtx);
-    // The block requested now has the top value when its counter is all ones.
-    const incIsOnes = and(incLoOnes, isOnes(incHi));
-    ctrTop.set(mux(first, and(ctxLoOnes, isOnes(ctxHi)), mux(newBlock, incIsOnes, ctrTop)), acceptCtx);
+    if (B > 1) {
+      // A packet's next block starts B >= 2 beats after its last one, so counter + 1 and the
+      // top-value flag can follow counter_reg a cycle behind, from a register and with no
+      // choice in front: nothing runs from tuser through an adder (tuser through a compare
+      // and the + 1's choices took 6.3 ns at U = 5).
+      ctrInc.set(plusOne(ctr));
+      ctrTop.set(isOnes(ctr));
+    } else {
+      // One block per beat: the next block may start in the next cycle, so counter + 1 (for
+      // the next block) and the top-value flag follow the same choice as
+      // cur_counter, each worked out before the choice, so nothing starts from cur_counter,
+      // which fans out to the engine. The + 1 is split in halves, and the high half is chosen
+      // between itself and itself + 1 by the low half's carry (from a register, worked out a
+      // cycle ahead, or a compare of tuser beside the adder): no carry runs the full width (a
+      // 33-bit + 1 behind its choice failed 195 MHz by 0.75 ns unrolled, a compare in front of
+      // the high half's carry by 1.1 ns); the top-value flag is compares, not a carry chain.
+      const h = n / 2;
+      const ctxHi = m.slice(s.tuser, fmt.counterLo + n - 1, fmt.counterLo + h);
+      const ctxLo = m.slice(s.tuser, fmt.counterLo + h - 1, fmt.counterLo);
+      const incHi = m.slice(ctrInc, n - 1, h);
+      const incLo = m.slice(ctrInc, h - 1, 0);
+      const isOnesLessOne = (x: Expr) => eq(x, constant(2 ** x.width - 2, x.width));
+      const incLoOnes = m.reg('counter_inc_lo_ones_reg', 1, { doc: 'the low half of counter_inc_reg is all ones: its + 1 carries' });
+      const ctxLoOnes = m.wire('ctx_counter_lo_ones', isOnes(ctxLo));
+      const nextInc = m.wire('counter_inc_next', concat(
+        mux(first, mux(ctxLoOnes, plusOne(ctxHi), ctxHi), mux(newBlock, mux(incLoOnes, plusOne(incHi), incHi), incHi)),
+        mux(first, plusOne(ctxLo), mux(newBlock, plusOne(incLo), incLo)),
+      ));
+      ctrInc.set(nextInc, acceptCtx);
+      incLoOnes.set(mux(first, isOnesLessOne(ctxLo), mux(newBlock, isOnesLessOne(incLo), incLoOnes)), acceptCtx);
+      // The block requested now has the top value when its counter is all ones.
+      const incIsOnes = and(incLoOnes, isOnes(incHi));
+      ctrTop.set(mux(first, and(ctxLoOnes, isOnes(ctxHi)), mux(newBlock, incIsOnes, ctrTop)), acceptCtx);
+    }
     // Between packets these follow tuser, which holds still while a first beat waits, so
     // they need not wait for the handshake (and accept fans out to fewer flops).
     nonce.set(ctxNonce, first);
@@ -206,12 +240,17 @@ export const chachaPipeline = defineGenerator(
     wrapped.set(curWrapped, acceptCtx);
 
     // ---- the beats wait in a delay line while their block is made -------------------------------
-    // Word: {beat index in block, wrapped, tlast, tkeep, tdata}; the low part is the output word's.
+    // Word: {copies of the beat index in block, wrapped, tlast, tkeep, tdata}; the low part is
+    // the output word's. The index chooses the beat's slice of the block for every data bit:
+    // one copy per 32 bits, each from a register of its own at the delay line's output (one
+    // copy reaching all 128 bits at U = 5 took 3.5 ns of routing; on ECP5 tiles the copies
+    // fill bits the tiles have spare).
     const outWidth = 1 + 1 + W / 8 + W;
-    const wordWidth = bb + outWidth;
+    const idxCopies = bb ? W / 32 : 0;
+    const wordWidth = idxCopies * bb + outWidth;
     const delayed = m.instance(delayLine({ width: wordWidth, delay, ram }), 'beat_delay', {
       d_valid: accept,
-      d: concat(...(blkBeat ? [blkBeat] : []), curWrapped, s.tlast, s.tkeep, s.tdata),
+      d: concat(...Array.from({ length: idxCopies }, () => blkBeat!), curWrapped, s.tlast, s.tkeep, s.tdata),
     });
     const beat = m.named(delayed.q!, 'delayed_beat');
     const bData = m.slice(beat, W - 1, 0);
@@ -224,16 +263,29 @@ export const chachaPipeline = defineGenerator(
       held.set(engine.ks_data!, engine.ks_valid!);
       block = held;
     }
-    const ksWords = m.words(block, B);
+    const ksWords = m.words(block, B, 'ks_block').map((w, i) => (bb ? m.named(w, `ks_word${i}`) : w));
     let slice: Expr = ksWords[0]!;
     if (bb) {
-      const idx = m.slice(beat, wordWidth - 1, outWidth, 'delayed_beat_index');
-      for (let i = 1; i < B; i++) slice = mux(eq(idx, constant(i, bb)), ksWords[i]!, slice);
+      const groups = Array.from({ length: idxCopies }, (_, g) => {
+        const idx = m.named(m.slice(beat, outWidth + (g + 1) * bb - 1, outWidth + g * bb), `delayed_beat_index${g}`);
+        let part: Expr = m.slice(ksWords[0]!, 32 * g + 31, 32 * g);
+        for (let i = 1; i < B; i++) part = mux(eq(idx, constant(i, bb)), m.slice(ksWords[i]!, 32 * g + 31, 32 * g), part);
+        return part;
+      });
+      slice = concat(...groups.reverse());
     }
-    const xValid = m.reg('xor_valid_reg', 1, { reset: 0 });
-    const xWord = m.reg('xor_word_reg', outWidth, { doc: '{wrapped, tlast, tkeep, tdata ^ keystream}' });
-    xValid.set(delayed.q_valid!);
-    xWord.set(concat(bRest, xor(bData, m.named(slice, 'keystream_slice'))));
+    // The word's valid bit goes to each lane of the output FIFO from a register of its own
+    // (kept apart): one register reaching the nine ECP5 lanes of U5 s4 W128 took 5.4 ns of routing.
+    const lanes = ram === 'ecp5' ? Math.ceil(outWidth / 18) : ram === 'lut' ? lutFifoLanes(outWidth, depth) : 1;
+    const laneValids = !p.outGather && lanes > 1;
+    const xValids = Array.from({ length: laneValids ? lanes : 1 }, (_, i) => m.reg(laneValids ? `xor_valid${i}_reg` : 'xor_valid_reg', 1, { reset: 0, keep: laneValids, doc: laneValids ? `a word for output FIFO lane ${i}` : undefined }));
+    const xWord = m.reg('xor_word_reg', outWidth, { doc: '{wrapped, tlast, tkeep, (tdata ^ keystream) & tkeep bytes}' });
+    for (const v of xValids) v.set(delayed.q_valid!);
+    // Bytes outside tkeep come out zero, not as plaintext XOR keystream: a receiver that
+    // ignores tkeep then sees no keystream, and nothing of a block leaks past its packet.
+    const keep = m.named(m.slice(beat, W + W / 8 - 1, W), 'delayed_beat_keep');
+    const keepMask = concat(...Array.from({ length: W / 8 }, (_, i) => m.slice(keep, W / 8 - 1 - i, W / 8 - 1 - i)).flatMap((b) => Array<Expr>(8).fill(b)));
+    xWord.set(concat(bRest, and(xor(bData, m.named(slice, 'keystream_slice')), keepMask)));
 
     // ---- output FIFO: credited, so its write needs no handshake ---------------------------------
     // Lanes with pointers and flags of their own keep every enable local: one per block-RAM
@@ -241,12 +293,11 @@ export const chachaPipeline = defineGenerator(
     // each lane ends in a register slice, so m_axis_tready reaches one LUT per lane. Or, on
     // ECP5 tiles with outGather, one head for the reader's ready (lib/tile-fifo).
     if (p.outGather && ram !== 'ecp5') throw new GenError(`chacha/pipeline: outGather gathers ECP5 block-RAM tiles; fifoRam is "${ram}"`);
-    const lanes = ram === 'ecp5' ? Math.ceil(outWidth / 18) : ram === 'lut' ? lutFifoLanes(outWidth, depth) : 1;
     const outFifo = p.outGather
       ? tileFifo({ width: outWidth, depth })
-      : fifo({ width: outWidth, depth, ram, credited: true, lanes, outSlice: true });
+      : fifo({ width: outWidth, depth, ram, credited: true, lanes, laneValids, outSlice: true });
     const out = m.instance(outFifo, 'out_fifo', {
-      s_valid: xValid,
+      s_valid: concat(...[...xValids].reverse()),
       s_data: xWord,
       m_ready: o.tready,
     }, { unused: ['s_ready'] });

@@ -4,12 +4,13 @@
 // test/cam/route-table-doc.test.ts fails when the committed file differs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CMD_OPS, CMD_OP_BITS } from '../../spec/route-table/geometry.ts';
+import { CMD_OPS, CMD_OP_BITS, RESERVED_OP_RULE } from '../../spec/route-table/geometry.ts';
+import { hashIndex, keyWords } from '../../spec/route-table/hash.ts';
 import { DEFAULT_VALUE_WIDTH, MAX_VALUE_WIDTH, MIN_VALUE_WIDTH, encodeAction, valueLayout } from '../../spec/route-table/layout.ts';
 import { MAX_CUCKOO_MOVES } from '../../host/table/manager.ts';
 import { bramCamTiming } from '../../rtl-gen/cam/bram-cam.ts';
 import type { CamTiming } from '../../rtl-gen/cam/common.ts';
-import { hashCam, hashCamTiming } from '../../rtl-gen/cam/hash-cam.ts';
+import { hashCam, hashCamGeometry, hashCamTiming, hashMasksHex } from '../../rtl-gen/cam/hash-cam.ts';
 import { REGISTER_CAM_TIMING, VALUE_DELAY } from '../../rtl-gen/cam/register-cam.ts';
 
 function table(head: string[], rows: string[][]): string {
@@ -22,6 +23,11 @@ export function generateRouteTableDoc(): string {
   const exampleFwd = encodeAction(l, { kind: 'forward', port: 3, nextRoute: 0x1234_5678_9abcn, qos: true });
   const exampleLocal = encodeAction(l, { kind: 'local', channel: 42n, qos: false });
   const m = hashCam({});
+  const p = m.generator.params as { entries: number; ways: number; stash: number; keyWidth: number; valueWidth: number };
+  const hg = hashCamGeometry(p);
+  const examples = [1n, 0x0123456789abcdef0011223344556677n, (1n << 128n) - 1n].map((key) => ({
+    key, indices: Array.from({ length: hg.ways }, (_, w) => hashIndex(hg.hash, w, keyWords(key, hg.keyWidth))),
+  }));
   const ports = m.ports.map((p) => [`\`${p.name}\``, p.dir === 'input' ? 'in' : 'out', p.name === 'clk' || p.name === 'rst' ? '1' : `${p.width}`, p.doc ?? '']);
   const hashT = hashCamTiming({ entries: 4096, ways: 4 });
   const bramT = bramCamTiming({ entries: 256 });
@@ -73,7 +79,8 @@ ${table(['op', 'Code', 'Effect'], [
   ['delete', `${CMD_OPS.delete}`, 'slot emptied (key and value fields ignored)'],
 ])}
 
-\`s_cmd_op\` is ${CMD_OP_BITS} bits; code 3 is reserved and does nothing.
+\`s_cmd_op\` is ${CMD_OP_BITS} bits; ${RESERVED_OP_RULE}, in every style (so a stray code can
+neither revive a deleted slot, nor delete or rekey a live one).
 
 Slot numbering:
 
@@ -81,8 +88,22 @@ Slot numbering:
   several entries match, the lowest wins;
 - hashed table: way *w*, index *i* is slot *w* x depth + *i* (depth = entries / ways), stash
   entry *j* is slot entries + *j*. A route can be found only at index hash_w(route ID) of way
-  *w* (H3 hashes, masks from \`spec/route-table/hash.ts\`) or in the stash; the first match in the
-  order way 0, way 1, ..., stash wins.
+  *w* (H3 hashes, see below) or in the stash; the first match in the order way 0, way 1, ...,
+  stash wins.
+
+## Hash functions of the hashed table
+
+Bit *b* of a route ID's index in way *w* is the parity (XOR) of the route ID's bits that are
+set in mask[*w*][*b*]: index_w = sum over b of parity(route ID AND mask[w][b]) x 2^b. Mask bit 0
+is route ID bit 0. The masks are fixed random bits (\`spec/route-table/hash.ts\` makes them from a
+seeded generator; the table manager and the generator use the same ones); those of any other
+size are listed in the header of its generated Verilog. For the default table
+(${m.generator.params.entries} slots, ${hg.ways} ways of ${hg.depth}, ${hg.keyWidth}-bit route ID, ${hg.indexBits} index bits):
+
+${table(['Way', 'Index bit', 'Mask'], hashMasksHex(hg).flatMap((way, w) => way.map((mk, b) => [`${w}`, `${b}`, `\`${mk}\``])))}
+
+Examples to check an implementation against (index in each way, way 0 first):
+${examples.map((e) => `\n- route ID \`0x${e.key.toString(16).padStart(32, '0')}\`: ${e.indices.join(', ')}`).join('')}
 
 ## Timing
 

@@ -129,6 +129,8 @@ export class PipelineDriver {
       sinks: [{ prefix: 'm_axis', fields: FIELDS, expect: expectBeats, stalls: opts.stalls }],
       maxCycles: opts.maxCycles ?? beats.length * 64 + 10_000,
     });
+    // Sticky: the ring's slot schedule never failed during the run.
+    if (this.dut.status_error.value !== 0) throw new Error(`${this.name}: status_error is set: a block request met a block going round the ring`);
     const got = unpackBeats(this.dut, 'm_axis', FIELDS, r.out[0]!, Math.min(r.received[0]!, expectBeats));
     const out: OutPacket[] = [];
     let bytes: number[] = [];
@@ -136,7 +138,10 @@ export class PipelineDriver {
     for (const b of got) {
       const keep = BigInt(b.tkeep!);
       const data = bigToBytes(BigInt(b.tdata!), this.beatBytes);
-      for (let i = 0; i < this.beatBytes; i++) if ((keep >> BigInt(i)) & 1n) bytes.push(data[i]!);
+      for (let i = 0; i < this.beatBytes; i++) {
+        if ((keep >> BigInt(i)) & 1n) bytes.push(data[i]!);
+        else if (data[i] !== 0) throw new Error(`${this.name}: output beat ${bytes.length} of packet ${out.length} has byte ${i} outside tkeep set to ${data[i]} (must be zero)`);
+      }
       flags.push(Number(b.tuser) === 1);
       if (Number(b.tlast) === 1) {
         out.push({ data: Uint8Array.from(bytes), wrappedBeats: flags });

@@ -19,6 +19,19 @@ export const CMD_OPS = {
 export type CmdOp = keyof typeof CMD_OPS;
 export const CMD_OP_BITS = 2;
 
+/**
+ * The one rule for codes of `s_cmd_op` that name no operation (3 today), shared by every
+ * table style: such a command is accepted like any other, in one cycle, and ignored.
+ * Ignored rather than refused: a port that stalled on a bad code would stop the table
+ * manager behind it, and nothing a reserved code could do is safer than nothing.
+ */
+export const RESERVED_OP_RULE = 'any other code is reserved: a command with one is accepted in one cycle and ignored (it changes no slot)';
+
+/** The operation a code on `s_cmd_op` names, or undefined for a reserved code (RESERVED_OP_RULE). */
+export function opOfCode(code: number): CmdOp | undefined {
+  return (Object.keys(CMD_OPS) as CmdOp[]).find((op) => CMD_OPS[op] === code);
+}
+
 export interface CamCommand {
   readonly op: CmdOp;
   readonly slot: number;

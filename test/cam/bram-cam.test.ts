@@ -7,7 +7,7 @@ import { valueLayout } from '../../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { bramCam, bramCamGeometry, bramCamTiming } from '../../rtl-gen/cam/bram-cam.ts';
 import { type SimDut, runCycles, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload } from '../../testbed/cam-driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 256, sliceBits: 8, keyWidth: 128, valueWidth: 64, tagWidth: 16 },
@@ -34,7 +34,7 @@ describe.each(configs)('transposed block-RAM CAM %o', (cfg) => {
     const s = fresh();
     const mgr = new TableManager(geometry);
     const st = randomWorkload(s, mgr, layout, new Rng(501 + cfg.entries), {
-      cycles: 95_000, lookupRate: 0.9, opRate: 0.5, targetOccupancy: 0.9, cmdGap: 0.1, resetEvery: 40_000,
+      cycles: 95_000, lookupRate: 0.9, opRate: 0.5, targetOccupancy: 0.9, cmdGap: 0.1, resetEvery: 40_000, reservedRate: 0.02,
     });
     const r = s.run(dut);
     expect(r.checked).toBe(st.lookups);
@@ -42,6 +42,13 @@ describe.each(configs)('transposed block-RAM CAM %o', (cfg) => {
     expect(st.maxOccupancy).toBeGreaterThanOrEqual(0.9);
     expect(st.duplicateInserts).toBeGreaterThan(0);
     expect(st.resets).toBeGreaterThanOrEqual(2);
+    expect(st.reserved).toBeGreaterThan(100);
+  });
+
+  it('ignores commands with a reserved op code: they neither revive, delete nor rekey an entry', () => {
+    const s = fresh();
+    reservedOpSequence(s, layout, new Rng(11), () => ({ dead: 0, live: cfg.entries - 1 }), () => ({ dead: 3, live: 1 }));
+    expect(s.run(dut).checked).toBe(s.lookups);
   });
 
   it('fills to capacity with one-bit neighbours, reports the full table, deletes and reinserts', () => {

@@ -7,7 +7,7 @@ import { valueLayout } from '../../spec/route-table/layout.ts';
 import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { hashCam, hashCamGeometry, hashCamTiming } from '../../rtl-gen/cam/hash-cam.ts';
 import { type SimDut, runCycles, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload } from '../../testbed/cam-driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 4096, ways: 4, stash: 4, keyWidth: 128, valueWidth: 64, tagWidth: 16, occupancy: 0.9 },
@@ -34,7 +34,7 @@ describe.each(configs)('hashed CAM %o', ({ occupancy, ...cfg }) => {
     s.idle(timing.clearCycles);
     const mgr = new TableManager(geometry);
     const st = randomWorkload(s, mgr, layout, new Rng(301 + cfg.entries), {
-      cycles: 95_000, lookupRate: 0.9, opRate: 0.6, targetOccupancy: occupancy, cmdGap: 0.1, resetEvery: 40_000,
+      cycles: 95_000, lookupRate: 0.9, opRate: 0.6, targetOccupancy: occupancy, cmdGap: 0.1, resetEvery: 40_000, reservedRate: 0.02,
     });
     const r = s.run(dut);
     expect(r.checked).toBe(st.lookups);
@@ -43,6 +43,16 @@ describe.each(configs)('hashed CAM %o', ({ occupancy, ...cfg }) => {
     expect(st.duplicateInserts).toBeGreaterThan(0);
     expect(st.resets).toBeGreaterThanOrEqual(2);
     expect(mgr.stats.cuckooMoves).toBeGreaterThan(0);
+    expect(st.reserved).toBeGreaterThan(100);
+  });
+
+  it('ignores commands with a reserved op code, in the ways and in the stash: they neither revive, delete nor rekey a slot', () => {
+    const s = fresh();
+    s.idle(timing.clearCycles);
+    // Way slots the keys are found in (way 0 for one, the last way for the other), then stash slots.
+    reservedOpSequence(s, layout, new Rng(11), (dead, live) => ({ dead: geometry.candidates(dead)[0]!, live: geometry.candidates(live)[cfg.ways - 1]! }));
+    if (cfg.stash > 0) reservedOpSequence(s, layout, new Rng(12), () => ({ dead: geometry.stashSlot(0), live: geometry.stashSlot(cfg.stash - 1) }));
+    expect(s.run(dut).checked).toBe(s.lookups);
   });
 
   it(`fills past ${occupancy * 100}% with no failed insert, every route found, neighbours missed, until full`, () => {

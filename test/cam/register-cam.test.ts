@@ -8,7 +8,7 @@ import { TableFullError, TableManager } from '../../host/table/manager.ts';
 import { REGISTER_CAM_TIMING, registerCam, registerCamGeometry } from '../../rtl-gen/cam/register-cam.ts';
 import { GenError } from '../../rtl-gen/ir/errors.ts';
 import { type SimDut, simulate } from '../../sim/index.ts';
-import { Rng, Schedule, flipBit, randomValue, randomWorkload } from '../../testbed/cam-driver.ts';
+import { Rng, Schedule, flipBit, randomValue, randomWorkload, reservedOpSequence } from '../../testbed/cam-driver.ts';
 
 const configs = [
   { entries: 64, keyWidth: 128, valueWidth: 64, tagWidth: 16 },
@@ -33,7 +33,7 @@ describe.each(configs)('register CAM %o', (cfg) => {
     const s = fresh();
     const mgr = new TableManager(geometry);
     const st = randomWorkload(s, mgr, layout, new Rng(101 + cfg.entries), {
-      cycles: 90_000, lookupRate: 0.9, opRate: 0.5, targetOccupancy: 0.85, cmdGap: 0.2, resetEvery: 30_000,
+      cycles: 90_000, lookupRate: 0.9, opRate: 0.5, targetOccupancy: 0.85, cmdGap: 0.2, resetEvery: 30_000, reservedRate: 0.02,
     });
     const r = s.run(dut);
     expect(r.checked).toBe(st.lookups);
@@ -41,6 +41,13 @@ describe.each(configs)('register CAM %o', (cfg) => {
     expect(st.fullInserts).toBeGreaterThan(0);
     expect(st.duplicateInserts).toBeGreaterThan(0);
     expect(st.resets).toBeGreaterThanOrEqual(2);
+    expect(st.reserved).toBeGreaterThan(100);
+  });
+
+  it('ignores commands with a reserved op code: they neither revive, delete nor rekey an entry', () => {
+    const s = fresh();
+    reservedOpSequence(s, layout, new Rng(11), () => ({ dead: 0, live: cfg.entries - 1 }), () => ({ dead: 3, live: 1 }));
+    expect(s.run(dut).checked).toBe(s.lookups);
   });
 
   it('fills to capacity, reports the full table, then deletes and reinserts', () => {

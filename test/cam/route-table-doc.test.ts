@@ -32,4 +32,24 @@ describe('docs/route-table.md', () => {
     const local = BigInt(/channel 42 = `(0x[0-9a-f]+)`/.exec(text)![1]!);
     expect(decodeAction(valueLayout(64), local)).toEqual({ kind: 'local', channel: 42n, qos: false });
   });
+
+  it('lists H3 masks that place the example route IDs where it says, computed from the page alone', () => {
+    // An outsider's hash: parity of (route ID AND mask), bit by bit, from the printed table.
+    const masks = new Map<number, bigint[]>();
+    for (const r of text.matchAll(/^\| (\d+) \| (\d+) \| `(0x[0-9a-f]+)` \|$/gm)) {
+      const w = Number(r[1]);
+      if (!masks.has(w)) masks.set(w, []);
+      masks.get(w)![Number(r[2])] = BigInt(r[3]!);
+    }
+    expect(masks.size).toBe(4);
+    const parity = (x: bigint): number => x.toString(2).split('').filter((c) => c === '1').length % 2;
+    const examples = [...text.matchAll(/^- route ID `(0x[0-9a-f]+)`: ([\d, ]+)$/gm)];
+    expect(examples).toHaveLength(3);
+    for (const e of examples) {
+      const key = BigInt(e[1]!);
+      const want = e[2]!.split(', ').map(Number);
+      const got = [...masks.values()].map((bits) => bits.reduce((idx, mask, b) => idx | (parity(key & mask) << b), 0));
+      expect(got).toEqual(want);
+    }
+  });
 });

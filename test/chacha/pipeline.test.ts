@@ -160,11 +160,13 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     const out: OutPacket[] = [];
     let bytes: number[] = [];
     let flags: boolean[] = [];
+    let stray = 0;
     const take = () => {
       if (d.m_axis_tvalid.value !== 1 || d.m_axis_tready.value !== 1) return;
       const keep = d.m_axis_tkeep.big;
       bigToBytes(d.m_axis_tdata.big, drv.beatBytes).forEach((b, i) => {
         if ((keep >> BigInt(i)) & 1n) bytes.push(b);
+        else if (b !== 0) stray++;
       });
       flags.push(d.m_axis_tuser.value === 1);
       if (d.m_axis_tlast.value === 1) {
@@ -232,6 +234,7 @@ describe.each(CONFIGS)('ChaCha pipeline r$rounds u$units s$stages w$width $layou
     }
     drv.keys.forEach((_, s) => (drv.keys[s] = model[s]!));
     expect(wordsInside).toBeGreaterThanOrEqual(10); // rewrites really fell inside packets of their slot
+    expect(stray, 'output bytes outside tkeep that are not zero').toBe(0);
     checkPackets(drv, sent, out, sent.map((p, i) => {
       return cipherPacket({ key: keysOf[i]!, nonce: p.nonce, counter: p.counter }, p.data, drv.beatBytes, cfg.rounds, cfg.layout);
     }));

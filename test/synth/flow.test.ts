@@ -1,12 +1,12 @@
 // The synthesis flow end to end on a small core: yosys area figures are read from
 // `stat -json`, nextpnr's fmax from its JSON report agrees with the last "Max frequency"
 // line of its log (the one that counts), utilisation covers the core, and a rerun of an
-// unchanged design can take the saved result.
-import { readFileSync, statSync } from 'node:fs';
+// unchanged design can take the saved result, and placer seeds of one design share a yosys run.
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarterRound } from '../../rtl-gen/chacha/quarter-round.ts';
-import { savedSynthResult, synthesize } from '../../synth/flow.ts';
+import { SYNTH_DIR, savedSynthResult, synthesize } from '../../synth/flow.ts';
 
 function lastMaxFrequency(log: string): number {
   const all = [...log.matchAll(/Max frequency for clock '[^']*clk[^']*': ([\d.]+) MHz/g)];
@@ -41,6 +41,18 @@ describe('saved results', () => {
     expect(statSync(log).mtimeMs).toBe(stamp);
     // No saved place and route at this clock: nothing to reuse.
     expect(savedSynthResult(qr, { device: 'ice40-hx8k', freqMHz: 77 })).toBeUndefined();
+  });
+});
+
+describe('placer seeds', () => {
+  it('run yosys once per design: another seed takes the netlist and area of the first', async () => {
+    const qr = quarterRound({ stages: 1 });
+    rmSync(join(SYNTH_DIR, `${qr.name}-ice40-hx8k-seed7`), { recursive: true, force: true });
+    const a = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true });
+    const b = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true, seed: 7 });
+    expect(b.dir).not.toBe(a.dir);
+    expect(b.area).toEqual(a.area);
+    expect(existsSync(join(b.dir, 'area', 'yosys.log'))).toBe(false); // yosys did not run there
   });
 });
 
