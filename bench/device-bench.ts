@@ -9,10 +9,12 @@
 // speed: the Verilated forwarding plane, its rules written by the driver (OffloadTable), fed
 // real link frames of real sessions (testbed/forwarding/twin.ts makes them): Mb/s of link
 // frames forwarded per second of wall time, and Verilator cycles per second. Medians of 5
-// runs; writes bench/results/device.json.
+// runs. Last, the relay's CPU per forwarded megabyte with the device against the software
+// relay (bench/device-relay.ts). Writes bench/results/device.json; `--only relay` (or
+// `--only registers,plane`) runs some parts and keeps the others' figures from the file.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rd } from '../host/device/bus.ts';
@@ -29,6 +31,7 @@ import { DeviceSequencer } from '../host/device/sequencer.ts';
 import { FpDevice } from '../testbed/forwarding/device.ts';
 import { TwinRelay } from '../testbed/forwarding/twin.ts';
 import { PlaneSpace } from '../testbed/plane-space.ts';
+import { relayCpu } from './device-relay.ts';
 
 const RUNS = 5;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -52,8 +55,14 @@ async function rate(n: number, fn: () => Promise<void>): Promise<number> {
   return median(rs);
 }
 
-const results: Record<string, unknown> = {};
-for (const space of ['plain', 'csr'] as const) {
+const PARTS = ['registers', 'plane', 'relay'] as const;
+const onlyAt = process.argv.indexOf('--only');
+const parts = new Set(onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : PARTS);
+for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only ${p}: the parts are ${PARTS.join(', ')}`);
+const file = join(PROJECT_ROOT, 'bench', 'results', 'device.json');
+const results: Record<string, unknown> = onlyAt >= 0 && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).results : {};
+const dated = (o: Record<string, unknown>) => ({ ...o, date: new Date().toISOString(), loadAverage: loadavg() });
+for (const space of parts.has('registers') ? (['plain', 'csr'] as const) : []) {
   const srv = await startServer(space);
   const bus = await EtherboneUdpBus.open({ host: '127.0.0.1', port: srv.port, recordsPerPacket: 1 });
   const out: Record<string, number> = {};
@@ -87,14 +96,14 @@ for (const space of ['plain', 'csr'] as const) {
     });
   }
   out.resends = bus.stats.resends;
-  results[space] = out;
+  results[space] = dated(out);
   console.log(space, out);
   await bus.close();
   srv.stop();
 }
 
 // ---- the simulated device: the Verilated plane, programmed by the driver ----
-{
+if (parts.has('plane')) {
   const AEAD = { width: 64, units: 2, stages: 1, lanes: 1, multiplier: 'fabric', mulStages: 2, reduceStages: 4, queueWords: 32, queueRam: 'block', fifoRam: 'block', outDepth: 64, seqBits: 4 };
   const GEOMETRY = { entries: 256, ways: 4, stash: 2 };
   const plane = await FpDevice.create({ ports: 2, peers: 4, routeEntries: 256, routeWays: 4, routeStash: 2, ruleCounters: 256, aead: AEAD, ram: 'inferred' });
@@ -140,7 +149,7 @@ for (const space of ['plain', 'csr'] as const) {
     const bits = out.reduce((n, f) => n + (f.length - 42) * 8, 0); // link datagrams: less Ethernet, IPv4 and UDP headers
     runs.push({ mbps: bits / seconds / 1e6, cyclesPerSecond: cycles / seconds, bitsPerCycle: bits / cycles, forwarded: out.length, dropped });
   }
-  results.plane = {
+  results.plane = dated({
     what: 'link frames (1,300-byte route packets) offered back to back on both ports of the Verilated plane (2 ports, 4 peers, 64-bit AEAD engines of 2 ChaCha units), rules written by the driver; forwarded link bits per second of wall time',
     framesOfferedPerRun: FRAMES,
     forwardedPerRun: median(runs.map((x) => x.forwarded)),
@@ -148,17 +157,26 @@ for (const space of ['plain', 'csr'] as const) {
     mbpsOfWallTime: median(runs.map((x) => x.mbps)),
     verilatorCyclesPerSecond: median(runs.map((x) => x.cyclesPerSecond)),
     linkBitsPerCycle: median(runs.map((x) => x.bitsPerCycle)),
-  };
+  });
   console.log('plane', results.plane);
 }
 
-const file = join(PROJECT_ROOT, 'bench', 'results', 'device.json');
+// ---- the relay's CPU: device against software relay ----
+if (parts.has('relay')) {
+  const dir = mkdtempSync(join(tmpdir(), 'swbench-relay-'));
+  try {
+    results.relay = dated(await relayCpu(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   file,
   JSON.stringify(
     {
-      what: 'register operations per second through host/device over Etherbone on UDP loopback, to a device process (median of 5 runs)',
+      what: 'register operations per second through host/device over Etherbone on UDP loopback, to a device process (median of 5 runs); the simulated plane\'s speed; the relay\'s CPU with the device against the software relay. Each part carries its date and the machine\'s load',
       machine: '2 cores shared with other jobs',
       loadAverage: loadavg(),
       note: 'the loopback and Node on both ends bound these figures; a board answers from LiteEth in hardware',

@@ -19,8 +19,12 @@
 //
 // It prints one JSON line with the bound addresses when ready, then a status line every
 // `statusMs` on stderr (frames per port, host frames, drops, cycles per second).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { WordSpace } from '../host/device/bus.ts';
 import { ipToWord, wordToIp } from '../host/device/device.ts';
 import { EtherboneServer } from '../host/device/etherbone-server.ts';
@@ -263,6 +267,25 @@ export class DeviceSim {
     await this.management.close();
     await Promise.all([...this.portSockets, this.hostSocket].map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
+}
+
+/**
+ * Runs the element as a process of its own on loopback (`ports`: management, host port, then
+ * one per network port; the config is written into `dir`) and waits for its ready line.
+ * Its status lines go to `log`.
+ */
+export async function startDeviceSimProcess(dir: string, ports: number[], log: string[] = [], statusMs = 2000): Promise<ChildProcess> {
+  const cfg = join(dir, 'device-sim.json');
+  const [management, hostPort, ...net] = ports;
+  writeFileSync(cfg, JSON.stringify({ management: `127.0.0.1:${management}`, hostPort: `127.0.0.1:${hostPort}`, ports: net.map((p) => `127.0.0.1:${p}`), statusMs }));
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'testbed', 'device-sim.ts'), '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  createInterface({ input: p.stderr! }).on('line', (l) => log.push(l));
+  await new Promise<void>((res, rej) => {
+    createInterface({ input: p.stdout! }).once('line', (l) => (l.includes('"ready"') ? res() : rej(new Error(l))));
+    p.once('exit', (c) => rej(new Error(`device sim exited with ${c}: ${log.slice(-3).join(' | ')}`)));
+  });
+  return p;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -5,12 +5,11 @@
 // the device, what the device opened handed up. A file from A to B through R arrives whole
 // while R's keys rotate every second, and R's software relay forwards none of its packets: the
 // device forwarded every one, and its rule counters, read back by R, account for them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
@@ -19,28 +18,15 @@ import { Daemon } from '../../host/daemon/daemon.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 import { freePorts } from '../../testbed/demo/launcher.ts';
+import { startDeviceSimProcess } from '../../testbed/device-sim.ts';
 import { until } from '../daemon/support/until.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'swrelay-'));
 const names = ['a', 'r', 'b'];
 const ids: Identity[] = names.map(() => generateIdentity());
 let daemons: Daemon[] = [];
 let sim: ChildProcess | undefined;
 const simLog: string[] = [];
-
-/** Starts the device sim process on fixed ports and waits for its ready line. */
-async function startSim(ports: number[]): Promise<ChildProcess> {
-  const cfg = join(dir, 'sim.json');
-  writeFileSync(cfg, JSON.stringify({ management: `127.0.0.1:${ports[0]}`, hostPort: `127.0.0.1:${ports[1]}`, ports: [`127.0.0.1:${ports[2]}`, `127.0.0.1:${ports[3]}`], statusMs: 2000 }));
-  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'testbed', 'device-sim.ts'), '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  createInterface({ input: p.stderr! }).on('line', (l) => simLog.push(l));
-  await new Promise<void>((res, rej) => {
-    createInterface({ input: p.stdout! }).once('line', (l) => (l.includes('"ready"') ? res() : rej(new Error(l))));
-    p.once('exit', (c) => rej(new Error(`device sim exited with ${c}: ${simLog.slice(-3).join(' | ')}`)));
-  });
-  return p;
-}
 
 async function call(i: number, method: string, params: Record<string, unknown> = {}): Promise<any> {
   const c = await ControlClient.connect(daemons[i]!.cfg.controlSocket);
@@ -55,7 +41,7 @@ describe('a relay whose links run through the simulated device', { timeout: 240_
   beforeAll(async () => {
     const ports = await freePorts(7);
     const [pa, pr, pb, mgmt, host, port0, port1] = ports as [number, number, number, number, number, number, number];
-    sim = await startSim([mgmt, host, port0, port1]);
+    sim = await startDeviceSimProcess(dir, [mgmt, host, port0, port1], simLog);
     const edge = (j: number, address: string) => ({ name: names[j], publicKey: bytesToHex(ids[j]!.publicKey), address });
     const raw = [
       // A and B reach R at the device's network ports.
