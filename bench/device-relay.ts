@@ -86,12 +86,19 @@ export async function relayCpu(dir: string, bytes = 1_000_000, runs = 3): Promis
   for (const mode of ['software', 'device'] as const) {
     const { d, sim } = await mesh(mode, join(dir));
     try {
-      const idle = await idleCpuPerSecond(d);
+      // Idle before and after the transfers (warm-up and JIT land in the first window).
+      await idleCpuPerSecond(d, 3000);
+      const idleBefore = await idleCpuPerSecond(d);
       const rs: RelayRun[] = [];
-      for (let i = 0; i < runs; i++) rs.push(await transfer(d, sim, bytes, idle));
+      for (let i = 0; i < runs; i++) rs.push(await transfer(d, sim, bytes, idleBefore));
+      const idleAfter = await idleCpuPerSecond(d);
+      const idle = (idleBefore + idleAfter) / 2;
+      for (const r of rs) r.cpuMsPerMBAboveIdle = Math.max(0, r.cpuMsPerMB - (idle * r.seconds) / (bytes / 1e6));
       const pick = (k: keyof RelayRun) => median(rs.map((r) => (r[k] as number) ?? 0));
+      const packets = rs.reduce((n, r) => n + r.routePacketsBySoftware + (r.routePacketsByDevice ?? 0), 0);
       out[mode] = {
-        idleCpuMsPerSecond: idle,
+        idleCpuMsPerSecond: { before: idleBefore, after: idleAfter },
+        routePacketsThroughHostShare: rs.reduce((n, r) => n + r.routePacketsBySoftware, 0) / packets,
         cpuMsPerMB: pick('cpuMsPerMB'),
         cpuMsPerMBAboveIdle: pick('cpuMsPerMBAboveIdle'),
         mbps: pick('mbps'),
