@@ -17,7 +17,6 @@
 // that answers again without the token has restarted empty, so keys, peers and routes are
 // written to it again.
 import { randomBytes } from 'node:crypto';
-import { nodeBackend } from '../crypto/backend.ts';
 import { NO_PEER, type HostHeader } from '../../spec/forwarding/host-port.ts';
 import { parseUdpFrame } from '../../spec/ethernet.ts';
 import { DeviceAccounting } from '../device/accounting.ts';
@@ -116,7 +115,7 @@ export class DeviceOffload implements LinkOffload {
           const a = cfg.neighbours[n]!.address;
           if (!/^\d+\.\d+\.\d+\.\d+$/.test(a.host)) throw new Error(`device.links.${cfg.neighbours[n]!.name}: a link through the device's host port needs the neighbour's IPv4 address; "${a.host}" is not one`);
         }
-        o.datapath = new HostPortDatapath(nodeBackend.aead, (peer) => d.links.get(peer) ?? 0, (peer) => o.txCounters.get(peer) ?? 0);
+        o.datapath = new HostPortDatapath((peer) => d.links.get(peer) ?? 0, (peer) => o.txCounters.get(peer) ?? 0);
         o.hostPort = await HostPortLink.open(d.hostPort, (h, f) => o.fromHostPort(h, f));
       }
       await o.program();

@@ -10,13 +10,13 @@
 // - open: a frame the device opened comes up without ciphertext (`opened`: the link header and
 //   the inner message, its counter already in the device's replay window). It is handed to
 //   `handUp` and the Link then receives a stand-in frame of that header; opening the stand-in
-//   returns what the device opened. Transport frames the device hands up raw (forwarding
-//   switched off, or a key it does not hold yet) are opened here in software with the receive
-//   keys, which the host also keeps (receive keys cost no counter space).
+//   returns what the device opened. A transport frame the device hands up unopened (forwarding
+//   switched off after a restart, a peer not described yet) is refused, not opened here: the
+//   replay windows are the device's, and a second window here would let a frame through twice
+//   (once here, once there).
 // - txCounter: frames the device sealed under the peer's current key, as last read from it.
-import type { Aead } from '../crypto/aead.ts';
 import { FRAME_HEADER_BYTES, INNER_HEADER_BYTES, MIN_FRAME_BYTES, type FrameReject, type InnerType, type PadBytes } from '../../spec/link-wire.ts';
-import { type Datapath, type Opened, SoftwareDatapath } from '../link/datapath.ts';
+import type { Datapath, Opened } from '../link/datapath.ts';
 import { readFrameHeader, type FrameHeader } from '../link/frame.ts';
 import type { KeyRef, KeySlot } from '../link/key-sink.ts';
 import { sealJob } from './host-port.ts';
@@ -44,33 +44,27 @@ export function splitOpened(body: Uint8Array): HandedUp | string {
 }
 
 export class HostPortDatapath implements Datapath {
-  /** Receive keys (and their windows) for frames the device hands up unopened. */
-  private readonly rx: SoftwareDatapath;
   /** Per peer: the generation of the current transmit key, if any. */
   private readonly txCurrent = new Map<number, number>();
   /** Per peer: what the device opened, waiting for the Link to open its stand-in. */
   private readonly handed = new Map<number, HandedUp>();
   private readonly jobs = new WeakSet<Uint8Array>();
-  readonly stats = { sealJobs: 0, handedUp: 0, openedInSoftware: 0 };
+  readonly stats = { sealJobs: 0, handedUp: 0, refusedUnopened: 0 };
 
   constructor(
-    aead: Aead,
     /** The device port a peer is reached on. */
     private readonly portOf: (peer: number) => number,
     /** Frames sealed under a peer's current transmit key, as last read from the device. */
     private readonly deviceTxCounter: (peer: number) => number = () => 0,
-  ) {
-    this.rx = new SoftwareDatapath(aead);
-  }
+  ) {}
 
+  /** Keys go to the device (the Link's observer); here only whether a transmit key is current. */
   publish(slot: KeySlot): void {
-    if (slot.direction === 'rx') this.rx.publish(slot);
-    else if (slot.role === 'current') this.txCurrent.set(slot.peer, slot.generation);
+    if (slot.direction === 'tx' && slot.role === 'current') this.txCurrent.set(slot.peer, slot.generation);
   }
 
   retire(ref: KeyRef): void {
-    if (ref.direction === 'rx') this.rx.retire(ref);
-    else if (this.txCurrent.get(ref.peer) === ref.generation) this.txCurrent.delete(ref.peer);
+    if (ref.direction === 'tx' && this.txCurrent.get(ref.peer) === ref.generation) this.txCurrent.delete(ref.peer);
   }
 
   seal(peer: number, _receiver: number, innerType: InnerType, payload: Uint8Array, _pad: PadBytes): Uint8Array | 'noKey' | 'exhausted' {
@@ -99,9 +93,8 @@ export class HostPortDatapath implements Datapath {
       this.handed.delete(peer);
       return { innerType: h.innerType, payload: h.payload, generation: header.generation };
     }
-    const r = this.rx.open(peer, frame, header);
-    if (typeof r !== 'string') this.stats.openedInSoftware++;
-    return r;
+    this.stats.refusedUnopened++;
+    return 'wrongGeneration';
   }
 
   txCounter(peer: number): number {

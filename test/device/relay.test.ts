@@ -17,7 +17,11 @@ import { ControlClient } from '../../host/daemon/control-client.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
+import { PEER_COUNTERS } from '../../spec/forwarding/counters.ts';
+import { Device } from '../../host/device/device.ts';
+import { EtherboneUdpBus } from '../../host/device/etherbone-udp.ts';
 import { freePorts } from '../../testbed/demo/launcher.ts';
+import { UdpProxy } from '../../testbed/udp-proxy.ts';
 import { startDeviceSimProcess } from '../../testbed/device-sim.ts';
 import { until } from '../daemon/support/until.ts';
 
@@ -26,6 +30,8 @@ const names = ['a', 'r', 'b'];
 const ids: Identity[] = names.map(() => generateIdentity());
 let daemons: Daemon[] = [];
 let sim: ChildProcess | undefined;
+let proxy: UdpProxy | undefined;
+let mgmtPort = 0;
 const simLog: string[] = [];
 
 async function call(i: number, method: string, params: Record<string, unknown> = {}): Promise<any> {
@@ -39,14 +45,17 @@ async function call(i: number, method: string, params: Record<string, unknown> =
 
 describe('a relay whose links run through the simulated device', { timeout: 240_000 }, () => {
   beforeAll(async () => {
-    const ports = await freePorts(7);
-    const [pa, pr, pb, mgmt, host, port0, port1] = ports as [number, number, number, number, number, number, number];
+    const ports = await freePorts(9);
+    const [pa, pr, pb, mgmt, host, port0, port1, forA, forDevice] = ports as [number, number, number, number, number, number, number, number, number];
     sim = await startDeviceSimProcess(dir, [mgmt, host, port0, port1], simLog);
+    mgmtPort = mgmt;
+    // A reaches the device's port 0 through the attacker; the device knows A by the attacker's other port.
+    proxy = await UdpProxy.open(pa, port0, forA, forDevice);
     const edge = (j: number, address: string) => ({ name: names[j], publicKey: bytesToHex(ids[j]!.publicKey), address });
     const raw = [
       // A and B reach R at the device's network ports.
-      { port: pa, neighbours: [edge(1, `127.0.0.1:${port0}`)] },
-      { port: pr, neighbours: [edge(0, `127.0.0.1:${pa}`), edge(2, `127.0.0.1:${pb}`)], device: { kind: 'etherbone', address: `127.0.0.1:${mgmt}`, hostPort: `127.0.0.1:${host}`, links: { a: 0, b: 1 }, pollMs: 200, timeoutMs: 300 } },
+      { port: pa, neighbours: [edge(1, `127.0.0.1:${forA}`)] },
+      { port: pr, neighbours: [edge(0, `127.0.0.1:${forDevice}`), edge(2, `127.0.0.1:${pb}`)], device: { kind: 'etherbone', address: `127.0.0.1:${mgmt}`, hostPort: `127.0.0.1:${host}`, links: { a: 0, b: 1 }, pollMs: 200, timeoutMs: 300 } },
       { port: pb, neighbours: [edge(1, `127.0.0.1:${port1}`)] },
     ];
     daemons = await Promise.all(
@@ -60,6 +69,7 @@ describe('a relay whose links run through the simulated device', { timeout: 240_
   }, 600_000);
   afterAll(async () => {
     await Promise.all(daemons.map((d) => d.stop()));
+    await proxy?.close();
     sim?.kill();
   });
 
@@ -93,7 +103,7 @@ describe('a relay whose links run through the simulated device', { timeout: 240_
     // Handshakes and route setup went through the host port, every frame R sent sealed by the device.
     expect(dev.hostPort.reasons.handshake).toBeGreaterThan(0);
     expect(dev.hostPort.down.seal).toBeGreaterThan(0);
-    expect(dev.hostPort.openedInSoftware).toBe(0);
+    expect(dev.hostPort.refusedUnopened).toBe(0);
     expect(dev.operations.failed).toBe(0);
     // Rotations ran under traffic, through the device's key slots.
     expect(Math.min(...r.links.map((l: any) => l.rotations))).toBeGreaterThanOrEqual(2);
@@ -108,5 +118,48 @@ describe('a relay whose links run through the simulated device', { timeout: 240_
     expect(carried - dev.accounting.creditedPackets - relayed).toBeLessThanOrEqual(dev.hostPort.reasons.routeMiss ?? 0);
     expect(dev.accounting.creditedPackets).toBeGreaterThanOrEqual(0.75 * carried);
     expect(relayed).toBeLessThanOrEqual((dev.hostPort.reasons.routeMiss ?? 0) + (dev.hostPort.reasons.nextKey ?? 0));
+  });
+
+  it("refuses replayed and forged copies of A's frames once each, in the device or in R's link", async () => {
+    const bus = await EtherboneUdpBus.open({ host: '127.0.0.1', port: mgmtPort, timeoutMs: 500 });
+    try {
+      const d = await Device.open(bus);
+      const rejectKinds = PEER_COUNTERS.filter((k) => !['rxFrames', 'txFrames', 'toHost', 'forwarded', 'txDropped'].includes(k));
+      // Each injected copy is refused (by the device, or by R's link for what the device hands
+      // up) or, when the original never reached the device (dropped as rxOverflow in the
+      // transfer's bursts), accepted once as the first of its kind. A's own frames meanwhile
+      // (keepalives, rotations) are accepted.
+      const look = async () => {
+        const c = await d.peerCounters(0);
+        const [atA, atR] = await Promise.all([call(0, 'status'), call(1, 'status')]);
+        return { device: rejectKinds.reduce((n, k) => n + c[k].frames, 0), host: atR.links[0].rejected as number, accepted: c.rxFrames.frames, sentByA: atA.links[0].txFrames as number };
+      };
+      const before = await look();
+      proxy!.replay('a', 20);
+      await new Promise((r) => setTimeout(r, 1500));
+      proxy!.flip('a', 20);
+      let now = before;
+      const delta = () => ({ refused: now.device - before.device + now.host - before.host, firstSeen: now.accepted - before.accepted - (now.sentByA - before.sentByA) });
+      await until('every injected frame refused or seen once', async () => {
+        now = await look();
+        return delta().refused + delta().firstSeen === 40;
+      }, 20_000).catch((e) => {
+        throw new Error(`${(e as Error).message}: before ${JSON.stringify(before)}, now ${JSON.stringify(now)}`);
+      });
+      const overflowed = (await d.portCounters(0)).rxOverflow.frames;
+      console.log(`injected 40 at the device's port 0: ${delta().refused} refused (${now.device - before.device} by the device), ${delta().firstSeen} first seen (the device dropped ${overflowed} of A's frames for overflow)`);
+      expect(delta().firstSeen).toBeLessThanOrEqual(overflowed);
+      expect(now.device - before.device).toBeGreaterThan(0);
+      // The links stay up.
+      expect((await call(0, 'status')).links.every((l: any) => l.up)).toBe(true);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it("takes a torn-down route's rules out of the device's table", async () => {
+    expect((await call(1, 'status')).device.table.rules).toBeGreaterThan(0);
+    for (const route of (await call(0, 'route.list')).routes) await call(0, 'route.del', { id: route.id });
+    await until('relay rules gone from the device', async () => (await call(1, 'status')).device.table.rules === 0, 10_000);
   });
 });
