@@ -168,6 +168,7 @@ export class Daemon {
       send: (p, emit) => this.send(p, emit),
       recv: (p, emit, signal) => this.recv(p, emit, signal),
       ...this.tunnels.handlers(),
+      ...(this.device ? this.device.handlers() : {}),
       'node.stop': () => {
         setTimeout(() => void this.stop(), 10);
         return { stopping: true };

@@ -262,8 +262,9 @@ export class DeviceOffload implements LinkOffload {
         await this.seq.idle();
         this.seq.resume();
         await this.program();
-        // Through the host port the device sealed with the transmit keys: they are not installed again.
-        this.keySink.resync({ transmit: !this.hostPort || token === this.token });
+        // Through the host port the device's counters and replay windows were the links' own:
+        // their keys are not installed again after a restart; the sessions agree new ones.
+        this.keySink.resync({ reinstall: !this.hostPort || token === this.token });
         this.table.resync();
         this.accounting.rebaseline();
         // Counted once the rewrite is queued, so `restarts` going up with nothing waiting means done.
@@ -282,6 +283,30 @@ export class DeviceOffload implements LinkOffload {
     } finally {
       this.polling = false;
     }
+  }
+
+  /**
+   * Control requests about the device: `device.counters` reads the per-peer and per-port
+   * counters of the device's links in the device's sequence (its one counter reader is never
+   * shared with the daemon's own reads).
+   */
+  handlers(): Record<string, () => Promise<unknown>> {
+    return {
+      'device.counters': async () => {
+        const out: { peers: Record<string, unknown>; ports: Record<string, unknown> } = { peers: {}, ports: {} };
+        let ran = false;
+        this.seq.run('counters for a control request', async () => {
+          for (const [n, port] of this.cfg.links) {
+            out.peers[this.neighbours[n]!.name] = await this.device.peerCounters(n);
+            out.ports[port] ??= await this.device.portCounters(port);
+          }
+          ran = true;
+        });
+        await this.seq.idle();
+        if (!ran) throw new Error(`the device did not answer (${this.lastError ?? 'skipped while it is unreachable'})`);
+        return out;
+      },
+    };
   }
 
   status(): DeviceStatus {

@@ -63,20 +63,23 @@ export class DeviceKeySink implements KeySink {
   }
 
   /**
-   * Installs every live key again and marks the current ones: the device restarted empty.
-   * With `transmit: false` transmit keys are dropped instead: the device owns their counters,
-   * which restart at 0 with an install, so a key that already sealed frames there must never
-   * be installed again (its nonces would repeat); the session has to agree new keys.
+   * The device restarted empty. By default every live key is installed again and the current
+   * ones marked. With `reinstall: false` the keys are forgotten instead, for a device that
+   * sealed and opened the links' frames itself: it restarts a transmit key's counter at 0 with
+   * an install (its nonces would repeat) and a receive key's replay window empty (frames sent
+   * before the restart could be replayed into it), so its sessions must agree new keys.
    */
-  resync(opts: { transmit: boolean } = { transmit: true }): void {
-    for (const [slot, k] of this.installed) {
-      if (k.direction === 'tx' && !opts.transmit) {
-        k.key.fill(0);
-        this.installed.delete(slot);
-        const cur = this.current.get(k.peer);
-        if (cur?.tx === k.generation) delete cur.tx;
-        continue;
+  resync(opts: { reinstall: boolean } = { reinstall: true }): void {
+    if (!opts.reinstall) {
+      for (const k of this.installed.values()) k.key.fill(0);
+      this.installed.clear();
+      for (const peer of this.current.keys()) {
+        this.current.set(peer, {});
+        this.pushKeysInUse(peer);
       }
+      return;
+    }
+    for (const k of this.installed.values()) {
       this.stats.installs++;
       this.seq.run(`reinstall ${k.direction} key generation ${k.generation} of peer ${k.peer}`, () => this.device.installKey(k));
     }
