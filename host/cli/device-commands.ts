@@ -40,6 +40,11 @@ export function printDeviceStatus(d: any): void {
   console.log(`\ndevice ${d.address}  ${d.reachable ? 'reachable' : 'NOT ANSWERING'}  build ${d.buildId}  ${d.ports} ports, ${d.peers} peers  forwarding ${d.forwarding ? 'on' : 'off'}  restarts ${d.restarts}`);
   console.log(`  key slots in use ${d.keySlotsInUse}  table ${d.table.rules}/${d.table.capacity} rules (${d.table.offloaded} written, ${d.table.full} left in software: table full)`);
   console.log(`  accounting: ${d.accounting.creditedPackets} packets, ${bytes(d.accounting.creditedBytes)} credited from device counters; operations ${d.operations.ran} ran, ${d.operations.failed} failed, ${d.operations.backlog} waiting`);
+  if (d.hostPort) {
+    const h = d.hostPort;
+    const why = Object.entries(h.reasons as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ');
+    console.log(`  links through the host port: up ${h.up.raw} raw, ${h.up.opened} opened (${why || 'none'}); down ${h.down.raw} raw, ${h.down.seal} seal jobs; refused ${h.refusedUnopened} unopened, ${h.unknownSource} unknown, ${h.malformed} malformed`);
+  }
   if (d.lastError) console.log(`  last error: ${d.lastError}`);
   if (d.links.length) console.log(table(['link', 'peer', 'port', 'up on device'], d.links.map((l: any) => [l.neighbour, l.peer, l.port, l.up ? 'yes' : 'no'])));
 }

@@ -5,8 +5,8 @@
 // slots (read back from the device by a second driver), the relay's rules are in the
 // device's table and leave it with the route; a device killed is reported not answering and
 // its links down on it; restarted empty, it is programmed again (token, peers, keys, routes).
-// The device carries no traffic yet (its datapath is the forwarding-plane issue's), so the
-// links themselves still run in software here.
+// Without `hostPort` in the section the links themselves run in software (the device is
+// programmed alongside); test/device/relay.test.ts runs links through the device.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
