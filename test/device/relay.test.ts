@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../host/daemon/config.ts';
-import { ControlClient } from '../../host/daemon/control-client.ts';
 import { Daemon } from '../../host/daemon/daemon.ts';
 import { generateIdentity, type Identity } from '../../host/identity/identity.ts';
 import { writeKeyFile } from '../../host/identity/keyfile.ts';
 import { PEER_COUNTERS } from '../../spec/forwarding/counters.ts';
-import { freePorts } from '../../testbed/demo/launcher.ts';
+import { callNode, freePorts } from '../../testbed/demo/launcher.ts';
 import { UdpProxy } from '../../testbed/udp-proxy.ts';
 import { startDeviceSimProcess } from '../../testbed/device-sim.ts';
 import { until } from '../daemon/support/until.ts';
@@ -32,13 +31,8 @@ let proxy: UdpProxy | undefined;
 let simPorts: number[] = [];
 const simLog: string[] = [];
 
-async function call(i: number, method: string, params: Record<string, unknown> = {}): Promise<any> {
-  const c = await ControlClient.connect(daemons[i]!.cfg.controlSocket);
-  try {
-    return await c.request(method, params);
-  } finally {
-    c.close();
-  }
+function call(i: number, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  return callNode(daemons[i]!.cfg.controlSocket, method, params);
 }
 
 describe('a relay whose links run through the simulated device', { timeout: 240_000 }, () => {
