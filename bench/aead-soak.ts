@@ -4,8 +4,12 @@
 // a tenth of the opened frames forged (one random bit flipped), random key slots, random
 // gaps and stalls, the keys rewritten between chunks. Every frame is checked, bytes and
 // verdict, against the node's own AEAD (host/crypto), its two backends taking turns.
+//
+// bench/results/aead-soak.json is rewritten after every chunk with what is done so far
+// (framesDone per engine, `complete` once every engine has its N), so a run that stops, or
+// is stopped, keeps its figures.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nobleAead, nodeAead } from '../host/crypto/aead.ts';
 import { AEAD_CONFIGS } from '../rtl-gen/aead/designs.ts';
@@ -20,7 +24,30 @@ const arg = (name: string, def: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const TOTAL = arg('--frames', 1_000_000);
+if (!Number.isInteger(TOTAL) || TOTAL < 1) throw new Error(`--frames ${TOTAL}: expected a positive integer`);
 const CHUNK = 10_000;
+const OUT = join(PROJECT_ROOT, 'bench', 'results', 'aead-soak.json');
+const started = new Date().toISOString();
+
+interface Row {
+  design: string;
+  frames: number;
+  /** Frames checked so far; equals `frames` when the engine is done. */
+  framesDone: number;
+  bytes: number;
+  forged: number;
+  cycles: number;
+  seconds: number;
+  simCyclesPerSecond: number;
+  bitsPerCycle: number;
+  mismatches: number;
+}
+
+function save(rows: readonly Row[], complete: boolean): void {
+  mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(`${OUT}.tmp`, `${JSON.stringify({ date: new Date().toISOString(), started, framesPerEngine: TOTAL, complete, results: rows }, null, 2)}\n`);
+  renameSync(`${OUT}.tmp`, OUT); // never a half-written file
+}
 
 function frame(rng: Rng, drv: AeadDriver): AeadPacket {
   const op = rng.next() < 0.5 ? 'seal' : 'open';
@@ -40,15 +67,13 @@ function frame(rng: Rng, drv: AeadDriver): AeadPacket {
   return { slot, op, counter, aad, body };
 }
 
-const results = [];
+const results: Row[] = [];
 for (const cfg of AEAD_CONFIGS) {
   const drv = await AeadDriver.create(cfg);
   const rng = new Rng(cfg.width * 31 + cfg.units);
   const t0 = performance.now();
-  let cycles = 0;
-  let bytes = 0;
-  let forged = 0;
-  let frames = 0;
+  const row: Row = { design: drv.name, frames: TOTAL, framesDone: 0, bytes: 0, forged: 0, cycles: 0, seconds: 0, simCyclesPerSecond: 0, bitsPerCycle: 0, mismatches: 0 };
+  results.push(row);
   for (let done = 0; done < TOTAL; done += CHUNK) {
     for (let s = 0; s < cfg.keySlots; s++) drv.writeKey(s, rng.bytes(32));
     const n = Math.min(CHUNK, TOTAL - done);
@@ -60,17 +85,17 @@ for (const cfg of AEAD_CONFIGS) {
       const got = r.out[i]!;
       const bad = got.ok !== want.ok || (want.data && Buffer.compare(Buffer.from(got.data), Buffer.from(want.data)) !== 0);
       if (bad) throw new Error(`${drv.name}: frame ${done + i} (${p.op}, ${p.aad.length} + ${p.body.length} bytes, slot ${p.slot}) differs: verdict ${got.ok}, expected ${want.ok}`);
-      if (!want.ok) forged++;
-      bytes += p.aad.length + p.body.length;
+      if (!want.ok) row.forged++;
+      row.bytes += p.aad.length + p.body.length;
     });
-    frames += n;
-    cycles += r.cycles;
+    row.framesDone += n;
+    row.cycles += r.cycles;
+    row.seconds = (performance.now() - t0) / 1000;
+    row.simCyclesPerSecond = row.cycles / row.seconds;
+    row.bitsPerCycle = (row.bytes * 8) / row.cycles;
+    save(results, false);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const row = { design: drv.name, frames, bytes, forged, cycles, seconds, simCyclesPerSecond: cycles / seconds, bitsPerCycle: (bytes * 8) / cycles, mismatches: 0 };
-  console.log(`${drv.name}: ${frames} frames (${forged} forged, all rejected), ${(bytes / 1e6).toFixed(1)} MB, ${cycles} cycles, ${seconds.toFixed(0)} s: all match`);
-  results.push(row);
+  console.log(`${drv.name}: ${row.framesDone} frames (${row.forged} forged, all rejected), ${(row.bytes / 1e6).toFixed(1)} MB, ${row.cycles} cycles, ${row.seconds.toFixed(0)} s: all match`);
 }
-mkdirSync(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(PROJECT_ROOT, 'bench', 'results', 'aead-soak.json'), `${JSON.stringify({ date: new Date().toISOString(), framesPerEngine: TOTAL, results }, null, 2)}\n`);
+save(results, true);
 console.log('written to bench/results/aead-soak.json');

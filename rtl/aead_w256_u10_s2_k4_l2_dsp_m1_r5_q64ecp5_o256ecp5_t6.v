@@ -80,7 +80,6 @@ reg [1:0] kw_slot_reg;
 reg [2:0] kw_word_reg;
 reg [31:0] kw_data_reg;
 reg [31:0] block_counter_reg;  // the next text block's ChaCha20 counter
-reg [1:0] pkt_slot_reg;  // key slot of the packet coming in
 reg [511:0] ks_block_reg;  // the latest keystream block
 reg x_valid_reg;
 reg [255:0] x_out_reg;  // text XORed with keystream; AAD as it came
@@ -174,7 +173,6 @@ wire kw_ready;
 wire kw_take;
 wire kw_pass;
 wire in_packet_next;
-wire [1:0] pkt_slot_next;
 wire ks_key_wr_ready;
 wire ks_req_ok;
 wire ks_ks_valid;
@@ -254,7 +252,6 @@ assign kw_ready = ~kw_held_reg & kw_engine_ready;
 assign kw_take = key_wr_valid & kw_ready;
 assign kw_pass = kw_held_reg & ~first_waits_reg;
 assign in_packet_next = (in_fire & seg_out_last) ? 1'b0 : (in_fire & seg_out_first) ? 1'b1 : in_packet_reg;
-assign pkt_slot_next = (in_fire & seg_out_first) ? seg_out_slot : pkt_slot_reg;
 assign d_text = beat_delay_q[263:262] == 2'h1;
 assign ks_slice = (beat_delay_q[267] == 1'b1) ? ks_block_reg[511:256] : ks_block_reg[255:0];
 assign t_aad = x_valid_reg & (x_kind_reg == 2'h0);
@@ -533,7 +530,6 @@ end
 
 always @(posedge clk) begin
     kw_held_reg <= kw_take | (kw_held_reg & ~(kw_pass & kw_engine_ready));
-    pkt_slot_reg <= pkt_slot_next;
     x_out_reg <= d_text ? (beat_delay_q[255:0] ^ ks_slice) : beat_delay_q[255:0];
     x_raw_reg <= beat_delay_q[255:0];
     x_count_reg <= beat_delay_q[261:256];
@@ -703,7 +699,7 @@ chacha_ks_r20_u10_s2_k4_ietf ks (
     .req_counter     (seg_out_first ? 32'h0 : block_counter_reg),
     .req_nonce       ({seg_out_counter, seg_out_fixed}),
     .pkt_open_next   (in_packet_next),
-    .pkt_slot_next   (pkt_slot_next),
+    .pkt_slot_next   (seg_out_slot),
     .key_wr_ready    (ks_key_wr_ready),
     .req_ok          (ks_req_ok),
     .ks_valid        (ks_ks_valid),

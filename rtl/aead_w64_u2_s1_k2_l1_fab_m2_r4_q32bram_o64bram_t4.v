@@ -80,7 +80,6 @@ reg kw_slot_reg;
 reg [2:0] kw_word_reg;
 reg [31:0] kw_data_reg;
 reg [31:0] block_counter_reg;  // the next text block's ChaCha20 counter
-reg pkt_slot_reg;  // key slot of the packet coming in
 reg [511:0] ks_block_reg;  // the latest keystream block
 reg x_valid_reg;
 reg [63:0] x_out_reg;  // text XORed with keystream; AAD as it came
@@ -177,7 +176,6 @@ wire kw_ready;
 wire kw_take;
 wire kw_pass;
 wire in_packet_next;
-wire pkt_slot_next;
 wire ks_key_wr_ready;
 wire ks_req_ok;
 wire ks_ks_valid;
@@ -257,7 +255,6 @@ assign kw_ready = ~kw_held_reg & kw_engine_ready;
 assign kw_take = key_wr_valid & kw_ready;
 assign kw_pass = kw_held_reg & ~first_waits_reg;
 assign in_packet_next = (in_fire & seg_out_last) ? 1'b0 : (in_fire & seg_out_first) ? 1'b1 : in_packet_reg;
-assign pkt_slot_next = (in_fire & seg_out_first) ? seg_out_slot : pkt_slot_reg;
 assign d_text = beat_delay_q[69:68] == 2'h1;
 assign ks_slice = (beat_delay_q[75:73] == 3'h7) ? ks_block_reg[511:448] : (beat_delay_q[75:73] == 3'h6) ? ks_block_reg[447:384] : (beat_delay_q[75:73] == 3'h5) ? ks_block_reg[383:320] : (beat_delay_q[75:73] == 3'h4) ? ks_block_reg[319:256] : (beat_delay_q[75:73] == 3'h3) ? ks_block_reg[255:192] : (beat_delay_q[75:73] == 3'h2) ? ks_block_reg[191:128] : (beat_delay_q[75:73] == 3'h1) ? ks_block_reg[127:64] : ks_block_reg[63:0];
 assign t_aad = x_valid_reg & (x_kind_reg == 2'h0);
@@ -467,7 +464,6 @@ end
 
 always @(posedge clk) begin
     kw_held_reg <= kw_take | (kw_held_reg & ~(kw_pass & kw_engine_ready));
-    pkt_slot_reg <= pkt_slot_next;
     x_out_reg <= d_text ? (beat_delay_q[63:0] ^ ks_slice) : beat_delay_q[63:0];
     x_raw_reg <= beat_delay_q[63:0];
     x_count_reg <= beat_delay_q[67:64];
@@ -652,7 +648,7 @@ chacha_ks_r20_u2_s1_k2_ietf ks (
     .req_counter     (seg_out_first ? 32'h0 : block_counter_reg),
     .req_nonce       ({seg_out_counter, seg_out_fixed}),
     .pkt_open_next   (in_packet_next),
-    .pkt_slot_next   (pkt_slot_next),
+    .pkt_slot_next   (seg_out_slot),
     .key_wr_ready    (ks_key_wr_ready),
     .req_ok          (ks_req_ok),
     .ks_valid        (ks_ks_valid),

@@ -5,9 +5,9 @@
 //   ports        = 2
 //   ruleCounters = 4096
 //   bufferBeats  = 512
-//   engine       = aead_w64_u5_s4_k32_l1_dsp_m1_r9_q128ecp5_o256ecp5_t6_cc
+//   engine       = aead_w64_u5_s4_k32_l1_dsp_m1_r8_q128ecp5_o256ecp5_t6_cc
 //
-// Forwarding pipeline of one network port (16 peers): dispatch, open (aead_w64_u5_s4_k32_l1_dsp_m1_r9_q128ecp5_o256ecp5_t6_cc), decide, read out, seal, egress headers.
+// Forwarding pipeline of one network port (16 peers): dispatch, open (aead_w64_u5_s4_k32_l1_dsp_m1_r8_q128ecp5_o256ecp5_t6_cc), decide, read out, seal, egress headers.
 // See rtl-gen/forwarding/pipeline.ts for the stages. Frames leave the plaintext buffer only after their tag verified and their counter was checked.
 
 `timescale 1ns / 1ps
@@ -605,7 +605,7 @@ fifo_w70_d16_lut ctx_queue (
     .m_data (ctx_queue_m_data)
 );
 
-aead_w64_u5_s4_k32_l1_dsp_m1_r9_q128ecp5_o256ecp5_t6_cc open (
+aead_w64_u5_s4_k32_l1_dsp_m1_r8_q128ecp5_o256ecp5_t6_cc open (
     .clk          (clk),
     .rst          (rst),
     .key_wr_valid (open_key_wr_valid),
@@ -661,7 +661,7 @@ fifo_w58_d4_logic action_queue (
     .m_data (action_queue_m_data)
 );
 
-aead_w64_u5_s4_k32_l1_dsp_m1_r9_q128ecp5_o256ecp5_t6_cc seal (
+aead_w64_u5_s4_k32_l1_dsp_m1_r8_q128ecp5_o256ecp5_t6_cc seal (
     .clk          (clk),
     .rst          (rst),
     .key_wr_valid (seal_key_wr_valid),

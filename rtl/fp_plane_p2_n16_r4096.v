@@ -10,7 +10,7 @@
 //   ingressBeats = 1024
 //   bufferBeats  = 512
 //   ram          = ecp5
-//   engine       = aead_w64_u5_s4_k32_l1_dsp_m1_r9_q128ecp5_o256ecp5_t6_cc
+//   engine       = aead_w64_u5_s4_k32_l1_dsp_m1_r8_q128ecp5_o256ecp5_t6_cc
 //
 // Skywire forwarding plane: 2 network port(s) of 64-bit AXI-Stream, 16 peers, a 4096 + 4-slot route table, 4096 rule counters.
 // Configuration, keys, route commands and counter reads come from the CSR block (fp_top); docs/registers.md describes them.

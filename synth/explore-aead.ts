@@ -10,7 +10,7 @@
 // highest, Gb/s at the median, Gb/s per kLUT and per DSP, and how many engines 40 Gb/s of
 // 1,444-byte frames takes and whether they fit the LFE5UM-85F beside a 4,096-route hashed CAM.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { AEAD_PARAMS, aeadEngine } from '../rtl-gen/aead/engine.ts';
@@ -21,6 +21,7 @@ import { AeadDriver, type AeadConfig, type AeadPacket } from '../sim/drivers/aea
 import { Rng } from '../sim/random.ts';
 import { device } from './devices.ts';
 import { type SynthResult, synthesize } from './flow.ts';
+import { median } from './seeds.ts';
 
 export const FRAME_SIZES = [64, 128, 512, 1444] as const;
 /** The link frame: a 20-byte header authenticated as AAD, then the body, then the tag. */
@@ -66,14 +67,6 @@ export function aeadConfig(w: number, u: number, s: number, l: number, family: s
 }
 
 export const aeadLabel = (c: AeadConfig): string => `w${c.width} u${c.units} s${c.stages ?? AEAD_PARAMS.stages.default} l${c.lanes ?? 1}`;
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  if (!xs.length) throw new Error('median of no values');
-  const v = [...xs].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-}
 
 function linkFrames(drv: AeadDriver, rng: Rng, bytes: number, n: number, op: 'seal' | 'open'): AeadPacket[] {
   return Array.from({ length: n }, (_, i) => {
@@ -125,10 +118,48 @@ export async function measureAead(cfg: AeadConfig): Promise<Pick<AeadExploreRow,
   return { bitsPerCycle, latency };
 }
 
+/** A configuration's row from its simulation and the synthesis runs so far (one per seed placed). */
+function aeadRow(c: AeadConfig, measured: Pick<AeadExploreRow, 'bitsPerCycle' | 'latency'>, runs: readonly SynthResult[]): AeadExploreRow {
+  const s = runs[0]!;
+  const placed = runs.filter((r) => r.pnr).map((r) => ({ seed: r.pnr!.seed ?? 1, fmaxMHz: r.pnr!.fmaxMHz, ...(r.pnr!.failing ? { failing: r.pnr!.failing } : {}) }));
+  const fs = placed.map((p) => p.fmaxMHz);
+  const f = fs.length ? median(fs) : null;
+  const gbps: Record<string, number | null> = {};
+  for (const b of FRAME_SIZES) {
+    const r = measured.bitsPerCycle[String(b)]!;
+    gbps[String(b)] = f === null ? null : (Math.min(r.seal, r.open) * f) / 1000;
+  }
+  const g1444 = gbps['1444'];
+  const engines = g1444 ? Math.ceil(40 / g1444) : null;
+  return {
+    config: aeadLabel(c), params: c, luts: s.area.luts, ffs: s.area.ffs, brams: s.area.brams, dsps: s.area.dsps,
+    fmaxMHz: f, fmaxMinMHz: fs.length ? Math.min(...fs) : null, fmaxMaxMHz: fs.length ? Math.max(...fs) : null, seeds: placed,
+    ...measured, gbps,
+    gbpsPerKlut64: gbps['64'] === null ? null : gbps['64']! / (s.area.luts / 1000),
+    gbpsPerDsp1444: g1444 === null || s.area.dsps === 0 ? null : g1444! / s.area.dsps,
+    engines40g: engines,
+    fits40g: engines === null ? null
+      : engines * s.area.luts + CAM_4096.luts <= ECP5_85.luts && engines * s.area.brams + CAM_4096.brams <= ECP5_85.brams && engines * s.area.dsps <= ECP5_85.dsps,
+  };
+}
+
+/**
+ * Simulates, synthesizes and places each configuration with each seed. The results file is
+ * rewritten after every run (`complete` false until the last), so a run stopped between
+ * seeds keeps the seeds it placed; its median is then of fewer seeds, as `seeds` says.
+ */
 export async function exploreAead(opts: { device: string; configs: AeadConfig[]; freqMHz: number; pnr: boolean; seeds: number[]; reuse?: boolean; out?: string }): Promise<AeadExploreRow[]> {
   const dev = device(opts.device);
   const rows: AeadExploreRow[] = [];
   const t0 = performance.now();
+  const dir = join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const name = opts.out ?? `explore-aead-${opts.device}-${opts.configs.map((c) => aeadLabel(c).replace(/ /g, '')).join('-')}`;
+  const save = (complete: boolean): void => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(`${file}.tmp`, `${JSON.stringify({ date: new Date().toISOString(), device: opts.device, targetMHz: opts.freqMHz, seeds: opts.pnr ? opts.seeds : [], complete, seconds: (performance.now() - t0) / 1000, rows }, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
+  };
   for (const c of opts.configs) {
     const measured = await measureAead(c);
     console.log(`simulated ${aeadLabel(c)}: ${FRAME_SIZES.map((b) => `${b} B ${measured.bitsPerCycle[String(b)]!.seal.toFixed(1)}/${measured.bitsPerCycle[String(b)]!.open.toFixed(1)}`).join(', ')} bits/cycle (seal/open); latency ${measured.latency['64']} / ${measured.latency['1444']} cycles`);
@@ -137,33 +168,12 @@ export async function exploreAead(opts: { device: string; configs: AeadConfig[];
       const r = await synthesize(aeadEngine(c), { device: dev.name, freqMHz: opts.freqMHz, noPnr: !opts.pnr, seed, reuse: opts.reuse });
       console.log(`placed    ${aeadLabel(c)}: ${r.area.luts} LUT ${r.area.ffs} FF ${r.area.brams} BRAM ${r.area.dsps} DSP${r.pnr ? `  seed ${seed}: fmax ${r.pnr.fmaxMHz.toFixed(1)} MHz (${r.pnr.seconds.toFixed(0)} s)` : ''}`);
       runs.push(r);
+      if (runs.length === 1) rows.push(aeadRow(c, measured, runs));
+      else rows[rows.length - 1] = aeadRow(c, measured, runs);
+      save(false);
     }
-    const s = runs[0]!;
-    const placed = runs.filter((r) => r.pnr).map((r) => ({ seed: r.pnr!.seed ?? 1, fmaxMHz: r.pnr!.fmaxMHz, ...(r.pnr!.failing ? { failing: r.pnr!.failing } : {}) }));
-    const fs = placed.map((p) => p.fmaxMHz);
-    const f = fs.length ? median(fs) : null;
-    const gbps: Record<string, number | null> = {};
-    for (const b of FRAME_SIZES) {
-      const r = measured.bitsPerCycle[String(b)]!;
-      gbps[String(b)] = f === null ? null : (Math.min(r.seal, r.open) * f) / 1000;
-    }
-    const g1444 = gbps['1444'];
-    const engines = g1444 ? Math.ceil(40 / g1444) : null;
-    rows.push({
-      config: aeadLabel(c), params: c, luts: s.area.luts, ffs: s.area.ffs, brams: s.area.brams, dsps: s.area.dsps,
-      fmaxMHz: f, fmaxMinMHz: fs.length ? Math.min(...fs) : null, fmaxMaxMHz: fs.length ? Math.max(...fs) : null, seeds: placed,
-      ...measured, gbps,
-      gbpsPerKlut64: gbps['64'] === null ? null : gbps['64']! / (s.area.luts / 1000),
-      gbpsPerDsp1444: g1444 === null || s.area.dsps === 0 ? null : g1444! / s.area.dsps,
-      engines40g: engines,
-      fits40g: engines === null ? null
-        : engines * s.area.luts + CAM_4096.luts <= ECP5_85.luts && engines * s.area.brams + CAM_4096.brams <= ECP5_85.brams && engines * s.area.dsps <= ECP5_85.dsps,
-    });
   }
-  const dir = join(PROJECT_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const name = opts.out ?? `explore-aead-${opts.device}-${opts.configs.map((c) => aeadLabel(c).replace(/ /g, '')).join('-')}`;
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), device: opts.device, targetMHz: opts.freqMHz, seeds: opts.seeds, seconds: (performance.now() - t0) / 1000, rows }, null, 2)}\n`);
+  save(true);
   console.log(`\n${aeadTable(rows)}\n\nwritten: bench/results/${name}.json`);
   return rows;
 }

@@ -20,7 +20,10 @@ import { type Packet, PipelineDriver, type PipelineConfig, checkPackets } from '
 import { device } from './devices.ts';
 import { aeadConfig, exploreAead } from './explore-aead.ts';
 import { type SynthResult, synthesize } from './flow.ts';
+import { median, parseSeeds } from './seeds.ts';
 import { paretoFront, scatterSvg } from './svg-plot.ts';
+
+export { median, parseSeeds };
 
 export interface ExploreRow {
   config: string;
@@ -58,22 +61,6 @@ export function defaultSweep(rounds: number, maxUnits: number): PipelineConfig[]
 }
 
 const label = (c: PipelineConfig): string => `u${c.units} s${c.stages} w${c.width}`;
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  if (!xs.length) throw new Error('median of no values');
-  const v = [...xs].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-}
-
-/** The seed list of --seeds "1,2,3": distinct non-negative integers. */
-export function parseSeeds(text: string): number[] {
-  const seeds = text.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
-  if (!seeds.length || seeds.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--seeds ${text}: expected a comma-separated list of non-negative integers, e.g. 1,2,3`);
-  if (new Set(seeds).size !== seeds.length) throw new Error(`--seeds ${text}: a seed is listed twice`);
-  return seeds;
-}
 
 /** Results file name of a run: one per device and configuration family (the sweep, or the --configs list). */
 export function resultsName(deviceName: string, configs?: readonly PipelineConfig[]): string {
@@ -189,8 +176,8 @@ const program = new Command('explore')
   .option('--fifo-ram <style>', 'memory of the delay line and output FIFO: lut, block or ecp5 (default: ecp5 on ECP5, block on iCE40, else lut)')
   .option('--adders <kind>', 'fabric or ecp5 (XORs folded into ECP5 carry chains; the default on ECP5)')
   .option('--no-pnr', 'area only (no fmax, no Gb/s)')
-  .option('--aead', 'the ChaCha20-Poly1305 packet engine instead (synth/explore-aead.ts): --configs W:U:s:L (width, units, stages, Poly1305 lanes), --seeds 1,2,3')
   .option('--out <name>', 'results file name under bench/results/ (default explore-<device>, or explore-<device>-<configs> with --configs, e.g. explore-ecp5-85-u5s4w128)')
+  .option('--aead', 'the ChaCha20-Poly1305 packet engine instead (synth/explore-aead.ts): --configs W:U:s:L (width, units, stages, Poly1305 lanes); results in explore-aead-<device>-<configs>')
   .action(async (o: { device: string; targetGbps: string; rounds: string; maxUnits: string; configs?: string; freq: string; jobs: string; pnr: boolean; out?: string; fifoRam?: string; adders?: string; seeds: string; seed?: string; reuse?: boolean; outGather?: boolean; aead?: boolean }) => {
     if (o.aead) {
       const family = device(o.device).family;
@@ -199,7 +186,7 @@ const program = new Command('explore')
         if (v.length !== 4 || v.some((n) => !Number.isInteger(n))) throw new Error(`--configs ${t}: expected W:U:s:L, e.g. 128:5:4:1`);
         return aeadConfig(v[0]!, v[1]!, v[2]!, v[3]!, family);
       });
-      await exploreAead({ device: o.device, configs: list, freqMHz: Number(o.freq), pnr: o.pnr, seeds: parseSeeds(o.seed ?? o.seeds), out: o.out });
+      await exploreAead({ device: o.device, configs: list, freqMHz: Number(o.freq), pnr: o.pnr, seeds: parseSeeds(o.seed ?? o.seeds), reuse: o.reuse === true, out: o.out });
       return;
     }
     const rounds = Number(o.rounds);

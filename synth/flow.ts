@@ -3,7 +3,7 @@
 // from `--report`). The two yosys runs go side by side on the two cores.
 
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../rtl-gen/ir/module.ts';
 import { primitiveFamilies, printDesign } from '../rtl-gen/verilog/printer.ts';
@@ -193,6 +193,34 @@ function yosysDone(core: Module, dev: Device, runs: ReadonlyMap<string, Readonly
   return undefined;
 }
 
+/** What yosys writes in each run directory: area, cell counts; pnr, the netlist too (before stat.json). */
+const yosysOutputs = (sub: string): string[] => (sub === 'pnr' ? ['netlist.json', 'stat.json'] : ['stat.json']);
+
+/**
+ * Seconds yosys took in `dir` when it finished there on exactly these inputs (outputs newer
+ * than every input, which a new run rewrites first, deleting the outputs), so a run stopped
+ * after synthesis (waiting for the place-and-route lock, say) goes on from place and route. Seconds from the flow's
+ * record, or yosys's own CPU count when a run ended before it wrote one.
+ */
+function yosysFinishedHere(dir: string, runs: ReadonlyMap<string, ReadonlyMap<string, string>>): number | undefined {
+  for (const [sub, texts] of runs) {
+    const outs = yosysOutputs(sub).map((n) => join(dir, sub, n));
+    if (!outs.every((f) => existsSync(f))) return undefined;
+    const made = Math.min(...outs.map((f) => statSync(f).mtimeMs));
+    for (const [n, t] of texts) {
+      const f = join(dir, sub, n);
+      if (!existsSync(f) || statSync(f).mtimeMs > made || readFileSync(f, 'utf8') !== t) return undefined;
+    }
+  }
+  const record = join(dir, 'yosys-seconds');
+  if (existsSync(record)) return Number(readFileSync(record, 'utf8'));
+  const cpu = [...runs.keys()].map((sub) => {
+    const m = /CPU: user ([\d.]+)s system ([\d.]+)s/.exec(existsSync(join(dir, sub, 'yosys.log')) ? readFileSync(join(dir, sub, 'yosys.log'), 'utf8') : '');
+    return m ? Number(m[1]) + Number(m[2]) : 0;
+  });
+  return Math.max(...cpu);
+}
+
 /** The result synthesize() with `reuse` would return without running anything, if any. */
 export function savedSynthResult(core: Module, opts: SynthOptions): SynthResult | undefined {
   const dev = device(opts.device);
@@ -217,16 +245,24 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
     const saved = savedResult(dir, runs, doPnr ? { freqMHz: freq, seed } : undefined);
     if (saved) return saved;
   }
+  // A run that stopped before its end (no result.json) after yosys had finished goes on from there.
+  const here = existsSync(join(dir, 'result.json')) ? undefined : yosysFinishedHere(dir, runs);
   // The saved result describes the files beside it; it goes before they are replaced.
   rmSync(join(dir, 'result.json'), { force: true });
-  for (const [sub, texts] of runs) {
-    mkdirSync(join(dir, sub), { recursive: true });
-    for (const [n, t] of texts) writeFileSync(join(dir, sub, n), t);
+  if (here === undefined) {
+    rmSync(join(dir, 'yosys-seconds'), { force: true });
+    for (const [sub, texts] of runs) {
+      mkdirSync(join(dir, sub), { recursive: true });
+      for (const n of yosysOutputs(sub)) rmSync(join(dir, sub, n), { force: true });
+      for (const [n, t] of texts) writeFileSync(join(dir, sub, n), t);
+    }
   }
   // Another placer seed of the same design needs the same netlist: yosys runs once.
-  const sibling = yosysDone(core, dev, runs, dir);
+  const sibling = here === undefined ? yosysDone(core, dev, runs, dir) : undefined;
   let synthSeconds: number;
-  if (sibling) {
+  if (here !== undefined) {
+    synthSeconds = here;
+  } else if (sibling) {
     for (const [sub, out] of [['area', 'stat.json'], ['pnr', 'netlist.json']] as const) {
       if (runs.has(sub)) copyFileSync(join(sibling.dir, sub, out), join(dir, sub, out));
     }
@@ -234,6 +270,7 @@ export async function synthesize(core: Module, opts: SynthOptions): Promise<Synt
   } else {
     const jobs = [...runs.keys()].map((sub) => runTool('yosys', ['-q', '-l', 'yosys.log', 'synth.ys'], join(dir, sub), 'yosys.out'));
     [synthSeconds] = (await Promise.all(jobs)) as [number];
+    writeFileSync(join(dir, 'yosys-seconds'), String(synthSeconds));
   }
   const area = areaFrom(dev.family, readStat(areaDir, core.name));
   const result: SynthResult = { design: core.name, device: dev.name, area, synthSeconds: synthSeconds!, dir };

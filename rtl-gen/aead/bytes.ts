@@ -36,27 +36,23 @@ export function maskBytes(m: Module, data: Expr, count: Expr, name: string): Exp
 
 /** The beat with byte lane i taking lane (i + by) mod lanes (toward lane 0), for a run-time `by` of log2(lanes) bits. */
 export function rotateDown(m: Module, data: Expr, by: Expr, name: string): Expr {
-  const lanes = data.width / 8;
-  let x = m.named(data, `${name}_in`);
-  const amount = m.named(by, `${name}_by`);
-  for (let k = 0; k < by.width; k++) {
-    const s = (1 << k) % lanes;
-    if (s === 0) continue;
-    const rotated = concat(m.slice(x, 8 * s - 1, 0), m.slice(x, data.width - 1, 8 * s));
-    x = m.named(mux(m.slice(amount, k, k), rotated, x), `${name}_r${k}`);
-  }
-  return x;
+  return rotateBytes(m, data, by, name, 'down');
 }
 
 /** The beat with byte lane i taking lane (i - by) mod lanes (away from lane 0). */
 export function rotateUp(m: Module, data: Expr, by: Expr, name: string): Expr {
+  return rotateBytes(m, data, by, name, 'up');
+}
+
+function rotateBytes(m: Module, data: Expr, by: Expr, name: string, dir: 'down' | 'up'): Expr {
   const lanes = data.width / 8;
   let x = m.named(data, `${name}_in`);
   const amount = m.named(by, `${name}_by`);
   for (let k = 0; k < by.width; k++) {
     const s = (1 << k) % lanes;
     if (s === 0) continue;
-    const rotated = concat(m.slice(x, data.width - 8 * s - 1, 0), m.slice(x, data.width - 1, data.width - 8 * s));
+    const cut = dir === 'down' ? 8 * s : data.width - 8 * s; // the lanes that wrap round
+    const rotated = concat(m.slice(x, cut - 1, 0), m.slice(x, data.width - 1, cut));
     x = m.named(mux(m.slice(amount, k, k), rotated, x), `${name}_r${k}`);
   }
   return x;

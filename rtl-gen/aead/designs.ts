@@ -10,7 +10,7 @@ import { aeadEngine } from './engine.ts';
  * units, two Poly1305 lanes).
  */
 export const AEAD_CONFIGS = [
-  { width: 128, units: 5, stages: 4, keySlots: 4, lanes: 1, reduceStages: 9, queueWords: 128, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 1024, adders: 'ecp5' },
+  { width: 128, units: 5, stages: 4, keySlots: 4, lanes: 1, reduceStages: 8, queueWords: 128, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 1024, adders: 'ecp5' },
   { width: 64, units: 2, stages: 1, keySlots: 2, lanes: 1, multiplier: 'fabric', mulStages: 2, reduceStages: 4, queueWords: 32, queueRam: 'block', fifoRam: 'block', outDepth: 64, seqBits: 4 },
   { width: 256, units: 10, stages: 2, keySlots: 4, lanes: 2, reduceStages: 5, queueWords: 64, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 256 },
 ] as const;

@@ -168,12 +168,6 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
   const isLast = m.named(seg.out_last!, 'in_last');
   const inPacketNext = m.wire('in_packet_next', mux(and(accept, isLast), constant(0, 1), mux(and(accept, first), constant(1, 1), inPacket)));
   inPacket.set(inPacketNext);
-  // The keystream engine registers the packet state after this edge (pkt_open_next,
-  // pkt_slot_next) so its key-word check runs from flip-flops; the slot of the packet in
-  // flight is kept here from its first beat.
-  const pktSlot = m.reg('pkt_slot_reg', ks, { doc: 'key slot of the packet coming in' });
-  const pktSlotNext = m.wire('pkt_slot_next', mux(and(accept, first), seg.out_slot!, pktSlot));
-  pktSlot.set(pktSlotNext);
   blockCtr.set(mux(first, constant(1, 32), add(blockCtr, constant(1, 32))), and(accept, or(first, and(isText, startsBlock))));
   textBeat?.set(mux(first, constant(0, bb), add(textBeat, constant(1, bb))), and(accept, or(first, isText)));
   const engine = m.instance(keystreamEngine({ rounds: 20, units: U, stages: p.stages, keySlots: p.keySlots, layout: 'ietf', entryReg: true, adders: p.adders, ctxRam: U === 20 ? ram : 'ring' }), 'ks', {
@@ -182,8 +176,11 @@ export const aeadEngine = defineGenerator('aead/engine', '1.0.0', AEAD_PARAMS, (
     req_slot: seg.out_slot!,
     req_counter: mux(first, constant(0, 32), blockCtr),
     req_nonce: concat(seg.out_counter!, seg.out_fixed!),
+    // Key words of the open packet's slot wait for it to end: the packet state after this
+    // edge. Its slot is seg.out_slot: the segmenter takes no new first beat while a packet
+    // stays open (its one output register holds that packet's beats until the last is taken).
     pkt_open_next: inPacketNext,
-    pkt_slot_next: pktSlotNext,
+    pkt_slot_next: seg.out_slot!,
   }, { unused: B < 64 ? [] : ['ks_valid'] });
   m.assign(engineReqOk, engine.req_ok!);
   m.assign(kwEngineReady, engine.key_wr_ready!);

@@ -11,7 +11,7 @@ import { fpTop } from './top.ts';
  * four stages (16 bytes of keystream per cycle, twice a 10G port's 8), one Poly1305 lane on
  * MULT18X18D, ECP5 tiles and carry chains.
  */
-export const FP_AEAD_10G = { width: 64, units: 5, stages: 4, lanes: 1, multiplier: 'ecp5', reduceStages: 9, queueWords: 128, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 256, adders: 'ecp5' } as const;
+export const FP_AEAD_10G = { width: 64, units: 5, stages: 4, lanes: 1, multiplier: 'ecp5', reduceStages: 8, queueWords: 128, queueRam: 'ecp5', fifoRam: 'ecp5', outDepth: 256, adders: 'ecp5' } as const;
 
 export const FP_BUILD: Partial<PlaneParams> & Pick<PlaneParams, 'aead'> = { ...FWD_DEFAULTS, aead: { ...FP_AEAD_10G }, ram: 'ecp5', ingressBeats: 1024, bufferBeats: 512 };
 

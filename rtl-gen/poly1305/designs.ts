@@ -4,7 +4,7 @@ import { poly1305 } from './core.ts';
 
 /** One lane on DSPs (the 10G engine's), two lanes in fabric, four lanes on ECP5 tiles with a short queue. */
 export const POLY1305_CONFIGS = [
-  { lanes: 1, reduceStages: 9, queueWords: 32, queueRam: 'block' },
+  { lanes: 1, reduceStages: 8, queueWords: 32, queueRam: 'block' },
   { lanes: 2, reduceStages: 4, queueWords: 32, queueRam: 'lut', seqBits: 4 },
   { lanes: 4, reduceStages: 6, queueRam: 'ecp5', queueWords: 8 },
 ] as const;

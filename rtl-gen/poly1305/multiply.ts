@@ -24,8 +24,8 @@ import { defineGenerator } from '../ir/generator.ts';
 import { Module } from '../ir/module.ts';
 import { intRange, oneOf } from '../ir/params.ts';
 import { ecp5MulIn } from '../vendor/ecp5-mult.ts';
-import { type Bounded, addB, bounded, fitB, highB, lowB, mulConstB, nameB, regB, shlB, zeroB } from './bounded.ts';
-import { FIELD_BITS, H_LIMB_MAX, H_TOP_MAX, LIMB_BITS, LIMBS, OPERAND_MAX, WRAP } from './limbs.ts';
+import { type Bounded, addB, bitsFor, bounded, fitB, highB, lowB, mulConstB, nameB, regB, shlB, zeroB } from './bounded.ts';
+import { FIELD_BITS, H_LIMB_MAX, H_TOP_MAX, LIMB_BITS, LIMB_MASK, LIMBS, OPERAND_MAX, R_CLAMP, WRAP } from './limbs.ts';
 
 const COLUMNS = 2 * LIMBS - 1;
 const LIMB_MAX = (1n << BigInt(LIMB_BITS)) - 1n;
@@ -55,11 +55,27 @@ export function productLevels(multiplier: string): number {
   return multiplier === 'ecp5' ? 1 : Math.ceil(Math.log2(FIELD_BITS));
 }
 
+/**
+ * Largest limb j of operand b. With one lane b is only ever r (clamped as RFC 8439 2.5
+ * says, so some limbs are narrow: limb 1 has 11 bits, limb 7 five), 1 or 0; with more lanes
+ * it is also a power of r as the ring leaves it (any 18-bit limb).
+ */
+export function bLimbMax(j: number, lanes: number): bigint {
+  return lanes === 1 ? (R_CLAMP >> BigInt(LIMB_BITS * j)) & LIMB_MASK : OPERAND_MAX;
+}
+
+/** Largest sum of column k's products (a_i b_j, i + j = k) over the lanes. */
+function columnMax(k: number, lanes: number): bigint {
+  let sum = 0n;
+  for (let j = 0; j < LIMBS; j++) if (k - j >= 0 && k - j < LIMBS) sum += OPERAND_MAX * bLimbMax(j, lanes);
+  return BigInt(lanes) * sum;
+}
+
 /** Adder levels after the products: column tree, fold (2), carry rounds. */
 export function reduceLevels(lanes: number): number {
   const treeLevels = Math.ceil(Math.log2(LIMBS * lanes));
   // Column bounds before the fold, then after it, for the carry-round count.
-  const colMax = (k: number) => BigInt(lanes * Math.min(k + 1, COLUMNS - k, LIMBS)) * OPERAND_MAX * OPERAND_MAX;
+  const colMax = (k: number) => columnMax(k, lanes);
   const folded = Array.from({ length: LIMBS }, (_, k) => colMax(k) + (k + LIMBS < COLUMNS ? WRAP * colMax(k + LIMBS) : 0n));
   return treeLevels + 2 + carryRounds(folded) + 1;
 }
@@ -148,12 +164,17 @@ export const poly1305Multiply = defineGenerator(
     const pairs: Array<{ l: number; i: number; j: number }> = [];
     for (let l = 0; l < L; l++) for (let i = 0; i < LIMBS; i++) for (let j = 0; j < LIMBS; j++) pairs.push({ l, i, j });
     const aL = Array.from({ length: L }, (_, l) => Array.from({ length: LIMBS }, (_, i) => limb(a, l, i, `a${i}_l`)));
-    const bL = Array.from({ length: L }, (_, l) => Array.from({ length: LIMBS }, (_, i) => limb(b, l, i, `b${i}_l`)));
+    // b's limbs as narrow as their bounds (bLimbMax): the products, columns and carries follow.
+    const bL = Array.from({ length: L }, (_, l) => Array.from({ length: LIMBS }, (_, j) => {
+      const w = bitsFor(bLimbMax(j, L));
+      return bounded(m.slice(b, (l * LIMBS + j) * FIELD_BITS + w - 1, (l * LIMBS + j) * FIELD_BITS, `b${j}_l${l}`), bLimbMax(j, L));
+    }));
+    if (L === 1) m.unread('b_spare_bits', ...Array.from({ length: LIMBS }, (_, j) => bitsFor(bLimbMax(j, L))).flatMap((w, j) => (w < FIELD_BITS ? [m.slice(b, j * FIELD_BITS + FIELD_BITS - 1, j * FIELD_BITS + w)] : [])));
     let g: Groups;
     const regsP = registerAfter(nP, p.mulStages);
     if (p.multiplier === 'ecp5') {
       const mul = ecp5MulIn(m);
-      g = pairs.map(({ l, i, j }) => [bounded(mul(aL[l]![i]!.e, bL[l]![j]!.e, `p_l${l}_a${i}_b${j}`), OPERAND_MAX * OPERAND_MAX)]);
+      g = pairs.map(({ l, i, j }) => [bounded(mul(aL[l]![i]!.e, bL[l]![j]!.e, `p_l${l}_a${i}_b${j}`), OPERAND_MAX * bL[l]![j]!.max)]);
       g = register(g, false);
     } else {
       // Row t of a_i * b_j: a_i where bit t of b_j is 1.
@@ -161,7 +182,7 @@ export const poly1305Multiply = defineGenerator(
       g = pairs.map(({ l, i, j }) => {
         const ai = aL[l]![i]!;
         const bj = bBits[l]![j]!;
-        return Array.from({ length: FIELD_BITS }, (_, t) => shlB(bounded(and(ai.e, concat(...Array<Expr>(FIELD_BITS).fill(m.slice(bj, t, t)))), OPERAND_MAX), t));
+        return Array.from({ length: bj.width }, (_, t) => shlB(bounded(and(ai.e, concat(...Array<Expr>(FIELD_BITS).fill(m.slice(bj, t, t)))), OPERAND_MAX), t));
       });
       for (let lv = 0; lv < nP; lv++) {
         g = pairUp(g, `pp${lv}`);

@@ -48,12 +48,22 @@ export const ecp5Mul18 = defineGenerator('vendor/ecp5-mul18', '1.0.0', {}, (_p, 
   return m;
 });
 
-/** Builds 18 x 18 products in `m`, one ecp5Mul18 instance each, named `<name>_dsp`. Operands narrower than 18 bits are zero-extended. */
+/**
+ * Builds 18 x 18 products in `m`, one ecp5Mul18 instance each, named `<name>_dsp`. Operands
+ * narrower than 18 bits are zero-extended, and the product is as wide as the operands make it
+ * (a.width + b.width bits): the block's upper outputs, zero by arithmetic, are left unread.
+ */
 export function ecp5MulIn(m: Module): (a: Expr, b: Expr, name: string) => Expr {
   const mul = ecp5Mul18();
   const widen = (e: Expr): Expr => {
     if (e.width > 18) throw new GenError(`${m.name}: an ECP5 multiplier operand is at most 18 bits, got ${e.width}`);
     return e.width === 18 ? e : concat(constant(0, 18 - e.width), e);
   };
-  return (a, b, name) => m.instance(mul, `${name}_dsp`, { a: widen(a), b: widen(b) }).p!;
+  return (a, b, name) => {
+    const p = m.named(m.instance(mul, `${name}_dsp`, { a: widen(a), b: widen(b) }).p!);
+    const w = a.width + b.width;
+    if (w >= 36) return p;
+    m.unread(`${name}_zero_bits`, m.slice(p, 35, w));
+    return m.slice(p, w - 1, 0, `${name}`);
+  };
 }

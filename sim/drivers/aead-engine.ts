@@ -8,6 +8,7 @@ import { aeadEngine } from '../../rtl-gen/aead/engine.ts';
 import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 import { type AeadFormat, type AeadOp, AEAD_TAG_BYTES, aeadFormat, decodeAeadVerdict, encodeAeadContext } from '../../spec/aead-stream.ts';
 import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../index.ts';
+import { writeKeyWords } from './key-port.ts';
 
 export interface AeadConfig {
   width: number;
@@ -95,21 +96,30 @@ export class AeadDriver {
 
   /** Writes a 256-bit key into a slot, one 32-bit word per handshake. */
   writeKey(slot: number, key: Uint8Array, maxWait = 100_000): void {
-    const d = this.dut;
-    let waited = 0;
-    for (let w = 0; w < 8; w++) {
-      d.key_wr_valid.value = 1;
-      d.key_wr_slot.value = slot;
-      d.key_wr_word.value = w;
-      d.key_wr_data.value = new DataView(key.buffer, key.byteOffset + 4 * w, 4).getUint32(0, true);
-      while (d.key_wr_ready.value !== 1) {
-        d.tick();
-        if (++waited > maxWait) throw new Error(`${this.name}: key write to slot ${slot} never accepted`);
-      }
-      d.tick();
-    }
-    d.key_wr_valid.value = 0;
+    writeKeyWords(this.dut, slot, key, maxWait);
     this.keys[slot] = Uint8Array.from(key);
+  }
+
+  /**
+   * Watches m_axis one cycle at a time (call sample() before each tick): the packets taken,
+   * with the verdict of each last beat, and how many other beats carried a verdict bit.
+   */
+  watchOutput(): { sample(): void; out: AeadOut[]; marked: number } {
+    const d = this.dut;
+    const w = { out: [] as AeadOut[], marked: 0, sample: () => undefined as void };
+    let bytes: number[] = [];
+    w.sample = () => {
+      if (d.m_axis_tvalid.value !== 1 || d.m_axis_tready.value !== 1) return;
+      const keep = d.m_axis_tkeep.big;
+      const data = bigToBytes(d.m_axis_tdata.big, this.beatBytes);
+      for (let i = 0; i < this.beatBytes; i++) if ((keep >> BigInt(i)) & 1n) bytes.push(data[i]!);
+      const verdict = decodeAeadVerdict(Number(d.m_axis_tuser.value));
+      if (d.m_axis_tlast.value === 1) {
+        w.out.push({ data: Uint8Array.from(bytes), ...verdict });
+        bytes = [];
+      } else if (verdict.ok || verdict.malformed) w.marked++;
+    };
+    return w;
   }
 
   beatsOf(p: AeadPacket): Array<Record<string, bigint | number>> {

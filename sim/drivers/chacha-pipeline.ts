@@ -7,6 +7,7 @@ import { type ContextFormat, contextFormat, encodeContext } from '../../spec/cha
 import { type CipheredPacket, cipherPacket } from '../golden/chacha-stream.ts';
 import type { CounterLayout } from '../golden/chacha20.ts';
 import { type SimDut, packBeats, runStreams, simulate, unpackBeats } from '../index.ts';
+import { writeKeyWords } from './key-port.ts';
 import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 
 export interface PipelineConfig {
@@ -79,20 +80,7 @@ export class PipelineDriver {
 
   /** Writes a 256-bit key into a slot, one 32-bit word per handshake; waits while the slot is busy. */
   writeKey(slot: number, key: Uint8Array, maxWait = 10_000): number {
-    const d = this.dut;
-    let waited = 0;
-    for (let w = 0; w < 8; w++) {
-      d.key_wr_valid.value = 1;
-      d.key_wr_slot.value = slot;
-      d.key_wr_word.value = w;
-      d.key_wr_data.value = new DataView(key.buffer, key.byteOffset + 4 * w, 4).getUint32(0, true);
-      while (d.key_wr_ready.value !== 1) {
-        d.tick();
-        if (++waited > maxWait) throw new Error(`key write to slot ${slot} never accepted`);
-      }
-      d.tick();
-    }
-    d.key_wr_valid.value = 0;
+    const waited = writeKeyWords(this.dut, slot, key, maxWait);
     this.keys[slot] = Uint8Array.from(key);
     return waited;
   }

@@ -44,6 +44,22 @@ describe('saved results', () => {
   });
 });
 
+describe('a run stopped after synthesis', () => {
+  it('goes on from where it stopped: yosys does not run again on the same inputs', async () => {
+    const qr = quarterRound({ stages: 0 });
+    const first = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true });
+    const log = join(first.dir, 'area', 'yosys.log');
+    const stamp = statSync(log).mtimeMs;
+    rmSync(join(first.dir, 'result.json')); // as if stopped while waiting for place and route
+    const resumed = await synthesize(qr, { device: 'ice40-hx8k', noPnr: true });
+    expect(resumed.area).toEqual(first.area);
+    expect(statSync(log).mtimeMs).toBe(stamp);
+    // A finished run is run again (no --reuse): yosys runs.
+    await synthesize(qr, { device: 'ice40-hx8k', noPnr: true });
+    expect(statSync(log).mtimeMs).toBeGreaterThan(stamp);
+  });
+});
+
 describe('placer seeds', () => {
   it('run yosys once per design: another seed takes the netlist and area of the first', async () => {
     const qr = quarterRound({ stages: 1 });
