@@ -9,6 +9,7 @@
 // counted), not replaced by a smaller one; smaller builds are separate entries (--build).
 // Writes bench/results/fp-synth.json; a run of one build keeps the other builds' last figures.
 //   npm run bench:fp-synth [-- --build committed|one-port] [--seeds 1,2,3] [--freq 156.25] [--reuse] [--no-pnr]
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -42,6 +43,17 @@ export function utilisationFromLog(log: string): Record<string, { used: number; 
 /** The error nextpnr printed, without the flow's wrapping. */
 function nextpnrError(log: string): string | undefined {
   return log.split('\n').find((l) => /^ERROR:/.test(l))?.trim();
+}
+
+/** The commit the design was generated from, and whether the checkout differed from it. */
+function commitOf(): string {
+  const git = (...a: string[]): string => execFileSync('git', a, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'rtl-gen', 'spec', 'rtl') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes to the generators' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 async function main(o: { build: string; seeds: string; freq: string; device: string; reuse?: boolean; pnr: boolean }): Promise<void> {
@@ -107,6 +119,7 @@ async function main(o: { build: string; seeds: string; freq: string; device: str
     date: new Date().toISOString(),
     command: `npm run bench:fp-synth -- --build ${o.build} --device ${o.device} ${o.pnr ? `--seeds ${seeds.join(',')} --freq ${o.freq}` : '--no-pnr'}`,
     design: core.name,
+    commit: commitOf(),
     describe: build.describe,
     device: `${dev.name}: ${dev.description}`,
     targetMHz: freqMHz,
