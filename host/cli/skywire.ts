@@ -19,6 +19,7 @@ import { writeKeyFile } from '../identity/keyfile.ts';
 import { ConfigError, loadConfig } from '../daemon/config.ts';
 import { ControlClient } from '../daemon/control-client.ts';
 import { Daemon, DEFAULT_SEND_ROUTES } from '../daemon/daemon.ts';
+import { addDeviceCommands, printDeviceStatus } from './device-commands.ts';
 import { checkControlSocket, UnsafeFolderError } from '../daemon/private-dir.ts';
 import { bytes, ms, pct, ProgressBar, short, table } from './format.ts';
 
@@ -123,6 +124,7 @@ function printStatus(s: any): void {
   }
   const counters = Object.entries(s.counters as Record<string, number>).filter(([, v]) => v !== 0);
   console.log(`counters ${counters.map(([k, v]) => `${k}=${v}`).join(' ') || '(all zero)'}`);
+  if (s.device) printDeviceStatus(s.device);
 }
 
 function printRoutes(routes: any[]): void {
@@ -395,6 +397,7 @@ export function buildProgram(): Command {
         ),
       );
     });
+  addDeviceCommands(program);
   return program;
 }
 

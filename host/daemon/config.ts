@@ -82,6 +82,30 @@ export interface LimitsConfig {
   transferStallMs?: number;
 }
 
+/**
+ * A forwarding plane the node programs (host/device): where its management port is, and which
+ * neighbours' links ride on which of its network ports. Each of those neighbours is the
+ * device's peer of the same index as in `neighbours` (so at most the device's peer count).
+ */
+export interface DeviceConfig {
+  /** How the device is reached: Etherbone over UDP (a board's management port, or `skywire device sim`). */
+  kind: 'etherbone';
+  address: HostPort;
+  /** First wait for an answer, ms (doubled per resend). */
+  timeoutMs: number;
+  /** Neighbour index -> device network port. */
+  links: Map<number, number>;
+  /** How often the device's counters and state are read, ms. */
+  pollMs: number;
+  /**
+   * The device's host port (a UDP endpoint, e.g. of `npm run device:sim`). With it the links
+   * run through the device: their frames reach this node through the host port, the device
+   * seals and opens them and forwards installed routes alone. Without it the device is only
+   * programmed alongside the node's own datapath (its links stay on this node's socket).
+   */
+  hostPort?: HostPort;
+}
+
 /** Default of limits.transferStallMs: longer than a route repair (about ten routeFailMs) and a neighbour's restart. */
 export const DEFAULT_TRANSFER_STALL_MS = 30_000;
 
@@ -143,6 +167,8 @@ export interface DaemonConfig {
    * undone on stop and on the next start after a crash. Files `<path>-gateway`, `<path>-tunnel`.
    */
   netJournal: string;
+  /** The forwarding plane this node programs; without it everything runs in software. */
+  device?: DeviceConfig;
 }
 
 export const DEFAULT_ROTATION_INTERVAL_MS = 1000;
@@ -303,7 +329,7 @@ function resolvePath(base: string, p: string): string {
   return resolve(base, p);
 }
 
-const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'gateway', 'tunnel', 'netJournal'] as const;
+const TOP_LEVEL = ['name', 'identityFile', 'listen', 'controlSocket', 'neighbours', 'services', 'limits', 'rotationIntervalMs', 'inbox', 'gateway', 'tunnel', 'netJournal', 'device'] as const;
 
 const DEVICE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
@@ -360,6 +386,28 @@ function parseTunnel(v: unknown, path: string): TunnelConfig {
     prefixes: prefixes.map((p, i) => ipv4Prefix(p, `${path}.prefixes[${i}]`)),
     resolvConf: rc === undefined ? '/etc/resolv.conf' : rc === null ? null : (rc as string),
   };
+}
+
+/** Ports a forwarding plane may have (spec/forwarding/params.ts allows 1 to 4). */
+const MAX_DEVICE_PORTS = 4;
+
+function parseDevice(v: unknown, path: string, neighbours: NeighbourConfig[]): DeviceConfig | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new ConfigError(path, `expected an object like {"kind": "etherbone", "address": "192.168.1.50:1234", "links": {"b": 0}}, got ${describe(v)}`);
+  rejectUnknown(v, path, ['kind', 'address', 'timeoutMs', 'links', 'pollMs', 'hostPort']);
+  if (v.kind !== 'etherbone') throw new ConfigError(join2(path, 'kind'), `expected "etherbone", got ${describe(v.kind)}`);
+  const address = parseHostPort(typeof v.address === 'string' && !/:\d+$/.test(v.address) ? `${v.address}:1234` : v.address, join2(path, 'address'));
+  if (!isObject(v.links)) throw new ConfigError(join2(path, 'links'), `expected an object of neighbour name -> device port, got ${describe(v.links)}`);
+  const links = new Map<number, number>();
+  for (const [name, port] of Object.entries(v.links)) {
+    const field = join2(join2(path, 'links'), name);
+    const i = neighbours.findIndex((n) => n.name === name);
+    if (i < 0) throw new ConfigError(field, `no neighbour is named "${name}" (neighbours: ${neighbours.map((n) => n.name).join(', ') || 'none'})`);
+    if (neighbours[i]!.transport !== 'udp') throw new ConfigError(field, `neighbour "${name}" is linked over ${neighbours[i]!.transport}; a forwarding plane carries UDP links`);
+    links.set(i, int(v.links, name, join2(path, 'links'), 0, MAX_DEVICE_PORTS - 1));
+  }
+  const hostPort = v.hostPort === undefined ? undefined : parseHostPort(v.hostPort, join2(path, 'hostPort'));
+  return { kind: 'etherbone', address, timeoutMs: int(v, 'timeoutMs', path, 1, 60_000, 200), links, pollMs: int(v, 'pollMs', path, 50, 60_000, 1000), ...(hostPort ? { hostPort } : {}) };
 }
 
 /**
@@ -422,6 +470,7 @@ export function validateConfig(raw: unknown, baseDir: string): DaemonConfig {
     tunnel: parseTunnel(raw.tunnel, 'tunnel'),
     // /run is emptied at boot, exactly when routes and resolver changes are gone too.
     netJournal: resolvePath(baseDir, str(raw, 'netJournal', '', `/run/skywire/${name}-net`)),
+    ...(raw.device === undefined ? {} : { device: parseDevice(raw.device, 'device', neighbours) }),
   };
 }
 
@@ -458,7 +507,9 @@ export async function resolveHosts(c: DaemonConfig): Promise<DaemonConfig> {
     c.neighbours.map(async (n, i) => (n.transport === 'udp' ? { ...n, address: { ...n.address, host: await one(n.address.host, 4, `neighbours[${i}].address`) } } : n)),
   );
   neighbours.forEach((n, i) => checkDistinctAddress(neighbours, i, n.address));
-  return { ...c, listen, neighbours };
+  const d = c.device;
+  const device = d && { ...d, address: { ...d.address, host: await one(d.address.host, 4, 'device.address') }, ...(d.hostPort ? { hostPort: { ...d.hostPort, host: await one(d.hostPort.host, 4, 'device.hostPort') } } : {}) };
+  return { ...c, listen, neighbours, ...(device ? { device } : {}) };
 }
 
 /** This node's own key must not be one of its neighbours (it would dial itself forever). */

@@ -7,6 +7,7 @@ import type { MeshStream, PathCandidate, RouteInfo, RoutePolicy } from '../mesh/
 import { MESH_MTU_BYTES } from '../../spec/route-wire.ts';
 import { choosePaths } from '../mesh/discovery.ts';
 import { MeshNode } from '../mesh/node.ts';
+import { DeviceOffload } from './device-offload.ts';
 import { realTimers } from '../mesh/timers.ts';
 import type { Identity } from '../identity/identity.ts';
 import { parseAddress } from '../identity/address.ts';
@@ -34,6 +35,8 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  /** The forwarding plane this node programs (config `device`), if any. */
+  device: DeviceOffload | undefined;
   private control: ControlServer | undefined;
   private stopping: Promise<void> | undefined;
   /** Resolves once the daemon has stopped (by `stop()` or a control request). */
@@ -68,6 +71,9 @@ export class Daemon {
     // deliver), so the mesh's transport looks the link set up when it is called.
     let links: LinkSet | undefined;
     const l = cfg.limits;
+    // A forwarding plane, when configured, takes the node's rules and link keys as well.
+    let meshRef: MeshNode | undefined;
+    const device = cfg.device ? await DeviceOffload.open(cfg, (id, bytes, packets) => meshRef?.creditRule(id, bytes, packets) ?? false, log) : undefined;
     const mesh = new MeshNode({
       secretKey: identity.secretKey,
       // A gateway section offers the gateway service to discovery.
@@ -82,7 +88,9 @@ export class Daemon {
       routeFailMs: l.routeFailMs,
       safBufferBytes: l.safBufferBytes,
       safRealtimeBufferBytes: l.safRealtimeBufferBytes,
+      ...(device ? { table: device.table } : {}),
     });
+    meshRef = mesh;
     const events = {
       deliver: (i: number, payload: Uint8Array) => mesh.receive(i, payload),
       up: (i: number) => {
@@ -97,19 +105,22 @@ export class Daemon {
           forwarding: n.forwarding,
           rxLoss: () => links?.rxLoss(i),
         });
+        device?.setLinkUp(i, true);
       },
       down: (i: number) => {
         log(`link ${cfg.neighbours[i].name} down`);
         mesh.linkDown(i);
+        device?.setLinkUp(i, false);
       },
     };
     const inbox = new Inbox(cfg.inbox, () => performance.now(), { stallMs: l.transferStallMs ?? DEFAULT_TRANSFER_STALL_MS, log });
     const partial = inbox.sweepPartials();
     if (partial.length) log(`inbox: ${partial.length} partial file(s) from unfinished transfers, resumable: ${partial.map((p) => `${p.file} (${p.bytes} B)`).join(', ')}`);
     try {
-      links = await LinkSet.open(cfg, identity, events, () => performance.now());
+      links = await LinkSet.open(cfg, identity, events, () => performance.now(), undefined, device);
     } catch (e) {
       mesh.close();
+      await device?.close();
       inbox.close();
       throw e;
     }
@@ -117,6 +128,8 @@ export class Daemon {
     if (udp !== undefined && udp < SOCKET_BUFFER_BYTES) log(`udp receive buffer is ${udp} bytes, below the ${SOCKET_BUFFER_BYTES} asked for: raise net.core.rmem_max so bursts are not dropped`);
     mesh.listen(FILE_CHANNEL, (s) => inbox.accept(s));
     const d = new Daemon(cfg, identity, mesh, links, inbox, log, new DaemonTunnels(cfg, mesh, identity, log));
+    d.device = device;
+    if (device) device.sessionIdsOf = (i) => links!.sessionIds(i);
     d.timer = setInterval(() => d.links.tick(performance.now()), LINK_TICK_MS);
     try {
       await d.tunnels.start();
@@ -141,7 +154,7 @@ export class Daemon {
       if (this.timer) clearInterval(this.timer);
       this.mesh.close();
       this.inbox.close();
-      await Promise.all([this.links.close(), this.control?.close()]);
+      await Promise.all([this.links.close(), this.control?.close(), this.device?.close()]);
       this.resolveStopped();
     })();
     return this.stopping;
@@ -165,6 +178,7 @@ export class Daemon {
       send: (p, emit) => this.send(p, emit),
       recv: (p, emit, signal) => this.recv(p, emit, signal),
       ...this.tunnels.handlers(),
+      ...(this.device ? this.device.handlers() : {}),
       'node.stop': () => {
         setTimeout(() => void this.stop(), 10);
         return { stopping: true };
@@ -207,6 +221,7 @@ export class Daemon {
       },
       counters: m.counters,
       cpu: process.cpuUsage(),
+      ...(this.device ? { device: this.device.status() } : {}),
     });
   }
 

@@ -18,7 +18,8 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { nodeBackend } from '../crypto/backend.ts';
 import type { Identity } from '../identity/identity.ts';
-import { SoftwareDatapath } from '../link/datapath.ts';
+import { type Datapath, SoftwareDatapath } from '../link/datapath.ts';
+import type { KeySink } from '../link/key-sink.ts';
 import { LossMeter } from '../link/loss-meter.ts';
 import { Link, type LinkIo } from '../link/session.ts';
 import { totalRejected, type RejectReason } from '../link/stats.ts';
@@ -116,6 +117,17 @@ interface Neighbour {
   lossSampledAt: number;
 }
 
+/**
+ * A forwarding plane that carries some of the links (host/daemon/device-offload.ts): it may
+ * watch a link's keys, and for a link whose frames pass through its host port it gives the
+ * link's datapath and transport and is told the Link, to hand it what comes up.
+ */
+export interface LinkOffload {
+  observer(index: number): KeySink | undefined;
+  carry(index: number, deliver: (payload: Uint8Array) => void): { datapath: Datapath; io: LinkIo } | undefined;
+  attach(index: number, link: Link): void;
+}
+
 /** The end with the smaller key dials and leads rotations, so both ends agree without configuration. */
 export function roleFor(localKeyHex: string, peerKeyHex: string): 'initiator' | 'responder' {
   return localKeyHex < peerKeyHex ? 'initiator' : 'responder';
@@ -149,7 +161,8 @@ export class LinkSet {
   }
 
   /** Opens the listening sockets and one link per neighbour (initiators start dialling). */
-  static async open(cfg: DaemonConfig, identity: Identity, events: LinkEvents, clock: () => number, random?: () => number): Promise<LinkSet> {
+  /** `offload`: a forwarding plane that watches or carries links. */
+  static async open(cfg: DaemonConfig, identity: Identity, events: LinkEvents, clock: () => number, random?: () => number, offload?: LinkOffload): Promise<LinkSet> {
     const udpAt = cfg.listen.find((l) => l.transport === 'udp');
     const tcpAt = cfg.listen.find((l) => l.transport === 'tcp');
     const cannot = (what: string, at: { host: string; port: number }) => (e: unknown) => {
@@ -170,7 +183,8 @@ export class LinkSet {
       const peerKey = hexToBytes(n.publicKey);
       const role = roleFor(localHex, n.publicKey);
       const deliver = (payload: Uint8Array) => set.deliver(index, payload);
-      const base: LinkIo = n.transport === 'udp' ? udp!.io(n.address, deliver) : tcp!.io(peerKey, deliver);
+      const carried = offload?.carry(index, deliver);
+      const base: LinkIo = carried?.io ?? (n.transport === 'udp' ? udp!.io(n.address, deliver) : tcp!.io(peerKey, deliver));
       const drops = { emulated: 0 };
       const io: LinkIo =
         n.emulatedLossPct > 0
@@ -182,8 +196,9 @@ export class LinkSet {
               deliver,
             }
           : base;
-      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs, idleKeepaliveMs: IDLE_KEEPALIVE_MS }, set.datapath, io);
-      if (n.transport === 'udp') udp!.attach(n.address, link);
+      const link = new Link({ identity, peerPublicKey: peerKey, role, linkId: index, backend: nodeBackend, rotationIntervalMs: cfg.rotationIntervalMs, idleKeepaliveMs: IDLE_KEEPALIVE_MS }, carried?.datapath ?? set.datapath, io, offload?.observer(index));
+      if (carried) offload!.attach(index, link);
+      else if (n.transport === 'udp') udp!.attach(n.address, link);
       else tcp!.attach(peerKey, link, role === 'initiator' ? n.address : undefined);
       set.neighbours.push({ index, cfg: n, link, up: false, sessions: 0, lastRxFrames: 0, lastRxAt: -Infinity, downDeferred: 0, deferring: false, drops, loss: new LossMeter(), lossSampledAt: -Infinity });
       link.start(clock());
@@ -193,6 +208,11 @@ export class LinkSet {
 
   get size(): number {
     return this.neighbours.length;
+  }
+
+  /** The session IDs of a link (ours, the peer's), once it has a session. */
+  sessionIds(index: number): { local: number; remote: number } | undefined {
+    return this.neighbours[index]?.link.sessionIds;
   }
 
   isUp(index: number): boolean {

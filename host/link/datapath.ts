@@ -35,7 +35,21 @@ export interface Opened extends Inner {
   generation: number;
 }
 
-export class SoftwareDatapath implements KeySink {
+/**
+ * What a Link needs of its datapath: the keys it publishes, frames sealed and opened, and how
+ * many frames its current transmit key has sealed. SoftwareDatapath is the node's own; a
+ * forwarding plane's host port is another (host/device/host-datapath.ts).
+ */
+export interface Datapath extends KeySink {
+  /** Seals under the current transmit key what the link transmits, or says why it cannot. */
+  seal(peer: number, receiver: number, innerType: InnerType, payload: Uint8Array, pad: PadBytes): Uint8Array | 'noKey' | 'exhausted';
+  /** Opens a frame whose header is already parsed; commits the counter only if it authenticates. */
+  open(peer: number, frame: Uint8Array, header: FrameHeader): Opened | FrameReject;
+  /** Frames sealed under the current transmit key. */
+  txCounter(peer: number): number;
+}
+
+export class SoftwareDatapath implements Datapath {
   private readonly peers = new Map<number, PeerKeys>();
   /** Hard stop: no key ever sends a counter at or beyond this (tests lower it). */
   readonly counterLimit: number;

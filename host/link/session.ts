@@ -37,7 +37,7 @@ import {
 import { InnerType, MAX_PAYLOAD_BYTES, MessageType, PROTOCOL_VERSION } from '../../spec/link-wire.ts';
 import { CookieJar, cookieReplyReceiver, openCookieReply } from './cookie.ts';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './config.ts';
-import type { SoftwareDatapath } from './datapath.ts';
+import type { Datapath } from './datapath.ts';
 import { readFrameHeader } from './frame.ts';
 import { buildInit, buildResp, handshakeKeys, initMac1Valid, mac1Key, parseInit, parseResp, verifyInit, verifyResp, INIT_OFFSET } from './handshake.ts';
 import { TeeKeySink, type KeySink } from './key-sink.ts';
@@ -162,7 +162,7 @@ export class Link {
 
   constructor(
     config: LinkConfig & { wallClockMs?: () => number },
-    private readonly datapath: SoftwareDatapath,
+    private readonly datapath: Datapath,
     private readonly io: LinkIo,
     observer?: KeySink,
   ) {

@@ -494,6 +494,8 @@ export interface MeshNodeApi {
   status(): MeshStatus;
   /** Hands over the settled accounting records (removed rules' final counters) and forgets them. */
   takeSettled(): SettledRule[];
+  /** Traffic a forwarding plane carried under a rule unseen by the host (host/device's accounting reader). */
+  creditRule(routeId: number, bytes: number, packets: number): boolean;
   /** Stops every timer and forgets every route (the node is shutting down). */
   close(): void;
 }

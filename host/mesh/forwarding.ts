@@ -30,8 +30,12 @@ export function tableAction(a: RuleAction): RouteAction {
 }
 
 export interface ForwardingTable {
-  /** Inserts a rule, or replaces the rule of an ID already present (one update write). */
-  install(routeId: number, action: RouteAction): void;
+  /**
+   * Inserts a rule, or replaces the rule of an ID already present (one update write). `from`
+   * is the neighbour the rule's packets must arrive from: the software forwarder checks it
+   * itself, a forwarding plane keys its table by it (spec/forwarding/route-key.ts).
+   */
+  install(routeId: number, action: RouteAction, from?: number): void;
   /** Removes a rule; removing an absent ID is a no-op. */
   remove(routeId: number): void;
   lookup(routeId: number): RouteAction | undefined;
@@ -66,7 +70,8 @@ export class SoftwareForwardingTable implements ForwardingTable {
 
   constructor(readonly capacity = 65_536) {}
 
-  install(routeId: number, action: RouteAction): void {
+  /** `from` is checked by the node itself (the rule book), not by this table. */
+  install(routeId: number, action: RouteAction, _from?: number): void {
     checkRouteAction(routeId, action);
     if (!this.rules.has(routeId) && this.rules.size >= this.capacity) throw new ForwardingTableFullError(this.capacity);
     this.rules.set(routeId, action);

@@ -549,6 +549,15 @@ export class MeshNode implements MeshNodeApi {
    * over and forgotten: what the payment protocol collects. `status().settled` shows them
    * without collecting.
    */
+  /**
+   * Traffic a forwarding plane forwarded under a rule without the host seeing it (host/device's
+   * accounting reader): counted as the software relay counts its own packets, and it keeps the
+   * rule from expiring idle. False when the rule and its settled record are both gone.
+   */
+  creditRule(routeId: number, bytes: number, packets: number): boolean {
+    return this.rules.credit(routeId, bytes, packets, this.timers.now());
+  }
+
   takeSettled(): SettledRule[] {
     return this.rules.takeSettled();
   }

@@ -48,7 +48,7 @@ export class RuleBook {
 
   /** Installs a rule (throws ForwardingTableFullError when the table is full). */
   install(routeId: number, from: number, action: RuleAction, owner: unknown, now: number): Rule {
-    this.table.install(routeId, tableAction(action));
+    this.table.install(routeId, tableAction(action), from);
     const rule: Rule = { routeId, from, action, bytes: 0, packets: 0, lastUsed: now, installedAt: now, owner };
     this.rules.set(routeId, rule);
     return rule;
@@ -56,7 +56,7 @@ export class RuleBook {
 
   /** Rewrites a rule's action (tail becoming relay): one table update, counters kept. */
   update(rule: Rule, action: RuleAction): void {
-    this.table.install(rule.routeId, tableAction(action));
+    this.table.install(rule.routeId, tableAction(action), rule.from);
     rule.action = action;
   }
 
@@ -95,6 +95,28 @@ export class RuleBook {
     const out = this.settledRecords;
     this.settledRecords = [];
     return out;
+  }
+
+  /**
+   * Counts traffic a forwarding plane carried for a rule (its device counters' difference
+   * since the last read). A rule already removed has its settled record amended, while that
+   * record waits uncollected; otherwise the counts are reported as late (false).
+   */
+  credit(routeId: number, bytes: number, packets: number, now: number): boolean {
+    const rule = this.rules.get(routeId);
+    if (rule) {
+      rule.bytes += bytes;
+      rule.packets += packets;
+      if (packets > 0) rule.lastUsed = now;
+      return true;
+    }
+    for (let i = this.settledRecords.length - 1; i >= 0; i--) {
+      const r = this.settledRecords[i]!;
+      if (r.routeId !== routeId) continue;
+      this.settledRecords[i] = { ...r, bytes: r.bytes + bytes, packets: r.packets + packets };
+      return true;
+    }
+    return false;
   }
 
   get(routeId: number): Rule | undefined {

@@ -9,7 +9,7 @@ import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, MessageType, TAG_BYTES } from '../
 import { decodeDesc } from '../../rtl-gen/forwarding/descriptor.ts';
 import { ingressParser } from '../../rtl-gen/forwarding/ingress.ts';
 import { type SimDut, Rng, simulate } from '../../sim/index.ts';
-import { buildUdpFrame, internetChecksum, padFrame } from '../../sim/golden/ethernet.ts';
+import { buildUdpFrame, internetChecksum, padFrame } from '../../spec/ethernet.ts';
 import { type PeerConfig, type PortConfig, classifyFrame } from '../../testbed/forwarding/ingress-model.ts';
 import { bigToBytes, bytesToBig } from '../../spec/bytes.ts';
 

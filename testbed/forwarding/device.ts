@@ -130,6 +130,11 @@ export class FpDevice {
     for (let c = 0; c < cycles; c++) this.step();
   }
 
+  /** Nothing waits to enter, nothing is inside (status_busy low), and no frame moved for `quiet` cycles. */
+  idle(quiet = 16): boolean {
+    return this.cycles - this.lastActivity >= quiet && !this.rxQueue.some((q) => q.length) && !Number(this.dut.status_busy.value);
+  }
+
   /** Runs until nothing is inside the device (status_busy low) and no frame has moved for `quiet` cycles. */
   settle(quiet = 16, limit = 400_000): void {
     const start = this.cycles;

@@ -1,6 +1,6 @@
 // What the node does with a frame arriving on one port, as the forwarding plane's ingress
 // parser must decide it: the Ethernet/IPv4/UDP checks a host stack makes (written from the
-// RFCs, sim/golden/ethernet.ts), the UDP transport's peer lookup by source address and port
+// RFCs, spec/ethernet.ts), the UDP transport's peer lookup by source address and port
 // (host/link/udp-transport.ts), then the link layer's own code: version and type as
 // host/link/session.ts receive() checks them, readFrameHeader (host/link/frame.ts) for the
 // transport header, the session and receiver checks of onTransport, and the key lookup of
@@ -10,7 +10,7 @@ import type { PeerCounter, PortCounter } from '../../spec/forwarding/counters.ts
 import type { HostReason } from '../../spec/forwarding/host-port.ts';
 import { readFrameHeader } from '../../host/link/frame.ts';
 import { KeyRamModel } from '../../host/link/key-ram.ts';
-import { internetChecksum, udpPseudoHeader } from '../../sim/golden/ethernet.ts';
+import { internetChecksum, udpPseudoHeader } from '../../spec/ethernet.ts';
 
 export interface PortConfig {
   index: number;

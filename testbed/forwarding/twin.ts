@@ -33,7 +33,7 @@ import type { KeyRef, KeySink, KeySlot } from '../../host/link/key-sink.ts';
 import { Link } from '../../host/link/session.ts';
 import { MeshNode } from '../../host/mesh/node.ts';
 import { TableManager } from '../../host/table/manager.ts';
-import { buildUdpFrame, macBytes } from '../../sim/golden/ethernet.ts';
+import { buildUdpFrame, macBytes } from '../../spec/ethernet.ts';
 import { Rng } from '../../sim/random.ts';
 import { VirtualClock } from '../virtual-clock.ts';
 import type { FpDevice } from './device.ts';

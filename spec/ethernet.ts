@@ -1,7 +1,8 @@
-// Ethernet II, IPv4 and UDP as the golden models of the forwarding plane's parser and header
-// builder see them: frames built and read byte by byte in network order, the Internet
+// Ethernet II, IPv4 and UDP frames: built and read byte by byte in network order, the Internet
 // checksum after RFC 1071 (ones' complement sum of 16-bit words, an odd byte padded with zero),
-// the UDP checksum over the RFC 768 pseudo-header. Written from the RFCs, not from the RTL.
+// the UDP checksum over the RFC 768 pseudo-header. Written from the RFCs, not from the RTL: the
+// golden model of the forwarding plane's parser and header builder, and what the host uses for
+// raw frames through the plane's host port (host/device/host-port.ts).
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const IPPROTO_UDP = 17;
