@@ -62,7 +62,7 @@ export interface DeviceSimConfig {
 
 export interface DeviceSimStats {
   /** Per port: datagrams in, frames out, frames out that were no UDP datagram (dropped). */
-  ports: Array<{ in: number; out: number; notUdp: number }>;
+  ports: Array<{ in: number; out: number; notUdp: number; noDestination: number }>;
   hostUp: number;
   hostDown: number;
   /** Host datagrams refused: no room in the mailbox, or shorter than a header. */
@@ -124,7 +124,7 @@ export class DeviceSim {
     readonly management: EtherboneServer,
   ) {
     this.regs = new Regs(plane.map);
-    this.stats = { ports: portSockets.map(() => ({ in: 0, out: 0, notUdp: 0 })), hostUp: 0, hostDown: 0, hostDropped: 0, hostUnknown: 0 };
+    this.stats = { ports: portSockets.map(() => ({ in: 0, out: 0, notUdp: 0, noDestination: 0 })), hostUp: 0, hostDown: 0, hostDropped: 0, hostUnknown: 0 };
   }
 
   static async start(cfg: DeviceSimConfig): Promise<DeviceSim> {
@@ -234,6 +234,12 @@ export class DeviceSim {
           st.notUdp++;
           continue;
         }
+        // A frame built from a header template the host has not written yet (a peer slot
+        // programmed halfway, as after a device restart) has no place to go: counted, not sent.
+        if (u.dstPort === 0 || u.dstIp === 0) {
+          st.noDestination++;
+          continue;
+        }
         st.out++;
         this.portSockets[i]!.send(u.payload, u.dstPort, wordToIp(u.dstIp));
       }
@@ -253,7 +259,7 @@ export class DeviceSim {
     this.statusTimer = setInterval(() => {
       const now = { t: performance.now(), c: this.plane.cycles };
       const s = this.stats;
-      const ports = s.ports.map((p, i) => `port${i} in ${p.in} out ${p.out}${p.notUdp ? ` notUdp ${p.notUdp}` : ''}`).join(', ');
+      const ports = s.ports.map((p, i) => `port${i} in ${p.in} out ${p.out}${p.notUdp ? ` notUdp ${p.notUdp}` : ''}${p.noDestination ? ` noDestination ${p.noDestination}` : ''}`).join(', ');
       console.error(`device sim: ${ports}, host up ${s.hostUp} down ${s.hostDown} dropped ${s.hostDropped + s.hostUnknown}, ${((now.c - last.c) / ((now.t - last.t) / 1000)).toFixed(0)} cycles/s`);
       last = now;
     }, ms);
