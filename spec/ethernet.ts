@@ -88,20 +88,11 @@ export function padFrame(f: Uint8Array): Uint8Array {
   return out;
 }
 
-export interface ParsedUdp {
-  dstMac: Uint8Array;
-  srcMac: Uint8Array;
-  srcIp: number;
-  dstIp: number;
-  srcPort: number;
-  dstPort: number;
-  ttl: number;
-  tos: number;
-  df: boolean;
+/** A parsed frame: the fields a frame is built from, with what its checksums said. */
+export type ParsedUdp = Required<Omit<UdpFrameSpec, 'ipId' | 'udpChecksum'>> & {
   ipChecksumOk: boolean;
   udpChecksumOk: boolean;
-  payload: Uint8Array;
-}
+};
 
 const rd16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!;
 const rd32 = (b: Uint8Array, at: number): number => ((rd16(b, at) << 16) | rd16(b, at + 2)) >>> 0;
